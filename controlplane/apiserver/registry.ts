@@ -1,0 +1,373 @@
+// The generic registry: get, list, create, update, patch and delete for any ResourceType on top
+// of the Store, with Kubernetes' rules for metadata (uid, resourceVersion, generation,
+// creationTimestamp, generateName), optimistic concurrency, dry run, finalizers and graceful
+// deletion. HTTP-free: the handlers in http.ts and internal callers use it alike.
+import { randomUUID } from "node:crypto";
+import type { FieldValidation, KObject, ResourceType } from "../api/resource";
+import { StoreConflictError, type Store, type StoredValue } from "../storage/store";
+import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from "./errors";
+import { fieldValue, storageKey, storagePrefix } from "./keys";
+import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
+import { prepareForCreate, prepareForUpdate, type Strategy } from "./strategy";
+import { updateManagedFields } from "./patch";
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  fieldValidation?: FieldValidation;
+  /** Set when writing a subresource ("status", "finalize"...). */
+  subresource?: string;
+  /** managedFields were computed by server-side apply: keep them as they are. */
+  applyManaged?: boolean;
+}
+
+export interface WriteResult {
+  object: KObject;
+  warnings: string[];
+}
+
+export interface ListQuery {
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldRequirement[];
+  limit?: number;
+  continueToken?: string;
+}
+
+export interface ListOutcome {
+  items: KObject[];
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+const SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+export function randomSuffix(n = 5): string {
+  let s = "";
+  for (let i = 0; i < n; i++) s += SUFFIX_ALPHABET[Math.floor(Math.random() * SUFFIX_ALPHABET.length)];
+  return s;
+}
+
+export function decode(stored: StoredValue): KObject {
+  const obj = JSON.parse(stored.value) as KObject;
+  obj.metadata.resourceVersion = String(stored.modRevision);
+  return obj;
+}
+
+function encode(obj: KObject): string {
+  const { resourceVersion: _rv, ...metadata } = obj.metadata;
+  return JSON.stringify({ ...obj, metadata });
+}
+
+export class Registry {
+  constructor(
+    readonly store: Store,
+    private readonly strategy: Strategy,
+  ) {}
+
+  async get(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject> {
+    const stored = await this.store.get(storageKey(rt, ns, name));
+    if (!stored) throw notFound(rt.plural, rt.group, name);
+    return decode(stored);
+  }
+
+  async tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined> {
+    const stored = await this.store.get(storageKey(rt, ns, name));
+    return stored && decode(stored);
+  }
+
+  async list(rt: ResourceType, ns: string | undefined, q: ListQuery = {}): Promise<ListOutcome> {
+    const prefix = storagePrefix(rt, ns);
+    const filtering = Boolean(q.labelSelector?.length || q.fieldSelector?.length);
+    const limit = q.limit && q.limit > 0 ? q.limit : 0;
+    let after = q.continueToken ? decodeContinue(q.continueToken, prefix) : undefined;
+    const items: KObject[] = [];
+    for (;;) {
+      const pageSize = limit ? (filtering ? 500 : limit - items.length) : 0;
+      const page = await this.store.list(prefix, { limit: pageSize, continueAfter: after });
+      for (const sv of page.items) {
+        const obj = decode(sv);
+        after = sv.key;
+        if (filtering && !this.matches(rt, obj, q)) continue;
+        items.push(obj);
+        if (limit && items.length >= limit) break;
+      }
+      if (limit && items.length >= limit) {
+        const rest = await this.store.list(prefix, { limit: 1, continueAfter: after });
+        if (rest.items.length === 0) return { items, resourceVersion: String(page.revision) };
+        return {
+          items,
+          resourceVersion: String(page.revision),
+          continueToken: encodeContinue(after!, page.revision),
+          remainingItemCount: filtering ? undefined : (rest.remaining ?? 0) + 1,
+        };
+      }
+      if (!page.continueKey) return { items, resourceVersion: String(page.revision) };
+    }
+  }
+
+  matches(rt: ResourceType, obj: KObject, q: Pick<ListQuery, "labelSelector" | "fieldSelector">): boolean {
+    if (q.labelSelector?.length && !matchesLabels(q.labelSelector, obj.metadata.labels)) return false;
+    if (q.fieldSelector?.length && !matchesFields(q.fieldSelector, (f) => fieldValue(rt, obj, f))) return false;
+    return true;
+  }
+
+  async create(rt: ResourceType, ns: string | undefined, body: KObject, opts: WriteOptions = {}): Promise<WriteResult> {
+    const obj = structuredClone(body);
+    if (rt.namespaced) {
+      if (obj.metadata.namespace && ns && obj.metadata.namespace !== ns) {
+        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      obj.metadata.namespace = ns ?? obj.metadata.namespace ?? "default";
+    } else {
+      delete obj.metadata.namespace;
+    }
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      obj.metadata.name = obj.metadata.generateName + randomSuffix();
+    }
+    const { object: valid, warnings } = this.validate(rt, obj, opts);
+    if (rt.namespaced) await this.checkNamespace(valid.metadata.namespace!);
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    valid.metadata.uid = randomUUID();
+    valid.metadata.creationTimestamp = now;
+    valid.metadata.generation = 1;
+    delete valid.metadata.deletionTimestamp;
+    delete valid.metadata.deletionGracePeriodSeconds;
+    await prepareForCreate(this, rt, valid, this.strategy);
+    if (!opts.applyManaged) valid.metadata.managedFields = updateManagedFields({
+      before: undefined,
+      after: valid,
+      manager: opts.fieldManager ?? "unknown",
+      operation: "Update",
+      apiVersion: valid.apiVersion,
+      now,
+    }).metadata.managedFields;
+    if (opts.dryRun) {
+      if (await this.store.get(storageKey(rt, valid.metadata.namespace, valid.metadata.name!))) {
+        throw alreadyExists(rt.plural, rt.group, valid.metadata.name!);
+      }
+      return { object: valid, warnings };
+    }
+    try {
+      const stored = await this.store.create(storageKey(rt, valid.metadata.namespace, valid.metadata.name!), encode(valid));
+      return { object: decode(stored), warnings };
+    } catch (e) {
+      if (e instanceof StoreConflictError) throw alreadyExists(rt.plural, rt.group, valid.metadata.name!);
+      throw e;
+    }
+  }
+
+  /** Validate and default a full object; errors become 422 Invalid (or 400 for unknown fields). */
+  validate(rt: ResourceType, obj: KObject, opts: WriteOptions): { object: KObject; warnings: string[] } {
+    const res = rt.validate(obj, opts.fieldValidation ?? "Strict");
+    const unknown = res.errors.filter((c) => c.reason === "FieldValueUnknown");
+    if (unknown.length > 0) {
+      throw new ApiError(
+        400,
+        "BadRequest",
+        `${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ` +
+          unknown.map((c) => `unknown field "${c.field}"`).join(", "),
+      );
+    }
+    if (res.errors.length > 0 || !res.object) {
+      throw invalid(rt.kind, rt.group, obj.metadata?.name ?? obj.metadata?.generateName ?? "", res.errors);
+    }
+    return { object: res.object, warnings: res.warnings };
+  }
+
+  private async checkNamespace(ns: string): Promise<void> {
+    const nsType = this.strategy.namespaces;
+    const stored = await this.store.get(storageKey(nsType, undefined, ns));
+    if (!stored) throw notFound("namespaces", "", ns);
+    const obj = decode(stored);
+    if (obj.metadata.deletionTimestamp) {
+      throw new ApiError(
+        403,
+        "Forbidden",
+        `unable to create new content in namespace ${ns} because it is being terminated`,
+        { name: ns, kind: "namespaces" },
+      );
+    }
+  }
+
+  /**
+   * Replace an object (PUT). With subresource "status" only the status changes; on the main
+   * resource the status is kept (for types with a status subresource). A stale
+   * metadata.resourceVersion is a 409 Conflict.
+   */
+  async update(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: KObject,
+    opts: WriteOptions = {},
+  ): Promise<WriteResult> {
+    if (body.metadata?.name && body.metadata.name !== name) {
+      throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (rt.namespaced && body.metadata?.namespace && ns && body.metadata.namespace !== ns) {
+      throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    const key = storageKey(rt, ns, name);
+    const stored = await this.store.get(key);
+    if (!stored) throw notFound(rt.plural, rt.group, name);
+    const old = decode(stored);
+    if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion) {
+      throw conflict(rt.plural, rt.group, name, "the object has been modified; please apply your changes to the latest version and try again");
+    }
+    return this.commitUpdate(rt, old, stored.modRevision, body, opts);
+  }
+
+  /** Validate, carry server-owned fields over from old, and write at old's revision. */
+  async commitUpdate(
+    rt: ResourceType,
+    old: KObject,
+    revision: number,
+    body: KObject,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const name = old.metadata.name!;
+    const merged = prepareForUpdate(rt, structuredClone(body), old, opts.subresource);
+    const { object: valid, warnings } = this.validate(rt, merged, opts);
+    const causes = rt.validateUpdate(valid, old);
+    if (causes.length > 0) throw invalid(rt.kind, rt.group, name, causes);
+    for (const f of ["uid", "creationTimestamp", "namespace", "name"] as const) {
+      if (old.metadata[f] !== undefined) valid.metadata[f] = old.metadata[f] as string;
+    }
+    valid.metadata.generation = (old.metadata.generation ?? 1) + (rt.specChanged?.(valid, old) ? 1 : 0);
+    if (old.metadata.deletionTimestamp) {
+      valid.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+      valid.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+    } else if (valid.metadata.deletionTimestamp) {
+      delete valid.metadata.deletionTimestamp;
+    }
+    valid.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (sameObject(valid, old)) return { object: old, warnings };
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    if (!opts.applyManaged) valid.metadata.managedFields = updateManagedFields({
+      before: old,
+      after: valid,
+      manager: opts.fieldManager ?? "unknown",
+      operation: "Update",
+      apiVersion: valid.apiVersion,
+      now,
+      subresource: opts.subresource,
+    }).metadata.managedFields;
+    if (opts.dryRun) return { object: valid, warnings };
+    const key = storageKey(rt, old.metadata.namespace, name);
+    try {
+      if (valid.metadata.deletionTimestamp && !hasFinalizers(rt, valid)) {
+        // The last finalizer is gone from an object being deleted: it goes now.
+        const gone = await this.store.delete(key, revision);
+        return { object: { ...valid, metadata: { ...valid.metadata, resourceVersion: String(gone.modRevision) } }, warnings };
+      }
+      return { object: decode(await this.store.update(key, encode(valid), revision)), warnings };
+    } catch (e) {
+      if (e instanceof StoreConflictError) {
+        if (e.reason === "notfound") throw notFound(rt.plural, rt.group, name);
+        throw conflict(rt.plural, rt.group, name, "the object has been modified; please apply your changes to the latest version and try again");
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Read-modify-write with retry on revision conflicts (as the API server does for PATCH):
+   * `mutate` gets the live object (undefined when absent) and returns the new full object.
+   */
+  async modify(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    mutate: (live: KObject | undefined) => Promise<KObject> | KObject,
+    opts: WriteOptions & { createIfMissing?: boolean },
+  ): Promise<WriteResult & { created: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const key = storageKey(rt, ns, name);
+      const stored = await this.store.get(key);
+      if (!stored) {
+        if (!opts.createIfMissing) throw notFound(rt.plural, rt.group, name);
+        const obj = await mutate(undefined);
+        try {
+          return { ...(await this.create(rt, ns, obj, opts)), created: true };
+        } catch (e) {
+          if (e instanceof ApiError && e.reason === "AlreadyExists" && attempt < 5) continue;
+          throw e;
+        }
+      }
+      const live = decode(stored);
+      const next = await mutate(structuredClone(live));
+      try {
+        return { ...(await this.commitUpdate(rt, live, stored.modRevision, next, opts)), created: false };
+      } catch (e) {
+        if (e instanceof ApiError && e.reason === "Conflict" && attempt < 5 && !next.metadata.resourceVersion) continue;
+        if (e instanceof ApiError && e.reason === "Conflict" && attempt < 5 && next.metadata.resourceVersion === live.metadata.resourceVersion) continue;
+        throw e;
+      }
+    }
+  }
+
+  async delete(rt: ResourceType, ns: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KObject> {
+    for (let attempt = 0; ; attempt++) {
+      const key = storageKey(rt, ns, name);
+      const stored = await this.store.get(key);
+      if (!stored) throw notFound(rt.plural, rt.group, name);
+      const obj = decode(stored);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== obj.metadata.uid) {
+        throw conflict(rt.plural, rt.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
+        throw conflict(rt.plural, rt.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
+      }
+      const plan = this.strategy.planDelete(rt, obj, opts);
+      if (opts.dryRun) return plan.update ?? obj;
+      try {
+        if (plan.update) {
+          return decode(await this.store.update(key, encode(plan.update), stored.modRevision));
+        }
+        const gone = await this.store.delete(key, stored.modRevision);
+        return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(gone.modRevision) } };
+      } catch (e) {
+        if (e instanceof StoreConflictError && attempt < 5) continue;
+        if (e instanceof StoreConflictError) throw conflict(rt.plural, rt.group, name, "the object has been modified; please apply your changes to the latest version and try again");
+        throw e;
+      }
+    }
+  }
+}
+
+export function hasFinalizers(rt: ResourceType, obj: KObject): boolean {
+  if ((obj.metadata.finalizers?.length ?? 0) > 0) return true;
+  if (rt.kind === "Namespace") {
+    const spec = obj.spec as { finalizers?: string[] } | undefined;
+    return (spec?.finalizers?.length ?? 0) > 0;
+  }
+  return false;
+}
+
+function sameObject(a: KObject, b: KObject): boolean {
+  const strip = (o: KObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
+  return strip(a) === strip(b);
+}
+
+function encodeContinue(key: string, revision: number): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: revision, start: key })).toString("base64url");
+}
+
+function decodeContinue(token: string, prefix: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { start?: unknown };
+    if (typeof parsed.start === "string" && parsed.start.startsWith(prefix)) return parsed.start;
+  } catch {
+    // fall through
+  }
+  throw badRequest("continue key is not valid: the continue token was not issued for this list");
+}

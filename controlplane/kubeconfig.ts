@@ -1,0 +1,31 @@
+// Writes the kubeconfig `kubelab server --write-kubeconfig FILE` hands to kubectl and clients.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { stringify } from "yaml";
+
+export interface KubeconfigInput {
+  server: string;
+  token?: string;
+  caFile?: string;
+  name?: string;
+}
+
+export function renderKubeconfig(input: KubeconfigInput): string {
+  const name = input.name ?? "kubelab";
+  const cluster: Record<string, unknown> = { server: input.server };
+  if (input.caFile) cluster["certificate-authority-data"] = readFileSync(input.caFile).toString("base64");
+  return stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name, cluster }],
+    users: [{ name: `${name}-admin`, user: input.token ? { token: input.token } : {} }],
+    contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: "default" } }],
+    "current-context": name,
+    preferences: {},
+  });
+}
+
+export function writeKubeconfig(file: string, input: KubeconfigInput): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, renderKubeconfig(input), { mode: 0o600 });
+}

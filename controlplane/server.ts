@@ -1,0 +1,87 @@
+// `kubelab server`: the API server with its store, plus the scheduler, the controllers and
+// git-sync, in one process (as k3s runs its control plane). Each part talks to the API server
+// only through its HTTP API.
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import pino, { type Logger } from "pino";
+import { resourceTypes } from "./api";
+import { startApiServer, type ApiServer, type ExtraHandler } from "./apiserver/server";
+import { SqliteStore } from "./storage/sqlite";
+import type { Store } from "./storage/store";
+import { writeKubeconfig } from "./kubeconfig";
+import { loadTokenFile } from "./apiserver/auth";
+
+export interface ServerOptions {
+  dataDir: string;
+  listen: string;
+  writeKubeconfig?: string;
+  kubeconfigServer?: string;
+  tokenAuthFile?: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  storeBackend: "sqlite" | "etcd";
+  etcdEndpoints?: string[];
+  disableControllers: string[];
+  nodeMonitorGracePeriodSeconds: number;
+  defaultUnreachableTolerationSeconds: number;
+  gitopsRepo?: string;
+  logLevel?: string;
+}
+
+export interface RunningServer {
+  api: ApiServer;
+  stop(): Promise<void>;
+}
+
+export async function openStore(opts: Pick<ServerOptions, "storeBackend" | "etcdEndpoints" | "dataDir">): Promise<Store> {
+  if (opts.storeBackend === "etcd") {
+    const { EtcdStore } = await import("./storage/etcd");
+    return new EtcdStore({ endpoints: opts.etcdEndpoints ?? ["http://127.0.0.1:2379"] });
+  }
+  return new SqliteStore(join(opts.dataDir, "state.db"));
+}
+
+export async function runServer(opts: ServerOptions, logger: Logger = pino({ level: opts.logLevel ?? "info" })): Promise<RunningServer> {
+  const store = await openStore(opts);
+  const extraHandlers: ExtraHandler[] = [];
+  const api = await startApiServer({
+    store,
+    types: resourceTypes,
+    listen: opts.listen,
+    tlsCertFile: opts.tlsCertFile,
+    tlsKeyFile: opts.tlsPrivateKeyFile,
+    tokenAuthFile: opts.tokenAuthFile,
+    logger: logger.child({ component: "apiserver" }),
+    extraHandlers,
+  });
+  const localUrl = api.url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://127.0.0.1");
+  const token = opts.tokenAuthFile ? [...loadTokenFile(opts.tokenAuthFile).keys()][0] : undefined;
+  if (opts.writeKubeconfig) {
+    writeKubeconfig(opts.writeKubeconfig, {
+      server: opts.kubeconfigServer ?? localUrl,
+      token,
+      caFile: opts.tlsCertFile,
+    });
+  }
+  const controller = new AbortController();
+  const stops: Array<() => Promise<void> | void> = [];
+  const components = await import("./components");
+  stops.push(...(await components.startComponents({
+    apiUrl: localUrl,
+    token,
+    caData: opts.tlsCertFile ? readFileSync(opts.tlsCertFile).toString("base64") : undefined,
+    options: opts,
+    logger,
+    signal: controller.signal,
+    addHandler: (h) => extraHandlers.push(h),
+  })));
+  return {
+    api,
+    stop: async () => {
+      controller.abort();
+      for (const s of stops.reverse()) await s();
+      await api.close();
+      await store.close();
+    },
+  };
+}

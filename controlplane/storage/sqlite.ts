@@ -1,0 +1,256 @@
+// The embedded default store (what k3s does with SQLite through kine): one file, WAL mode.
+// `objects` holds the current value of every key; `log` holds every change with its revision,
+// so watches can resume from any revision above the compacted one. One write is one transaction:
+// a crash leaves either the whole write or nothing.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import {
+  StoreCompactedError,
+  StoreConflictError,
+  type ListOptions,
+  type ListResult,
+  type Store,
+  type StoredValue,
+  type WatchEvent,
+  type Watcher,
+} from "./store";
+
+interface ObjectRow {
+  key: string;
+  value: string;
+  mod_revision: number;
+  create_revision: number;
+}
+
+interface LogRow {
+  revision: number;
+  key: string;
+  type: "PUT" | "DELETE";
+  value: string;
+  prev_value: string | null;
+  created: number;
+}
+
+interface Listener {
+  prefix: string;
+  onEvent: (ev: WatchEvent) => void;
+  closed: boolean;
+}
+
+export interface SqliteStoreOptions {
+  /** "full" fsyncs every commit (survives power loss); "normal" survives process crashes. */
+  synchronous?: "normal" | "full";
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly listeners = new Set<Listener>();
+  private revision: number;
+  private compacted: number;
+  private readonly stmts;
+
+  constructor(file: string, opts: SqliteStoreOptions = {}) {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS objects (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        mod_revision INTEGER NOT NULL,
+        create_revision INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS log (
+        revision INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        prev_value TEXT,
+        created INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
+    `);
+    this.stmts = {
+      get: this.db.prepare<[string], ObjectRow>("SELECT * FROM objects WHERE key = ?"),
+      list: this.db.prepare<[string, string, string, number], ObjectRow>(
+        "SELECT * FROM objects WHERE key >= ? AND key < ? AND key > ? ORDER BY key LIMIT ?",
+      ),
+      count: this.db.prepare<[string, string, string], { n: number }>(
+        "SELECT count(*) AS n FROM objects WHERE key >= ? AND key < ? AND key > ?",
+      ),
+      upsert: this.db.prepare(
+        "INSERT INTO objects (key, value, mod_revision, create_revision) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_revision = excluded.mod_revision",
+      ),
+      remove: this.db.prepare("DELETE FROM objects WHERE key = ?"),
+      log: this.db.prepare(
+        "INSERT INTO log (revision, key, type, value, prev_value, created) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      setMeta: this.db.prepare("UPDATE meta SET value = ? WHERE name = ?"),
+      getMeta: this.db.prepare<[string], { value: number }>("SELECT value FROM meta WHERE name = ?"),
+      history: this.db.prepare<[number, string, string], LogRow>(
+        "SELECT * FROM log WHERE revision > ? AND key >= ? AND key < ? ORDER BY revision",
+      ),
+      compact: this.db.prepare("DELETE FROM log WHERE revision <= ?"),
+    };
+    this.revision = this.stmts.getMeta.get("revision")!.value;
+    this.compacted = this.stmts.getMeta.get("compacted")!.value;
+  }
+
+  async get(key: string): Promise<StoredValue | undefined> {
+    return this.getSync(key);
+  }
+
+  private getSync(key: string): StoredValue | undefined {
+    const row = this.stmts.get.get(key);
+    return row && toStored(row);
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const end = prefixEnd(prefix);
+    const after = opts.continueAfter ?? "";
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
+    const rows = this.stmts.list.all(prefix, end, after, limit);
+    const result: ListResult = { items: rows.map(toStored), revision: this.revision };
+    if (limit > 0 && rows.length === limit) {
+      const last = rows[rows.length - 1].key;
+      const remaining = this.stmts.count.get(prefix, end, last)!.n;
+      if (remaining > 0) {
+        result.continueKey = last;
+        result.remaining = remaining;
+      }
+    }
+    return result;
+  }
+
+  async create(key: string, value: string): Promise<StoredValue> {
+    return this.write(key, (current) => {
+      if (current) throw new StoreConflictError(key, "exists", current);
+      return value;
+    });
+  }
+
+  async update(key: string, value: string, expectedRevision?: number): Promise<StoredValue> {
+    return this.write(key, (current) => {
+      if (!current) throw new StoreConflictError(key, "notfound");
+      if (expectedRevision !== undefined && current.modRevision !== expectedRevision) {
+        throw new StoreConflictError(key, "revision", current);
+      }
+      return value;
+    });
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<StoredValue> {
+    const current = this.getSync(key);
+    if (!current) throw new StoreConflictError(key, "notfound");
+    if (expectedRevision !== undefined && current.modRevision !== expectedRevision) {
+      throw new StoreConflictError(key, "revision", current);
+    }
+    const revision = this.revision + 1;
+    this.db.transaction(() => {
+      this.stmts.log.run(revision, key, "DELETE", current.value, current.value, 0);
+      this.stmts.remove.run(key);
+      this.stmts.setMeta.run(revision, "revision");
+    })();
+    this.revision = revision;
+    this.emit({ type: "DELETE", key, value: current.value, revision, prevValue: current.value, created: false });
+    return { ...current, modRevision: revision };
+  }
+
+  /** Read-check-write in one synchronous step: no other write can come between. */
+  private write(key: string, decide: (current: StoredValue | undefined) => string): StoredValue {
+    const current = this.getSync(key);
+    const value = decide(current);
+    const revision = this.revision + 1;
+    const createRevision = current ? current.createRevision : revision;
+    this.db.transaction(() => {
+      this.stmts.log.run(revision, key, "PUT", value, current?.value ?? null, current ? 0 : 1);
+      this.stmts.upsert.run(key, value, revision, createRevision);
+      this.stmts.setMeta.run(revision, "revision");
+    })();
+    this.revision = revision;
+    this.emit({ type: "PUT", key, value, revision, prevValue: current?.value, created: !current });
+    return { key, value, modRevision: revision, createRevision };
+  }
+
+  private emit(ev: WatchEvent): void {
+    for (const l of this.listeners) {
+      if (!l.closed && ev.key.startsWith(l.prefix)) l.onEvent(ev);
+    }
+  }
+
+  watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void): Watcher {
+    if (fromRevision < this.compacted) throw new StoreCompactedError(fromRevision, this.compacted);
+    // Replay and subscribe in the same synchronous step, so no event falls between the two.
+    const history = this.stmts.history.all(fromRevision, prefix, prefixEnd(prefix));
+    const listener: Listener = { prefix, onEvent, closed: false };
+    this.listeners.add(listener);
+    const replay = history.map(fromLog);
+    if (replay.length > 0) {
+      // Deliver asynchronously (callers set up their state after watch() returns), but before
+      // any live event: hold live events until the replay is done.
+      const pending: WatchEvent[] = [];
+      listener.onEvent = (ev) => pending.push(ev);
+      queueMicrotask(() => {
+        for (const ev of replay) if (!listener.closed) onEvent(ev);
+        for (const ev of pending) if (!listener.closed) onEvent(ev);
+        listener.onEvent = onEvent;
+      });
+    }
+    return {
+      close: () => {
+        listener.closed = true;
+        this.listeners.delete(listener);
+      },
+    };
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.revision;
+  }
+
+  async compact(revision: number): Promise<void> {
+    const target = Math.min(revision, this.revision);
+    if (target <= this.compacted) return;
+    this.db.transaction(() => {
+      this.stmts.compact.run(target);
+      this.stmts.setMeta.run(target, "compacted");
+    })();
+    this.compacted = target;
+  }
+
+  async compactedRevision(): Promise<number> {
+    return this.compacted;
+  }
+
+  async close(): Promise<void> {
+    for (const l of this.listeners) l.closed = true;
+    this.listeners.clear();
+    this.db.close();
+  }
+}
+
+function toStored(row: ObjectRow): StoredValue {
+  return { key: row.key, value: row.value, modRevision: row.mod_revision, createRevision: row.create_revision };
+}
+
+function fromLog(row: LogRow): WatchEvent {
+  return {
+    type: row.type,
+    key: row.key,
+    value: row.value,
+    revision: row.revision,
+    prevValue: row.prev_value ?? undefined,
+    created: row.created === 1,
+  };
+}
+
+/** The smallest string greater than every string that starts with prefix. */
+export function prefixEnd(prefix: string): string {
+  if (prefix === "") return "\uffff";
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
