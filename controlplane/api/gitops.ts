@@ -1,0 +1,124 @@
+// gitops.kubelab.io/v1alpha1 GitRepository: kubelab's own GitOps kind, driven by git-sync.
+import { z } from "zod";
+import { Condition, mergeBy, ObjectMeta, Time, typeMeta } from "./meta";
+
+const gitops = (name: string, description: string) => ({ id: `io.kubelab.gitops.v1alpha1.${name}`, description });
+const int = () => z.number().int();
+
+const durationPattern = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Is s a Go duration string such as "30s", "1m", "1h30m"? */
+export function isDuration(s: string): boolean {
+  return durationPattern.test(s);
+}
+
+/** A Go duration string in milliseconds ("1m30s" -> 90000). Throws when malformed. */
+export function parseDuration(s: string): number {
+  if (!isDuration(s)) throw new Error(`time: invalid duration ${JSON.stringify(s)}`);
+  let total = 0;
+  for (const m of s.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * unitMs[m[2]!]!;
+  return total;
+}
+
+export const gitRepositoryDefaults = { interval: "30s", prune: true, selfHeal: true, suspend: false } as const;
+
+export const GitRepositorySpec = z
+  .strictObject({
+    url: z.string().describe("URL of the git repository: https://, http://, ssh://, git:// or file://."),
+    branch: z.string().optional().describe("Branch to follow. Defaults to the remote's default branch (HEAD)."),
+    ref: z
+      .strictObject({
+        branch: z.string().optional().describe("Branch to follow."),
+        tag: z.string().optional().describe("Tag to check out."),
+        commit: z.string().optional().describe("Commit SHA to check out; takes precedence over tag and branch."),
+      })
+      .optional()
+      .describe("Reference to check out; overrides branch when set."),
+    paths: z.array(z.string()).optional().describe("Directories within the repository whose manifests are applied. Defaults to the repository root."),
+    interval: z
+      .string()
+      .refine(isDuration, { message: 'must be a duration such as "30s", "1m" or "1h30m"' })
+      .optional()
+      .meta({ description: "How often to check the repository for new commits. Defaults to 30s.", default: gitRepositoryDefaults.interval }),
+    prune: z.boolean().optional().meta({ description: "Delete objects that were applied from the repository and are gone from it. Defaults to true.", default: true }),
+    selfHeal: z.boolean().optional().meta({ description: "Re-apply objects changed in the cluster by hand (drift). Defaults to true.", default: true }),
+    suspend: z.boolean().optional().meta({ description: "Stop syncing while true. Defaults to false.", default: false }),
+    secretRef: z
+      .strictObject({ name: z.string().describe("Name of the Secret in the same namespace.") })
+      .optional()
+      .describe("Secret with credentials (username/password, token or identity) for the repository."),
+  })
+  .meta(gitops("GitRepositorySpec", "GitRepositorySpec says which repository, revision and paths to sync into the cluster."));
+export type GitRepositorySpec = z.infer<typeof GitRepositorySpec>;
+
+export const InventoryEntry = z
+  .strictObject({
+    apiVersion: z.string(),
+    kind: z.string(),
+    namespace: z.string().optional(),
+    name: z.string(),
+  })
+  .meta(gitops("InventoryEntry", "An object applied from the repository and owned by this GitRepository."));
+export type InventoryEntry = z.infer<typeof InventoryEntry>;
+
+export const SyncError = z
+  .strictObject({
+    file: z.string().describe("Path of the file within the repository."),
+    line: int().optional().describe("Line of the error within the file (1-based)."),
+    document: int().optional().describe("Index of the YAML document within the file (0-based)."),
+    apiVersion: z.string().optional(),
+    kind: z.string().optional(),
+    namespace: z.string().optional(),
+    name: z.string().optional(),
+    reason: z.string().optional(),
+    message: z.string().describe("What went wrong."),
+  })
+  .meta(gitops("SyncError", "One error found while reading, validating or applying the repository's manifests."));
+export type SyncError = z.infer<typeof SyncError>;
+
+export const SyncHistoryEntry = z
+  .strictObject({
+    revision: z.string().describe('The revision synced, e.g. "main@sha1:0a1b2c...".'),
+    startedAt: Time.describe("When the run started."),
+    durationMs: z.number().describe("How long the run took, in milliseconds."),
+    result: z.string().describe("Succeeded, Failed, or Blocked."),
+    message: z.string().optional(),
+    applied: int().optional().describe("Objects created or changed."),
+    pruned: int().optional().describe("Objects deleted."),
+    unchanged: int().optional().describe("Objects already as in git."),
+  })
+  .meta(gitops("SyncHistoryEntry", "One sync run."));
+export type SyncHistoryEntry = z.infer<typeof SyncHistoryEntry>;
+
+export const GitRepositoryStatus = z
+  .strictObject({
+    observedGeneration: int().optional().describe("The generation of the spec last acted upon."),
+    lastAppliedRevision: z.string().optional().describe("The last revision applied successfully."),
+    lastAttemptedRevision: z.string().optional().describe("The last revision a sync was attempted for."),
+    lastSyncTime: Time.optional().describe("When the last sync run finished."),
+    conditions: z
+      .array(Condition)
+      .optional()
+      .meta({
+        ...mergeBy("type"),
+        "x-kubernetes-list-map-keys": ["type"],
+        "x-kubernetes-list-type": "map",
+        description: "Ready, Reconciling, Stalled and PruneBlocked conditions.",
+      }),
+    inventory: z.array(InventoryEntry).optional().describe("Objects applied from the repository and owned by this GitRepository."),
+    errors: z.array(SyncError).optional().describe("Every error of the last attempted revision."),
+    history: z.array(SyncHistoryEntry).optional().describe("The last sync runs, newest first."),
+  })
+  .meta(gitops("GitRepositoryStatus", "GitRepositoryStatus reports what git-sync last did."));
+export type GitRepositoryStatus = z.infer<typeof GitRepositoryStatus>;
+
+export const GitRepository = z
+  .strictObject({
+    ...typeMeta,
+    metadata: ObjectMeta.describe("Standard object's metadata."),
+    spec: GitRepositorySpec.describe("Which repository, revision and paths to sync."),
+    status: GitRepositoryStatus.optional().describe("What git-sync last did."),
+  })
+  .meta(gitops("GitRepository", "GitRepository syncs the manifests of a git repository into the cluster."));
+export type GitRepository = z.infer<typeof GitRepository>;
