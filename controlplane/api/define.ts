@@ -1,0 +1,274 @@
+// Builds a ResourceType from a zod schema plus the kind's defaults and validation rules:
+// decode (unknown fields per fieldValidation) -> defaults -> validation, as Kubernetes does.
+import type { z } from "zod";
+import { dereference, toNamedSchemas, type JSONSchema, type NamedSchemas } from "./jsonschema";
+import type { FieldCause, FieldValidation, KObject, ResourceType, Subresource, ValidateResult } from "./resource";
+import {
+  fieldError,
+  formatPath,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  validateAnnotations,
+  validateLabels,
+  validateNonnegative,
+  type NameValidator,
+  type PathPart,
+} from "./validation";
+
+export interface ResourceDefinition<T extends KObject> {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  singular?: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: Subresource[];
+  verbs?: string[];
+  schema: z.ZodType;
+  /** How metadata.name is checked; RFC 1123 subdomain unless said otherwise. */
+  nameValidator?: NameValidator;
+  /** Kubernetes' defaulting (SetDefaults_*), on a private copy of the parsed object. */
+  defaults?(obj: T): void;
+  /** Kind-specific validation (ValidatePod, ValidateDeployment...). */
+  validateObject?(obj: T): FieldCause[];
+  validateUpdate?(newObj: T, oldObj: T): FieldCause[];
+  fieldSelectors?: Record<string, (obj: KObject) => string | undefined>;
+}
+
+export const allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+/** Go's JSON decoding turns null into the zero value: for us, an absent field. */
+export function stripNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripNulls);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = stripNulls(v);
+    return out;
+  }
+  return value;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p as string];
+  }
+  return cur;
+}
+
+function deleteAt(root: unknown, path: readonly PropertyKey[], key: string): void {
+  const parent = valueAt(root, path);
+  if (parent && typeof parent === "object") delete (parent as Record<string, unknown>)[key];
+}
+
+const jsonType = (v: unknown): string =>
+  v === undefined ? "undefined" : Array.isArray(v) ? "array" : Number.isInteger(v) ? "integer" : typeof v;
+
+/** One zod issue as a Kubernetes field error. */
+function issueToCause(issue: z.core.$ZodIssue, input: unknown): FieldCause {
+  const field = formatPath(issue.path as PathPart[]);
+  const value = valueAt(input, issue.path);
+  switch (issue.code) {
+    case "invalid_type":
+      if (value === undefined) return fieldError.required(field);
+      return fieldError.typeInvalid(field, value, `expected ${issue.expected}, got ${jsonType(value)}`);
+    case "invalid_union": {
+      const inner = issue.errors.flat().find((i) => i.code === "custom");
+      if (inner) return fieldError.invalid(field, value, inner.message);
+      return fieldError.typeInvalid(field, value, `expected ${unionExpectation(issue)}, got ${jsonType(value)}`);
+    }
+    case "custom":
+      return fieldError.invalid(field, value, issue.message);
+    default:
+      return fieldError.invalid(field, value, issue.message);
+  }
+}
+
+function unionExpectation(issue: z.core.$ZodIssueInvalidUnion): string {
+  const expected = issue.errors
+    .flat()
+    .filter((i): i is z.core.$ZodIssueInvalidType => i.code === "invalid_type")
+    .map((i) => (i.expected === "int" ? "integer" : i.expected));
+  return expected.length ? [...new Set(expected)].join(" or ") : "a valid value";
+}
+
+interface Decoded {
+  value?: unknown;
+  errors: FieldCause[];
+  warnings: string[];
+}
+
+/** Parse with the strict schema; unknown fields become errors, warnings or nothing. */
+export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldValidation): Decoded {
+  const input = stripNulls(structuredClone(body));
+  const unknown: string[] = [];
+  for (let round = 0; round < 8; round++) {
+    const result = schema.safeParse(input);
+    if (result.success) return finishDecode(result.data, unknown, fieldValidation);
+    const unrecognized = result.error.issues.filter((i) => i.code === "unrecognized_keys");
+    if (unrecognized.length === 0) {
+      if (unknown.length && fieldValidation === "Strict") return finishDecode(undefined, unknown, fieldValidation);
+      return {
+        errors: result.error.issues.map((i) => issueToCause(i, input)),
+        warnings: fieldValidation === "Warn" ? unknown.map((f) => `unknown field ${JSON.stringify(f)}`) : [],
+      };
+    }
+    for (const issue of unrecognized) {
+      for (const key of issue.keys) {
+        unknown.push(formatPath([...(issue.path as PathPart[]), key]));
+        deleteAt(input, issue.path, key);
+      }
+    }
+  }
+  return { errors: [fieldError.invalid("", "", "too many unknown fields")], warnings: [] };
+}
+
+function finishDecode(value: unknown, unknown: string[], fieldValidation: FieldValidation): Decoded {
+  if (unknown.length === 0) return { value, errors: [], warnings: [] };
+  if (fieldValidation === "Strict") return { errors: unknown.map((f) => fieldError.unknown(f)), warnings: [] };
+  if (fieldValidation === "Warn") return { value, errors: [], warnings: unknown.map((f) => `unknown field ${JSON.stringify(f)}`) };
+  return { value, errors: [], warnings: [] };
+}
+
+/** ValidateObjectMeta: name, generateName, namespace, labels, annotations, ownerReferences. */
+export function validateObjectMeta(obj: KObject, namespaced: boolean, nameValidator: NameValidator): FieldCause[] {
+  const meta = obj.metadata ?? {};
+  const out: FieldCause[] = [];
+  if (meta.generateName) {
+    for (const e of nameValidator(meta.generateName.replace(/-$/, "") || "a")) {
+      out.push(fieldError.invalid("metadata.generateName", meta.generateName, e));
+    }
+  }
+  if (!meta.name) {
+    if (!meta.generateName) out.push(fieldError.required("metadata.name", "name or generateName is required"));
+  } else {
+    for (const e of nameValidator(meta.name)) out.push(fieldError.invalid("metadata.name", meta.name, e));
+  }
+  if (namespaced) {
+    if (meta.namespace) for (const e of isDNS1123Label(meta.namespace)) out.push(fieldError.invalid("metadata.namespace", meta.namespace, e));
+  } else if (meta.namespace) {
+    out.push(fieldError.forbidden("metadata.namespace", "not allowed on this type"));
+  }
+  out.push(...validateNonnegative(meta.generation, "metadata.generation"));
+  out.push(...validateLabels(meta.labels, "metadata.labels"));
+  out.push(...validateAnnotations(meta.annotations, "metadata.annotations"));
+  (meta.ownerReferences ?? []).forEach((ref, i) => {
+    const p = `metadata.ownerReferences[${i}]`;
+    if (!ref.apiVersion) out.push(fieldError.invalid(`${p}.apiVersion`, ref.apiVersion, "version must not be empty"));
+    if (!ref.kind) out.push(fieldError.invalid(`${p}.kind`, ref.kind, "kind must not be empty"));
+    if (!ref.name) out.push(fieldError.invalid(`${p}.name`, ref.name, "name must not be empty"));
+    if (!ref.uid) out.push(fieldError.invalid(`${p}.uid`, ref.uid, "uid must not be empty"));
+  });
+  if ((meta.ownerReferences ?? []).filter((r) => r.controller).length > 1) {
+    out.push(fieldError.invalid("metadata.ownerReferences", meta.ownerReferences, "Only one reference can have Controller set to true"));
+  }
+  return out;
+}
+
+function isEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => isEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+export { isEqual as deepEqual };
+
+/** Everything but apiVersion, kind, metadata and status: what bumps metadata.generation. */
+export function specChanged(newObj: KObject, oldObj: KObject): boolean {
+  const strip = (o: KObject) => {
+    const { apiVersion: _a, kind: _k, metadata: _m, status: _s, ...rest } = o;
+    return rest;
+  };
+  return !isEqual(strip(newObj), strip(oldObj));
+}
+
+export function apiVersionOf(group: string, version: string): string {
+  return group ? `${group}/${version}` : version;
+}
+
+export interface DefinedResource extends ResourceType {
+  /** The schema as named OpenAPI parts, for the /openapi/v3 document. */
+  openapi: NamedSchemas;
+}
+
+export function defineResource<T extends KObject>(def: ResourceDefinition<T>): DefinedResource {
+  const apiVersion = apiVersionOf(def.group, def.version);
+  const nameValidator = def.nameValidator ?? isDNS1123Subdomain;
+  const gvk = [{ group: def.group, version: def.version, kind: def.kind }];
+  let named: NamedSchemas | undefined;
+  let deref: JSONSchema | undefined;
+  const openapi = (): NamedSchemas => {
+    if (!named) {
+      named = toNamedSchemas(def.schema);
+      const rootRef = typeof named.root.$ref === "string" ? named.root.$ref : "";
+      const root = named.components[rootRef.replace("#/components/schemas/", "")];
+      if (root) root["x-kubernetes-group-version-kind"] = gvk;
+    }
+    return named;
+  };
+
+  const rt: DefinedResource = {
+    group: def.group,
+    version: def.version,
+    kind: def.kind,
+    listKind: `${def.kind}List`,
+    plural: def.plural,
+    singular: def.singular ?? def.kind.toLowerCase(),
+    namespaced: def.namespaced,
+    shortNames: def.shortNames ?? [],
+    categories: def.categories ?? [],
+    verbs: def.verbs ?? allVerbs,
+    subresources: def.subresources ?? [],
+    schema: def.schema,
+    get openapi() {
+      return openapi();
+    },
+    get jsonSchema() {
+      if (!deref) {
+        const n = openapi();
+        deref = dereference(n.root, n.components);
+        deref["x-kubernetes-group-version-kind"] = gvk;
+      }
+      return deref;
+    },
+    validate(obj: unknown, fieldValidation: FieldValidation): ValidateResult {
+      if (!obj || typeof obj !== "object" || Array.isArray(obj)) {
+        return { errors: [fieldError.typeInvalid("", obj, "expected an object")], warnings: [] };
+      }
+      const body = { ...(obj as Record<string, unknown>) };
+      body.apiVersion ??= apiVersion;
+      body.kind ??= def.kind;
+      const headErrors: FieldCause[] = [];
+      if (body.apiVersion !== apiVersion) headErrors.push(fieldError.invalid("apiVersion", body.apiVersion, `must be ${JSON.stringify(apiVersion)}`));
+      if (body.kind !== def.kind) headErrors.push(fieldError.invalid("kind", body.kind, `must be ${JSON.stringify(def.kind)}`));
+      if (headErrors.length) return { errors: headErrors, warnings: [] };
+      const decoded = decode(def.schema, body, fieldValidation);
+      if (decoded.errors.length || decoded.value === undefined) return { errors: decoded.errors, warnings: decoded.warnings };
+      const value = decoded.value as T;
+      def.defaults?.(value);
+      const errors = [...validateObjectMeta(value, def.namespaced, nameValidator), ...(def.validateObject?.(value) ?? [])];
+      if (errors.length) return { errors, warnings: decoded.warnings };
+      return { object: value, errors: [], warnings: decoded.warnings };
+    },
+    validateUpdate(newObj: KObject, oldObj: KObject): FieldCause[] {
+      const out: FieldCause[] = [];
+      if (def.namespaced && (newObj.metadata.namespace ?? "") !== (oldObj.metadata.namespace ?? "") && oldObj.metadata.namespace) {
+        out.push(fieldError.immutable("metadata.namespace", newObj.metadata.namespace));
+      }
+      if (newObj.metadata.name && oldObj.metadata.name && newObj.metadata.name !== oldObj.metadata.name) {
+        out.push(fieldError.immutable("metadata.name", newObj.metadata.name));
+      }
+      out.push(...(def.validateUpdate?.(newObj as T, oldObj as T) ?? []));
+      return out;
+    },
+    specChanged,
+    fieldSelectors: def.fieldSelectors,
+  };
+  return rt;
+}
