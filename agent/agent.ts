@@ -1,0 +1,106 @@
+// `kubelab agent` wired together: the Docker runtime, the kubelet core, static pods, stats, the
+// HTTP endpoints and (when a kubeconfig or server is given) everything that talks to the API
+// server: node registration and heartbeat, the pod source, status writes, mirror pods and the
+// NodePort proxy.
+import { mkdir } from "node:fs/promises";
+import type { Server } from "node:http";
+import { pino, type Logger } from "pino";
+import type { AgentConfig } from "./config";
+import type { ConfigSource } from "./env";
+import { Kubelet, type KubeletHooks } from "./kubelet";
+import { DockerRuntime } from "./runtime/docker";
+import { agentHandler, agentMetrics, listen, portOf } from "./server";
+import { StaticPodSource } from "./static-pods";
+import { StatsProvider } from "./stats";
+
+export interface ApiIntegration {
+  config: ConfigSource;
+  hooks: KubeletHooks;
+  start(kubelet: Kubelet): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface Agent {
+  cfg: AgentConfig;
+  kubelet: Kubelet;
+  runtime: DockerRuntime;
+  /** Actual ports (useful when 0 = "any free port" was asked for in tests). */
+  readOnlyPort?: number;
+  port?: number;
+  stop(): Promise<void>;
+}
+
+const noConfig: ConfigSource = {
+  getConfigMap: async () => undefined,
+  getSecret: async () => undefined,
+};
+
+/** Where the HTTP endpoints listen: all interfaces, except for a loopback node address (the
+ *  local lab runs several agents on 127.0.0.N). */
+export function bindAddress(cfg: AgentConfig): string {
+  return cfg.address.startsWith("127.") ? cfg.address : "0.0.0.0";
+}
+
+export async function startAgent(
+  cfg: AgentConfig,
+  opts: { log?: Logger; api?: (cfg: AgentConfig, runtime: DockerRuntime, log: Logger) => ApiIntegration; listenPorts?: boolean } = {},
+): Promise<Agent> {
+  const log = opts.log ?? pino({ name: "kubelab-agent", base: { node: cfg.nodeName } });
+  await mkdir(cfg.rootDir, { recursive: true });
+  const runtime = new DockerRuntime({ nodeName: cfg.nodeName, dockerHost: cfg.dockerHost });
+  const api = opts.api?.(cfg, runtime, log);
+  const kubelet = new Kubelet(cfg, runtime, api?.config ?? noConfig, log, api?.hooks ?? {});
+  if (!api) kubelet.apiSourceReady = true;
+
+  let staticSource: StaticPodSource | undefined;
+  if (cfg.podManifestPath) {
+    await mkdir(cfg.podManifestPath, { recursive: true });
+    staticSource = new StaticPodSource(cfg.podManifestPath, cfg.nodeName, cfg.staticPodRescanMs, log, (pods) =>
+      kubelet.setStaticPods(pods),
+    );
+    await staticSource.start();
+  } else {
+    kubelet.setStaticPods([]);
+  }
+
+  kubelet.start();
+  const stats = new StatsProvider(kubelet, cfg.statsPeriodMs);
+  stats.start();
+
+  const servers: Server[] = [];
+  const agent: Agent = {
+    cfg,
+    kubelet,
+    runtime,
+    async stop() {
+      staticSource?.stop();
+      stats.stop();
+      kubelet.stop();
+      await api?.stop();
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.closeAllConnections?.();
+              s.close(() => resolve());
+            }),
+        ),
+      );
+    },
+  };
+  const host = bindAddress(cfg);
+  const metrics = agentMetrics(kubelet);
+  if (cfg.readOnlyPort >= 0 && opts.listenPorts !== false && cfg.readOnlyPort !== 0) {
+    const s = await listen(agentHandler({ kubelet, stats, readOnly: true }), host, cfg.readOnlyPort);
+    servers.push(s);
+    agent.readOnlyPort = portOf(s);
+  }
+  if (cfg.port !== 0 && opts.listenPorts !== false) {
+    const s = await listen(agentHandler({ kubelet, stats, metrics, readOnly: false }), host, cfg.port);
+    servers.push(s);
+    agent.port = portOf(s);
+  }
+  if (api) await api.start(kubelet);
+  log.info({ address: cfg.address, readOnlyPort: agent.readOnlyPort, port: agent.port }, "agent started");
+  return agent;
+}

@@ -1,0 +1,78 @@
+// The agent's configuration: what `kubelab agent` flags become, with the kubelet's defaults.
+import { networkInterfaces, hostname } from "node:os";
+
+export interface AgentConfig {
+  nodeName: string;
+  /** The node's address: reported as InternalIP, host ports and NodePorts bind here. */
+  address: string;
+  kubeconfig?: string;
+  server?: string;
+  rootDir: string;
+  podManifestPath?: string;
+  /** 0 disables. */
+  readOnlyPort: number;
+  /** 0 disables. */
+  port: number;
+  pauseImage: string;
+  /** Docker network the pods join. */
+  network: string;
+  dockerHost?: string;
+  podCIDR?: string;
+  cpu?: number;
+  memoryBytes?: number;
+  maxPods: number;
+  nodeLabels: Record<string, string>;
+  nodeStatusUpdateFrequencyMs: number;
+  leaseDurationSeconds: number;
+  crashLoopBackoffInitialMs: number;
+  crashLoopBackoffMaxMs: number;
+  imagePullBackoffInitialMs: number;
+  imagePullBackoffMaxMs: number;
+  relistPeriodMs: number;
+  resyncPeriodMs: number;
+  staticPodRescanMs: number;
+  statsPeriodMs: number;
+}
+
+export const KUBELET_VERSION = "v1.32.0-kubelab";
+
+export function firstNonLoopbackIPv4(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
+export function defaultConfig(overrides: Partial<AgentConfig> & { nodeName?: string }): AgentConfig {
+  return {
+    nodeName: hostname().toLowerCase(),
+    address: firstNonLoopbackIPv4(),
+    rootDir: "/var/lib/kubelab/agent",
+    readOnlyPort: 10255,
+    port: 10250,
+    pauseImage: "registry.k8s.io/pause:3.10",
+    network: "bridge",
+    maxPods: 110,
+    nodeLabels: {},
+    nodeStatusUpdateFrequencyMs: 10_000,
+    leaseDurationSeconds: 40,
+    crashLoopBackoffInitialMs: 10_000,
+    crashLoopBackoffMaxMs: 300_000,
+    imagePullBackoffInitialMs: 10_000,
+    imagePullBackoffMaxMs: 300_000,
+    relistPeriodMs: 1000,
+    resyncPeriodMs: 10_000,
+    staticPodRescanMs: 20_000,
+    statsPeriodMs: 10_000,
+    ...overrides,
+  };
+}
+
+/** "10s", "500ms", "5m", "1h" or a plain number of seconds -> milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new Error(`invalid duration "${value}" (use e.g. 500ms, 10s, 5m)`);
+  const n = Number(match[1]);
+  const unit = match[2] ?? "s";
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}

@@ -1,0 +1,365 @@
+// The heart of the agent: the set of pods this node must run (from the API server and from the
+// manifest folder), the PLEG-style relist of Docker every second, and one serialized worker per
+// pod that syncs it one step toward its spec and recomputes its status. A bad pod only ever
+// occupies its own worker.
+import type { Logger } from "pino";
+import type { AgentConfig } from "./config";
+import type { ConfigSource } from "./env";
+import { PodSyncer } from "./pod-sync";
+import { ProbeManager, type ProbeTarget } from "./probes";
+import type { DockerRuntime, RuntimeContainer } from "./runtime/docker";
+import { computePodStatus, latestByName, currentSandbox } from "./status";
+import type { Pod, PodStatus } from "./types";
+import { removePodDir } from "./volumes";
+
+export const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
+
+export interface KubeletHooks {
+  /** The pod's status changed (a static pod's goes to its mirror pod). */
+  onStatus?(pod: Pod, status: PodStatus): void;
+  /** An API pod marked for deletion has no containers left: delete the object. */
+  onTerminated?(pod: Pod): Promise<void>;
+  event?(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
+}
+
+interface Worker {
+  running: boolean;
+  dirty: boolean;
+  timer?: NodeJS.Timeout;
+  due?: number;
+  failures: number;
+}
+
+export class Kubelet {
+  readonly syncer: PodSyncer;
+  readonly probes: ProbeManager;
+  private readonly apiPods = new Map<string, Pod>();
+  private readonly staticPods = new Map<string, Pod>();
+  private view = new Map<string, RuntimeContainer[]>();
+  private signatures = new Map<string, string>();
+  private readonly statuses = new Map<string, PodStatus>();
+  private readonly workers = new Map<string, Worker>();
+  /** uid -> when the worker last changed Docker; its view is stale until a later relist. */
+  private readonly actedAt = new Map<string, number>();
+  private lastRelistStart = 0;
+  private relisted = false;
+  private relistTimer?: NodeJS.Timeout;
+  private relistSoon?: NodeJS.Timeout;
+  private relisting?: Promise<void>;
+  private resyncTimer?: NodeJS.Timeout;
+  private stopped = false;
+  /** The API source has listed once (or there is none): only then are unknown pods orphans. */
+  apiSourceReady = false;
+  staticSourceReady = false;
+  readonly metrics = { syncs: 0, syncErrors: 0, relists: 0, relistErrors: 0, syncActions: 0 };
+
+  constructor(
+    readonly cfg: AgentConfig,
+    readonly runtime: DockerRuntime,
+    config: ConfigSource,
+    private readonly log: Logger,
+    private readonly hooks: KubeletHooks = {},
+  ) {
+    this.syncer = new PodSyncer(cfg, runtime, config, log, (pod, type, reason, message) =>
+      hooks.event?.(pod, type, reason, message),
+    );
+    this.probes = new ProbeManager(runtime, {
+      onUnhealthy: (target, _type, message) => {
+        this.log.info({ pod: target.podUid, container: target.container.name, message }, "probe failed, restarting");
+        this.syncer.unhealthy.set(target.containerId, message);
+        const pod = this.desired(target.podUid);
+        if (pod) hooks.event?.(pod, "Warning", "Unhealthy", message);
+        this.enqueue(target.podUid);
+      },
+      onChange: (target) => this.enqueue(target.podUid),
+    });
+  }
+
+  start(): void {
+    const loop = async (): Promise<void> => {
+      if (this.stopped) return;
+      await this.relist();
+      if (!this.stopped) this.relistTimer = setTimeout(() => void loop(), this.cfg.relistPeriodMs);
+    };
+    void loop();
+    this.resyncTimer = setInterval(() => this.enqueueAll(), this.cfg.resyncPeriodMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.relistTimer);
+    clearTimeout(this.relistSoon);
+    clearInterval(this.resyncTimer);
+    for (const w of this.workers.values()) clearTimeout(w.timer);
+    this.probes.stop();
+  }
+
+  // ---- pod sources -------------------------------------------------------------------------
+
+  /** Replaces the whole set of API pods (after a list). Mirror pods are not pods to run. */
+  setApiPods(pods: Pod[]): void {
+    const next = new Map(pods.filter((p) => !isMirrorPod(p)).map((p) => [p.metadata.uid, p]));
+    for (const uid of this.apiPods.keys()) if (!next.has(uid)) this.enqueue(uid);
+    this.apiPods.clear();
+    for (const [uid, pod] of next) {
+      this.apiPods.set(uid, pod);
+      this.enqueue(uid);
+    }
+    this.apiSourceReady = true;
+  }
+
+  upsertApiPod(pod: Pod): void {
+    if (isMirrorPod(pod)) return;
+    this.apiPods.set(pod.metadata.uid, pod);
+    this.enqueue(pod.metadata.uid);
+  }
+
+  removeApiPod(uid: string): void {
+    if (this.apiPods.delete(uid)) this.enqueue(uid);
+  }
+
+  setStaticPods(pods: Pod[]): void {
+    const next = new Map(pods.map((p) => [p.metadata.uid, p]));
+    for (const uid of this.staticPods.keys()) if (!next.has(uid)) this.enqueue(uid);
+    for (const [uid, pod] of next) {
+      const before = this.staticPods.get(uid);
+      if (!before || JSON.stringify(before) !== JSON.stringify(pod)) this.enqueue(uid);
+    }
+    this.staticPods.clear();
+    for (const [uid, pod] of next) this.staticPods.set(uid, pod);
+    this.staticSourceReady = true;
+  }
+
+  desired(uid: string): Pod | undefined {
+    return this.staticPods.get(uid) ?? this.apiPods.get(uid);
+  }
+
+  staticPodList(): Pod[] {
+    return [...this.staticPods.values()];
+  }
+
+  /** Every pod this agent runs, with its latest status (what `/pods` on the read-only port shows). */
+  pods(): Pod[] {
+    const all = [...this.staticPods.values(), ...this.apiPods.values()];
+    return all.map((pod) => ({ ...pod, status: this.statuses.get(pod.metadata.uid) ?? pod.status ?? {} }));
+  }
+
+  status(uid: string): PodStatus | undefined {
+    return this.statuses.get(uid);
+  }
+
+  runtimeContainers(uid: string): RuntimeContainer[] {
+    return this.view.get(uid) ?? [];
+  }
+
+  allRuntimeContainers(): RuntimeContainer[] {
+    return [...this.view.values()].flat();
+  }
+
+  /** Finds a pod this agent runs by namespace and name (mirror names resolve to static pods). */
+  findPod(namespace: string, name: string): Pod | undefined {
+    for (const pod of [...this.staticPods.values(), ...this.apiPods.values()]) {
+      if (pod.metadata.namespace === namespace && pod.metadata.name === name) return pod;
+    }
+    return undefined;
+  }
+
+  // ---- relist (PLEG) -----------------------------------------------------------------------
+
+  /** Lists Docker, and enqueues every pod whose containers changed. Concurrent calls share one. */
+  relist(): Promise<void> {
+    this.relisting ??= this.doRelist().finally(() => (this.relisting = undefined));
+    return this.relisting;
+  }
+
+  private requestRelist(): void {
+    if (this.relistSoon || this.stopped) return;
+    this.relistSoon = setTimeout(() => {
+      this.relistSoon = undefined;
+      void this.relist().then(() => {
+        // A relist that was already running started before the action: run one more.
+        if ([...this.actedAt.values()].some((t) => t >= this.lastRelistStart)) this.requestRelist();
+      });
+    }, 50);
+  }
+
+  private async doRelist(): Promise<void> {
+    const started = Date.now();
+    let list: RuntimeContainer[];
+    try {
+      list = await this.runtime.list();
+    } catch (err) {
+      this.metrics.relistErrors++;
+      this.log.warn({ err: (err as Error).message }, "relist failed");
+      return;
+    }
+    this.metrics.relists++;
+    const next = new Map<string, RuntimeContainer[]>();
+    for (const c of list) {
+      if (!c.podUid) continue;
+      let group = next.get(c.podUid);
+      if (!group) next.set(c.podUid, (group = []));
+      group.push(c);
+    }
+    const signatures = new Map<string, string>();
+    for (const [uid, containers] of next) {
+      signatures.set(uid, containers.map((c) => `${c.id}:${c.state}:${c.ip ?? ""}`).sort().join(","));
+    }
+    this.view = next;
+    this.lastRelistStart = started;
+    const firstRelist = !this.relisted;
+    this.relisted = true;
+    for (const uid of new Set([...signatures.keys(), ...this.signatures.keys()])) {
+      if (firstRelist || signatures.get(uid) !== this.signatures.get(uid)) this.enqueue(uid);
+    }
+    for (const [uid, at] of this.actedAt) {
+      if (at < started) {
+        this.actedAt.delete(uid);
+        this.enqueue(uid);
+      }
+    }
+    this.signatures = signatures;
+    if (firstRelist) this.enqueueAll();
+    this.syncProbes();
+  }
+
+  private syncProbes(): void {
+    const targets: ProbeTarget[] = [];
+    for (const [uid, containers] of this.view) {
+      const pod = this.desired(uid);
+      if (!pod || pod.metadata.deletionTimestamp) continue;
+      const sandbox = currentSandbox(containers);
+      const podIP = pod.spec.hostNetwork ? this.cfg.address : sandbox?.state === "running" ? sandbox.ip ?? "" : "";
+      for (const spec of pod.spec.containers) {
+        if (!spec.livenessProbe && !spec.readinessProbe && !spec.startupProbe) continue;
+        const latest = latestByName(containers, spec.name)[0];
+        if (latest?.state === "running") targets.push({ podUid: uid, containerId: latest.id, container: spec, podIP });
+      }
+    }
+    this.probes.sync(targets);
+  }
+
+  // ---- pod workers -------------------------------------------------------------------------
+
+  enqueueAll(): void {
+    for (const uid of new Set([...this.apiPods.keys(), ...this.staticPods.keys(), ...this.view.keys()])) this.enqueue(uid);
+  }
+
+  enqueue(uid: string, afterMs = 0): void {
+    if (this.stopped) return;
+    let worker = this.workers.get(uid);
+    if (!worker) this.workers.set(uid, (worker = { running: false, dirty: false, failures: 0 }));
+    if (afterMs > 0) {
+      const w = worker;
+      const due = Date.now() + afterMs;
+      if (w.timer && (w.due ?? 0) <= due) return; // an earlier wake-up is already set
+      clearTimeout(w.timer);
+      w.due = due;
+      w.timer = setTimeout(() => {
+        w.timer = undefined;
+        this.enqueue(uid);
+      }, afterMs);
+      return;
+    }
+    worker.dirty = true;
+    if (worker.running) return;
+    // Start on the next turn: callers finish updating the pod maps first.
+    worker.running = true;
+    const w = worker;
+    setImmediate(() => void this.runWorker(uid, w));
+  }
+
+  private async runWorker(uid: string, worker: Worker): Promise<void> {
+    while (worker.dirty && !this.stopped) {
+      worker.dirty = false;
+      try {
+        await this.syncOne(uid);
+        worker.failures = 0;
+      } catch (err) {
+        this.metrics.syncErrors++;
+        worker.failures++;
+        const delay = Math.min(500 * 2 ** Math.min(worker.failures, 6), 30_000);
+        this.log.warn({ pod: this.describe(uid), err: (err as Error).message, retryInMs: delay }, "pod sync failed");
+        this.enqueue(uid, delay);
+      }
+    }
+    worker.running = false;
+    if (!this.desired(uid) && !this.view.has(uid) && !worker.timer) this.workers.delete(uid);
+  }
+
+  private describe(uid: string): string {
+    const pod = this.desired(uid);
+    return pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : uid;
+  }
+
+  private markActed(uid: string): void {
+    this.actedAt.set(uid, Date.now());
+    this.requestRelist();
+  }
+
+  private async syncOne(uid: string): Promise<void> {
+    if (!this.relisted || this.stopped) return;
+    if (this.actedAt.has(uid)) return; // wait for a relist that shows what we did
+    this.metrics.syncs++;
+    const containers = this.view.get(uid) ?? [];
+    const pod = this.desired(uid);
+    if (!pod) {
+      // Containers of a pod no source knows: an orphan, once every source has spoken.
+      if (!this.apiSourceReady || !this.staticSourceReady) return;
+      if (containers.length > 0) {
+        this.log.info({ pod: `${containers[0]!.podNamespace}/${containers[0]!.podName}`, uid }, "removing containers of a pod that no longer exists");
+        await this.syncer.killPod(containers, undefined, true);
+        this.markActed(uid);
+        return;
+      }
+      await removePodDir(this.cfg.rootDir, uid);
+      this.statuses.delete(uid);
+      this.syncer.forget(uid);
+      return;
+    }
+    if (pod.metadata.deletionTimestamp) {
+      if (containers.length > 0) {
+        const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+        this.log.info({ pod: this.describe(uid), grace }, "killing pod");
+        await this.syncer.killPod(containers, grace, true);
+        this.markActed(uid);
+        return;
+      }
+      await removePodDir(this.cfg.rootDir, uid);
+      await this.hooks.onTerminated?.(pod);
+      return;
+    }
+    const result = await this.syncer.syncPod(pod, containers);
+    if (result.acted) {
+      this.metrics.syncActions++;
+      this.markActed(uid);
+    }
+    if (result.requeueAfterMs !== undefined && Number.isFinite(result.requeueAfterMs)) this.enqueue(uid, result.requeueAfterMs);
+    if (result.acted) return;
+    this.updateStatus(pod, containers);
+  }
+
+  private updateStatus(pod: Pod, containers: RuntimeContainer[]): void {
+    const uid = pod.metadata.uid;
+    const previous = this.statuses.get(uid) ?? (pod.status && Object.keys(pod.status).length ? pod.status : undefined);
+    const byName = new Map(pod.spec.containers.map((c) => [c.name, c]));
+    const status = computePodStatus({
+      pod,
+      containers,
+      waiting: this.syncer.waitingFor(uid),
+      ready: (id, name) => this.probes.isReady(id, byName.get(name)!),
+      started: (id, name) => this.probes.isStarted(id, byName.get(name)!),
+      hostIP: this.cfg.address,
+      previous,
+      now: new Date().toISOString(),
+    });
+    const before = this.statuses.get(uid);
+    if (before && JSON.stringify(before) === JSON.stringify(status)) return;
+    this.statuses.set(uid, status);
+    this.hooks.onStatus?.(pod, status);
+  }
+}
+
+export function isMirrorPod(pod: Pod): boolean {
+  return pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined;
+}

@@ -1,0 +1,147 @@
+// Static pods: manifests in --pod-manifest-path, read at start, on every change (fs.watch) and
+// every 20 s. Each becomes a pod named <name>-<nodeName> whose uid is a hash of its manifest, so a
+// changed file is a new pod; the agent runs them even without an API server.
+import { createHash } from "node:crypto";
+import { watch, type FSWatcher } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { parseAllDocuments } from "yaml";
+import type { Pod } from "./types";
+
+export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
+export const CONFIG_SOURCE_ANNOTATION = "kubernetes.io/config.source";
+export const CONFIG_SEEN_ANNOTATION = "kubernetes.io/config.seen";
+
+function defaultContainer(c: Record<string, unknown>): Record<string, unknown> {
+  const image = String(c.image ?? "");
+  const tag = image.includes("@") ? "digest" : (/:([^/:]+)$/.exec(image)?.[1] ?? "latest");
+  return {
+    terminationMessagePath: "/dev/termination-log",
+    terminationMessagePolicy: "File",
+    imagePullPolicy: tag === "latest" ? "Always" : "IfNotPresent",
+    ...c,
+  };
+}
+
+/** One manifest document -> the static pod the agent runs (Kubernetes' defaults applied). */
+export function staticPodFromManifest(doc: unknown, nodeName: string, file: string): Pod {
+  const obj = doc as Pod;
+  if (!obj || typeof obj !== "object" || obj.kind !== "Pod") throw new Error(`${file}: not a Pod manifest`);
+  if (!obj.metadata?.name) throw new Error(`${file}: metadata.name is required`);
+  if (!Array.isArray(obj.spec?.containers) || obj.spec.containers.length === 0) {
+    throw new Error(`${file}: spec.containers is required`);
+  }
+  const namespace = obj.metadata.namespace ?? "default";
+  const name = `${obj.metadata.name}-${nodeName}`;
+  const hash = createHash("md5")
+    .update(JSON.stringify({ spec: obj.spec, metadata: { ...obj.metadata, namespace } }))
+    .update(nodeName)
+    .update(file)
+    .digest("hex");
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      ...obj.metadata,
+      name,
+      namespace,
+      uid: hash,
+      annotations: {
+        ...obj.metadata.annotations,
+        [CONFIG_HASH_ANNOTATION]: hash,
+        [CONFIG_SOURCE_ANNOTATION]: "file",
+        [CONFIG_SEEN_ANNOTATION]: new Date().toISOString(),
+      },
+    },
+    spec: {
+      restartPolicy: "Always",
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: "ClusterFirst",
+      schedulerName: "default-scheduler",
+      ...obj.spec,
+      containers: obj.spec.containers.map((c) => defaultContainer(c as unknown as Record<string, unknown>)) as unknown as Pod["spec"]["containers"],
+      nodeName,
+    } as Pod["spec"],
+    status: {},
+  };
+}
+
+export async function readManifestDir(dir: string, nodeName: string, log: Logger): Promise<Pod[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => /\.(ya?ml|json)$/.test(n) && !n.startsWith(".")).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  const pods: Pod[] = [];
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      const text = await readFile(file, "utf8");
+      for (const doc of parseAllDocuments(text)) {
+        const value = doc.toJS();
+        if (value == null) continue;
+        pods.push(staticPodFromManifest(value, nodeName, file));
+      }
+    } catch (err) {
+      log.warn({ file, err: (err as Error).message }, "could not read static pod manifest");
+    }
+  }
+  return pods;
+}
+
+/** Watches the folder and calls onPods with the full set whenever it may have changed. */
+export class StaticPodSource {
+  private watcher?: FSWatcher;
+  private timer?: NodeJS.Timeout;
+  private debounce?: NodeJS.Timeout;
+  private lastSeen = new Map<string, string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly nodeName: string,
+    private readonly rescanMs: number,
+    private readonly log: Logger,
+    private readonly onPods: (pods: Pod[]) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.scan();
+    try {
+      this.watcher = watch(this.dir, () => {
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.scan(), 100);
+      });
+      this.watcher.on("error", () => undefined);
+    } catch (err) {
+      this.log.warn({ dir: this.dir, err: (err as Error).message }, "cannot watch the manifest folder; rescanning only");
+    }
+    this.timer = setInterval(() => void this.scan(), this.rescanMs);
+  }
+
+  stop(): void {
+    this.watcher?.close();
+    clearInterval(this.timer);
+    clearTimeout(this.debounce);
+  }
+
+  async scan(): Promise<void> {
+    try {
+      const pods = await readManifestDir(this.dir, this.nodeName, this.log);
+      // Keep the first-seen time stable, so a rescan does not look like a change.
+      const seen = new Map<string, string>();
+      for (const pod of pods) {
+        const uid = pod.metadata.uid;
+        const at = this.lastSeen.get(uid) ?? pod.metadata.annotations![CONFIG_SEEN_ANNOTATION]!;
+        pod.metadata.annotations![CONFIG_SEEN_ANNOTATION] = at;
+        seen.set(uid, at);
+      }
+      this.lastSeen = seen;
+      this.onPods(pods);
+    } catch (err) {
+      this.log.warn({ dir: this.dir, err: (err as Error).message }, "static pod scan failed");
+    }
+  }
+}

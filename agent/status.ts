@@ -1,0 +1,198 @@
+// A pod's status computed from what Docker says (the containers of its uid), what the agent is
+// waiting on (back-off, image pull, config errors) and the probe results: phase, conditions,
+// containerStatuses, podIP, hostIP, startTime. Pure, so it is tested without Docker.
+import type { RuntimeContainer } from "./runtime/docker";
+import type { ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from "./types";
+
+export interface Waiting {
+  reason: string;
+  message?: string;
+}
+
+export interface StatusInput {
+  pod: Pod;
+  /** Every container of the pod's uid in Docker (sandboxes included). */
+  containers: RuntimeContainer[];
+  /** container name -> why it is waiting (absent: nothing to report). */
+  waiting: Map<string, Waiting>;
+  /** Docker container id -> readiness (absent: no result yet). */
+  ready: (containerId: string, containerName: string) => boolean;
+  started: (containerId: string, containerName: string) => boolean;
+  hostIP: string;
+  previous?: PodStatus;
+  now: string;
+}
+
+export function latestByName(containers: RuntimeContainer[], name: string): RuntimeContainer[] {
+  return containers
+    .filter((c) => !c.isSandbox && c.container === name)
+    .sort((a, b) => b.attempt - a.attempt || b.created - a.created);
+}
+
+export function currentSandbox(containers: RuntimeContainer[]): RuntimeContainer | undefined {
+  return containers
+    .filter((c) => c.isSandbox)
+    .sort((a, b) => b.attempt - a.attempt || b.created - a.created)[0];
+}
+
+function terminatedState(c: RuntimeContainer): ContainerState {
+  const exitCode = c.exitCode ?? 0;
+  const reason = c.oomKilled ? "OOMKilled" : c.error ? "StartError" : exitCode === 0 ? "Completed" : "Error";
+  return {
+    terminated: {
+      exitCode,
+      reason,
+      ...(c.error ? { message: c.error } : {}),
+      startedAt: c.startedAt ?? new Date(c.created * 1000).toISOString(),
+      finishedAt: c.finishedAt ?? new Date(c.created * 1000).toISOString(),
+      containerID: `docker://${c.id}`,
+    },
+  };
+}
+
+function seconds(iso: string | undefined): string | undefined {
+  // Kubernetes' metav1.Time has second precision.
+  return iso ? new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString().replace(".000Z", "Z") : undefined;
+}
+
+function trimState(state: ContainerState): ContainerState {
+  if (state.running) return { running: { startedAt: seconds(state.running.startedAt) } };
+  if (state.terminated) {
+    return {
+      terminated: {
+        ...state.terminated,
+        startedAt: seconds(state.terminated.startedAt),
+        finishedAt: seconds(state.terminated.finishedAt),
+      },
+    };
+  }
+  return state;
+}
+
+export function containerStatuses(input: StatusInput): ContainerStatus[] {
+  return input.pod.spec.containers.map((spec) => {
+    const [latest, previous] = latestByName(input.containers, spec.name);
+    const waiting = input.waiting.get(spec.name);
+    let state: ContainerState;
+    let lastState: ContainerState = previous && previous.state !== "running" ? terminatedState(previous) : {};
+    if (latest?.state === "running") {
+      state = { running: { startedAt: latest.startedAt } };
+    } else if (waiting) {
+      state = { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } };
+      if (latest && latest.state === "exited") lastState = terminatedState(latest);
+    } else if (latest && latest.state === "exited") {
+      state = terminatedState(latest);
+    } else {
+      state = { waiting: { reason: "ContainerCreating" } };
+    }
+    const running = latest?.state === "running";
+    const started = running && input.started(latest.id, spec.name);
+    return {
+      name: spec.name,
+      state: trimState(state),
+      lastState: trimState(lastState),
+      ready: running && started && input.ready(latest.id, spec.name),
+      restartCount: latest?.attempt ?? 0,
+      image: spec.image ?? "",
+      imageID: latest ? `docker://${latest.imageID}` : "",
+      ...(latest ? { containerID: `docker://${latest.id}` } : {}),
+      started,
+    };
+  });
+}
+
+/** Kubernetes' getPhase: from the container states and the restart policy. */
+export function podPhase(pod: Pod, statuses: ContainerStatus[]): string {
+  let waiting = 0;
+  let running = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const s of statuses) {
+    if (s.state.running) running++;
+    else if (s.state.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state.waiting) {
+      if (s.lastState.terminated) {
+        stopped++;
+        if (s.lastState.terminated.exitCode === 0) succeeded++;
+      } else waiting++;
+    }
+  }
+  const policy = pod.spec.restartPolicy ?? "Always";
+  if (waiting > 0) return "Pending";
+  if (running > 0) return "Running";
+  if (stopped > 0) {
+    if (policy === "Always") return "Running";
+    if (stopped === succeeded) return "Succeeded";
+    return policy === "Never" ? "Failed" : "Running";
+  }
+  return "Pending";
+}
+
+function condition(
+  type: string,
+  ok: boolean,
+  previous: PodCondition[] | undefined,
+  now: string,
+  why?: { reason: string; message: string },
+): PodCondition {
+  const status = ok ? "True" : "False";
+  const before = previous?.find((c) => c.type === type);
+  return {
+    type,
+    status,
+    lastProbeTime: null,
+    lastTransitionTime: before && before.status === status ? before.lastTransitionTime : seconds(now),
+    ...(!ok && why ? why : {}),
+  };
+}
+
+export function computePodStatus(input: StatusInput): PodStatus {
+  const { pod, previous, now } = input;
+  const statuses = containerStatuses(input);
+  const sandbox = currentSandbox(input.containers);
+  const sandboxReady = sandbox?.state === "running";
+  const phase = pod.metadata.deletionTimestamp && previous?.phase ? previous.phase : podPhase(pod, statuses);
+  const terminal = phase === "Succeeded" || phase === "Failed";
+  const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const notReady = unready.length
+    ? { reason: terminal ? "PodCompleted" : "ContainersNotReady", message: `containers with unready status: [${unready.join(" ")}]` }
+    : undefined;
+  const allReady = unready.length === 0 && !terminal;
+  const conditions = [
+    condition("PodReadyToStartContainers", sandboxReady, previous?.conditions, now),
+    condition("Initialized", true, previous?.conditions, now),
+    condition("Ready", allReady, previous?.conditions, now, notReady),
+    condition("ContainersReady", allReady, previous?.conditions, now, notReady),
+    condition("PodScheduled", true, previous?.conditions, now),
+  ];
+  const podIP = pod.spec.hostNetwork ? input.hostIP : sandboxReady ? sandbox?.ip : undefined;
+  const status: PodStatus = {
+    phase,
+    conditions,
+    hostIP: input.hostIP,
+    hostIPs: [{ ip: input.hostIP }],
+    ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+    startTime: previous?.startTime ?? seconds(sandbox?.startedAt ?? now),
+    containerStatuses: statuses,
+    qosClass: previous?.qosClass ?? qosClass(pod),
+  };
+  return status;
+}
+
+export function qosClass(pod: Pod): string {
+  let any = false;
+  let guaranteed = true;
+  for (const c of pod.spec.containers) {
+    const limits = c.resources?.limits ?? {};
+    const requests = c.resources?.requests ?? {};
+    if (Object.keys(limits).length || Object.keys(requests).length) any = true;
+    for (const r of ["cpu", "memory"]) {
+      if (limits[r] === undefined) guaranteed = false;
+      else if (requests[r] !== undefined && String(requests[r]) !== String(limits[r])) guaranteed = false;
+    }
+  }
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
