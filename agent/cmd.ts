@@ -1,10 +1,35 @@
+// `kubelab agent`: flags -> AgentConfig -> startAgent. Heavy modules load only when it runs.
 import type { Command } from "commander";
 
 export function registerAgentCommand(program: Command): void {
   program
     .command("agent")
-    .description("run the node agent (kubelet) for one node")
-    .action(() => {
-      throw new Error("kubelab agent: not built yet");
+    .description("run the node agent (kubelet) for one node: pods on Docker, static pods, node status")
+    .requiredOption("--node-name <name>", "name of this node")
+    .option("--kubeconfig <file>", "kubeconfig of the API server")
+    .option("--server <url>", "API server URL (when no kubeconfig is given)")
+    .option("--pod-manifest-path <dir>", "folder of static pod manifests")
+    .option("--read-only-port <port>", "read-only API port (/pods, /healthz, /stats/summary); 0 disables", "10255")
+    .option("--port <port>", "main port (/containerLogs, /metrics); 0 disables", "10250")
+    .option("--address <ip>", "node address: reported as InternalIP, host ports and NodePorts bind here")
+    .option("--pause-image <image>", "image of the pod sandbox (pause) container", "registry.k8s.io/pause:3.10")
+    .option("--docker-host <url>", "Docker endpoint (unix:///var/run/docker.sock or tcp://host:port)")
+    .option("--network <name>", "Docker network the pods join", "bridge")
+    .option("--root-dir <dir>", "agent state (pod volumes)", "/var/lib/kubelab/agent")
+    .option("--pod-cidr <cidr>", "pod CIDR to report on the Node")
+    .option("--cpu <n>", "CPU capacity to report (default: the host's)")
+    .option("--memory <quantity>", "memory capacity to report, e.g. 4Gi (default: the host's)")
+    .option("--max-pods <n>", "pod capacity", "110")
+    .option("--node-labels <k=v,...>", "extra labels for the Node")
+    .option("--node-status-update-frequency <duration>", "how often node status is written", "10s")
+    .option("--crashloop-backoff-initial <duration>", "first CrashLoopBackOff delay", "10s")
+    .option("--crashloop-backoff-max <duration>", "longest CrashLoopBackOff delay", "300s")
+    .option("--image-pull-backoff-initial <duration>", "first ImagePullBackOff delay", "10s")
+    .option("--image-pull-backoff-max <duration>", "longest ImagePullBackOff delay", "300s")
+    .option("--sync-frequency <duration>", "periodic resync of every pod", "10s")
+    .option("--static-pod-rescan <duration>", "how often the manifest folder is re-read", "20s")
+    .action(async (flags: Record<string, string | undefined>) => {
+      const { runAgentCommand } = await import("./run");
+      await runAgentCommand(flags);
     });
 }

@@ -1,0 +1,139 @@
+// Everything of the agent that talks to the API server: the Node and its Lease, the pods bound to
+// this node (list + watch with fieldSelector spec.nodeName=<me>), status writes, deleting pods
+// whose containers are gone, mirror pods, events, ConfigMaps/Secrets for env and volumes, and
+// the Services/Endpoints that feed the NodePort proxy. While the API server is away every loop
+// retries with back-off and the pods keep running.
+import type { Logger } from "pino";
+import { isConflict, isNotFound } from "../../controlplane/client/errors";
+import { ApiClient } from "../../controlplane/client/rest";
+import { configmaps, endpoints, pods, secrets, services } from "../../controlplane/client/resources";
+import type { ApiIntegration } from "../agent";
+import type { AgentConfig } from "../config";
+import type { ConfigSource } from "../env";
+import { isMirrorPod, type Kubelet } from "../kubelet";
+import type { DockerRuntime } from "../runtime/docker";
+import { ServiceProxy } from "../service-proxy";
+import type { ConfigMap, Endpoints, Pod, Secret, Service } from "../types";
+import { EventRecorder } from "./events";
+import { MirrorPodManager } from "./mirror-pods";
+import { NodeStatusManager } from "./node-status";
+import { runReflector } from "./reflector";
+import { StatusWriter } from "./status-writer";
+
+export function apiClientFor(cfg: AgentConfig): ApiClient {
+  if (cfg.kubeconfig) return ApiClient.fromKubeconfig(cfg.kubeconfig);
+  if (cfg.server) return new ApiClient({ server: cfg.server });
+  throw new Error("the agent needs --kubeconfig or --server to talk to an API server");
+}
+
+async function getOrUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Logger): ApiIntegration {
+  const client = apiClientFor(cfg);
+  const abort = new AbortController();
+  const statusWriter = new StatusWriter(client, log);
+  const recorder = new EventRecorder(client, cfg.nodeName, log);
+  const proxy = new ServiceProxy(cfg.address, log);
+  let kubelet: Kubelet | undefined;
+  let mirrors: MirrorPodManager | undefined;
+  let nodeStatus: NodeStatusManager | undefined;
+  const loops: Array<Promise<void>> = [];
+
+  const config: ConfigSource = {
+    getConfigMap: (ns, name) => getOrUndefined(() => client.get<ConfigMap>(configmaps, ns, name)),
+    getSecret: (ns, name) => getOrUndefined(() => client.get<Secret>(secrets, ns, name)),
+  };
+
+  return {
+    config,
+    hooks: {
+      onStatus: (pod, status) => statusWriter.write(pod, status),
+      onTerminated: async (pod) => {
+        try {
+          await client.delete(pods, pod.metadata.namespace, pod.metadata.name, {
+            gracePeriodSeconds: 0,
+            preconditions: { uid: pod.metadata.uid },
+          });
+          log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, "pod deleted");
+        } catch (err) {
+          if (!isNotFound(err) && !isConflict(err)) throw err;
+        }
+      },
+      event: (pod, type, reason, message) => recorder.record(pod, type, reason, message),
+    },
+    async start(k: Kubelet) {
+      kubelet = k;
+      kubelet.apiSourceReady = false;
+      nodeStatus = new NodeStatusManager({
+        cfg,
+        client,
+        log,
+        dockerVersion: () => runtime.version(),
+        port: () => cfg.port,
+      });
+      nodeStatus.start();
+      mirrors = new MirrorPodManager(client, cfg.nodeName, () => k.staticPodList(), log);
+      mirrors.start();
+      const m = mirrors;
+      loops.push(
+        runReflector<Pod>(
+          client,
+          pods,
+          {
+            replace: (items) => {
+              for (const p of items) statusWriter.observe(p);
+              k.setApiPods(items);
+              m.replace(items);
+            },
+            upsert: (p) => {
+              statusWriter.observe(p);
+              if (isMirrorPod(p)) m.upsert(p);
+              else k.upsertApiPod(p);
+            },
+            remove: (p) => {
+              statusWriter.forget(p);
+              if (isMirrorPod(p)) m.remove(p);
+              else k.removeApiPod(p.metadata.uid);
+            },
+          },
+          { fieldSelector: `spec.nodeName=${cfg.nodeName}`, signal: abort.signal, log },
+        ),
+        runReflector<Service>(
+          client,
+          services,
+          {
+            replace: (items) => proxy.replaceServices(items),
+            upsert: (s) => proxy.upsertService(s),
+            remove: (s) => proxy.removeService(s),
+          },
+          { signal: abort.signal, log },
+        ),
+        runReflector<Endpoints>(
+          client,
+          endpoints,
+          {
+            replace: (items) => proxy.replaceEndpoints(items),
+            upsert: (e) => proxy.upsertEndpoints(e),
+            remove: (e) => proxy.removeEndpoints(e),
+          },
+          { signal: abort.signal, log },
+        ),
+      );
+    },
+    async stop() {
+      abort.abort();
+      nodeStatus?.stop();
+      mirrors?.stop();
+      statusWriter.stop();
+      proxy.stop();
+      await Promise.allSettled(loops);
+    },
+  };
+}

@@ -1,0 +1,154 @@
+// The NodePort proxy (our kube-proxy in userspace mode): for every NodePort or LoadBalancer
+// Service port it listens on <node address>:<nodePort> and forwards each TCP connection to a ready
+// endpoint (pod IP + target port), round robin. Listeners follow the Services: opened when a port
+// appears, closed when it goes.
+import { createServer, connect, type Server, type Socket } from "node:net";
+import type { Logger } from "pino";
+import type { Endpoints, Service, ServicePort } from "./types";
+
+interface Listener {
+  nodePort: number;
+  serviceKey: string;
+  port: ServicePort;
+  server?: Server;
+  next: number;
+  connections: Set<Socket>;
+}
+
+function key(obj: { metadata: { namespace?: string; name?: string } }): string {
+  return `${obj.metadata.namespace ?? "default"}/${obj.metadata.name}`;
+}
+
+export class ServiceProxy {
+  private readonly services = new Map<string, Service>();
+  private readonly endpoints = new Map<string, Endpoints>();
+  private readonly listeners = new Map<number, Listener>();
+  private retryTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly address: string,
+    private readonly log: Logger,
+  ) {}
+
+  replaceServices(items: Service[]): void {
+    this.services.clear();
+    for (const s of items) this.services.set(key(s), s);
+    this.sync();
+  }
+  upsertService(s: Service): void {
+    this.services.set(key(s), s);
+    this.sync();
+  }
+  removeService(s: Service): void {
+    this.services.delete(key(s));
+    this.sync();
+  }
+  replaceEndpoints(items: Endpoints[]): void {
+    this.endpoints.clear();
+    for (const e of items) this.endpoints.set(key(e), e);
+  }
+  upsertEndpoints(e: Endpoints): void {
+    this.endpoints.set(key(e), e);
+  }
+  removeEndpoints(e: Endpoints): void {
+    this.endpoints.delete(key(e));
+  }
+
+  /** The ready backends of one service port: "ip:port". */
+  backends(serviceKey: string, port: ServicePort): string[] {
+    const ep = this.endpoints.get(serviceKey);
+    const result: string[] = [];
+    for (const subset of ep?.subsets ?? []) {
+      const match = (subset.ports ?? []).find((p) => (p.name ?? "") === (port.name ?? "")) ?? (subset.ports?.length === 1 ? subset.ports[0] : undefined);
+      if (!match) continue;
+      for (const addr of subset.addresses ?? []) result.push(`${addr.ip}:${match.port}`);
+    }
+    return result;
+  }
+
+  listening(): number[] {
+    return [...this.listeners.values()].filter((l) => l.server?.listening).map((l) => l.nodePort);
+  }
+
+  private sync(): void {
+    if (this.stopped) return;
+    const wanted = new Map<number, { serviceKey: string; port: ServicePort }>();
+    for (const [k, svc] of this.services) {
+      const type = svc.spec?.type ?? "ClusterIP";
+      if (type !== "NodePort" && type !== "LoadBalancer") continue;
+      for (const port of svc.spec?.ports ?? []) {
+        if (!port.nodePort || (port.protocol ?? "TCP") !== "TCP") continue;
+        wanted.set(port.nodePort, { serviceKey: k, port });
+      }
+    }
+    for (const [nodePort, listener] of this.listeners) {
+      const want = wanted.get(nodePort);
+      if (want && want.serviceKey === listener.serviceKey) {
+        listener.port = want.port;
+        continue;
+      }
+      this.close(listener);
+      this.listeners.delete(nodePort);
+    }
+    for (const [nodePort, want] of wanted) {
+      if (this.listeners.has(nodePort)) continue;
+      const listener: Listener = { nodePort, ...want, next: 0, connections: new Set() };
+      this.listeners.set(nodePort, listener);
+      this.open(listener);
+    }
+  }
+
+  private open(listener: Listener): void {
+    const server = createServer((client) => this.forward(listener, client));
+    listener.server = server;
+    server.on("error", (err) => {
+      this.log.warn({ nodePort: listener.nodePort, service: listener.serviceKey, err: err.message }, "cannot listen on node port; retrying");
+      listener.server = undefined;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        for (const l of this.listeners.values()) if (!l.server) this.open(l);
+      }, 5000);
+      this.retryTimer.unref?.();
+    });
+    server.listen(listener.nodePort, this.address, () => {
+      this.log.info({ nodePort: listener.nodePort, service: listener.serviceKey, address: this.address }, "node port open");
+    });
+  }
+
+  private close(listener: Listener): void {
+    listener.server?.close();
+    for (const c of listener.connections) c.destroy();
+    this.log.info({ nodePort: listener.nodePort, service: listener.serviceKey }, "node port closed");
+  }
+
+  private forward(listener: Listener, client: Socket): void {
+    const backends = this.backends(listener.serviceKey, listener.port);
+    if (backends.length === 0) {
+      client.destroy();
+      return;
+    }
+    const target = backends[listener.next++ % backends.length]!;
+    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+    const upstream = connect({ host, port });
+    listener.connections.add(client);
+    const done = (): void => {
+      listener.connections.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", done);
+    upstream.on("error", done);
+    client.on("close", done);
+    upstream.on("close", done);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    for (const l of this.listeners.values()) this.close(l);
+    this.listeners.clear();
+  }
+}
