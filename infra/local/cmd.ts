@@ -1,10 +1,43 @@
 import type { Command } from "commander";
 
 export function registerLabCommand(program: Command): void {
-  program
-    .command("lab")
-    .description("the local lab: the whole cluster on this machine")
-    .action(() => {
-      throw new Error("kubelab lab: not built yet");
+  const lab = program.command("lab").description("the local lab: the whole cluster on this machine, on the local Docker engine");
+  lab
+    .command("up")
+    .description("start the server, the worker agents and the lab's git repository")
+    .option("--workers <n>", "number of worker agents", "2")
+    .option("--dir <dir>", "lab directory (kubeconfig, repo.git, logs)", ".kubelab")
+    .option("--port <port>", "API server port on 127.0.0.1", "6443")
+    .option("--no-seed", "start with an empty lab repository instead of the example")
+    .option("--node-monitor-grace-period <duration>", "how long a silent worker stays Ready", "10s")
+    .option("--unreachable-toleration-seconds <n>", "how long pods stay on an unreachable worker", "10")
+    .action(async (o: { workers: string; dir: string; port: string; seed: boolean; nodeMonitorGracePeriod: string; unreachableTolerationSeconds: string }) => {
+      const { labUp } = await import("./lab");
+      await labUp({
+        dir: o.dir,
+        workers: Number(o.workers),
+        port: Number(o.port),
+        seed: o.seed,
+        nodeMonitorGracePeriod: o.nodeMonitorGracePeriod,
+        unreachableTolerationSeconds: Number(o.unreachableTolerationSeconds),
+      });
+    });
+  lab
+    .command("down")
+    .description("stop everything the lab started and remove every container it made")
+    .option("--dir <dir>", "lab directory", ".kubelab")
+    .action(async (o: { dir: string }) => {
+      const { labDown } = await import("./lab");
+      await labDown(o.dir);
+    });
+  lab
+    .command("status")
+    .description("show what runs and whether it is healthy")
+    .option("--dir <dir>", "lab directory", ".kubelab")
+    .action(async (o: { dir: string }) => {
+      const { labStatus } = await import("./lab");
+      const s = await labStatus(o.dir);
+      process.stdout.write(s.lines.join("\n") + "\n");
+      process.exitCode = s.running ? 0 : 1;
     });
 }

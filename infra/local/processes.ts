@@ -1,0 +1,52 @@
+// Background processes of the lab: started detached with their output in a log file, recorded by
+// pid, stopped with SIGTERM then SIGKILL.
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+
+export interface LabProcess {
+  name: string;
+  pid: number;
+  log: string;
+  args: string[];
+}
+
+export function startDetached(name: string, command: string, args: string[], log: string, env: NodeJS.ProcessEnv = process.env): LabProcess {
+  const fd = openSync(log, "a");
+  try {
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd], env });
+    if (child.pid === undefined) throw new Error(`could not start ${name}`);
+    child.unref();
+    return { name, pid: child.pid, log, args };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, wait up to graceMs, then SIGKILL. Resolves when the process is gone. */
+export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+  if (!isAlive(pid)) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,68 @@
+// The lab's git repository: a bare repo whose post-receive hook calls the git-sync webhook, so
+// that `git push` is applied at once (the interval poll is the fallback).
+import { execFileSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const git = (args: string[], cwd?: string) =>
+  execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } }).toString();
+
+export interface LabRepoOptions {
+  dir: string;
+  webhookUrl: string;
+  webhookToken: string;
+  /** Folder whose files become the first commit (besides a README). */
+  seedFrom?: string;
+}
+
+export function ensureLabRepo(opts: LabRepoOptions): string {
+  const bare = join(opts.dir, "repo.git");
+  if (!existsSync(join(bare, "HEAD"))) {
+    git(["init", "--bare", "--initial-branch=main", bare]);
+    seed(bare, opts.seedFrom);
+  }
+  writeHook(bare, opts.webhookUrl, opts.webhookToken);
+  return bare;
+}
+
+function seed(bare: string, seedFrom?: string): void {
+  const work = mkdtempSync(join(tmpdir(), "kubelab-seed-"));
+  try {
+    git(["clone", "--quiet", bare, work]);
+    git(["checkout", "--quiet", "-b", "main"], work);
+    if (seedFrom) cpSync(seedFrom, work, { recursive: true });
+    writeFileSync(
+      join(work, "README.md"),
+      "# kubelab lab repository\n\nEvery .yaml/.yml/.json file here is applied to the lab on `git push`;\n" +
+        "files you delete are pruned. See `kubectl get gitrepositories` for what happened.\n",
+    );
+    git(["add", "-A"], work);
+    git(["-c", "user.name=kubelab", "-c", "user.email=lab@kubelab.local", "commit", "--quiet", "-m", "Start the lab repository"], work);
+    git(["push", "--quiet", "origin", "main"], work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The hook runs node (always present where the lab runs) to POST to the webhook. */
+function writeHook(bare: string, url: string, token: string): void {
+  const hook = join(bare, "hooks", "post-receive");
+  const script = `#!/bin/sh
+# Written by kubelab lab up: tell git-sync about the push so it applies it now.
+exec ${JSON.stringify(process.execPath)} -e '
+const url = process.argv[1], token = process.argv[2];
+let body = "";
+process.stdin.on("data", (c) => (body += c)).on("end", async () => {
+  const [before, after, ref] = body.trim().split(/\\s+/);
+  try {
+    const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer " + token }, body: JSON.stringify({ before, after, ref }) });
+    console.log("kubelab: git-sync " + (res.ok ? "notified, applying " + (after || "").slice(0, 7) : "webhook answered " + res.status));
+  } catch (e) {
+    console.log("kubelab: git-sync not reachable (" + e.message + "); it will pick the push up on its next interval");
+  }
+});' ${JSON.stringify(url)} ${JSON.stringify(token)}
+`;
+  writeFileSync(hook, script);
+  chmodSync(hook, 0o755);
+}

@@ -1,0 +1,29 @@
+// `npm run bench [-- api|scheduler|agent|gitsync|lab ...]`: runs the named benchmarks (all when
+// none is named) and prints a table per benchmark.
+import { printTable, type BenchRow } from "./table";
+
+const suites: Record<string, () => Promise<BenchRow[]>> = {
+  api: async () => (await import("./api")).benchApi(),
+  scheduler: async () => (await import("./scheduler")).benchScheduler(),
+  agent: async () => (await import("./agent")).benchAgent(),
+  gitsync: async () => (await import("./gitsync")).benchGitsync(),
+  lab: async () => (await import("./lab")).benchLab(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length ? wanted : Object.keys(suites);
+let failed = false;
+for (const name of names) {
+  const suite = suites[name];
+  if (!suite) {
+    console.error(`unknown benchmark ${name}; choose from: ${Object.keys(suites).join(", ")}`);
+    process.exit(2);
+  }
+  try {
+    printTable(`bench ${name}`, await suite());
+  } catch (e) {
+    failed = true;
+    console.error(`bench ${name} failed:`, e);
+  }
+}
+process.exit(failed ? 1 : 0);
