@@ -1,0 +1,148 @@
+// Test helpers for the agent: run `kubelab agent` as a real child process (or in-process) with a
+// unique node name, its own loopback address and free ports, and remove every container it made
+// afterwards (they all carry io.kubelab.node=<node name>), also when a test fails.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { removeContainersByLabel } from "../test/fixtures/docker";
+import { LABEL_NODE } from "./runtime/labels";
+import type { Pod } from "./types";
+
+const CLI = resolve(import.meta.dirname, "../bin/kubelab.mjs");
+
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface TestAgentOptions {
+  /** 127.0.0.N: distinct per test file, since files run in parallel. */
+  address: string;
+  kubeconfig?: string;
+  manifestDir?: boolean;
+  args?: string[];
+  nodeName?: string;
+}
+
+export interface TestAgent {
+  nodeName: string;
+  address: string;
+  readOnlyPort: number;
+  port: number;
+  manifestDir: string;
+  rootDir: string;
+  logs(): string;
+  /** GET on the read-only port, parsed as JSON. */
+  pods(): Promise<Pod[]>;
+  /** SIGKILL (no cleanup at all), or SIGTERM. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the agent and removes its containers and directories. */
+  cleanup(): Promise<void>;
+}
+
+export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent> {
+  const nodeName = opts.nodeName ?? `t-${randomBytes(4).toString("hex")}`;
+  const dir = mkdtempSync(join(tmpdir(), "kubelab-agent-"));
+  const manifestDir = join(dir, "manifests");
+  const rootDir = join(dir, "root");
+  const readOnlyPort = await freePort(opts.address);
+  const port = await freePort(opts.address);
+  let child: ChildProcess | undefined;
+  let output = "";
+
+  const args = [
+    CLI,
+    "agent",
+    "--node-name", nodeName,
+    "--address", opts.address,
+    "--read-only-port", String(readOnlyPort),
+    "--port", String(port),
+    "--root-dir", rootDir,
+    "--pause-image", "kubelab/pause:3.10",
+    ...(opts.manifestDir !== false ? ["--pod-manifest-path", manifestDir] : []),
+    ...(opts.kubeconfig ? ["--kubeconfig", opts.kubeconfig] : []),
+    ...(opts.args ?? []),
+  ];
+
+  const agent: TestAgent = {
+    nodeName,
+    address: opts.address,
+    readOnlyPort,
+    port,
+    manifestDir,
+    rootDir,
+    logs: () => output,
+    async pods() {
+      const res = await fetch(`http://${opts.address}:${readOnlyPort}/pods`);
+      const list = (await res.json()) as { items: Pod[] };
+      return list.items;
+    },
+    async start() {
+      const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+      child = proc;
+      proc.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+      proc.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        if (proc.exitCode !== null) throw new Error(`agent exited with ${proc.exitCode}:\n${output}`);
+        try {
+          const res = await fetch(`http://${opts.address}:${readOnlyPort}/healthz`);
+          if (res.ok) return;
+        } catch {
+          // not yet listening
+        }
+        if (Date.now() > deadline) throw new Error(`agent did not start in 30s:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async kill(signal: NodeJS.Signals = "SIGKILL") {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((done) => {
+        const t = setTimeout(() => c.kill("SIGKILL"), 10_000);
+        c.once("exit", () => {
+          clearTimeout(t);
+          done();
+        });
+        c.kill(signal);
+      });
+    },
+    async cleanup() {
+      await agent.kill("SIGKILL");
+      await removeContainersByLabel(`${LABEL_NODE}=${nodeName}`);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await agent.start();
+  return agent;
+}
+
+/** Polls fn until it returns a truthy value (returned), or fails with the last value seen. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export function podManifest(name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name, ...extra }, spec });
+}
