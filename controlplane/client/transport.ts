@@ -1,0 +1,180 @@
+// HTTP to the API server on Node's built-in fetch: URL and query building, bearer token, TLS with
+// a custom CA (an undici Agent), timeouts and AbortSignal, and turning failures into
+// ApiStatusError (the server answered) or ConnectionError (it did not).
+import { Agent } from "undici";
+import type { Connection } from "./kubeconfig";
+import { ApiStatusError, ConnectionError, isStatus, statusFromHttp } from "./errors";
+
+export interface RequestOptions {
+  /** Abort the call (and, for streams, the stream). */
+  signal?: AbortSignal;
+  /** Milliseconds until the call gives up with ConnectionError("timeout"); 0 = no limit.
+   *  For streams it bounds the wait for the response headers only. */
+  timeoutMs?: number;
+}
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface HttpRequest extends RequestOptions {
+  method: string;
+  /** Path below the server URL, starting with "/". */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** Sent as JSON unless it is a string. */
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+}
+
+export interface OpenStream {
+  response: Response;
+  /** Releases the abort wiring; call when done reading. */
+  close(): void;
+}
+
+export interface TransportOptions {
+  /** Default timeout for calls that do not give one (default 30 s). */
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
+type Dispatcher = FetchInit extends { dispatcher?: infer D } ? D : never;
+
+export class Transport {
+  private readonly dispatcher?: Dispatcher;
+  private readonly defaultTimeoutMs: number;
+  private readonly userAgent: string;
+
+  constructor(readonly connection: Connection, opts: TransportOptions = {}) {
+    this.defaultTimeoutMs = opts.timeoutMs ?? 30_000;
+    this.userAgent = opts.userAgent ?? "kubelab-client";
+    if (connection.server.startsWith("https:") && (connection.ca || connection.insecureSkipTLSVerify)) {
+      const agent = new Agent({
+        connect: connection.insecureSkipTLSVerify ? { rejectUnauthorized: false } : { ca: connection.ca },
+      });
+      // The undici package and Node's bundled undici share the Dispatcher protocol (both 6.x).
+      this.dispatcher = agent as unknown as Dispatcher;
+    }
+  }
+
+  url(path: string, query?: Record<string, QueryValue>): string {
+    let url = this.connection.server + path;
+    if (query) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+      const qs = params.toString();
+      if (qs) url += (path.includes("?") ? "&" : "?") + qs;
+    }
+    return url;
+  }
+
+  /** A whole call: the response body as text, or a thrown ApiStatusError / ConnectionError. */
+  async call(req: HttpRequest): Promise<{ status: number; headers: Headers; text: string }> {
+    const call = this.start(req, req.timeoutMs ?? this.defaultTimeoutMs);
+    try {
+      const response = await call.fetch();
+      const text = await call.guard(() => response.text());
+      if (!response.ok) throw errorFor(response.status, text);
+      return { status: response.status, headers: response.headers, text };
+    } finally {
+      call.release();
+    }
+  }
+
+  /** A streaming call (watch, log follow): resolves once headers arrived with a 2xx. */
+  async stream(req: HttpRequest): Promise<OpenStream> {
+    const call = this.start(req, req.timeoutMs ?? this.defaultTimeoutMs);
+    try {
+      const response = await call.fetch();
+      call.clearTimer();
+      if (!response.ok) {
+        const text = await call.guard(() => response.text());
+        throw errorFor(response.status, text);
+      }
+      return { response, close: () => call.release() };
+    } catch (err) {
+      call.release();
+      throw err;
+    }
+  }
+
+  private start(req: HttpRequest, timeoutMs: number) {
+    const { signal } = req;
+    signal?.throwIfAborted();
+    const ctrl = new AbortController();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined =
+      timeoutMs > 0 ? setTimeout(() => ((timedOut = true), ctrl.abort()), timeoutMs) : undefined;
+    const onAbort = () => ctrl.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const what = `${req.method} ${req.path}`;
+    const clearTimer = () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    };
+    const translate = (err: unknown): unknown => {
+      if (err instanceof ApiStatusError) return err;
+      if (timedOut) return new ConnectionError(`${what}: timed out after ${timeoutMs} ms`, "timeout", { cause: err });
+      if (signal?.aborted) return signal.reason ?? err;
+      return new ConnectionError(`${what}: ${describe(err)}`, "network", { cause: err });
+    };
+    const guard = async <R>(fn: () => Promise<R>): Promise<R> => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw translate(err);
+      }
+    };
+    const headers: Record<string, string> = {
+      accept: req.accept ?? "application/json",
+      "user-agent": this.userAgent,
+    };
+    const token = this.connection.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+      headers["content-type"] = req.contentType ?? "application/json";
+    }
+    const init: FetchInit = { method: req.method, headers, body, signal: ctrl.signal };
+    if (this.dispatcher) (init as { dispatcher?: Dispatcher }).dispatcher = this.dispatcher;
+    const url = this.url(req.path, req.query);
+    return {
+      fetch: () => guard(() => fetch(url, init)),
+      guard,
+      clearTimer,
+      /** For stream readers: map a read error the same way. */
+      translate,
+      release: () => {
+        clearTimer();
+        signal?.removeEventListener("abort", onAbort);
+      },
+    };
+  }
+}
+
+function errorFor(code: number, text: string): ApiStatusError {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isStatus(parsed)) return new ApiStatusError(parsed);
+  } catch {
+    // not JSON
+  }
+  return new ApiStatusError(statusFromHttp(code, text));
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause as { code?: string; message?: string } | undefined;
+    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ""}`;
+    if (cause?.message) return cause.message;
+    return err.message;
+  }
+  return String(err);
+}
+
+/** Parses a JSON response body; an empty body yields undefined. */
+export function parseJson<T>(text: string): T {
+  return (text ? JSON.parse(text) : undefined) as T;
+}

@@ -1,0 +1,128 @@
+// Reading a Kubernetes watch: newline-delimited JSON events over one long HTTP response.
+// ADDED/MODIFIED/DELETED/BOOKMARK go to the caller in order; an ERROR event with a 410 Status (the
+// resourceVersion was compacted) ends the watch as "gone", so the caller relists.
+import { ApiStatusError, ConnectionError, isGone, isStatus, type ApiStatus } from "./errors";
+import type { HttpRequest, Transport } from "./transport";
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+
+export interface WatchEvent<T> {
+  type: WatchEventType;
+  /** The object; for BOOKMARK only metadata.resourceVersion is meaningful. */
+  object: T;
+}
+
+export interface WatchOptions {
+  /** Start after this resourceVersion (usually a list's). Omitted: "from now", with synthetic ADDED for existing objects. */
+  resourceVersion?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  allowWatchBookmarks?: boolean;
+  /** The server ends the watch after this long (the caller then re-watches from the last resourceVersion). */
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+  /** Bound on waiting for the response headers (default: the client's timeout). */
+  timeoutMs?: number;
+}
+
+export type WatchEnd = "closed" | "gone" | "aborted";
+
+export interface WatchResult {
+  end: WatchEnd;
+  /** The last resourceVersion seen in an event (resume from here after "closed"). */
+  resourceVersion?: string;
+  /** How many events were delivered. */
+  events: number;
+  /** The 410 Status for "gone". */
+  status?: ApiStatus;
+}
+
+interface RawEvent {
+  type?: string;
+  object?: unknown;
+}
+
+export async function readWatchStream<T>(
+  transport: Transport,
+  req: HttpRequest,
+  onEvent: (ev: WatchEvent<T>) => void | Promise<void>,
+): Promise<WatchResult> {
+  const { signal } = req;
+  let resourceVersion: string | undefined;
+  let events = 0;
+  const result = (end: WatchEnd, status?: ApiStatus): WatchResult => ({ end, resourceVersion, events, status });
+
+  let open;
+  try {
+    open = await transport.stream(req);
+  } catch (err) {
+    if (isGone(err)) return result("gone", (err as ApiStatusError).status);
+    if (signal?.aborted) return result("aborted");
+    throw err;
+  }
+  const body = open.response.body;
+  if (!body) {
+    open.close();
+    return result("closed");
+  }
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+
+  // Returns a result when the event ends the watch.
+  const handleLine = async (line: string): Promise<WatchResult | undefined> => {
+    let ev: RawEvent;
+    try {
+      ev = JSON.parse(line) as RawEvent;
+    } catch {
+      throw new ConnectionError(`watch ${req.path}: undecodable event: ${line.slice(0, 200)}`, "network");
+    }
+    if (ev.type === "ERROR") {
+      const status: ApiStatus = isStatus(ev.object)
+        ? ev.object
+        : { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: JSON.stringify(ev.object), code: 500 };
+      if (status.code === 410) return result("gone", status);
+      throw new ApiStatusError(status);
+    }
+    if (ev.type !== "ADDED" && ev.type !== "MODIFIED" && ev.type !== "DELETED" && ev.type !== "BOOKMARK") return undefined;
+    const object = ev.object as T & { metadata?: { resourceVersion?: string } };
+    const rv = object?.metadata?.resourceVersion;
+    if (rv) resourceVersion = rv;
+    events++;
+    await onEvent({ type: ev.type, object });
+    return undefined;
+  };
+
+  try {
+    for (;;) {
+      if (signal?.aborted) return result("aborted");
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (signal?.aborted) return result("aborted");
+        throw new ConnectionError(`watch ${req.path}: stream broke`, "network", { cause: err });
+      }
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (!line) continue;
+        const end = await handleLine(line);
+        if (end) return end;
+        if (signal?.aborted) return result("aborted");
+      }
+    }
+    const rest = (buffer + decoder.decode()).trim();
+    if (rest) {
+      const end = await handleLine(rest);
+      if (end) return end;
+    }
+    return result("closed");
+  } finally {
+    reader.cancel().catch(() => undefined);
+    open.close();
+  }
+}
