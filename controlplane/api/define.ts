@@ -113,7 +113,7 @@ export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldV
       if (unknown.length && fieldValidation === "Strict") return finishDecode(undefined, unknown, fieldValidation);
       return {
         errors: result.error.issues.map((i) => issueToCause(i, input)),
-        warnings: fieldValidation === "Warn" ? unknown.map((f) => `unknown field ${JSON.stringify(f)}`) : [],
+        warnings: fieldValidation === "Warn" ? [...unknown].sort().map((f) => `unknown field ${JSON.stringify(f)}`) : [],
       };
     }
     for (const issue of unrecognized) {
@@ -126,7 +126,8 @@ export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldV
   return { errors: [fieldError.invalid("", "", "too many unknown fields")], warnings: [] };
 }
 
-function finishDecode(value: unknown, unknown: string[], fieldValidation: FieldValidation): Decoded {
+function finishDecode(value: unknown, unknownFields: string[], fieldValidation: FieldValidation): Decoded {
+  const unknown = [...unknownFields].sort();
   if (unknown.length === 0) return { value, errors: [], warnings: [] };
   if (fieldValidation === "Strict") return { errors: unknown.map((f) => fieldError.unknown(f)), warnings: [] };
   if (fieldValidation === "Warn") return { value, errors: [], warnings: unknown.map((f) => `unknown field ${JSON.stringify(f)}`) };
