@@ -418,11 +418,14 @@ describe("updates", () => {
     expect(pods.validateUpdate(bad, old).map((e) => e.field)).toEqual(["spec.activeDeadlineSeconds", "spec.tolerations"]);
   });
 
-  it("does not let a Pod's nodeName change through an update", () => {
+  it("lets a Pod be bound to a node once, never moved", () => {
     const old = stored<Pod>(pods, nginxPod());
     const bound = structuredClone(old);
     bound.spec.nodeName = "worker1";
-    expect(pods.validateUpdate(bound, old).map((e) => e.field)).toEqual(["spec"]);
+    expect(pods.validateUpdate(bound, old)).toEqual([]);
+    const moved = structuredClone(bound);
+    moved.spec.nodeName = "worker2";
+    expect(pods.validateUpdate(moved, bound).map((e) => e.field)).toEqual(["spec"]);
   });
 
   it("keeps a Service's clusterIP once set", () => {

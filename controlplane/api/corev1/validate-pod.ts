@@ -171,8 +171,9 @@ const podUpdateMessage =
 
 /**
  * ValidatePodUpdate: a pod's spec is immutable except container images, activeDeadlineSeconds
- * (set, or lowered), added tolerations and removed scheduling gates. spec.nodeName changes only
- * through the binding subresource, whose handler does not call this.
+ * (set, or lowered), added tolerations and removed scheduling gates. spec.nodeName may go from
+ * unset to set (what the binding subresource does, through the same update path); once set it
+ * is immutable.
  */
 export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldCause[] {
   const out: FieldCause[] = [];
@@ -202,6 +203,7 @@ export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldCause[] {
     activeDeadlineSeconds: o.activeDeadlineSeconds,
     tolerations: o.tolerations,
     schedulingGates: o.schedulingGates,
+    nodeName: o.nodeName ? n.nodeName : o.nodeName,
     terminationGracePeriodSeconds:
       (o.terminationGracePeriodSeconds ?? 0) < 0 && n.terminationGracePeriodSeconds === 1 ? o.terminationGracePeriodSeconds : n.terminationGracePeriodSeconds,
   };
