@@ -67,9 +67,38 @@ function deleteAt(root: unknown, path: readonly PropertyKey[], key: string): voi
 const jsonType = (v: unknown): string =>
   v === undefined ? "undefined" : Array.isArray(v) ? "array" : Number.isInteger(v) ? "integer" : typeof v;
 
+type AnyDef = { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType; innerType?: z.ZodType; in?: z.ZodType };
+
+/**
+ * A zod issue path in Kubernetes' form: map keys in brackets (resources.limits[cpu]), fields
+ * after dots, list indexes in brackets.
+ */
+export function fieldPathOf(schema: z.ZodType | undefined, path: readonly PropertyKey[]): string {
+  let out = "";
+  let cur = schema;
+  for (const part of path) {
+    let def = cur?._zod.def as AnyDef | undefined;
+    while (def && (def.type === "optional" || def.type === "nullable" || def.type === "default" || def.type === "pipe")) {
+      cur = def.innerType ?? def.in;
+      def = cur?._zod.def as AnyDef | undefined;
+    }
+    if (typeof part === "number") {
+      out += `[${part}]`;
+      cur = def?.type === "array" ? def.element : undefined;
+    } else if (def?.type === "record") {
+      out += `[${String(part)}]`;
+      cur = def.valueType;
+    } else {
+      out += out === "" ? String(part) : `.${String(part)}`;
+      cur = def?.type === "object" ? def.shape?.[String(part)] : undefined;
+    }
+  }
+  return out;
+}
+
 /** One zod issue as a Kubernetes field error. */
-function issueToCause(issue: z.core.$ZodIssue, input: unknown): FieldCause {
-  const field = formatPath(issue.path as PathPart[]);
+function issueToCause(issue: z.core.$ZodIssue, input: unknown, schema?: z.ZodType): FieldCause {
+  const field = schema ? fieldPathOf(schema, issue.path) : formatPath(issue.path as PathPart[]);
   const value = valueAt(input, issue.path);
   switch (issue.code) {
     case "invalid_type":
@@ -112,7 +141,7 @@ export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldV
     if (unrecognized.length === 0) {
       if (unknown.length && fieldValidation === "Strict") return finishDecode(undefined, unknown, fieldValidation);
       return {
-        errors: result.error.issues.map((i) => issueToCause(i, input)),
+        errors: result.error.issues.map((i) => issueToCause(i, input, schema)),
         warnings: fieldValidation === "Warn" ? [...unknown].sort().map((f) => `unknown field ${JSON.stringify(f)}`) : [],
       };
     }
@@ -209,7 +238,13 @@ export function defineResource<T extends KObject>(def: ResourceDefinition<T>): D
       named = toNamedSchemas(def.schema);
       const rootRef = typeof named.root.$ref === "string" ? named.root.$ref : "";
       const root = named.components[rootRef.replace("#/components/schemas/", "")];
-      if (root) root["x-kubernetes-group-version-kind"] = gvk;
+      if (root) {
+        root["x-kubernetes-group-version-kind"] = gvk;
+        // The server fills in apiVersion and kind from the URL, as Kubernetes' schemas say.
+        const required = (root.required as string[] | undefined)?.filter((f) => f !== "apiVersion" && f !== "kind");
+        if (required?.length) root.required = required;
+        else delete root.required;
+      }
     }
     return named;
   };

@@ -332,7 +332,7 @@ describe("validation errors", () => {
     body.spec.containers[0].resources = { limits: { cpu: "500x", memory: "128Mi" } };
     const errors = pods.validate(body, "Strict").errors;
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ field: "spec.containers[0].resources.limits.cpu", message: expect.stringContaining("quantities must match") });
+    expect(errors[0]).toMatchObject({ field: "spec.containers[0].resources.limits[cpu]", message: expect.stringContaining("quantities must match") });
   });
 
   it("accepts int-or-string targetPort, maxSurge and probe ports", () => {
