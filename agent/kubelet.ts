@@ -197,6 +197,7 @@ export class Kubelet {
     const next = new Map<string, RuntimeContainer[]>();
     for (const c of list) {
       if (!c.podUid) continue;
+      if (c.isSandbox && c.state === "running" && c.ip) this.syncer.podIPs.set(c.podUid, c.ip);
       let group = next.get(c.podUid);
       if (!group) next.set(c.podUid, (group = []));
       group.push(c);
@@ -350,6 +351,7 @@ export class Kubelet {
       ready: (id, name) => this.probes.isReady(id, byName.get(name)!),
       started: (id, name) => this.probes.isStarted(id, byName.get(name)!),
       hostIP: this.cfg.address,
+      lastPodIP: this.syncer.podIPs.get(uid),
       previous,
       now: new Date().toISOString(),
     });

@@ -36,6 +36,8 @@ export class PodSyncer {
   readonly waiting = new Map<string, Map<string, Waiting>>();
   /** Container ids whose liveness/startup probe failed: restart them. */
   readonly unhealthy = new Map<string, string>();
+  /** pod uid -> the IP its sandbox got. */
+  readonly podIPs = new Map<string, string>();
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -56,6 +58,7 @@ export class PodSyncer {
 
   forget(uid: string): void {
     this.waiting.delete(uid);
+    this.podIPs.delete(uid);
     this.crashBackoff.forget(`${uid}/`);
     this.pullBackoff.forget(`${uid}/`);
   }
@@ -111,6 +114,7 @@ export class PodSyncer {
       const id = await this.runtime.run(opts);
       this.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, sandbox: id.slice(0, 12), attempt }, "sandbox started");
       const ip = await this.runtime.ipOf(id);
+      if (ip) this.podIPs.set(uid, ip);
       sandbox = {
         id,
         dockerName: opts.name ?? "",

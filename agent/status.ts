@@ -19,6 +19,8 @@ export interface StatusInput {
   ready: (containerId: string, containerName: string) => boolean;
   started: (containerId: string, containerName: string) => boolean;
   hostIP: string;
+  /** The IP the pod's sandbox last had (a finished pod keeps it). */
+  lastPodIP?: string;
   previous?: PodStatus;
   now: string;
 }
@@ -167,7 +169,8 @@ export function computePodStatus(input: StatusInput): PodStatus {
     condition("ContainersReady", allReady, previous?.conditions, now, notReady),
     condition("PodScheduled", true, previous?.conditions, now),
   ];
-  const podIP = pod.spec.hostNetwork ? input.hostIP : sandboxReady ? sandbox?.ip : undefined;
+  // A finished pod keeps the IP it had (its sandbox is stopped), as on Kubernetes.
+  const podIP = pod.spec.hostNetwork ? input.hostIP : sandboxReady ? sandbox?.ip : terminal ? previous?.podIP ?? input.lastPodIP : undefined;
   const status: PodStatus = {
     phase,
     conditions,
