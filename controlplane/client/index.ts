@@ -1,0 +1,14 @@
+// The client surface: everything components use to talk to the API server.
+export * from "./errors";
+export * from "./resources";
+export * from "./kubeconfig";
+export type { RequestOptions, QueryValue, TransportOptions } from "./transport";
+export * from "./rest";
+export * from "./watch";
+export * from "./keys";
+export * from "./clock";
+export * from "./ratelimiter";
+export * from "./workqueue";
+export * from "./informer";
+export * from "./controller";
+export * from "./events";
