@@ -212,29 +212,25 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Rec
   return true;
 }
 
-/** "app=nginx,tier in (web)" as kubectl prints a selector; "<none>" when empty. */
+/** "app=nginx,tier in (web)" as kubectl prints a selector (requirements sorted by key); "<none>" when empty. */
 export function formatLabelSelector(selector: LabelSelector | undefined): string {
   if (!selector) return "<none>";
-  const parts: string[] = [];
-  for (const k of Object.keys(selector.matchLabels ?? {}).sort()) parts.push(`${k}=${selector.matchLabels![k]}`);
+  const parts: Array<[string, string]> = [];
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) parts.push([k, `${k}=${v}`]);
   for (const req of selector.matchExpressions ?? []) {
     const vals = [...(req.values ?? [])].sort().join(",");
-    switch (req.operator) {
-      case "In":
-        parts.push(`${req.key} in (${vals})`);
-        break;
-      case "NotIn":
-        parts.push(`${req.key} notin (${vals})`);
-        break;
-      case "Exists":
-        parts.push(req.key);
-        break;
-      case "DoesNotExist":
-        parts.push(`!${req.key}`);
-        break;
-      default:
-        parts.push(`${req.key} ${req.operator} (${vals})`);
-    }
+    const text =
+      req.operator === "In"
+        ? `${req.key} in (${vals})`
+        : req.operator === "NotIn"
+          ? `${req.key} notin (${vals})`
+          : req.operator === "Exists"
+            ? req.key
+            : req.operator === "DoesNotExist"
+              ? `!${req.key}`
+              : `${req.key} ${req.operator} (${vals})`;
+    parts.push([req.key, text]);
   }
-  return parts.length ? parts.join(",") : "<none>";
+  parts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return parts.length ? parts.map((p) => p[1]).join(",") : "<none>";
 }

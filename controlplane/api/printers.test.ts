@@ -225,3 +225,15 @@ describe("other tables", () => {
     expect(t.rows[0]!.cells).toEqual(["apps", "https://git.example/apps.git", "main", "main@sha1:0a1b2c", "True", "Applied revision main@sha1:0a1b2c", "90s"]);
   });
 });
+
+describe("selectors in tables", () => {
+  it("prints matchLabels and matchExpressions sorted by key, as labels.Selector does", () => {
+    const rs = {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "web" },
+      spec: { selector: { matchLabels: { tier: "web", app: "shop" }, matchExpressions: [{ key: "env", operator: "In", values: ["prod", "dev"] }, { key: "canary", operator: "DoesNotExist" }] } },
+    } as KObject;
+    expect(printTable(replicasets, [rs], { now }).rows[0]!.cells[7]).toBe("app=shop,!canary,env in (dev,prod),tier=web");
+  });
+});
