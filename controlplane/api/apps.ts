@@ -104,7 +104,7 @@ export type ReplicaSetSpec = z.infer<typeof ReplicaSetSpec>;
 
 export const ReplicaSetStatus = z
   .strictObject({
-    replicas: int().describe("Replicas is the most recently observed number of non-terminating pods."),
+    replicas: int().optional().describe("Replicas is the most recently observed number of non-terminating pods."),
     fullyLabeledReplicas: int().optional(),
     readyReplicas: int().optional().describe("The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition."),
     availableReplicas: int().optional().describe("The number of available non-terminating pods (ready for at least minReadySeconds) for this replica set."),
@@ -136,7 +136,7 @@ export const Scale = z
       .optional(),
     status: z
       .strictObject({
-        replicas: int().describe("replicas is the actual number of observed instances of the scaled object."),
+        replicas: int().optional().describe("replicas is the actual number of observed instances of the scaled object."),
         selector: z.string().optional().describe("selector is the label query over pods that should match the replicas count, in the serialized form of a label selector."),
       })
       .meta({ id: "io.k8s.api.autoscaling.v1.ScaleStatus", description: "ScaleStatus represents the current status of a scale subresource." })

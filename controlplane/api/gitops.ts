@@ -64,7 +64,7 @@ export type InventoryEntry = z.infer<typeof InventoryEntry>;
 
 export const SyncError = z
   .strictObject({
-    file: z.string().describe("Path of the file within the repository."),
+    file: z.string().optional().describe("Path of the file within the repository, when the error is about one."),
     line: int().optional().describe("Line of the error within the file (1-based)."),
     document: int().optional().describe("Index of the YAML document within the file (0-based)."),
     apiVersion: z.string().optional(),
@@ -79,9 +79,9 @@ export type SyncError = z.infer<typeof SyncError>;
 
 export const SyncHistoryEntry = z
   .strictObject({
-    revision: z.string().describe('The revision synced, e.g. "main@sha1:0a1b2c...".'),
+    revision: z.string().optional().describe('The revision synced, e.g. "main@sha1:0a1b2c..." (absent when it could not be resolved).'),
     startedAt: Time.describe("When the run started."),
-    durationMs: z.number().describe("How long the run took, in milliseconds."),
+    durationMs: z.number().optional().describe("How long the run took, in milliseconds."),
     result: z.string().describe("Succeeded, Failed, or Blocked."),
     message: z.string().optional(),
     applied: int().optional().describe("Objects created or changed."),

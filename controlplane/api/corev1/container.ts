@@ -104,7 +104,7 @@ export const ExecAction = z
   .strictObject({ command: z.array(z.string()).optional().describe("Command is the command line to execute inside the container.") })
   .meta(id("ExecAction", "ExecAction describes a \"run in container\" action."));
 
-export const HTTPHeader = z.strictObject({ name: z.string(), value: z.string() }).meta(id("HTTPHeader", "HTTPHeader describes a custom header to be used in HTTP probes"));
+export const HTTPHeader = z.strictObject({ name: z.string(), value: z.string().optional() }).meta(id("HTTPHeader", "HTTPHeader describes a custom header to be used in HTTP probes"));
 
 export const HTTPGetAction = z
   .strictObject({

@@ -45,16 +45,16 @@ export type NodeAddress = z.infer<typeof NodeAddress>;
 
 export const NodeSystemInfo = z
   .strictObject({
-    machineID: z.string(),
-    systemUUID: z.string(),
-    bootID: z.string(),
-    kernelVersion: z.string(),
-    osImage: z.string(),
-    containerRuntimeVersion: z.string(),
-    kubeletVersion: z.string(),
+    machineID: z.string().optional(),
+    systemUUID: z.string().optional(),
+    bootID: z.string().optional(),
+    kernelVersion: z.string().optional(),
+    osImage: z.string().optional(),
+    containerRuntimeVersion: z.string().optional(),
+    kubeletVersion: z.string().optional(),
     kubeProxyVersion: z.string().optional(),
-    operatingSystem: z.string(),
-    architecture: z.string(),
+    operatingSystem: z.string().optional(),
+    architecture: z.string().optional(),
     swap: z.record(z.string(), z.unknown()).optional(),
   })
   .meta(id("NodeSystemInfo", "NodeSystemInfo is a set of ids/uuids to uniquely identify the node."));

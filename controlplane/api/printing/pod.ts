@@ -33,11 +33,11 @@ export function summarizePod(pod: Pod, now: Date): PodSummary {
   const initStatuses = status.initContainerStatuses ?? [];
   for (let i = 0; i < initStatuses.length; i++) {
     const cs = initStatuses[i]!;
-    restarts += cs.restartCount;
+    restarts += (cs.restartCount ?? 0);
     lastRestart = later(lastRestart, cs.lastState?.terminated?.finishedAt);
     const restartable = isRestartableInit(initContainers.get(cs.name));
     if (restartable) {
-      initRestarts += cs.restartCount;
+      initRestarts += (cs.restartCount ?? 0);
       lastInitRestart = later(lastInitRestart, cs.lastState?.terminated?.finishedAt);
     }
     const term = cs.state?.terminated;
@@ -66,7 +66,7 @@ export function summarizePod(pod: Pod, now: Date): PodSummary {
     const statuses = status.containerStatuses ?? [];
     for (let i = statuses.length - 1; i >= 0; i--) {
       const cs = statuses[i]!;
-      restarts += cs.restartCount;
+      restarts += (cs.restartCount ?? 0);
       lastRestart = later(lastRestart, cs.lastState?.terminated?.finishedAt);
       const term = cs.state?.terminated;
       if (cs.state?.waiting?.reason) reason = cs.state.waiting.reason;
