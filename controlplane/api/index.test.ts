@@ -472,6 +472,7 @@ describe("resource registry", () => {
     const pod = pods.validate({ ...nginxPod(), spec: { ...nginxPod().spec, nodeName: "worker1" } }, "Strict").object!;
     expect(pods.fieldSelectors!["spec.nodeName"]!(pod)).toBe("worker1");
     expect(pods.fieldSelectors!["status.phase"]!(pod)).toBeUndefined();
+    expect(pods.fieldSelectors!["spec.hostNetwork"]!(pod)).toBe("false");
     const ev = { apiVersion: "v1", kind: "Event", metadata: { name: "e" }, involvedObject: { kind: "Pod", name: "nginx", namespace: "default" }, source: { component: "kubelet" } } as KObject;
     expect(findResource("", "v1", "events")!.fieldSelectors!["involvedObject.name"]!(ev)).toBe("nginx");
     expect(findResource("", "v1", "events")!.fieldSelectors!["source"]!(ev)).toBe("kubelet");

@@ -27,6 +27,8 @@ const get = (path: string) => (obj: KObject): string | undefined => {
   return cur === undefined || cur === null ? undefined : String(cur);
 };
 const selectors = (...paths: string[]) => Object.fromEntries(paths.map((p) => [p, get(p)]));
+/** Booleans select as "true"/"false", absent meaning false (strconv.FormatBool of Go's zero value). */
+const bool = (path: string) => (obj: KObject) => (get(path)(obj) === "true" ? "true" : "false");
 
 export const namespaces = defineResource<Namespace>({
   group: "",
@@ -60,12 +62,12 @@ export const pods = defineResource<Pod>({
     "spec.restartPolicy",
     "spec.schedulerName",
     "spec.serviceAccountName",
-    "spec.hostNetwork",
     "status.phase",
     "status.podIP",
     "status.nominatedNodeName",
   ),
 });
+pods.fieldSelectors!["spec.hostNetwork"] = bool("spec.hostNetwork");
 
 export const nodes = defineResource<Node>({
   group: "",
@@ -77,7 +79,7 @@ export const nodes = defineResource<Node>({
   subresources: ["status"],
   schema: Node,
   validateObject: validateNode,
-  fieldSelectors: selectors("spec.unschedulable"),
+  fieldSelectors: { "spec.unschedulable": bool("spec.unschedulable") },
 });
 
 export const services = defineResource<Service>({
