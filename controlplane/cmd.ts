@@ -24,6 +24,7 @@ export function registerServerCommand(program: Command): void {
     .option("--node-monitor-grace-period <duration>", "how long a node may stay silent before it is marked Unknown", "40s")
     .option("--default-unreachable-toleration-seconds <n>", "how long pods stay on an unreachable node before eviction", "300")
     .option("--gitops-repo <url[#branch[:path]]>", "create a GitRepository 'lab' in 'default' for this repository at start")
+    .option("--gitops-webhook-token-file <file>", "token that POST /hooks/gitops/... requires for the --gitops-repo repository")
     .option("--log-level <level>", "pino log level", "info")
     .action(async (o: Record<string, string>) => {
       if (o.store !== "sqlite" && o.store !== "etcd") throw new Error(`--store must be sqlite or etcd, got ${o.store}`);
@@ -43,6 +44,7 @@ export function registerServerCommand(program: Command): void {
         nodeMonitorGracePeriodSeconds: seconds(o.nodeMonitorGracePeriod),
         defaultUnreachableTolerationSeconds: Number(o.defaultUnreachableTolerationSeconds),
         gitopsRepo: o.gitopsRepo,
+        gitopsWebhookTokenFile: o.gitopsWebhookTokenFile,
         logLevel: o.logLevel,
       });
       // Machine-readable line for scripts and tests that start the server on port 0.

@@ -25,6 +25,8 @@ export interface ServerOptions {
   nodeMonitorGracePeriodSeconds: number;
   defaultUnreachableTolerationSeconds: number;
   gitopsRepo?: string;
+  /** File holding the token the git-sync webhook requires (the lab's post-receive hook sends it). */
+  gitopsWebhookTokenFile?: string;
   logLevel?: string;
 }
 
@@ -53,6 +55,8 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     tokenAuthFile: opts.tokenAuthFile,
     logger: logger.child({ component: "apiserver" }),
     extraHandlers,
+    defaultNotReadyTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+    defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
   });
   const localUrl = api.url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://127.0.0.1");
   const token = opts.tokenAuthFile ? [...loadTokenFile(opts.tokenAuthFile).keys()][0] : undefined;

@@ -35,7 +35,7 @@ describe("kubectl against the API server", () => {
     const out = await kubectl.ok(["version", "-o", "json"]);
     const v = JSON.parse(out);
     expect(v.serverVersion.minor).toBe("32");
-    expect(v.clientVersion.minor).toBe("32");
+    expect(v.clientVersion.minor).toMatch(/^32/);
   });
 
   it("creates the seed's nginx Pod and prints it with the usual columns and defaults", async () => {
@@ -65,7 +65,7 @@ describe("kubectl against the API server", () => {
   it("applies the seed's Deployment: created, unchanged, then configured on a new image", async () => {
     expect(await kubectl.ok(["apply", "-f", DEPLOYMENT])).toContain("deployment.apps/nginx-deployment created");
     expect(await kubectl.ok(["apply", "-f", DEPLOYMENT])).toContain("deployment.apps/nginx-deployment unchanged");
-    const changed = writeManifest("deploy-v2.yaml", readFileSync(DEPLOYMENT, "utf8").replace("kubelab/web:1", "kubelab/web:2"));
+    const changed = writeManifest("deploy-v2.yaml", readFileSync(DEPLOYMENT, "utf8").replace("image: kubelab/web:1", "image: kubelab/web:2"));
     expect(await kubectl.ok(["apply", "-f", changed])).toContain("deployment.apps/nginx-deployment configured");
     const image = await kubectl.ok(["get", "deployment", "nginx-deployment", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]);
     expect(image).toBe("kubelab/web:2");

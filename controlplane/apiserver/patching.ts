@@ -3,13 +3,11 @@
 import { parse as parseYaml } from "yaml";
 import type { KObject, ResourceType } from "../api/resource";
 import { ApiError, badRequest } from "./errors";
-import {
-  applyJsonPatch,
-  applyMergePatch,
-  applyStrategicMergePatch,
-  PatchError,
-  serverSideApply,
-} from "./patch";
+import { applyJsonPatch } from "./patch/json-patch";
+import { applyMergePatch } from "./patch/merge-patch";
+import { applyStrategicMergePatch } from "./patch/strategic-merge";
+import { PatchError } from "./patch/errors";
+import { serverSideApply } from "./field-manager";
 import { apiVersionOf } from "./keys";
 import type { Registry, WriteOptions, WriteResult } from "./registry";
 

@@ -9,7 +9,7 @@ import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from
 import { fieldValue, storageKey, storagePrefix } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
 import { prepareForCreate, prepareForUpdate, type Strategy } from "./strategy";
-import { updateManagedFields } from "./patch";
+import { updateManagedFields } from "./field-manager";
 
 export interface WriteOptions {
   dryRun?: boolean;

@@ -47,7 +47,7 @@ export async function handleResource(
     subresource: sub,
   });
   const replyObject = (code: number, obj: KObject, warnings: string[] = []) =>
-    reply(code, obj, warnings.length ? { Warning: warnings.map((w) => `299 - "${w.replace(/"/g, "'")}"`).join(", ") } : undefined);
+    reply(code, obj, warnings.length ? { Warning: warnings.map((w) => `299 - "${w.replace(/[\\"]/g, (c) => "\\" + c)}"`).join(", ") } : undefined);
 
   if (!rp.name) {
     // Collection.

@@ -44,6 +44,9 @@ export interface ApiServerOptions {
   compactIntervalMs?: number;
   bookmarkIntervalMs?: number;
   extraHandlers?: ExtraHandler[];
+  /** DefaultTolerationSeconds admission (Kubernetes' flags of the same names; default 300). */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 export interface ApiServer {
@@ -57,7 +60,10 @@ const UNAUTHENTICATED = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { store, types, logger } = opts;
-  const registry = new Registry(store, createStrategy(types));
+  const registry = new Registry(store, createStrategy(types, {
+    notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
+    unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+  }));
   const findType = (group: string, version: string, plural: string) =>
     types.find((t) => t.group === group && t.version === version && t.plural === plural);
   const typeOfKind = (kind: string) => {

@@ -13,19 +13,27 @@ export interface DeletePlan {
   update?: KObject;
 }
 
+export interface StrategyOptions {
+  /** tolerationSeconds of the default not-ready / unreachable tolerations added to every pod. */
+  notReadyTolerationSeconds?: number;
+  unreachableTolerationSeconds?: number;
+}
+
 export interface Strategy {
+  options: StrategyOptions;
   namespaces: ResourceType;
   services: ResourceType;
   planDelete(rt: ResourceType, obj: KObject, opts: DeleteOptions): DeletePlan;
 }
 
-export function createStrategy(types: ResourceType[]): Strategy {
+export function createStrategy(types: ResourceType[], options: StrategyOptions = {}): Strategy {
   const byKind = (kind: string) => {
     const t = types.find((x) => x.kind === kind && (x.group === "" || kind === "Deployment"));
     if (!t) throw new Error(`resource type ${kind} missing`);
     return t;
   };
   return {
+    options,
     namespaces: byKind("Namespace"),
     services: byKind("Service"),
     planDelete,
@@ -38,6 +46,7 @@ export async function prepareForCreate(registry: Registry, rt: ResourceType, obj
   const o = obj as Obj;
   switch (rt.kind) {
     case "Pod":
+      applyDefaultTolerationSeconds(o.spec, strategy.options);
       o.status = { phase: "Pending", qosClass: qosClass(o.spec) };
       if (o.spec?.nodeName) {
         o.status.conditions = [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowIso() }];
@@ -141,6 +150,19 @@ function planDelete(rt: ResourceType, obj: KObject, opts: DeleteOptions): Delete
     return { update: o as KObject };
   }
   return {};
+}
+
+/**
+ * The DefaultTolerationSeconds admission: defaulting added the not-ready/unreachable NoExecute
+ * tolerations with Kubernetes' 300 s; this server may be configured with other times (the lab
+ * uses short ones so that pods leave a dead worker quickly).
+ */
+function applyDefaultTolerationSeconds(spec: Obj | undefined, opts: StrategyOptions): void {
+  for (const t of (spec?.tolerations ?? []) as Obj[]) {
+    if (t.effect !== "NoExecute" || t.operator !== "Exists" || t.tolerationSeconds !== 300) continue;
+    if (t.key === "node.kubernetes.io/not-ready" && opts.notReadyTolerationSeconds !== undefined) t.tolerationSeconds = opts.notReadyTolerationSeconds;
+    if (t.key === "node.kubernetes.io/unreachable" && opts.unreachableTolerationSeconds !== undefined) t.tolerationSeconds = opts.unreachableTolerationSeconds;
+  }
 }
 
 function qosClass(spec: Obj | undefined): string {
