@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer } from "../../test/fixtures/server";
+import { indexByNodeName, Informer, type EventHandlers } from "./informer";
+import { ApiClient } from "./rest";
+import { configmaps, namespaces, pods } from "./resources";
+import { eventually, freePort, startCompactableServer, type CompactableServer } from "./testing/server";
+
+interface ConfigMap {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  data?: Record<string, string>;
+}
+
+interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  spec: { nodeName?: string; containers: Array<{ name: string; image: string }> };
+}
+
+/** Records what handlers were told, as "add ns/name", "update ns/name v=.." and "delete ns/name". */
+function recorder(): { handlers: EventHandlers<ConfigMap>; log: string[] } {
+  const log: string[] = [];
+  const id = (o: ConfigMap) => `${o.metadata.namespace}/${o.metadata.name}`;
+  return {
+    log,
+    handlers: {
+      onAdd: (o) => log.push(`add ${id(o)}`),
+      onUpdate: (old, o) => log.push(`update ${id(o)} ${old.data?.v ?? ""}->${o.data?.v ?? ""}`),
+      onDelete: (o) => log.push(`delete ${id(o)}`),
+    },
+  };
+}
+
+let srv: CompactableServer;
+let client: ApiClient;
+const stops: AbortController[] = [];
+
+beforeAll(async () => {
+  srv = await startCompactableServer();
+  client = ApiClient.fromKubeconfig(srv.kubeconfig);
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of stops) s.abort();
+  await srv?.stop();
+});
+
+function running<T extends ConfigMap | Pod>(informer: Informer<T>): AbortController {
+  const ac = new AbortController();
+  stops.push(ac);
+  informer.start(ac.signal);
+  return ac;
+}
+
+async function makeNamespace(name: string): Promise<void> {
+  await client.create(namespaces, undefined, { metadata: { name } });
+}
+
+describe("Informer against the real API server", () => {
+  it("lists in pages, then keeps its cache and handlers current through adds, updates and deletes", async () => {
+    await makeNamespace("inf-basic");
+    for (const name of ["a", "b", "c", "d", "e"]) await client.create(configmaps, "inf-basic", { metadata: { name }, data: { v: "0" } });
+    const informer = new Informer<ConfigMap>({ client, resource: configmaps, namespace: "inf-basic", pageSize: 2 });
+    const { handlers, log } = recorder();
+    informer.addEventHandler(handlers);
+    expect(informer.hasSynced()).toBe(false);
+    const ac = running(informer);
+    expect(await informer.waitForSync(ac.signal)).toBe(true);
+    expect(informer.keys().sort()).toEqual(["inf-basic/a", "inf-basic/b", "inf-basic/c", "inf-basic/d", "inf-basic/e"]);
+    expect(log.filter((l) => l.startsWith("add")).length).toBe(5);
+    expect(informer.get("inf-basic/a")?.kind).toBe("ConfigMap");
+
+    log.length = 0;
+    await client.create(configmaps, "inf-basic", { metadata: { name: "f" }, data: { v: "1" } });
+    await client.patch(configmaps, "inf-basic", "a", { data: { v: "2" } }, "merge");
+    await client.delete(configmaps, "inf-basic", "b");
+    await eventually("three events", () => log.length >= 3);
+    expect(log).toEqual(["add inf-basic/f", "update inf-basic/a 0->2", "delete inf-basic/b"]);
+    expect(informer.get("inf-basic/b")).toBeUndefined();
+    expect(informer.get("inf-basic/a")?.data?.v).toBe("2");
+
+    const late = recorder();
+    informer.addEventHandler(late.handlers);
+    expect(late.log.sort()).toEqual(["add inf-basic/a", "add inf-basic/c", "add inf-basic/d", "add inf-basic/e", "add inf-basic/f"]);
+  });
+
+  it("indexes pods by node and moves them when they are bound", async () => {
+    await makeNamespace("inf-index");
+    const pod = (name: string, nodeName?: string): Pod => ({
+      metadata: { name },
+      spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: "c", image: "busybox" }] },
+    });
+    await client.create(pods, "inf-index", pod("p1", "node-a"));
+    await client.create(pods, "inf-index", pod("p2", "node-a"));
+    await client.create(pods, "inf-index", pod("p3"));
+    const informer = new Informer<Pod>({ client, resource: pods, namespace: "inf-index", indexers: { nodeName: indexByNodeName } });
+    const ac = running(informer);
+    await informer.waitForSync(ac.signal);
+    const names = (node: string) => informer.byIndex("nodeName", node).map((p) => p.metadata.name).sort();
+    expect(names("node-a")).toEqual(["p1", "p2"]);
+    expect(names("")).toEqual(["p3"]);
+    await client.createBinding("inf-index", "p3", "node-b");
+    await eventually("p3 indexed on node-b", () => names("node-b").length === 1);
+    expect(names("")).toEqual([]);
+    await client.delete(pods, "inf-index", "p1", { gracePeriodSeconds: 0 });
+    await eventually("p1 gone from node-a", () => names("node-a").length === 1);
+    expect(() => informer.byIndex("nope", "x")).toThrow(/no index/);
+  });
+
+  it("re-delivers every cached object as an update on each resync period", async () => {
+    await makeNamespace("inf-resync");
+    await client.create(configmaps, "inf-resync", { metadata: { name: "r" }, data: { v: "1" } });
+    const informer = new Informer<ConfigMap>({ client, resource: configmaps, namespace: "inf-resync", resyncPeriodMs: 100 });
+    const { handlers, log } = recorder();
+    informer.addEventHandler(handlers);
+    running(informer);
+    await eventually("two resyncs", () => log.filter((l) => l === "update inf-resync/r 1->1").length >= 2);
+  });
+
+  it("keeps up across a server restart", async () => {
+    await makeNamespace("inf-restart");
+    const informer = new Informer<ConfigMap>({ client, resource: configmaps, namespace: "inf-restart", backoff: { initialMs: 50, maxMs: 200 } });
+    const { handlers, log } = recorder();
+    informer.addEventHandler(handlers);
+    const ac = running(informer);
+    await informer.waitForSync(ac.signal);
+    await srv.server.restart();
+    await client.create(configmaps, "inf-restart", { metadata: { name: "after-restart" } });
+    await eventually("object created after the restart", () => log.includes("add inf-restart/after-restart"), 15_000);
+  }, 60_000);
+
+  it("relists after its resourceVersion was compacted and tells handlers what changed meanwhile", async () => {
+    await makeNamespace("inf-gone");
+    for (const name of ["keep", "change", "remove"]) await client.create(configmaps, "inf-gone", { metadata: { name }, data: { v: "1" } });
+    const informer = new Informer<ConfigMap>({ client, resource: configmaps, namespace: "inf-gone", backoff: { initialMs: 50, maxMs: 200 } });
+    const { handlers, log } = recorder();
+    informer.addEventHandler(handlers);
+    const ac = running(informer);
+    await informer.waitForSync(ac.signal);
+    const rvBefore = informer.lastSyncResourceVersion();
+    log.length = 0;
+
+    await srv.compactWhileDown(async () => {
+      // While the informer cannot reach the server, change things through another server
+      // process on the same data, then the history is compacted.
+      const side = await startTestServer({ dataDir: srv.server.dataDir, args: ["--disable-controllers", "all"] });
+      try {
+        const other = new ApiClient({ server: side.url });
+        await other.patch(configmaps, "inf-gone", "change", { data: { v: "2" } }, "merge");
+        await other.delete(configmaps, "inf-gone", "remove");
+        await other.create(configmaps, "inf-gone", { metadata: { name: "new" }, data: { v: "1" } });
+      } finally {
+        await side.stop();
+      }
+    });
+    await eventually("relist", () => log.length >= 3, 15_000);
+    expect(log.sort()).toEqual(["add inf-gone/new", "delete inf-gone/remove", "update inf-gone/change 1->2"]);
+    expect(informer.keys().sort()).toEqual(["inf-gone/change", "inf-gone/keep", "inf-gone/new"]);
+    expect(Number(informer.lastSyncResourceVersion())).toBeGreaterThan(Number(rvBefore));
+  }, 60_000);
+
+  it("waitForSync gives up when stopped while the server is unreachable", async () => {
+    const nowhere = new ApiClient({ server: `http://127.0.0.1:${await freePort()}` });
+    const informer = new Informer<ConfigMap>({ client: nowhere, resource: configmaps, backoff: { initialMs: 20, maxMs: 40 } });
+    const ac = new AbortController();
+    const run = informer.run(ac.signal);
+    setTimeout(() => ac.abort(), 200);
+    expect(await informer.waitForSync(ac.signal)).toBe(false);
+    await run;
+    expect(informer.hasSynced()).toBe(false);
+  });
+});
