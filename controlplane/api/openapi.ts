@@ -51,7 +51,6 @@ const pathParam = (name: string, description: string): JSONSchema => ({
 const jsonContent = (schema: JSONSchema) => ({
   "application/json": { schema },
   "application/yaml": { schema },
-  "application/vnd.kubernetes.protobuf": { schema },
 });
 
 const patchContent = {
