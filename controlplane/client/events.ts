@@ -50,9 +50,10 @@ export class EventRecorder {
     try {
       const meta = obj.metadata ?? {};
       const key = [meta.uid ?? "", obj.kind ?? "", meta.namespace ?? "", meta.name ?? "", type, reason, message].join("\u0000");
+      const at = this.clock.now();
       const previous = this.pending.get(key) ?? Promise.resolve();
       const next = previous
-        .then(() => this.write(key, obj, type, reason, message))
+        .then(() => this.write(key, at, obj, type, reason, message))
         .catch((err) => this.logger.warn({ err, reason, object: meta.name }, "could not write event"))
         .finally(() => {
           if (this.pending.get(key) === next) this.pending.delete(key);
@@ -68,8 +69,8 @@ export class EventRecorder {
     while (this.pending.size > 0) await Promise.all([...this.pending.values()]);
   }
 
-  private async write(key: string, obj: ObjectWithMeta, type: EventType, reason: string, message: string): Promise<void> {
-    const now = timestamp(this.clock.now());
+  private async write(key: string, at: number, obj: ObjectWithMeta, type: EventType, reason: string, message: string): Promise<void> {
+    const now = timestamp(at);
     const seen = this.seen.get(key);
     if (seen) {
       try {
@@ -86,7 +87,7 @@ export class EventRecorder {
     }
     const meta = obj.metadata ?? {};
     const namespace = meta.namespace || "default";
-    const name = `${meta.name ?? "unknown"}.${this.uniqueSuffix()}`;
+    const name = `${meta.name ?? "unknown"}.${this.uniqueSuffix(at)}`;
     await this.client.create(events, namespace, {
       apiVersion: "v1",
       kind: "Event",
@@ -114,8 +115,8 @@ export class EventRecorder {
   }
 
   /** Unix nanoseconds in hex, as Kubernetes names events ("<object>.<hex>"). */
-  private uniqueSuffix(): string {
-    const nanos = BigInt(this.clock.now()) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+  private uniqueSuffix(at: number): string {
+    const nanos = BigInt(at) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
     return nanos.toString(16);
   }
 }
