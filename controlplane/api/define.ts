@@ -179,8 +179,6 @@ export function validateObjectMeta(obj: KObject, namespaced: boolean, nameValida
   }
   if (namespaced) {
     if (meta.namespace) for (const e of isDNS1123Label(meta.namespace)) out.push(fieldError.invalid("metadata.namespace", meta.namespace, e));
-  } else if (meta.namespace) {
-    out.push(fieldError.forbidden("metadata.namespace", "not allowed on this type"));
   }
   out.push(...validateNonnegative(meta.generation, "metadata.generation"));
   out.push(...validateLabels(meta.labels, "metadata.labels"));
@@ -287,6 +285,8 @@ export function defineResource<T extends KObject>(def: ResourceDefinition<T>): D
       const decoded = decode(def.schema, body, fieldValidation);
       if (decoded.errors.length || decoded.value === undefined) return { errors: decoded.errors, warnings: decoded.warnings };
       const value = decoded.value as T;
+      // Kubernetes' BeforeCreate/BeforeUpdate clear the namespace of cluster-scoped objects.
+      if (!def.namespaced && value.metadata) delete value.metadata.namespace;
       def.defaults?.(value);
       const errors = [...validateObjectMeta(value, def.namespaced, nameValidator), ...(def.validateObject?.(value) ?? [])];
       if (errors.length) return { errors, warnings: decoded.warnings };

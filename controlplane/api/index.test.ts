@@ -139,6 +139,12 @@ describe("probes, namespaces, secrets, gitrepositories", () => {
     expect(probe).toMatchObject({ timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3, httpGet: { scheme: "HTTP", path: "/" } });
   });
 
+  it("drops metadata.namespace from cluster-scoped objects, as Kubernetes' BeforeCreate does", () => {
+    const r = namespaces.validate({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a", namespace: "default" } }, "Strict");
+    expect(r.errors).toEqual([]);
+    expect(r.object?.metadata).not.toHaveProperty("namespace");
+  });
+
   it("makes a new Namespace Active with the kubernetes finalizer", () => {
     const r = namespaces.validate({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } }, "Strict");
     expect(r.object).toMatchObject({ spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } });

@@ -219,8 +219,8 @@ export const gitrepositories = defineResource<GitRepository>({
   validateObject(repo) {
     const out = [];
     if (!repo.spec.url.trim()) out.push(fieldError.required("spec.url"));
-    else if (!/^(https?|ssh|git|file):\/\//.test(repo.spec.url) && !/^[\w.-]+@[\w.-]+:/.test(repo.spec.url)) {
-      out.push(fieldError.invalid("spec.url", repo.spec.url, "must be an http(s)://, ssh://, git://, file:// or scp-like (git@host:path) URL"));
+    else if (!/^(https?|ssh|git|file):\/\//.test(repo.spec.url) && !/^[\w.-]+@[\w.-]+:/.test(repo.spec.url) && !repo.spec.url.startsWith("/")) {
+      out.push(fieldError.invalid("spec.url", repo.spec.url, "must be an http(s)://, ssh://, git:// or file:// URL, an scp-like address (git@host:path) or an absolute path"));
     }
     (repo.spec.paths ?? []).forEach((p, i) => {
       if (p.split("/").includes("..")) out.push(fieldError.invalid(`spec.paths[${i}]`, p, "must not contain '..'"));
