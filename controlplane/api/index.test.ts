@@ -131,6 +131,19 @@ spec:
   });
 });
 
+describe("defaulting twice", () => {
+  it("leaves stored objects unchanged when they are validated again", () => {
+    for (const [rt, body] of [
+      [pods, nginxPod()],
+      [deployments, nginxDeployment()],
+      [services, nodePortService()],
+    ] as const) {
+      const once = rt.validate(body, "Strict").object!;
+      expect(rt.validate(once, "Strict").object).toEqual(once);
+    }
+  });
+});
+
 describe("probes, namespaces, secrets, gitrepositories", () => {
   it("fills in probe defaults", () => {
     const body = nginxPod() as Record<string, any>;
