@@ -1,6 +1,6 @@
 // A container's environment as the kubelet builds it: envFrom first, then env (later wins), with
 // fieldRef, resourceFieldRef, configMapKeyRef and secretKeyRef resolved and $(VAR) expanded.
-import { parseQuantity } from "../controlplane/api/quantity";
+import { parseQuantity } from "./quantity";
 import type { ConfigMap, Container, Pod, Secret } from "./types";
 
 /** Reads ConfigMaps and Secrets (from the API server; none for static pods without one). */

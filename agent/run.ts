@@ -1,5 +1,5 @@
 // The body of `kubelab agent`: parse flags, start, stop cleanly on SIGTERM/SIGINT.
-import { parseQuantity } from "../controlplane/api/quantity";
+import { parseQuantity } from "./quantity";
 import { startAgent } from "./agent";
 import { defaultConfig, parseDuration, type AgentConfig } from "./config";
 

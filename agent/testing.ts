@@ -31,6 +31,10 @@ export interface TestAgentOptions {
   manifestDir?: boolean;
   args?: string[];
   nodeName?: string;
+  /** Script to run instead of bin/kubelab.mjs (e.g. the esbuild bundle of agent/main.ts). */
+  cli?: string;
+  /** Extra node flags (e.g. --max-semi-space-size=2). */
+  nodeArgs?: string[];
 }
 
 export interface TestAgent {
@@ -41,6 +45,8 @@ export interface TestAgent {
   manifestDir: string;
   rootDir: string;
   logs(): string;
+  /** Process id of the running agent (for RSS and CPU readings). */
+  pid(): number;
   /** GET on the read-only port, parsed as JSON. */
   pods(): Promise<Pod[]>;
   /** SIGKILL (no cleanup at all), or SIGTERM. */
@@ -61,7 +67,8 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
   let output = "";
 
   const args = [
-    CLI,
+    ...(opts.nodeArgs ?? []),
+    opts.cli ?? CLI,
     "agent",
     "--node-name", nodeName,
     "--address", opts.address,
@@ -82,6 +89,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
     manifestDir,
     rootDir,
     logs: () => output,
+    pid: () => child?.pid ?? 0,
     async pods() {
       const res = await fetch(`http://${opts.address}:${readOnlyPort}/pods`);
       const list = (await res.json()) as { items: Pod[] };
