@@ -162,3 +162,41 @@ describe("runController", () => {
     expect(signalSeen?.aborted).toBe(true);
   });
 });
+
+describe("controller metrics", () => {
+  it("counts reconciliations by result and shows the queue depth", async () => {
+    const { Registry } = await import("prom-client");
+    const registry = new Registry();
+    const clock = new FakeClock();
+    const queue = new WorkQueue({ name: "metrics-test", clock });
+    let n = 0;
+    let release = () => {};
+    const done = runController({
+      name: "m",
+      queue,
+      metrics: registry,
+      sync: async (key) => {
+        if (key === "stuck") await new Promise<void>((r) => (release = r));
+        if (n++ === 0) throw new Error("first fails");
+      },
+    });
+    queue.add("a");
+    await tick();
+    clock.advance(5);
+    await tick();
+    queue.add("stuck");
+    queue.add("b");
+    queue.add("c");
+    await tick();
+    const text = await registry.metrics();
+    expect(text).toContain('controller_runtime_reconcile_total{controller="m",result="error"} 1');
+    expect(text).toContain('controller_runtime_reconcile_total{controller="m",result="success"} 1');
+    expect(text).toContain('controller_runtime_reconcile_errors_total{controller="m"} 1');
+    // one worker is busy with "stuck": b and c wait
+    expect(text).toContain('workqueue_depth{name="metrics-test"} 2');
+    queue.shutDown();
+    release();
+    await done;
+    expect(await registry.metrics()).toContain('controller_runtime_reconcile_total{controller="m",result="success"} 4');
+  });
+});

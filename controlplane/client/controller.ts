@@ -7,6 +7,8 @@
 //   throws anything else      -> log, add again rate-limited
 import { randomUUID } from "node:crypto";
 import { pino, type Logger } from "pino";
+import type { Registry } from "prom-client";
+import { controllerMetrics } from "./metrics";
 import type { WorkQueue } from "./workqueue";
 
 export interface Result {
@@ -43,8 +45,10 @@ export interface ControllerOptions {
   logger?: Logger;
   /** Stops the controller: the queue shuts down and workers finish their current key. */
   signal?: AbortSignal;
-  /** Called after every sync with its outcome, e.g. for metrics. */
+  /** Called after every sync with its outcome. */
   onResult?: (outcome: ReconcileOutcome) => void;
+  /** Record controller_runtime_* and workqueue_* metrics in this registry. */
+  metrics?: Registry;
 }
 
 export interface ReconcileOutcome {
@@ -66,17 +70,24 @@ export async function runController(opts: ControllerOptions): Promise<void> {
   if (opts.signal?.aborted) stop();
   opts.signal?.addEventListener("abort", stop, { once: true });
   const workers = Math.max(1, opts.workers ?? 1);
+  const metrics = opts.metrics ? controllerMetrics(opts.metrics) : undefined;
+  metrics?.trackQueue(queue);
+  const onResult = (outcome: ReconcileOutcome) => {
+    metrics?.observe(outcome);
+    opts.onResult?.(outcome);
+  };
   logger.info({ workers }, "starting workers");
   try {
     await Promise.all(
       Array.from({ length: workers }, async () => {
-        while (await processNextWorkItem(name, queue, sync, logger, ctrl.signal, opts.onResult)) {
+        while (await processNextWorkItem(name, queue, sync, logger, ctrl.signal, onResult)) {
           // keep going
         }
       }),
     );
   } finally {
     opts.signal?.removeEventListener("abort", stop);
+    metrics?.untrackQueue(queue);
     logger.info("workers stopped");
   }
 }

@@ -12,3 +12,4 @@ export * from "./workqueue";
 export * from "./informer";
 export * from "./controller";
 export * from "./events";
+export * from "./metrics";
