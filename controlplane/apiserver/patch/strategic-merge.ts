@@ -5,6 +5,7 @@
 // $setElementOrder/<list> and $deleteFromPrimitiveList/<list>. Where the schema says nothing
 // (labels, unknown paths) this is a JSON merge patch.
 import { PatchError } from "./errors";
+import { interleave } from "./list-order";
 import { deepClone, deepEqual, isObject, type JsonObject } from "./json";
 import { itemsSchema, patchMeta, propertySchema, type PatchMeta, type Schema } from "./schema";
 
@@ -70,7 +71,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema, path:
     const orderKeys = order.map(keyOf);
     const inOrder = merged.filter((e) => orderKeys.includes(keyOf(e)));
     const serverOnly = merged.filter((e) => !orderKeys.includes(keyOf(e)));
-    const result = normalizeElementOrder(inOrder, serverOnly, order, current, keyOf);
+    const result = interleave(inOrder, serverOnly, order, current, keyOf);
     if (result.length > 0 || original[field] !== undefined) original[field] = result;
   }
 
@@ -191,7 +192,7 @@ function mergeList(original: unknown[], patch: unknown[], itemSchema: Schema, me
   const patchKeys = plain.map(keyOf);
   const fromPatch = merged.filter((e) => patchKeys.includes(keyOf(e)));
   const serverOnly = merged.filter((e) => !patchKeys.includes(keyOf(e)));
-  return normalizeElementOrder(fromPatch, serverOnly, plain, base, keyOf);
+  return interleave(fromPatch, serverOnly, plain, base, keyOf);
 }
 
 function mergeScalarList(original: unknown[], patch: unknown[], path: string): unknown[] {
@@ -202,40 +203,5 @@ function mergeScalarList(original: unknown[], patch: unknown[], path: string): u
   const patchKeys = patch.map(keyOf);
   const fromPatch = merged.filter((e) => patchKeys.includes(keyOf(e)));
   const serverOnly = merged.filter((e) => !patchKeys.includes(keyOf(e)));
-  return normalizeElementOrder(fromPatch, serverOnly, patch, original, keyOf);
-}
-
-/**
- * Order a merged list: elements named by the patch in the patch's order, the others in the live
- * order, the two interleaved by their positions in the live list (both relative orders kept).
- */
-function normalizeElementOrder(
-  fromPatch: unknown[],
-  serverOnly: unknown[],
-  patchOrder: unknown[],
-  serverOrder: unknown[],
-  keyOf: (e: unknown) => string,
-): unknown[] {
-  const indexIn = (list: unknown[]) => {
-    const keys = list.map(keyOf);
-    return (e: unknown) => keys.indexOf(keyOf(e));
-  };
-  const inPatch = indexIn(patchOrder);
-  const inServer = indexIn(serverOrder);
-  const right = [...fromPatch].sort((a, b) => inPatch(a) - inPatch(b));
-  const left = [...serverOnly].sort((a, b) => inServer(a) - inServer(b));
-  const out: unknown[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < left.length || j < right.length) {
-    if (i >= left.length) out.push(right[j++]);
-    else if (j >= right.length) out.push(left[i++]);
-    else {
-      const li = inServer(left[i]);
-      const ri = inServer(right[j]);
-      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
-      else out.push(right[j++]);
-    }
-  }
-  return out;
+  return interleave(fromPatch, serverOnly, patch, original, keyOf);
 }

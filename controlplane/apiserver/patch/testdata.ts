@@ -20,7 +20,7 @@ const container: Schema = {
     },
     ports: {
       type: "array",
-      items: { type: "object", properties: { containerPort: int, name: str, protocol: str } },
+      items: { type: "object", properties: { containerPort: int, name: str, protocol: { type: "string", default: "TCP" } } },
       "x-kubernetes-patch-merge-key": "containerPort",
       "x-kubernetes-patch-strategy": "merge",
       "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
@@ -50,7 +50,7 @@ export const deploymentSchema: Schema = {
       type: "object",
       properties: {
         replicas: int,
-        selector: { type: "object", properties: { matchLabels: stringMap } },
+        selector: { type: "object", properties: { matchLabels: stringMap }, "x-kubernetes-map-type": "atomic" },
         strategy: {
           type: "object",
           "x-kubernetes-patch-strategy": "retainKeys",

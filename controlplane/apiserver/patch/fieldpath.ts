@@ -1,0 +1,225 @@
+// Field paths and field sets in Kubernetes' managedFields format (FieldsV1, as in
+// sigs.k8s.io/structured-merge-diff): a path is a list of elements "f:<field>",
+// "k:<json of the key fields>" (an item of a map-type list), "v:<json value>" (an item of a set),
+// and a set of paths serialises as a tree of those elements where ".": {} marks a node that is
+// itself a member.
+import { deepEqual, isObject, type JsonObject } from "./json";
+import { itemsSchema, listTypeOf, propertySchema, type Schema } from "./schema";
+
+export type PathElement = string;
+export type FieldPath = readonly PathElement[];
+/** The FieldsV1 tree: path elements to subtrees; "." marks membership of the node itself. */
+export type FieldsV1 = { [element: string]: FieldsV1 };
+
+export class FieldSet {
+  private readonly members = new Map<string, FieldPath>();
+
+  constructor(paths: Iterable<FieldPath> = []) {
+    for (const p of paths) this.add(p);
+  }
+
+  add(path: FieldPath): void {
+    if (path.length > 0) this.members.set(JSON.stringify(path), [...path]);
+  }
+  has(path: FieldPath): boolean {
+    return this.members.has(JSON.stringify(path));
+  }
+  delete(path: FieldPath): void {
+    this.members.delete(JSON.stringify(path));
+  }
+  get size(): number {
+    return this.members.size;
+  }
+  isEmpty(): boolean {
+    return this.members.size === 0;
+  }
+  paths(): FieldPath[] {
+    return [...this.members.values()];
+  }
+  union(other: FieldSet): FieldSet {
+    return new FieldSet([...this.paths(), ...other.paths()]);
+  }
+  difference(other: FieldSet): FieldSet {
+    return new FieldSet(this.paths().filter((p) => !other.has(p)));
+  }
+  intersection(other: FieldSet): FieldSet {
+    return new FieldSet(this.paths().filter((p) => other.has(p)));
+  }
+  filter(keep: (p: FieldPath) => boolean): FieldSet {
+    return new FieldSet(this.paths().filter(keep));
+  }
+  equals(other: FieldSet): boolean {
+    return this.size === other.size && this.paths().every((p) => other.has(p));
+  }
+}
+
+// ---- FieldsV1 <-> FieldSet
+
+export function fieldSetFromFieldsV1(tree: unknown): FieldSet {
+  const set = new FieldSet();
+  const walk = (node: unknown, path: PathElement[]) => {
+    if (!isObject(node)) return;
+    for (const [pe, child] of Object.entries(node)) {
+      if (pe === ".") continue;
+      const p = [...path, pe];
+      if (!isObject(child) || Object.keys(child).length === 0 || "." in child) set.add(p);
+      walk(child, p);
+    }
+  };
+  walk(tree, []);
+  return set;
+}
+
+const KIND_ORDER: Record<string, number> = { f: 0, v: 1, k: 2, i: 3 };
+
+function compareElements(a: string, b: string): number {
+  if (a === ".") return -1;
+  if (b === ".") return 1;
+  const ka = KIND_ORDER[a[0]] ?? 9;
+  const kb = KIND_ORDER[b[0]] ?? 9;
+  if (ka !== kb) return ka - kb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function fieldSetToFieldsV1(set: FieldSet): FieldsV1 {
+  interface Node { member: boolean; children: Map<string, Node> }
+  const root: Node = { member: false, children: new Map() };
+  for (const p of set.paths()) {
+    let n = root;
+    for (const pe of p) {
+      let c = n.children.get(pe);
+      if (!c) n.children.set(pe, (c = { member: false, children: new Map() }));
+      n = c;
+    }
+    n.member = true;
+  }
+  const emit = (n: Node): FieldsV1 => {
+    const out: FieldsV1 = {};
+    if (n.member && n.children.size > 0) out["."] = {};
+    for (const k of [...n.children.keys()].sort(compareElements)) out[k] = emit(n.children.get(k)!);
+    return out;
+  };
+  return emit(root);
+}
+
+// ---- path elements
+
+export function fieldElement(name: string): PathElement {
+  return `f:${name}`;
+}
+
+export function valueElement(v: unknown): PathElement {
+  return `v:${JSON.stringify(v)}`;
+}
+
+/** The k:{...} element of an item of a map-type list (key fields sorted by name). */
+export function keyElement(item: unknown, keys: readonly string[], itemSchema: Schema): PathElement {
+  const o = isObject(item) ? item : {};
+  const fields: JsonObject = {};
+  for (const k of [...keys].sort()) fields[k] = keyValue(o, k, itemSchema);
+  return `k:${JSON.stringify(fields)}`;
+}
+
+/** A key field's value; a missing one takes the schema's default (ports' protocol: TCP). */
+function keyValue(item: JsonObject, key: string, itemSchema: Schema): unknown {
+  if (item[key] !== undefined) return item[key];
+  const d = propertySchema(itemSchema, key).default;
+  return d === undefined ? null : d;
+}
+
+/** ".spec.template.spec.containers[name=\"nginx\"].image", as Kubernetes prints a field path. */
+export function pathString(path: FieldPath): string {
+  return path
+    .map((pe) => {
+      const body = pe.slice(2);
+      switch (pe[0]) {
+        case "f":
+          return `.${body}`;
+        case "v":
+          return `[=${body}]`;
+        case "i":
+          return `[${body}]`;
+        case "k": {
+          const fields = JSON.parse(body) as JsonObject;
+          return `[${Object.entries(fields).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}]`;
+        }
+        default:
+          return pe;
+      }
+    })
+    .join("");
+}
+
+// ---- walking values along paths
+
+export interface Located {
+  value: unknown;
+  schema: Schema;
+}
+
+/** The value (and its schema) at `path` in `obj`, or undefined when the path does not exist. */
+export function locate(obj: unknown, path: FieldPath, schema: Schema): Located | undefined {
+  let value = obj;
+  let s = schema;
+  for (const pe of path) {
+    const step = stepInto(value, pe, s);
+    if (!step) return undefined;
+    value = step.value;
+    s = step.schema;
+  }
+  return { value, schema: s };
+}
+
+function stepInto(value: unknown, pe: PathElement, schema: Schema): (Located & { index?: number }) | undefined {
+  const body = pe.slice(2);
+  if (pe.startsWith("f:")) {
+    if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, body) || value[body] === undefined) return undefined;
+    return { value: value[body], schema: propertySchema(schema, body) };
+  }
+  if (!Array.isArray(value)) return undefined;
+  const items = itemsSchema(schema);
+  if (pe.startsWith("k:")) {
+    const keys = listTypeOf(schema).keys;
+    const want = JSON.parse(body) as JsonObject;
+    const names = keys.length > 0 ? keys : Object.keys(want);
+    const index = value.findIndex((item) => keyElement(item, names, items) === pe);
+    return index < 0 ? undefined : { value: value[index], schema: items, index };
+  }
+  if (pe.startsWith("v:")) {
+    const want = JSON.parse(body) as unknown;
+    const index = value.findIndex((v) => deepEqual(v, want));
+    return index < 0 ? undefined : { value: value[index], schema: items, index };
+  }
+  if (pe.startsWith("i:")) {
+    const index = Number(body);
+    return index < value.length ? { value: value[index], schema: items, index } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Remove the node at `path` from `obj` (mutated). Objects left empty on the way up are removed
+ * too unless `keep(parentPath)` says the empty node is itself owned.
+ */
+export function removePath(obj: unknown, path: FieldPath, schema: Schema, keep: (p: FieldPath) => boolean): void {
+  const rm = (node: unknown, s: Schema, i: number): boolean => {
+    const pe = path[i];
+    const step = stepInto(node, pe, s);
+    if (!step) return false;
+    if (i < path.length - 1) {
+      const changed = rm(step.value, step.schema, i + 1);
+      const child = step.value;
+      const emptied = changed && isObject(child) && Object.keys(child).length === 0 && pe.startsWith("f:") && !keep(path.slice(0, i + 1));
+      if (!emptied) return false;
+    }
+    if (pe.startsWith("f:")) delete (node as JsonObject)[pe.slice(2)];
+    else (node as unknown[]).splice(step.index!, 1);
+    return true;
+  };
+  if (path.length > 0) rm(obj, schema, 0);
+}
+
+/** Is the schema node an atomic map/struct (x-kubernetes-map-type: atomic)? */
+export function isAtomicMap(schema: Schema): boolean {
+  return schema["x-kubernetes-map-type"] === "atomic";
+}

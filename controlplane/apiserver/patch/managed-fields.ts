@@ -1,0 +1,260 @@
+// metadata.managedFields: which field manager owns which fields, as Kubernetes records it
+// (operation Apply for server-side apply, Update for create/update/patch), and the ownership
+// bookkeeping of non-apply writes.
+import { deepEqual, isObject, type JsonObject } from "./json";
+import {
+  fieldElement,
+  FieldSet,
+  fieldSetFromFieldsV1,
+  fieldSetToFieldsV1,
+  isAtomicMap,
+  keyElement,
+  locate,
+  valueElement,
+  type FieldPath,
+  type FieldsV1,
+  type PathElement,
+} from "./fieldpath";
+import { itemsSchema, listTypeOf, propertySchema, type Schema } from "./schema";
+
+export type ManagedFieldsOperation = "Apply" | "Update";
+
+/** One metadata.managedFields entry, as Kubernetes serialises it. */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: ManagedFieldsOperation;
+  apiVersion: string;
+  time?: string;
+  fieldsType: "FieldsV1";
+  fieldsV1: FieldsV1;
+  subresource?: string;
+}
+
+/** An entry with its fields as a set, for computing. */
+export interface Manager {
+  manager: string;
+  operation: ManagedFieldsOperation;
+  apiVersion: string;
+  time?: string;
+  subresource?: string;
+  fields: FieldSet;
+}
+
+/** Metadata fields that no manager ever owns. */
+const UNTRACKED_METADATA = new Set([
+  "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields",
+  "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink",
+]);
+
+/** Kubernetes names the manager of a request without ?fieldManager after its user agent. */
+export function defaultManager(userAgent: string | undefined): string {
+  const name = (userAgent ?? "").split("/")[0].trim();
+  return name ? name.slice(0, 128) : "unknown";
+}
+
+/** Identity of an entry: Apply entries by manager (and subresource), Update ones also by apiVersion. */
+export function managerKey(m: Pick<Manager, "manager" | "operation" | "apiVersion" | "subresource">): string {
+  return JSON.stringify([m.manager, m.operation, m.operation === "Apply" ? "" : m.apiVersion, m.subresource ?? ""]);
+}
+
+export function decodeManagedFields(entries: unknown): Manager[] {
+  if (!Array.isArray(entries)) return [];
+  const out: Manager[] = [];
+  for (const e of entries) {
+    if (!isObject(e) || typeof e.manager !== "string") continue;
+    out.push({
+      manager: e.manager,
+      operation: e.operation === "Apply" ? "Apply" : "Update",
+      apiVersion: typeof e.apiVersion === "string" ? e.apiVersion : "",
+      time: typeof e.time === "string" ? e.time : undefined,
+      subresource: typeof e.subresource === "string" && e.subresource ? e.subresource : undefined,
+      fields: fieldSetFromFieldsV1(e.fieldsV1),
+    });
+  }
+  return out;
+}
+
+/** Serialise, dropping managers that own nothing, in Kubernetes' order (Apply first, then by time). */
+export function encodeManagedFields(managers: readonly Manager[]): ManagedFieldsEntry[] {
+  const kept = managers.filter((m) => !m.fields.isEmpty());
+  kept.sort((p, q) => {
+    if (p.operation !== q.operation) return p.operation < q.operation ? -1 : 1;
+    const pt = p.time ? Date.parse(p.time) / 1000 : 0;
+    const qt = q.time ? Date.parse(q.time) / 1000 : 0;
+    if (Math.floor(pt) !== Math.floor(qt)) return pt - qt;
+    if (p.manager !== q.manager) return p.manager < q.manager ? -1 : 1;
+    if (p.apiVersion !== q.apiVersion) return p.apiVersion < q.apiVersion ? -1 : 1;
+    return (p.subresource ?? "") < (q.subresource ?? "") ? -1 : 1;
+  });
+  return kept.map((m) => ({
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
+    ...(m.time ? { time: m.time } : {}),
+    fieldsType: "FieldsV1" as const,
+    fieldsV1: fieldSetToFieldsV1(m.fields),
+    ...(m.subresource ? { subresource: m.subresource } : {}),
+  }));
+}
+
+/** Which top-level parts of an object a write through `subresource` may own. */
+function tracked(key: string, subresource: string | undefined): boolean {
+  if (key === "apiVersion" || key === "kind") return false;
+  if (subresource === "status") return key === "status";
+  return key !== "status";
+}
+
+/**
+ * The fields an applied configuration specifies (structured-merge-diff's ToFieldSet): scalars,
+ * atomic lists and maps, empty objects and nulls are members; items of map and set lists are
+ * members, and so are their fields; structs and maps themselves are not.
+ */
+export function fieldSetOf(obj: unknown, schema: Schema, subresource?: string): FieldSet {
+  const set = new FieldSet();
+  forEachTopLevel(obj, schema, subresource, (value, s, path) => collect(value, s, path, set));
+  return set;
+}
+
+function forEachTopLevel(obj: unknown, schema: Schema, subresource: string | undefined, fn: (value: unknown, s: Schema, path: PathElement[]) => void): void {
+  if (!isObject(obj)) return;
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined || !tracked(k, subresource)) continue;
+    const s = propertySchema(schema, k);
+    if (k === "metadata" && isObject(v)) {
+      for (const [mk, mv] of Object.entries(v)) {
+        if (mv === undefined || UNTRACKED_METADATA.has(mk)) continue;
+        fn(mv, propertySchema(s, mk), [fieldElement("metadata"), fieldElement(mk)]);
+      }
+    } else fn(v, s, [fieldElement(k)]);
+  }
+}
+
+function collect(value: unknown, schema: Schema, path: PathElement[], set: FieldSet): void {
+  if (isObject(value)) {
+    if (isAtomicMap(schema) || Object.keys(value).length === 0) return set.add(path);
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) collect(v, propertySchema(schema, k), [...path, fieldElement(k)], set);
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    const lt = listTypeOf(schema);
+    if (lt.type === "atomic") return set.add(path);
+    const items = itemsSchema(schema);
+    for (const item of value) {
+      const pe = lt.type === "map" ? keyElement(item, lt.keys, items) : valueElement(item);
+      set.add([...path, pe]);
+      if (lt.type === "map") collect(isObject(item) && Object.keys(item).length === 0 ? undefined : item, items, [...path, pe], set);
+    }
+    return;
+  }
+  if (value !== undefined) set.add(path);
+}
+
+/**
+ * The fields a non-apply write set or changed (structured-merge-diff's Compare: added and
+ * modified), including maps and list items it created.
+ */
+export function changedFields(before: unknown, after: unknown, schema: Schema, subresource?: string): FieldSet {
+  const set = new FieldSet();
+  forEachTopLevel(after, schema, subresource, (value, s, path) => {
+    const old = locate(before, path, schema);
+    diff(old === undefined ? undefined : { value: old.value }, value, s, path, set);
+  });
+  return set;
+}
+
+function diff(before: { value: unknown } | undefined, after: unknown, schema: Schema, path: PathElement[], set: FieldSet): void {
+  const old = before?.value;
+  if (isObject(after) && !isAtomicMap(schema) && Object.keys(after).length > 0) {
+    const wasObject = isObject(old);
+    if (!wasObject && !isStruct(schema)) set.add(path);
+    for (const [k, v] of Object.entries(after)) {
+      if (v === undefined) continue;
+      const o = wasObject && (old as JsonObject)[k] !== undefined ? { value: (old as JsonObject)[k] } : undefined;
+      diff(o, v, propertySchema(schema, k), [...path, fieldElement(k)], set);
+    }
+    return;
+  }
+  if (Array.isArray(after)) {
+    const lt = listTypeOf(schema);
+    if (lt.type !== "atomic") {
+      const items = itemsSchema(schema);
+      const oldList = Array.isArray(old) ? old : [];
+      for (const item of after) {
+        if (lt.type === "set") {
+          if (!oldList.some((o) => deepEqual(o, item))) set.add([...path, valueElement(item)]);
+          continue;
+        }
+        const pe = keyElement(item, lt.keys, items);
+        const match = oldList.find((o) => keyElement(o, lt.keys, items) === pe);
+        if (match === undefined) set.add([...path, pe]);
+        if (isObject(item)) {
+          for (const [k, v] of Object.entries(item)) {
+            if (v === undefined) continue;
+            const o = isObject(match) && match[k] !== undefined ? { value: match[k] } : undefined;
+            diff(o, v, propertySchema(items, k), [...path, pe, fieldElement(k)], set);
+          }
+        }
+      }
+      return;
+    }
+  }
+  if (before === undefined || !deepEqual(old, after)) set.add(path);
+}
+
+/** A schema of a struct (named properties) rather than a map (additionalProperties / unknown). */
+function isStruct(schema: Schema): boolean {
+  return isObject(schema.properties) && !isObject(schema.additionalProperties);
+}
+
+/** Drop from every manager the paths that no longer exist in `obj`. */
+export function pruneMissing(managers: Manager[], obj: unknown, schema: Schema): void {
+  for (const m of managers) m.fields = m.fields.filter((p: FieldPath) => locate(obj, p, schema) !== undefined);
+}
+
+export interface UpdateManagedFieldsInput<T> {
+  /** The object before the write; undefined on create. */
+  before: T | undefined;
+  /** The object as it will be stored. */
+  after: T;
+  manager: string;
+  operation: "Update";
+  apiVersion: string;
+  /** RFC 3339 time of the write. */
+  now: string;
+  /** "status", "scale", ... when the write went through a subresource. */
+  subresource?: string;
+  /** Schema of the whole object; without it every list counts as atomic. */
+  schema?: Schema;
+}
+
+/**
+ * Record a non-apply write: `manager` now owns the fields it set or changed, other managers lose
+ * those, removed fields leave every manager, managers left with nothing are dropped. Returns a
+ * copy of `after` with metadata.managedFields replaced.
+ */
+export function updateManagedFields<T extends { metadata?: JsonObject }>(input: UpdateManagedFieldsInput<T>): T & { metadata: JsonObject & { managedFields: ManagedFieldsEntry[] } } {
+  const { before, after, manager, apiVersion, now, subresource } = input;
+  const schema = input.schema ?? {};
+  const beforeManaged = before?.metadata?.managedFields;
+  const sent = after.metadata?.managedFields;
+  let managers: Manager[];
+  if (Array.isArray(sent) && sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0) managers = [];
+  else if (Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, beforeManaged)) managers = decodeManagedFields(sent);
+  else managers = decodeManagedFields(beforeManaged);
+
+  const changed = changedFields(before, after, schema, subresource);
+  const id = { manager, operation: "Update" as const, apiVersion, subresource };
+  let own = managers.find((m) => managerKey(m) === managerKey(id));
+  for (const m of managers) if (m !== own) m.fields = m.fields.difference(changed);
+  if (!changed.isEmpty()) {
+    if (!own) managers.push((own = { ...id, fields: new FieldSet() }));
+    own.fields = own.fields.union(changed);
+    own.time = now;
+    own.apiVersion = apiVersion;
+  }
+  pruneMissing(managers, after, schema);
+  const metadata = { ...(after.metadata ?? {}), managedFields: encodeManagedFields(managers) };
+  return { ...after, metadata };
+}
