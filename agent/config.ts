@@ -29,6 +29,8 @@ export interface AgentConfig {
   imagePullBackoffInitialMs: number;
   imagePullBackoffMaxMs: number;
   relistPeriodMs: number;
+  /** Relist period while Docker's event stream is connected and nothing changed for 10 s. */
+  quietRelistPeriodMs: number;
   resyncPeriodMs: number;
   staticPodRescanMs: number;
   statsPeriodMs: number;
@@ -61,6 +63,7 @@ export function defaultConfig(overrides: Partial<AgentConfig> & { nodeName?: str
     imagePullBackoffInitialMs: 10_000,
     imagePullBackoffMaxMs: 300_000,
     relistPeriodMs: 1000,
+    quietRelistPeriodMs: 5000,
     resyncPeriodMs: 10_000,
     staticPodRescanMs: 20_000,
     statsPeriodMs: 10_000,

@@ -48,6 +48,8 @@ export class Kubelet {
   private relisting?: Promise<void>;
   private resyncTimer?: NodeJS.Timeout;
   private stopped = false;
+  private events?: { stop(): void; connected(): boolean };
+  private lastChangeAt = 0;
   /** The API source has listed once (or there is none): only then are unknown pods orphans. */
   apiSourceReady = false;
   staticSourceReady = false;
@@ -76,10 +78,16 @@ export class Kubelet {
   }
 
   start(): void {
+    // Docker's events wake the relist at once; the periodic relist is the safety net that
+    // trusts only what the list says (every second, or every few seconds while the event
+    // stream is connected and the node is quiet).
+    this.events = this.runtime.watchEvents(() => this.requestRelist());
     const loop = async (): Promise<void> => {
       if (this.stopped) return;
       await this.relist();
-      if (!this.stopped) this.relistTimer = setTimeout(() => void loop(), this.cfg.relistPeriodMs);
+      const busy = this.actedAt.size > 0 || Date.now() - this.lastChangeAt < 10_000;
+      const period = this.events?.connected() && !busy ? this.cfg.quietRelistPeriodMs : this.cfg.relistPeriodMs;
+      if (!this.stopped) this.relistTimer = setTimeout(() => void loop(), period);
     };
     void loop();
     this.resyncTimer = setInterval(() => this.enqueueAll(), this.cfg.resyncPeriodMs);
@@ -87,6 +95,7 @@ export class Kubelet {
 
   stop(): void {
     this.stopped = true;
+    this.events?.stop();
     clearTimeout(this.relistTimer);
     clearTimeout(this.relistSoon);
     clearInterval(this.resyncTimer);
@@ -211,7 +220,10 @@ export class Kubelet {
     const firstRelist = !this.relisted;
     this.relisted = true;
     for (const uid of new Set([...signatures.keys(), ...this.signatures.keys()])) {
-      if (firstRelist || signatures.get(uid) !== this.signatures.get(uid)) this.enqueue(uid);
+      if (firstRelist || signatures.get(uid) !== this.signatures.get(uid)) {
+        this.lastChangeAt = started;
+        this.enqueue(uid);
+      }
     }
     for (const [uid, at] of this.actedAt) {
       if (at < started) {

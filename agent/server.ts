@@ -145,7 +145,7 @@ export function agentHandler(opts: AgentServerOptions) {
       if (url.pathname === "/pods" || url.pathname === "/pods/") {
         return json(res, { kind: "PodList", apiVersion: "v1", metadata: {}, items: kubelet.pods() });
       }
-      if (url.pathname === "/stats/summary") return json(res, stats.summary());
+      if (url.pathname === "/stats/summary") return json(res, await stats.summary());
       if (!opts.readOnly && url.pathname.startsWith("/containerLogs/")) return await containerLogs(kubelet, req, res, url);
       if (url.pathname === "/metrics" && metrics) {
         const body = await metrics.metrics();

@@ -3,7 +3,7 @@
 // changed file is a new pod; the agent runs them even without an API server.
 import { createHash } from "node:crypto";
 import { watch, type FSWatcher } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { parseAllDocuments } from "yaml";
@@ -67,7 +67,10 @@ export function staticPodFromManifest(doc: unknown, nodeName: string, file: stri
   };
 }
 
-export async function readManifestDir(dir: string, nodeName: string, log: Logger): Promise<Pod[]> {
+/** Parsed manifests by path, reused while the file's size and mtime stay the same. */
+export type ManifestCache = Map<string, { stamp: string; pods: Pod[] }>;
+
+export async function readManifestDir(dir: string, nodeName: string, log: Logger, cache: ManifestCache = new Map()): Promise<Pod[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => /\.(ya?ml|json)$/.test(n) && !n.startsWith(".")).sort();
@@ -76,19 +79,33 @@ export async function readManifestDir(dir: string, nodeName: string, log: Logger
     throw err;
   }
   const pods: Pod[] = [];
+  const seen = new Set<string>();
   for (const name of names) {
     const file = join(dir, name);
+    seen.add(file);
     try {
+      const info = await stat(file);
+      const stamp = `${info.size}:${info.mtimeMs}`;
+      const cached = cache.get(file);
+      if (cached && cached.stamp === stamp) {
+        pods.push(...cached.pods);
+        continue;
+      }
       const text = await readFile(file, "utf8");
+      const parsed: Pod[] = [];
       for (const doc of parseAllDocuments(text)) {
         const value = doc.toJS();
         if (value == null) continue;
-        pods.push(staticPodFromManifest(value, nodeName, file));
+        parsed.push(staticPodFromManifest(value, nodeName, file));
       }
+      cache.set(file, { stamp, pods: parsed });
+      pods.push(...parsed);
     } catch (err) {
+      cache.delete(file);
       log.warn({ file, err: (err as Error).message }, "could not read static pod manifest");
     }
   }
+  for (const file of cache.keys()) if (!seen.has(file)) cache.delete(file);
   return pods;
 }
 
@@ -98,6 +115,7 @@ export class StaticPodSource {
   private timer?: NodeJS.Timeout;
   private debounce?: NodeJS.Timeout;
   private lastSeen = new Map<string, string>();
+  private readonly cache: ManifestCache = new Map();
 
   constructor(
     private readonly dir: string,
@@ -129,7 +147,7 @@ export class StaticPodSource {
 
   async scan(): Promise<void> {
     try {
-      const pods = await readManifestDir(this.dir, this.nodeName, this.log);
+      const pods = await readManifestDir(this.dir, this.nodeName, this.log, this.cache);
       // Keep the first-seen time stable, so a rescan does not look like a change.
       const seen = new Map<string, string>();
       for (const pod of pods) {

@@ -153,6 +153,69 @@ export class DockerRuntime {
     }
   }
 
+  /**
+   * Calls onEvent for every lifecycle event of this node's containers (create, start, die,
+   * destroy...), reconnecting after a broken stream. Returns a function that stops it and a
+   * flag telling whether the stream is connected (so the relist may slow down).
+   */
+  watchEvents(onEvent: (action: string) => void): { stop(): void; connected(): boolean } {
+    let stopped = false;
+    let connected = false;
+    let current: NodeJS.ReadableStream | undefined;
+    const connect = (): void => {
+      if (stopped) return;
+      this.docker.getEvents(
+        { filters: { type: ["container"], label: [`${LABEL_NODE}=${this.nodeName}`] } },
+        (err: Error | null, stream?: NodeJS.ReadableStream) => {
+          if (err || !stream) {
+            connected = false;
+            setTimeout(connect, 1000).unref?.();
+            return;
+          }
+          if (stopped) {
+            (stream as unknown as { destroy(): void }).destroy();
+            return;
+          }
+          current = stream;
+          connected = true;
+          onEvent("connected");
+          let buffer = "";
+          stream.on("data", (chunk: Buffer) => {
+            buffer += chunk.toString();
+            let nl: number;
+            while ((nl = buffer.indexOf("\n")) >= 0) {
+              const line = buffer.slice(0, nl);
+              buffer = buffer.slice(nl + 1);
+              try {
+                onEvent((JSON.parse(line) as { Action?: string }).Action ?? "");
+              } catch {
+                onEvent("unknown");
+              }
+            }
+          });
+          const reconnect = (): void => {
+            if (current !== stream) return;
+            connected = false;
+            current = undefined;
+            setTimeout(connect, 1000).unref?.();
+          };
+          stream.on("end", reconnect);
+          stream.on("error", reconnect);
+          stream.on("close", reconnect);
+        },
+      );
+    };
+    connect();
+    return {
+      stop: () => {
+        stopped = true;
+        connected = false;
+        (current as unknown as { destroy?(): void } | undefined)?.destroy?.();
+      },
+      connected: () => connected,
+    };
+  }
+
   /** The image's id when present locally, else undefined. */
   async imageId(ref: string): Promise<{ id: string; user: string } | undefined> {
     try {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureImages } from "../fixtures/docker";
 import { eventually, podManifest, startTestAgent, type TestAgent } from "../../agent/testing";
+import { bundleAgent } from "../../agent/bundle";
 import { REPO_ROOT } from "../fixtures/server";
 import { percentile, rssMb, type BenchRow } from "./table";
 
@@ -38,28 +39,11 @@ async function removeAll(agent: TestAgent, names: string[]): Promise<void> {
   }, 120_000, "containers removed");
 }
 
-/** The agent as it runs on a worker: one esbuild bundle of agent/main.ts (no tsx at run time). */
-async function bundleAgent(): Promise<string> {
-  const { build } = await import("esbuild");
-  const outfile = join(REPO_ROOT, ".kubelab/bench/agent.mjs");
-  await build({
-    entryPoints: [join(REPO_ROOT, "agent/main.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile,
-    external: ["cpu-features", "ssh2"],
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    logLevel: "error",
-  });
-  return outfile;
-}
-
 export async function benchAgent(): Promise<BenchRow[]> {
   await ensureImages();
-  const cli = await bundleAgent();
-  const agent = await startTestAgent({ address: "127.0.0.30", cli });
+  const cli = await bundleAgent(join(REPO_ROOT, ".kubelab/bench/agent.mjs"));
+  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const agent = await startTestAgent({ address: "127.0.0.30", cli, nodeArgs });
   const rows: BenchRow[] = [];
   try {
     // 1. Pod startup latency: 50 pods, one a second, each timed from its manifest to Running.
