@@ -106,6 +106,12 @@ export async function serveWatch(
           // It no longer matches the selector: to this watcher it is gone.
           send("DELETED", obj);
         }
+      }, (err) => {
+        if (closed) return;
+        send("ERROR", err instanceof StoreCompactedError
+          ? new ApiError(410, "Expired", `too old resource version: ${fromRevision} (${err.compacted + 1})`).toStatus()
+          : new ApiError(500, "InternalError", `watch failed: ${err.message}`).toStatus());
+        finish();
       });
     } catch (e) {
       if (e instanceof StoreCompactedError) {

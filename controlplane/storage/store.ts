@@ -85,9 +85,11 @@ export interface Store {
   delete(key: string, expectedRevision?: number): Promise<StoredValue>;
   /**
    * Events for keys under prefix with revision > fromRevision, in revision order, then live ones.
-   * Throws StoreCompactedError when fromRevision < the compacted revision.
+   * Throws StoreCompactedError when fromRevision < the compacted revision. A backend that learns
+   * of a problem later (etcd: compacted by another server, stream lost) reports it to onError,
+   * after which no more events come.
    */
-  watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void): Watcher;
+  watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void, onError?: (err: Error) => void): Watcher;
   /** Current revision. */
   currentRevision(): Promise<number>;
   /** Drop history at or below revision (watches from there get StoreCompactedError). */
