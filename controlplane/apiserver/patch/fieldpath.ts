@@ -120,10 +120,13 @@ export function keyElement(item: unknown, keys: readonly string[], itemSchema: S
   return `k:${JSON.stringify(fields)}`;
 }
 
+/** Kubernetes' defaults of key fields that schemas without a `default` may not state. */
+const KEY_DEFAULTS: Record<string, unknown> = { protocol: "TCP" };
+
 /** A key field's value; a missing one takes the schema's default (ports' protocol: TCP). */
 function keyValue(item: JsonObject, key: string, itemSchema: Schema): unknown {
   if (item[key] !== undefined) return item[key];
-  const d = propertySchema(itemSchema, key).default;
+  const d = propertySchema(itemSchema, key).default ?? KEY_DEFAULTS[key];
   return d === undefined ? null : d;
 }
 

@@ -66,8 +66,8 @@ describe("updateManagedFields", () => {
     scaled.spec.replicas = 7;
     const s = updateManagedFields({ before, after: scaled, manager: "kubectl", operation: "Update", apiVersion: "apps/v1", now: T2, subresource: "scale", schema }) as Deployment;
     expect(entries(s).map((e) => [e.manager, e.subresource])).toEqual([["kubectl-create", undefined], ["kubectl", "scale"]]);
-    const after = structuredClone(s) as Deployment & { spec: { replicas?: number } };
-    delete after.spec.replicas;
+    const after = structuredClone(s);
+    delete (after.spec as { replicas?: number }).replicas;
     const out = updateManagedFields({ before: s, after, manager: "kubectl-edit", operation: "Update", apiVersion: "apps/v1", now: T2, schema });
     expect(entries(out).map((e) => e.manager)).toEqual(["kubectl-create"]);
   });
@@ -81,7 +81,7 @@ describe("updateManagedFields", () => {
   it("tracks only status through the status subresource, and never status through the main resource", () => {
     const before = created();
     const after = { ...structuredClone(before), status: { replicas: 2 } };
-    after.metadata.labels = { app: "web", extra: "x" };
+    (after.metadata as { labels: Record<string, string> }).labels = { app: "web", extra: "x" };
     const out = updateManagedFields({ before, after, manager: "kube-controller-manager", operation: "Update", apiVersion: "apps/v1", now: T2, subresource: "status", schema });
     const e = entries(out).find((x) => x.manager === "kube-controller-manager")!;
     expect(e.fieldsV1).toEqual({ "f:status": { "f:replicas": {} } });
@@ -109,7 +109,7 @@ describe("updateManagedFields", () => {
     ];
     const before = { ...d, metadata: { ...d.metadata, managedFields: mf } };
     const after = structuredClone(before);
-    after.metadata.annotations = { ...after.metadata.annotations, added: "1" };
+    (after.metadata as { annotations: Record<string, string> }).annotations = { ...after.metadata.annotations, added: "1" };
     const out = updateManagedFields({ before, after: { ...after, metadata: { ...after.metadata, managedFields: mf } }, manager: "y", operation: "Update", apiVersion: "apps/v1", now: T2, schema });
     expect(entries(out).map((e) => `${e.operation}:${e.manager}`)).toEqual(["Apply:a", "Update:z", "Update:y"]);
   });
@@ -142,5 +142,18 @@ describe("defaultManager", () => {
     expect(defaultManager("kubelab-agent/0.1")).toBe("kubelab-agent");
     expect(defaultManager(undefined)).toBe("unknown");
     expect(defaultManager("x".repeat(300))).toHaveLength(128);
+  });
+});
+
+describe("updateManagedFields without a schema argument", () => {
+  it("finds the schema of a served kind by apiVersion and kind, so containers are keyed by name", () => {
+    const out = updateManagedFields({ before: undefined, after: sampleDeployment(), manager: "kubectl-create", operation: "Update", apiVersion: "apps/v1", now: T1 });
+    const fields = entries(out)[0].fieldsV1["f:spec"]["f:template"]["f:spec"]["f:containers"];
+    expect(Object.keys(fields)).toEqual(['k:{"name":"api"}', 'k:{"name":"sidecar"}']);
+  });
+
+  it("treats lists of unknown kinds as atomic and their objects as maps", () => {
+    const out = updateManagedFields({ before: undefined, after: { apiVersion: "x/v1", kind: "Thing", metadata: {}, spec: { items: [{ a: 1 }] } }, manager: "m", operation: "Update", apiVersion: "x/v1", now: T1 });
+    expect(entries(out)[0].fieldsV1).toEqual({ "f:spec": { ".": {}, "f:items": {} } });
   });
 });

@@ -1,6 +1,7 @@
 // metadata.managedFields: which field manager owns which fields, as Kubernetes records it
 // (operation Apply for server-side apply, Update for create/update/patch), and the ownership
 // bookkeeping of non-apply writes.
+import { findByKind } from "../../api/index";
 import { deepEqual, isObject, type JsonObject } from "./json";
 import {
   fieldElement,
@@ -213,6 +214,11 @@ export function pruneMissing(managers: Manager[], obj: unknown, schema: Schema):
   for (const m of managers) m.fields = m.fields.filter((p: FieldPath) => locate(obj, p, schema) !== undefined);
 }
 
+function schemaOf(obj: unknown): Schema {
+  if (!isObject(obj) || typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") return {};
+  return findByKind(obj.apiVersion, obj.kind)?.jsonSchema ?? {};
+}
+
 export interface UpdateManagedFieldsInput<T> {
   /** The object before the write; undefined on create. */
   before: T | undefined;
@@ -225,7 +231,10 @@ export interface UpdateManagedFieldsInput<T> {
   now: string;
   /** "status", "scale", ... when the write went through a subresource. */
   subresource?: string;
-  /** Schema of the whole object; without it every list counts as atomic. */
+  /**
+   * Schema of the whole object (ResourceType.jsonSchema). When absent it is looked up by the
+   * object's apiVersion and kind; unknown kinds treat every list as atomic.
+   */
   schema?: Schema;
 }
 
@@ -236,7 +245,7 @@ export interface UpdateManagedFieldsInput<T> {
  */
 export function updateManagedFields<T extends { metadata?: JsonObject }>(input: UpdateManagedFieldsInput<T>): T & { metadata: JsonObject & { managedFields: ManagedFieldsEntry[] } } {
   const { before, after, manager, apiVersion, now, subresource } = input;
-  const schema = input.schema ?? {};
+  const schema = input.schema ?? schemaOf(after);
   const beforeManaged = before?.metadata?.managedFields;
   const sent = after.metadata?.managedFields;
   let managers: Manager[];

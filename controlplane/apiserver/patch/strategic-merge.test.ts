@@ -172,6 +172,13 @@ describe("applyStrategicMergePatch", () => {
     expect((out.spec.template.spec as Record<string, unknown>).volumes).toEqual([{ name: "cache", emptyDir: {} }, { name: "cfg", configMap: { name: "b" } }]);
   });
 
+  it("switches a volume's source with $retainKeys inside a list element", () => {
+    const live = sampleDeployment();
+    (live.spec.template.spec as Record<string, unknown>).volumes = [{ name: "data", emptyDir: {} }];
+    const out = smp({ spec: { template: { spec: { volumes: [{ name: "data", $retainKeys: ["configMap", "name"], configMap: { name: "cfg" } }] } } } }, live);
+    expect((out.spec.template.spec as Record<string, unknown>).volumes).toEqual([{ name: "data", configMap: { name: "cfg" } }]);
+  });
+
   it("answers 400 for a list element without its merge key and for unknown directives", () => {
     expect(() => smp({ spec: { template: { spec: { containers: [{ image: "x" }] } } } })).toThrow(expect.objectContaining({ code: 400 }));
     expect(() => smp({ spec: { template: { spec: { containers: [{ name: "api", $patch: "explode" }] } } } })).toThrow(expect.objectContaining({ code: 400 }));
