@@ -88,26 +88,17 @@ export async function applyPatch(
     if (applied.apiVersion !== apiVersionOf(rt) || applied.kind !== rt.kind) {
       throw badRequest(`apply configuration must have apiVersion ${apiVersionOf(rt)} and kind ${rt.kind}`);
     }
-    return registry.modify(rt, ns, name, (live) => {
-      const { object, conflicts } = serverSideApply({
+    return registry.modify(rt, ns, name, (live) =>
+      serverSideApply({
         live,
         applied: { ...applied, metadata: { ...(applied.metadata ?? {}), name, ...(rt.namespaced && ns ? { namespace: ns } : {}) } },
         manager: opts.rawFieldManager!,
         force: opts.force,
         schema: rt.jsonSchema,
         now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-      });
-      if (conflicts.length > 0) {
-        const list = conflicts.map((c) => `conflict with "${c.manager}"${c.apiVersion ? ` using ${c.apiVersion}` : ""}: ${c.field}`);
-        throw new ApiError(409, "Conflict", `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? "s" : ""}: ${list.join("\n")}`, {
-          name,
-          group: rt.group,
-          kind: rt.plural,
-          causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}"${c.apiVersion ? ` using ${c.apiVersion}` : ""}`, field: c.field })),
-        });
-      }
-      return object as KObject;
-    }, { ...opts, createIfMissing: true, fieldManager: opts.rawFieldManager, applyManaged: true });
+        plural: rt.plural,
+        group: rt.group,
+      }), { ...opts, createIfMissing: true, fieldManager: opts.rawFieldManager, applyManaged: true });
   }
   return registry.modify(rt, ns, name, async (live) => patchObject(live!, raw, contentType, rt.jsonSchema), opts);
 }

@@ -148,6 +148,7 @@ export class Registry {
       operation: "Update",
       apiVersion: valid.apiVersion,
       now,
+      schema: rt.jsonSchema,
     }).metadata.managedFields;
     if (opts.dryRun) {
       if (await this.store.get(storageKey(rt, valid.metadata.namespace, valid.metadata.name!))) {
@@ -259,6 +260,7 @@ export class Registry {
       apiVersion: valid.apiVersion,
       now,
       subresource: opts.subresource,
+      schema: rt.jsonSchema,
     }).metadata.managedFields;
     if (opts.dryRun) return { object: valid, warnings };
     const key = storageKey(rt, old.metadata.namespace, name);
