@@ -29,11 +29,11 @@ export interface ApplyConflict {
   field: string;
 }
 
-export interface ServerSideApplyInput {
+export interface ServerSideApplyInput<T extends object = JsonObject> {
   /** The live object; undefined when the apply creates it. */
-  live: unknown;
+  live: T | undefined;
   /** The user's (partial) configuration: apiVersion, kind, metadata.name and the fields they manage. */
-  applied: unknown;
+  applied: T;
   manager: string;
   force: boolean;
   /** Dereferenced JSON schema of the whole object (ResourceType.jsonSchema). */
@@ -42,16 +42,16 @@ export interface ServerSideApplyInput {
   now: string;
 }
 
-export interface ServerSideApplyResult {
+export interface ServerSideApplyResult<T extends object = JsonObject> {
   /** The merged object with metadata.managedFields updated (the live object when there are conflicts). */
-  object: JsonObject;
+  object: T;
   conflicts: ApplyConflict[];
 }
 
 /** The manager Kubernetes invents for fields of objects that had no managedFields yet. */
 export const BEFORE_FIRST_APPLY = "before-first-apply";
 
-export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyResult {
+export function serverSideApply<T extends object = JsonObject>(input: ServerSideApplyInput<T>): ServerSideApplyResult<T> {
   const { manager, force, schema, now } = input;
   const live: JsonObject | undefined = isObject(input.live) ? deepClone(input.live) : undefined;
   const applied: JsonObject = isObject(input.applied) ? deepClone(input.applied) : {};
@@ -87,7 +87,7 @@ export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyRes
       });
     }
   }
-  if (conflicts.length > 0) return { object: live ?? {}, conflicts };
+  if (conflicts.length > 0) return { object: (live ?? {}) as T, conflicts };
 
   // Fields this manager applied before and no longer does go, unless another manager owns them.
   const ownedByOthers = others.reduce((acc, m) => acc.union(m.fields), new FieldSet());
@@ -103,7 +103,7 @@ export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyRes
   pruneMissing(all, merged, schema);
   const metadata = isObject(merged.metadata) ? merged.metadata : {};
   merged.metadata = { ...metadata, managedFields: encodeManagedFields(all) };
-  return { object: merged, conflicts: [] };
+  return { object: merged as T, conflicts: [] };
 }
 
 /** Does the field at `p` hold the same thing before and after the merge? */
