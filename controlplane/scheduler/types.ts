@@ -1,0 +1,66 @@
+// The scheduler framework's shapes: what a filter or score plugin sees (the pod, one node with
+// what is already bound to it) and what it answers (a status with user-facing reasons, a score).
+import type { Node, Pod } from "../api/core";
+
+export interface Resources {
+  /** Thousandths of a core ("500m" is 500). */
+  milliCPU: number;
+  /** Bytes. */
+  memory: number;
+  pods: number;
+}
+
+/** One node and what the scheduler believes is on it (bound pods plus assumed ones). */
+export interface NodeInfo {
+  node: Node;
+  allocatable: Resources;
+  /** Sum of the requests of the pods on the node (pods counts them). */
+  requested: Resources;
+  /** Requests with Kubernetes' non-zero defaults for pods without any (for scoring only). */
+  nonZeroRequested: { milliCPU: number; memory: number };
+  /** "protocol/hostIP/hostPort" of every host port in use, with use counts. */
+  usedPorts: Map<string, number>;
+  /** Pods on the node per controller-owner uid (for spreading a workload's replicas). */
+  ownerCounts: Map<string, number>;
+}
+
+/** What the plugins need from a pod, computed once per scheduling attempt. */
+export interface PodInfo {
+  pod: Pod;
+  requests: Resources;
+  nonZeroRequests: { milliCPU: number; memory: number };
+  hostPorts: Array<{ protocol: string; hostIP: string; hostPort: number }>;
+  /** uid of the controller owner (ReplicaSet, ...), if any. */
+  ownerUid?: string;
+}
+
+/** A filter's "no": Unschedulable may change as pods come and go; UnschedulableAndUnresolvable will not for this pod. */
+export interface FilterStatus {
+  code: "Unschedulable" | "UnschedulableAndUnresolvable";
+  reasons: string[];
+}
+
+export interface FilterPlugin {
+  name: string;
+  /** undefined means the pod fits this node. */
+  filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined;
+}
+
+export interface ScorePlugin {
+  name: string;
+  weight: number;
+  /** 0 (worst) to 100 (best), or a raw value that normalize maps to that range. */
+  score(pod: PodInfo, node: NodeInfo): number;
+  /** Rewrites the raw scores of all candidate nodes in place into 0..100. */
+  normalize?(scores: number[]): void;
+}
+
+export const MAX_NODE_SCORE = 100;
+
+export function unschedulable(...reasons: string[]): FilterStatus {
+  return { code: "Unschedulable", reasons };
+}
+
+export function unresolvable(...reasons: string[]): FilterStatus {
+  return { code: "UnschedulableAndUnresolvable", reasons };
+}
