@@ -158,7 +158,8 @@ export class Registry {
     }
     try {
       const stored = await this.store.create(storageKey(rt, valid.metadata.namespace, valid.metadata.name!), encode(valid));
-      return { object: decode(stored), warnings };
+      valid.metadata.resourceVersion = String(stored.modRevision);
+      return { object: valid, warnings };
     } catch (e) {
       if (e instanceof StoreConflictError) throw alreadyExists(rt.plural, rt.group, valid.metadata.name!);
       throw e;
@@ -270,7 +271,9 @@ export class Registry {
         const gone = await this.store.delete(key, revision);
         return { object: { ...valid, metadata: { ...valid.metadata, resourceVersion: String(gone.modRevision) } }, warnings };
       }
-      return { object: decode(await this.store.update(key, encode(valid), revision)), warnings };
+      const stored = await this.store.update(key, encode(valid), revision);
+      valid.metadata.resourceVersion = String(stored.modRevision);
+      return { object: valid, warnings };
     } catch (e) {
       if (e instanceof StoreConflictError) {
         if (e.reason === "notfound") throw notFound(rt.plural, rt.group, name);

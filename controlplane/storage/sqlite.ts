@@ -72,7 +72,7 @@ export class SqliteStore implements Store {
         created INTEGER NOT NULL
       );
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
+      INSERT OR IGNORE INTO meta (name, value) VALUES ('compacted', 0);
     `);
     this.stmts = {
       get: this.db.prepare<[string], ObjectRow>("SELECT * FROM objects WHERE key = ?"),
@@ -97,8 +97,13 @@ export class SqliteStore implements Store {
       ),
       compact: this.db.prepare("DELETE FROM log WHERE revision <= ?"),
     };
-    this.revision = this.stmts.getMeta.get("revision")!.value;
+    // The current revision is the newest one written: in the log, or (if the log was compacted
+    // to the end) in the objects, and never below the compacted revision.
     this.compacted = this.stmts.getMeta.get("compacted")!.value;
+    const newest = this.db.prepare<[], { r: number | null }>(
+      "SELECT max(coalesce((SELECT max(revision) FROM log), 0), coalesce((SELECT max(mod_revision) FROM objects), 0)) AS r",
+    ).get()!.r;
+    this.revision = Math.max(this.compacted, newest ?? 0);
   }
 
   async get(key: string): Promise<StoredValue | undefined> {
@@ -154,7 +159,6 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       this.stmts.log.run(revision, key, "DELETE", current.value, current.value, 0);
       this.stmts.remove.run(key);
-      this.stmts.setMeta.run(revision, "revision");
     })();
     this.revision = revision;
     this.emit({ type: "DELETE", key, value: current.value, revision, prevValue: current.value, created: false });
@@ -170,7 +174,6 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       this.stmts.log.run(revision, key, "PUT", value, current?.value ?? null, current ? 0 : 1);
       this.stmts.upsert.run(key, value, revision, createRevision);
-      this.stmts.setMeta.run(revision, "revision");
     })();
     this.revision = revision;
     this.emit({ type: "PUT", key, value, revision, prevValue: current?.value, created: !current });
