@@ -3,6 +3,7 @@
 import type { IncomingMessage } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { ApiError, badRequest } from "./errors";
+import { decodeProtobufBody, PROTOBUF_CONTENT_TYPE } from "./protobuf/decode";
 
 export interface ResourcePath {
   group: string;
@@ -57,9 +58,13 @@ function tooLarge(limit: number): ApiError {
   return new ApiError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);
 }
 
-/** Decode a JSON (or, for YAML content types, YAML) body into an object. */
+/** Decode a JSON (or, for YAML content types, YAML; for Kubernetes protobuf, protobuf) body into an object. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const ct = (contentType ?? "application/json").split(";")[0].trim().toLowerCase();
+  if (ct === PROTOBUF_CONTENT_TYPE) {
+    if (body.length === 0) throw badRequest("the request body is empty");
+    return decodeProtobufBody(body);
+  }
   const text = body.toString("utf8");
   if (text.trim() === "") throw badRequest("the request body is empty");
   if (ct.includes("yaml")) {
