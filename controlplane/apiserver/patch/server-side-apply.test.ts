@@ -186,6 +186,19 @@ describe("serverSideApply", () => {
     expect(out.spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(["api", "logger", "metrics"]);
   });
 
+  it("keeps a map the applier owned as a whole while it still applies one of its keys (kubectl's client-side to server-side migration)", () => {
+    const csa = updateManagedFields({ before: undefined, after: config({ replicas: 2, annotations: { note: "x" } }), manager: "kubectl-client-side-apply", operation: "Update", apiVersion: "apps/v1", now: T1, schema });
+    // kubectl moves the client-side-apply entry to an Apply entry of "kubectl", "." on maps included.
+    const migrated = structuredClone(csa);
+    for (const e of mf(migrated)) Object.assign(e, { manager: "kubectl", operation: "Apply" });
+    expect(owner(migrated, "kubectl")!["f:metadata"]["f:labels"]["."]).toEqual({});
+    const out = applyOk(migrated, config({ replicas: 2 }), "kubectl", false, T2);
+    expect(out.metadata.labels).toEqual({ app: "web" });
+    expect(out.spec.template.metadata.labels).toEqual({ app: "web" });
+    expect(out.metadata.annotations).toBeUndefined();
+    expect(out.spec.template.spec.containers[0].image).toBe("nginx:1.27");
+  });
+
   it("treats fields of an object without managedFields as owned by before-first-apply", () => {
     const legacy = sampleDeployment();
     const r = apply(legacy, config({ replicas: 9 }), "kubectl");

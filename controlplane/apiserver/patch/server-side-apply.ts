@@ -89,12 +89,13 @@ export function serverSideApply<T extends object = JsonObject>(input: ServerSide
   }
   if (conflicts.length > 0) return { object: (live ?? {}) as T, conflicts };
 
-  // Fields this manager applied before and no longer does go, unless another manager owns them.
-  const ownedByOthers = others.reduce((acc, m) => acc.union(m.fields), new FieldSet());
+  // Fields this manager applied before and no longer does go, unless someone (the applier too)
+  // still owns them or anything inside them: a map owned as a whole (".") from an earlier Update
+  // stays while the applier still applies one of its keys.
   if (previous) {
-    const dropped = previous.fields.difference(appliedFields).difference(ownedByOthers).paths();
+    const owned = ownedWithAncestors([appliedFields, ...others.map((m) => m.fields)]);
+    const dropped = previous.fields.paths().filter((p) => !owned(p));
     dropped.sort((a, b) => a.length - b.length);
-    const owned = (p: FieldPath) => appliedFields.has(p) || ownedByOthers.has(p);
     for (const p of dropped) removePath(merged, p, schema, owned);
   }
 
@@ -104,6 +105,15 @@ export function serverSideApply<T extends object = JsonObject>(input: ServerSide
   const metadata = isObject(merged.metadata) ? merged.metadata : {};
   merged.metadata = { ...metadata, managedFields: encodeManagedFields(all) };
   return { object: merged as T, conflicts: [] };
+}
+
+/** Is `p` owned, or an ancestor of an owned path, in any of the sets? */
+function ownedWithAncestors(sets: readonly FieldSet[]): (p: FieldPath) => boolean {
+  const prefixes = new Set<string>();
+  for (const set of sets) {
+    for (const p of set.paths()) for (let i = 1; i <= p.length; i++) prefixes.add(JSON.stringify(p.slice(0, i)));
+  }
+  return (p) => prefixes.has(JSON.stringify(p));
 }
 
 /** Does the field at `p` hold the same thing before and after the merge? */
