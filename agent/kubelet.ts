@@ -20,6 +20,10 @@ export interface KubeletHooks {
   /** An API pod marked for deletion has no containers left: delete the object. */
   onTerminated?(pod: Pod): Promise<void>;
   event?(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
+  /** The set of static pods changed (mirror pods follow). */
+  onStaticPods?(): void;
+  /** The agent forgot a pod (gone from every source, containers removed). */
+  onPodGone?(namespace: string, name: string): void;
 }
 
 interface Worker {
@@ -38,6 +42,7 @@ export class Kubelet {
   private view = new Map<string, RuntimeContainer[]>();
   private signatures = new Map<string, string>();
   private readonly statuses = new Map<string, PodStatus>();
+  private readonly lastKnown = new Map<string, { namespace: string; name: string }>();
   private readonly workers = new Map<string, Worker>();
   /** uid -> when the worker last changed Docker; its view is stale until a later relist. */
   private readonly actedAt = new Map<string, number>();
@@ -137,6 +142,7 @@ export class Kubelet {
     this.staticPods.clear();
     for (const [uid, pod] of next) this.staticPods.set(uid, pod);
     this.staticSourceReady = true;
+    this.hooks.onStaticPods?.();
   }
 
   desired(uid: string): Pod | undefined {
@@ -328,6 +334,9 @@ export class Kubelet {
       await removePodDir(this.cfg.rootDir, uid);
       this.statuses.delete(uid);
       this.syncer.forget(uid);
+      const last = this.lastKnown.get(uid);
+      this.lastKnown.delete(uid);
+      if (last) this.hooks.onPodGone?.(last.namespace, last.name);
       return;
     }
     if (pod.metadata.deletionTimestamp) {
@@ -342,6 +351,7 @@ export class Kubelet {
       await this.hooks.onTerminated?.(pod);
       return;
     }
+    this.lastKnown.set(uid, { namespace: pod.metadata.namespace, name: pod.metadata.name });
     const result = await this.syncer.syncPod(pod, containers);
     if (result.acted) {
       this.metrics.syncActions++;

@@ -173,6 +173,7 @@ export class PodSyncer {
             reason: "CrashLoopBackOff",
             message: `back-off ${formatDelay(delay)} restarting failed container=${spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})`,
           });
+          this.events(pod, "Warning", "BackOff", `Back-off restarting failed container ${spec.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${uid})`);
           result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, remaining + 10);
           continue;
         }
@@ -219,7 +220,12 @@ export class PodSyncer {
     const policy = pullPolicy(spec);
     const present = await this.runtime.imageId(image);
     if (policy === "Never" || (policy === "IfNotPresent" && present)) {
-      if (present) return present;
+      if (present) {
+        if (spec.name !== SANDBOX_CONTAINER_NAME) {
+          this.events(pod, "Normal", "Pulled", `Container image "${image}" already present on machine`);
+        }
+        return present;
+      }
       waiting.set(spec.name, {
         reason: "ErrImageNeverPull",
         message: `Container image "${image}" is not present with pull policy of Never`,
@@ -281,6 +287,7 @@ export class PodSyncer {
       this.crashBackoff.next(`${pod.metadata.uid}/${spec.name}`);
       return "retry";
     }
+    this.events(pod, "Normal", "Created", `Created container ${spec.name}`);
     try {
       await this.runtime.run(opts);
     } catch (err) {

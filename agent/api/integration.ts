@@ -67,6 +67,8 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
         }
       },
       event: (pod, type, reason, message) => recorder.record(pod, type, reason, message),
+      onStaticPods: () => mirrors?.reconcile(),
+      onPodGone: (namespace, name) => statusWriter.drop(namespace, name),
     },
     async start(k: Kubelet) {
       kubelet = k;

@@ -25,6 +25,23 @@ export function sameStatus(a: PodStatus | undefined, b: PodStatus | undefined): 
   return stable(a ?? {}) === stable(b ?? {});
 }
 
+/** What a reader of the status notices (immune to how the server normalizes the rest). */
+function essence(s: PodStatus | undefined): string {
+  return stable({
+    phase: s?.phase,
+    podIP: s?.podIP,
+    conditions: (s?.conditions ?? []).map((c) => `${c.type}=${c.status}`).sort(),
+    containers: (s?.containerStatuses ?? []).map((c) => [
+      c.name,
+      c.ready,
+      c.restartCount,
+      c.containerID,
+      Object.keys(c.state ?? {})[0],
+      c.state?.waiting?.reason,
+    ]),
+  });
+}
+
 export class StatusWriter {
   private readonly pending = new Map<string, { namespace: string; name: string; status: PodStatus }>();
   /** namespace/name -> the status the server has (from the informer or our last write). */
@@ -39,17 +56,36 @@ export class StatusWriter {
     private readonly log: Logger,
   ) {}
 
+  /** namespace/name -> the status this agent last computed (rewritten when the server lost it,
+   *  e.g. a mirror pod created after the status was computed, or a restored store). */
+  private readonly wanted = new Map<string, { namespace: string; name: string; uid: string; status: PodStatus }>();
+
   /** What the informer saw on the server. */
   observe(pod: Pod): void {
-    this.server.set(`${pod.metadata.namespace}/${pod.metadata.name}`, pod.status ?? {});
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    this.server.set(key, pod.status ?? {});
+    const wanted = this.wanted.get(key);
+    // The same pod: an API pod by uid, a mirror pod by the static pod's uid it names.
+    const sourceUid = pod.metadata.annotations?.["kubernetes.io/config.mirror"] ?? pod.metadata.uid;
+    if (wanted && wanted.uid === sourceUid && !this.pending.has(key) && essence(pod.status) !== essence(wanted.status)) {
+      this.pending.set(key, { namespace: wanted.namespace, name: wanted.name, status: wanted.status });
+      this.pump();
+    }
   }
 
   forget(pod: Pod): void {
     this.server.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
+  /** The pod is gone from this node: stop caring about its status. */
+  drop(namespace: string, name: string): void {
+    this.wanted.delete(`${namespace}/${name}`);
+    this.pending.delete(`${namespace}/${name}`);
+  }
+
   write(pod: Pod, status: PodStatus): void {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    this.wanted.set(key, { namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, status });
     if (sameStatus(this.server.get(key), status)) {
       this.pending.delete(key);
       return;
