@@ -1,0 +1,168 @@
+// What a sync will do, as pure functions: the order objects are applied in, which objects of
+// the previous inventory are pruned, and the guards that refuse a prune that looks like a
+// mistake (an empty render, a mass deletion). Nothing here talks to the API server.
+import type { InventoryEntry } from "../api/gitops";
+import { objectKey } from "./manifests";
+
+export const FIELD_MANAGER = "kubelab-gitsync";
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+export const MANAGED_BY_VALUE = "kubelab-gitsync";
+export const SOURCE_LABEL = "gitops.kubelab.io/source";
+export const REVISION_ANNOTATION = "gitops.kubelab.io/revision";
+export const ALLOW_MASS_PRUNE_ANNOTATION = "gitops.kubelab.io/allow-mass-prune";
+
+export type ObjectRef = InventoryEntry;
+
+/** Value of the source label for a GitRepository: "<namespace>.<name>". */
+export function sourceLabelValue(namespace: string, name: string): string {
+  return `${namespace}.${name}`;
+}
+
+const KIND_ORDER: Record<string, number> = {
+  CustomResourceDefinition: 0,
+  Namespace: 1,
+  ResourceQuota: 2,
+  LimitRange: 2,
+  ServiceAccount: 3,
+  Secret: 4,
+  ConfigMap: 4,
+  PersistentVolume: 5,
+  PersistentVolumeClaim: 5,
+  ClusterRole: 6,
+  ClusterRoleBinding: 6,
+  Role: 6,
+  RoleBinding: 6,
+  Service: 7,
+  Endpoints: 7,
+  Deployment: 8,
+  ReplicaSet: 8,
+  StatefulSet: 8,
+  DaemonSet: 8,
+  Pod: 8,
+  Job: 8,
+  CronJob: 8,
+};
+const REST = 9;
+
+/** Apply stage of a kind: Namespaces first, then config, then Services, then workloads, the rest after. */
+export function applyStage(kind: string): number {
+  return KIND_ORDER[kind] ?? REST;
+}
+
+type Sortable = { apiVersion: string; kind: string; namespace?: string; name: string };
+
+function compareRefs(a: Sortable, b: Sortable): number {
+  return (
+    applyStage(a.kind) - applyStage(b.kind) ||
+    a.kind.localeCompare(b.kind) ||
+    (a.namespace ?? "").localeCompare(b.namespace ?? "") ||
+    a.name.localeCompare(b.name)
+  );
+}
+
+/** Sorted for applying (stable within a stage by kind, namespace, name). */
+export function sortForApply<T>(items: T[], ref: (t: T) => Sortable): T[] {
+  return [...items].sort((a, b) => compareRefs(ref(a), ref(b)));
+}
+
+/** Groups items into stages in apply order: objects of one stage may be applied concurrently. */
+export function applyStages<T>(items: T[], ref: (t: T) => Sortable): T[][] {
+  const stages = new Map<number, T[]>();
+  for (const item of sortForApply(items, ref)) {
+    const s = applyStage(ref(item).kind);
+    if (!stages.has(s)) stages.set(s, []);
+    stages.get(s)!.push(item);
+  }
+  return [...stages.keys()].sort((a, b) => a - b).map((k) => stages.get(k)!);
+}
+
+export interface LiveOwner {
+  /** Labels of the live object, when it exists. */
+  labels?: Record<string, string>;
+}
+
+export interface PrunePlanInput {
+  /** Inventory recorded in status by earlier runs (the only candidates for pruning). */
+  previous: ObjectRef[];
+  /** Objects of the new revision. */
+  next: ObjectRef[];
+  /** "namespace.name" of the GitRepository doing the prune. */
+  source: string;
+  /** Live state of the candidates by objectKey; missing = the object is gone already. */
+  live: Map<string, LiveOwner>;
+  /** The GitRepository carries gitops.kubelab.io/allow-mass-prune: "true". */
+  allowMassPrune?: boolean;
+  /** Block when more than this fraction of the previous inventory would go (default 0.5)... */
+  massPruneFraction?: number;
+  /** ...and at least this many objects (default 10). */
+  massPruneMinimum?: number;
+}
+
+export interface PrunePlan {
+  /** Objects to delete, in reverse apply order. */
+  prune: ObjectRef[];
+  /** Candidates left alone because the live object is not ours (label missing or another source). */
+  skipped: Array<{ ref: ObjectRef; message: string }>;
+  /** Candidates already gone. */
+  gone: ObjectRef[];
+  /** Set when a guard refused the prune: nothing is deleted. */
+  blocked?: { reason: "PruneBlocked"; message: string };
+}
+
+/** Is this live object labelled as applied by git-sync from this source? */
+export function isOwnedBy(labels: Record<string, string> | undefined, source: string): boolean {
+  return labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && labels?.[SOURCE_LABEL] === source;
+}
+
+const refKey = (r: ObjectRef) => objectKey(r);
+
+/** previous inventory − next objects, never anything not owned by us; guarded. */
+export function planPrune(input: PrunePlanInput): PrunePlan {
+  const nextKeys = new Set(input.next.map(refKey));
+  const candidates = input.previous.filter((r) => !nextKeys.has(refKey(r)));
+  const plan: PrunePlan = { prune: [], skipped: [], gone: [] };
+  for (const ref of candidates) {
+    const live = input.live.get(refKey(ref));
+    if (!live) plan.gone.push(ref);
+    else if (!isOwnedBy(live.labels, input.source)) {
+      const other = live.labels?.[SOURCE_LABEL];
+      plan.skipped.push({
+        ref,
+        message: other ? `owned by GitRepository ${other}, not ${input.source}` : `not labelled ${SOURCE_LABEL}=${input.source}`,
+      });
+    } else plan.prune.push(ref);
+  }
+  plan.prune = sortForApply(plan.prune, (r) => r).reverse();
+  if (plan.prune.length === 0 || input.allowMassPrune) return plan;
+  const override = `; set the annotation ${ALLOW_MASS_PRUNE_ANNOTATION}: "true" on the GitRepository to allow it`;
+  if (input.next.length === 0) {
+    plan.blocked = {
+      reason: "PruneBlocked",
+      message: `the revision has no objects; refusing to prune all ${plan.prune.length} objects${override}`,
+    };
+  } else {
+    const fraction = input.massPruneFraction ?? 0.5;
+    const minimum = input.massPruneMinimum ?? 10;
+    const owned = Math.max(1, input.previous.length);
+    if (plan.prune.length >= minimum && plan.prune.length / owned > fraction) {
+      plan.blocked = {
+        reason: "PruneBlocked",
+        message: `pruning ${plan.prune.length} of ${input.previous.length} objects exceeds the mass-deletion guard (${Math.round(fraction * 100)}%)${override}`,
+      };
+    }
+  }
+  return plan;
+}
+
+/** Inventory after a run: the new objects, plus the candidates that were not deleted (blocked or failed). */
+export function nextInventory(next: ObjectRef[], kept: ObjectRef[]): ObjectRef[] {
+  const seen = new Set<string>();
+  const out: ObjectRef[] = [];
+  for (const r of [...next, ...kept]) {
+    const k = refKey(r);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace ? { namespace: r.namespace } : {}), name: r.name });
+  }
+  return sortForApply(out, (r) => r);
+}
