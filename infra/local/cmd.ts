@@ -8,16 +8,20 @@ export function registerLabCommand(program: Command): void {
     .option("--workers <n>", "number of worker agents", "2")
     .option("--dir <dir>", "lab directory (kubeconfig, repo.git, logs)", ".kubelab")
     .option("--port <port>", "API server port on 127.0.0.1", "6443")
+    .option("--name-prefix <prefix>", "worker node names are PREFIX1, PREFIX2, ...", "worker")
+    .option("--first-address <ip>", "loopback address of the first worker (the next ones count up)", "127.0.0.2")
     .option("--no-seed", "start with an empty lab repository instead of the example")
     .option("--node-monitor-grace-period <duration>", "how long a silent worker stays Ready", "10s")
     .option("--unreachable-toleration-seconds <n>", "how long pods stay on an unreachable worker", "10")
-    .action(async (o: { workers: string; dir: string; port: string; seed: boolean; nodeMonitorGracePeriod: string; unreachableTolerationSeconds: string }) => {
+    .action(async (o: { workers: string; dir: string; port: string; seed: boolean; namePrefix: string; firstAddress: string; nodeMonitorGracePeriod: string; unreachableTolerationSeconds: string }) => {
       const { labUp } = await import("./lab");
       await labUp({
         dir: o.dir,
         workers: Number(o.workers),
         port: Number(o.port),
         seed: o.seed,
+        namePrefix: o.namePrefix,
+        firstAddress: o.firstAddress,
         nodeMonitorGracePeriod: o.nodeMonitorGracePeriod,
         unreachableTolerationSeconds: Number(o.unreachableTolerationSeconds),
       });

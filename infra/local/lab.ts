@@ -19,6 +19,9 @@ export interface LabUpOptions {
   workers: number;
   port: number;
   seed: boolean;
+  /** Worker i is `${namePrefix}${i + 1}` on address firstAddress + i (127.0.0.2, 127.0.0.3, ...). */
+  namePrefix?: string;
+  firstAddress?: string;
   /** Short times so a dead worker's pods move within a minute (the lab is for watching that). */
   nodeMonitorGracePeriod: string;
   unreachableTolerationSeconds: number;
@@ -42,8 +45,12 @@ export function readLabState(dir: string): LabState | undefined {
   return JSON.parse(readFileSync(f, "utf8")) as LabState;
 }
 
-export function workerAddress(i: number): string {
-  return `127.0.0.${i + 2}`;
+export function workerAddress(i: number, first = "127.0.0.2"): string {
+  const parts = first.split(".").map(Number);
+  if (parts.length !== 4 || parts[0] !== 127 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255) || parts[3] + i > 254) {
+    throw new Error(`worker addresses must stay in 127.0.0.0/8: ${first} + ${i}`);
+  }
+  return [parts[0], parts[1], parts[2], parts[3] + i].join(".");
 }
 
 export async function labUp(opts: LabUpOptions): Promise<LabState> {
@@ -107,8 +114,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
 
   log(`[4/5] ${opts.workers} worker agent(s)`);
   for (let i = 0; i < opts.workers; i++) {
-    const node = `worker${i + 1}`;
-    const address = workerAddress(i);
+    const node = `${opts.namePrefix ?? "worker"}${i + 1}`;
+    const address = workerAddress(i, opts.firstAddress);
     const manifests = join(dir, "manifests", node);
     mkdirSync(manifests, { recursive: true });
     const agent = startDetached(
