@@ -1,0 +1,151 @@
+// KubelabCluster: the whole GCE lab as one component (network, firewalls, master, workers, routes,
+// installation). Every resource is its child, so `pulumi destroy` removes all of it.
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterConfig } from "./config";
+import { installMaster, installWorker, type Deployment } from "./install";
+import { API_PORT, MASTER_IP, MASTER_TAG, WORKER_TAG, createNetwork, podCidr, workerIp } from "./network";
+import { readVmFile } from "./vm-files";
+
+export interface KubelabClusterArgs {
+  config: ClusterConfig;
+  /** The SSH private key matching config.sshPublicKey, for @pulumi/command's connections. */
+  sshPrivateKey: pulumi.Input<string>;
+  /** The esbuild bundle and its native modules, built by `npm run build`. */
+  deployment: Deployment;
+}
+
+/** Scopes of the nodes' service account: logs and metrics, nothing else. */
+export const NODE_SCOPES = [
+  "https://www.googleapis.com/auth/logging.write",
+  "https://www.googleapis.com/auth/monitoring.write",
+];
+
+export class KubelabCluster extends pulumi.ComponentResource {
+  readonly apiServerUrl: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly gitRemote: pulumi.Output<string>;
+  readonly masterAddress: pulumi.Output<string>;
+  readonly workerAddresses: pulumi.Output<string[]>;
+  readonly nodePortBaseUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: KubelabClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kubelab:gce:KubelabCluster", name, {}, opts);
+    const cfg = args.config;
+    const child = { parent: this };
+    const { subnetwork, firewalls } = createNetwork(name, {
+      region: cfg.region,
+      podCidrBase: cfg.podCidrBase,
+      sshSourceRanges: cfg.sshSourceRanges,
+      apiSourceRanges: cfg.apiSourceRanges,
+      nodePortSourceRanges: cfg.nodePortSourceRanges,
+    }, this);
+
+    const masterAddress = new gcp.compute.Address(`${name}-master-ip`, {
+      region: cfg.region,
+      addressType: "EXTERNAL",
+      description: "kubelab API server and git remote",
+    }, child);
+    const serviceAccount = new gcp.serviceaccount.Account(`${name}-nodes`, {
+      accountId: `${name}-nodes`.slice(0, 30),
+      displayName: "kubelab nodes (logging and monitoring only)",
+    }, child);
+
+    const sshMetadata = {
+      "ssh-keys": `${cfg.sshUser}:${cfg.sshPublicKey}`,
+      "enable-oslogin": "FALSE",
+    };
+    const instanceBase = {
+      zone: cfg.zone,
+      allowStoppingForUpdate: true,
+      bootDisk: { initializeParams: { image: cfg.image, size: cfg.bootDiskSizeGb, type: "pd-balanced" } },
+      serviceAccount: { email: serviceAccount.email, scopes: NODE_SCOPES },
+    };
+    // Startup scripts run again at every boot; only base packages, never kubelab itself. The
+    // firewall comes first so that the install can reach the nodes over SSH.
+    const instanceOpts = { parent: this, dependsOn: firewalls };
+
+    const master = new gcp.compute.Instance(`${name}-master`, {
+      ...instanceBase,
+      machineType: cfg.masterMachineType,
+      tags: [MASTER_TAG],
+      networkInterfaces: [{
+        subnetwork: subnetwork.id,
+        networkIp: MASTER_IP,
+        accessConfigs: [{ natIp: masterAddress.address }],
+      }],
+      metadata: { ...sshMetadata, "startup-script": readVmFile("startup-master.sh"), "kubelab-role": "master" },
+      labels: { kubelab: name, role: "master" },
+    }, instanceOpts);
+
+    const workers = Array.from({ length: cfg.workerCount }, (_, i) => {
+      const cidr = podCidr(cfg.podCidrBase, i);
+      const instance = new gcp.compute.Instance(`${name}-worker-${i}`, {
+        ...instanceBase,
+        machineType: cfg.workerMachineType,
+        canIpForward: true,
+        tags: [WORKER_TAG],
+        networkInterfaces: [{
+          subnetwork: subnetwork.id,
+          networkIp: workerIp(i),
+          accessConfigs: [{}], // ephemeral external IP: apt, Docker images, SSH for the install
+        }],
+        metadata: {
+          ...sshMetadata,
+          "startup-script": readVmFile("startup-worker.sh"),
+          "kubelab-role": "worker",
+          "pod-cidr": cidr,
+        },
+        labels: { kubelab: name, role: "worker" },
+      }, instanceOpts);
+      // Pods of this worker are reached through it, as in Kubernetes the Hard Way.
+      const route = new gcp.compute.Route(`${name}-pods-worker-${i}`, {
+        network: subnetwork.network,
+        destRange: cidr,
+        nextHopInstance: instance.selfLink,
+        nextHopInstanceZone: cfg.zone,
+        priority: 1000,
+        description: `pod CIDR of ${name}-worker-${i}`,
+      }, child);
+      const externalIp = instance.networkInterfaces.apply((n) => n[0]?.accessConfigs?.[0]?.natIp ?? "");
+      return { instance, route, cidr, externalIp, name: `${name}-worker-${i}`, internalIp: workerIp(i) };
+    });
+
+    const master_ = installMaster(name, {
+      host: masterAddress.address,
+      internalIp: MASTER_IP,
+      user: cfg.sshUser,
+      privateKey: args.sshPrivateKey,
+      gitUrl: cfg.gitUrl,
+      deployment: args.deployment,
+      instance: master,
+    }, this);
+
+    workers.forEach((w) => installWorker(w.name, {
+      host: w.externalIp,
+      internalIp: w.internalIp,
+      podCidr: w.cidr,
+      user: cfg.sshUser,
+      privateKey: args.sshPrivateKey,
+      nodeKubeconfig: master_.nodeKubeconfig,
+      deployment: args.deployment,
+      instance: w.instance,
+    }, this));
+
+    this.masterAddress = masterAddress.address;
+    this.apiServerUrl = pulumi.interpolate`https://${masterAddress.address}:${API_PORT}`;
+    this.kubeconfig = pulumi.secret(master_.adminKubeconfig);
+    this.gitRemote = cfg.gitUrl
+      ? pulumi.output(cfg.gitUrl)
+      : pulumi.interpolate`ssh://${cfg.sshUser}@${masterAddress.address}/srv/git/lab.git`;
+    this.workerAddresses = pulumi.all(workers.map((w) => w.externalIp));
+    this.nodePortBaseUrl = workers[0].externalIp.apply((ip) => `http://${ip}`);
+    this.registerOutputs({
+      apiServerUrl: this.apiServerUrl,
+      kubeconfig: this.kubeconfig,
+      gitRemote: this.gitRemote,
+      workerAddresses: this.workerAddresses,
+      nodePortBaseUrl: this.nodePortBaseUrl,
+    });
+  }
+}

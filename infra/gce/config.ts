@@ -1,0 +1,166 @@
+// Stack configuration of the GCE lab: read once, validated with zod, and every error names the
+// stack key (`kubelab:workerCount must be ...`) before a single resource exists.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** A key of the stack config, as `pulumi config set` spells it. */
+type Key = string;
+
+export class StackConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack config:\n  ${problems.join("\n  ")}`);
+    this.name = "StackConfigError";
+  }
+}
+
+function isIPv4(s: string): boolean {
+  const parts = s.split(".");
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && String(Number(p)) === p);
+}
+
+/** True for an IPv4 CIDR like `203.0.113.0/24` (host bits may be set, as GCE accepts them). */
+export function isCidr(s: string): boolean {
+  const m = s.match(/^([^/]+)\/(\d{1,2})$/);
+  return m !== null && isIPv4(m[1]) && Number(m[2]) <= 32;
+}
+
+const cidr = z.string().refine(isCidr, { message: "must be an IPv4 CIDR like 203.0.113.0/24" });
+const cidrList = z.array(cidr).min(1, { message: "needs at least one CIDR" });
+const name = z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a lowercase GCE name" });
+
+export const ClusterConfig = z.object({
+  project: z.string().min(1).optional(),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, { message: "must be a GCE region like europe-west3" }),
+  zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, { message: "must be a GCE zone like europe-west3-a" }),
+  workerCount: z.number().int().min(1).max(20),
+  masterMachineType: name,
+  workerMachineType: name,
+  image: z.string().min(1),
+  bootDiskSizeGb: z.number().int().min(10).max(500),
+  sshSourceRanges: cidrList,
+  apiSourceRanges: cidrList,
+  nodePortSourceRanges: cidrList,
+  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "must be a Linux user name" })
+    .refine((u) => u !== "root", { message: "must not be root (GCE refuses root logins through metadata keys)" }),
+  sshPublicKey: z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/, {
+    message: "must be an OpenSSH public key line (ssh-ed25519 AAAA... comment)",
+  }),
+  gitUrl: z.string().min(1).optional(),
+  kubelabVersion: z.string().min(1),
+  podCidrBase: z.string().regex(/^\d{1,3}\.\d{1,3}$/, { message: "must be the first two octets, like 10.200" })
+    .refine((s) => isIPv4(`${s}.0.0`), { message: "must be the first two octets of an IPv4 address" }),
+});
+export type ClusterConfig = z.infer<typeof ClusterConfig>;
+
+/** What the program needs besides the validated plain values: the SSH private key, a secret. */
+export interface StackConfig extends ClusterConfig {
+  sshPrivateKey: pulumi.Output<string>;
+}
+
+/** Raw values as they come from `pulumi config` (strings or parsed JSON), before validation. */
+export interface RawConfig {
+  [key: string]: unknown;
+}
+
+const fieldKey: Record<string, Key> = {
+  project: "gcp:project",
+  region: "gcp:region (or kubelab:region)",
+  zone: "gcp:zone (or kubelab:zone)",
+};
+
+function keyOf(path: PropertyKey[]): Key {
+  const field = String(path[0] ?? "");
+  const base = fieldKey[field] ?? `kubelab:${field}`;
+  return path.length > 1 ? `${base}[${path.slice(1).map(String).join("].[")}]` : base;
+}
+
+function describe(issue: z.core.$ZodIssue, input: unknown): string {
+  const key = keyOf(issue.path);
+  const got = issue.path.reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown> | undefined)?.[p], input);
+  if (issue.code === "too_small" || issue.code === "too_big") {
+    const f = String(issue.path[0]);
+    if (f === "workerCount" || f === "bootDiskSizeGb") {
+      const bounds = f === "workerCount" ? "1 and 20" : "10 and 500";
+      return `${key} must be between ${bounds}, got ${JSON.stringify(got)}`;
+    }
+  }
+  if (got === undefined) return `${key} is required (${issue.message})`;
+  return `${key} ${issue.message.startsWith("must") || issue.message.startsWith("needs") ? issue.message : `is invalid: ${issue.message}`}, got ${JSON.stringify(got)}`;
+}
+
+/** Validates raw stack values and fills in defaults; throws StackConfigError naming each bad key. */
+export function parseClusterConfig(raw: RawConfig): ClusterConfig {
+  const input = {
+    workerCount: 2,
+    masterMachineType: "e2-standard-2",
+    workerMachineType: "e2-standard-2",
+    image: "debian-cloud/debian-12",
+    bootDiskSizeGb: 20,
+    sshSourceRanges: ["0.0.0.0/0"],
+    apiSourceRanges: ["0.0.0.0/0"],
+    nodePortSourceRanges: ["0.0.0.0/0"],
+    sshUser: "kubelab",
+    kubelabVersion: "0.1.0",
+    podCidrBase: "10.200",
+    ...Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
+  };
+  const parsed = ClusterConfig.safeParse(input);
+  if (!parsed.success) throw new StackConfigError(parsed.error.issues.map((i) => describe(i, input)));
+  return parsed.data;
+}
+
+function numberOrString(cfg: pulumi.Config, key: string): unknown {
+  const s = cfg.get(key);
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  return s.trim() !== "" && Number.isFinite(n) ? n : s;
+}
+
+function list(cfg: pulumi.Config, key: string): unknown {
+  const s = cfg.get(key);
+  if (s === undefined) return undefined;
+  if (s.trim().startsWith("[")) {
+    try {
+      return JSON.parse(s);
+    } catch {
+      return s;
+    }
+  }
+  return s.split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+/** Reads `kubelab:*` (and `gcp:project|region|zone`) from the stack; validates before any resource. */
+export function loadStackConfig(): StackConfig {
+  const kubelab = new pulumi.Config("kubelab");
+  const gcp = new pulumi.Config("gcp");
+  const raw: RawConfig = {
+    project: gcp.get("project") ?? kubelab.get("project"),
+    region: kubelab.get("region") ?? gcp.get("region"),
+    zone: kubelab.get("zone") ?? gcp.get("zone"),
+    workerCount: numberOrString(kubelab, "workerCount"),
+    masterMachineType: kubelab.get("masterMachineType"),
+    workerMachineType: kubelab.get("workerMachineType"),
+    image: kubelab.get("image"),
+    bootDiskSizeGb: numberOrString(kubelab, "bootDiskSizeGb"),
+    sshSourceRanges: list(kubelab, "sshSourceRanges"),
+    apiSourceRanges: list(kubelab, "apiSourceRanges"),
+    nodePortSourceRanges: list(kubelab, "nodePortSourceRanges"),
+    sshUser: kubelab.get("sshUser"),
+    sshPublicKey: kubelab.get("sshPublicKey")?.trim(),
+    gitUrl: kubelab.get("gitUrl"),
+    kubelabVersion: kubelab.get("kubelabVersion"),
+    podCidrBase: kubelab.get("podCidrBase"),
+  };
+  const problems: string[] = [];
+  let config: ClusterConfig | undefined;
+  try {
+    config = parseClusterConfig(raw);
+  } catch (e) {
+    if (!(e instanceof StackConfigError)) throw e;
+    problems.push(...e.problems);
+  }
+  const privateKey = kubelab.getSecret("sshPrivateKey");
+  if (privateKey === undefined) problems.push("kubelab:sshPrivateKey is required (set it with `pulumi config set --secret kubelab:sshPrivateKey < ~/.ssh/id_ed25519`)");
+  if (problems.length > 0 || !config || !privateKey) throw new StackConfigError(problems);
+  return { ...config, sshPrivateKey: privateKey };
+}

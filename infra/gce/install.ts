@@ -1,0 +1,123 @@
+// Installing kubelab on the nodes over SSH with @pulumi/command: wait for the startup script's
+// ready marker, copy the bundle, units and scripts, then install and (re)start the service. The
+// install command embeds the sha256 of everything it installs, so a code change is an in-place
+// update that re-runs the install and restarts the service; nothing else is touched.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { sha256File, vmFilePath } from "./vm-files";
+
+/** What `npm run build` produced: the one-file bundle and the native modules the master needs. */
+export interface Deployment {
+  bundlePath: string;
+  /** tar.gz of node_modules/better-sqlite3 (+ bindings, file-uri-to-path), for the master's store. */
+  nativeModulesPath: string;
+}
+
+export function defaultDeployment(root = process.cwd()): Deployment {
+  return {
+    bundlePath: path.join(root, "dist", "kubelab.cjs"),
+    nativeModulesPath: path.join(root, "dist", "kubelab-native-modules.tar.gz"),
+  };
+}
+
+/** Throws before any resource when the bundle is missing (run `npm run build` first). */
+export function checkDeployment(d: Deployment): void {
+  for (const f of [d.bundlePath, d.nativeModulesPath]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` before \`pulumi up\``);
+  }
+}
+
+interface NodeTarget {
+  host: pulumi.Input<string>;
+  user: string;
+  privateKey: pulumi.Input<string>;
+  instance: pulumi.Resource;
+}
+
+function connection(t: NodeTarget): command.types.input.remote.ConnectionArgs {
+  // Freshly booted VMs refuse SSH for a while: keep dialling (about 10 minutes at most).
+  return { host: t.host, user: t.user, privateKey: t.privateKey, dialErrorLimit: 60, perDialTimeout: 10 };
+}
+
+const STAGING = (user: string) => `/home/${user}/kubelab-deploy`;
+
+/** Waits for the startup script's marker, then copies each file; returns what the install waits on. */
+function stage(name: string, t: NodeTarget, files: Record<string, string>, parent: pulumi.Resource) {
+  const conn = connection(t);
+  const ready = new command.remote.Command(`${name}-ready`, {
+    connection: conn,
+    create: `until test -f /var/lib/kubelab-ready; do sleep 2; done; mkdir -p ${STAGING(t.user)}`,
+  }, { parent, dependsOn: [t.instance] });
+  const copies = Object.entries(files).map(([remoteName, local]) => new command.remote.CopyToRemote(`${name}-copy-${remoteName.replace(/[^a-z0-9]+/gi, "-")}`, {
+    connection: conn,
+    source: new pulumi.asset.FileAsset(local),
+    remotePath: `${STAGING(t.user)}/${remoteName}`,
+  }, { parent, dependsOn: [ready] }));
+  const digest = Object.entries(files).map(([remoteName, local]) => `${remoteName}=${sha256File(local)}`).join(" ");
+  return { conn, copies, digest };
+}
+
+export interface MasterInstallArgs extends NodeTarget {
+  internalIp: string;
+  gitUrl?: string;
+  deployment: Deployment;
+}
+
+export interface MasterInstall {
+  install: command.remote.Command;
+  adminKubeconfig: pulumi.Output<string>;
+  nodeKubeconfig: pulumi.Output<string>;
+}
+
+export function installMaster(name: string, args: MasterInstallArgs, parent: pulumi.Resource): MasterInstall {
+  const node = `${name}-master`;
+  const { conn, copies, digest } = stage(node, args, {
+    "kubelab.cjs": args.deployment.bundlePath,
+    "native-modules.tar.gz": args.deployment.nativeModulesPath,
+    "kubelab-server.service": vmFilePath("kubelab-server.service"),
+    "install-node.sh": vmFilePath("install-node.sh"),
+    "install-master.sh": vmFilePath("install-master.sh"),
+    "post-receive": vmFilePath("post-receive"),
+  }, parent);
+  const gitFlag = args.gitUrl ? ` --git-url '${args.gitUrl.replace(/'/g, "'\\''")}'` : "";
+  const install = new command.remote.Command(`${node}-install`, {
+    connection: conn,
+    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user}${gitFlag} # ${digest}`,
+  }, { parent, dependsOn: copies });
+  // Token and certificate are generated on the master once; their files are read back as secrets.
+  const read = (file: string, suffix: string) => new command.remote.Command(`${node}-read-${suffix}`, {
+    connection: conn,
+    create: `sudo cat /etc/kubelab/${file}`,
+    logging: "none",
+  }, { parent, dependsOn: [install], additionalSecretOutputs: ["stdout"] }).stdout;
+  return {
+    install,
+    adminKubeconfig: pulumi.secret(read("admin.kubeconfig", "admin-kubeconfig")),
+    nodeKubeconfig: pulumi.secret(read("node.kubeconfig", "node-kubeconfig")),
+  };
+}
+
+export interface WorkerInstallArgs extends NodeTarget {
+  internalIp: string;
+  podCidr: string;
+  nodeKubeconfig: pulumi.Input<string>;
+  deployment: Deployment;
+}
+
+export function installWorker(node: string, args: WorkerInstallArgs, parent: pulumi.Resource): command.remote.Command {
+  const { conn, copies, digest } = stage(node, args, {
+    "kubelab.cjs": args.deployment.bundlePath,
+    "kubelab-agent.service": vmFilePath("kubelab-agent.service"),
+    "install-node.sh": vmFilePath("install-node.sh"),
+    "install-worker.sh": vmFilePath("install-worker.sh"),
+  }, parent);
+  return new command.remote.Command(`${node}-install`, {
+    connection: conn,
+    // The node's kubeconfig (with its bearer token) goes through stdin, never the command line.
+    create: `sudo bash ${STAGING(args.user)}/install-worker.sh --staging ${STAGING(args.user)} --node-name ${node} --address ${args.internalIp} --pod-cidr ${args.podCidr} # ${digest}`,
+    stdin: args.nodeKubeconfig,
+    logging: "stdoutAndStderr",
+  }, { parent, dependsOn: copies });
+}

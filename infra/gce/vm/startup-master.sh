@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# GCE startup script of the kubelab master (metadata "startup-script"; runs at every boot).
+# Base packages only; kubelab itself is installed over SSH by Pulumi, which waits for the marker.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+if [ ! -f /var/lib/kubelab-ready ]; then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends git openssl ca-certificates curl xz-utils
+  date -u +%FT%TZ > /var/lib/kubelab-ready
+fi
