@@ -48,6 +48,10 @@ export async function startAgent(
   const log = opts.log ?? pino({ name: "kubelab-agent", base: { node: cfg.nodeName } });
   await mkdir(cfg.rootDir, { recursive: true });
   const runtime = new DockerRuntime({ nodeName: cfg.nodeName, dockerHost: cfg.dockerHost });
+  if (cfg.network !== "bridge" && cfg.network !== "host") {
+    const subnet = await runtime.ensureNetwork(cfg.network, cfg.podCIDR);
+    log.info({ network: cfg.network, subnet }, "pod network ready");
+  }
   const api = opts.api?.(cfg, runtime, log);
   const kubelet = new Kubelet(cfg, runtime, api?.config ?? noConfig, log, api?.hooks ?? {});
   if (!api) kubelet.apiSourceReady = true;

@@ -14,7 +14,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--address <ip>", "node address: reported as InternalIP, host ports and NodePorts bind here")
     .option("--pause-image <image>", "image of the pod sandbox (pause) container", "registry.k8s.io/pause:3.10")
     .option("--docker-host <url>", "Docker endpoint (unix:///var/run/docker.sock or tcp://host:port)")
-    .option("--network <name>", "Docker network the pods join", "bridge")
+    .option("--network <name>", "Docker network the pods join (created on --pod-cidr when missing)", "bridge")
     .option("--root-dir <dir>", "agent state (pod volumes)", "/var/lib/kubelab/agent")
     .option("--pod-cidr <cidr>", "pod CIDR to report on the Node")
     .option("--cpu <n>", "CPU capacity to report (default: the host's)")

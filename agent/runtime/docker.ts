@@ -143,6 +143,30 @@ export class DockerRuntime {
     }
   }
 
+  /**
+   * Makes sure the Docker network the pods join exists; with a subnet (the node's pod CIDR) a
+   * missing one is created as a bridge on it, as the GCE workers need (each node's pod CIDR is
+   * routed to it by the VPC). Returns the subnet the network actually has.
+   */
+  async ensureNetwork(name: string, subnet?: string): Promise<string | undefined> {
+    const existing = await this.docker.getNetwork(name).inspect().catch((err: { statusCode?: number }) => {
+      if (err.statusCode === 404) return undefined;
+      throw err;
+    });
+    if (existing) return existing.IPAM?.Config?.[0]?.Subnet;
+    if (!subnet) throw new Error(`Docker network "${name}" does not exist (give --pod-cidr to create it)`);
+    const base = subnet.split("/")[0]!.split(".").map(Number);
+    const gateway = `${base[0]}.${base[1]}.${base[2]}.${(base[3] ?? 0) + 1}`;
+    await this.docker.createNetwork({
+      Name: name,
+      Driver: "bridge",
+      CheckDuplicate: true,
+      IPAM: { Driver: "default", Config: [{ Subnet: subnet, Gateway: gateway }] },
+      Labels: { [LABEL_NODE]: this.nodeName, "io.kubelab.managed": "true" },
+    });
+    return subnet;
+  }
+
   async ipOf(id: string): Promise<string | undefined> {
     try {
       const info = await this.docker.getContainer(id).inspect();
