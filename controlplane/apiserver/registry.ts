@@ -8,7 +8,7 @@ import { StoreConflictError, type Store, type StoredValue } from "../storage/sto
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from "./errors";
 import { fieldValue, storageKey, storagePrefix } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
-import { prepareForCreate, prepareForUpdate, type Strategy } from "./strategy";
+import { admitUpdate, prepareForCreate, prepareForUpdate, type Strategy } from "./strategy";
 import { updateManagedFields } from "./field-manager";
 
 export interface WriteOptions {
@@ -240,6 +240,7 @@ export class Registry {
     const { object: valid, warnings } = this.validate(rt, merged, opts);
     const causes = rt.validateUpdate(valid, old);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, name, causes);
+    await admitUpdate(this, rt, valid, this.strategy);
     for (const f of ["uid", "creationTimestamp", "namespace", "name"] as const) {
       if (old.metadata[f] !== undefined) valid.metadata[f] = old.metadata[f] as string;
     }

@@ -259,7 +259,7 @@ async function handleScale(
     }
     (live as KObject & { spec: { replicas: number } }).spec.replicas = replicas;
     return live!;
-  }, { ...opts, subresource: undefined });
+  }, { ...opts, subresource: "scale" });
   reply(200, toScale(out.object));
 }
 

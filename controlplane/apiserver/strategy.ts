@@ -72,6 +72,15 @@ export async function prepareForCreate(registry: Registry, rt: ResourceType, obj
   }
 }
 
+/** Allocation an update may need: node ports for ports (or a type) that gained them. */
+export async function admitUpdate(registry: Registry, rt: ResourceType, obj: KObject, strategy: Strategy): Promise<void> {
+  const spec = (obj as Obj).spec;
+  if (rt.kind !== "Service" || !spec) return;
+  const needsNodePorts = (spec.type === "NodePort" || spec.type === "LoadBalancer") && (spec.ports ?? []).some((p: Obj) => !p.nodePort);
+  const needsIP = !spec.clusterIP && spec.type !== "ExternalName";
+  if (needsNodePorts || needsIP) await allocateServiceAddresses(registry, strategy.services, obj as Obj, true);
+}
+
 /** Merge the written object with the stored one per subresource rules. */
 export function prepareForUpdate(rt: ResourceType, next: KObject, old: KObject, subresource?: string): KObject {
   const n = next as Obj;
@@ -185,10 +194,12 @@ function qosClass(spec: Obj | undefined): string {
 const NODE_PORT_MIN = 30000;
 const NODE_PORT_MAX = 32767;
 
-async function allocateServiceAddresses(registry: Registry, services: ResourceType, svc: Obj): Promise<void> {
+async function allocateServiceAddresses(registry: Registry, services: ResourceType, svc: Obj, updating = false): Promise<void> {
   const spec = svc.spec ?? (svc.spec = {});
-  const existing = (await registry.list(services, undefined)).items as Obj[];
-  if (spec.type !== "ExternalName" && spec.clusterIP !== "None") {
+  const existing = ((await registry.list(services, undefined)).items as Obj[]).filter(
+    (s) => !(s.metadata.namespace === svc.metadata.namespace && s.metadata.name === svc.metadata.name),
+  );
+  if (spec.type !== "ExternalName" && spec.clusterIP !== "None" && !(spec.clusterIP && updating)) {
     const used = new Set(existing.map((s) => s.spec?.clusterIP));
     if (!spec.clusterIP) {
       let ip: string;
