@@ -117,6 +117,34 @@ spec:
     expect(await kubectl.ok(["logs", "web", "--tail", "1"])).toMatch(/response:404\n$/);
   });
 
+  it("serves kubectl logs for a chosen container and its previous instance", async () => {
+    await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: pair}
+spec:
+  nodeName: ${agent.nodeName}
+  containers:
+  - name: steady
+    image: kubelab/busybox:1.36
+    command: ["sh", "-c", "echo hello from steady; trap 'exit 0' TERM; while :; do sleep 1; done"]
+  - name: flaky
+    image: kubelab/busybox:1.36
+    command: ["sh", "-c", "echo flaky run; sleep 1; exit 2"]
+`);
+    await eventually(async () => {
+      const pod = await getJson<PodJson>(["get", "pod", "pair"]);
+      return (pod.status?.containerStatuses?.find((c) => (c as { name?: string }).name === "flaky")?.restartCount ?? 0) >= 1;
+    }, 30_000, "flaky restarted");
+    expect(await kubectl.ok(["logs", "pair", "-c", "steady"])).toBe("hello from steady\n");
+    expect(await kubectl.ok(["logs", "pair", "-c", "flaky", "--previous"])).toBe("flaky run\n");
+    // Without -c, kubectl picks the first container and says so.
+    const first = await kubectl.run(["logs", "pair"]);
+    expect(first.stdout).toBe("hello from steady\n");
+    expect(first.stderr).toContain('Defaulted container "steady"');
+    await kubectl.ok(["delete", "pod", "pair", "--wait=false"]);
+  });
+
   it("deletes a pod gracefully: SIGTERM, the grace period, SIGKILL, then the object goes", async () => {
     await apply(`
 apiVersion: v1
