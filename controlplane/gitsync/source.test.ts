@@ -1,0 +1,158 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestRepo, startGitDaemon, startGitHttpServer, startSilentServer, type TestRepo } from "../../test/fixtures/git";
+import { readManifests } from "./manifests";
+import { GitSource, GitSourceError, shaOfRevision } from "./source";
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function repo(): Promise<TestRepo> {
+  const r = await createTestRepo();
+  cleanups.push(() => r.cleanup());
+  return r;
+}
+function cacheDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "gitsync-cache-"));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return join(d, "default", "lab");
+}
+const cm = (name: string, value = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${value}"\n`;
+
+async function namesAt(source: GitSource, sha: string, paths?: string[]) {
+  const { manifests, errors } = await readManifests(await source.snapshot(sha), { paths });
+  return { names: manifests.map((m) => m.object.metadata.name), errors };
+}
+
+describe("git source", () => {
+  it("resolves a branch with ls-remote and reads exactly that commit, fetching only when it moved", async () => {
+    const r = await repo();
+    const first = await r.commit({ "apps/a.yaml": cm("a") });
+    const source = new GitSource({ url: r.url, dir: cacheDir() });
+    const rev = await source.resolve({ branch: "main" });
+    expect(rev).toEqual({ sha: first, refName: "main", revision: `main@sha1:${first}` });
+    expect((await source.fetch(rev, { branch: "main" })).fetched).toBe(true);
+    expect((await source.fetch(rev, { branch: "main" })).fetched).toBe(false);
+
+    const second = await r.commit({ "apps/b.yaml": cm("b") });
+    const rev2 = await source.resolve({ branch: "main" });
+    expect(rev2.sha).toBe(second);
+    await source.fetch(rev2, { branch: "main" });
+    expect((await namesAt(source, second)).names).toEqual(["a", "b"]);
+    expect(shaOfRevision(rev2.revision)).toBe(second);
+  });
+
+  it("follows the remote's default branch, tags and pinned commits", async () => {
+    const r = await repo();
+    const c1 = await r.commit({ "a.yaml": cm("a") });
+    const { git } = await import("../../test/fixtures/git");
+    await git(["tag", "-a", "v1", "-m", "v1"], r.work);
+    await git(["push", "--quiet", "origin", "v1"], r.work);
+    const c2 = await r.commit({ "b.yaml": cm("b") });
+    const source = new GitSource({ url: r.url, dir: cacheDir() });
+    expect(await source.resolve({})).toMatchObject({ sha: c2, revision: `main@sha1:${c2}` });
+    const tag = await source.resolve({ tag: "v1" });
+    expect(tag).toMatchObject({ sha: c1, revision: `v1@sha1:${c1}` });
+    await source.fetch(tag, { tag: "v1" });
+    expect((await namesAt(source, c1)).names).toEqual(["a"]);
+    const pinned = await source.resolve({ commit: c1 });
+    await source.fetch(pinned, { commit: c1 });
+    expect(pinned.revision).toBe(`sha1:${c1}`);
+  });
+
+  it("survives a force-push that rewrote history", async () => {
+    const r = await repo();
+    await r.commit({ "a.yaml": cm("a") });
+    const dir = cacheDir();
+    const source = new GitSource({ url: r.url, dir });
+    await source.fetch(await source.resolve({ branch: "main" }), { branch: "main" });
+    const rewritten = await r.forcePush({ "z.yaml": cm("z") });
+    const rev = await source.resolve({ branch: "main" });
+    expect(rev.sha).toBe(rewritten);
+    await source.fetch(rev, { branch: "main" });
+    expect((await namesAt(source, rewritten)).names).toEqual(["z"]);
+  });
+
+  it("says clearly when the branch was deleted", async () => {
+    const r = await repo();
+    await r.commit({ "a.yaml": cm("a") });
+    await r.commit({ "a.yaml": cm("a", "2") }, "on feature", "feature");
+    const source = new GitSource({ url: r.url, dir: cacheDir() });
+    await source.resolve({ branch: "feature" });
+    await r.deleteBranch("feature");
+    const err = await source.resolve({ branch: "feature" }).catch((e) => e);
+    expect(err).toBeInstanceOf(GitSourceError);
+    expect(err.reason).toBe("BranchNotFound");
+    expect(err.message).toContain('branch "feature" not found');
+  });
+
+  it("removes a stale lock file left by a killed git", async () => {
+    const r = await repo();
+    await r.commit({ "a.yaml": cm("a") });
+    const dir = cacheDir();
+    const source = new GitSource({ url: r.url, dir });
+    await source.fetch(await source.resolve({ branch: "main" }), { branch: "main" });
+    writeFileSync(join(dir, "index.lock"), "");
+    writeFileSync(join(dir, "shallow.lock"), "");
+    mkdirSync(join(dir, "refs", "kubelab"), { recursive: true });
+    writeFileSync(join(dir, "refs", "kubelab", "fetched.lock"), "");
+    const next = await r.commit({ "b.yaml": cm("b") });
+    await source.fetch(await source.resolve({ branch: "main" }), { branch: "main" });
+    expect((await namesAt(source, next)).names).toEqual(["a", "b"]);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".lock"))).toEqual([]);
+  });
+
+  it("gives up on a git server that does not answer, with a Timeout", async () => {
+    const silent = await startSilentServer();
+    cleanups.push(() => silent.stop());
+    const source = new GitSource({ url: `git://127.0.0.1:${silent.port}/repo.git`, dir: cacheDir(), timeoutMs: 500 });
+    const started = Date.now();
+    const err = await source.resolve({ branch: "main" }).catch((e) => e);
+    expect(err.reason).toBe("Timeout");
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("reads over git daemon", async () => {
+    const r = await repo();
+    const sha = await r.commit({ "apps/a.yaml": cm("a"), "other/b.yaml": cm("b") });
+    const daemon = await startGitDaemon(r.root);
+    cleanups.push(() => daemon.stop());
+    const source = new GitSource({ url: daemon.url("repo.git"), dir: cacheDir() });
+    const rev = await source.resolve({ branch: "main" });
+    expect(rev.sha).toBe(sha);
+    await source.fetch(rev, { branch: "main" });
+    expect((await namesAt(source, sha, ["apps"])).names).toEqual(["a"]);
+  });
+
+  it("authenticates over HTTP with a token and reports bad credentials without leaking them", async () => {
+    const r = await repo();
+    const sha = await r.commit({ "a.yaml": cm("a") });
+    const http = await startGitHttpServer(r.root, { auth: { username: "git", password: "s3cret-token" } });
+    cleanups.push(() => http.stop());
+    const good = new GitSource({ url: http.url("repo.git"), dir: cacheDir(), auth: { token: "s3cret-token" } });
+    const rev = await good.resolve({ branch: "main" });
+    await good.fetch(rev, { branch: "main" });
+    expect((await namesAt(good, sha)).names).toEqual(["a"]);
+
+    const bad = new GitSource({ url: http.url("repo.git"), dir: cacheDir(), auth: { username: "git", password: "wrong-password" } });
+    const err = await bad.resolve({ branch: "main" }).catch((e) => e);
+    expect(err.reason).toBe("AuthenticationFailed");
+    expect(err.message).not.toContain("wrong-password");
+    const none = await new GitSource({ url: http.url("repo.git"), dir: cacheDir() }).resolve({ branch: "main" }).catch((e) => e);
+    expect(none.reason).toBe("AuthenticationFailed");
+  });
+
+  it("reads symlinks inside the tree and refuses those that leave it", async () => {
+    const r = await repo();
+    const sha = await r.commit({ "real/a.yaml": cm("a"), "apps/link.yaml": { symlink: "../real/a.yaml" }, "apps/evil.yaml": { symlink: "../../../../etc/passwd" } });
+    const source = new GitSource({ url: r.url, dir: cacheDir() });
+    await source.fetch(await source.resolve({ branch: "main" }), { branch: "main" });
+    const { names, errors } = await namesAt(source, sha, ["apps"]);
+    expect(names).toEqual(["a"]);
+    expect(errors.map((e) => [e.file, e.reason])).toEqual([["apps/evil.yaml", "SymlinkOutsideRepository"]]);
+  });
+});
