@@ -1,4 +1,9 @@
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeProtobufBody } from "../controlplane/apiserver/protobuf/decode";
 import { bytesField as msg, envelope, mapEntry } from "../controlplane/apiserver/protobuf/encode";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
@@ -76,6 +81,52 @@ describe("kubectl create with protobuf bodies", () => {
     ]);
   });
 
+  it("decodes kubectl's protobuf bodies into the object kubectl itself prints as JSON", async () => {
+    // A recording proxy between kubectl and the server keeps every protobuf request body.
+    const bodies: Buffer[] = [];
+    const target = new URL(server.url);
+    const proxy: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        if (req.headers["content-type"] === "application/vnd.kubernetes.protobuf") bodies.push(body);
+        const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        });
+        up.end(body);
+      });
+    });
+    await new Promise<void>((done) => proxy.listen(0, "127.0.0.1", done));
+    try {
+      const proxied = join(server.dataDir, "kubeconfig-proxied");
+      const port = (proxy.address() as AddressInfo).port;
+      writeFileSync(proxied, readFileSync(server.kubeconfig, "utf8").replace(server.url, `http://127.0.0.1:${port}`));
+      const viaProxy = kubectlFor(proxied);
+      const commands = [
+        ["create", "deployment", "parity-web", "--image=kubelab/web:1", "--replicas=0", "--port=8080"],
+        ["create", "deployment", "parity-cmd", "--image=kubelab/busybox:1", "--", "sh", "-c", "sleep 1"],
+        ["create", "secret", "generic", "parity-secret", "--from-literal=a=b", "--type=kubernetes.io/basic-auth"],
+        ["create", "secret", "docker-registry", "parity-reg", "--docker-server=r.example", "--docker-username=u", "--docker-password=p"],
+        ["create", "configmap", "parity-cm", "--from-literal=k=", "--from-literal=x=y"],
+        ["create", "service", "nodeport", "parity-np", "--tcp=80:http", "--node-port=30080"],
+        ["create", "service", "externalname", "parity-ext", "--external-name=a.example"],
+        ["create", "namespace", "parity-ns"],
+      ];
+      for (const cmd of commands) {
+        const dash = cmd.includes("--") ? cmd.indexOf("--") : cmd.length;
+        const printed = JSON.parse(await viaProxy.ok([...cmd.slice(0, dash), "--dry-run=client", "-o", "json", ...cmd.slice(dash)]));
+        const before = bodies.length;
+        await viaProxy.ok(cmd);
+        expect(bodies.length, cmd.join(" ")).toBe(before + 1);
+        expect(canonical(decodeProtobufBody(bodies[before])), cmd.join(" ")).toEqual(canonical(printed));
+      }
+    } finally {
+      await new Promise((done) => proxy.close(done));
+    }
+  });
+
   it("answers a truncated protobuf body with 400 and stores nothing", async () => {
     const body = envelope("v1", "ConfigMap", Buffer.concat([msg(1, msg(1, "broken")), mapEntry(2, "a", "b")]));
     const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, {
@@ -111,3 +162,18 @@ describe("kubectl create with protobuf bodies", () => {
     expect(status.message).toMatch(/protobuf bodies are supported for .*send JSON/);
   });
 });
+
+/** Go's JSON of an object without the noise of zero values: drop nulls and empty objects. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const c = canonical(x);
+      if (c === null || (typeof c === "object" && !Array.isArray(c) && Object.keys(c as object).length === 0)) continue;
+      out[k] = c;
+    }
+    return out;
+  }
+  return v;
+}
