@@ -73,7 +73,7 @@ let dir: string;
 let deployment: Deployment;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "kubelab-gce-"));
-  deployment = { bundlePath: path.join(dir, "kubelab.cjs"), nativeModulesPath: path.join(dir, "native.tar.gz") };
+  deployment = { bundlePath: path.join(dir, "kubelab.mjs"), nativeModulesPath: path.join(dir, "native.tar.gz") };
   writeFileSync(deployment.bundlePath, "console.log('v1')\n");
   writeFileSync(deployment.nativeModulesPath, "tar");
 });
@@ -160,14 +160,15 @@ describe("a lab with 3 workers", () => {
     const installs = commands.filter((c) => c.name.endsWith("-install")).map((c) => c.name).sort();
     expect(installs).toEqual(["kubelab-master-install", "kubelab-worker-0-install", "kubelab-worker-1-install", "kubelab-worker-2-install"]);
     const first = commands.find((c) => c.name === "kubelab-worker-1-install")!.inputs.create as string;
-    expect(first).toMatch(/kubelab\.cjs=[0-9a-f]{64}/);
+    expect(first).toMatch(/kubelab\.mjs=[0-9a-f]{64}/);
     expect(first).toContain("--pod-cidr 10.200.1.0/24");
     const copies = byType("command:remote:CopyToRemote").filter((c) => c.name.startsWith("kubelab-worker-1-"));
     expect(copies.map((c) => c.inputs.remotePath).sort()).toEqual([
+      "/home/kubelab/kubelab-deploy/allow-pod-traffic.sh",
       "/home/kubelab/kubelab-deploy/install-node.sh",
       "/home/kubelab/kubelab-deploy/install-worker.sh",
       "/home/kubelab/kubelab-deploy/kubelab-agent.service",
-      "/home/kubelab/kubelab-deploy/kubelab.cjs",
+      "/home/kubelab/kubelab-deploy/kubelab.mjs",
     ]);
 
     writeFileSync(deployment.bundlePath, "console.log('v2')\n");
@@ -175,7 +176,7 @@ describe("a lab with 3 workers", () => {
     await up();
     const second = byType("command:remote:Command").find((c) => c.name === "kubelab-worker-1-install")!.inputs.create as string;
     expect(second).not.toBe(first);
-    expect(second.replace(/kubelab\.cjs=[0-9a-f]{64}/, "")).toBe(first.replace(/kubelab\.cjs=[0-9a-f]{64}/, ""));
+    expect(second.replace(/kubelab\.mjs=[0-9a-f]{64}/, "")).toBe(first.replace(/kubelab\.mjs=[0-9a-f]{64}/, ""));
   });
 
   it("keeps the kubeconfig, the SSH key and the read-back tokens secret, and exports every output", async () => {
@@ -204,7 +205,7 @@ describe("a lab with 3 workers", () => {
     const cwd = process.cwd();
     const root = mkdtempSync(path.join(tmpdir(), "kubelab-root-"));
     mkdirSync(path.join(root, "dist"));
-    copyFileSync(deployment.bundlePath, path.join(root, "dist", "kubelab.cjs"));
+    copyFileSync(deployment.bundlePath, path.join(root, "dist", "kubelab.mjs"));
     copyFileSync(deployment.nativeModulesPath, path.join(root, "dist", "kubelab-native-modules.tar.gz"));
     process.env.KUBELAB_VM_DIR = path.join(cwd, "infra", "gce", "vm");
     process.chdir(root);
@@ -246,8 +247,8 @@ describe("bad stack config fails before any resource, naming the key", () => {
   it("refuses to start without a built bundle", async () => {
     config();
     const { createCluster } = await import("./program");
-    expect(() => createCluster("bad", { bundlePath: "/nonexistent/kubelab.cjs", nativeModulesPath: deployment.nativeModulesPath }))
-      .toThrow(/kubelab\.cjs is missing: run `npm run build`/);
+    expect(() => createCluster("bad", { bundlePath: "/nonexistent/kubelab.mjs", nativeModulesPath: deployment.nativeModulesPath }))
+      .toThrow(/kubelab\.mjs is missing: run `npm run build`/);
     await new Promise((r) => setTimeout(r, 20));
     expect(created.filter((c) => c.name.startsWith("bad"))).toEqual([]);
   });

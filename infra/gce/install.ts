@@ -17,7 +17,7 @@ export interface Deployment {
 
 export function defaultDeployment(root = process.cwd()): Deployment {
   return {
-    bundlePath: path.join(root, "dist", "kubelab.cjs"),
+    bundlePath: path.join(root, "dist", "kubelab.mjs"),
     nativeModulesPath: path.join(root, "dist", "kubelab-native-modules.tar.gz"),
   };
 }
@@ -74,7 +74,7 @@ export interface MasterInstall {
 export function installMaster(name: string, args: MasterInstallArgs, parent: pulumi.Resource): MasterInstall {
   const node = `${name}-master`;
   const { conn, copies, digest } = stage(node, args, {
-    "kubelab.cjs": args.deployment.bundlePath,
+    "kubelab.mjs": args.deployment.bundlePath,
     "native-modules.tar.gz": args.deployment.nativeModulesPath,
     "kubelab-server.service": vmFilePath("kubelab-server.service"),
     "install-node.sh": vmFilePath("install-node.sh"),
@@ -108,10 +108,11 @@ export interface WorkerInstallArgs extends NodeTarget {
 
 export function installWorker(node: string, args: WorkerInstallArgs, parent: pulumi.Resource): command.remote.Command {
   const { conn, copies, digest } = stage(node, args, {
-    "kubelab.cjs": args.deployment.bundlePath,
+    "kubelab.mjs": args.deployment.bundlePath,
     "kubelab-agent.service": vmFilePath("kubelab-agent.service"),
     "install-node.sh": vmFilePath("install-node.sh"),
     "install-worker.sh": vmFilePath("install-worker.sh"),
+    "allow-pod-traffic.sh": vmFilePath("allow-pod-traffic.sh"),
   }, parent);
   return new command.remote.Command(`${node}-install`, {
     connection: conn,
