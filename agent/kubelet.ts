@@ -202,7 +202,14 @@ export class Kubelet {
     const started = Date.now();
     let list: RuntimeContainer[];
     try {
-      list = await this.runtime.list();
+      // A hung Docker must not stop the loop: give up on this relist after 30 s.
+      let timer: NodeJS.Timeout | undefined;
+      list = await Promise.race([
+        this.runtime.list(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("docker did not answer the relist within 30 s")), 30_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
     } catch (err) {
       this.metrics.relistErrors++;
       this.log.warn({ err: (err as Error).message }, "relist failed");

@@ -179,6 +179,39 @@ describe("pod lifecycle on Docker", () => {
     );
   });
 
+  it("runs init containers to completion, in order, before the app containers", async () => {
+    drop("with-init", {
+      restartPolicy: "Never",
+      volumes: [{ name: "work", emptyDir: {} }],
+      initContainers: [
+        { name: "first", image: "kubelab/busybox:1.36", command: ["sh", "-c", "echo one > /work/log"], volumeMounts: [{ name: "work", mountPath: "/work" }] },
+        { name: "second", image: "kubelab/busybox:1.36", command: ["sh", "-c", "echo two >> /work/log"], volumeMounts: [{ name: "work", mountPath: "/work" }] },
+      ],
+      containers: [{ name: "app", image: "kubelab/busybox:1.36", command: ["cat", "/work/log"], volumeMounts: [{ name: "work", mountPath: "/work" }] }],
+    });
+    drop("init-fails", {
+      restartPolicy: "Never",
+      initContainers: [{ name: "setup", image: "kubelab/busybox:1.36", command: ["sh", "-c", "exit 7"] }],
+      containers: [{ name: "app", image: "kubelab/busybox:1.36", command: ["true"] }],
+    });
+    const done = await eventually(async () => {
+      const p = await pod("with-init");
+      return p?.status?.phase === "Succeeded" ? p : undefined;
+    }, 20_000, "with-init Succeeded");
+    expect(done.status!.initContainerStatuses!.map((c) => [c.name, c.ready, c.state.terminated?.reason])).toEqual([
+      ["first", true, "Completed"],
+      ["second", true, "Completed"],
+    ]);
+    expect(await logs("with-init", "app")).toBe("one\ntwo\n");
+    const failed = await eventually(async () => {
+      const p = await pod("init-fails");
+      return p?.status?.phase === "Failed" ? p : undefined;
+    }, 20_000, "init-fails Failed");
+    expect(failed.status!.initContainerStatuses![0]!.state.terminated?.exitCode).toBe(7);
+    expect(failed.status!.conditions!.find((c) => c.type === "Initialized")?.status).toBe("False");
+    expect(failed.status!.containerStatuses![0]!.state.waiting?.reason).toBe("PodInitializing");
+  });
+
   it("refuses to run a root container under runAsNonRoot", async () => {
     drop("nonroot", {
       containers: [{ name: "app", image: "kubelab/busybox:1.36", command: ["sleep", "60"], securityContext: { runAsNonRoot: true } }],

@@ -138,6 +138,31 @@ export class PodSyncer {
     }
 
     const podIP = sandbox.ip;
+    // Init containers run one after the other, each to success, before any app container.
+    for (const spec of pod.spec.initContainers ?? []) {
+      const latest = latestByName(containers, spec.name)[0];
+      const key = `${uid}/${spec.name}`;
+      if (latest?.state === "exited" && (latest.exitCode ?? 0) === 0) continue;
+      if (latest && latest.state !== "exited") return result; // running: wait for it
+      if (latest) {
+        if (policy === "Never") return result; // the pod failed
+        const finished = latest.finishedAt ? Date.parse(latest.finishedAt) : latest.created * 1000;
+        const remaining = this.crashBackoff.remaining(key, finished);
+        if (remaining > 0) {
+          waiting.set(spec.name, {
+            reason: "CrashLoopBackOff",
+            message: `back-off ${formatDelay(this.crashBackoff.delay(key)!)} restarting failed container=${spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})`,
+          });
+          return { ...result, requeueAfterMs: remaining + 10 };
+        }
+      }
+      const started = await this.startContainer(pod, spec, sandbox, latest ? latest.attempt + 1 : 0, podIP, waiting);
+      if (started === "started") {
+        if (latest) this.crashBackoff.next(key);
+        return { ...result, acted: true };
+      }
+      return { ...result, requeueAfterMs: 1000 };
+    }
     for (const spec of pod.spec.containers) {
       const history = latestByName(containers, spec.name);
       const latest = history[0];

@@ -2,7 +2,7 @@
 // waiting on (back-off, image pull, config errors) and the probe results: phase, conditions,
 // containerStatuses, podIP, hostIP, startTime. Pure, so it is tested without Docker.
 import type { RuntimeContainer } from "./runtime/docker";
-import type { ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from "./types";
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from "./types";
 
 export interface Waiting {
   reason: string;
@@ -71,8 +71,8 @@ function trimState(state: ContainerState): ContainerState {
   return state;
 }
 
-export function containerStatuses(input: StatusInput): ContainerStatus[] {
-  return input.pod.spec.containers.map((spec) => {
+export function containerStatuses(input: StatusInput, specs: Container[] = input.pod.spec.containers, init = false): ContainerStatus[] {
+  return specs.map((spec) => {
     const [latest, previous] = latestByName(input.containers, spec.name);
     const waiting = input.waiting.get(spec.name);
     let state: ContainerState;
@@ -89,11 +89,12 @@ export function containerStatuses(input: StatusInput): ContainerStatus[] {
     }
     const running = latest?.state === "running";
     const started = running && input.started(latest.id, spec.name);
+    const completed = init && latest?.state === "exited" && latest.exitCode === 0 && !waiting;
     return {
       name: spec.name,
       state: trimState(state),
       lastState: trimState(lastState),
-      ready: running && started && input.ready(latest.id, spec.name),
+      ready: completed || (!init && running && started && input.ready(latest.id, spec.name)),
       restartCount: latest?.attempt ?? 0,
       image: spec.image ?? "",
       imageID: latest ? `docker://${latest.imageID}` : "",
@@ -152,10 +153,23 @@ function condition(
 
 export function computePodStatus(input: StatusInput): PodStatus {
   const { pod, previous, now } = input;
-  const statuses = containerStatuses(input);
+  const inits = pod.spec.initContainers ?? [];
+  const initStatuses = inits.length ? containerStatuses(input, inits, true) : undefined;
+  const incomplete = (initStatuses ?? []).filter((s) => !s.ready).map((s) => s.name);
+  const initFailed = (pod.spec.restartPolicy ?? "Always") === "Never" && (initStatuses ?? []).some((s) => (s.state.terminated?.exitCode ?? 0) !== 0);
+  const statuses = containerStatuses(input).map((st) =>
+    incomplete.length && st.state.waiting?.reason === "ContainerCreating" ? { ...st, state: { waiting: { reason: "PodInitializing" } } } : st,
+  );
   const sandbox = currentSandbox(input.containers);
   const sandboxReady = sandbox?.state === "running";
-  const phase = pod.metadata.deletionTimestamp && previous?.phase ? previous.phase : podPhase(pod, statuses);
+  const phase =
+    pod.metadata.deletionTimestamp && previous?.phase
+      ? previous.phase
+      : initFailed
+        ? "Failed"
+        : incomplete.length
+          ? "Pending"
+          : podPhase(pod, statuses);
   const terminal = phase === "Succeeded" || phase === "Failed";
   const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
   const notReady = unready.length
@@ -164,7 +178,10 @@ export function computePodStatus(input: StatusInput): PodStatus {
   const allReady = unready.length === 0 && !terminal;
   const conditions = [
     condition("PodReadyToStartContainers", sandboxReady, previous?.conditions, now),
-    condition("Initialized", true, previous?.conditions, now),
+    condition("Initialized", incomplete.length === 0, previous?.conditions, now, {
+      reason: "ContainersNotInitialized",
+      message: `containers with incomplete status: [${incomplete.join(" ")}]`,
+    }),
     condition("Ready", allReady, previous?.conditions, now, notReady),
     condition("ContainersReady", allReady, previous?.conditions, now, notReady),
     condition("PodScheduled", true, previous?.conditions, now),
@@ -178,6 +195,7 @@ export function computePodStatus(input: StatusInput): PodStatus {
     hostIPs: [{ ip: input.hostIP }],
     ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
     startTime: previous?.startTime ?? seconds(sandbox?.startedAt ?? now),
+    ...(initStatuses ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: statuses,
     qosClass: previous?.qosClass ?? qosClass(pod),
   };

@@ -147,6 +147,7 @@ export interface PodStatus {
   podIPs?: Array<{ ip: string }>;
   startTime?: string;
   containerStatuses?: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
   qosClass?: string;
 }
 
