@@ -26,6 +26,8 @@ etc="$ROOT/etc/kubelab"
 opt="$ROOT/opt/kubelab"
 repo="$ROOT/srv/git/lab.git"
 port="${listen##*:}"
+local_host="${listen%:*}"
+case "$local_host" in 0.0.0.0|"") local_host=127.0.0.1 ;; esac
 say() { echo "install-master: $*"; }
 
 bash "$staging/install-node.sh"
@@ -111,7 +113,7 @@ else
   chgrp "$(id -gn "$git_user")" "$etc/webhook-token"
   chmod 0640 "$etc/webhook-token"
   cat > "$etc/git-hook.env" <<ENV
-KUBELAB_HOOK_URL=https://127.0.0.1:$port/hooks/gitops/default/lab
+KUBELAB_HOOK_URL=https://$local_host:$port/hooks/gitops/default/lab
 KUBELAB_HOOK_TOKEN_FILE=$etc/webhook-token
 KUBELAB_CA_FILE=$etc/tls.crt
 ENV
@@ -133,7 +135,7 @@ install -m 0644 "$staging/kubelab-server.service" "$ROOT/etc/systemd/system/kube
 # Done when the API answers with the new bundle.
 for _ in $(seq 1 60); do
   if curl -fsS --max-time 2 --cacert "$etc/tls.crt" -H "Authorization: Bearer $admin_token" \
-    "https://127.0.0.1:$port/version" >/dev/null 2>&1; then
+    "https://$local_host:$port/version" >/dev/null 2>&1; then
     say "API server is up at https://$public_ip:$port"
     exit 0
   fi
