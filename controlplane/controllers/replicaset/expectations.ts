@@ -5,7 +5,8 @@ export const EXPECTATIONS_TTL_MS = 5 * 60_000;
 
 interface Expectation {
   add: number;
-  del: number;
+  /** uids of pods whose deletion has not been seen yet. */
+  del: Set<string>;
   at: number;
 }
 
@@ -14,8 +15,8 @@ export class Expectations {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  expect(key: string, add: number, del: number): void {
-    this.map.set(key, { add, del, at: this.now() });
+  expect(key: string, add: number, deleteUids: string[] = []): void {
+    this.map.set(key, { add, del: new Set(deleteUids), at: this.now() });
   }
 
   creationObserved(key: string): void {
@@ -23,23 +24,23 @@ export class Expectations {
     if (e) e.add--;
   }
 
-  deletionObserved(key: string): void {
-    const e = this.map.get(key);
-    if (e) e.del--;
+  /** Seen a pod go (or start terminating); counted once per uid. */
+  deletionObserved(key: string, uid: string): void {
+    this.map.get(key)?.del.delete(uid);
   }
 
   /** A create or delete that failed will never be observed. */
-  lowerExpectations(key: string, add: number, del: number): void {
+  lowerExpectations(key: string, add: number, deleteUids: string[] = []): void {
     const e = this.map.get(key);
     if (!e) return;
     e.add -= add;
-    e.del -= del;
+    for (const uid of deleteUids) e.del.delete(uid);
   }
 
   satisfied(key: string): boolean {
     const e = this.map.get(key);
     if (!e) return true;
-    return (e.add <= 0 && e.del <= 0) || this.now() - e.at > EXPECTATIONS_TTL_MS;
+    return (e.add <= 0 && e.del.size === 0) || this.now() - e.at > EXPECTATIONS_TTL_MS;
   }
 
   delete(key: string): void {

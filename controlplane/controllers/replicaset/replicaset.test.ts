@@ -40,10 +40,16 @@ describe("ReplicaSet helpers", () => {
 
   it("waits for the pods it created before acting again", () => {
     const e = new Expectations();
-    e.expect("ns/web", 2, 0);
+    e.expect("ns/web", 2);
     expect(e.satisfied("ns/web")).toBe(false);
     e.creationObserved("ns/web");
-    e.lowerExpectations("ns/web", 1, 0);
+    e.lowerExpectations("ns/web", 1);
+    expect(e.satisfied("ns/web")).toBe(true);
+    e.expect("ns/web", 0, ["u1", "u2"]);
+    e.deletionObserved("ns/web", "u1");
+    e.deletionObserved("ns/web", "u1");
+    expect(e.satisfied("ns/web")).toBe(false);
+    e.deletionObserved("ns/web", "u2");
     expect(e.satisfied("ns/web")).toBe(true);
   });
 

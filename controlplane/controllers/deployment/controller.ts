@@ -1,0 +1,161 @@
+// The Deployment controller: one ReplicaSet per pod template, rolled by strategy. sync(key)
+// branches as Kubernetes' syncDeployment does: deleting -> status only; paused or scaling ->
+// scale; otherwise Recreate or RollingUpdate (rolling.ts, recreate.ts); progress.ts keeps the
+// Progressing condition; sync.ts holds the shared steps (new ReplicaSet, scale, cleanup).
+import type { Logger } from "pino";
+import type { Deployment, ReplicaSet } from "../../api/apps";
+import type { Pod } from "../../api/core";
+import { selectorMatches } from "../../api/meta";
+import {
+  isConflict,
+  isNotFound,
+  keyOf,
+  replicasets as rsRes,
+  runController,
+  WorkQueue,
+  type ApiClient,
+  type EventRecorder,
+  type Informer,
+  type Result,
+  type SyncContext,
+} from "../../client";
+import type { SharedInformers } from "../informers";
+import { adopt, controllerRefTo, release } from "../owner";
+import { controllerRef } from "../pods";
+import { checkPausedConditions, syncRolloutStatus, updateDeploymentStatus } from "./progress";
+import { rolloutRecreate } from "./recreate";
+import { rolloutRolling } from "./rolling";
+import { syncScaleOnly } from "./sync";
+import { isScalingEvent } from "./util";
+
+export interface DeploymentControllerOptions {
+  client: ApiClient;
+  informers: SharedInformers;
+  recorder?: EventRecorder;
+  now?: () => number;
+}
+
+export class DeploymentController {
+  readonly queue = new WorkQueue({ name: "deployment" });
+  readonly client: ApiClient;
+  readonly recorder?: EventRecorder;
+  readonly now: () => number;
+  readonly dInformer: Informer<Deployment>;
+  readonly rsInformer: Informer<ReplicaSet>;
+  readonly podInformer: Informer<Pod>;
+
+  constructor(opts: DeploymentControllerOptions) {
+    this.client = opts.client;
+    this.recorder = opts.recorder;
+    this.now = opts.now ?? Date.now;
+    this.dInformer = opts.informers.deployments();
+    this.rsInformer = opts.informers.replicaSets();
+    this.podInformer = opts.informers.pods();
+    this.dInformer.addEventHandler({
+      onAdd: (d) => this.queue.add(keyOf(d)),
+      onUpdate: (_o, d) => this.queue.add(keyOf(d)),
+      onDelete: (d) => this.queue.add(keyOf(d)),
+    });
+    this.rsInformer.addEventHandler({
+      onAdd: (rs) => this.enqueueForReplicaSet(rs),
+      onUpdate: (old, rs) => {
+        if (old.metadata.resourceVersion === rs.metadata.resourceVersion) return;
+        const oldRef = controllerRef(old);
+        if (oldRef && oldRef.uid !== controllerRef(rs)?.uid) this.enqueueOwner(old);
+        this.enqueueForReplicaSet(rs);
+      },
+      onDelete: (rs) => this.enqueueOwner(rs),
+    });
+    // Recreate waits for old pods to be gone: their deletion wakes the Deployment.
+    this.podInformer.addEventHandler({
+      onDelete: (pod) => {
+        const ref = controllerRef(pod);
+        if (ref?.kind !== "ReplicaSet") return;
+        const rs = this.rsInformer.get(`${pod.metadata.namespace}/${ref.name}`);
+        if (rs) this.enqueueOwner(rs);
+      },
+    });
+  }
+
+  run(signal: AbortSignal, logger?: Logger, workers = 4): Promise<void> {
+    return runController({ name: "deployment", queue: this.queue, workers, logger, signal, sync: (key, ctx) => this.sync(key, ctx) });
+  }
+
+  async sync(key: string, _ctx?: SyncContext): Promise<Result | void> {
+    const cached = this.dInformer.get(key);
+    if (!cached) return;
+    const d = structuredClone(cached);
+    const selector = d.spec.selector;
+    if (!selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)) {
+      this.recorder?.event(d, "Warning", "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.");
+      if ((d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) {
+        await updateDeploymentStatus(this, d, { ...d.status, observedGeneration: d.metadata.generation });
+      }
+      return;
+    }
+    const rsList = await this.claimReplicaSets(d);
+    if (d.metadata.deletionTimestamp) return syncScaleOnly(this, d, rsList, { statusOnly: true });
+    await checkPausedConditions(this, d);
+    if (d.spec.paused) return syncScaleOnly(this, d, rsList);
+    if (isScalingEvent(d, rsList)) return syncScaleOnly(this, d, rsList);
+    if (d.spec.strategy?.type === "Recreate") return rolloutRecreate(this, d, rsList);
+    return rolloutRolling(this, d, rsList);
+  }
+
+  /** The ReplicaSets this Deployment controls, after adopting matching orphans and releasing others. */
+  async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
+    const out: ReplicaSet[] = [];
+    const uid = d.metadata.uid!;
+    for (const rs of this.rsInformer.byIndex("namespace", d.metadata.namespace ?? "")) {
+      const ref = controllerRef(rs);
+      const matches = selectorMatches(d.spec.selector, rs.metadata.labels);
+      if (ref) {
+        if (ref.uid !== uid) continue;
+        if (matches) out.push(rs);
+        else if (!rs.metadata.deletionTimestamp) await tolerate(release(this.client, rsRes, rs, uid));
+        continue;
+      }
+      if (!matches || d.metadata.deletionTimestamp || rs.metadata.deletionTimestamp) continue;
+      try {
+        await adopt(this.client, rsRes, rs, controllerRefTo({ apiVersion: "apps/v1", kind: "Deployment", metadata: d.metadata }));
+        out.push(rs);
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+    }
+    return out;
+  }
+
+  /** Pods of these ReplicaSets (by controller owner). */
+  podsOf(rss: ReplicaSet[]): Pod[] {
+    return rss.flatMap((rs) => this.podInformer.byIndex("owner", rs.metadata.uid ?? ""));
+  }
+
+  /** Writes the rollout status (Progressing, counts) and tells when to look again. */
+  syncRolloutStatus(d: Deployment, allRSs: ReplicaSet[], newRS: ReplicaSet | undefined): Promise<Result | void> {
+    return syncRolloutStatus(this, d, allRSs, newRS);
+  }
+
+  private enqueueOwner(rs: ReplicaSet): void {
+    const ref = controllerRef(rs);
+    if (ref?.kind !== "Deployment") return;
+    const key = `${rs.metadata.namespace}/${ref.name}`;
+    const d = this.dInformer.get(key);
+    if (d && d.metadata.uid === ref.uid) this.queue.add(key);
+  }
+
+  private enqueueForReplicaSet(rs: ReplicaSet): void {
+    if (controllerRef(rs)) return this.enqueueOwner(rs);
+    for (const d of this.dInformer.byIndex("namespace", rs.metadata.namespace ?? "")) {
+      if (selectorMatches(d.spec.selector, rs.metadata.labels)) this.queue.add(keyOf(d));
+    }
+  }
+}
+
+async function tolerate(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isNotFound(err) && !isConflict(err)) throw err;
+  }
+}

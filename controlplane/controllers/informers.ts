@@ -1,0 +1,97 @@
+// Shared informers: one list+watch per resource for all controllers and the scheduler in a
+// process (the pod cache is the big one), with the indexes they look things up by.
+import type { Logger } from "pino";
+import type { Deployment, ReplicaSet } from "../api/apps";
+import type { Lease } from "../api/coordination";
+import type { Endpoints, Namespace, Node, Pod, Service } from "../api/core";
+import {
+  indexByNamespace,
+  indexByNodeName,
+  indexByOwnerUid,
+  Informer,
+  waitForCacheSync,
+  type ApiClient,
+  type IndexFunc,
+  type ObjectWithMeta,
+  type ResourceRef,
+} from "../client";
+import * as resources from "../client/resources";
+
+export const NODE_LEASE_NAMESPACE = "kube-node-lease";
+
+export class SharedInformers {
+  private readonly informers = new Map<string, Informer<ObjectWithMeta>>();
+  private startedWith?: AbortSignal;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly logger?: Logger,
+  ) {}
+
+  pods(): Informer<Pod> {
+    return this.get<Pod>("pods", resources.pods, {
+      namespace: indexByNamespace as IndexFunc<Pod>,
+      nodeName: indexByNodeName as IndexFunc<Pod>,
+      owner: indexByOwnerUid as IndexFunc<Pod>,
+    });
+  }
+
+  replicaSets(): Informer<ReplicaSet> {
+    return this.get<ReplicaSet>("replicasets", resources.replicasets, {
+      namespace: indexByNamespace as IndexFunc<ReplicaSet>,
+      owner: indexByOwnerUid as IndexFunc<ReplicaSet>,
+    });
+  }
+
+  deployments(): Informer<Deployment> {
+    return this.get<Deployment>("deployments", resources.deployments, { namespace: indexByNamespace as IndexFunc<Deployment> });
+  }
+
+  nodes(): Informer<Node> {
+    return this.get<Node>("nodes", resources.nodes, {});
+  }
+
+  nodeLeases(): Informer<Lease> {
+    return this.get<Lease>("leases", resources.leases, {}, NODE_LEASE_NAMESPACE);
+  }
+
+  services(): Informer<Service> {
+    return this.get<Service>("services", resources.services, { namespace: indexByNamespace as IndexFunc<Service> });
+  }
+
+  endpoints(): Informer<Endpoints> {
+    return this.get<Endpoints>("endpoints", resources.endpoints, {});
+  }
+
+  namespaces(): Informer<Namespace> {
+    return this.get<Namespace>("namespaces", resources.namespaces, {});
+  }
+
+  /** Starts every informer asked for so far (and later ones as they are asked for). */
+  start(signal: AbortSignal): void {
+    this.startedWith = signal;
+    for (const inf of this.informers.values()) if (!inf.hasSynced()) this.startOne(inf, signal);
+  }
+
+  async waitForSync(signal?: AbortSignal): Promise<boolean> {
+    return waitForCacheSync(signal, ...this.informers.values());
+  }
+
+  private readonly running = new WeakSet<object>();
+
+  private startOne(inf: Informer<ObjectWithMeta>, signal: AbortSignal): void {
+    if (this.running.has(inf)) return;
+    this.running.add(inf);
+    inf.start(signal);
+  }
+
+  private get<T extends ObjectWithMeta>(name: string, resource: ResourceRef, indexers: Record<string, IndexFunc<T>>, namespace?: string): Informer<T> {
+    let inf = this.informers.get(name) as Informer<T> | undefined;
+    if (!inf) {
+      inf = new Informer<T>({ client: this.client, resource, namespace, indexers, pageSize: 1000, logger: this.logger });
+      this.informers.set(name, inf as unknown as Informer<ObjectWithMeta>);
+      if (this.startedWith) this.startOne(inf as unknown as Informer<ObjectWithMeta>, this.startedWith);
+    }
+    return inf;
+  }
+}
