@@ -1,0 +1,234 @@
+// The install scripts that Pulumi runs on the VMs, run here for real in a temp root: the master's
+// script makes the token, the certificate, the kubeconfigs and the git repository and starts the
+// bundled server (through a systemctl stand-in), which the real kubectl then reaches over TLS.
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundle, packNativeModules } from "../../../scripts/build";
+import { kubectlFor } from "../../../test/fixtures/kubectl";
+
+const VM = path.resolve(import.meta.dirname);
+const REPO = path.resolve(VM, "../../..");
+const SCRIPTS = ["install-node.sh", "install-master.sh", "install-worker.sh", "allow-pod-traffic.sh", "startup-master.sh", "startup-worker.sh", "post-receive"];
+
+let dir: string;
+let staging: string;
+let nodeTarball: string;
+let nodeSha: string;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.2", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(script: string, args: string[], env: Record<string, string>, input?: string) {
+  const r = spawnSync("bash", [path.join(staging, script), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    input,
+    timeout: 120_000,
+  });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+/** A root folder for one "VM", with the systemctl stand-in; `start` lists the units it really starts. */
+function vm(name: string, start: string[] = []) {
+  const root = path.join(dir, name, "root");
+  const state = path.join(dir, name, "state");
+  mkdirSync(root, { recursive: true });
+  mkdirSync(state, { recursive: true });
+  const systemctl = path.join(state, "systemctl");
+  writeFileSync(systemctl, `#!/bin/sh\ncd ${REPO} && exec ${process.execPath} --import tsx ${path.join(VM, "systemctl-standin.ts")} "$@"\n`);
+  chmodSync(systemctl, 0o755);
+  const env = {
+    KUBELAB_ROOT: root,
+    SYSTEMCTL: systemctl,
+    KUBELAB_STANDIN_STATE: state,
+    KUBELAB_STANDIN_START: start.join(","),
+    KUBELAB_NODE_URL: `file://${nodeTarball}`,
+    KUBELAB_NODE_SHA256: nodeSha,
+  };
+  const calls = () => (existsSync(path.join(state, "calls.log")) ? readFileSync(path.join(state, "calls.log"), "utf8").trim().split("\n") : []);
+  const stop = () => {
+    for (const f of readdirSync(state).filter((f) => f.endsWith(".pid"))) {
+      try {
+        process.kill(Number(readFileSync(path.join(state, f), "utf8")), "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  };
+  return { root, state, env, calls, stop };
+}
+const vms: ReturnType<typeof vm>[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "kubelab-install-"));
+  staging = path.join(dir, "staging");
+  mkdirSync(staging);
+  for (const f of [...SCRIPTS, "kubelab-server.service", "kubelab-agent.service"]) copyFileSync(path.join(VM, f), path.join(staging, f));
+  await bundle(path.join(staging, "kubelab.mjs"));
+  packNativeModules(path.join(staging, "native-modules.tar.gz"));
+  // Stand-in for the Node tarball from the registry: same layout, its node runs this machine's.
+  const pkg = path.join(dir, "nodepkg", "package", "bin");
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(path.join(pkg, "node"), `#!/bin/sh\nexec ${process.execPath} "$@"\n`);
+  chmodSync(path.join(pkg, "node"), 0o755);
+  nodeTarball = path.join(dir, "node.tgz");
+  execFileSync("tar", ["-czf", nodeTarball, "-C", path.join(dir, "nodepkg"), "package"]);
+  nodeSha = createHash("sha256").update(readFileSync(nodeTarball)).digest("hex");
+}, 120_000);
+
+afterAll(() => {
+  for (const v of vms) v.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("scripts that go onto the VMs", () => {
+  it("pass shellcheck", () => {
+    const r = spawnSync("shellcheck", ["-x", ...SCRIPTS.map((s) => path.join(VM, s))], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("install-node.sh refuses a Node tarball whose sha256 is not the pinned one", () => {
+    const v = vm("node-bad");
+    const r = run("install-node.sh", [], { ...v.env, KUBELAB_NODE_SHA256: "0".repeat(64) });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("sha256 mismatch");
+    expect(existsSync(path.join(v.root, "usr/local/bin/node"))).toBe(false);
+  });
+
+  it("install-node.sh installs Node once and links it as /usr/local/bin/node", () => {
+    const v = vm("node-good");
+    expect(run("install-node.sh", [], v.env).status).toBe(0);
+    const node = path.join(v.root, "usr/local/bin/node");
+    expect(execFileSync(node, ["-e", "console.log(process.versions.node)"], { encoding: "utf8" }).trim()).toMatch(/^\d+\./);
+    const again = run("install-node.sh", [], { ...v.env, KUBELAB_NODE_URL: "file:///nonexistent" });
+    expect(again.status).toBe(0);
+    expect(again.out).toContain("already installed");
+  });
+
+  it("the pinned Node is 20 or newer, as better-sqlite3 and commander require", () => {
+    const text = readFileSync(path.join(VM, "install-node.sh"), "utf8");
+    const version = text.match(/^NODE_VERSION=(\d+)\.(\d+)\.(\d+)$/m)!;
+    expect(Number(version[1])).toBeGreaterThanOrEqual(20);
+    expect(text).toMatch(/KUBELAB_NODE_SHA256:-[0-9a-f]{64}\}/);
+    const engines = JSON.parse(readFileSync(path.join(REPO, "node_modules/better-sqlite3/package.json"), "utf8")).engines.node as string;
+    expect(engines).toContain(`${version[1]}.x`);
+  });
+});
+
+describe("install-master.sh", () => {
+  let master: ReturnType<typeof vm>;
+  let port: number;
+  let args: string[];
+  const etc = () => path.join(master.root, "etc/kubelab");
+
+  beforeAll(async () => {
+    master = vm("master", ["kubelab-server.service"]);
+    vms.push(master);
+    port = await freePort();
+    args = ["--staging", staging, "--public-ip", "127.0.0.2", "--internal-ip", "127.0.0.3", "--git-user", "root", "--listen", `127.0.0.2:${port}`];
+  }, 30_000);
+
+  it("starts the bundled server, which kubectl reaches over TLS with the generated admin token", async () => {
+    const r = run("install-master.sh", args, master.env);
+    expect(r.status, r.out + readLog(master, "kubelab-server.service")).toBe(0);
+    expect(r.out).toContain(`API server is up at https://127.0.0.2:${port}`);
+    expect(master.calls()).toEqual(["daemon-reload", "enable kubelab-server.service", "restart kubelab-server.service"]);
+
+    const kubectl = kubectlFor(path.join(etc(), "admin.kubeconfig"));
+    const version = JSON.parse(await kubectl.ok(["get", "--raw", "/version"]));
+    expect(version.major).toBe("1");
+    expect(await kubectl.ok(["get", "namespaces", "-o", "name"])).toContain("namespace/default");
+    // The node kubeconfig's token works too (its server is the master's internal IP on the VPC).
+    const node = kubectlFor(path.join(etc(), "node.kubeconfig"));
+    expect(await node.ok(["--server", `https://127.0.0.2:${port}`, "get", "--raw", "/version"])).toContain("gitVersion");
+  });
+
+  it("serves nothing without a token", () => {
+    const r = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", path.join(etc(), "tls.crt"), `https://127.0.0.2:${port}/api/v1/namespaces`], { encoding: "utf8" });
+    expect(r.stdout).toBe("401");
+  });
+
+  it("makes a certificate for the static IP, the internal IP and loopback, and keeps secrets private", () => {
+    const text = execFileSync("openssl", ["x509", "-in", path.join(etc(), "tls.crt"), "-noout", "-ext", "subjectAltName"], { encoding: "utf8" });
+    for (const ip of ["127.0.0.2", "127.0.0.3", "127.0.0.1"]) expect(text).toContain(`IP Address:${ip}`);
+    for (const f of ["tls.key", "tokens.csv", "admin.kubeconfig", "node.kubeconfig"]) expect(statSync(path.join(etc(), f)).mode & 0o077, f).toBe(0);
+    const admin = readFileSync(path.join(etc(), "admin.kubeconfig"), "utf8");
+    expect(admin).toContain(`server: https://127.0.0.2:${port}`);
+    expect(readFileSync(path.join(etc(), "node.kubeconfig"), "utf8")).toContain(`server: https://127.0.0.3:${port}`);
+  });
+
+  it("re-running it keeps the token and the certificate and restarts the server", async () => {
+    const before = ["tokens.csv", "tls.crt", "webhook-token"].map((f) => readFileSync(path.join(etc(), f), "utf8"));
+    const pid = readFileSync(path.join(master.state, "kubelab-server.service.pid"), "utf8");
+    const r = run("install-master.sh", args, master.env);
+    expect(r.status, r.out + readLog(master, "kubelab-server.service")).toBe(0);
+    expect(r.out).not.toContain("generated");
+    expect(["tokens.csv", "tls.crt", "webhook-token"].map((f) => readFileSync(path.join(etc(), f), "utf8"))).toEqual(before);
+    expect(readFileSync(path.join(master.state, "kubelab-server.service.pid"), "utf8")).not.toBe(pid);
+    expect(await kubectlFor(path.join(etc(), "admin.kubeconfig")).ok(["get", "--raw", "/version"])).toContain("gitVersion");
+  });
+
+  it("creates the git repository users push to, whose hook calls git-sync", () => {
+    const repo = path.join(master.root, "srv/git/lab.git");
+    expect(readFileSync(path.join(master.root, "etc/kubelab/server.env"), "utf8")).toContain("KUBELAB_GITOPS_REPO=/srv/git/lab.git");
+    const work = path.join(dir, "work");
+    execFileSync("git", ["init", "-q", "-b", "main", work]);
+    writeFileSync(path.join(work, "ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pushed\n");
+    const git = (...a: string[]) => spawnSync("git", ["-C", work, "-c", "user.name=t", "-c", "user.email=t@t", ...a], {
+      encoding: "utf8",
+      env: { ...process.env, KUBELAB_HOOK_ENV: path.join(master.root, "etc/kubelab/git-hook.env") },
+    });
+    git("add", ".");
+    git("commit", "-qm", "first");
+    const push = git("push", repo, "main");
+    expect(push.status, push.stderr).toBe(0);
+    expect(push.stderr).toMatch(/kubelab: refs\/heads\/main -> [0-9a-f]{12}/);
+    expect(push.stderr).toMatch(/kubelab: (git-sync notified|could not notify git-sync)/);
+    expect(execFileSync("git", ["--git-dir", repo, "log", "--format=%s", "main"], { encoding: "utf8" }).trim()).toBe("first");
+  });
+});
+
+describe("install-worker.sh", () => {
+  it("installs the agent with its node's name, address and pod CIDR, the kubeconfig from stdin", () => {
+    const w = vm("worker");
+    const kubeconfig = "apiVersion: v1\nkind: Config\nusers:\n- name: node\n  user:\n    token: abc\n";
+    const r = run("install-worker.sh", ["--staging", staging, "--node-name", "kubelab-worker-1", "--address", "10.240.0.21", "--pod-cidr", "10.200.1.0/24"], w.env, kubeconfig);
+    expect(r.status, r.out).toBe(0);
+    const etc = path.join(w.root, "etc/kubelab");
+    expect(readFileSync(path.join(etc, "node.kubeconfig"), "utf8")).toBe(kubeconfig);
+    expect(statSync(path.join(etc, "node.kubeconfig")).mode & 0o077).toBe(0);
+    expect(readFileSync(path.join(etc, "agent.env"), "utf8")).toBe(
+      "KUBELAB_NODE_NAME=kubelab-worker-1\nKUBELAB_NODE_ADDRESS=10.240.0.21\nKUBELAB_POD_CIDR=10.200.1.0/24\nKUBELAB_CLUSTER_POD_RANGE=10.200.0.0/16\n",
+    );
+    expect(existsSync(path.join(w.root, "opt/kubelab/kubelab.mjs"))).toBe(true);
+    expect(statSync(path.join(w.root, "opt/kubelab/allow-pod-traffic.sh")).mode & 0o111).not.toBe(0);
+    expect(w.calls()).toEqual(["daemon-reload", "enable kubelab-agent.service", "restart kubelab-agent.service", "is-active --quiet kubelab-agent.service"]);
+  });
+
+  it("refuses to install without a kubeconfig on stdin", () => {
+    const w = vm("worker-nokubeconfig");
+    const r = run("install-worker.sh", ["--staging", staging, "--node-name", "w", "--address", "10.240.0.20", "--pod-cidr", "10.200.0.0/24"], w.env, "");
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("no kubeconfig on stdin");
+    expect(w.calls()).toEqual([]);
+  });
+});
+
+function readLog(v: ReturnType<typeof vm>, unit: string): string {
+  const f = path.join(v.state, `${unit}.log`);
+  return existsSync(f) ? readFileSync(f, "utf8").slice(-3000) : "";
+}

@@ -1,0 +1,71 @@
+// A stand-in for systemctl in tests of the install scripts (no systemd runs on the test machine):
+// it records each call and, for `restart UNIT`, starts the unit's ExecStart as systemd would
+// (EnvironmentFile, ${VAR} and ${CREDENTIALS_DIRECTORY} expanded) with every absolute path moved
+// under the test's root folder. Only `restart` of a unit listed in KUBELAB_STANDIN_START runs it.
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+
+const MOVED = ["/usr/local/bin/", "/opt/kubelab/", "/etc/kubelab/", "/var/lib/kubelab-server/", "/var/lib/kubelab/", "/srv/git/"];
+
+/** Prefixes the VM paths in a word with root, as if root were `/`. */
+export function underRoot(root: string, word: string): string {
+  let out = word;
+  for (const p of MOVED) out = out.split(p).join(path.join(root, p) + "/");
+  return out.replace(/\/\/+/g, "/");
+}
+
+/** The words of ExecStart after systemd's expansion, paths moved under root. */
+export function execStartArgv(root: string, unitText: string): string[] {
+  const text = unitText.replace(/\\\n\s*/g, "");
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^EnvironmentFile=-?(.*)$/gm)) {
+    const file = underRoot(root, m[1].trim());
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      const kv = line.match(/^([A-Z_][A-Z0-9_]*)=(.*)$/);
+      if (kv) env[kv[1]] = kv[2];
+    }
+  }
+  env.CREDENTIALS_DIRECTORY = "/etc/kubelab";
+  const line = text.match(/^ExecStart=(.*)$/m)![1];
+  return line.split(/\s+/).filter(Boolean).map((w) => underRoot(root, w.replace(/\$\{(\w+)\}/g, (_m, k: string) => {
+    if (!(k in env)) throw new Error(`ExecStart uses \${${k}}, which no EnvironmentFile sets`);
+    return env[k];
+  })));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stop(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  if (!alive(pid)) return;
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, "SIGKILL");
+}
+
+async function main(argv: string[]): Promise<void> {
+  const root = process.env.KUBELAB_ROOT!;
+  const state = process.env.KUBELAB_STANDIN_STATE!;
+  appendFileSync(path.join(state, "calls.log"), argv.join(" ") + "\n");
+  if (argv[0] !== "restart") return;
+  const unit = argv[1];
+  if (!(process.env.KUBELAB_STANDIN_START ?? "").split(",").includes(unit)) return;
+  const pidFile = path.join(state, `${unit}.pid`);
+  await stop(pidFile);
+  const [program, ...args] = execStartArgv(root, readFileSync(path.join(root, "etc/systemd/system", unit), "utf8"));
+  const log = openSync(path.join(state, `${unit}.log`), "a");
+  const child = spawn(program, args, { detached: true, stdio: ["ignore", log, log] });
+  writeFileSync(pidFile, String(child.pid));
+  child.unref();
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) await main(process.argv.slice(2));
