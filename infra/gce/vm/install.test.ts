@@ -202,6 +202,25 @@ describe("install-master.sh", () => {
   });
 });
 
+describe("allow-pod-traffic.sh", () => {
+  it("admits traffic between the cluster's pods through Docker's FORWARD chain, once however often it runs (in a network namespace)", () => {
+    const script = path.join(VM, "allow-pod-traffic.sh");
+    const r = spawnSync("unshare", ["--net", "bash", "-c", [
+      `bash ${script} 10.200.0.0/16 10.200.1.0/24`,
+      `bash ${script} 10.200.0.0/16 10.200.1.0/24`,
+      "iptables -w -S DOCKER-USER",
+      "iptables -w -t nat -S POSTROUTING",
+    ].join(" && ")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const rules = r.stdout.trim().split("\n").filter((l) => l.startsWith("-A"));
+    expect(rules.sort()).toEqual([
+      "-A DOCKER-USER -s 10.200.0.0/16 -d 10.200.1.0/24 -j ACCEPT",
+      "-A DOCKER-USER -s 10.200.1.0/24 -d 10.200.0.0/16 -j ACCEPT",
+      "-A POSTROUTING -s 10.200.1.0/24 -d 10.200.0.0/16 -j RETURN",
+    ]);
+  });
+});
+
 describe("install-worker.sh", () => {
   it("installs the agent with its node's name, address and pod CIDR, the kubeconfig from stdin", () => {
     const w = vm("worker");

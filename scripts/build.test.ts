@@ -1,0 +1,95 @@
+// `npm run build`: the bundle that goes onto the VMs runs with plain node, away from this tree's
+// node_modules; the server needs only the native modules shipped beside it, the agent nothing.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundle, packNativeModules } from "./build";
+
+let dir: string;
+let built: string;
+let natives: string;
+let bundleBytes: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "kubelab-build-"));
+  built = path.join(dir, "out", "kubelab.mjs");
+  natives = path.join(dir, "out", "native.tar.gz");
+  bundleBytes = await bundle(built);
+  packNativeModules(natives);
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A folder like /opt/kubelab on a VM: the bundle, and the native modules when asked. */
+function install(name: string, withNatives: boolean): string {
+  const opt = path.join(dir, name);
+  mkdirSync(opt, { recursive: true });
+  copyFileSync(built, path.join(opt, "kubelab.mjs"));
+  if (withNatives) execFileSync("tar", ["-xzf", natives, "-C", opt]);
+  return path.join(opt, "kubelab.mjs");
+}
+
+function node(file: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [file, ...args], { encoding: "utf8", cwd: path.dirname(file), timeout: 30_000 });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+describe("the bundle", () => {
+  it("is one file of at most 5 MB", () => {
+    expect(bundleBytes).toBeGreaterThan(100_000);
+    expect(bundleBytes).toBeLessThanOrEqual(5 * 1024 * 1024);
+  });
+
+  it("answers `server --help` and `agent --help` with plain node", () => {
+    const file = install("help", true);
+    const server = node(file, "server", "--help");
+    expect(server.status, server.out).toBe(0);
+    expect(server.out).toContain("--tls-cert-file");
+    const agent = node(file, "agent", "--help");
+    expect(agent.status, agent.out).toBe(0);
+    expect(agent.out).toContain("--pod-manifest-path");
+  });
+
+  it("starts the agent on a worker, where no native modules are installed", () => {
+    const file = install("worker", false);
+    const r = node(file, "agent", "--help");
+    expect(r.status, r.out).toBe(0);
+    // Nothing outside the bundle is loaded to get this far: the native store is the server's alone.
+    expect(node(file, "--version").out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("runs the server with the shipped native store and serves /version", async () => {
+    const file = install("master", true);
+    const data = path.join(dir, "master-data");
+    const child = spawn(process.execPath, [file, "server", "--data-dir", data, "--listen", "127.0.0.1:0", "--log-level", "warn"], {
+      cwd: path.dirname(file),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ready line; stderr: ${stderr}`)), 30_000);
+        child.once("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
+        createInterface({ input: child.stdout }).on("line", (line) => {
+          if (!line.includes("kubelab server ready")) return;
+          clearTimeout(timer);
+          resolve(JSON.parse(line).url);
+        });
+      });
+      const version = await (await fetch(`${url}/version`)).json();
+      expect(version.major).toBe("1");
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("fails loudly when the server's native store is missing", () => {
+    const file = install("no-natives", false);
+    const r = node(file, "server", "--data-dir", path.join(dir, "nn-data"), "--listen", "127.0.0.1:0");
+    expect(r.status).not.toBe(0);
+    expect(r.out).toContain("better-sqlite3");
+  });
+});
