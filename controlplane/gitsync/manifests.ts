@@ -30,6 +30,8 @@ export interface Manifest {
   /** 0-based index of the document within the file. */
   document: number;
   object: ManifestObject;
+  /** Line of a field within the document ("spec.replicas" -> 12), when the file is YAML. */
+  fieldLine?: (path: Array<string | number>) => number | undefined;
 }
 
 export interface ManifestObject {
@@ -186,7 +188,11 @@ export function parseYamlFile(file: string, buf: Buffer, maxAliasCount = 100): R
       return;
     }
     if (value === null || value === undefined) return;
-    collect(file, line, index, value, manifests, errors);
+    const fieldLine = (prefix: Array<string | number>) => (path: Array<string | number>) => {
+      const node = doc.getIn([...prefix, ...path], true) as { range?: [number, number, number] } | undefined;
+      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    };
+    collect(file, line, index, value, manifests, errors, fieldLine, []);
   });
   return { manifests, errors };
 }
@@ -224,7 +230,18 @@ function jsonErrorLine(text: string, msg: string): number | undefined {
   return pos === undefined || pos < 0 ? undefined : text.slice(0, pos).split("\n").length;
 }
 
-function collect(file: string, line: number, document: number, value: unknown, out: Manifest[], errors: SyncError[]): void {
+type FieldLineFactory = (prefix: Array<string | number>) => (path: Array<string | number>) => number | undefined;
+
+function collect(
+  file: string,
+  line: number,
+  document: number,
+  value: unknown,
+  out: Manifest[],
+  errors: SyncError[],
+  fieldLine?: FieldLineFactory,
+  prefix: Array<string | number> = [],
+): void {
   const where = { file, line, document };
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     errors.push({ ...where, reason: "InvalidDocument", message: `document is ${Array.isArray(value) ? "a list" : `a ${typeof value}`}, not an object with apiVersion and kind` });
@@ -232,7 +249,10 @@ function collect(file: string, line: number, document: number, value: unknown, o
   }
   const obj = value as Record<string, unknown>;
   if (obj.kind === "List" && Array.isArray(obj.items) && (obj.apiVersion === "v1" || obj.apiVersion === undefined)) {
-    obj.items.forEach((item) => collect(file, line, document, item, out, errors));
+    obj.items.forEach((item, i) => {
+      const itemLine = fieldLine?.([...prefix, "items"])([i]) ?? line;
+      collect(file, itemLine, document, item, out, errors, fieldLine, [...prefix, "items", i]);
+    });
     return;
   }
   const problems: string[] = [];
@@ -255,7 +275,7 @@ function collect(file: string, line: number, document: number, value: unknown, o
     errors.push({ ...where, reason: "InvalidDocument", message: "metadata.namespace must be a string" });
     return;
   }
-  out.push({ ...where, object: obj as ManifestObject });
+  out.push({ ...where, object: obj as ManifestObject, ...(fieldLine ? { fieldLine: fieldLine(prefix) } : {}) });
 }
 
 /** Group of an apiVersion ("" for core). */
@@ -296,6 +316,17 @@ function findDuplicates(manifests: Manifest[], namespaceOf?: (o: ManifestObject)
 
 function firstLine(s: string): string {
   return s.split("\n")[0]!.trim();
+}
+
+/** "spec.template.spec.containers[0].image" -> ["spec","template","spec","containers",0,"image"]. */
+export function parseFieldPath(field: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]|\[([^\]]*)\]/g)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(m[3].replace(/^"|"$/g, ""));
+  }
+  return out;
 }
 
 /** "file:line" for messages. */

@@ -1,0 +1,218 @@
+// The API server side of a sync: turn manifests into the objects git-sync applies (resource,
+// namespace, ownership labels, revision annotation), read their live state, validate them all
+// with a server-side dry run, apply them with server-side apply in stages, delete pruned ones.
+import type { SyncError } from "../api/gitops";
+import { ApiStatusError, isNotFound, type ApiClient } from "../client";
+import type { ResourceRef } from "../client/resources";
+import type { RestMapper } from "./mapper";
+import { objectKey, parseFieldPath, type Manifest, type ManifestObject } from "./manifests";
+import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, REVISION_ANNOTATION, SOURCE_LABEL, applyStages, type ObjectRef } from "./plan";
+
+export interface PreparedObject {
+  manifest: Manifest;
+  ref: ObjectRef;
+  key: string;
+  resource: ResourceRef;
+  /** The body sent with server-side apply. */
+  body: ManifestObject;
+}
+
+export type LiveObject = ManifestObject & { metadata: ManifestObject["metadata"] & { resourceVersion?: string; uid?: string } };
+
+export interface PrepareOptions {
+  /** Namespace for namespaced objects without one (the GitRepository's). */
+  defaultNamespace: string;
+  /** "<ns>.<name>" of the GitRepository. */
+  source: string;
+  /** The commit SHA, written to gitops.kubelab.io/revision. */
+  sha: string;
+}
+
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        results[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return results;
+}
+
+const whereOf = (m: Manifest, o: { apiVersion: string; kind: string; namespace?: string; name: string }) => ({
+  file: m.file,
+  line: m.line,
+  document: m.document,
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  ...(o.namespace ? { namespace: o.namespace } : {}),
+  name: o.name,
+});
+
+/** Resolves each manifest's resource and namespace and stamps ownership; unknown kinds are errors. */
+export async function prepareObjects(manifests: Manifest[], mapper: RestMapper, opts: PrepareOptions): Promise<{ objects: PreparedObject[]; errors: SyncError[] }> {
+  const objects: PreparedObject[] = [];
+  const errors: SyncError[] = [];
+  for (const m of manifests) {
+    const o = m.object;
+    const resource = await mapper.resourceFor(o.apiVersion, o.kind);
+    if (!resource) {
+      errors.push({ ...whereOf(m, { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace }), reason: "UnknownKind", message: `the server does not serve kind ${o.kind} in ${o.apiVersion}` });
+      continue;
+    }
+    const namespace = resource.namespaced ? (o.metadata.namespace ?? opts.defaultNamespace) : undefined;
+    const ref: ObjectRef = { apiVersion: o.apiVersion, kind: o.kind, ...(namespace ? { namespace } : {}), name: o.metadata.name };
+    const metadata = { ...o.metadata, labels: { ...(o.metadata.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [SOURCE_LABEL]: opts.source }, annotations: { ...(o.metadata.annotations ?? {}), [REVISION_ANNOTATION]: opts.sha } };
+    if (namespace) metadata.namespace = namespace;
+    else delete metadata.namespace;
+    objects.push({ manifest: m, ref, key: objectKey(ref), resource, body: { ...o, metadata } });
+  }
+  return { objects, errors };
+}
+
+/** Objects another GitRepository owns (its source label on the live object) cannot be taken over. */
+export function ownershipConflicts(objects: PreparedObject[], live: Map<string, LiveObject>, source: string): SyncError[] {
+  const errors: SyncError[] = [];
+  for (const p of objects) {
+    const other = live.get(p.key)?.metadata.labels?.[SOURCE_LABEL];
+    if (other && other !== source) {
+      errors.push({ ...whereOf(p.manifest, p.ref), reason: "OwnershipConflict", message: `${p.ref.kind} ${display(p.ref)} is managed by GitRepository ${other}` });
+    }
+  }
+  return errors;
+}
+
+/** Live state of objects: per-object GETs for a few, one list per resource for many. */
+export async function fetchLive(client: ApiClient, items: Array<{ ref: ObjectRef; resource: ResourceRef }>, signal?: AbortSignal): Promise<Map<string, LiveObject>> {
+  const live = new Map<string, LiveObject>();
+  const byResource = new Map<string, Array<{ ref: ObjectRef; resource: ResourceRef }>>();
+  for (const it of items) {
+    const k = `${it.resource.group}/${it.resource.plural}`;
+    if (!byResource.has(k)) byResource.set(k, []);
+    byResource.get(k)!.push(it);
+  }
+  await Promise.all(
+    [...byResource.values()].map(async (group) => {
+      if (group.length <= 16) {
+        await mapLimit(group, 16, async ({ ref, resource }) => {
+          try {
+            live.set(objectKey(ref), await client.get<LiveObject>(resource, ref.namespace, ref.name, { signal }));
+          } catch (err) {
+            if (!isNotFound(err)) throw err;
+          }
+        });
+        return;
+      }
+      const namespaces = new Set(group.map((g) => g.ref.namespace));
+      const ns = namespaces.size === 1 ? [...namespaces][0] : undefined;
+      const wanted = new Set(group.map((g) => objectKey(g.ref)));
+      const list = await client.listAll<LiveObject>(group[0]!.resource, ns, { limit: 2000, signal });
+      const apiVersion = group[0]!.resource.group ? `${group[0]!.resource.group}/${group[0]!.resource.version}` : group[0]!.resource.version;
+      for (const item of list.items) {
+        const key = objectKey({ apiVersion, kind: group[0]!.resource.kind ?? "", namespace: item.metadata.namespace, name: item.metadata.name });
+        if (wanted.has(key)) live.set(key, item);
+      }
+    }),
+  );
+  return live;
+}
+
+/** Turns an API error into SyncErrors at the manifest's file and line (the field's line when known). */
+export function apiErrors(p: PreparedObject, err: unknown): SyncError[] {
+  const base = whereOf(p.manifest, p.ref);
+  if (!(err instanceof ApiStatusError)) return [{ ...base, reason: "RequestFailed", message: String((err as Error)?.message ?? err) }];
+  const causes = err.details?.causes ?? [];
+  if (causes.length === 0) return [{ ...base, reason: err.reason, message: err.message }];
+  return causes.map((c) => {
+    const line = c.field && p.manifest.fieldLine ? p.manifest.fieldLine(parseFieldPath(c.field)) : undefined;
+    return { ...base, ...(line ? { line } : {}), reason: err.reason, message: `${c.field ? c.field + ": " : ""}${c.message ?? err.message}` };
+  });
+}
+
+/**
+ * Validates every object with a server-side dry-run apply. Objects in a namespace that this
+ * revision creates (and that does not exist yet) are validated in "default" instead.
+ */
+export async function dryRunAll(client: ApiClient, objects: PreparedObject[], existingNamespaces: Set<string>, concurrency = 16, signal?: AbortSignal): Promise<SyncError[]> {
+  const errors = await mapLimit(objects, concurrency, async (p) => {
+    let ns = p.ref.namespace;
+    let body = p.body;
+    if (ns && !existingNamespaces.has(ns) && objects.some((o) => o.ref.kind === "Namespace" && o.ref.name === ns)) {
+      ns = "default";
+      body = { ...body, metadata: { ...body.metadata, namespace: "default" } };
+    }
+    try {
+      await client.patch(p.resource, ns, p.ref.name, body, "apply", { fieldManager: FIELD_MANAGER, force: true, dryRun: true, fieldValidation: "Strict", signal });
+      return [];
+    } catch (err) {
+      if ((err as Error)?.name === "AbortError") throw err;
+      return apiErrors(p, err);
+    }
+  });
+  return errors.flat();
+}
+
+export interface ApplyResult {
+  /** Applied objects as the server returned them, by key. */
+  applied: Map<string, LiveObject>;
+  created: number;
+  configured: number;
+  unchanged: number;
+  errors: SyncError[];
+}
+
+/** Server-side apply in stages (Namespaces, config, Services, workloads, rest); concurrent within a stage. */
+export async function applyAll(client: ApiClient, objects: PreparedObject[], live: Map<string, LiveObject>, concurrency = 16, signal?: AbortSignal): Promise<ApplyResult> {
+  const result: ApplyResult = { applied: new Map(), created: 0, configured: 0, unchanged: 0, errors: [] };
+  for (const stage of applyStages(objects, (p) => p.ref)) {
+    await mapLimit(stage, concurrency, async (p) => {
+      try {
+        const out = await client.patch<LiveObject>(p.resource, p.ref.namespace, p.ref.name, p.body, "apply", { fieldManager: FIELD_MANAGER, force: true, signal });
+        result.applied.set(p.key, out);
+        const before = live.get(p.key);
+        if (!before) result.created++;
+        else if (before.metadata.resourceVersion === out.metadata.resourceVersion) result.unchanged++;
+        else result.configured++;
+      } catch (err) {
+        if ((err as Error)?.name === "AbortError") throw err;
+        result.errors.push(...apiErrors(p, err));
+      }
+    });
+  }
+  return result;
+}
+
+/** Deletes objects in the given order (reverse apply order); NotFound counts as deleted. */
+export async function deleteAll(
+  client: ApiClient,
+  mapper: RestMapper,
+  refs: ObjectRef[],
+  signal?: AbortSignal,
+): Promise<{ deleted: ObjectRef[]; failed: Array<{ ref: ObjectRef; message: string }> }> {
+  const deleted: ObjectRef[] = [];
+  const failed: Array<{ ref: ObjectRef; message: string }> = [];
+  for (const ref of refs) {
+    const resource = await mapper.resourceFor(ref.apiVersion, ref.kind);
+    if (!resource) {
+      failed.push({ ref, message: `the server does not serve kind ${ref.kind} in ${ref.apiVersion}` });
+      continue;
+    }
+    try {
+      await client.delete(resource, ref.namespace, ref.name, { propagationPolicy: "Background", signal });
+      deleted.push(ref);
+    } catch (err) {
+      if (isNotFound(err)) deleted.push(ref);
+      else if ((err as Error)?.name === "AbortError") throw err;
+      else failed.push({ ref, message: String((err as Error)?.message ?? err) });
+    }
+  }
+  return { deleted, failed };
+}
+
+export function display(ref: { namespace?: string; name: string }): string {
+  return ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+}

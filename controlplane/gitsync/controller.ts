@@ -1,0 +1,100 @@
+// The git-sync controller: an informer on GitRepositories feeds a work queue; sync(key) runs one
+// reconcile (reconcile.ts). Keys are queued on spec or annotation changes, by the webhook
+// (trigger), and again after each run's interval (+ jitter). A burst of pushes collapses into one
+// run on the newest SHA because a key is queued at most once.
+import { pino, type Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { GitRepository } from "../api/gitops";
+import { EventRecorder, Informer, WorkQueue, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../client";
+import { RestMapper } from "./mapper";
+import { Reconciler, type ReconcileResult } from "./reconcile";
+
+export interface GitSyncControllerOptions {
+  client: ApiClient;
+  cacheDir: string;
+  logger?: Logger;
+  /** Concurrent GitRepositories (default 2). */
+  workers?: number;
+  gitTimeoutMs?: number;
+  healthPollMs?: number;
+  metrics?: Registry;
+  /** Called after each reconcile (tests and benchmarks wait on it). */
+  onReconciled?: (key: string, result: ReconcileResult) => void;
+}
+
+export class GitSyncController {
+  readonly queue = new WorkQueue({ name: "gitrepositories" });
+  readonly informer: Informer<GitRepository>;
+  readonly recorder: EventRecorder;
+  private readonly reconciler: Reconciler;
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: GitSyncControllerOptions) {
+    this.logger = (opts.logger ?? pino({ level: "silent" })).child({ component: "gitsync" });
+    this.informer = new Informer<GitRepository>({ client: opts.client, resource: gitrepositories, logger: this.logger });
+    this.recorder = new EventRecorder({ client: opts.client, component: "gitsync-controller", logger: this.logger });
+    this.reconciler = new Reconciler({
+      client: opts.client,
+      mapper: new RestMapper(opts.client),
+      recorder: this.recorder,
+      cacheDir: opts.cacheDir,
+      gitTimeoutMs: opts.gitTimeoutMs,
+      healthPollMs: opts.healthPollMs,
+    });
+    this.informer.addEventHandler({
+      onAdd: (repo) => this.enqueue(repo),
+      onUpdate: (oldRepo, newRepo) => {
+        // Our own status writes do not change generation or annotations: no loop.
+        if (oldRepo.metadata.generation !== newRepo.metadata.generation || JSON.stringify(oldRepo.metadata.annotations ?? {}) !== JSON.stringify(newRepo.metadata.annotations ?? {})) {
+          this.enqueue(newRepo);
+        }
+      },
+      onDelete: (repo) => this.reconciler.forget(`${repo.metadata.namespace}/${repo.metadata.name}`),
+    });
+  }
+
+  /** Queues a reconcile now (webhook, "sync now"). */
+  trigger(namespace: string, name: string): void {
+    this.queue.add(`${namespace}/${name}`);
+  }
+
+  /** Runs until signal aborts; resolves when the workers have stopped. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.informer.start(signal);
+    await this.informer.waitForSync(signal);
+    await runController({
+      name: "gitsync",
+      queue: this.queue,
+      workers: this.opts.workers ?? 2,
+      sync: (key, ctx) => this.sync(key, ctx),
+      logger: this.logger,
+      signal,
+      metrics: this.opts.metrics,
+    });
+    await this.recorder.flush();
+  }
+
+  /** One reconcile of key ("namespace/name"). */
+  async sync(key: string, ctx: SyncContext): Promise<Result | void> {
+    const cached = this.informer.get(key);
+    if (!cached) {
+      // Deleted: forget it. What it applied stays (deleting a GitRepository never prunes).
+      this.reconciler.forget(key);
+      return;
+    }
+    const repo = structuredClone(cached);
+    const result = await this.reconciler.reconcile(repo, ctx.logger, ctx.signal);
+    this.opts.onReconciled?.(key, result);
+    return result.requeueAfterMs > 0 ? { requeueAfter: result.requeueAfterMs } : undefined;
+  }
+
+  keyOf(namespace: string, name: string): string {
+    return `${namespace}/${name}`;
+  }
+
+  private enqueue(repo: GitRepository): void {
+    this.queue.add(`${repo.metadata.namespace}/${repo.metadata.name}`);
+  }
+}
+
+export { splitKey };

@@ -1,0 +1,121 @@
+// git-sync against the real API server and the real kubectl: push -> applied, edit -> changed,
+// delete -> pruned (hand-made objects untouched), broken YAML -> nothing applied with file:line,
+// kubectl edits restored (selfHeal) or reported (Drifted).
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GitRepository } from "../controlplane/api/gitops";
+import { ApiClient, configmaps, deployments, gitrepositories, isNotFound, services } from "../controlplane/client";
+import { startGitSync, type GitSync } from "../controlplane/gitsync";
+import { createTestRepo, type TestRepo } from "./fixtures/git";
+import { kubectlFor } from "./fixtures/kubectl";
+import { REPO_ROOT, startTestServer, type TestServer } from "./fixtures/server";
+
+const seed = (f: string) => readFileSync(join(REPO_ROOT, "examples/seed", f), "utf8");
+const cm = (name: string, v = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let server: TestServer;
+let client: ApiClient;
+let sync: GitSync;
+let cacheDir: string;
+let kubectl: ReturnType<typeof kubectlFor>;
+const repos: TestRepo[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ args: ["--disable-controllers", "gitsync"] });
+  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  kubectl = kubectlFor(server.kubeconfig);
+  cacheDir = mkdtempSync(join(tmpdir(), "gitsync-e2e-"));
+  sync = startGitSync({ client, cacheDir, healthPollMs: 60_000 });
+}, 60_000);
+
+afterAll(async () => {
+  await sync?.stop();
+  await server?.stop();
+  for (const r of repos) r.cleanup();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+async function newRepo(): Promise<TestRepo> {
+  const r = await createTestRepo();
+  repos.push(r);
+  return r;
+}
+
+async function createRepository(name: string, url: string, spec: Partial<GitRepository["spec"]> = {}): Promise<void> {
+  await client.create(gitrepositories, "default", {
+    apiVersion: "gitops.kubelab.io/v1alpha1",
+    kind: "GitRepository",
+    metadata: { name, namespace: "default" },
+    spec: { url, branch: "main", interval: "1h", ...spec },
+  });
+}
+
+const getRepo = (name: string) => client.get<GitRepository>(gitrepositories, "default", name);
+const condition = (r: GitRepository, type: string) => r.status?.conditions?.find((c) => c.type === type);
+
+/** Waits until the repository reports sha as applied (or attempted, for rejected revisions). */
+async function synced(name: string, sha: string, field: "lastAppliedRevision" | "lastAttemptedRevision" = "lastAppliedRevision"): Promise<GitRepository> {
+  return waitFor(`${name} at ${sha.slice(0, 8)}`, async () => {
+    const r = await getRepo(name);
+    return r.status?.[field]?.endsWith(sha) && condition(r, "Reconciling")?.status === "False" ? r : undefined;
+  });
+}
+
+describe("git-sync applies what is pushed", () => {
+  it("applies the seed's Deployment and Service, rolls an image edit, prunes a deleted file and leaves hand-made objects alone", async () => {
+    const repo = await newRepo();
+    let sha = await repo.commit({ "apps/nginx-deployment.yaml": seed("nginx-deployment.yaml"), "apps/nginx-service.yaml": seed("nginx-service.yaml"), "apps/config.yaml": cm("web-config") });
+    await kubectl.ok(["create", "configmap", "handmade", "--from-literal=a=b"]);
+    await createRepository("seed", repo.url);
+    let r = await synced("seed", sha);
+    expect(condition(r, "Ready")).toMatchObject({ status: "True", reason: "ReconciliationSucceeded", message: `Applied revision: main@sha1:${sha}` });
+    expect(r.status?.inventory).toEqual([
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "web-config" },
+      { apiVersion: "v1", kind: "Service", namespace: "default", name: "nginx-service" },
+      { apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "nginx-deployment" },
+    ]);
+    const dep = JSON.parse(await kubectl.ok(["get", "deployment", "nginx-deployment", "-o", "json", "--show-managed-fields"]));
+    expect(dep.spec.template.spec.containers[0].image).toBe("kubelab/web:1");
+    expect(dep.metadata.labels).toMatchObject({ "app.kubernetes.io/managed-by": "kubelab-gitsync", "gitops.kubelab.io/source": "default.seed", app: "nginx" });
+    expect(dep.metadata.annotations["gitops.kubelab.io/revision"]).toBe(sha);
+    expect(dep.metadata.managedFields.map((m: { manager: string }) => m.manager)).toContain("kubelab-gitsync");
+    expect(JSON.parse(await kubectl.ok(["get", "service", "nginx-service", "-o", "json"])).spec.type).toBe("NodePort");
+
+    sha = await repo.commit({ "apps/nginx-deployment.yaml": seed("nginx-deployment.yaml").replace("image: kubelab/web:1", "image: kubelab/web:2") }, "roll to web:2");
+    sync.trigger("default", "seed");
+    await synced("seed", sha);
+    const rolled = await client.get<{ spec: { template: { spec: { containers: Array<{ image: string }> } } }; metadata: { name?: string; generation?: number } }>(deployments, "default", "nginx-deployment");
+    expect(rolled.spec.template.spec.containers[0]!.image).toBe("kubelab/web:2");
+    expect(rolled.metadata.generation).toBe(2);
+
+    sha = await repo.commit({ "apps/nginx-deployment.yaml": null, "apps/nginx-service.yaml": null }, "remove nginx");
+    sync.trigger("default", "seed");
+    r = await synced("seed", sha);
+    await expect(client.get(deployments, "default", "nginx-deployment")).rejects.toSatisfy(isNotFound);
+    await expect(client.get(services, "default", "nginx-service")).rejects.toSatisfy(isNotFound);
+    expect(r.status?.inventory).toEqual([{ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "web-config" }]);
+    expect(r.status?.history?.[0]).toMatchObject({ result: "Succeeded", pruned: 2 });
+    expect(r.status?.history).toHaveLength(3);
+    await client.get(configmaps, "default", "handmade");
+    const events = await kubectl.ok(["get", "events", "--field-selector", "involvedObject.name=seed", "-o", "json"]);
+    const reasons = JSON.parse(events).items.map((e: { reason: string }) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(["Applied", "Pruned"]));
+  });
+});
