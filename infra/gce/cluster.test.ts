@@ -171,6 +171,12 @@ describe("a lab with 3 workers", () => {
       "/home/kubelab/kubelab-deploy/kubelab.mjs",
     ]);
 
+    // Per worker: instance, route, SSH wait, 5 copies, install.
+    const perWorker = created.filter((c) => /^kubelab-(pods-)?worker-1(-|$)/.test(c.name));
+    expect(perWorker.map((c) => c.type.split(":").pop()).sort()).toEqual([
+      "Command", "Command", "CopyToRemote", "CopyToRemote", "CopyToRemote", "CopyToRemote", "CopyToRemote", "Instance", "Route",
+    ].sort());
+
     writeFileSync(deployment.bundlePath, "console.log('v2')\n");
     created.length = 0;
     await up();

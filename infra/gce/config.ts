@@ -84,7 +84,7 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
       return `${key} must be between ${bounds}, got ${JSON.stringify(got)}`;
     }
   }
-  if (got === undefined) return `${key} is required (${issue.message})`;
+  if (got === undefined) return `${key} is required`;
   return `${key} ${issue.message.startsWith("must") || issue.message.startsWith("needs") ? issue.message : `is invalid: ${issue.message}`}, got ${JSON.stringify(got)}`;
 }
 

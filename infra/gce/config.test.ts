@@ -1,0 +1,54 @@
+// Stack config of the GCE lab: defaults, and errors that name the key a user must fix.
+import { describe, expect, it } from "vitest";
+import { StackConfigError, isCidr, parseClusterConfig } from "./config";
+
+const minimal = {
+  region: "europe-west3",
+  zone: "europe-west3-a",
+  sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7 me@laptop",
+};
+
+function problems(raw: Record<string, unknown>): string[] {
+  try {
+    parseClusterConfig(raw);
+  } catch (e) {
+    if (e instanceof StackConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe("stack config", () => {
+  it("defaults to 2 e2-standard-2 workers on Debian 12, reachable from anywhere", () => {
+    const c = parseClusterConfig(minimal);
+    expect(c.workerCount).toBe(2);
+    expect(c.masterMachineType).toBe("e2-standard-2");
+    expect(c.workerMachineType).toBe("e2-standard-2");
+    expect(c.image).toBe("debian-cloud/debian-12");
+    expect(c.sshSourceRanges).toEqual(["0.0.0.0/0"]);
+    expect(c.podCidrBase).toBe("10.200");
+    expect(c.sshUser).toBe("kubelab");
+    expect(c.gitUrl).toBeUndefined();
+  });
+
+  it("names every bad key at once", () => {
+    expect(problems({ ...minimal, workerCount: 0, nodePortSourceRanges: ["1.2.3.4"], zone: "nowhere" })).toEqual([
+      "gcp:zone (or kubelab:zone) must be a GCE zone like europe-west3-a, got \"nowhere\"",
+      "kubelab:workerCount must be between 1 and 20, got 0",
+      "kubelab:nodePortSourceRanges[0] must be an IPv4 CIDR like 203.0.113.0/24, got \"1.2.3.4\"",
+    ]);
+  });
+
+  it("rejects a worker count that is not a whole number, and a key that is not an SSH key", () => {
+    expect(problems({ ...minimal, workerCount: 2.5 }).join()).toContain("kubelab:workerCount");
+    expect(problems({ ...minimal, sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" })).toEqual([
+      "kubelab:sshPublicKey must be an OpenSSH public key line (ssh-ed25519 AAAA... comment), got \"-----BEGIN OPENSSH PRIVATE KEY-----\"",
+    ]);
+    expect(problems({ ...minimal, sshSourceRanges: [] })).toEqual(["kubelab:sshSourceRanges needs at least one CIDR, got []"]);
+  });
+
+  it("knows an IPv4 CIDR when it sees one", () => {
+    for (const ok of ["0.0.0.0/0", "10.240.0.0/24", "203.0.113.7/32"]) expect(isCidr(ok), ok).toBe(true);
+    for (const bad of ["10.0.0.0/33", "256.1.1.1/8", "10.0.0/8", "10.0.0.0", "01.2.3.4/8", "::/0", " 10.0.0.0/8"]) expect(isCidr(bad), bad).toBe(false);
+  });
+});
