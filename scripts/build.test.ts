@@ -79,7 +79,7 @@ describe("the bundle", () => {
           resolve(JSON.parse(line).url);
         });
       });
-      const version = await (await fetch(`${url}/version`)).json();
+      const version = (await (await fetch(`${url}/version`)).json()) as { major: string };
       expect(version.major).toBe("1");
     } finally {
       child.kill("SIGKILL");
