@@ -119,3 +119,76 @@ describe("git-sync applies what is pushed", () => {
     expect(reasons).toEqual(expect.arrayContaining(["Applied", "Pruned"]));
   });
 });
+
+describe("git-sync with bad commits", () => {
+  it("applies nothing from a commit with one broken file, shows file and line, and recovers on the next good push", async () => {
+    const repo = await newRepo();
+    const good = await repo.commit({ "a.yaml": cm("keep-a"), "b.yaml": cm("keep-b") });
+    await createRepository("broken", repo.url);
+    await synced("broken", good);
+
+    const badDeployment = seed("nginx-deployment.yaml").replace("replicas: 3", "replicas: three").replace("name: nginx-deployment", "name: web-bad");
+    const bad = await repo.commit({
+      "a.yaml": cm("keep-a", "2"),
+      "c.yaml": cm("new-c"),
+      "broken.yaml": `${cm("x")}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  labels: a: b\n`,
+      "deploy.yaml": badDeployment,
+    }, "one broken file");
+    sync.trigger("default", "broken");
+    const r = await synced("broken", bad, "lastAttemptedRevision");
+    expect(r.status?.lastAppliedRevision).toBe(`main@sha1:${good}`);
+    expect(condition(r, "Ready")).toMatchObject({ status: "False", reason: "ValidationFailed" });
+    expect(condition(r, "Stalled")?.status).toBe("True");
+    const errs = r.status?.errors ?? [];
+    expect(errs.find((e) => e.file === "broken.yaml")).toMatchObject({ line: 12, document: 1, reason: "YAMLParseError", message: "Nested mappings are not allowed in compact mappings" });
+    // The dry run's field error points at the line of `replicas: three`.
+    const replicasLine = badDeployment.split("\n").findIndex((l) => l.includes("replicas: three")) + 1;
+    expect(errs.find((e) => e.file === "deploy.yaml")).toMatchObject({ line: replicasLine, reason: "Invalid", kind: "Deployment", name: "web-bad" });
+    expect(errs.find((e) => e.file === "deploy.yaml")!.message).toContain("spec.replicas");
+    // Nothing of that commit reached the cluster.
+    expect((await client.get<{ metadata: { name?: string }; data: { v: string } }>(configmaps, "default", "keep-a")).data.v).toBe("1");
+    await expect(client.get(configmaps, "default", "new-c")).rejects.toSatisfy(isNotFound);
+    const table = await kubectl.ok(["get", "gitrepositories", "broken"]);
+    expect(table).toMatch(/NAME\s+URL\s+BRANCH\s+REVISION\s+READY\s+STATUS\s+AGE/);
+    expect(table).toContain("False");
+    expect(table).toMatch(/broken\.yaml:12: .*\(and 1 more error; see status\.errors\)/);
+
+    const fixed = await repo.commit({ "broken.yaml": null, "deploy.yaml": null }, "fix");
+    sync.trigger("default", "broken");
+    const ok = await synced("broken", fixed);
+    expect(condition(ok, "Ready")?.status).toBe("True");
+    expect(ok.status?.errors).toEqual([]);
+    expect((await client.get<{ metadata: { name?: string }; data: { v: string } }>(configmaps, "default", "keep-a")).data.v).toBe("2");
+    await client.get(configmaps, "default", "new-c");
+  });
+});
+
+describe("git-sync and hand edits", () => {
+  it("restores a kubectl edit of a managed field, and only reports it with selfHeal off", async () => {
+    const repo = await newRepo();
+    const sha = await repo.commit({ "web.yaml": seed("nginx-deployment.yaml").replace("name: nginx-deployment", "name: drift-web") });
+    await createRepository("drift", repo.url);
+    await synced("drift", sha);
+
+    await kubectl.ok(["set", "image", "deployment/drift-web", "nginx=kubelab/web:9"]);
+    sync.trigger("default", "drift");
+    await waitFor("image restored", async () => {
+      const d = await client.get<{ metadata: { name?: string }; spec: { template: { spec: { containers: Array<{ image: string }> } } } }>(deployments, "default", "drift-web");
+      return d.spec.template.spec.containers[0]!.image === "kubelab/web:1";
+    });
+    const healed = await getRepo("drift");
+    expect(healed.status?.history?.[0]?.message).toContain("drift corrected: Deployment default/drift-web: spec.template.spec.containers[name=nginx].image");
+
+    await kubectl.ok(["patch", "gitrepository", "drift", "--type=merge", "-p", '{"spec":{"selfHeal":false}}']);
+    await waitFor("spec observed", async () => (await getRepo("drift")).status?.observedGeneration === 2);
+    await kubectl.ok(["scale", "deployment/drift-web", "--replicas=5"]);
+    sync.trigger("default", "drift");
+    const drifted = await waitFor("Drifted", async () => {
+      const r = await getRepo("drift");
+      return condition(r, "Drifted")?.status === "True" ? r : undefined;
+    });
+    expect(condition(drifted, "Drifted")).toMatchObject({ reason: "DriftDetected", message: expect.stringContaining("Deployment default/drift-web: spec.replicas") });
+    const d = await client.get<{ metadata: { name?: string }; spec: { replicas: number } }>(deployments, "default", "drift-web");
+    expect(d.spec.replicas).toBe(5);
+  });
+});

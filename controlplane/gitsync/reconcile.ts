@@ -126,13 +126,13 @@ export class Reconciler {
     const previous = status.inventory ?? [];
     const prevRefs = await this.resolveRefs(previous);
     const live = await fetchLive(this.opts.client, [...objects, ...prevRefs], signal);
-    if (errors.length === 0) {
-      errors.push(...ownershipConflicts(objects, live, sourceLabelValue(ns, name)));
-      const namespaces = new Set([...live.values()].filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
-      const nsRefs = [...new Set(objects.map((o) => o.ref.namespace).filter((x): x is string => Boolean(x)))];
-      for (const n of nsRefs) if (!namespaces.has(n) && (await this.namespaceExists(n, signal))) namespaces.add(n);
-      errors.push(...(await dryRunAll(this.opts.client, objects, namespaces, this.opts.concurrency, signal)));
-    }
+    // Every object that parsed is validated, even when others did not: all errors in one run.
+    errors.push(...ownershipConflicts(objects, live, sourceLabelValue(ns, name)));
+    const namespaces = new Set([...live.values()].filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
+    const nsRefs = [...new Set(objects.map((o) => o.ref.namespace).filter((x): x is string => Boolean(x)))];
+    for (const n of nsRefs) if (!namespaces.has(n) && (await this.namespaceExists(n, signal))) namespaces.add(n);
+    errors.push(...(await dryRunAll(this.opts.client, objects, namespaces, this.opts.concurrency, signal)));
+    errors.sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0));
     if (errors.length > 0) {
       const message = errorSummary(errors, revision);
       status.errors = capErrors(errors);
