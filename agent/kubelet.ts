@@ -14,6 +14,10 @@ import { removePodDir } from "./volumes";
 
 export const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
 
+/** Relists asked for by events or actions come at most this often (listing is not free for
+ *  dockerd either, and a burst of pod starts asks for many). */
+const MIN_RELIST_GAP_MS = Number(process.env.KUBELAB_AGENT_MIN_RELIST_GAP_MS ?? 250);
+
 export interface KubeletHooks {
   /** The pod's status changed (a static pod's goes to its mirror pod). */
   onStatus?(pod: Pod, status: PodStatus): void;
@@ -195,7 +199,7 @@ export class Kubelet {
         // A relist that was already running started before the action: run one more.
         if ([...this.actedAt.values()].some((t) => t >= this.lastRelistStart)) this.requestRelist();
       });
-    }, 50);
+    }, Math.max(50, this.lastRelistStart + MIN_RELIST_GAP_MS - Date.now()));
   }
 
   private async doRelist(): Promise<void> {

@@ -42,7 +42,9 @@ async function removeAll(agent: TestAgent, names: string[]): Promise<void> {
 export async function benchAgent(): Promise<BenchRow[]> {
   await ensureImages();
   const cli = await bundleAgent(join(REPO_ROOT, ".kubelab/bench/agent.mjs"));
-  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  // How a worker runs the agent: the bundle, with a small young generation (keeps RSS down;
+  // override with BENCH_AGENT_NODE_ARGS="" to measure plain node).
+  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? "--max-semi-space-size=1").split(" ").filter(Boolean);
   const agent = await startTestAgent({ address: "127.0.0.30", cli, nodeArgs });
   const rows: BenchRow[] = [];
   try {

@@ -1,0 +1,212 @@
+// runHollowAgents: many simulated nodes in one process (kubemark's hollow kubelets). Each
+// registers its Node, renews its Lease every ~10 s (jittered) and posts node status now and then;
+// one shared pod informer for all of them (not a watch per node) feeds a work queue that marks
+// bound pods Running and Ready and finishes the deletion of pods that are terminating.
+import { pino, type Logger } from "pino";
+import type { Lease } from "../../controlplane/api/coordination";
+import type { Node, Pod } from "../../controlplane/api/core";
+import {
+  Informer,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  keyOf,
+  leases as leasesRes,
+  nodes as nodesRes,
+  pods as podsRes,
+  runController,
+  WorkQueue,
+  type ApiClient,
+} from "../../controlplane/client";
+import { DEFAULT_CAPACITY, heartbeatConditions, hollowNode, hollowNodeStatus, indexForName, nodeIPFor, nodeLease, podCIDRFor, type HollowCapacity } from "./node";
+import { isRunningAndReady, PodIPAllocator, runningStatus } from "./pod-status";
+
+export interface HollowAgentsOptions {
+  client: ApiClient;
+  /** One node with this name (count ignored). */
+  nodeName?: string;
+  /** count nodes named <prefix>-0 .. <prefix>-(count-1) (default prefix "hollow"). */
+  nodeNamePrefix?: string;
+  count?: number;
+  signal: AbortSignal;
+  capacity?: Partial<HollowCapacity>;
+  labels?: Record<string, string>;
+  /** Lease renewal (default 10 s, jittered ±10%). */
+  heartbeatIntervalMs?: number;
+  /** Node status (Ready heartbeat) posting (default 60 s). */
+  nodeStatusIntervalMs?: number;
+  /** Index of the first node, for podCIDR numbering (default: derived from the name). */
+  firstIndex?: number;
+  /** Pod status writes in flight at once (default 32). */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+interface HollowNodeState {
+  name: string;
+  index: number;
+  nodeIP: string;
+  ips: PodIPAllocator;
+  uid?: string;
+  lease?: Lease;
+  conditions?: NonNullable<Node["status"]>["conditions"];
+  timers: NodeJS.Timeout[];
+}
+
+export interface HollowAgents {
+  nodeNames: string[];
+  /** Pods marked Running so far. */
+  started(): number;
+  /** Stops heartbeats and pod handling (the Nodes stay, and go silent). */
+  stop(): Promise<void>;
+}
+
+export async function runHollowAgents(opts: HollowAgentsOptions): Promise<HollowAgents> {
+  const { client } = opts;
+  const logger = (opts.logger ?? pino({ level: "silent" })).child({ component: "hollow" });
+  const capacity: HollowCapacity = { ...DEFAULT_CAPACITY, ...opts.capacity };
+  const heartbeatMs = opts.heartbeatIntervalMs ?? 10_000;
+  const statusMs = opts.nodeStatusIntervalMs ?? 60_000;
+  const names = opts.nodeName ? [opts.nodeName] : Array.from({ length: opts.count ?? 1 }, (_, i) => `${opts.nodeNamePrefix ?? "hollow"}-${i}`);
+  const stopCtl = new AbortController();
+  const signal = AbortSignal.any([opts.signal, stopCtl.signal]);
+  const nodes = new Map<string, HollowNodeState>();
+  let started = 0;
+
+  names.forEach((name, i) => {
+    const index = opts.firstIndex !== undefined ? opts.firstIndex + i : opts.nodeName ? indexForName(name) : i;
+    nodes.set(name, { name, index, nodeIP: nodeIPFor(index), ips: new PodIPAllocator(podCIDRFor(index)), timers: [] });
+  });
+
+  await forEachLimited([...nodes.values()], 32, (n) => register(n));
+
+  // Heartbeats: the Lease every ~heartbeatMs, node status every statusMs, each node on its own phase.
+  for (const n of nodes.values()) {
+    const leaseLoop = () => {
+      if (signal.aborted) return;
+      void renewLease(n).catch((err) => logger.warn({ err, node: n.name }, "lease renewal failed"));
+      n.timers[0] = setTimeout(leaseLoop, heartbeatMs * (0.9 + Math.random() * 0.2));
+    };
+    const statusLoop = () => {
+      if (signal.aborted) return;
+      void postStatus(n).catch((err) => logger.warn({ err, node: n.name }, "node status failed"));
+      n.timers[1] = setTimeout(statusLoop, statusMs * (0.9 + Math.random() * 0.2));
+    };
+    n.timers[0] = setTimeout(leaseLoop, Math.random() * heartbeatMs);
+    n.timers[1] = setTimeout(statusLoop, statusMs * (0.5 + Math.random() * 0.5));
+  }
+
+  // One informer for the pods of all these nodes.
+  const informer = new Informer<Pod>({
+    client,
+    resource: podsRes,
+    fieldSelector: names.length === 1 ? `spec.nodeName=${names[0]}` : "spec.nodeName!=",
+    pageSize: 1000,
+    logger,
+  });
+  const queue = new WorkQueue({ name: "hollow-pods" });
+  const seen = (pod: Pod) => {
+    const n = nodes.get(pod.spec?.nodeName ?? "");
+    if (!n) return;
+    if (pod.status?.podIP) n.ips.reserve(pod.status.podIP);
+    if (pod.metadata?.deletionTimestamp || !isRunningAndReady(pod)) queue.add(keyOf(pod));
+  };
+  informer.addEventHandler({
+    onAdd: seen,
+    onUpdate: (_o, pod) => seen(pod),
+    onDelete: (pod) => nodes.get(pod.spec?.nodeName ?? "")?.ips.release(pod.status?.podIP),
+  });
+  informer.start(signal);
+
+  const syncPod = async (key: string): Promise<void> => {
+    const pod = informer.get(key);
+    if (!pod) return;
+    const n = nodes.get(pod.spec?.nodeName ?? "");
+    if (!n) return;
+    const ns = pod.metadata?.namespace;
+    const name = pod.metadata!.name!;
+    if (pod.metadata?.deletionTimestamp) {
+      // Graceful deletion: nothing runs, so it is complete at once.
+      try {
+        await client.delete(podsRes, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+      n.ips.release(pod.status?.podIP);
+      return;
+    }
+    const phase = pod.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed" || isRunningAndReady(pod)) return;
+    const ip = pod.status?.podIP || n.ips.allocate();
+    try {
+      await client.patchSubresource(podsRes, ns, name, "status", { status: runningStatus(pod, ip, n.nodeIP, Date.now()) }, "merge");
+      started++;
+    } catch (err) {
+      if (!pod.status?.podIP) n.ips.release(ip);
+      if (!isNotFound(err)) throw err;
+    }
+  };
+  const done = runController({ name: "hollow-pods", queue, workers: opts.concurrency ?? 32, logger, signal, sync: (key) => syncPod(key) });
+
+  async function register(n: HollowNodeState): Promise<void> {
+    const now = Date.now();
+    let node: Node;
+    try {
+      node = await client.create<Node>(nodesRes, undefined, hollowNode(n.name, { podCIDR: podCIDRFor(n.index), labels: opts.labels }));
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      node = await client.get<Node>(nodesRes, undefined, n.name);
+      const cidr = node.spec?.podCIDR;
+      if (cidr) n.ips = new PodIPAllocator(cidr);
+    }
+    n.uid = node.metadata?.uid;
+    const status = hollowNodeStatus(n.name, n.nodeIP, capacity, now);
+    const updated = await client.updateStatus<Node>(nodesRes, undefined, { ...node, status });
+    n.conditions = updated.status?.conditions;
+    await renewLease(n);
+  }
+
+  async function renewLease(n: HollowNodeState): Promise<void> {
+    const fresh = nodeLease(n.name, n.uid, Date.now());
+    if (n.lease) {
+      try {
+        n.lease = await client.update<Lease>(leasesRes, "kube-node-lease", { ...n.lease, spec: fresh.spec });
+        return;
+      } catch (err) {
+        if (!isConflict(err) && !isNotFound(err)) throw err;
+      }
+    }
+    try {
+      n.lease = await client.create<Lease>(leasesRes, "kube-node-lease", fresh);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      const current = await client.get<Lease>(leasesRes, "kube-node-lease", n.name);
+      n.lease = await client.update<Lease>(leasesRes, "kube-node-lease", { ...current, spec: fresh.spec });
+    }
+  }
+
+  async function postStatus(n: HollowNodeState): Promise<void> {
+    const conditions = heartbeatConditions(n.conditions, Date.now());
+    const updated = await client.patchSubresource<Node>(nodesRes, undefined, n.name, "status", { status: { conditions } }, "merge");
+    n.conditions = updated.status?.conditions;
+  }
+
+  return {
+    nodeNames: names,
+    started: () => started,
+    stop: async () => {
+      stopCtl.abort();
+      for (const n of nodes.values()) for (const t of n.timers) clearTimeout(t);
+      await done;
+    },
+  };
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
