@@ -177,6 +177,10 @@ describe("a lab with 3 workers", () => {
       "Command", "Command", "CopyToRemote", "CopyToRemote", "CopyToRemote", "CopyToRemote", "CopyToRemote", "Instance", "Route",
     ].sort());
 
+    // A replaced VM (new id) gets every step again; a new bundle only changes the install command
+    // string, an in-place update.
+    for (const c of perWorker.filter((c) => c.type.startsWith("command:"))) expect(c.inputs.triggers, c.name).toEqual(["kubelab-worker-1-id"]);
+
     writeFileSync(deployment.bundlePath, "console.log('v2')\n");
     created.length = 0;
     await up();

@@ -33,7 +33,8 @@ interface NodeTarget {
   host: pulumi.Input<string>;
   user: string;
   privateKey: pulumi.Input<string>;
-  instance: pulumi.Resource;
+  /** The VM: when it is replaced, its id changes and every step below runs again on the new one. */
+  instance: pulumi.CustomResource;
 }
 
 function connection(t: NodeTarget): command.types.input.remote.ConnectionArgs {
@@ -46,17 +47,20 @@ const STAGING = (user: string) => `/home/${user}/kubelab-deploy`;
 /** Waits for the startup script's marker, then copies each file; returns what the install waits on. */
 function stage(name: string, t: NodeTarget, files: Record<string, string>, parent: pulumi.Resource) {
   const conn = connection(t);
+  const triggers = [t.instance.id];
   const ready = new command.remote.Command(`${name}-ready`, {
     connection: conn,
     create: `until test -f /var/lib/kubelab-ready; do sleep 2; done; mkdir -p ${STAGING(t.user)}`,
+    triggers,
   }, { parent, dependsOn: [t.instance] });
   const copies = Object.entries(files).map(([remoteName, local]) => new command.remote.CopyToRemote(`${name}-copy-${remoteName.replace(/[^a-z0-9]+/gi, "-")}`, {
     connection: conn,
     source: new pulumi.asset.FileAsset(local),
     remotePath: `${STAGING(t.user)}/${remoteName}`,
+    triggers,
   }, { parent, dependsOn: [ready] }));
   const digest = Object.entries(files).map(([remoteName, local]) => `${remoteName}=${sha256File(local)}`).join(" ");
-  return { conn, copies, digest };
+  return { conn, copies, digest, triggers };
 }
 
 export interface MasterInstallArgs extends NodeTarget {
@@ -73,7 +77,7 @@ export interface MasterInstall {
 
 export function installMaster(name: string, args: MasterInstallArgs, parent: pulumi.Resource): MasterInstall {
   const node = `${name}-master`;
-  const { conn, copies, digest } = stage(node, args, {
+  const { conn, copies, digest, triggers } = stage(node, args, {
     "kubelab.mjs": args.deployment.bundlePath,
     "native-modules.tar.gz": args.deployment.nativeModulesPath,
     "kubelab-server.service": vmFilePath("kubelab-server.service"),
@@ -85,12 +89,14 @@ export function installMaster(name: string, args: MasterInstallArgs, parent: pul
   const install = new command.remote.Command(`${node}-install`, {
     connection: conn,
     create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user}${gitFlag} # ${digest}`,
+    triggers,
   }, { parent, dependsOn: copies });
   // Token and certificate are generated on the master once; their files are read back as secrets.
   const read = (file: string, suffix: string) => new command.remote.Command(`${node}-read-${suffix}`, {
     connection: conn,
     create: `sudo cat /etc/kubelab/${file}`,
     logging: "none",
+    triggers,
   }, { parent, dependsOn: [install], additionalSecretOutputs: ["stdout"] }).stdout;
   return {
     install,
@@ -107,7 +113,7 @@ export interface WorkerInstallArgs extends NodeTarget {
 }
 
 export function installWorker(node: string, args: WorkerInstallArgs, parent: pulumi.Resource): command.remote.Command {
-  const { conn, copies, digest } = stage(node, args, {
+  const { conn, copies, digest, triggers } = stage(node, args, {
     "kubelab.mjs": args.deployment.bundlePath,
     "kubelab-agent.service": vmFilePath("kubelab-agent.service"),
     "install-node.sh": vmFilePath("install-node.sh"),
@@ -120,5 +126,6 @@ export function installWorker(node: string, args: WorkerInstallArgs, parent: pul
     create: `sudo bash ${STAGING(args.user)}/install-worker.sh --staging ${STAGING(args.user)} --node-name ${node} --address ${args.internalIp} --pod-cidr ${args.podCidr} # ${digest}`,
     stdin: args.nodeKubeconfig,
     logging: "stdoutAndStderr",
+    triggers,
   }, { parent, dependsOn: copies });
 }
