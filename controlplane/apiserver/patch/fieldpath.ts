@@ -37,16 +37,24 @@ export class FieldSet {
     return [...this.members.values()];
   }
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths(), ...other.paths()]);
+    const out = this.copy((_k) => true);
+    for (const [k, p] of other.members) out.members.set(k, p);
+    return out;
   }
   difference(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => !other.has(p)));
+    return this.copy((k) => !other.members.has(k));
   }
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => other.has(p)));
+    return this.copy((k) => other.members.has(k));
   }
   filter(keep: (p: FieldPath) => boolean): FieldSet {
-    return new FieldSet(this.paths().filter(keep));
+    return this.copy((_k, p) => keep(p));
+  }
+  /** A new set of the members `keep` accepts, reusing their keys (paths are never mutated). */
+  private copy(keep: (key: string, p: FieldPath) => boolean): FieldSet {
+    const out = new FieldSet();
+    for (const [k, p] of this.members) if (keep(k, p)) out.members.set(k, p);
+    return out;
   }
   equals(other: FieldSet): boolean {
     return this.size === other.size && this.paths().every((p) => other.has(p));

@@ -209,9 +209,12 @@ function isStruct(schema: Schema): boolean {
   return isObject(schema.properties) && !isObject(schema.additionalProperties);
 }
 
-/** Drop from every manager the paths that no longer exist in `obj`. */
-export function pruneMissing(managers: Manager[], obj: unknown, schema: Schema): void {
-  for (const m of managers) m.fields = m.fields.filter((p: FieldPath) => locate(obj, p, schema) !== undefined);
+/**
+ * Drop from every manager the paths that no longer exist in `obj`; paths in `present` (found by
+ * walking `obj` itself) are known to exist and are not looked up again.
+ */
+export function pruneMissing(managers: Manager[], obj: unknown, schema: Schema, present?: FieldSet): void {
+  for (const m of managers) m.fields = m.fields.filter((p: FieldPath) => present?.has(p) || locate(obj, p, schema) !== undefined);
 }
 
 function schemaOf(obj: unknown): Schema {
@@ -263,7 +266,7 @@ export function updateManagedFields<T extends { metadata?: JsonObject }>(input: 
     own.time = now;
     own.apiVersion = apiVersion;
   }
-  pruneMissing(managers, after, schema);
+  pruneMissing(managers, after, schema, changed);
   const metadata = { ...(after.metadata ?? {}), managedFields: encodeManagedFields(managers) };
   return { ...after, metadata };
 }

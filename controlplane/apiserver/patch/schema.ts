@@ -6,24 +6,47 @@ export type Schema = JsonObject;
 
 const EMPTY: Schema = {};
 
+// Schemas are never changed once built (ResourceType.jsonSchema), so what is read from a schema
+// node is remembered per node: the walks below run for every field of every write.
+const unwrapped = new WeakMap<Schema, Schema>();
+const properties = new WeakMap<Schema, Map<string, Schema>>();
+const itemSchemas = new WeakMap<Schema, Schema>();
+const listTypes = new WeakMap<Schema, { type: ListType; keys: string[] }>();
+const patchMetas = new WeakMap<Schema, PatchMeta>();
+
 /** The schema of property `key` of an object schema; {} when the schema knows nothing. */
 export function propertySchema(schema: Schema | undefined, key: string): Schema {
   const s = unwrap(schema);
-  const props = s.properties;
-  if (isObject(props) && isObject(props[key])) return unwrap(props[key]);
-  if (isObject(s.additionalProperties)) return unwrap(s.additionalProperties);
-  return EMPTY;
+  let byKey = properties.get(s);
+  if (!byKey) properties.set(s, (byKey = new Map()));
+  let found = byKey.get(key);
+  if (found === undefined) {
+    const props = s.properties;
+    if (isObject(props) && isObject(props[key])) found = unwrap(props[key]);
+    else if (isObject(s.additionalProperties)) found = unwrap(s.additionalProperties);
+    else found = EMPTY;
+    byKey.set(key, found);
+  }
+  return found;
 }
 
 /** The schema of the elements of a list schema. */
 export function itemsSchema(schema: Schema | undefined): Schema {
   const s = unwrap(schema);
-  return isObject(s.items) ? unwrap(s.items) : EMPTY;
+  let found = itemSchemas.get(s);
+  if (found === undefined) itemSchemas.set(s, (found = isObject(s.items) ? unwrap(s.items) : EMPTY));
+  return found;
 }
 
 /** Schemas wrapped as `allOf: [X]` or `anyOf/oneOf` with one object branch are read as X. */
 function unwrap(schema: unknown): Schema {
   if (!isObject(schema)) return EMPTY;
+  let found = unwrapped.get(schema);
+  if (found === undefined) unwrapped.set(schema, (found = unwrapOnce(schema)));
+  return found;
+}
+
+function unwrapOnce(schema: JsonObject): Schema {
   for (const k of ["allOf", "anyOf", "oneOf"] as const) {
     const alts = schema[k];
     if (Array.isArray(alts) && !schema.properties && !schema.items) {
@@ -43,6 +66,12 @@ export interface PatchMeta {
 
 export function patchMeta(schema: Schema | undefined): PatchMeta {
   const s = unwrap(schema);
+  let found = patchMetas.get(s);
+  if (found === undefined) patchMetas.set(s, (found = readPatchMeta(s)));
+  return found;
+}
+
+function readPatchMeta(s: Schema): PatchMeta {
   const raw = s["x-kubernetes-patch-strategy"];
   const strategies = typeof raw === "string" ? raw.split(",").map((x) => x.trim()).filter(Boolean) : [];
   const key = s["x-kubernetes-patch-merge-key"];
@@ -57,6 +86,12 @@ export type ListType = "atomic" | "set" | "map";
  */
 export function listTypeOf(schema: Schema | undefined): { type: ListType; keys: string[] } {
   const s = unwrap(schema);
+  let found = listTypes.get(s);
+  if (found === undefined) listTypes.set(s, (found = readListType(s)));
+  return found;
+}
+
+function readListType(s: Schema): { type: ListType; keys: string[] } {
   const declared = s["x-kubernetes-list-type"];
   const mapKeys = s["x-kubernetes-list-map-keys"];
   const meta = patchMeta(s);
