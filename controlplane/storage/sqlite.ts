@@ -49,6 +49,7 @@ export class SqliteStore implements Store {
   private revision: number;
   private compacted: number;
   private readonly stmts;
+  private readonly txs;
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -96,6 +97,18 @@ export class SqliteStore implements Store {
         "SELECT * FROM log WHERE revision > ? AND key >= ? AND key < ? ORDER BY revision",
       ),
       compact: this.db.prepare("DELETE FROM log WHERE revision <= ?"),
+    };
+    // Each write is one transaction; the transaction functions are made once, not per write.
+    const { log, upsert, remove } = this.stmts;
+    this.txs = {
+      put: this.db.transaction((revision: number, key: string, value: string, prev: string | null, createRevision: number) => {
+        log.run(revision, key, "PUT", value, prev, prev === null ? 1 : 0);
+        upsert.run(key, value, revision, createRevision);
+      }),
+      remove: this.db.transaction((revision: number, key: string, value: string) => {
+        log.run(revision, key, "DELETE", value, value, 0);
+        remove.run(key);
+      }),
     };
     // The current revision is the newest one written: in the log, or (if the log was compacted
     // to the end) in the objects, and never below the compacted revision.
@@ -156,10 +169,7 @@ export class SqliteStore implements Store {
       throw new StoreConflictError(key, "revision", current);
     }
     const revision = this.revision + 1;
-    this.db.transaction(() => {
-      this.stmts.log.run(revision, key, "DELETE", current.value, current.value, 0);
-      this.stmts.remove.run(key);
-    })();
+    this.txs.remove(revision, key, current.value);
     this.revision = revision;
     this.emit({ type: "DELETE", key, value: current.value, revision, prevValue: current.value, created: false });
     return { ...current, modRevision: revision };
@@ -171,10 +181,7 @@ export class SqliteStore implements Store {
     const value = decide(current);
     const revision = this.revision + 1;
     const createRevision = current ? current.createRevision : revision;
-    this.db.transaction(() => {
-      this.stmts.log.run(revision, key, "PUT", value, current?.value ?? null, current ? 0 : 1);
-      this.stmts.upsert.run(key, value, revision, createRevision);
-    })();
+    this.txs.put(revision, key, value, current?.value ?? null, createRevision);
     this.revision = revision;
     this.emit({ type: "PUT", key, value, revision, prevValue: current?.value, created: !current });
     return { key, value, modRevision: revision, createRevision };
