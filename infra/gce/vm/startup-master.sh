@@ -5,6 +5,6 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 if [ ! -f /var/lib/kubelab-ready ]; then
   apt-get update -q
-  apt-get install -y -q --no-install-recommends git openssl ca-certificates curl xz-utils
+  apt-get install -y -q --no-install-recommends git openssl ca-certificates curl
   date -u +%FT%TZ > /var/lib/kubelab-ready
 fi

@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 sysctl -q -w net.ipv4.ip_forward=1
 if [ ! -f /var/lib/kubelab-ready ]; then
   apt-get update -q
-  apt-get install -y -q --no-install-recommends docker.io ca-certificates curl xz-utils
+  apt-get install -y -q --no-install-recommends docker.io ca-certificates curl
   systemctl enable --now docker
   date -u +%FT%TZ > /var/lib/kubelab-ready
 fi
