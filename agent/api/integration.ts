@@ -1,10 +1,11 @@
 // Everything of the agent that talks to the API server: the Node and its Lease, the pods bound to
-// this node (list + watch with fieldSelector spec.nodeName=<me>), status writes, deleting pods
+// this node (an informer with fieldSelector spec.nodeName=<me>), status writes, deleting pods
 // whose containers are gone, mirror pods, events, ConfigMaps/Secrets for env and volumes, and
 // the Services/Endpoints that feed the NodePort proxy. While the API server is away every loop
 // retries with back-off and the pods keep running.
 import type { Logger } from "pino";
 import { isConflict, isNotFound } from "../../controlplane/client/errors";
+import { Informer } from "../../controlplane/client/informer";
 import { ApiClient } from "../../controlplane/client/rest";
 import { configmaps, endpoints, pods, secrets, services } from "../../controlplane/client/resources";
 import type { ApiIntegration } from "../agent";
@@ -17,7 +18,6 @@ import type { ConfigMap, Endpoints, Pod, Secret, Service } from "../types";
 import { EventRecorder } from "./events";
 import { MirrorPodManager } from "./mirror-pods";
 import { NodeStatusManager } from "./node-status";
-import { runReflector } from "./reflector";
 import { StatusWriter } from "./status-writer";
 
 export function apiClientFor(cfg: AgentConfig): ApiClient {
@@ -84,49 +84,46 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
       mirrors = new MirrorPodManager(client, cfg.nodeName, () => k.staticPodList(), log);
       mirrors.start();
       const m = mirrors;
+      const podInformer = new Informer<Pod>({
+        client,
+        resource: pods,
+        fieldSelector: `spec.nodeName=${cfg.nodeName}`,
+        logger: log,
+      });
+      const upsertPod = (p: Pod): void => {
+        statusWriter.observe(p);
+        if (isMirrorPod(p)) m.upsert(p);
+        else k.upsertApiPod(p);
+      };
+      podInformer.addEventHandler({
+        onAdd: upsertPod,
+        onUpdate: (_old, p) => upsertPod(p),
+        onDelete: (p) => {
+          statusWriter.forget(p);
+          if (isMirrorPod(p)) m.remove(p);
+          else k.removeApiPod(p.metadata.uid);
+        },
+      });
+      const serviceInformer = new Informer<Service>({ client, resource: services, logger: log });
+      serviceInformer.addEventHandler({
+        onAdd: (s) => proxy.upsertService(s),
+        onUpdate: (_old, s) => proxy.upsertService(s),
+        onDelete: (s) => proxy.removeService(s),
+      });
+      const endpointsInformer = new Informer<Endpoints>({ client, resource: endpoints, logger: log });
+      endpointsInformer.addEventHandler({
+        onAdd: (e) => proxy.upsertEndpoints(e),
+        onUpdate: (_old, e) => proxy.upsertEndpoints(e),
+        onDelete: (e) => proxy.removeEndpoints(e),
+      });
+      for (const informer of [podInformer, serviceInformer, endpointsInformer]) informer.start(abort.signal);
+      // Only after the first list may containers of unknown pods be treated as orphans.
       loops.push(
-        runReflector<Pod>(
-          client,
-          pods,
-          {
-            replace: (items) => {
-              for (const p of items) statusWriter.observe(p);
-              k.setApiPods(items);
-              m.replace(items);
-            },
-            upsert: (p) => {
-              statusWriter.observe(p);
-              if (isMirrorPod(p)) m.upsert(p);
-              else k.upsertApiPod(p);
-            },
-            remove: (p) => {
-              statusWriter.forget(p);
-              if (isMirrorPod(p)) m.remove(p);
-              else k.removeApiPod(p.metadata.uid);
-            },
-          },
-          { fieldSelector: `spec.nodeName=${cfg.nodeName}`, signal: abort.signal, log },
-        ),
-        runReflector<Service>(
-          client,
-          services,
-          {
-            replace: (items) => proxy.replaceServices(items),
-            upsert: (s) => proxy.upsertService(s),
-            remove: (s) => proxy.removeService(s),
-          },
-          { signal: abort.signal, log },
-        ),
-        runReflector<Endpoints>(
-          client,
-          endpoints,
-          {
-            replace: (items) => proxy.replaceEndpoints(items),
-            upsert: (e) => proxy.upsertEndpoints(e),
-            remove: (e) => proxy.removeEndpoints(e),
-          },
-          { signal: abort.signal, log },
-        ),
+        podInformer.waitForSync(abort.signal).then((synced) => {
+          if (!synced) return;
+          k.setApiPods(podInformer.list());
+          m.replace(podInformer.list());
+        }),
       );
     },
     async stop() {
