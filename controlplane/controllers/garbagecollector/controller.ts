@@ -1,0 +1,208 @@
+// The garbage collector: follows ownerReferences among Deployments, ReplicaSets and Pods.
+// - background: a dependent whose owners are all gone is deleted (one gone of several: the
+//   reference is removed);
+// - foreground: an owner being deleted with the foregroundDeletion finalizer has its dependents
+//   deleted first, then the finalizer removed (so the API server removes the owner);
+// - orphan: an owner with the orphan finalizer has its references removed from its dependents,
+//   then the finalizer.
+import type { Logger } from "pino";
+import type { OwnerReference } from "../../api/meta";
+import * as resources from "../../client/resources";
+import {
+  isConflict,
+  isNotFound,
+  keyOf,
+  runController,
+  WorkQueue,
+  type ApiClient,
+  type Informer,
+  type ObjectWithMeta,
+  type ResourceRef,
+  type Result,
+} from "../../client";
+import type { SharedInformers } from "../informers";
+import { release } from "../owner";
+
+export const FOREGROUND_FINALIZER = "foregroundDeletion";
+export const ORPHAN_FINALIZER = "orphan";
+
+interface Meta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+}
+type Obj = ObjectWithMeta & { metadata: Meta };
+
+const kinds: Record<string, ResourceRef> = {
+  "v1/Pod": resources.pods,
+  "v1/Node": resources.nodes,
+  "v1/Service": resources.services,
+  "v1/Endpoints": resources.endpoints,
+  "v1/ConfigMap": resources.configmaps,
+  "v1/Secret": resources.secrets,
+  "v1/Namespace": resources.namespaces,
+  "apps/v1/Deployment": resources.deployments,
+  "apps/v1/ReplicaSet": resources.replicasets,
+  "coordination.k8s.io/v1/Lease": resources.leases,
+  "gitops.kubelab.io/v1alpha1/GitRepository": resources.gitrepositories,
+};
+
+export function resourceForKind(apiVersion: string, kind: string): ResourceRef | undefined {
+  return kinds[`${apiVersion}/${kind}`];
+}
+
+export class GarbageCollector {
+  readonly queue = new WorkQueue({ name: "garbagecollector" });
+  private readonly client: ApiClient;
+  private readonly watched: Record<string, { informer: Informer<Obj>; res: ResourceRef }>;
+  /** uid -> item ("plural|key") of every watched object. */
+  private readonly byUid = new Map<string, string>();
+  /** owner uid -> items that reference it. */
+  private readonly dependents = new Map<string, Set<string>>();
+
+  constructor(opts: { client: ApiClient; informers: SharedInformers }) {
+    this.client = opts.client;
+    this.watched = {
+      pods: { informer: opts.informers.pods() as unknown as Informer<Obj>, res: resources.pods },
+      replicasets: { informer: opts.informers.replicaSets() as unknown as Informer<Obj>, res: resources.replicasets },
+      deployments: { informer: opts.informers.deployments() as unknown as Informer<Obj>, res: resources.deployments },
+    };
+    for (const [plural, { informer }] of Object.entries(this.watched)) {
+      informer.addEventHandler({
+        onAdd: (o) => this.seen(plural, o),
+        onUpdate: (old, o) => {
+          this.unlink(plural, old);
+          this.seen(plural, o, old);
+        },
+        onDelete: (o) => this.gone(plural, o),
+      });
+    }
+  }
+
+  run(signal: AbortSignal, logger?: Logger, workers = 4): Promise<void> {
+    return runController({ name: "garbagecollector", queue: this.queue, workers, logger, signal, sync: (item) => this.sync(item) });
+  }
+
+  async sync(item: string): Promise<Result | void> {
+    const sep = item.indexOf("|");
+    const plural = item.slice(0, sep);
+    const key = item.slice(sep + 1);
+    const w = this.watched[plural];
+    const obj = w?.informer.get(key);
+    if (!w || !obj) return;
+    const meta = obj.metadata;
+    const finalizers = meta.finalizers ?? [];
+    if (meta.deletionTimestamp && finalizers.includes(ORPHAN_FINALIZER)) {
+      for (const dep of this.dependentObjects(meta.uid!)) await tolerate(release(this.client, dep.res, dep.obj, meta.uid!));
+      await this.removeFinalizer(w.res, obj, ORPHAN_FINALIZER);
+      return;
+    }
+    if (meta.deletionTimestamp && finalizers.includes(FOREGROUND_FINALIZER)) {
+      const deps = this.dependentObjects(meta.uid!);
+      if (deps.length === 0) {
+        await this.removeFinalizer(w.res, obj, FOREGROUND_FINALIZER);
+        return;
+      }
+      for (const dep of deps) {
+        if (dep.obj.metadata.deletionTimestamp) continue;
+        await tolerate(this.client.delete(dep.res, dep.obj.metadata.namespace, dep.obj.metadata.name!, { propagationPolicy: "Foreground", preconditions: { uid: dep.obj.metadata.uid } }));
+      }
+      return { requeueAfter: 2000 };
+    }
+    const refs = meta.ownerReferences ?? [];
+    if (refs.length === 0) return;
+    const absent: OwnerReference[] = [];
+    for (const ref of refs) if (!(await this.ownerExists(ref, meta.namespace))) absent.push(ref);
+    if (absent.length === 0) return;
+    if (absent.length === refs.length) {
+      if (meta.deletionTimestamp) return;
+      await tolerate(this.client.delete(w.res, meta.namespace, meta.name!, { propagationPolicy: "Background", preconditions: { uid: meta.uid } }));
+      return;
+    }
+    const keep = refs.filter((r) => !absent.includes(r));
+    await tolerate(this.client.patch(w.res, meta.namespace, meta.name!, { metadata: { resourceVersion: meta.resourceVersion, ownerReferences: keep } }, "merge"));
+  }
+
+  private async ownerExists(ref: OwnerReference, namespace: string | undefined): Promise<boolean> {
+    if (this.byUid.has(ref.uid)) return true;
+    const res = resourceForKind(ref.apiVersion, ref.kind);
+    if (!res) return true; // a kind we cannot look up: leave the dependent alone
+    try {
+      const owner = await this.client.get(res, res.namespaced ? namespace : undefined, ref.name);
+      return owner.metadata?.uid === ref.uid;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  private dependentObjects(uid: string): Array<{ res: ResourceRef; obj: Obj }> {
+    const out: Array<{ res: ResourceRef; obj: Obj }> = [];
+    for (const item of this.dependents.get(uid) ?? []) {
+      const sep = item.indexOf("|");
+      const w = this.watched[item.slice(0, sep)];
+      const obj = w?.informer.get(item.slice(sep + 1));
+      if (w && obj) out.push({ res: w.res, obj });
+    }
+    return out;
+  }
+
+  private async removeFinalizer(res: ResourceRef, obj: Obj, finalizer: string): Promise<void> {
+    const rest = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+    await tolerate(this.client.patch(res, obj.metadata.namespace, obj.metadata.name!, { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: rest.length ? rest : null } }, "merge"));
+  }
+
+  private seen(plural: string, obj: Obj, old?: Obj): void {
+    const item = `${plural}|${keyOf(obj)}`;
+    const meta = obj.metadata;
+    if (meta.uid) this.byUid.set(meta.uid, item);
+    for (const ref of meta.ownerReferences ?? []) {
+      let set = this.dependents.get(ref.uid);
+      if (!set) this.dependents.set(ref.uid, (set = new Set()));
+      set.add(item);
+    }
+    const deleting = Boolean(meta.deletionTimestamp) && (meta.finalizers ?? []).some((f) => f === ORPHAN_FINALIZER || f === FOREGROUND_FINALIZER);
+    const refsChanged = !old || JSON.stringify(old.metadata.ownerReferences ?? []) !== JSON.stringify(meta.ownerReferences ?? []);
+    if (deleting || ((meta.ownerReferences?.length ?? 0) > 0 && refsChanged)) this.queue.add(item);
+    // A dependent starting to go may let a foreground owner finish.
+    if (old && !old.metadata.deletionTimestamp && meta.deletionTimestamp) this.enqueueWaitingOwners(obj);
+  }
+
+  private unlink(plural: string, obj: Obj): void {
+    const item = `${plural}|${keyOf(obj)}`;
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      const set = this.dependents.get(ref.uid);
+      set?.delete(item);
+      if (set?.size === 0) this.dependents.delete(ref.uid);
+    }
+  }
+
+  private gone(plural: string, obj: Obj): void {
+    this.unlink(plural, obj);
+    const uid = obj.metadata.uid;
+    if (uid) {
+      this.byUid.delete(uid);
+      for (const dep of this.dependents.get(uid) ?? []) this.queue.add(dep);
+    }
+    this.enqueueWaitingOwners(obj);
+  }
+
+  private enqueueWaitingOwners(obj: Obj): void {
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      const owner = this.byUid.get(ref.uid);
+      if (owner) this.queue.add(owner);
+    }
+  }
+}
+
+async function tolerate(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isNotFound(err) && !isConflict(err)) throw err;
+  }
+}

@@ -1,0 +1,98 @@
+// startControllers: the scheduler and every controller in one process, sharing one set of
+// informers, each of them skippable by name (`kubelab server --disable-controllers ...`).
+import { pino, type Logger } from "pino";
+import { EventRecorder, type ApiClient } from "../client";
+import { Scheduler } from "../scheduler/scheduler";
+import { DeploymentController } from "./deployment/controller";
+import { EndpointsController } from "./endpoints/controller";
+import { GarbageCollector } from "./garbagecollector/controller";
+import { SharedInformers } from "./informers";
+import { NamespaceController } from "./namespace/controller";
+import { NodeLifecycleController } from "./nodelifecycle/controller";
+import { ReplicaSetController } from "./replicaset/controller";
+
+/** Names accepted by --disable-controllers ("all" disables every one). */
+export const CONTROLLER_NAMES = ["scheduler", "replicaset", "deployment", "nodelifecycle", "endpoints", "garbagecollector", "namespace"] as const;
+export type ControllerName = (typeof CONTROLLER_NAMES)[number];
+
+export interface ControllerOptions {
+  /** --node-monitor-grace-period in seconds (default 40). */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** --default-unreachable-toleration-seconds (default 300); also used for not-ready. */
+  defaultUnreachableTolerationSeconds?: number;
+  /** Unschedulable pods are retried at least this often (default 30 s). */
+  schedulerRetryMs?: number;
+}
+
+export interface StartControllersOptions {
+  client: ApiClient;
+  logger?: Logger;
+  signal: AbortSignal;
+  disabled?: string[];
+  options?: ControllerOptions;
+}
+
+export interface RunningControllers {
+  informers: SharedInformers;
+  /** Resolves when every controller has stopped (after signal aborts). */
+  done: Promise<void>;
+}
+
+export async function startControllers(opts: StartControllersOptions): Promise<RunningControllers> {
+  const logger = opts.logger ?? pino({ level: "silent" });
+  const disabled = new Set(opts.disabled ?? []);
+  const enabled = (name: ControllerName) => !disabled.has("all") && !disabled.has(name);
+  const informers = new SharedInformers(opts.client, logger.child({ component: "informers" }));
+  const recorder = (component: string) => new EventRecorder({ client: opts.client, component, logger });
+  const o = opts.options ?? {};
+  const runs: Array<Promise<void>> = [];
+  const log = (name: string) => logger.child({ component: name });
+  const starters: Array<() => void> = [];
+
+  if (enabled("replicaset")) {
+    const c = new ReplicaSetController({ client: opts.client, informers, recorder: recorder("replicaset-controller") });
+    starters.push(() => runs.push(c.run(opts.signal, log("replicaset"))));
+  }
+  if (enabled("deployment")) {
+    const c = new DeploymentController({ client: opts.client, informers, recorder: recorder("deployment-controller") });
+    starters.push(() => runs.push(c.run(opts.signal, log("deployment"))));
+  }
+  if (enabled("nodelifecycle")) {
+    const c = new NodeLifecycleController({
+      client: opts.client,
+      informers,
+      recorder: recorder("node-controller"),
+      gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds,
+      defaultTolerationSeconds: o.defaultUnreachableTolerationSeconds,
+    });
+    starters.push(() => runs.push(c.run(opts.signal, log("nodelifecycle"))));
+  }
+  if (enabled("endpoints")) {
+    const c = new EndpointsController({ client: opts.client, informers });
+    starters.push(() => runs.push(c.run(opts.signal, log("endpoints"))));
+  }
+  if (enabled("garbagecollector")) {
+    const c = new GarbageCollector({ client: opts.client, informers });
+    starters.push(() => runs.push(c.run(opts.signal, log("garbagecollector"))));
+  }
+  if (enabled("namespace")) {
+    const c = new NamespaceController({ client: opts.client, informers });
+    starters.push(() => runs.push(c.run(opts.signal, log("namespace"))));
+  }
+  if (enabled("scheduler")) {
+    const scheduler = new Scheduler({
+      client: opts.client,
+      informers,
+      recorder: recorder("default-scheduler"),
+      logger: log("scheduler"),
+      retryUnschedulableMs: o.schedulerRetryMs,
+    });
+    starters.push(() => runs.push(scheduler.run(opts.signal)));
+  }
+
+  informers.start(opts.signal);
+  // Workers start once the caches hold the first lists (as Kubernetes' WaitForCacheSync).
+  await informers.waitForSync(opts.signal);
+  for (const start of starters) start();
+  return { informers, done: Promise.all(runs).then(() => undefined) };
+}

@@ -1,0 +1,75 @@
+// The namespace controller: a namespace being deleted (phase Terminating, finalizer "kubernetes"
+// in spec.finalizers) has every object in it deleted; once nothing is left, the finalizer is
+// removed through the namespace's finalize subresource and the API server removes it.
+import type { Logger } from "pino";
+import type { Namespace } from "../../api/core";
+import * as resources from "../../client/resources";
+import { isConflict, isNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../client";
+import type { SharedInformers } from "../informers";
+
+export const NAMESPACE_FINALIZER = "kubernetes";
+
+/** Namespaced resources emptied before a namespace goes (workloads first, events last). */
+export const NAMESPACED_RESOURCES: ResourceRef[] = [
+  resources.deployments,
+  resources.replicasets,
+  resources.pods,
+  resources.services,
+  resources.endpoints,
+  resources.configmaps,
+  resources.secrets,
+  resources.leases,
+  resources.gitrepositories,
+  resources.events,
+];
+
+export class NamespaceController {
+  readonly queue = new WorkQueue({ name: "namespace" });
+  private readonly client: ApiClient;
+  private readonly informer: Informer<Namespace>;
+
+  constructor(opts: { client: ApiClient; informers: SharedInformers }) {
+    this.client = opts.client;
+    this.informer = opts.informers.namespaces();
+    this.informer.addEventHandler({
+      onAdd: (ns) => ns.metadata?.deletionTimestamp && this.queue.add(keyOf(ns)),
+      onUpdate: (_o, ns) => ns.metadata?.deletionTimestamp && this.queue.add(keyOf(ns)),
+    });
+  }
+
+  run(signal: AbortSignal, logger?: Logger, workers = 2): Promise<void> {
+    return runController({ name: "namespace", queue: this.queue, workers, logger, signal, sync: (key) => this.sync(key) });
+  }
+
+  async sync(name: string): Promise<Result | void> {
+    const ns = this.informer.get(name);
+    if (!ns?.metadata?.deletionTimestamp) return;
+    if (!(ns.spec?.finalizers ?? []).includes(NAMESPACE_FINALIZER)) return;
+    let remaining = 0;
+    for (const res of NAMESPACED_RESOURCES) {
+      let list;
+      try {
+        list = await this.client.listAll(res, name);
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        throw err;
+      }
+      for (const obj of list.items) {
+        remaining++;
+        if (obj.metadata?.deletionTimestamp) continue;
+        try {
+          await this.client.delete(res, name, obj.metadata!.name!, { propagationPolicy: "Background" });
+        } catch (err) {
+          if (!isNotFound(err) && !isConflict(err)) throw err;
+        }
+      }
+    }
+    if (remaining > 0) return { requeueAfter: 1000 };
+    const finalizers = (ns.spec?.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER);
+    try {
+      await this.client.putSubresource(resources.namespaces, undefined, name, "finalize", { ...ns, spec: { ...ns.spec, finalizers } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

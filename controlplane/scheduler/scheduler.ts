@@ -1,0 +1,208 @@
+// The scheduler: pods without a node come through a work queue one at a time; each decision runs
+// the filter and score plugins over the cache, assumes the pod on the chosen node and sends the
+// binding in the background. Pods that fit nowhere get PodScheduled=False (Unschedulable) with
+// Kubernetes' "0/N nodes are available: ..." message and a FailedScheduling event, and are retried
+// when nodes or pods change, and periodically.
+import type { Logger } from "pino";
+import type { Node, Pod } from "../api/core";
+import {
+  isConflict,
+  isNotFound,
+  keyOf,
+  pods as podsRes,
+  runController,
+  splitKey,
+  WorkQueue,
+  type ApiClient,
+  type EventRecorder,
+  type Informer,
+  type Result,
+} from "../client";
+import type { SharedInformers } from "../controllers/informers";
+import { SchedulerCache } from "./cache";
+import { fitErrorMessage, schedulePod } from "./framework";
+import { newPodInfo } from "./node-info";
+
+export const DEFAULT_SCHEDULER_NAME = "default-scheduler";
+
+export interface SchedulerOptions {
+  client: ApiClient;
+  informers: SharedInformers;
+  recorder?: EventRecorder;
+  logger?: Logger;
+  schedulerName?: string;
+  /** Retry an unschedulable pod at least this often (default 30 s). */
+  retryUnschedulableMs?: number;
+  /** Bindings in flight at once (default 64). */
+  bindConcurrency?: number;
+}
+
+export class Scheduler {
+  readonly queue = new WorkQueue({ name: "scheduler" });
+  readonly cache = new SchedulerCache();
+  private readonly client: ApiClient;
+  private readonly podInformer: Informer<Pod>;
+  private readonly nodeInformer: Informer<Node>;
+  private readonly unschedulable = new Set<string>();
+  private readonly schedulerName: string;
+  private readonly retryMs: number;
+  private readonly bindConcurrency: number;
+  private inflight = 0;
+  private slotWaiters: Array<() => void> = [];
+  private nextStart = 0;
+  /** Pods bound by this scheduler (for benchmarks and tests). */
+  scheduledCount = 0;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.client = opts.client;
+    this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.retryMs = opts.retryUnschedulableMs ?? 30_000;
+    this.bindConcurrency = opts.bindConcurrency ?? 64;
+    this.podInformer = opts.informers.pods();
+    this.nodeInformer = opts.informers.nodes();
+    this.nodeInformer.addEventHandler({
+      onAdd: (node) => {
+        this.cache.addNode(node);
+        this.retryUnschedulable();
+      },
+      onUpdate: (old, node) => {
+        this.cache.addNode(node);
+        if (schedulingRelevant(old) !== schedulingRelevant(node)) this.retryUnschedulable();
+      },
+      onDelete: (node) => this.cache.removeNode(node),
+    });
+    this.podInformer.addEventHandler({
+      onAdd: (pod) => this.podSeen(pod),
+      onUpdate: (old, pod) => {
+        if (!pod.spec?.nodeName && !old.spec?.nodeName && JSON.stringify(old.spec) === JSON.stringify(pod.spec) && sameLabels(old, pod)) return;
+        this.podSeen(pod);
+      },
+      onDelete: (pod) => {
+        const wasBound = Boolean(pod.spec?.nodeName) || this.cache.isAssumed(keyOf(pod));
+        this.cache.removePod(pod);
+        this.unschedulable.delete(keyOf(pod));
+        if (wasBound) this.retryUnschedulable();
+      },
+    });
+  }
+
+  run(signal: AbortSignal): Promise<void> {
+    return runController({ name: "scheduler", queue: this.queue, workers: 1, logger: this.opts.logger, signal, sync: (key) => this.scheduleOne(key) });
+  }
+
+  /** One decision for the pod with this key. */
+  async scheduleOne(key: string): Promise<Result | void> {
+    const pod = this.podInformer.get(key);
+    if (!pod || !this.needsScheduling(pod) || this.cache.isAssumed(key)) {
+      this.unschedulable.delete(key);
+      return;
+    }
+    const info = newPodInfo(pod);
+    const nodes = this.cache.nodeList();
+    const result = schedulePod(info, nodes, { startIndex: this.nextStart });
+    this.nextStart = result.nextStartIndex;
+    if (!result.node) {
+      const message = fitErrorMessage(nodes.length, result.diagnosis);
+      this.unschedulable.add(key);
+      await this.markUnschedulable(pod, message);
+      return { requeueAfter: this.retryMs };
+    }
+    const nodeName = result.node.node.metadata!.name!;
+    this.unschedulable.delete(key);
+    this.cache.assume(info, nodeName);
+    await this.acquireSlot();
+    void this.bind(pod, key, nodeName).finally(() => this.releaseSlot());
+  }
+
+  private async bind(pod: Pod, key: string, nodeName: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    try {
+      await this.client.createBinding(namespace!, name, nodeName, { podUid: pod.metadata?.uid });
+      this.scheduledCount++;
+      this.opts.recorder?.event(pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${nodeName}`);
+    } catch (err) {
+      this.cache.forget(key);
+      if (isNotFound(err)) return;
+      this.opts.logger?.warn({ err, pod: key, node: nodeName }, "binding failed");
+      if (!isConflict(err)) this.opts.recorder?.event(pod, "Warning", "FailedScheduling", `Binding rejected: ${(err as Error).message}`);
+      this.queue.addRateLimited(key);
+    }
+  }
+
+  private async markUnschedulable(pod: Pod, message: string): Promise<void> {
+    this.opts.recorder?.event(pod, "Warning", "FailedScheduling", message);
+    const current = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+    if (current?.status === "False" && current.reason === "Unschedulable" && current.message === message) return;
+    const condition = {
+      type: "PodScheduled",
+      status: "False",
+      lastProbeTime: null,
+      lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      reason: "Unschedulable",
+      message,
+    };
+    const others = (pod.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled");
+    try {
+      await this.client.patchSubresource(podsRes, pod.metadata?.namespace, pod.metadata!.name!, "status", { status: { phase: "Pending", conditions: [...others, condition] } }, "merge");
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private needsScheduling(pod: Pod): boolean {
+    if (pod.spec?.nodeName || pod.metadata?.deletionTimestamp) return false;
+    const phase = pod.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed") return false;
+    const name = pod.spec?.schedulerName;
+    return !name || name === this.schedulerName;
+  }
+
+  private podSeen(pod: Pod): void {
+    if (pod.spec?.nodeName) {
+      this.cache.setPod(pod);
+      this.unschedulable.delete(keyOf(pod));
+    } else if (this.needsScheduling(pod)) this.queue.add(keyOf(pod));
+  }
+
+  /** Something changed that may make room: try the unschedulable pods again. */
+  private retryUnschedulable(): void {
+    for (const key of this.unschedulable) this.queue.add(key);
+    this.unschedulable.clear();
+  }
+
+  private acquireSlot(): Promise<void> {
+    if (this.inflight < this.bindConcurrency) {
+      this.inflight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slotWaiters.push(() => {
+      this.inflight++;
+      resolve();
+    }));
+  }
+
+  private releaseSlot(): void {
+    this.inflight--;
+    this.slotWaiters.shift()?.();
+  }
+}
+
+function sameLabels(a: Pod, b: Pod): boolean {
+  return JSON.stringify(a.metadata?.labels ?? {}) === JSON.stringify(b.metadata?.labels ?? {});
+}
+
+/** The parts of a Node the filters look at (heartbeats alone do not retry pods). */
+function schedulingRelevant(node: Node): string {
+  const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status;
+  return JSON.stringify([node.spec?.unschedulable, node.spec?.taints, node.metadata?.labels, node.status?.allocatable, ready]);
+}
+
+export interface StartSchedulerOptions extends SchedulerOptions {
+  signal: AbortSignal;
+}
+
+/** Creates the scheduler and runs it until signal aborts (informers are started by the caller). */
+export function startScheduler(opts: StartSchedulerOptions): { scheduler: Scheduler; done: Promise<void> } {
+  const scheduler = new Scheduler(opts);
+  return { scheduler, done: scheduler.run(opts.signal) };
+}
