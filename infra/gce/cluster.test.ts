@@ -1,6 +1,6 @@
 // The GCE lab's resource graph under Pulumi's mocks: what `pulumi up` would create for 3 workers.
 import * as pulumi from "@pulumi/pulumi";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -211,23 +211,22 @@ describe("a lab with 3 workers", () => {
 
   it("exports the stack outputs from the program's entry point", async () => {
     config();
-    const { mkdirSync, copyFileSync } = await import("node:fs");
+    process.env.KUBELAB_DIST_DIR = dir;
+    copyFileSync(deployment.bundlePath, path.join(dir, "kubelab.mjs"));
+    copyFileSync(deployment.nativeModulesPath, path.join(dir, "kubelab-native-modules.tar.gz"));
+    // Pulumi runs the program with its cwd set to Pulumi.yaml's `main` (infra/gce/), not the root.
     const cwd = process.cwd();
-    const root = mkdtempSync(path.join(tmpdir(), "kubelab-root-"));
-    mkdirSync(path.join(root, "dist"));
-    copyFileSync(deployment.bundlePath, path.join(root, "dist", "kubelab.mjs"));
-    copyFileSync(deployment.nativeModulesPath, path.join(root, "dist", "kubelab-native-modules.tar.gz"));
-    process.env.KUBELAB_VM_DIR = path.join(cwd, "infra", "gce", "vm");
-    process.chdir(root);
+    process.chdir(tmpdir());
     try {
       const stack = await import("./index");
       for (const k of ["apiServerUrl", "kubeconfig", "gitRemote", "workerAddresses", "nodePortBaseUrl"] as const) {
         expect(pulumi.Output.isInstance(stack[k]), k).toBe(true);
       }
       expect(await value(stack.apiServerUrl)).toBe("https://203.0.113.7:6443");
+      expect(await pulumi.isSecret(stack.kubeconfig)).toBe(true);
     } finally {
       process.chdir(cwd);
-      rmSync(root, { recursive: true, force: true });
+      delete process.env.KUBELAB_DIST_DIR;
     }
   });
 });

@@ -6,7 +6,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { sha256File, vmFilePath } from "./vm-files";
+import { REPO_ROOT, sha256File, vmFilePath } from "./vm-files";
 
 /** What `npm run build` produced: the one-file bundle and the native modules the master needs. */
 export interface Deployment {
@@ -15,10 +15,11 @@ export interface Deployment {
   nativeModulesPath: string;
 }
 
-export function defaultDeployment(root = process.cwd()): Deployment {
+/** What `npm run build` wrote to dist/ (KUBELAB_DIST_DIR names another folder). */
+export function defaultDeployment(dist = process.env.KUBELAB_DIST_DIR ?? path.join(REPO_ROOT, "dist")): Deployment {
   return {
-    bundlePath: path.join(root, "dist", "kubelab.mjs"),
-    nativeModulesPath: path.join(root, "dist", "kubelab-native-modules.tar.gz"),
+    bundlePath: path.join(dist, "kubelab.mjs"),
+    nativeModulesPath: path.join(dist, "kubelab-native-modules.tar.gz"),
   };
 }
 
