@@ -61,6 +61,34 @@ export function decode(stored: StoredValue): KObject {
   return obj;
 }
 
+/**
+ * The JSON text of a stored object with metadata.resourceVersion set, as JSON.stringify(decode(sv))
+ * means it (the key may come first in metadata rather than last). Stored text never carries
+ * metadata.resourceVersion (encode drops it); text that has the key anywhere is decoded instead.
+ */
+export function storedJson(stored: StoredValue): string {
+  const text = stored.value;
+  const at = text.indexOf('"resourceVersion":') < 0 ? metadataStart(text) : -1;
+  if (at < 0) return JSON.stringify(decode(stored));
+  const rv = `"resourceVersion":${JSON.stringify(String(stored.modRevision))}`;
+  return text.slice(0, at) + rv + (text[at] === "}" ? "" : ",") + text.slice(at);
+}
+
+/** Index just after the `{` of the top-level "metadata" object in JSON text, or -1. */
+function metadataStart(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+      if (depth === 1 && text.startsWith('"metadata":{', start)) return start + '"metadata":{'.length;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return -1;
+}
+
 function encode(obj: KObject): string {
   const { resourceVersion: _rv, ...metadata } = obj.metadata;
   return JSON.stringify({ ...obj, metadata });
@@ -111,6 +139,18 @@ export class Registry {
       }
       if (!page.continueKey) return { items, resourceVersion: String(page.revision) };
     }
+  }
+
+  /**
+   * Every object of a collection as the JSON text of an array, for an unfiltered, unpaged list:
+   * the stored text with its resourceVersion spliced in, instead of decoding and re-encoding
+   * each object. The same objects as list() returns, in the same order.
+   */
+  async listJson(rt: ResourceType, ns: string | undefined): Promise<{ items: string; resourceVersion: string }> {
+    const page = await this.store.list(storagePrefix(rt, ns));
+    const parts = new Array<string>(page.items.length);
+    for (let i = 0; i < page.items.length; i++) parts[i] = storedJson(page.items[i]);
+    return { items: `[${parts.join(",")}]`, resourceVersion: String(page.revision) };
   }
 
   matches(rt: ResourceType, obj: KObject, q: Pick<ListQuery, "labelSelector" | "fieldSelector">): boolean {

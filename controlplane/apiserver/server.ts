@@ -22,9 +22,11 @@ import {
 } from "./discovery";
 import { ApiError } from "./errors";
 import { Registry } from "./registry";
-import { MAX_BODY_BYTES, parseResourcePath } from "./request";
+import { apiVersionOf } from "./keys";
+import { MAX_BODY_BYTES, parseResourcePath, type ResourcePath } from "./request";
 import { handleResource, type ResourceContext } from "./resources";
 import { createStrategy } from "./strategy";
+import { wantsTable } from "./table";
 
 /** An extra route (e.g. the git-sync webhook): return true when it handled the request. */
 export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -56,6 +58,9 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** Query parameters a plain list ignores (others go through handleResource). */
+const PLAIN_LIST_PARAMS = new Set(["resourceVersion", "resourceVersionMatch", "timeoutSeconds"]);
+
 const UNAUTHENTICATED = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
@@ -84,6 +89,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   collectDefaultMetrics({ register: metrics });
   const requests = new Counter({ name: "apiserver_request_total", help: "API requests by verb, resource and code", labelNames: ["verb", "resource", "code"], registers: [metrics] });
   const latency = new Histogram({ name: "apiserver_request_duration_seconds", help: "API request latency (watches excluded)", labelNames: ["verb", "resource"], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [metrics] });
+  // Label children are looked up once per label combination, not hashed on every request.
+  const requestCounters = new Map<string, { inc(): void }>();
+  const latencyObservers = new Map<string, { observe(v: number): void }>();
+  const record = (verb: string, resource: string, code: number, seconds: number) => {
+    const ck = `${verb} ${resource} ${code}`;
+    let counter = requestCounters.get(ck);
+    if (!counter) requestCounters.set(ck, (counter = requests.labels(verb, resource, String(code))));
+    counter.inc();
+    if (verb === "WATCH") return;
+    const lk = `${verb} ${resource}`;
+    let observer = latencyObservers.get(lk);
+    if (!observer) latencyObservers.set(lk, (observer = latency.labels(verb, resource)));
+    observer.observe(seconds);
+  };
 
   await ensureDefaultNamespaces(registry, typeOfKind("Namespace"));
 
@@ -107,7 +126,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       for (const extra of opts.extraHandlers ?? []) if (await extra(req, res, url)) return;
       if (rp) {
-        await handleResource(ctx, rp, req, res, url, reply);
+        if (!(await plainList(rp, req, url, reply))) await handleResource(ctx, rp, req, res, url, reply);
       } else {
         await handleNonResource(req, url, reply);
       }
@@ -119,10 +138,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         reply(err.code, err.toStatus());
       }
     } finally {
-      const verb = verbOf(req.method ?? "GET", url, rp?.name);
-      requests.inc({ verb, resource: rp?.plural ?? "", code: String(code) });
-      if (verb !== "WATCH") latency.observe({ verb, resource: rp?.plural ?? "" }, Number(process.hrtime.bigint() - started) / 1e9);
+      record(verbOf(req.method ?? "GET", url, rp?.name), rp?.plural ?? "", code, Number(process.hrtime.bigint() - started) / 1e9);
     }
+  };
+
+  /**
+   * A whole collection without selectors, paging or Table (what informers and `kubectl get -o
+   * json` ask for): the stored text goes out with resourceVersions spliced in, the same body as
+   * handleResource's list without decoding and re-encoding every object. false: not such a list.
+   */
+  const plainList = async (rp: ResourcePath, req: IncomingMessage, url: URL, reply: (c: number, b: unknown) => void): Promise<boolean> => {
+    if (req.method !== "GET" || rp.name !== undefined || rp.subresource !== undefined || wantsTable(req.headers.accept)) return false;
+    for (const k of url.searchParams.keys()) if (!PLAIN_LIST_PARAMS.has(k)) return false;
+    const rt = findType(rp.group, rp.version, rp.plural);
+    if (!rt || (rt.namespaced === false && rp.namespace)) return false;
+    const { items, resourceVersion } = await registry.listJson(rt, rt.namespaced ? rp.namespace : undefined);
+    const head = JSON.stringify({ kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion } });
+    reply(200, `${head.slice(0, -1)},"items":${items}}`);
+    return true;
   };
 
   const handleNonResource = async (req: IncomingMessage, url: URL, reply: (c: number, b: unknown, h?: Record<string, string>) => void) => {
