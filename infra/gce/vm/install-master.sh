@@ -101,7 +101,7 @@ umask 022
 if [ -n "$git_url" ]; then
   gitops_repo="$git_url"
 else
-  gitops_repo="/srv/git/lab.git"
+  gitops_repo="/srv/git/lab.git#main"
   if [ ! -d "$repo" ]; then
     install -d -m 0755 "$(dirname "$repo")"
     git init -q --bare --initial-branch=main "$repo"
