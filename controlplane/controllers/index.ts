@@ -1,5 +1,6 @@
 // startControllers: the scheduler and every controller in one process, sharing one set of
 // informers, each of them skippable by name (`kubelab server --disable-controllers ...`).
+import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
 import { EventRecorder, type ApiClient } from "../client";
 import { Scheduler } from "../scheduler/scheduler";
@@ -40,6 +41,8 @@ export interface RunningControllers {
 
 export async function startControllers(opts: StartControllersOptions): Promise<RunningControllers> {
   const logger = opts.logger ?? pino({ level: "silent" });
+  // Every informer and worker listens on the one signal.
+  setMaxListeners(0, opts.signal);
   const disabled = new Set(opts.disabled ?? []);
   const enabled = (name: ControllerName) => !disabled.has("all") && !disabled.has(name);
   const informers = new SharedInformers(opts.client, logger.child({ component: "informers" }));

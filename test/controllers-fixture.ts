@@ -1,0 +1,103 @@
+// A real API server with the scheduler and controllers running in-process against it (the
+// server's own are switched off), hollow nodes, and polling helpers.
+import type { Pod } from "../controlplane/api/core";
+import { ApiClient, pods as podsRes } from "../controlplane/client";
+import { startControllers, type ControllerOptions } from "../controlplane/controllers";
+import { runHollowAgents, type HollowAgents, type HollowAgentsOptions } from "../agent/hollow";
+import { kubectlFor } from "./fixtures/kubectl";
+import { startTestServer, type TestServer } from "./fixtures/server";
+
+export interface ControllerCluster {
+  server: TestServer;
+  client: ApiClient;
+  kubectl: ReturnType<typeof kubectlFor>;
+  /** Starts (or restarts after stopControllers) the controllers against the server. */
+  startControllers(): Promise<void>;
+  stopControllers(): Promise<void>;
+  addNodes(opts: Partial<HollowAgentsOptions>): Promise<HollowAgents>;
+  pods(namespace?: string): Promise<Pod[]>;
+  stop(): Promise<void>;
+}
+
+export async function startControllerCluster(options: ControllerOptions = {}): Promise<ControllerCluster> {
+  const server = await startTestServer({ args: ["--disable-controllers", "all"] });
+  const client = ApiClient.fromKubeconfig(server.kubeconfig);
+  const agents: HollowAgents[] = [];
+  const main = new AbortController();
+  let ctl: { abort: AbortController; done: Promise<void> } | undefined;
+  const cluster: ControllerCluster = {
+    server,
+    client,
+    kubectl: kubectlFor(server.kubeconfig),
+    async startControllers() {
+      const abort = new AbortController();
+      const running = await startControllers({ client, signal: abort.signal, options: { schedulerRetryMs: 2000, ...options } });
+      ctl = { abort, done: running.done };
+    },
+    async stopControllers() {
+      if (!ctl) return;
+      ctl.abort.abort();
+      await ctl.done;
+      ctl = undefined;
+    },
+    async addNodes(opts) {
+      const a = await runHollowAgents({ client, signal: main.signal, heartbeatIntervalMs: 1000, nodeStatusIntervalMs: 2000, ...opts });
+      agents.push(a);
+      return a;
+    },
+    async pods(namespace = "default") {
+      return (await client.list<Pod>(podsRes, namespace)).items;
+    },
+    async stop() {
+      await cluster.stopControllers().catch(() => undefined);
+      main.abort();
+      await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
+      await server.stop();
+    },
+  };
+  await cluster.startControllers();
+  return cluster;
+}
+
+/** Polls fn until it returns a truthy value (returned), or throws after timeoutMs with the last value. */
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 30_000, what = "condition"): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const isRunningReady = (p: Pod) =>
+  p.status?.phase === "Running" && !p.metadata?.deletionTimestamp && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+
+export const NGINX_DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx-deployment
+  labels:
+    app: nginx
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.14.2
+        ports:
+        - containerPort: 80
+`;
