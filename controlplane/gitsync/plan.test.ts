@@ -63,3 +63,18 @@ describe("prune plan", () => {
     expect(inv).toEqual([ref("ConfigMap", "c", "a"), ref("Deployment", "web", "a")]);
   });
 });
+
+describe("mass-prune guard after an interrupted run", () => {
+  it("measures against what the last applied revision owned, not the inflated inventory", () => {
+    const applied = Array.from({ length: 20 }, (_, i) => ref("ConfigMap", `old${i}`, "a"));
+    const abandoned = Array.from({ length: 20 }, (_, i) => ref("ConfigMap", `half${i}`, "a"));
+    const next = [ref("ConfigMap", "new", "a")];
+    const previous = [...applied, ...abandoned];
+    const live = liveOf(previous);
+    expect(planPrune({ previous, next, source: "default.lab", live }).blocked).toBeDefined();
+    expect(planPrune({ previous: applied.slice(0, 20), next: [...applied.slice(0, 12), ...next], source: "default.lab", live }).blocked).toBeUndefined();
+    // 15 of 40 recorded is under half, but 15 of the 20 really applied is not.
+    const p = planPrune({ previous, next: [...applied.slice(0, 5), ...abandoned], source: "default.lab", live, baseline: 20 });
+    expect(p.blocked?.message).toContain("pruning 15 of 20 objects");
+  });
+});

@@ -96,6 +96,12 @@ export interface PrunePlanInput {
   massPruneFraction?: number;
   /** ...and at least this many objects (default 10). */
   massPruneMinimum?: number;
+  /**
+   * How many objects the last applied revision owned (the mass-prune fraction's denominator).
+   * Default: previous.length. The inventory may be larger after an interrupted run recorded
+   * objects of a revision it never finished; they must not dilute the guard.
+   */
+  baseline?: number;
 }
 
 export interface PrunePlan {
@@ -143,11 +149,11 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
   } else {
     const fraction = input.massPruneFraction ?? 0.5;
     const minimum = input.massPruneMinimum ?? 10;
-    const owned = Math.max(1, input.previous.length);
+    const owned = Math.max(1, input.baseline ?? input.previous.length);
     if (plan.prune.length >= minimum && plan.prune.length / owned > fraction) {
       plan.blocked = {
         reason: "PruneBlocked",
-        message: `pruning ${plan.prune.length} of ${input.previous.length} objects exceeds the mass-deletion guard (${Math.round(fraction * 100)}%)${override}`,
+        message: `pruning ${plan.prune.length} of ${input.baseline ?? input.previous.length} objects exceeds the mass-deletion guard (${Math.round(fraction * 100)}%)${override}`,
       };
     }
   }

@@ -5,7 +5,7 @@ import type { ApiClient } from "../client";
 import { deleteAll, type LiveObject, type PreparedObject } from "./apply";
 import type { RestMapper } from "./mapper";
 import { objectKey } from "./manifests";
-import { planPrune, type LiveOwner, type ObjectRef } from "./plan";
+import { REVISION_ANNOTATION, planPrune, type LiveOwner, type ObjectRef } from "./plan";
 
 export interface PruneInput {
   previous: InventoryEntry[];
@@ -14,6 +14,8 @@ export interface PruneInput {
   live: Map<string, LiveObject>;
   source: string;
   allowMassPrune: boolean;
+  /** SHA of the last applied revision: objects stamped with it are the guard's baseline. */
+  lastAppliedSha?: string;
   signal?: AbortSignal;
 }
 
@@ -32,12 +34,17 @@ export async function prune(client: ApiClient, mapper: RestMapper, input: PruneI
     const l = input.live.get(objectKey(ref));
     if (l) live.set(objectKey(ref), { labels: l.metadata.labels });
   }
+  let baseline = 0;
+  for (const ref of input.previous) {
+    if (input.lastAppliedSha && input.live.get(objectKey(ref))?.metadata.annotations?.[REVISION_ANNOTATION] === input.lastAppliedSha) baseline++;
+  }
   const plan = planPrune({
     previous: input.previous,
     next: input.objects.map((o) => o.ref),
     source: input.source,
     live,
     allowMassPrune: input.allowMassPrune,
+    baseline: baseline > 0 ? baseline : undefined,
   });
   if (plan.blocked) return { deleted: [], kept: plan.prune, failed: [], blocked: plan.blocked.message };
   const { deleted, failed } = await deleteAll(client, mapper, plan.prune, input.signal);

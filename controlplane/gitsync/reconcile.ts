@@ -157,15 +157,17 @@ export class Reconciler {
     status.conditions = setConditions(status.conditions, [{ type: "Reconciling", status: "True", reason: Reasons.Progressing, message: `applying ${revision}` }], generation, now());
     await this.writeStatus(repo, status, signal);
 
+    const liveBefore = new Map(live);
     const applied = await applyAll(this.opts.client, objects, live, this.opts.concurrency, signal);
     for (const [k, v] of applied.applied) live.set(k, v);
     const pruned = applied.errors.length === 0 && repo.spec.prune !== false
       ? await prune(this.opts.client, this.opts.mapper, {
           previous,
           objects,
-          live,
+          live: liveBefore,
           source: sourceLabelValue(ns, name),
           allowMassPrune: repo.metadata.annotations?.[ALLOW_MASS_PRUNE_ANNOTATION] === "true",
+          lastAppliedSha: lastApplied,
           signal,
         })
       : { deleted: [], kept: applied.errors.length ? previous : [], blocked: undefined, failed: [] };

@@ -1,0 +1,39 @@
+import { createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { handleGitopsWebhook, parsePush, type WebhookRequest } from "./webhook";
+
+const triggered: string[] = [];
+const ctx = {
+  trigger: (ns: string, name: string) => void triggered.push(`${ns}/${name}`),
+  lookup: async (ns: string, name: string) => (ns === "default" && name === "lab" ? { token: "t0ken", branch: "main" } : undefined),
+};
+const req = (body: string, headers: Record<string, string>, url = "/hooks/gitops/default/lab", method = "POST"): WebhookRequest => ({ method, url, headers, body: Buffer.from(body) });
+
+describe("gitops webhook handler", () => {
+  it("accepts a GitHub push signed with the token and triggers the repository", async () => {
+    triggered.length = 0;
+    const body = JSON.stringify({ ref: "refs/heads/main", after: "abc" });
+    const sig = "sha256=" + createHmac("sha256", "t0ken").update(body).digest("hex");
+    const res = await handleGitopsWebhook(req(body, { "x-hub-signature-256": sig, "x-github-event": "push" }), ctx);
+    expect(res.status).toBe(202);
+    expect(triggered).toEqual(["default/lab"]);
+  });
+  it("answers GitHub's ping without triggering", async () => {
+    triggered.length = 0;
+    const res = await handleGitopsWebhook(req("{}", { authorization: "Bearer t0ken", "x-github-event": "ping" }), ctx);
+    expect(res.status).toBe(200);
+    expect(triggered).toEqual([]);
+  });
+  it("rejects a signature over a different body", async () => {
+    const sig = "sha256=" + createHmac("sha256", "t0ken").update("other").digest("hex");
+    expect((await handleGitopsWebhook(req("{}", { "x-hub-signature-256": sig }), ctx)).status).toBe(401);
+  });
+  it("rejects bad paths", async () => {
+    expect((await handleGitopsWebhook(req("", {}, "/hooks/gitops/default"), ctx)).status).toBe(404);
+  });
+  it("reads GitHub form payloads and GitLab checkout_sha", () => {
+    const form = "payload=" + encodeURIComponent(JSON.stringify({ ref: "refs/heads/x", after: "1" }));
+    expect(parsePush(req(form, { "content-type": "application/x-www-form-urlencoded" }))).toEqual({ ref: "refs/heads/x", after: "1" });
+    expect(parsePush(req(JSON.stringify({ ref: "refs/heads/y", checkout_sha: "2", after: "3" }), {}))).toEqual({ ref: "refs/heads/y", after: "2" });
+  });
+});
