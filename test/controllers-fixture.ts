@@ -19,8 +19,8 @@ export interface ControllerCluster {
   stop(): Promise<void>;
 }
 
-export async function startControllerCluster(options: ControllerOptions = {}): Promise<ControllerCluster> {
-  const server = await startTestServer({ args: ["--disable-controllers", "all"] });
+export async function startControllerCluster(options: ControllerOptions = {}, serverArgs: string[] = []): Promise<ControllerCluster> {
+  const server = await startTestServer({ args: ["--disable-controllers", "all", ...serverArgs] });
   const client = ApiClient.fromKubeconfig(server.kubeconfig);
   const agents: HollowAgents[] = [];
   const main = new AbortController();
