@@ -5,8 +5,8 @@
 # KUBELAB_ROOT and SYSTEMCTL exist for the tests, which run it in a temp root.
 set -euo pipefail
 
-usage() { echo "usage: $0 --staging DIR --node-name NAME --address IP --pod-cidr CIDR [--cluster-pod-range CIDR] < node.kubeconfig" >&2; exit 2; }
-staging="" node_name="" address="" pod_cidr="" cluster_range=""
+usage() { echo "usage: $0 --staging DIR --node-name NAME --address IP --pod-cidr CIDR [--cluster-pod-range CIDR] [--network NAME] < node.kubeconfig" >&2; exit 2; }
+staging="" node_name="" address="" pod_cidr="" cluster_range="" network="kubelab"
 while [ $# -gt 0 ]; do
   case "$1" in
     --staging) staging="$2"; shift 2 ;;
@@ -14,6 +14,7 @@ while [ $# -gt 0 ]; do
     --address) address="$2"; shift 2 ;;
     --pod-cidr) pod_cidr="$2"; shift 2 ;;
     --cluster-pod-range) cluster_range="$2"; shift 2 ;;
+    --network) network="$2"; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -45,6 +46,7 @@ KUBELAB_NODE_NAME=$node_name
 KUBELAB_NODE_ADDRESS=$address
 KUBELAB_POD_CIDR=$pod_cidr
 KUBELAB_CLUSTER_POD_RANGE=$cluster_range
+KUBELAB_NETWORK=$network
 ENV
 chmod 0644 "$etc/agent.env"
 

@@ -207,6 +207,34 @@ describe("install-master.sh", () => {
     }
     expect(names).toContain("namespace/pushed");
   });
+  it("a worker installed with the node kubeconfig runs the agent, which registers its node and pod CIDR", async () => {
+    const worker = vm("worker-live", ["kubelab-agent.service"]);
+    vms.push(worker);
+    const network = `kubelab-it-${process.pid}`;
+    const kubeconfig = readFileSync(path.join(etc(), "node.kubeconfig"), "utf8").replace("https://127.0.0.3:", "https://127.0.0.2:");
+    try {
+      const r = run("install-worker.sh", [
+        "--staging", staging, "--node-name", "kubelab-worker-7", "--address", "127.0.0.4",
+        "--pod-cidr", "10.213.7.0/24", "--network", network,
+      ], worker.env, kubeconfig);
+      expect(r.status, r.out + readLog(worker, "kubelab-agent.service")).toBe(0);
+      const kubectl = kubectlFor(path.join(etc(), "admin.kubeconfig"));
+      let node: { spec?: { podCIDR?: string }; status?: { conditions?: { type: string; status: string }[] } } = {};
+      for (let i = 0; i < 60; i++) {
+        const got = await kubectl.run(["get", "node", "kubelab-worker-7", "-o", "json"]);
+        if (got.code === 0) {
+          node = JSON.parse(got.stdout);
+          if (node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) break;
+        }
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(node.spec?.podCIDR, readLog(worker, "kubelab-agent.service")).toBe("10.213.7.0/24");
+      expect(node.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    } finally {
+      worker.stop();
+      spawnSync("docker", ["network", "rm", network], { encoding: "utf8" });
+    }
+  });
 });
 
 describe("allow-pod-traffic.sh", () => {
@@ -238,7 +266,7 @@ describe("install-worker.sh", () => {
     expect(readFileSync(path.join(etc, "node.kubeconfig"), "utf8")).toBe(kubeconfig);
     expect(statSync(path.join(etc, "node.kubeconfig")).mode & 0o077).toBe(0);
     expect(readFileSync(path.join(etc, "agent.env"), "utf8")).toBe(
-      "KUBELAB_NODE_NAME=kubelab-worker-1\nKUBELAB_NODE_ADDRESS=10.240.0.21\nKUBELAB_POD_CIDR=10.200.1.0/24\nKUBELAB_CLUSTER_POD_RANGE=10.200.0.0/16\n",
+      "KUBELAB_NODE_NAME=kubelab-worker-1\nKUBELAB_NODE_ADDRESS=10.240.0.21\nKUBELAB_POD_CIDR=10.200.1.0/24\nKUBELAB_CLUSTER_POD_RANGE=10.200.0.0/16\nKUBELAB_NETWORK=kubelab\n",
     );
     expect(existsSync(path.join(w.root, "opt/kubelab/kubelab.mjs"))).toBe(true);
     expect(statSync(path.join(w.root, "opt/kubelab/allow-pod-traffic.sh")).mode & 0o111).not.toBe(0);

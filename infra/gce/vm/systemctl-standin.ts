@@ -1,7 +1,8 @@
 // A stand-in for systemctl in tests of the install scripts (no systemd runs on the test machine):
 // it records each call and, for `restart UNIT`, starts the unit's ExecStart as systemd would
 // (EnvironmentFile, ${VAR} and ${CREDENTIALS_DIRECTORY} expanded) with every absolute path moved
-// under the test's root folder. Only `restart` of a unit listed in KUBELAB_STANDIN_START runs it.
+// under the test's root folder. Only `restart` of a unit listed in KUBELAB_STANDIN_START runs it;
+// ExecStartPre is not run (allow-pod-traffic.sh changes iptables; its test uses a namespace).
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -56,10 +57,16 @@ async function main(argv: string[]): Promise<void> {
   const root = process.env.KUBELAB_ROOT!;
   const state = process.env.KUBELAB_STANDIN_STATE!;
   appendFileSync(path.join(state, "calls.log"), argv.join(" ") + "\n");
-  if (argv[0] !== "restart") return;
-  const unit = argv[1];
-  if (!(process.env.KUBELAB_STANDIN_START ?? "").split(",").includes(unit)) return;
+  const unit = argv[argv.length - 1];
+  const started = (process.env.KUBELAB_STANDIN_START ?? "").split(",").includes(unit);
   const pidFile = path.join(state, `${unit}.pid`);
+  if (argv[0] === "is-active" && started) {
+    // Like systemd right after a restart: active unless the process already died.
+    await new Promise((r) => setTimeout(r, 1000));
+    if (!existsSync(pidFile) || !alive(Number(readFileSync(pidFile, "utf8")))) process.exitCode = 3;
+    return;
+  }
+  if (argv[0] !== "restart" || !started) return;
   await stop(pidFile);
   const [program, ...args] = execStartArgv(root, readFileSync(path.join(root, "etc/systemd/system", unit), "utf8"));
   const log = openSync(path.join(state, `${unit}.log`), "a");
