@@ -80,8 +80,13 @@ export class DockerRuntime {
     this.nodeName = opts.nodeName;
   }
 
+  private versionCache?: { value: string; at: number };
+
+  /** Docker's version (cached for 5 minutes: the node status asks every 10 s). */
   async version(): Promise<string> {
+    if (this.versionCache && Date.now() - this.versionCache.at < 300_000) return this.versionCache.value;
     const v = await this.docker.version();
+    this.versionCache = { value: v.Version, at: Date.now() };
     return v.Version;
   }
 
