@@ -47,8 +47,9 @@ export class FieldSet {
   intersection(other: FieldSet): FieldSet {
     return this.copy((k) => other.members.has(k));
   }
-  filter(keep: (p: FieldPath) => boolean): FieldSet {
-    return this.copy((_k, p) => keep(p));
+  /** The members `keep` accepts; members of `known` are kept without asking. */
+  filter(keep: (p: FieldPath) => boolean, known?: FieldSet): FieldSet {
+    return this.copy((k, p) => known?.members.has(k) || keep(p));
   }
   /** A new set of the members `keep` accepts, reusing their keys (paths are never mutated). */
   private copy(keep: (key: string, p: FieldPath) => boolean): FieldSet {

@@ -214,7 +214,7 @@ function isStruct(schema: Schema): boolean {
  * walking `obj` itself) are known to exist and are not looked up again.
  */
 export function pruneMissing(managers: Manager[], obj: unknown, schema: Schema, present?: FieldSet): void {
-  for (const m of managers) m.fields = m.fields.filter((p: FieldPath) => present?.has(p) || locate(obj, p, schema) !== undefined);
+  for (const m of managers) m.fields = m.fields.filter((p: FieldPath) => locate(obj, p, schema) !== undefined, present);
 }
 
 function schemaOf(obj: unknown): Schema {
