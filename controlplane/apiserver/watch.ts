@@ -32,9 +32,24 @@ function eventObject(ev: WatchEvent): KObject {
   return obj;
 }
 
+const decodedPrev = new WeakMap<WatchEvent, KObject>();
+
 function prevObject(ev: WatchEvent): KObject | undefined {
   if (!ev.prevValue) return undefined;
-  return JSON.parse(ev.prevValue) as KObject;
+  let obj = decodedPrev.get(ev);
+  if (!obj) decodedPrev.set(ev, (obj = JSON.parse(ev.prevValue) as KObject));
+  return obj;
+}
+
+/** The JSON line of a non-Table event, made once per (object, type) for all watchers of it. */
+const encodedLines = new WeakMap<object, Map<string, string>>();
+
+function eventLine(type: string, obj: object): string {
+  let byType = encodedLines.get(obj);
+  if (!byType) encodedLines.set(obj, (byType = new Map()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object: obj }) + "\n"));
+  return line;
 }
 
 export async function serveWatch(
@@ -54,12 +69,13 @@ export async function serveWatch(
   let first = true;
   let lastRevision = 0;
   const send = (type: string, obj: unknown) => {
-    let payload = obj;
     if (req.table && (type === "ADDED" || type === "MODIFIED" || type === "DELETED")) {
-      payload = toTable(rt, [obj as KObject], { include: req.table.include, withColumns: first });
+      const payload = toTable(rt, [obj as KObject], { include: req.table.include, withColumns: first });
       first = false;
+      res.write(JSON.stringify({ type, object: payload }) + "\n");
+      return;
     }
-    res.write(JSON.stringify({ type, object: payload }) + "\n");
+    res.write(typeof obj === "object" && obj !== null ? eventLine(type, obj) : JSON.stringify({ type, object: obj }) + "\n");
   };
 
   const rvParam = req.resourceVersion;
