@@ -228,8 +228,8 @@ export class Registry {
     const nsType = this.strategy.namespaces;
     const stored = await this.store.get(storageKey(nsType, undefined, ns));
     if (!stored) throw notFound("namespaces", "", ns);
-    const obj = decode(stored);
-    if (obj.metadata.deletionTimestamp) {
+    // Only a namespace being deleted needs a closer look (this runs on every namespaced create).
+    if (stored.value.includes('"deletionTimestamp"') && decode(stored).metadata.deletionTimestamp) {
       throw new ApiError(
         403,
         "Forbidden",
