@@ -145,6 +145,42 @@ spec:
     await kubectl.ok(["delete", "pod", "pair", "--wait=false"]);
   });
 
+  it("keeps a pod whose readiness probe fails out of its Service's Endpoints", async () => {
+    await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: gated, labels: {app: gated}}
+spec:
+  nodeName: ${agent.nodeName}
+  containers:
+  - name: web
+    image: kubelab/web:1
+    readinessProbe:
+      exec: {command: ["cat", "/tmp/ready"]}
+      periodSeconds: 1
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gated}
+spec:
+  selector: {app: gated}
+  ports: [{port: 80, targetPort: 80}]
+`);
+    type Ep = { subsets?: Array<{ addresses?: Array<{ ip: string }>; notReadyAddresses?: Array<{ ip: string }> }> };
+    const endpointsOf = async () => {
+      const r = await kubectl.run(["get", "endpoints", "gated", "-o", "json"]);
+      return r.code === 0 ? (JSON.parse(r.stdout) as Ep) : undefined;
+    };
+    const ip = await eventually(async () => (await getJson<PodJson>(["get", "pod", "gated"])).status?.podIP, 20_000, "pod IP");
+    await eventually(async () => JSON.stringify((await endpointsOf())?.subsets?.map((s) => s.notReadyAddresses) ?? []).includes(ip), 20_000, "not-ready address");
+    expect(await kubectl.ok(["get", "pod", "gated"])).toMatch(/gated\s+0\/1\s+Running/);
+    expect(JSON.stringify((await endpointsOf())?.subsets?.map((s) => s.addresses ?? []) ?? [])).not.toContain(ip);
+    const pod = await getJson<{ status: { containerStatuses: Array<{ containerID: string }> } }>(["get", "pod", "gated"]);
+    execFileSync("docker", ["exec", pod.status.containerStatuses[0]!.containerID.replace("docker://", ""), "touch", "/tmp/ready"]);
+    await eventually(async () => JSON.stringify((await endpointsOf())?.subsets?.map((s) => s.addresses ?? []) ?? []).includes(ip), 20_000, "ready address");
+    expect(await kubectl.ok(["get", "pod", "gated"])).toMatch(/gated\s+1\/1\s+Running/);
+  });
+
   it("deletes a pod gracefully: SIGTERM, the grace period, SIGKILL, then the object goes", async () => {
     await apply(`
 apiVersion: v1
