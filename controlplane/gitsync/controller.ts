@@ -2,6 +2,7 @@
 // reconcile (reconcile.ts). Keys are queued on spec or annotation changes, by the webhook
 // (trigger), and again after each run's interval (+ jitter). A burst of pushes collapses into one
 // run on the newest SHA because a key is queued at most once.
+import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { GitRepository } from "../api/gitops";
@@ -19,7 +20,7 @@ export interface GitSyncControllerOptions {
   healthPollMs?: number;
   metrics?: Registry;
   /** Called after each reconcile (tests and benchmarks wait on it). */
-  onReconciled?: (key: string, result: ReconcileResult) => void;
+  onReconciled?: (key: string, result: ReconcileResult, durationMs: number) => void;
 }
 
 export class GitSyncController {
@@ -60,6 +61,7 @@ export class GitSyncController {
 
   /** Runs until signal aborts; resolves when the workers have stopped. */
   async run(signal: AbortSignal): Promise<void> {
+    setMaxListeners(0, signal); // every concurrent API call listens on it
     this.informer.start(signal);
     await this.informer.waitForSync(signal);
     await runController({
@@ -83,8 +85,10 @@ export class GitSyncController {
       return;
     }
     const repo = structuredClone(cached);
+    setMaxListeners(0, ctx.signal);
+    const started = performance.now();
     const result = await this.reconciler.reconcile(repo, ctx.logger, ctx.signal);
-    this.opts.onReconciled?.(key, result);
+    this.opts.onReconciled?.(key, result, performance.now() - started);
     return result.requeueAfterMs > 0 ? { requeueAfter: result.requeueAfterMs } : undefined;
   }
 

@@ -27,7 +27,7 @@ export interface GitSyncOptions {
   gitTimeoutMs?: number;
   healthPollMs?: number;
   metrics?: Registry;
-  onReconciled?: (key: string, result: ReconcileResult) => void;
+  onReconciled?: (key: string, result: ReconcileResult, durationMs: number) => void;
 }
 
 export interface GitSync {

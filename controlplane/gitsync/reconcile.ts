@@ -49,18 +49,23 @@ export class Reconciler {
   private readonly rendered = new Map<string, Rendered>();
   /** key -> sha@generation of a revision that failed validation (not retried until something changes). */
   private readonly failed = new Map<string, string>();
+  /** The status we last wrote, by key, with the resourceVersion the server gave it (the informer may lag). */
+  private readonly written = new Map<string, { resourceVersion: number; status: GitRepositoryStatus }>();
 
   constructor(private readonly opts: ReconcilerOptions) {}
 
   forget(key: string): void {
     this.rendered.delete(key);
     this.failed.delete(key);
+    this.written.delete(key);
   }
 
   async reconcile(repo: GitRepository, log: Logger, signal?: AbortSignal): Promise<ReconcileResult> {
     const ns = repo.metadata.namespace!;
     const name = repo.metadata.name!;
     const key = `${ns}/${name}`;
+    const mine = this.written.get(key);
+    if (mine && mine.resourceVersion > Number(repo.metadata.resourceVersion ?? 0)) repo.status = structuredClone(mine.status);
     const generation = repo.metadata.generation ?? 0;
     const interval = parseDuration(repo.spec.interval ?? "30s");
     const jitter = Math.round(Math.random() * Math.min(5_000, interval * 0.1));
@@ -334,8 +339,10 @@ export class Reconciler {
 
   private async writeStatus(repo: GitRepository, status: GitRepositoryStatus, signal?: AbortSignal): Promise<void> {
     try {
-      await this.opts.client.patchSubresource(gitrepositories, repo.metadata.namespace, repo.metadata.name!, "status", { status }, "merge", { signal });
+      const out = await this.opts.client.patchSubresource<GitRepository>(gitrepositories, repo.metadata.namespace, repo.metadata.name!, "status", { status }, "merge", { signal });
       repo.status = status;
+      const rv = Number(out.metadata?.resourceVersion);
+      if (Number.isFinite(rv)) this.written.set(`${repo.metadata.namespace}/${repo.metadata.name}`, { resourceVersion: rv, status: structuredClone(status) });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
