@@ -54,9 +54,11 @@ describe("agent with an API server", () => {
     const wide = await kubectl.ok(["get", "node", agent.nodeName, "-o", "wide"]);
     expect(wide).toMatch(new RegExp(`${agent.nodeName}\\s+Ready\\s`));
 
-    const lease = async () => getJson<{ spec: { holderIdentity: string; renewTime: string } }>(["-n", "kube-node-lease", "get", "lease", agent.nodeName]);
+    const lease = async () =>
+      getJson<{ metadata: { ownerReferences?: Array<{ kind: string; uid: string }> }; spec: { holderIdentity: string; renewTime: string } }>(["-n", "kube-node-lease", "get", "lease", agent.nodeName]);
     const first = await eventually(async () => (await lease().catch(() => undefined)), 10_000, "lease");
     expect(first.spec.holderIdentity).toBe(agent.nodeName);
+    expect(first.metadata.ownerReferences).toMatchObject([{ kind: "Node", uid: node.metadata.uid }]);
     await eventually(async () => (await lease()).spec.renewTime !== first.spec.renewTime, 10_000, "lease renewed");
   });
 

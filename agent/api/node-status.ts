@@ -58,6 +58,7 @@ export class NodeStatusManager {
   private timer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
   private registered = false;
+  private nodeUid?: string;
   private stopped = false;
   private readonly startedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   private readyTransition = this.startedAt;
@@ -65,8 +66,8 @@ export class NodeStatusManager {
   constructor(private readonly opts: NodeStatusOptions) {}
 
   start(): void {
-    void this.tickStatus();
-    void this.tickLease();
+    // The first status write registers the Node; the Lease follows (owned by the Node).
+    void this.tickStatus().then(() => this.tickLease());
   }
 
   stop(): void {
@@ -154,12 +155,14 @@ export class NodeStatusManager {
   private async register(status: Record<string, unknown>): Promise<void> {
     const { client, cfg, log } = this.opts;
     try {
-      await client.create(nodes, undefined, this.nodeObject(status));
+      const created = await client.create(nodes, undefined, this.nodeObject(status));
+      this.nodeUid = created.metadata.uid;
       log.info({ node: cfg.nodeName }, "node registered");
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Already there (an agent restart): make labels and podCIDR ours again.
       const existing = await client.get<NodeObject>(nodes, undefined, cfg.nodeName);
+      this.nodeUid = existing.metadata.uid;
       const patch: Record<string, unknown> = { metadata: { labels: this.nodeObject(status).metadata.labels } };
       if (cfg.podCIDR && !existing.spec?.podCIDR) patch.spec = { podCIDR: cfg.podCIDR, podCIDRs: [cfg.podCIDR] };
       await client.patch(nodes, undefined, cfg.nodeName, patch, "merge");
@@ -196,7 +199,12 @@ export class NodeStatusManager {
         await client.create(leases, NODE_LEASE_NAMESPACE, {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
-          metadata: { name: cfg.nodeName, namespace: NODE_LEASE_NAMESPACE },
+          metadata: {
+            name: cfg.nodeName,
+            namespace: NODE_LEASE_NAMESPACE,
+            // Owned by the Node, so the garbage collector removes it with the Node.
+            ...(this.nodeUid ? { ownerReferences: [{ apiVersion: "v1", kind: "Node", name: cfg.nodeName, uid: this.nodeUid }] } : {}),
+          },
           spec: {
             holderIdentity: cfg.nodeName,
             leaseDurationSeconds: cfg.leaseDurationSeconds,
