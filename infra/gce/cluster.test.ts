@@ -106,6 +106,7 @@ describe("a lab with 3 workers", () => {
       expect(w.inputs.metadata["startup-script"]).toContain("kubelab-ready");
       expect(w.inputs.metadataStartupScript).toBeUndefined();
       expect(w.inputs.metadata["ssh-keys"]).toBe(`kubelab:${PUBLIC_KEY}`);
+      expect(w.inputs.labels["kubelab-version"]).toBe("0-1-0");
     }
     expect(workers.map((w) => w.inputs.networkInterfaces[0].networkIp)).toEqual(["10.240.0.20", "10.240.0.21", "10.240.0.22"]);
     const routes = byType("gcp:compute/route:Route");
@@ -162,6 +163,7 @@ describe("a lab with 3 workers", () => {
     const first = commands.find((c) => c.name === "kubelab-worker-1-install")!.inputs.create as string;
     expect(first).toMatch(/kubelab\.mjs=[0-9a-f]{64}/);
     expect(first).toContain("--pod-cidr 10.200.1.0/24");
+    expect(first).toContain("--version 0.1.0");
     const copies = byType("command:remote:CopyToRemote").filter((c) => c.name.startsWith("kubelab-worker-1-"));
     expect(copies.map((c) => c.inputs.remotePath).sort()).toEqual([
       "/home/kubelab/kubelab-deploy/allow-pod-traffic.sh",

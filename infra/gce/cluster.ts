@@ -51,6 +51,8 @@ export class KubelabCluster extends pulumi.ComponentResource {
       displayName: "kubelab nodes (logging and monitoring only)",
     }, child);
 
+    // GCE label values: lowercase letters, digits, - and _ only.
+    const versionLabel = cfg.kubelabVersion.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
     const sshMetadata = {
       "ssh-keys": `${cfg.sshUser}:${cfg.sshPublicKey}`,
       "enable-oslogin": "FALSE",
@@ -75,7 +77,7 @@ export class KubelabCluster extends pulumi.ComponentResource {
         accessConfigs: [{ natIp: masterAddress.address }],
       }],
       metadata: { ...sshMetadata, "startup-script": readVmFile("startup-master.sh"), "kubelab-role": "master" },
-      labels: { kubelab: name, role: "master" },
+      labels: { kubelab: name, role: "master", "kubelab-version": versionLabel },
     }, instanceOpts);
 
     const workers = Array.from({ length: cfg.workerCount }, (_, i) => {
@@ -96,7 +98,7 @@ export class KubelabCluster extends pulumi.ComponentResource {
           "kubelab-role": "worker",
           "pod-cidr": cidr,
         },
-        labels: { kubelab: name, role: "worker" },
+        labels: { kubelab: name, role: "worker", "kubelab-version": versionLabel },
       }, instanceOpts);
       // Pods of this worker are reached through it, as in Kubernetes the Hard Way.
       const route = new gcp.compute.Route(`${name}-pods-worker-${i}`, {
@@ -119,6 +121,7 @@ export class KubelabCluster extends pulumi.ComponentResource {
       gitUrl: cfg.gitUrl,
       deployment: args.deployment,
       instance: master,
+      version: cfg.kubelabVersion,
     }, this);
 
     workers.forEach((w) => installWorker(w.name, {
@@ -130,6 +133,7 @@ export class KubelabCluster extends pulumi.ComponentResource {
       nodeKubeconfig: master_.nodeKubeconfig,
       deployment: args.deployment,
       instance: w.instance,
+      version: cfg.kubelabVersion,
     }, this));
 
     this.masterAddress = masterAddress.address;

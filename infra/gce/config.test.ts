@@ -44,6 +44,7 @@ describe("stack config", () => {
     expect(problems({ ...minimal, sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" })).toEqual([
       "kubelab:sshPublicKey must be an OpenSSH public key line (ssh-ed25519 AAAA... comment), got \"-----BEGIN OPENSSH PRIVATE KEY-----\"",
     ]);
+    expect(problems({ ...minimal, kubelabVersion: "0.1.0; rm -rf /" })).toEqual(["kubelab:kubelabVersion must be a version like 0.1.0, got \"0.1.0; rm -rf /\""]);
     expect(problems({ ...minimal, sshSourceRanges: [] })).toEqual(["kubelab:sshSourceRanges needs at least one CIDR, got []"]);
   });
 

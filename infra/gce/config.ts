@@ -45,8 +45,8 @@ export const ClusterConfig = z.object({
   sshPublicKey: z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/, {
     message: "must be an OpenSSH public key line (ssh-ed25519 AAAA... comment)",
   }),
-  gitUrl: z.string().min(1).optional(),
-  kubelabVersion: z.string().min(1),
+  gitUrl: z.string().regex(/^[^\s'"]+$/, { message: "must be a git URL without spaces or quotes" }).optional(),
+  kubelabVersion: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]{0,62}$/, { message: "must be a version like 0.1.0" }),
   podCidrBase: z.string().regex(/^\d{1,3}\.\d{1,3}$/, { message: "must be the first two octets, like 10.200" })
     .refine((s) => isIPv4(`${s}.0.0`), { message: "must be the first two octets of an IPv4 address" }),
 });

@@ -36,6 +36,8 @@ interface NodeTarget {
   privateKey: pulumi.Input<string>;
   /** The VM: when it is replaced, its id changes and every step below runs again on the new one. */
   instance: pulumi.CustomResource;
+  /** kubelab:kubelabVersion, reported by `kubelab --version` on the node (KUBELAB_VERSION). */
+  version: string;
 }
 
 function connection(t: NodeTarget): command.types.input.remote.ConnectionArgs {
@@ -89,7 +91,7 @@ export function installMaster(name: string, args: MasterInstallArgs, parent: pul
   const gitFlag = args.gitUrl ? ` --git-url '${args.gitUrl.replace(/'/g, "'\\''")}'` : "";
   const install = new command.remote.Command(`${node}-install`, {
     connection: conn,
-    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user}${gitFlag} # ${digest}`,
+    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user} --version ${args.version}${gitFlag} # ${digest}`,
     triggers,
   }, { parent, dependsOn: copies });
   // Token and certificate are generated on the master once; their files are read back as secrets.
@@ -124,7 +126,7 @@ export function installWorker(node: string, args: WorkerInstallArgs, parent: pul
   return new command.remote.Command(`${node}-install`, {
     connection: conn,
     // The node's kubeconfig (with its bearer token) goes through stdin, never the command line.
-    create: `sudo bash ${STAGING(args.user)}/install-worker.sh --staging ${STAGING(args.user)} --node-name ${node} --address ${args.internalIp} --pod-cidr ${args.podCidr} # ${digest}`,
+    create: `sudo bash ${STAGING(args.user)}/install-worker.sh --staging ${STAGING(args.user)} --node-name ${node} --address ${args.internalIp} --pod-cidr ${args.podCidr} --version ${args.version} # ${digest}`,
     stdin: args.nodeKubeconfig,
     logging: "stdoutAndStderr",
     triggers,

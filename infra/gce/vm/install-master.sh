@@ -5,11 +5,12 @@
 # service restarted. KUBELAB_ROOT and SYSTEMCTL exist for the tests, which run it in a temp root.
 set -euo pipefail
 
-usage() { echo "usage: $0 --staging DIR --public-ip IP --internal-ip IP --git-user USER [--git-url URL] [--listen HOST:PORT]" >&2; exit 2; }
-staging="" public_ip="" internal_ip="" git_user="" git_url="" listen="0.0.0.0:6443"
+usage() { echo "usage: $0 --staging DIR [--version V] --public-ip IP --internal-ip IP --git-user USER [--git-url URL] [--listen HOST:PORT]" >&2; exit 2; }
+staging="" version="0.1.0" public_ip="" internal_ip="" git_user="" git_url="" listen="0.0.0.0:6443"
 while [ $# -gt 0 ]; do
   case "$1" in
     --staging) staging="$2"; shift 2 ;;
+    --version) version="$2"; shift 2 ;;
     --public-ip) public_ip="$2"; shift 2 ;;
     --internal-ip) internal_ip="$2"; shift 2 ;;
     --git-user) git_user="$2"; shift 2 ;;
@@ -123,6 +124,7 @@ fi
 cat > "$etc/server.env" <<ENV
 KUBELAB_LISTEN=$listen
 KUBELAB_GITOPS_REPO=$gitops_repo
+KUBELAB_VERSION=$version
 ENV
 chmod 0644 "$etc/server.env"
 

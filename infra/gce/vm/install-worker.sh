@@ -5,11 +5,12 @@
 # KUBELAB_ROOT and SYSTEMCTL exist for the tests, which run it in a temp root.
 set -euo pipefail
 
-usage() { echo "usage: $0 --staging DIR --node-name NAME --address IP --pod-cidr CIDR [--cluster-pod-range CIDR] [--network NAME] < node.kubeconfig" >&2; exit 2; }
-staging="" node_name="" address="" pod_cidr="" cluster_range="" network="kubelab"
+usage() { echo "usage: $0 --staging DIR [--version V] --node-name NAME --address IP --pod-cidr CIDR [--cluster-pod-range CIDR] [--network NAME] < node.kubeconfig" >&2; exit 2; }
+staging="" version="0.1.0" node_name="" address="" pod_cidr="" cluster_range="" network="kubelab"
 while [ $# -gt 0 ]; do
   case "$1" in
     --staging) staging="$2"; shift 2 ;;
+    --version) version="$2"; shift 2 ;;
     --node-name) node_name="$2"; shift 2 ;;
     --address) address="$2"; shift 2 ;;
     --pod-cidr) pod_cidr="$2"; shift 2 ;;
@@ -47,6 +48,7 @@ KUBELAB_NODE_ADDRESS=$address
 KUBELAB_POD_CIDR=$pod_cidr
 KUBELAB_CLUSTER_POD_RANGE=$cluster_range
 KUBELAB_NETWORK=$network
+KUBELAB_VERSION=$version
 ENV
 chmod 0644 "$etc/agent.env"
 

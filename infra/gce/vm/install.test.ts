@@ -266,7 +266,7 @@ describe("install-worker.sh", () => {
     expect(readFileSync(path.join(etc, "node.kubeconfig"), "utf8")).toBe(kubeconfig);
     expect(statSync(path.join(etc, "node.kubeconfig")).mode & 0o077).toBe(0);
     expect(readFileSync(path.join(etc, "agent.env"), "utf8")).toBe(
-      "KUBELAB_NODE_NAME=kubelab-worker-1\nKUBELAB_NODE_ADDRESS=10.240.0.21\nKUBELAB_POD_CIDR=10.200.1.0/24\nKUBELAB_CLUSTER_POD_RANGE=10.200.0.0/16\nKUBELAB_NETWORK=kubelab\n",
+      "KUBELAB_NODE_NAME=kubelab-worker-1\nKUBELAB_NODE_ADDRESS=10.240.0.21\nKUBELAB_POD_CIDR=10.200.1.0/24\nKUBELAB_CLUSTER_POD_RANGE=10.200.0.0/16\nKUBELAB_NETWORK=kubelab\nKUBELAB_VERSION=0.1.0\n",
     );
     expect(existsSync(path.join(w.root, "opt/kubelab/kubelab.mjs"))).toBe(true);
     expect(statSync(path.join(w.root, "opt/kubelab/allow-pod-traffic.sh")).mode & 0o111).not.toBe(0);

@@ -16,8 +16,8 @@ export function underRoot(root: string, word: string): string {
   return out.replace(/\/\/+/g, "/");
 }
 
-/** The words of ExecStart after systemd's expansion, paths moved under root. */
-export function execStartArgv(root: string, unitText: string): string[] {
+/** The variables of the unit's EnvironmentFile(s), which systemd hands to the process. */
+export function unitEnvironment(root: string, unitText: string): Record<string, string> {
   const text = unitText.replace(/\\\n\s*/g, "");
   const env: Record<string, string> = {};
   for (const m of text.matchAll(/^EnvironmentFile=-?(.*)$/gm)) {
@@ -27,7 +27,13 @@ export function execStartArgv(root: string, unitText: string): string[] {
       if (kv) env[kv[1]] = kv[2];
     }
   }
-  env.CREDENTIALS_DIRECTORY = "/etc/kubelab";
+  return env;
+}
+
+/** The words of ExecStart after systemd's expansion, paths moved under root. */
+export function execStartArgv(root: string, unitText: string): string[] {
+  const text = unitText.replace(/\\\n\s*/g, "");
+  const env: Record<string, string> = { ...unitEnvironment(root, unitText), CREDENTIALS_DIRECTORY: "/etc/kubelab" };
   const line = text.match(/^ExecStart=(.*)$/m)![1];
   return line.split(/\s+/).filter(Boolean).map((w) => underRoot(root, w.replace(/\$\{(\w+)\}/g, (_m, k: string) => {
     if (!(k in env)) throw new Error(`ExecStart uses \${${k}}, which no EnvironmentFile sets`);
@@ -68,9 +74,11 @@ async function main(argv: string[]): Promise<void> {
   }
   if (argv[0] !== "restart" || !started) return;
   await stop(pidFile);
-  const [program, ...args] = execStartArgv(root, readFileSync(path.join(root, "etc/systemd/system", unit), "utf8"));
+  const unitText = readFileSync(path.join(root, "etc/systemd/system", unit), "utf8");
+  const [program, ...args] = execStartArgv(root, unitText);
   const log = openSync(path.join(state, `${unit}.log`), "a");
-  const child = spawn(program, args, { detached: true, stdio: ["ignore", log, log] });
+  const env = { ...process.env, ...unitEnvironment(root, unitText) };
+  const child = spawn(program, args, { detached: true, stdio: ["ignore", log, log], env });
   writeFileSync(pidFile, String(child.pid));
   child.unref();
 }
