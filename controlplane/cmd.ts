@@ -7,6 +7,12 @@ function seconds(v: string): number {
   return m[2] === "ms" ? n / 1000 : m[2] === "m" ? n * 60 : m[2] === "h" ? n * 3600 : n;
 }
 
+function parseBool(flag: string, v: string): boolean {
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new Error(`${flag} must be true or false, got ${v}`);
+}
+
 export function registerServerCommand(program: Command): void {
   program
     .command("server")
@@ -25,6 +31,7 @@ export function registerServerCommand(program: Command): void {
     .option("--default-unreachable-toleration-seconds <n>", "how long pods stay on an unreachable node before eviction", "300")
     .option("--gitops-repo <url[#branch[:path]]>", "create a GitRepository 'lab' in 'default' for this repository at start")
     .option("--gitops-webhook-token-file <file>", "token that POST /hooks/gitops/... requires for the --gitops-repo repository")
+    .option("--gitops-self-heal <bool>", "restore drift from kubectl edits in the --gitops-repo objects (true/false)", "true")
     .option("--log-level <level>", "pino log level", "info")
     .action(async (o: Record<string, string>) => {
       if (o.store !== "sqlite" && o.store !== "etcd") throw new Error(`--store must be sqlite or etcd, got ${o.store}`);
@@ -45,6 +52,7 @@ export function registerServerCommand(program: Command): void {
         defaultUnreachableTolerationSeconds: Number(o.defaultUnreachableTolerationSeconds),
         gitopsRepo: o.gitopsRepo,
         gitopsWebhookTokenFile: o.gitopsWebhookTokenFile,
+        gitopsSelfHeal: parseBool("--gitops-self-heal", o.gitopsSelfHeal),
         logLevel: o.logLevel,
       });
       // Machine-readable line for scripts and tests that start the server on port 0.

@@ -27,6 +27,8 @@ export interface ServerOptions {
   gitopsRepo?: string;
   /** File holding the token the git-sync webhook requires (the lab's post-receive hook sends it). */
   gitopsWebhookTokenFile?: string;
+  /** spec.selfHeal of the GitRepository made from --gitops-repo (the lab turns it off). */
+  gitopsSelfHeal?: boolean;
   logLevel?: string;
 }
 

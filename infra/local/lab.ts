@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { isAlive, startDetached, stopProcess, type LabProcess } from "./processes";
-import { ensureLabRepo } from "./repo";
+import { ensureLabRepo, pushFolder } from "./repo";
 
 const run = promisify(execFile);
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
@@ -58,9 +58,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const dir = resolve(opts.dir);
   if (opts.workers < 1 || opts.workers > 50) throw new Error(`--workers must be between 1 and 50, got ${opts.workers}`);
   const existing = readLabState(dir);
-  if (existing && isAlive(existing.server.pid)) {
+  if (existing && existing.server.pid && isAlive(existing.server.pid)) {
     throw new Error(`a lab is already running from ${dir} (server pid ${existing.server.pid}); run \`kubelab lab down --dir ${opts.dir}\` first`);
   }
+  // Agents left from an earlier run whose server died would fight the new ones over the same
+  // node names (and remove their containers): stop them first.
+  if (existing) await Promise.all(existing.agents.map((a) => stopProcess(a.pid)));
   const logs = join(dir, "logs");
   mkdirSync(logs, { recursive: true });
 
@@ -85,12 +88,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const tokenFile = join(dir, "webhook-token");
   if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(24).toString("hex"), { mode: 0o600 });
   const webhookToken = readFileSync(tokenFile, "utf8").trim();
-  const repo = ensureLabRepo({
-    dir,
-    webhookUrl: `${apiUrl}/hooks/gitops/default/lab`,
-    webhookToken,
-    seedFrom: opts.seed ? join(REPO_ROOT, "examples/gitops") : undefined,
-  });
+  const { path: repo, created } = ensureLabRepo({ dir, webhookUrl: `${apiUrl}/hooks/gitops/default/lab`, webhookToken });
   const server = startDetached(
     "server",
     process.execPath,
@@ -101,6 +99,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
       "--write-kubeconfig", kubeconfig,
       "--gitops-repo", `file://${repo}#main`,
       "--gitops-webhook-token-file", tokenFile,
+      // The articles change the lab with kubectl (set image, rollout undo): keep such changes and
+      // report them as drift instead of reverting them on the next sync.
+      "--gitops-self-heal", "false",
       "--node-monitor-grace-period", opts.nodeMonitorGracePeriod,
       "--default-unreachable-toleration-seconds", String(opts.unreachableTolerationSeconds),
     ],
@@ -108,6 +109,24 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   );
   const state: LabState = { dir, apiUrl, kubeconfig, repo, server, agents: [] };
   writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  try {
+    await startWorkers(state, opts, logs, log);
+  } catch (e) {
+    // A lab that did not come up leaves nothing running behind.
+    await labDown(dir, () => undefined).catch(() => undefined);
+    throw e;
+  }
+  if (opts.seed && created) {
+    // Pushed once the workers are Ready, so the example's pods spread over them.
+    log("      pushing the example (examples/gitops) to the lab repository");
+    pushFolder(repo, join(REPO_ROOT, "examples/gitops"), "The seed articles' nginx Deployment and NodePort Service");
+  }
+  printNextSteps(state, logs, log);
+  return state;
+}
+
+async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, log: (l: string) => void): Promise<void> {
+  const { dir, apiUrl, kubeconfig, server } = state;
   await waitFor(async () => (await fetch(`${apiUrl}/readyz`)).ok, 30_000, () => {
     if (!isAlive(server.pid)) throw new Error(`the server exited; see ${join(logs, "server.log")}`);
   });
@@ -146,6 +165,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   });
 
   log("[5/5] ready");
+}
+
+function printNextSteps(state: LabState, logs: string, log: (l: string) => void): void {
+  const { apiUrl, kubeconfig, repo } = state;
   const rel = (p: string) => (p.startsWith(process.cwd() + "/") ? p.slice(process.cwd().length + 1) : p);
   log(
     [
@@ -162,7 +185,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
       `Logs: ${rel(logs)}/   Status: npx kubelab lab status   Stop: npx kubelab lab down`,
     ].join("\n"),
   );
-  return state;
 }
 
 export async function labDown(dirOpt: string, log: (l: string) => void = (l) => process.stdout.write(l + "\n")): Promise<void> {

@@ -12,33 +12,39 @@ export interface LabRepoOptions {
   dir: string;
   webhookUrl: string;
   webhookToken: string;
-  /** Folder whose files become the first commit (besides a README). */
-  seedFrom?: string;
 }
 
-export function ensureLabRepo(opts: LabRepoOptions): string {
+/** The bare repository (created with a first commit holding a README when missing). */
+export function ensureLabRepo(opts: LabRepoOptions): { path: string; created: boolean } {
   const bare = join(opts.dir, "repo.git");
-  if (!existsSync(join(bare, "HEAD"))) {
+  const created = !existsSync(join(bare, "HEAD"));
+  if (created) {
     git(["init", "--bare", "--initial-branch=main", bare]);
-    seed(bare, opts.seedFrom);
+    commitTo(bare, "Start the lab repository", (work) =>
+      writeFileSync(
+        join(work, "README.md"),
+        "# kubelab lab repository\n\nEvery .yaml/.yml/.json file here is applied to the lab on `git push`;\n" +
+          "files you delete are pruned. See `kubectl get gitrepositories` for what happened.\n",
+      ),
+    );
   }
   writeHook(bare, opts.webhookUrl, opts.webhookToken);
-  return bare;
+  return { path: bare, created };
 }
 
-function seed(bare: string, seedFrom?: string): void {
+/** Push the files of a folder as one commit (its post-receive hook tells git-sync). */
+export function pushFolder(bare: string, from: string, message: string): void {
+  commitTo(bare, message, (work) => cpSync(from, work, { recursive: true }));
+}
+
+function commitTo(bare: string, message: string, change: (work: string) => void): void {
   const work = mkdtempSync(join(tmpdir(), "kubelab-seed-"));
   try {
     git(["clone", "--quiet", bare, work]);
-    git(["checkout", "--quiet", "-b", "main"], work);
-    if (seedFrom) cpSync(seedFrom, work, { recursive: true });
-    writeFileSync(
-      join(work, "README.md"),
-      "# kubelab lab repository\n\nEvery .yaml/.yml/.json file here is applied to the lab on `git push`;\n" +
-        "files you delete are pruned. See `kubectl get gitrepositories` for what happened.\n",
-    );
+    if (!git(["branch", "--list", "main"], work).trim()) git(["checkout", "--quiet", "-b", "main"], work);
+    change(work);
     git(["add", "-A"], work);
-    git(["-c", "user.name=kubelab", "-c", "user.email=lab@kubelab.local", "commit", "--quiet", "-m", "Start the lab repository"], work);
+    git(["-c", "user.name=kubelab", "-c", "user.email=lab@kubelab.local", "commit", "--quiet", "-m", message], work);
     git(["push", "--quiet", "origin", "main"], work);
   } finally {
     rmSync(work, { recursive: true, force: true });
