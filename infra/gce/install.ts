@@ -47,13 +47,25 @@ function connection(t: NodeTarget): command.types.input.remote.ConnectionArgs {
 
 const STAGING = (user: string) => `/home/${user}/kubelab-deploy`;
 
+/**
+ * The first command on a fresh VM: waits (at most 15 minutes) for the startup script's marker,
+ * showing the startup script's log when it never comes, then makes the staging folder.
+ */
+export function waitForReadyScript(staging: string, marker = "/var/lib/kubelab-ready", tries = 450): string {
+  return [
+    `for _ in $(seq 1 ${tries}); do test -f ${marker} && break; sleep 2; done`,
+    `if ! test -f ${marker}; then echo "the startup script did not finish; its log:" >&2; sudo journalctl -u google-startup-scripts.service --no-pager 2>&1 | tail -n 40 >&2; exit 1; fi`,
+    `mkdir -p ${staging}`,
+  ].join("\n");
+}
+
 /** Waits for the startup script's marker, then copies each file; returns what the install waits on. */
 function stage(name: string, t: NodeTarget, files: Record<string, string>, parent: pulumi.Resource) {
   const conn = connection(t);
   const triggers = [t.instance.id];
   const ready = new command.remote.Command(`${name}-ready`, {
     connection: conn,
-    create: `until test -f /var/lib/kubelab-ready; do sleep 2; done; mkdir -p ${STAGING(t.user)}`,
+    create: waitForReadyScript(STAGING(t.user)),
     triggers,
   }, { parent, dependsOn: [t.instance] });
   const copies = Object.entries(files).map(([remoteName, local]) => new command.remote.CopyToRemote(`${name}-copy-${remoteName.replace(/[^a-z0-9]+/gi, "-")}`, {

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle, packNativeModules } from "../../../scripts/build";
 import { kubectlFor } from "../../../test/fixtures/kubectl";
+import { waitForReadyScript } from "../install";
 
 const VM = path.resolve(import.meta.dirname);
 const REPO = path.resolve(VM, "../../..");
@@ -99,6 +100,22 @@ describe("scripts that go onto the VMs", () => {
     const r = spawnSync("shellcheck", ["-x", ...SCRIPTS.map((s) => path.join(VM, s))], { encoding: "utf8" });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
+  });
+
+  it("the first remote command waits for the startup script's marker and gives up with its log", () => {
+    const marker = path.join(dir, "ready-marker");
+    const staging2 = path.join(dir, "staging-from-wait");
+    const script = waitForReadyScript(staging2, marker, 2);
+    const check = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
+    expect(check.stdout, script).toBe("");
+    const fails = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+    expect(fails.status).toBe(1);
+    expect(fails.stderr).toContain("the startup script did not finish");
+    expect(existsSync(staging2)).toBe(false);
+    writeFileSync(marker, "");
+    const ok = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(existsSync(staging2)).toBe(true);
   });
 
   it("install-node.sh refuses a Node tarball whose sha256 is not the pinned one", () => {

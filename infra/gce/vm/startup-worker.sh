@@ -6,7 +6,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 sysctl -q -w net.ipv4.ip_forward=1
 if [ ! -f /var/lib/kubelab-ready ]; then
-  apt-get update -q
+  # The network may need a moment after boot: retry the index download.
+  for _ in 1 2 3 4 5 6; do apt-get update -q && break; sleep 10; done
   apt-get install -y -q --no-install-recommends docker.io ca-certificates curl
   systemctl enable --now docker
   date -u +%FT%TZ > /var/lib/kubelab-ready
