@@ -137,7 +137,14 @@ export function apiErrors(p: PreparedObject, err: unknown): SyncError[] {
  * Validates every object with a server-side dry-run apply. Objects in a namespace that this
  * revision creates (and that does not exist yet) are validated in "default" instead.
  */
-export async function dryRunAll(client: ApiClient, objects: PreparedObject[], existingNamespaces: Set<string>, concurrency = 16, signal?: AbortSignal): Promise<SyncError[]> {
+export async function dryRunAll(
+  client: ApiClient,
+  objects: PreparedObject[],
+  existingNamespaces: Set<string>,
+  live: Map<string, LiveObject>,
+  concurrency = 16,
+  signal?: AbortSignal,
+): Promise<SyncError[]> {
   const errors = await mapLimit(objects, concurrency, async (p) => {
     let ns = p.ref.namespace;
     let body = p.body;
@@ -146,7 +153,10 @@ export async function dryRunAll(client: ApiClient, objects: PreparedObject[], ex
       body = { ...body, metadata: { ...body.metadata, namespace: "default" } };
     }
     try {
-      await client.patch(p.resource, ns, p.ref.name, body, "apply", { fieldManager: FIELD_MANAGER, force: true, dryRun: true, fieldValidation: "Strict", signal });
+      // A new object validates as a dry-run create (cheaper for the server, same checks);
+      // an existing one as a dry-run apply, which validates the merged result.
+      if (live.has(p.key)) await client.patch(p.resource, ns, p.ref.name, body, "apply", { fieldManager: FIELD_MANAGER, force: true, dryRun: true, fieldValidation: "Strict", signal });
+      else await client.create(p.resource, ns, body, { fieldManager: FIELD_MANAGER, dryRun: true, fieldValidation: "Strict", signal });
       return [];
     } catch (err) {
       if ((err as Error)?.name === "AbortError") throw err;

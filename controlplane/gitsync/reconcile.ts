@@ -84,6 +84,14 @@ export class Reconciler {
     }
 
     const started = Date.now();
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = Math.round((now - mark) * 10) / 10;
+      mark = now;
+      return ms;
+    };
     const ref: GitReference = repo.spec.ref ? { ...repo.spec.ref } : { branch: repo.spec.branch };
     let source: GitSource;
     let resolved: ResolvedRevision;
@@ -91,6 +99,7 @@ export class Reconciler {
       const auth = await this.credentials(repo, signal);
       source = new GitSource({ url: repo.spec.url, dir: this.cachePath(ns, name, repo.spec.url), auth, timeoutMs: this.opts.gitTimeoutMs, signal });
       resolved = await source.resolve(ref);
+      phases.resolve = lap();
     } catch (err) {
       return this.sourceFailed(repo, status, err, started, requeueAfterMs, signal);
     }
@@ -109,6 +118,7 @@ export class Reconciler {
     const errors: SyncError[] = [];
     try {
       fetched = await source.fetch(resolved, ref);
+      phases.fetch = lap();
       const snapshot = await source.snapshot(fetched.sha);
       const read = await readManifests(snapshot, {
         paths: repo.spec.paths,
@@ -121,6 +131,7 @@ export class Reconciler {
       const prepared = await prepareObjects(read.manifests, this.opts.mapper, { defaultNamespace: ns, source: sourceLabelValue(ns, name), sha: fetched.sha });
       objects = prepared.objects;
       errors.push(...prepared.errors);
+      phases.read = lap();
     } catch (err) {
       return this.sourceFailed(repo, status, err, started, requeueAfterMs, signal);
     }
@@ -136,7 +147,8 @@ export class Reconciler {
     const namespaces = new Set([...live.values()].filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
     const nsRefs = [...new Set(objects.map((o) => o.ref.namespace).filter((x): x is string => Boolean(x)))];
     for (const n of nsRefs) if (!namespaces.has(n) && (await this.namespaceExists(n, signal))) namespaces.add(n);
-    errors.push(...(await dryRunAll(this.opts.client, objects, namespaces, this.opts.concurrency, signal)));
+    errors.push(...(await dryRunAll(this.opts.client, objects, namespaces, live, this.opts.concurrency, signal)));
+    phases.validate = lap();
     errors.sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0));
     if (errors.length > 0) {
       const message = errorSummary(errors, revision);
@@ -165,6 +177,7 @@ export class Reconciler {
     const liveBefore = new Map(live);
     const applied = await applyAll(this.opts.client, objects, live, this.opts.concurrency, signal);
     for (const [k, v] of applied.applied) live.set(k, v);
+    phases.apply = lap();
     const pruned = applied.errors.length === 0 && repo.spec.prune !== false
       ? await prune(this.opts.client, this.opts.mapper, {
           previous,
@@ -178,6 +191,7 @@ export class Reconciler {
       : { deleted: [], kept: applied.errors.length ? previous : [], blocked: undefined, failed: [] };
     status.inventory = nextInventory(objects.map((o) => o.ref), pruned.kept);
 
+    phases.prune = lap();
     const health = this.health(objects, live);
     const ok = applied.errors.length === 0 && pruned.failed.length === 0;
     const summary = `${applied.created} created, ${applied.configured} configured, ${applied.unchanged} unchanged${pruned.deleted.length ? `, ${pruned.deleted.length} pruned` : ""}`;
@@ -216,7 +230,8 @@ export class Reconciler {
     this.opts.recorder.event(repo, ok ? "Normal" : "Warning", ok ? "Applied" : Reasons.ApplyFailed, ok ? `applied ${revision}: ${summary}` : errorSummary(allErrors, revision));
     if (pruned.deleted.length) this.opts.recorder.event(repo, "Normal", "Pruned", `pruned ${pruned.deleted.map((r) => `${r.kind} ${display(r)}`).join(", ")}`);
     if (pruned.blocked) this.opts.recorder.event(repo, "Warning", Reasons.PruneBlocked, pruned.blocked);
-    log.info({ revision, created: applied.created, configured: applied.configured, pruned: pruned.deleted.length, errors: allErrors.length }, "revision applied");
+    phases.status = lap();
+    log.info({ revision, created: applied.created, configured: applied.configured, pruned: pruned.deleted.length, errors: allErrors.length, phasesMs: phases }, "revision applied");
     const poll = health.status === "Progressing" || health.status === "Missing" ? (this.opts.healthPollMs ?? 2_000) : requeueAfterMs;
     return { requeueAfterMs: Math.min(poll, requeueAfterMs), outcome: ok ? "Applied" : "ApplyFailed" };
   }

@@ -23,6 +23,13 @@ function cacheDir(): string {
 }
 const cm = (name: string, value = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${value}"\n`;
 
+/** The repo over git daemon, so that fetches really transfer objects (file:// borrows them). */
+async function served(r: TestRepo): Promise<string> {
+  const daemon = await startGitDaemon(r.root);
+  cleanups.push(() => daemon.stop());
+  return daemon.url("repo.git");
+}
+
 async function namesAt(source: GitSource, sha: string, paths?: string[]) {
   const { manifests, errors } = await readManifests(await source.snapshot(sha), { paths });
   return { names: manifests.map((m) => m.object.metadata.name), errors };
@@ -32,7 +39,7 @@ describe("git source", () => {
   it("resolves a branch with ls-remote and reads exactly that commit, fetching only when it moved", async () => {
     const r = await repo();
     const first = await r.commit({ "apps/a.yaml": cm("a") });
-    const source = new GitSource({ url: r.url, dir: cacheDir() });
+    const source = new GitSource({ url: await served(r), dir: cacheDir() });
     const rev = await source.resolve({ branch: "main" });
     expect(rev).toEqual({ sha: first, refName: "main", revision: `main@sha1:${first}` });
     expect((await source.fetch(rev, { branch: "main" })).fetched).toBe(true);
@@ -44,6 +51,20 @@ describe("git source", () => {
     await source.fetch(rev2, { branch: "main" });
     expect((await namesAt(source, second)).names).toEqual(["a", "b"]);
     expect(shaOfRevision(rev2.revision)).toBe(second);
+  });
+
+  it("reads a repository on this machine without a fetch (refs read directly, objects borrowed)", async () => {
+    const r = await repo();
+    const sha = await r.commit({ "a.yaml": cm("a") });
+    const source = new GitSource({ url: r.url, dir: cacheDir() });
+    const rev = await source.resolve({});
+    expect(rev.revision).toBe(`main@sha1:${sha}`);
+    expect((await source.fetch(rev, {})).fetched).toBe(false);
+    expect((await namesAt(source, sha)).names).toEqual(["a"]);
+    const { git } = await import("../../test/fixtures/git");
+    await git(["pack-refs", "--all"], r.bare);
+    expect((await source.resolve({ branch: "main" })).sha).toBe(sha);
+    await expect(source.resolve({ branch: "gone" })).rejects.toMatchObject({ reason: "BranchNotFound" });
   });
 
   it("follows the remote's default branch, tags and pinned commits", async () => {
@@ -68,7 +89,7 @@ describe("git source", () => {
     const r = await repo();
     await r.commit({ "a.yaml": cm("a") });
     const dir = cacheDir();
-    const source = new GitSource({ url: r.url, dir });
+    const source = new GitSource({ url: await served(r), dir });
     await source.fetch(await source.resolve({ branch: "main" }), { branch: "main" });
     const rewritten = await r.forcePush({ "z.yaml": cm("z") });
     const rev = await source.resolve({ branch: "main" });
@@ -94,7 +115,7 @@ describe("git source", () => {
     const r = await repo();
     await r.commit({ "a.yaml": cm("a") });
     const dir = cacheDir();
-    const source = new GitSource({ url: r.url, dir });
+    const source = new GitSource({ url: await served(r), dir });
     await source.fetch(await source.resolve({ branch: "main" }), { branch: "main" });
     writeFileSync(join(dir, "index.lock"), "");
     writeFileSync(join(dir, "shallow.lock"), "");

@@ -2,7 +2,7 @@
 // fetch), fetch into a bare cache repository only when that SHA is not there yet, and read
 // exactly that commit's tree (ls-tree + cat-file --batch): one snapshot per run, no worktree.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { classifyGitError, GIT_ENV_KEYS, gitEnv, GitSourceError, runGit, type GitAuth } from "./git";
@@ -55,6 +55,15 @@ export class GitSource {
 
   /** Resolves the reference to a SHA on the remote with `git ls-remote` (no objects transferred). */
   async resolve(ref: GitReference): Promise<ResolvedRevision> {
+    if (!ref.commit && !ref.tag) {
+      // A repository on this machine: read its refs directly (what ls-remote would do, without a process).
+      const local = localGitDir(this.opts.url);
+      if (local) {
+        const found = await resolveLocalRef(local, ref.branch);
+        if (found === null) throw new GitSourceError("BranchNotFound", `branch ${JSON.stringify(ref.branch ?? "HEAD")} not found in ${this.safeUrl()} (deleted or never pushed)`);
+        if (found) return found;
+      }
+    }
     if (ref.commit) {
       if (!/^[0-9a-f]{40}$/i.test(ref.commit)) throw new GitSourceError("CommitNotFound", `ref.commit must be a full 40-character SHA, got ${ref.commit}`);
       return { sha: ref.commit.toLowerCase(), refName: ref.branch, revision: formatRevision(ref.branch, ref.commit.toLowerCase()) };
@@ -93,6 +102,8 @@ export class GitSource {
   async fetch(resolved: ResolvedRevision, ref: GitReference): Promise<ResolvedRevision & { fetched: boolean }> {
     return this.serialized(async () => {
       await this.prepareCache();
+      // A local repository's objects are borrowed: the SHA read from its refs is there already.
+      if (localGitDir(this.opts.url) && !ref.commit) return { ...resolved, fetched: false };
       if (await this.hasCommit(resolved.sha)) return { ...resolved, fetched: false };
       const refspec = ref.tag
         ? `+refs/tags/${ref.tag}:${FETCH_REF}`
@@ -164,9 +175,16 @@ export class GitSource {
     if (!existsSync(join(dir, "HEAD"))) {
       await mkdir(dir, { recursive: true });
       await this.withGit((git) => git.raw(["init", "--bare", "--quiet"]));
-      return;
+    } else {
+      await removeStaleLocks(dir);
     }
-    await removeStaleLocks(dir);
+    // A repository on this machine lends its objects (git alternates): no copy, no fetch.
+    const local = localGitDir(this.opts.url);
+    const alternates = join(dir, "objects", "info", "alternates");
+    if (local && !existsSync(alternates)) {
+      await mkdir(join(dir, "objects", "info"), { recursive: true });
+      await writeFile(alternates, join(local, "objects") + "\n");
+    }
   }
 
   private async withGit<T>(op: (git: SimpleGit) => Promise<T>): Promise<T> {
@@ -201,6 +219,45 @@ export class GitSource {
   private safeUrl(): string {
     return this.opts.url.replace(/(\w+:\/\/)[^/@\s]+@/g, "$1***@");
   }
+}
+
+/** The git directory of a file:// URL (bare, or a work tree's .git), when it is on this machine. */
+export function localGitDir(url: string): string | undefined {
+  if (!/^file:\/\//i.test(url)) return undefined;
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return undefined;
+  }
+  if (existsSync(join(path, ".git", "HEAD"))) path = join(path, ".git");
+  if (!existsSync(join(path, "HEAD")) || !existsSync(join(path, "objects")) || existsSync(join(path, "reftable"))) return undefined;
+  return path;
+}
+
+/**
+ * Reads a branch (or HEAD's branch) from a local git dir's loose refs or packed-refs.
+ * null: no such branch; undefined: cannot tell (fall back to ls-remote).
+ */
+export async function resolveLocalRef(gitDir: string, branch?: string): Promise<ResolvedRevision | null | undefined> {
+  let refName = branch;
+  if (!refName) {
+    const head = (await readFile(join(gitDir, "HEAD"), "utf8").catch(() => "")).trim();
+    const m = head.match(/^ref:\s*refs\/heads\/(.+)$/);
+    if (!m) return /^[0-9a-f]{40}$/.test(head) ? { sha: head, refName: "HEAD", revision: formatRevision("HEAD", head) } : undefined;
+    refName = m[1]!;
+  }
+  if (refName.includes("..")) return undefined;
+  const full = `refs/heads/${refName}`;
+  const loose = (await readFile(join(gitDir, full), "utf8").catch(() => "")).trim();
+  if (/^[0-9a-f]{40}$/.test(loose)) return { sha: loose, refName, revision: formatRevision(refName, loose) };
+  if (loose.startsWith("ref:")) return undefined;
+  const packed = await readFile(join(gitDir, "packed-refs"), "utf8").catch(() => "");
+  for (const line of packed.split("\n")) {
+    const [sha, name] = line.trim().split(" ");
+    if (name === full && sha && /^[0-9a-f]{40}$/.test(sha)) return { sha, refName, revision: formatRevision(refName, sha) };
+  }
+  return null;
 }
 
 /** Lock files in a git dir (index.lock, shallow.lock, refs/**.lock...): stale when no git of ours runs there. */

@@ -3,6 +3,7 @@
 // 20-object commit (p50/p99), a 1,000-manifest repository applied from scratch, and the re-check
 // of an unchanged revision.
 import { mkdtempSync, rmSync } from "node:fs";
+import { pino } from "pino";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GitRepository } from "../../controlplane/api/gitops";
@@ -24,6 +25,7 @@ export async function benchGitsync(): Promise<BenchRow[]> {
   const waiters = new Map<string, (r: { result: ReconcileResult; ms: number }) => void>();
   const sync = startGitSync({
     client,
+    ...(process.env.BENCH_GITSYNC_LOG ? { logger: pino({ level: "info" }, pino.destination(2)) } : {}),
     cacheDir,
     healthPollMs: 3_600_000,
     onReconciled: (key, result, ms) => waiters.get(key)?.({ result, ms }),
