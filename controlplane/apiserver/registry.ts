@@ -142,15 +142,22 @@ export class Registry {
   }
 
   /**
-   * Every object of a collection as the JSON text of an array, for an unfiltered, unpaged list:
-   * the stored text with its resourceVersion spliced in, instead of decoding and re-encoding
-   * each object. The same objects as list() returns, in the same order.
+   * Every object of a collection as JSON text, for an unfiltered, unpaged list: the stored text
+   * with its resourceVersion spliced in, instead of decoding and re-encoding each object. The
+   * same objects as list() returns, in the same order, read at once (one snapshot) and handed out
+   * in comma-joined batches, so a large list never becomes one giant string.
    */
-  async listJson(rt: ResourceType, ns: string | undefined): Promise<{ items: string; resourceVersion: string }> {
+  async listJson(rt: ResourceType, ns: string | undefined, batch = 64): Promise<{ resourceVersion: string; items: Iterable<string> }> {
     const page = await this.store.list(storagePrefix(rt, ns));
-    const parts = new Array<string>(page.items.length);
-    for (let i = 0; i < page.items.length; i++) parts[i] = storedJson(page.items[i]);
-    return { items: `[${parts.join(",")}]`, resourceVersion: String(page.revision) };
+    function* items(): Generator<string> {
+      for (let i = 0; i < page.items.length; i += batch) {
+        const parts: string[] = [];
+        for (let j = i; j < Math.min(i + batch, page.items.length); j++) parts.push(storedJson(page.items[j]));
+        yield (i === 0 ? "" : ",") + parts.join(",");
+        for (let j = i; j < Math.min(i + batch, page.items.length); j++) (page.items as unknown[])[j] = undefined;
+      }
+    }
+    return { resourceVersion: String(page.revision), items: items() };
   }
 
   matches(rt: ResourceType, obj: KObject, q: Pick<ListQuery, "labelSelector" | "fieldSelector">): boolean {

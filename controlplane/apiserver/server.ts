@@ -126,7 +126,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       for (const extra of opts.extraHandlers ?? []) if (await extra(req, res, url)) return;
       if (rp) {
-        if (!(await plainList(rp, req, url, reply))) await handleResource(ctx, rp, req, res, url, reply);
+        if (!(await plainList(rp, req, res, url))) await handleResource(ctx, rp, req, res, url, reply);
       } else {
         await handleNonResource(req, url, reply);
       }
@@ -145,16 +145,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   /**
    * A whole collection without selectors, paging or Table (what informers and `kubectl get -o
    * json` ask for): the stored text goes out with resourceVersions spliced in, the same body as
-   * handleResource's list without decoding and re-encoding every object. false: not such a list.
+   * handleResource's list without decoding and re-encoding every object, written in pieces as
+   * the socket takes them. false: not such a list.
    */
-  const plainList = async (rp: ResourcePath, req: IncomingMessage, url: URL, reply: (c: number, b: unknown) => void): Promise<boolean> => {
+  const plainList = async (rp: ResourcePath, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method !== "GET" || rp.name !== undefined || rp.subresource !== undefined || wantsTable(req.headers.accept)) return false;
     for (const k of url.searchParams.keys()) if (!PLAIN_LIST_PARAMS.has(k)) return false;
     const rt = findType(rp.group, rp.version, rp.plural);
     if (!rt || (rt.namespaced === false && rp.namespace)) return false;
     const { items, resourceVersion } = await registry.listJson(rt, rt.namespaced ? rp.namespace : undefined);
     const head = JSON.stringify({ kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion } });
-    reply(200, `${head.slice(0, -1)},"items":${items}}`);
+    res.writeHead(200, { "Content-Type": "application/json" });
+    let more = res.write(`${head.slice(0, -1)},"items":[`);
+    for (const piece of items) {
+      if (!more) await drained(res);
+      if (res.destroyed) return true;
+      more = res.write(piece);
+    }
+    res.end("]}");
     return true;
   };
 
@@ -235,6 +243,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Resolves when the response can take more data or the connection is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 function notFoundPath(): ApiError {
