@@ -1,0 +1,41 @@
+// `pulumi preview` of a new stack: nothing exists yet, so addresses, ids and command outputs are
+// unknown. The program must still register the whole graph without touching those values.
+import * as pulumi from "@pulumi/pulumi";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, expect, it } from "vitest";
+
+const created: { type: string; name: string }[] = [];
+pulumi.runtime.setMocks({
+  newResource(args) {
+    created.push({ type: args.type, name: args.name });
+    // A preview returns no id and only the inputs: every computed output stays unknown.
+    return { id: undefined as unknown as string, state: args.inputs };
+  },
+  call: (args) => args.inputs,
+}, "kubelab", "preview", true);
+
+const dir = mkdtempSync(path.join(tmpdir(), "kubelab-preview-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it("registers the whole lab in a preview, where addresses and command outputs are unknown", async () => {
+  pulumi.runtime.setAllConfig({
+    "gcp:region": "us-central1",
+    "gcp:zone": "us-central1-b",
+    "kubelab:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7 me@laptop",
+    "kubelab:sshPrivateKey": "not-a-key",
+  }, ["kubelab:sshPrivateKey"]);
+  const bundlePath = path.join(dir, "kubelab.mjs");
+  const nativeModulesPath = path.join(dir, "native.tar.gz");
+  writeFileSync(bundlePath, "x");
+  writeFileSync(nativeModulesPath, "x");
+  const { createCluster } = await import("./program");
+  createCluster("kubelab", { bundlePath, nativeModulesPath });
+  await new Promise((r) => setTimeout(r, 1000));
+  const count = (t: string) => created.filter((c) => c.type === t).length;
+  expect(count("gcp:compute/instance:Instance")).toBe(3);
+  expect(count("gcp:compute/route:Route")).toBe(2);
+  // Default 2 workers: 6 network + 13 master + 9 per worker, plus the component.
+  expect(created.length).toBe(6 + 13 + 2 * 9 + 1);
+});
