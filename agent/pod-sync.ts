@@ -76,7 +76,8 @@ export class PodSyncer {
     return running || (remove && containers.length > 0);
   }
 
-  async syncPod(pod: Pod, containers: RuntimeContainer[]): Promise<SyncResult> {
+  async syncPod(pod: Pod, current: RuntimeContainer[]): Promise<SyncResult> {
+    let containers = current;
     const uid = pod.metadata.uid;
     const policy = pod.spec.restartPolicy ?? "Always";
     const waiting = this.waitingFor(uid);
@@ -99,11 +100,15 @@ export class PodSyncer {
       await Promise.all(stale.map((c) => this.runtime.stop(c.id, c.gracePeriodSeconds)));
       const attempt = sandbox ? sandbox.attempt + 1 : 0;
       if (sandbox) await this.runtime.remove(sandbox.id);
-      const image = await this.ensureImage(pod, { name: SANDBOX_CONTAINER_NAME, image: this.cfg.pauseImage, imagePullPolicy: "IfNotPresent" });
-      if (!image) {
+      const changedDocker = stale.length > 0 || sandbox !== undefined;
+      const sandboxKey = `${uid}/${SANDBOX_CONTAINER_NAME}`;
+      const notYet = (message: string): SyncResult => {
         for (const c of pod.spec.containers) waiting.set(c.name, { reason: "ContainerCreating" });
-        return { acted: true, requeueAfterMs: 5000 };
-      }
+        this.events(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${message}`);
+        return { acted: changedDocker, requeueAfterMs: this.crashBackoff.next(sandboxKey) };
+      };
+      const image = await this.ensureImage(pod, { name: SANDBOX_CONTAINER_NAME, image: this.cfg.pauseImage, imagePullPolicy: "IfNotPresent" });
+      if (!image) return notYet(this.waitingFor(uid).get(SANDBOX_CONTAINER_NAME)?.message ?? `image ${this.cfg.pauseImage} is not available`);
       const opts = sandboxCreateOptions(pod, {
         name: sandboxName(pod.metadata, attempt),
         image: this.cfg.pauseImage,
@@ -111,7 +116,15 @@ export class PodSyncer {
         hostIP: this.cfg.address,
         labels: this.labels(pod, SANDBOX_CONTAINER_NAME, attempt),
       });
-      const id = await this.runtime.run(opts);
+      let id: string;
+      try {
+        id = await this.runtime.run(opts);
+      } catch (err) {
+        // e.g. a host port already taken: the pod waits in ContainerCreating and retries.
+        return notYet(err instanceof Error ? err.message : String(err));
+      }
+      waiting.delete(SANDBOX_CONTAINER_NAME);
+      this.crashBackoff.forget(sandboxKey);
       this.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, sandbox: id.slice(0, 12), attempt }, "sandbox started");
       const ip = await this.runtime.ipOf(id);
       if (ip) this.podIPs.set(uid, ip);
@@ -133,8 +146,10 @@ export class PodSyncer {
         ip,
       };
       result.acted = true;
-      // Containers of the old sandbox died with it: start them at once (no back-off).
+      // Containers of the old sandbox died with it: start them at once (no back-off), and treat
+      // them as exited in this sync (they were just stopped).
       for (const c of stale) this.crashBackoff.forget(`${uid}/${c.container}`);
+      containers = containers.map((c) => (stale.includes(c) ? { ...c, state: "exited" as const } : c));
     }
 
     const podIP = sandbox.ip;

@@ -7,10 +7,16 @@ import { events } from "../../controlplane/client/resources";
 import type { Pod } from "../types";
 
 const MAX_IN_FLIGHT = 20;
+/** At most this many events a second on average, bursts up to EVENT_BURST (the kubelet's
+ *  --event-qps/--event-burst idea): a burst of 100 pod starts must not flood the API server. */
+const EVENT_QPS = 20;
+const EVENT_BURST = 50;
 
 export class EventRecorder {
   private inFlight = 0;
   private readonly recent = new Map<string, number>();
+  private tokens = EVENT_BURST;
+  private refilledAt = Date.now();
 
   constructor(
     private readonly client: ApiClient,
@@ -25,7 +31,10 @@ export class EventRecorder {
     if ((this.recent.get(dedupe) ?? 0) > now - 10_000) return;
     this.recent.set(dedupe, now);
     if (this.recent.size > 5000) this.recent.clear();
-    if (this.inFlight >= MAX_IN_FLIGHT) return;
+    this.tokens = Math.min(EVENT_BURST, this.tokens + ((now - this.refilledAt) / 1000) * EVENT_QPS);
+    this.refilledAt = now;
+    if (this.tokens < 1 || this.inFlight >= MAX_IN_FLIGHT) return;
+    this.tokens--;
     this.inFlight++;
     const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const body = {

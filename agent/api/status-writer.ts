@@ -7,7 +7,7 @@ import type { ApiClient } from "../../controlplane/client/rest";
 import { pods } from "../../controlplane/client/resources";
 import type { Pod, PodStatus } from "../types";
 
-const CONCURRENCY = 4;
+const CONCURRENCY = 8;
 
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
