@@ -107,7 +107,10 @@ export class Reconciler {
     const lastApplied = shaOfRevision(status.lastAppliedRevision);
     const rendered = this.rendered.get(key);
     const sameSpec = status.observedGeneration === generation;
-    if (resolved.sha === lastApplied && sameSpec && rendered?.sha === resolved.sha && rendered.generation === generation) {
+    // The cheap path only from a clean state: a blocked prune, a failed apply or a transient git
+    // error is retried by a full run.
+    const clean = status.conditions?.find((c) => c.type === "Ready")?.status === "True";
+    if (clean && resolved.sha === lastApplied && sameSpec && rendered?.sha === resolved.sha && rendered.generation === generation) {
       return this.recheck(repo, status, rendered, log, requeueAfterMs, signal);
     }
     if (this.failed.get(key) === `${resolved.sha}@${generation}`) return { requeueAfterMs, outcome: "Skipped" };

@@ -1,0 +1,146 @@
+// git-sync details against the real server: a Namespace and its objects converge in one run,
+// suspend stops syncing, an empty revision's prune is blocked (and allowed by annotation),
+// --gitops-repo's GitRepository, and `kubelab gitops diff`'s view of a pending revision.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GitRepository } from "../controlplane/api/gitops";
+import { ApiClient, configmaps, gitrepositories, isNotFound } from "../controlplane/client";
+import { ensureGitRepositoryFromFlag, parseGitopsFlag, startGitSync, type GitSync } from "../controlplane/gitsync";
+import { formatDiff } from "../controlplane/gitsync/cmd";
+import { diffRevision } from "../controlplane/gitsync/diff";
+import type { ReconcileResult } from "../controlplane/gitsync/reconcile";
+import { createTestRepo, type TestRepo } from "./fixtures/git";
+import { startTestServer, type TestServer } from "./fixtures/server";
+
+const cm = (name: string, v = "1", ns?: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ""}data:\n  v: "${v}"\n`;
+
+let server: TestServer;
+let client: ApiClient;
+let sync: GitSync;
+let cacheDir: string;
+const repos: TestRepo[] = [];
+const outcomes: Array<{ key: string; outcome: ReconcileResult["outcome"] }> = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ args: ["--disable-controllers", "gitsync"] });
+  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  cacheDir = mkdtempSync(join(tmpdir(), "gitsync-more-"));
+  sync = startGitSync({ client, cacheDir, healthPollMs: 60_000, onReconciled: (key, r) => void outcomes.push({ key, outcome: r.outcome }) });
+}, 60_000);
+
+afterAll(async () => {
+  await sync?.stop();
+  await server?.stop();
+  for (const r of repos) r.cleanup();
+  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+});
+
+async function newRepo(files: Record<string, string>): Promise<{ repo: TestRepo; sha: string }> {
+  const repo = await createTestRepo();
+  repos.push(repo);
+  return { repo, sha: await repo.commit(files) };
+}
+const create = (name: string, url: string, extra: Record<string, unknown> = {}, annotations?: Record<string, string>) =>
+  client.create(gitrepositories, "default", {
+    apiVersion: "gitops.kubelab.io/v1alpha1",
+    kind: "GitRepository",
+    metadata: { name, namespace: "default", ...(annotations ? { annotations } : {}) },
+    spec: { url, branch: "main", interval: "1h", ...extra },
+  });
+const get = (name: string) => client.get<GitRepository>(gitrepositories, "default", name);
+const cond = (r: GitRepository, t: string) => r.status?.conditions?.find((c) => c.type === t);
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const applied = (name: string, sha: string) =>
+  waitFor(`${name} applied ${sha.slice(0, 8)}`, async () => {
+    const r = await get(name);
+    return r.status?.lastAppliedRevision?.endsWith(sha) && cond(r, "Reconciling")?.status === "False" ? r : undefined;
+  });
+
+describe("git-sync details", () => {
+  it("creates a Namespace and the objects in it in one run", async () => {
+    const { repo, sha } = await newRepo({ "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n", "team/cm.yaml": cm("in-team", "1", "team-a") });
+    await create("nsfirst", repo.url);
+    const r = await applied("nsfirst", sha);
+    expect(cond(r, "Ready")?.status).toBe("True");
+    expect(r.status?.history).toHaveLength(1);
+    await client.get(configmaps, "team-a", "in-team");
+  });
+
+  it("stops syncing while suspended and resumes after", async () => {
+    const { repo, sha } = await newRepo({ "a.yaml": cm("susp-a") });
+    await create("susp", repo.url);
+    await applied("susp", sha);
+    await client.patch(gitrepositories, "default", "susp", { spec: { suspend: true } }, "merge");
+    await waitFor("Suspended", async () => cond(await get("susp"), "Ready")?.reason === "Suspended");
+    const next = await repo.commit({ "b.yaml": cm("susp-b") });
+    sync.trigger("default", "susp");
+    await waitFor("reconciled while suspended", async () => outcomes.filter((o) => o.key === "default/susp" && o.outcome === "Suspended").length >= 2);
+    await expect(client.get(configmaps, "default", "susp-b")).rejects.toSatisfy(isNotFound);
+    await client.patch(gitrepositories, "default", "susp", { spec: { suspend: false } }, "merge");
+    await applied("susp", next);
+    await client.get(configmaps, "default", "susp-b");
+  });
+
+  it("refuses to prune everything for an empty revision until allowed by annotation", async () => {
+    const { repo, sha } = await newRepo({ "a.yaml": cm("guard-a"), "b.yaml": cm("guard-b"), "README.md": "docs" });
+    await create("guard", repo.url);
+    await applied("guard", sha);
+    const empty = await repo.commit({ "a.yaml": null, "b.yaml": null }, "oops, everything deleted");
+    sync.trigger("default", "guard");
+    const r = await applied("guard", empty);
+    expect(cond(r, "PruneBlocked")).toMatchObject({ status: "True", reason: "PruneBlocked" });
+    expect(cond(r, "Ready")).toMatchObject({ status: "False", reason: "PruneBlocked" });
+    expect(r.status?.inventory).toHaveLength(2);
+    await client.get(configmaps, "default", "guard-a");
+
+    await client.patch(gitrepositories, "default", "guard", { metadata: { annotations: { "gitops.kubelab.io/allow-mass-prune": "true" } } }, "merge");
+    await waitFor("pruned", async () => (await get("guard")).status?.inventory?.length === 0);
+    await expect(client.get(configmaps, "default", "guard-a")).rejects.toSatisfy(isNotFound);
+    expect(cond(await get("guard"), "Ready")?.status).toBe("True");
+  });
+
+  it("creates the lab GitRepository from --gitops-repo and keeps it in line with the flag", async () => {
+    expect(parseGitopsFlag("file:///srv/lab.git#main:apps")).toEqual({ url: "file:///srv/lab.git", branch: "main", path: "apps" });
+    expect(parseGitopsFlag("https://example.com/x.git")).toEqual({ url: "https://example.com/x.git" });
+    expect(parseGitopsFlag("ssh://git@host/x.git#dev")).toEqual({ url: "ssh://git@host/x.git", branch: "dev" });
+    const { repo, sha } = await newRepo({ "apps/lab.yaml": cm("lab-cm"), "other/x.yaml": cm("not-synced") });
+    const created = await ensureGitRepositoryFromFlag(client, `${repo.url}#main:apps`);
+    expect(created.spec).toMatchObject({ url: repo.url, branch: "main", paths: ["apps"] });
+    expect((await ensureGitRepositoryFromFlag(client, `${repo.url}#main:apps`)).metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    await applied("lab", sha);
+    await client.get(configmaps, "default", "lab-cm");
+    await expect(client.get(configmaps, "default", "not-synced")).rejects.toSatisfy(isNotFound);
+    const moved = await ensureGitRepositoryFromFlag(client, `${repo.url}#main:other`);
+    expect(moved.spec.paths).toEqual(["other"]);
+  });
+
+  it("diffs a pending revision the way the controller would apply it", async () => {
+    const { repo, sha } = await newRepo({ "a.yaml": cm("diff-a"), "b.yaml": cm("diff-b"), "c.yaml": cm("diff-c") });
+    await create("differ", repo.url);
+    await applied("differ", sha);
+    expect(await diffRevision({ client, namespace: "default", name: "differ" })).toMatchObject({ created: [], changed: [], pruned: [], unchanged: 3, errors: [] });
+    await repo.commit({ "a.yaml": cm("diff-a", "2"), "b.yaml": null, "d.yaml": cm("diff-d") });
+    const d = await diffRevision({ client, namespace: "default", name: "differ" });
+    expect(d.created.map((c) => c.ref.name)).toEqual(["diff-d"]);
+    expect(d.changed).toEqual([{ ref: { apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "diff-a" }, at: "a.yaml:1", fields: ["data.v"] }]);
+    expect(d.pruned.map((p) => p.ref.name)).toEqual(["diff-b"]);
+    expect(formatDiff(d)).toContain("- ConfigMap default/diff-b");
+    // Nothing was written by the diff.
+    expect((await client.get<{ metadata: { name?: string }; data: { v: string } }>(configmaps, "default", "diff-a")).data.v).toBe("1");
+    await repo.commit({ "e.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: diff-e\ndata:\n  v: 3\n" });
+    const bad = await diffRevision({ client, namespace: "default", name: "differ" });
+    expect(bad.errors).toHaveLength(1);
+    expect(bad.errors[0]).toMatchObject({ file: "e.yaml", line: 6 });
+  });
+});
