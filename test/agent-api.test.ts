@@ -147,6 +147,48 @@ spec:
     await kubectl.ok(["delete", "pod", "pair", "--wait=false"]);
   });
 
+  it("gives containers ConfigMap and Secret values as env and as files", async () => {
+    await apply(`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {color: blue, "app.conf": "mode=fast"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {password: s3cret}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: configured}
+spec:
+  nodeName: ${agent.nodeName}
+  restartPolicy: Never
+  volumes:
+  - {name: conf, configMap: {name: settings, items: [{key: app.conf, path: app.conf}]}}
+  - {name: creds, secret: {secretName: creds}}
+  containers:
+  - name: show
+    image: kubelab/busybox:1.36
+    command: ["sh", "-c", "echo color=$COLOR password=$PASSWORD cfg_color=$CFG_color; cat /etc/app/app.conf; echo; cat /etc/creds/password"]
+    env:
+    - {name: COLOR, valueFrom: {configMapKeyRef: {name: settings, key: color}}}
+    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+    envFrom:
+    - {prefix: CFG_, configMapRef: {name: settings}}
+    volumeMounts:
+    - {name: conf, mountPath: /etc/app}
+    - {name: creds, mountPath: /etc/creds}
+`);
+    await eventually(async () => (await getJson<PodJson>(["get", "pod", "configured"])).status?.phase === "Succeeded", 20_000, "configured Succeeded");
+    expect(await kubectl.ok(["logs", "configured"])).toBe("color=blue password=s3cret cfg_color=blue\nmode=fast\ns3cret");
+    // A missing ConfigMap is the user's error: the container waits with CreateContainerConfigError.
+    await apply(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"unconfigured"},"spec":{"nodeName":"${agent.nodeName}","containers":[{"name":"app","image":"kubelab/busybox:1.36","env":[{"name":"X","valueFrom":{"configMapKeyRef":{"name":"nope","key":"x"}}}]}]}}`);
+    await eventually(async () => /unconfigured\s+0\/1\s+CreateContainerConfigError/.test(await kubectl.ok(["get", "pods"])), 20_000, "CreateContainerConfigError");
+    await kubectl.ok(["delete", "pod", "configured", "unconfigured", "--wait=false"]);
+  });
+
   it("keeps a pod whose readiness probe fails out of its Service's Endpoints", async () => {
     await apply(`
 apiVersion: v1
