@@ -234,6 +234,26 @@ describe("pod lifecycle on Docker", () => {
     expect(await (await fetch(`http://${agent.address}:${port}/`)).text()).toBe("kubelab web v1\n");
   });
 
+  it("turns resource limits and capabilities into Docker's settings", async () => {
+    drop("limited", {
+      containers: [{
+        name: "app",
+        image: "kubelab/busybox:1.36",
+        command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"],
+        resources: { limits: { memory: "64Mi", cpu: "500m" }, requests: { memory: "64Mi", cpu: "500m" } },
+        securityContext: { capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } },
+      }],
+    });
+    const p = await eventually(async () => {
+      const x = await pod("limited");
+      return x?.status?.phase === "Running" ? x : undefined;
+    }, 20_000, "limited Running");
+    expect(p.status!.qosClass).toBe("Guaranteed");
+    const id = p.status!.containerStatuses![0]!.containerID!.replace("docker://", "");
+    const host = JSON.parse(execFileSync("docker", ["inspect", "--format", "{{json .HostConfig}}", id]).toString()) as Record<string, unknown>;
+    expect(host).toMatchObject({ Memory: 64 * 1024 * 1024, NanoCpus: 500_000_000, CapDrop: ["ALL"], CapAdd: ["CAP_NET_BIND_SERVICE"] });
+  });
+
   it("refuses to run a root container under runAsNonRoot", async () => {
     drop("nonroot", {
       containers: [{ name: "app", image: "kubelab/busybox:1.36", command: ["sleep", "60"], securityContext: { runAsNonRoot: true } }],
