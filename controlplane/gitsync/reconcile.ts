@@ -26,7 +26,7 @@ export interface ReconcilerOptions {
   cacheDir: string;
   /** git timeout (default 60 s). */
   gitTimeoutMs?: number;
-  /** Concurrent API calls while validating/applying (default 16). */
+  /** Concurrent API calls while validating/applying (default 32). */
   concurrency?: number;
   /** Recheck health this often while a rollout progresses (default 2 s). */
   healthPollMs?: number;
@@ -150,7 +150,7 @@ export class Reconciler {
     const namespaces = new Set([...live.values()].filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
     const nsRefs = [...new Set(objects.map((o) => o.ref.namespace).filter((x): x is string => Boolean(x)))];
     for (const n of nsRefs) if (!namespaces.has(n) && (await this.namespaceExists(n, signal))) namespaces.add(n);
-    errors.push(...(await dryRunAll(this.opts.client, objects, namespaces, live, this.opts.concurrency, signal)));
+    errors.push(...(await dryRunAll(this.opts.client, objects, namespaces, live, this.opts.concurrency ?? 32, signal)));
     phases.validate = lap();
     errors.sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0));
     if (errors.length > 0) {
@@ -178,7 +178,7 @@ export class Reconciler {
     await this.writeStatus(repo, status, signal);
 
     const liveBefore = new Map(live);
-    const applied = await applyAll(this.opts.client, objects, live, this.opts.concurrency, signal);
+    const applied = await applyAll(this.opts.client, objects, live, this.opts.concurrency ?? 32, signal);
     for (const [k, v] of applied.applied) live.set(k, v);
     phases.apply = lap();
     const pruned = applied.errors.length === 0 && repo.spec.prune !== false
@@ -255,7 +255,7 @@ export class Reconciler {
     const next = structuredClone(status);
     if (drifted.length && repo.spec.selfHeal !== false) {
       const started = Date.now();
-      const healed = await applyAll(this.opts.client, drifted.map((d) => d.p), live, this.opts.concurrency, signal);
+      const healed = await applyAll(this.opts.client, drifted.map((d) => d.p), live, this.opts.concurrency ?? 32, signal);
       for (const [k, v] of healed.applied) live.set(k, v);
       next.history = pushHistory(next.history, {
         revision: status.lastAppliedRevision,
