@@ -11,7 +11,7 @@ import { startGitSync, type GitSync } from "../controlplane/gitsync";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
 import { startTestServer, type TestServer } from "./fixtures/server";
 
-const N = 300;
+const N = 400;
 const manifests = (prefix: string, v: string) =>
   Object.fromEntries(Array.from({ length: N }, (_, i) => [`cms/${prefix}-${i}.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${prefix}-${i}\ndata:\n  v: "${v}"\n`]));
 
@@ -95,14 +95,14 @@ describe("git-sync interrupted mid-apply", () => {
   });
 
   it("converges when git-sync itself stops mid-apply and a new one takes over, pruning what the revision dropped", async () => {
-    const dropped = Object.fromEntries(range("first", 200, N).map((n) => [`cms/${n}.yaml`, null]));
-    const sha = await repo.commit({ ...dropped, ...manifests("extra", "2") }, "drop 100, add 300");
+    const dropped = Object.fromEntries(range("first", 300, N).map((n) => [`cms/${n}.yaml`, null]));
+    const sha = await repo.commit({ ...dropped, ...manifests("extra", "2") }, "drop 100, add 400");
     running[0]!.trigger("default", "restart");
     await waitFor("part of the new revision applied", async () => (await ours("extra")).length >= 20);
     await running[0]!.stop();
     expect((await ours("extra")).length).toBeLessThan(N);
     const next = start();
     next.trigger("default", "restart");
-    await expectConverged(sha, [...range("first", 0, 200), ...range("extra", 0, N)], { first: "1", extra: "2" });
+    await expectConverged(sha, [...range("first", 0, 300), ...range("extra", 0, N)], { first: "1", extra: "2" });
   });
 });
