@@ -177,3 +177,28 @@ describe("git source", () => {
     expect(errors.map((e) => [e.file, e.reason])).toEqual([["apps/evil.yaml", "SymlinkOutsideRepository"]]);
   });
 });
+
+describe("git source over ssh", () => {
+  it("authenticates with the Secret's identity and known_hosts, and refuses a wrong key", async () => {
+    const { startSshServer } = await import("../../test/fixtures/git");
+    const r = await repo();
+    const sha = await r.commit({ "a.yaml": cm("over-ssh") });
+    const sshd = await startSshServer();
+    cleanups.push(() => sshd.stop());
+    const source = new GitSource({ url: sshd.url(r.bare), dir: cacheDir(), auth: { identity: sshd.clientKey, knownHosts: sshd.knownHosts } });
+    const rev = await source.resolve({ branch: "main" });
+    expect(rev.sha).toBe(sha);
+    expect((await source.fetch(rev, { branch: "main" })).fetched).toBe(true);
+    expect((await namesAt(source, sha)).names).toEqual(["over-ssh"]);
+
+    const { execFileSync } = await import("node:child_process");
+    const other = mkdtempSync(join(tmpdir(), "other-key-"));
+    cleanups.push(() => rmSync(other, { recursive: true, force: true }));
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(other, "k")]);
+    const { readFileSync } = await import("node:fs");
+    const wrong = new GitSource({ url: sshd.url(r.bare), dir: cacheDir(), auth: { identity: readFileSync(join(other, "k"), "utf8"), knownHosts: sshd.knownHosts } });
+    const err = await wrong.resolve({ branch: "main" }).catch((e) => e);
+    expect(err.reason).toBe("AuthenticationFailed");
+    expect(err.message).not.toContain("PRIVATE KEY");
+  });
+});
