@@ -121,6 +121,16 @@ export async function fetchLive(client: ApiClient, items: Array<{ ref: ObjectRef
   return live;
 }
 
+/**
+ * Errors that say nothing about the object (no answer, server overloaded or failing): the run
+ * stops and is retried with backoff instead of blaming the manifest.
+ */
+export function isTransient(err: unknown): boolean {
+  if ((err as Error)?.name === "AbortError") return true;
+  if (!(err instanceof ApiStatusError)) return true;
+  return err.code >= 500 || err.code === 429;
+}
+
 /** Turns an API error into SyncErrors at the manifest's file and line (the field's line when known). */
 export function apiErrors(p: PreparedObject, err: unknown): SyncError[] {
   const base = whereOf(p.manifest, p.ref);
@@ -159,7 +169,7 @@ export async function dryRunAll(
       else await client.create(p.resource, ns, body, { fieldManager: FIELD_MANAGER, dryRun: true, fieldValidation: "Strict", signal });
       return [];
     } catch (err) {
-      if ((err as Error)?.name === "AbortError") throw err;
+      if (isTransient(err)) throw err;
       return apiErrors(p, err);
     }
   });
@@ -188,7 +198,7 @@ export async function applyAll(client: ApiClient, objects: PreparedObject[], liv
         else if (before.metadata.resourceVersion === out.metadata.resourceVersion) result.unchanged++;
         else result.configured++;
       } catch (err) {
-        if ((err as Error)?.name === "AbortError") throw err;
+        if (isTransient(err)) throw err;
         result.errors.push(...apiErrors(p, err));
       }
     });

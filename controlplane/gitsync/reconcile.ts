@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { parseDuration, type GitRepository, type GitRepositoryStatus, type SyncError, type SyncHistoryEntry } from "../api/gitops";
 import { gitrepositories, isNotFound, secrets, type ApiClient, type EventRecorder } from "../client";
-import { applyAll, display, dryRunAll, fetchLive, ownershipConflicts, prepareObjects, type LiveObject, type PreparedObject } from "./apply";
+import { applyAll, display, dryRunAll, fetchLive, isTransient, ownershipConflicts, prepareObjects, type LiveObject, type PreparedObject } from "./apply";
 import { driftedFields } from "./drift";
 import { GitSourceError, type GitAuth } from "./git";
 import { aggregateHealth, objectHealth, type Health } from "./health";
@@ -294,7 +294,7 @@ export class Reconciler {
   }
 
   private async sourceFailed(repo: GitRepository, status: GitRepositoryStatus, err: unknown, started: number, requeueAfterMs: number, signal?: AbortSignal): Promise<ReconcileResult> {
-    if ((err as Error)?.name === "AbortError" || signal?.aborted) throw err;
+    if (signal?.aborted || (!(err instanceof GitSourceError) && isTransient(err))) throw err;
     const reason = err instanceof GitSourceError ? err.reason : "GitOperationFailed";
     const message = String((err as Error)?.message ?? err);
     const generation = repo.metadata.generation ?? 0;

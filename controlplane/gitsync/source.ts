@@ -123,7 +123,10 @@ export class GitSource {
   /** The tree of exactly this commit. */
   async snapshot(sha: string): Promise<Snapshot> {
     const { env } = await gitEnv("file:///");
-    const run = (args: string[], input?: string) => runGit(args, { cwd: this.opts.dir, env, input, timeoutMs: this.timeoutMs, signal: this.opts.signal });
+    const run = (args: string[], input?: string) =>
+      runGit(args, { cwd: this.opts.dir, env, input, timeoutMs: this.timeoutMs, signal: this.opts.signal }).catch((err: unknown) => {
+        throw classifyGitError(err, this.opts.url);
+      });
     const listing = await run(["ls-tree", "-r", "-l", "-z", "--full-tree", sha]);
     const entries: SnapshotEntry[] = [];
     const objects = new Map<string, string>();
