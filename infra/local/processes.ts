@@ -23,6 +23,8 @@ export function startDetached(name: string, command: string, args: string[], log
 }
 
 export function isAlive(pid: number): boolean {
+  // pid 0 (or below) would address a whole process group: never a lab process.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
