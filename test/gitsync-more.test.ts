@@ -1,7 +1,8 @@
 // git-sync details against the real server: a Namespace and its objects converge in one run,
 // suspend stops syncing, an empty revision's prune is blocked (and allowed by annotation),
 // --gitops-repo's GitRepository, and `kubelab gitops diff`'s view of a pending revision.
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import { formatDiff } from "../controlplane/gitsync/cmd";
 import { diffRevision } from "../controlplane/gitsync/diff";
 import type { ReconcileResult } from "../controlplane/gitsync/reconcile";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
-import { startTestServer, type TestServer } from "./fixtures/server";
+import { REPO_ROOT, startTestServer, type TestServer } from "./fixtures/server";
 
 const cm = (name: string, v = "1", ns?: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ""}data:\n  v: "${v}"\n`;
 
@@ -142,5 +143,35 @@ describe("git-sync details", () => {
     const bad = await diffRevision({ client, namespace: "default", name: "differ" });
     expect(bad.errors).toHaveLength(1);
     expect(bad.errors[0]).toMatchObject({ file: "e.yaml", line: 6 });
+  });
+
+  it("`kubelab gitops diff` exits 0 without changes, 1 with changes, 2 with errors", async () => {
+    const { repo, sha } = await newRepo({ "a.yaml": cm("cli-a") });
+    await create("cli", repo.url);
+    await applied("cli", sha);
+    const script = join(cacheDir, "gitops-diff.mts");
+    writeFileSync(
+      script,
+      `import { Command } from ${JSON.stringify(join(REPO_ROOT, "node_modules/commander/esm.mjs"))};\nimport { registerGitopsCommand } from ${JSON.stringify(join(REPO_ROOT, "controlplane/gitsync/cmd.ts"))};\n` +
+        `const program = new Command("kubelab");\nregisterGitopsCommand(program);\nawait program.parseAsync(process.argv);\n`,
+    );
+    const diff = (...args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(process.execPath, ["--import", "tsx", script, "gitops", "diff", "--kubeconfig", server.kubeconfig, "--repository", "default/cli", ...args], { cwd: REPO_ROOT }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    const none = await diff();
+    expect(none.out).toContain("0 to create, 0 to change, 0 to prune, 1 unchanged");
+    expect(none.code).toBe(0);
+    await repo.commit({ "b.yaml": cm("cli-b") });
+    const changed = await diff();
+    expect(changed.code).toBe(1);
+    expect(changed.out).toContain("+ ConfigMap default/cli-b (b.yaml:1)");
+    await repo.commit({ "c.yaml": "kind: ConfigMap\n" });
+    const broken = await diff();
+    expect(broken.code).toBe(2);
+    expect(broken.out).toContain("! c.yaml:1: document has no apiVersion, no metadata.name");
+    expect((await diff("--repo", `${repo.url}#nope`)).code).toBe(2);
   });
 });
