@@ -2,7 +2,7 @@
 // suspend stops syncing, an empty revision's prune is blocked (and allowed by annotation),
 // --gitops-repo's GitRepository, and `kubelab gitops diff`'s view of a pending revision.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -76,6 +76,16 @@ describe("git-sync details", () => {
     expect(cond(r, "Ready")?.status).toBe("True");
     expect(r.status?.history).toHaveLength(1);
     await client.get(configmaps, "team-a", "in-team");
+  });
+
+  it("deleting a GitRepository leaves what it applied in place and drops its git cache", async () => {
+    const { repo, sha } = await newRepo({ "a.yaml": cm("orphan-a") });
+    await create("orphaner", repo.url);
+    await applied("orphaner", sha);
+    expect(existsSync(join(cacheDir, "default", "orphaner"))).toBe(true);
+    await client.delete(gitrepositories, "default", "orphaner");
+    await waitFor("cache removed", async () => !existsSync(join(cacheDir, "default", "orphaner")));
+    await client.get(configmaps, "default", "orphan-a");
   });
 
   it("stops syncing while suspended and resumes after", async () => {

@@ -3,6 +3,8 @@
 // (trigger), and again after each run's interval (+ jitter). A burst of pushes collapses into one
 // run on the newest SHA because a key is queued at most once.
 import { setMaxListeners } from "node:events";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { GitRepository } from "../api/gitops";
@@ -50,7 +52,11 @@ export class GitSyncController {
           this.enqueue(newRepo);
         }
       },
-      onDelete: (repo) => this.reconciler.forget(`${repo.metadata.namespace}/${repo.metadata.name}`),
+      onDelete: (repo) => {
+        this.reconciler.forget(`${repo.metadata.namespace}/${repo.metadata.name}`);
+        // Its git cache goes with it; what it applied stays (deleting a GitRepository never prunes).
+        void rm(join(opts.cacheDir, repo.metadata.namespace ?? "", repo.metadata.name ?? ""), { recursive: true, force: true }).catch(() => {});
+      },
     });
   }
 
