@@ -47,8 +47,11 @@ export interface ReconcileResult {
 
 export class Reconciler {
   private readonly rendered = new Map<string, Rendered>();
-  /** key -> sha@generation of a revision that failed validation (not retried until something changes). */
-  private readonly failed = new Map<string, string>();
+  /**
+   * key -> sha@generation of a revision that failed validation, and when: extra triggers for the
+   * same revision are skipped; the interval still re-validates (the cluster may have changed).
+   */
+  private readonly failed = new Map<string, { id: string; at: number }>();
   /** The status we last wrote, by key, with the resourceVersion the server gave it (the informer may lag). */
   private readonly written = new Map<string, { resourceVersion: number; status: GitRepositoryStatus }>();
 
@@ -113,7 +116,8 @@ export class Reconciler {
     if (clean && resolved.sha === lastApplied && sameSpec && rendered?.sha === resolved.sha && rendered.generation === generation) {
       return this.recheck(repo, status, rendered, log, requeueAfterMs, signal);
     }
-    if (this.failed.get(key) === `${resolved.sha}@${generation}`) return { requeueAfterMs, outcome: "Skipped" };
+    const failed = this.failed.get(key);
+    if (failed?.id === `${resolved.sha}@${generation}` && Date.now() - failed.at < interval / 2) return { requeueAfterMs, outcome: "Skipped" };
 
     // A new revision (or spec): read exactly that snapshot.
     let fetched: ResolvedRevision;
@@ -157,16 +161,20 @@ export class Reconciler {
       const message = errorSummary(errors, revision);
       status.errors = capErrors(errors);
       status.observedGeneration = generation;
-      status.history = pushHistory(status.history, { revision, startedAt: rfc3339(started), durationMs: Date.now() - started, result: "Failed", message });
+      // The same revision failing the same way again (interval re-validation): no new history or event.
+      const repeat = repo.status?.lastAttemptedRevision === revision && repo.status?.conditions?.find((c) => c.type === "Ready")?.message === message;
+      if (!repeat) status.history = pushHistory(status.history, { revision, startedAt: rfc3339(started), durationMs: Date.now() - started, result: "Failed", message });
       status.conditions = setConditions(status.conditions, [
         { type: "Ready", status: "False", reason: Reasons.ValidationFailed, message },
         { type: "Reconciling", status: "False", reason: Reasons.ValidationFailed, message: "waiting for a new revision" },
         { type: "Stalled", status: "True", reason: Reasons.ValidationFailed, message: `${errors.length} error${errors.length > 1 ? "s" : ""} in ${revision}; the cluster keeps ${status.lastAppliedRevision ?? "nothing applied"}` },
       ], generation, now());
-      status.lastSyncTime = now();
-      this.failed.set(key, `${fetched.sha}@${generation}`);
-      this.opts.recorder.event(repo, "Warning", Reasons.ValidationFailed, message);
-      await this.writeStatus(repo, status, signal);
+      this.failed.set(key, { id: `${fetched.sha}@${generation}`, at: Date.now() });
+      if (!repeat) this.opts.recorder.event(repo, "Warning", Reasons.ValidationFailed, message);
+      if (!repeat || !sameStatus(repo.status, status)) {
+        status.lastSyncTime = now();
+        await this.writeStatus(repo, status, signal);
+      }
       log.info({ revision, errors: errors.length }, "revision rejected");
       return { requeueAfterMs, outcome: "Invalid" };
     }
