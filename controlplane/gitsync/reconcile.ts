@@ -180,10 +180,11 @@ export class Reconciler {
     }
     this.failed.delete(key);
 
-    // Record the union first: a crash mid-apply leaves every object we may have created in the inventory.
+    // Record the union first: a crash mid-apply leaves every object we may have created in the
+    // inventory. (Skipped for a small revision that creates nothing: there is nothing to record.)
     status.inventory = nextInventory(previous, objects.map((o) => o.ref));
     status.conditions = setConditions(status.conditions, [{ type: "Reconciling", status: "True", reason: Reasons.Progressing, message: `applying ${revision}` }], generation, now());
-    await this.writeStatus(repo, status, signal);
+    if (status.inventory.length > previous.length || objects.length > 50) await this.writeStatus(repo, status, signal);
 
     const liveBefore = new Map(live);
     const applied = await applyAll(this.opts.client, objects, live, this.opts.concurrency ?? 32, signal);
