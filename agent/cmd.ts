@@ -28,8 +28,15 @@ export function registerAgentCommand(program: Command): void {
     .option("--image-pull-backoff-max <duration>", "longest ImagePullBackOff delay", "300s")
     .option("--sync-frequency <duration>", "periodic resync of every pod", "10s")
     .option("--static-pod-rescan <duration>", "how often the manifest folder is re-read", "20s")
-    .action(async (flags: Record<string, string | undefined>) => {
+    .option("--hollow", "simulate the node without Docker (kubemark's hollow kubelet): pods are reported Running")
+    .option("--hollow-count <n>", "with --hollow: simulate N nodes named NODE-NAME-0 ... NODE-NAME-(N-1) in this process")
+    .action(async (flags: Record<string, string | boolean | undefined>) => {
+      if (flags.hollow) {
+        const { runHollowCommand } = await import("./hollow/cmd");
+        await runHollowCommand(flags);
+        return;
+      }
       const { runAgentCommand } = await import("./run");
-      await runAgentCommand(flags);
+      await runAgentCommand(flags as Record<string, string | undefined>);
     });
 }
