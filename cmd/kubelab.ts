@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { registerServerCommand } from "../controlplane/cmd";
 import { registerAgentCommand } from "../agent/cmd";
 import { registerLabCommand } from "../infra/local/cmd";
+import { registerGitopsCommand } from "../controlplane/gitsync/cmd";
 
 const program = new Command("kubelab")
   .description("A small, real, Kubernetes-style cluster: API server, controllers, agent, git-sync, lab")
@@ -13,5 +14,6 @@ const program = new Command("kubelab")
 registerServerCommand(program);
 registerAgentCommand(program);
 registerLabCommand(program);
+registerGitopsCommand(program);
 
 await program.parseAsync(process.argv);

@@ -2,7 +2,7 @@
 # Everything the test suite needs from the system, installed by the project itself (a fresh
 # Debian 12 machine, root, Debian's packages only): git, a Docker engine, static busybox for the
 # local images, etcd for the HA store, shellcheck and systemd-analyze for what goes onto the VMs,
-# openssl for TLS certificates, and kubectl (checked, since it does not come from Debian here).
+# openssl for TLS certificates, sshd for git over ssh, and kubectl (checked, since it does not come from Debian here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,7 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
