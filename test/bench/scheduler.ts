@@ -1,0 +1,144 @@
+// `npm run bench -- scheduler`: the scheduler and controllers at scale on 1,000 hollow nodes (in a
+// child process), against a real server process (SQLite, its own controllers off): schedule and
+// bind 10,000 pending pods; a 1,000-replica Deployment from apply to all Running; a rolling update
+// of it; the server's RSS with that many pods.
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Deployment } from "../../controlplane/api/apps";
+import { ApiClient, deployments as dRes, EventRecorder, pods as podsRes } from "../../controlplane/client";
+import { startControllers } from "../../controlplane/controllers";
+import { SharedInformers } from "../../controlplane/controllers/informers";
+import { Scheduler } from "../../controlplane/scheduler/scheduler";
+import { REPO_ROOT, startTestServer } from "../fixtures/server";
+import { rssMb, type BenchRow } from "./table";
+
+const NODES = Number(process.env.BENCH_SCHED_NODES ?? 1000);
+const PODS = Number(process.env.BENCH_SCHED_PODS ?? 10_000);
+const REPLICAS = Number(process.env.BENCH_SCHED_REPLICAS ?? 1000);
+
+function startHollowProcess(kubeconfig: string, count: number): Promise<ChildProcess> {
+  const code = `
+    import { ApiClient } from "./controlplane/client";
+    import { runHollowAgents } from "./agent/hollow";
+    const ctl = new AbortController();
+    process.on("SIGTERM", () => { ctl.abort(); process.exit(0); });
+    const agents = await runHollowAgents({ client: ApiClient.fromKubeconfig(${JSON.stringify(kubeconfig)}), nodeNamePrefix: "hollow", count: ${count}, signal: ctl.signal, concurrency: 64 });
+    console.log("hollow ready " + agents.nodeNames.length);
+  `;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const t = setTimeout(() => reject(new Error(`hollow nodes did not register in 180 s:\n${out}`)), 180_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("hollow ready")) {
+        clearTimeout(t);
+        resolve(child);
+      }
+    });
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("exit", (c) => reject(new Error(`hollow process exited with ${c}:\n${out}`)));
+  });
+}
+
+async function forEachLimited(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+async function waitFor(what: string, timeoutMs: number, fn: () => Promise<boolean> | boolean, everyMs = 100): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const deployment = (image: string): Deployment =>
+  ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "big", namespace: "default" },
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: { app: "big" } },
+      template: { metadata: { labels: { app: "big" } }, spec: { containers: [{ name: "web", image, resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
+    },
+  }) as unknown as Deployment;
+
+export async function benchScheduler(): Promise<BenchRow[]> {
+  const server = await startTestServer({ args: ["--disable-controllers", "all"] });
+  const client = ApiClient.fromKubeconfig(server.kubeconfig);
+  let hollow: ChildProcess | undefined;
+  const rows: BenchRow[] = [];
+  const stop = new AbortController();
+  try {
+    const t0 = performance.now();
+    hollow = await startHollowProcess(server.kubeconfig, NODES);
+    rows.push({ metric: `register ${NODES} hollow nodes (node, status, lease)`, value: (performance.now() - t0) / 1000, unit: "s", target: "-" });
+
+    // 1. Pending pods first, then the scheduler alone: its rate from start to the last binding.
+    const tc = performance.now();
+    await forEachLimited(PODS, 64, async (i) => {
+      await client.create(podsRes, "default", {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: `pending-${i}`, labels: { app: "pending" } },
+        spec: { containers: [{ name: "web", image: "kubelab/web:1", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] },
+      } as never);
+    });
+    rows.push({ metric: `create ${PODS} pending pods (64 clients)`, value: PODS / ((performance.now() - tc) / 1000), unit: "pods/s", target: "-" });
+
+    const schedStop = new AbortController();
+    const informers = new SharedInformers(client);
+    const scheduler = new Scheduler({ client, informers, recorder: new EventRecorder({ client, component: "default-scheduler" }) });
+    informers.start(schedStop.signal);
+    await informers.waitForSync();
+    const ts = performance.now();
+    const run = scheduler.run(schedStop.signal);
+    await waitFor("all pods bound", 300_000, () => scheduler.scheduledCount >= PODS);
+    const secs = (performance.now() - ts) / 1000;
+    rows.push({ metric: `schedule + bind ${PODS} pending pods on ${NODES} nodes`, value: PODS / secs, unit: "pods/s", target: ">= 500 pods/s" });
+    schedStop.abort();
+    await run;
+
+    await waitFor("pending pods running", 300_000, async () => {
+      const list = await client.listAll(podsRes, "default", { fieldSelector: "status.phase=Running", labelSelector: "app=pending", limit: 5000 });
+      return list.items.length >= PODS;
+    }, 1000);
+    rows.push({ metric: `server RSS at ${PODS} pods`, value: rssMb(server.pid()), unit: "MB", target: "<= 400 MB" });
+
+    // 2. All controllers and the scheduler; a Deployment from apply to every pod Running.
+    const running = await startControllers({ client, signal: stop.signal });
+    const ta = performance.now();
+    await client.create(dRes, "default", deployment("kubelab/web:1"));
+    const available = async (image: string) => {
+      const d = await client.get<Deployment>(dRes, "default", "big");
+      const s = d.status;
+      return (
+        (s?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) &&
+        s?.availableReplicas === REPLICAS &&
+        s?.updatedReplicas === REPLICAS &&
+        s?.replicas === REPLICAS &&
+        d.spec.template.spec?.containers[0]?.image === image
+      );
+    };
+    await waitFor("deployment available", 300_000, () => available("kubelab/web:1"));
+    rows.push({ metric: `${REPLICAS}-replica Deployment: apply -> all Running`, value: (performance.now() - ta) / 1000, unit: "s", target: "<= 20 s" });
+
+    const tr = performance.now();
+    await client.patch(dRes, "default", "big", { spec: { template: { spec: { containers: [{ name: "web", image: "kubelab/web:2" }] } } } }, "strategic");
+    await waitFor("rolling update", 600_000, () => available("kubelab/web:2"));
+    rows.push({ metric: `rolling update of ${REPLICAS} replicas (25%/25%)`, value: (performance.now() - tr) / 1000, unit: "s", target: "<= 40 s" });
+    rows.push({ metric: `server RSS after the Deployment (${PODS + REPLICAS} pods)`, value: rssMb(server.pid()), unit: "MB", target: "<= 400 MB" });
+    rows.push({ metric: "controllers + scheduler process RSS", value: process.memoryUsage().rss / 1024 / 1024, unit: "MB", target: "-" });
+    stop.abort();
+    await running.done;
+    return rows;
+  } finally {
+    stop.abort();
+    hollow?.kill("SIGTERM");
+    await server.stop();
+  }
+}
