@@ -1,28 +1,47 @@
-// `kubelab agent --hollow [--hollow-count N]`: simulated nodes for scale tests and benchmarks.
+// `kubelab agent --hollow --node-name N --kubeconfig F [--hollow-count K]`: hollow nodes in this
+// process until SIGTERM/SIGINT (flags as agent/cmd.ts parses them).
 import { pino } from "pino";
 import { ApiClient } from "../../controlplane/client";
 import { runHollowAgents } from "./agents";
 
-export async function runHollowCommand(flags: Record<string, string | boolean | undefined>): Promise<void> {
-  const nodeName = String(flags.nodeName);
-  const count = flags.hollowCount === undefined ? 1 : Number(flags.hollowCount);
-  if (!Number.isInteger(count) || count < 1 || count > 5000) throw new Error(`--hollow-count must be between 1 and 5000, got ${flags.hollowCount}`);
-  let client: ApiClient;
-  if (typeof flags.kubeconfig === "string") client = ApiClient.fromKubeconfig(flags.kubeconfig);
-  else if (typeof flags.server === "string") client = new ApiClient({ server: flags.server });
-  else throw new Error("kubelab agent --hollow needs --kubeconfig or --server");
-  const controller = new AbortController();
-  const logger = pino({ level: process.env.KUBELAB_LOG_LEVEL ?? "info" });
-  const stop = () => controller.abort();
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+type Flags = Record<string, string | boolean | undefined>;
+
+const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
+
+function labels(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  return Object.fromEntries(text.split(",").filter(Boolean).map((kv) => {
+    const i = kv.indexOf("=");
+    return i < 0 ? [kv, ""] : [kv.slice(0, i), kv.slice(i + 1)];
+  }));
+}
+
+export async function runHollowCommand(flags: Flags): Promise<void> {
+  const kubeconfig = str(flags.kubeconfig);
+  const server = str(flags.server);
+  if (!kubeconfig && !server) throw new Error("--hollow needs --kubeconfig or --server");
+  const client = kubeconfig ? ApiClient.fromKubeconfig(kubeconfig) : new ApiClient({ server: server! });
+  const nodeName = str(flags.nodeName) ?? "hollow";
+  const count = str(flags.hollowCount) ? Number(flags.hollowCount) : undefined;
+  const ctl = new AbortController();
+  const logger = pino({ level: "info" });
   const agents = await runHollowAgents({
     client,
-    signal: controller.signal,
+    signal: ctl.signal,
+    ...(count && count > 0 ? { nodeNamePrefix: nodeName, count } : { nodeName }),
+    capacity: {
+      ...(str(flags.cpu) ? { cpu: str(flags.cpu)! } : {}),
+      ...(str(flags.memory) ? { memory: str(flags.memory)! } : {}),
+      ...(str(flags.maxPods) ? { pods: Number(flags.maxPods) } : {}),
+    },
+    labels: labels(str(flags.nodeLabels)),
     logger,
-    ...(count === 1 ? { nodeName } : { nodeNamePrefix: nodeName, count }),
   });
-  logger.info({ nodes: agents.nodeNames.length }, "hollow nodes running");
-  await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
+  logger.info({ nodes: agents.nodeNames.length }, "hollow nodes registered");
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
   await agents.stop();
 }
