@@ -23,6 +23,9 @@ export async function runHollowCommand(flags: Flags): Promise<void> {
   const client = kubeconfig ? ApiClient.fromKubeconfig(kubeconfig) : new ApiClient({ server: server! });
   const nodeName = str(flags.nodeName) ?? "hollow";
   const count = str(flags.hollowCount) ? Number(flags.hollowCount) : undefined;
+  if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > 5000)) {
+    throw new Error(`--hollow-count must be between 1 and 5000, got ${flags.hollowCount}`);
+  }
   const ctl = new AbortController();
   const logger = pino({ level: "info" });
   const agents = await runHollowAgents({
