@@ -116,7 +116,11 @@ export async function benchScheduler(): Promise<BenchRow[]> {
     await informers.waitForSync();
     const ts = performance.now();
     const run = scheduler.run(schedStop.signal);
-    await waitFor("all pods bound", 300_000, () => scheduler.scheduledCount >= PODS);
+    const podCache = informers.pods();
+    const bound = () => podCache.list().reduce((n, p) => n + (p.spec?.nodeName ? 1 : 0), 0);
+    await waitFor("all pods bound", 300_000, () => bound() >= PODS).catch((err) => {
+      throw new Error(`${(err as Error).message}: ${bound()} bound, ${scheduler.scheduledCount} bindings sent, queue ${scheduler.queue.len()}/${scheduler.queue.delayed()} delayed`);
+    });
     const secs = (performance.now() - ts) / 1000;
     rows.push({ metric: `schedule + bind ${PODS} pending pods on ${NODES} nodes`, value: PODS / secs, unit: "pods/s", target: ">= 500 pods/s" });
     schedStop.abort();
