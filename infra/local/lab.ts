@@ -88,6 +88,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const fresh = `${BUNDLE}.${process.pid}.tmp`;
   await bundle(fresh);
   renameSync(fresh, BUNDLE); // atomic: a lab starting beside this one never reads half a file
+  if (existsSync(`${fresh}.LEGAL.txt`)) renameSync(`${fresh}.LEGAL.txt`, `${BUNDLE}.LEGAL.txt`);
 
   log("[3/5] API server, scheduler, controllers and git-sync");
   const apiUrl = `http://127.0.0.1:${opts.port}`;
