@@ -4,34 +4,7 @@ import type { Deployment } from "./apps";
 import type { Pod, Service } from "./core";
 import { configmaps, deployments, findByKind, findResource, gitrepositories, namespaces, pods, replicasets, resourceTypes, secrets, services } from "./index";
 import type { KObject } from "./resource";
-
-const nginxPod = () => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: { name: "nginx" },
-  spec: { containers: [{ name: "nginx", image: "nginx:1.7.9", ports: [{ containerPort: 80 }] }] },
-});
-
-const nginxDeployment = () => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "nginx-deployment", labels: { app: "nginx" } },
-  spec: {
-    replicas: 3,
-    selector: { matchLabels: { app: "nginx" } },
-    template: {
-      metadata: { labels: { app: "nginx" } },
-      spec: { containers: [{ name: "nginx", image: "nginx:1.7.9", ports: [{ containerPort: 80 }] }] },
-    },
-  },
-});
-
-const nodePortService = () => ({
-  apiVersion: "v1",
-  kind: "Service",
-  metadata: { name: "nginx-service" },
-  spec: { type: "NodePort", ports: [{ port: 8000, targetPort: 80, protocol: "TCP" }], selector: { app: "nginx" } },
-});
+import { nginxDeployment, nginxPod, nodePortService } from "./testdata";
 
 describe("seed manifests", () => {
   it("accepts the nginx Pod and applies Kubernetes' pod defaults", () => {
