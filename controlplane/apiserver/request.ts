@@ -16,7 +16,8 @@ export interface ResourcePath {
 
 /** /api/v1/..., /apis/<group>/<version>/...; undefined when the path is not a resource path. */
 export function parseResourcePath(pathname: string): ResourcePath | undefined {
-  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = pathname.split("/").filter(Boolean);
+  if (pathname.includes("%")) for (let i = 0; i < parts.length; i++) parts[i] = decodeURIComponent(parts[i]);
   let group: string;
   let version: string;
   let rest: string[];
