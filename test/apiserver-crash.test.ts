@@ -32,7 +32,10 @@ describe("crash safety", () => {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 700));
+    // Kill once a fair number of writes were acknowledged (however slow the machine is), while
+    // the writers are still going.
+    const deadline = Date.now() + 30_000;
+    while (acknowledged.length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await server.kill("SIGKILL");
     stop = true;
     await Promise.all(writers);
