@@ -43,6 +43,8 @@ describe("hollow agents from the CLI", () => {
       let stderr = "";
       p.stderr!.on("data", (c: Buffer) => (stderr += c));
       p.on("exit", (code) => resolve({ code, stderr }));
+      // A process that ignored the bad count would run on: end it, and the test fails.
+      setTimeout(() => p.kill("SIGKILL"), 20_000).unref();
     });
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain("--hollow-count must be between 1 and 5000, got 0");
