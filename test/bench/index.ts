@@ -13,6 +13,8 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : Object.keys(suites);
 let failed = false;
+// Some waits inside the suites rest on unref'd handles (detached lab processes): keep the loop up.
+const keepAlive = setInterval(() => undefined, 1000);
 for (const name of names) {
   const suite = suites[name];
   if (!suite) {
@@ -26,4 +28,5 @@ for (const name of names) {
     console.error(`bench ${name} failed:`, e);
   }
 }
+clearInterval(keepAlive);
 process.exit(failed ? 1 : 0);
