@@ -1,11 +1,6 @@
 import type { Command } from "commander";
+import { parseDuration } from "../cmd/flags";
 
-function seconds(v: string): number {
-  const m = v.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
-  if (!m) throw new Error(`not a duration: ${v} (use e.g. 40s, 5m)`);
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n / 1000 : m[2] === "m" ? n * 60 : m[2] === "h" ? n * 3600 : n;
-}
 
 function parseBool(flag: string, v: string): boolean {
   if (v === "true") return true;
@@ -48,7 +43,7 @@ export function registerServerCommand(program: Command): void {
         storeBackend: o.store as "sqlite" | "etcd",
         etcdEndpoints: o.etcdEndpoints.split(",").map((s) => s.trim()).filter(Boolean),
         disableControllers: o.disableControllers.split(",").map((s) => s.trim()).filter(Boolean),
-        nodeMonitorGracePeriodSeconds: seconds(o.nodeMonitorGracePeriod),
+        nodeMonitorGracePeriodSeconds: parseDuration(o.nodeMonitorGracePeriod) / 1000,
         defaultUnreachableTolerationSeconds: Number(o.defaultUnreachableTolerationSeconds),
         gitopsRepo: o.gitopsRepo,
         gitopsWebhookTokenFile: o.gitopsWebhookTokenFile,

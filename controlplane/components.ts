@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { ApiClient, gitrepositories } from "./client";
+import { CONTROLLER_NAMES } from "./controllers/names";
 import type { ExtraHandler } from "./apiserver/server";
 import type { ServerOptions } from "./server";
 
@@ -17,8 +18,6 @@ export interface ComponentContext {
   addHandler(h: ExtraHandler): void;
 }
 
-/** The controllers and the scheduler (controllers/index.ts CONTROLLER_NAMES), then git-sync. */
-const CONTROLLER_NAMES = ["scheduler", "replicaset", "deployment", "nodelifecycle", "endpoints", "garbagecollector", "namespace"] as const;
 /** Everything --disable-controllers can name. */
 export const COMPONENT_NAMES = [...CONTROLLER_NAMES, "gitsync"] as const;
 

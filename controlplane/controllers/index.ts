@@ -13,8 +13,8 @@ import { NodeLifecycleController } from "./nodelifecycle/controller";
 import { ReplicaSetController } from "./replicaset/controller";
 
 /** Names accepted by --disable-controllers ("all" disables every one). */
-export const CONTROLLER_NAMES = ["scheduler", "replicaset", "deployment", "nodelifecycle", "endpoints", "garbagecollector", "namespace"] as const;
-export type ControllerName = (typeof CONTROLLER_NAMES)[number];
+import type { ControllerName } from "./names";
+export { CONTROLLER_NAMES, type ControllerName } from "./names";
 
 export interface ControllerOptions {
   /** --node-monitor-grace-period in seconds (default 40). */
