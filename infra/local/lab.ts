@@ -129,7 +129,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
     log("      pushing the example (examples/gitops) to the lab repository");
     pushFolder(repo, join(REPO_ROOT, "examples/gitops"), "The seed articles' nginx Deployment and NodePort Service");
   }
-  printNextSteps(state, logs, log);
+  printNextSteps(state, logs, log, opts.seed);
   return state;
 }
 
@@ -177,7 +177,7 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
   log("[5/5] ready");
 }
 
-function printNextSteps(state: LabState, logs: string, log: (l: string) => void): void {
+function printNextSteps(state: LabState, logs: string, log: (l: string) => void, seeded: boolean): void {
   const { apiUrl, kubeconfig, repo } = state;
   const rel = (p: string) => (p.startsWith(process.cwd() + "/") ? p.slice(process.cwd().length + 1) : p);
   log(
@@ -189,7 +189,9 @@ function printNextSteps(state: LabState, logs: string, log: (l: string) => void)
       `  export KUBECONFIG=${kubeconfig}`,
       "  kubectl get nodes",
       `  git clone ${repo} lab-repo && cd lab-repo`,
-      "  cp ../examples/seed/nginx-deployment.yaml ../examples/seed/nginx-service.yaml . && git add . && git commit -m nginx && git push",
+      seeded
+        ? "  sed -i 's#kubelab/web:1#kubelab/web:2#' apps/nginx-deployment.yaml && git commit -am 'web v2' && git push"
+        : "  cp ../examples/seed/nginx-deployment.yaml ../examples/seed/nginx-service.yaml . && git add . && git commit -m nginx && git push",
       "  kubectl get gitrepositories; kubectl get pods -o wide; kubectl get svc nginx-service",
       "",
       `Logs: ${rel(logs)}/   Status: npx kubelab lab status   Stop: npx kubelab lab down`,
