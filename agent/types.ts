@@ -1,6 +1,6 @@
 // The parts of the core/v1 objects the agent reads and writes, as plain JSON shapes. The agent
 // trusts what the API server validated; these types only name what it touches.
-import type { KObject, ObjectMetaLike } from "../controlplane/api/resource";
+import type { KObject, ObjectMetaLike } from "../api/resource";
 
 export type IntOrString = number | string;
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { ApiClient, gitrepositories } from "./client";
+import { ApiClient, gitrepositories } from "../client";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { ExtraHandler } from "./apiserver/server";
 import type { ServerOptions } from "./server";

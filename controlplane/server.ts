@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import pino, { type Logger } from "pino";
-import { resourceTypes } from "./api";
+import { resourceTypes } from "../api";
 import { startApiServer, type ApiServer, type ExtraHandler } from "./apiserver/server";
 import { SqliteStore } from "./storage/sqlite";
 import type { Store } from "./storage/store";

@@ -1,5 +1,5 @@
-import type { Pod } from "../controlplane/api/core";
-import { Informer, pods as podsRes } from "../controlplane/client";
+import type { Pod } from "../api/core";
+import { Informer, pods as podsRes } from "../client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, isRunningReady, NGINX_DEPLOYMENT, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
 

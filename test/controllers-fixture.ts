@@ -1,7 +1,7 @@
 // A real API server with the scheduler and controllers running in-process against it (the
 // server's own are switched off), hollow nodes, and polling helpers.
-import type { Pod } from "../controlplane/api/core";
-import { ApiClient, pods as podsRes } from "../controlplane/client";
+import type { Pod } from "../api/core";
+import { ApiClient, pods as podsRes } from "../client";
 import { startControllers, type ControllerOptions } from "../controlplane/controllers";
 import { runHollowAgents, type HollowAgents, type HollowAgentsOptions } from "../agent/hollow";
 import { kubectlFor } from "./fixtures/kubectl";

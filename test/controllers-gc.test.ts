@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ReplicaSet } from "../controlplane/api/apps";
-import { replicasets as rsRes } from "../controlplane/client";
+import type { ReplicaSet } from "../api/apps";
+import { replicasets as rsRes } from "../client";
 import { eventually, isRunningReady, NGINX_DEPLOYMENT, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
 
 const deployment = (name: string, replicas = 2) =>

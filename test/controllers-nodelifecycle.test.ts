@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Node } from "../controlplane/api/core";
-import { nodes as nodesRes } from "../controlplane/client";
+import type { Node } from "../api/core";
+import { nodes as nodesRes } from "../client";
 import type { HollowAgents } from "../agent/hollow";
 import { eventually, isRunningReady, NGINX_DEPLOYMENT, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
 

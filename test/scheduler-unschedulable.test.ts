@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Pod } from "../controlplane/api/core";
-import { pods as podsRes } from "../controlplane/client";
+import type { Pod } from "../api/core";
+import { pods as podsRes } from "../client";
 import { eventually, isRunningReady, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
 
 const POD = `apiVersion: v1

@@ -2,8 +2,8 @@
 // Unhealthy, Failed...), so `kubectl describe pod` tells the story. Fire and forget, bounded.
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import type { ApiClient } from "../../controlplane/client/rest";
-import { events } from "../../controlplane/client/resources";
+import type { ApiClient } from "../../client/rest";
+import { events } from "../../client/resources";
 import type { Pod } from "../types";
 
 const MAX_IN_FLIGHT = 20;

@@ -4,10 +4,10 @@
 // the Services/Endpoints that feed the NodePort proxy. While the API server is away every loop
 // retries with back-off and the pods keep running.
 import type { Logger } from "pino";
-import { isConflict, isNotFound } from "../../controlplane/client/errors";
-import { Informer } from "../../controlplane/client/informer";
-import { ApiClient } from "../../controlplane/client/rest";
-import { configmaps, endpoints, pods, secrets, services } from "../../controlplane/client/resources";
+import { isConflict, isNotFound } from "../../client/errors";
+import { Informer } from "../../client/informer";
+import { ApiClient } from "../../client/rest";
+import { configmaps, endpoints, pods, secrets, services } from "../../client/resources";
 import type { ApiIntegration } from "../agent";
 import type { AgentConfig } from "../config";
 import type { ConfigSource } from "../env";

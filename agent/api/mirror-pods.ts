@@ -2,9 +2,9 @@
 // with the kubernetes.io/config.mirror annotation and the Node as owner. A missing mirror is
 // created, a stale or deleted one replaced, one whose static pod is gone deleted.
 import type { Logger } from "pino";
-import { isAlreadyExists, isNotFound } from "../../controlplane/client/errors";
-import type { ApiClient } from "../../controlplane/client/rest";
-import { nodes, pods } from "../../controlplane/client/resources";
+import { isAlreadyExists, isNotFound } from "../../client/errors";
+import type { ApiClient } from "../../client/rest";
+import { nodes, pods } from "../../client/resources";
 import { MIRROR_ANNOTATION, isMirrorPod } from "../kubelet";
 import { CONFIG_HASH_ANNOTATION } from "../static-pods";
 import type { Pod } from "../types";

@@ -5,11 +5,11 @@
 import { readFileSync } from "node:fs";
 import { arch, cpus, hostname, totalmem } from "node:os";
 import type { Logger } from "pino";
-import { isAlreadyExists, isNotFound } from "../../controlplane/client/errors";
-import type { ApiClient } from "../../controlplane/client/rest";
-import { leases, nodes } from "../../controlplane/client/resources";
+import { isAlreadyExists, isNotFound } from "../../client/errors";
+import type { ApiClient } from "../../client/rest";
+import { leases, nodes } from "../../client/resources";
 import { KUBELET_VERSION, type AgentConfig } from "../config";
-import type { KObject } from "../../controlplane/api/resource";
+import type { KObject } from "../../api/resource";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 

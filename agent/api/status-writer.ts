@@ -2,9 +2,9 @@
 // from what the server has, latest-wins per pod, a few writes at a time, retried while the API
 // server is away. Static pods write to their mirror pod (same namespace and name).
 import type { Logger } from "pino";
-import { isNotFound } from "../../controlplane/client/errors";
-import type { ApiClient } from "../../controlplane/client/rest";
-import { pods } from "../../controlplane/client/resources";
+import { isNotFound } from "../../client/errors";
+import type { ApiClient } from "../../client/rest";
+import { pods } from "../../client/resources";
 import type { Pod, PodStatus } from "../types";
 
 const CONCURRENCY = 8;

@@ -3,8 +3,8 @@
 // one shared pod informer for all of them (not a watch per node) feeds a work queue that marks
 // bound pods Running and Ready and finishes the deletion of pods that are terminating.
 import { pino, type Logger } from "pino";
-import type { Lease } from "../../controlplane/api/coordination";
-import type { Node, Pod } from "../../controlplane/api/core";
+import type { Lease } from "../../api/coordination";
+import type { Node, Pod } from "../../api/core";
 import {
   Informer,
   isAlreadyExists,
@@ -17,7 +17,7 @@ import {
   runController,
   WorkQueue,
   type ApiClient,
-} from "../../controlplane/client";
+} from "../../client";
 import { DEFAULT_CAPACITY, heartbeatConditions, hollowNode, hollowNodeStatus, indexForName, nodeIPFor, nodeLease, podCIDRFor, type HollowCapacity } from "./node";
 import { isRunningAndReady, PodIPAllocator, runningStatus } from "./pod-status";
 

@@ -1,7 +1,7 @@
 // `kubelab agent --hollow --node-name N --kubeconfig F [--hollow-count K]`: hollow nodes in this
 // process until SIGTERM/SIGINT (flags as agent/cmd.ts parses them).
 import { pino } from "pino";
-import { ApiClient } from "../../controlplane/client";
+import { ApiClient } from "../../client";
 import { runHollowAgents } from "./agents";
 
 type Flags = Record<string, string | boolean | undefined>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Pod } from "../../controlplane/api/core";
+import type { Pod } from "../../api/core";
 import { podCIDRFor } from "./node";
 import { isRunningAndReady, PodIPAllocator, qosClass, runningStatus } from "./pod-status";
 

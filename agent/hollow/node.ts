@@ -1,7 +1,7 @@
 // A hollow node's API objects: the Node it registers (capacity, Ready, addresses, podCIDR) and
 // its Lease in kube-node-lease, written as a kubelet would, without any container runtime.
-import type { Lease } from "../../controlplane/api/coordination";
-import type { Node } from "../../controlplane/api/core";
+import type { Lease } from "../../api/coordination";
+import type { Node } from "../../api/core";
 
 export interface HollowCapacity {
   cpu: string;

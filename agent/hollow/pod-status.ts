@@ -1,6 +1,6 @@
 // What a hollow node reports for a pod bound to it: Running and Ready at once, an IP from the
 // node's podCIDR, a running, ready container status per container.
-import type { Pod } from "../../controlplane/api/core";
+import type { Pod } from "../../api/core";
 
 const seconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 

@@ -1,6 +1,6 @@
 // Discovery: /version, /api, /apis and the group-version resource lists, in the plain form and
 // in the aggregated apidiscovery.k8s.io/v2 form that kubectl 1.32 asks for first.
-import type { ResourceType } from "../api/resource";
+import type { ResourceType } from "../../api/resource";
 
 export const KUBE_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-kubelab" };
 

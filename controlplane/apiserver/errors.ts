@@ -1,6 +1,6 @@
 // ApiError: every failure the API server reports, carrying a Kubernetes Status. Thrown anywhere in
 // a handler; turned into an HTTP response in exactly one place (http.ts).
-import type { FieldCause } from "../api/resource";
+import type { FieldCause } from "../../api/resource";
 
 export type StatusReason =
   | "BadRequest"

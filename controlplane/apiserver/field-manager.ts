@@ -1,6 +1,6 @@
 // Field ownership (managedFields) and server-side apply, as the registry and PATCH use them.
 // The algorithms live in ./patch; this is the seam the API server calls.
-import type { KObject } from "../api/resource";
+import type { KObject } from "../../api/resource";
 import { ApiError } from "./errors";
 import {
   describeConflicts,

@@ -1,5 +1,5 @@
 // Where each object lives in the store, and how a resource's field selectors read an object.
-import type { KObject, ResourceType } from "../api/resource";
+import type { KObject, ResourceType } from "../../api/resource";
 
 export function storagePrefix(rt: ResourceType, namespace?: string): string {
   const base = `/registry/${rt.group || "core"}/${rt.plural}/`;

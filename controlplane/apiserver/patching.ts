@@ -1,7 +1,7 @@
 // PATCH: the four patch types kubectl and clients send, applied to the live object with retry on
 // conflicts; server-side apply may create the object.
 import { parse as parseYaml } from "yaml";
-import type { KObject, ResourceType } from "../api/resource";
+import type { KObject, ResourceType } from "../../api/resource";
 import { ApiError, badRequest } from "./errors";
 import { applyJsonPatch } from "./patch/json-patch";
 import { applyMergePatch } from "./patch/merge-patch";

@@ -3,7 +3,7 @@
 // creationTimestamp, generateName), optimistic concurrency, dry run, finalizers and graceful
 // deletion. HTTP-free: the handlers in http.ts and internal callers use it alike.
 import { randomUUID } from "node:crypto";
-import type { FieldValidation, KObject, ResourceType } from "../api/resource";
+import type { FieldValidation, KObject, ResourceType } from "../../api/resource";
 import { StoreConflictError, type Store, type StoredValue } from "../storage/store";
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from "./errors";
 import { fieldValue, storageKey, storagePrefix } from "./keys";

@@ -2,7 +2,7 @@
 // plus the subresources status, scale, binding, finalize and log.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { request as httpRequest } from "node:http";
-import type { FieldValidation, KObject, ResourceType } from "../api/resource";
+import type { FieldValidation, KObject, ResourceType } from "../../api/resource";
 import { ApiError, badRequest, notFound } from "./errors";
 import { apiVersionOf, supportsField } from "./keys";
 import type { DeleteOptions, Registry, WriteOptions } from "./registry";

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { Counter, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from "prom-client";
-import type { KObject, ResourceType } from "../api/resource";
-import { openapiV3Document, openapiV3Root } from "../api/openapi";
+import type { KObject, ResourceType } from "../../api/resource";
+import { openapiV3Document, openapiV3Root } from "../../api/openapi";
 import type { Store } from "../storage/store";
 import { authenticate, loadTokenFile, type TokenUser } from "./auth";
 import {

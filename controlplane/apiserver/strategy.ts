@@ -2,7 +2,7 @@
 // create resets, what an update may change through the main resource versus a subresource,
 // how a delete proceeds (finalizers, graceful pod deletion, propagation policy), and the
 // allocation of Service cluster IPs and node ports.
-import type { KObject, ResourceType } from "../api/resource";
+import type { KObject, ResourceType } from "../../api/resource";
 import { ApiError, invalid } from "./errors";
 import type { DeleteOptions, Registry } from "./registry";
 

@@ -1,6 +1,6 @@
 // Server-side printing: `kubectl get` asks for a meta.k8s.io/v1 Table and prints its cells.
-import type { KObject, ResourceType } from "../api/resource";
-import { printTable } from "../api/printers";
+import type { KObject, ResourceType } from "../../api/resource";
+import { printTable } from "../../api/printers";
 
 export type IncludeObject = "None" | "Metadata" | "Object";
 

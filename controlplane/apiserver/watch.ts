@@ -2,7 +2,7 @@
 // (410 Gone as an ERROR event once compacted), sends initial ADDED events when asked from "0" or
 // nothing, BOOKMARKs when allowed, and ends after timeoutSeconds.
 import type { ServerResponse } from "node:http";
-import type { KObject, ResourceType } from "../api/resource";
+import type { KObject, ResourceType } from "../../api/resource";
 import { StoreCompactedError, type Store, type WatchEvent } from "../storage/store";
 import { ApiError } from "./errors";
 import { apiVersionOf, storagePrefix } from "./keys";

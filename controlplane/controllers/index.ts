@@ -2,12 +2,12 @@
 // informers, each of them skippable by name (`kubelab server --disable-controllers ...`).
 import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
-import { EventRecorder, type ApiClient } from "../client";
+import { EventRecorder, type ApiClient } from "../../client";
 import { Scheduler } from "../scheduler/scheduler";
 import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
 import { GarbageCollector } from "./garbagecollector/controller";
-import { SharedInformers } from "./informers";
+import { SharedInformers } from "../../client/informer-factory";
 import { NamespaceController } from "./namespace/controller";
 import { NodeLifecycleController } from "./nodelifecycle/controller";
 import { ReplicaSetController } from "./replicaset/controller";

@@ -1,7 +1,7 @@
 // Owner references the controllers write, and adopting/releasing dependents by patch (conditional
 // on the resourceVersion the decision was made from).
-import type { OwnerReference } from "../api/meta";
-import type { ApiClient, ResourceRef } from "../client";
+import type { OwnerReference } from "../../api/meta";
+import type { ApiClient, ResourceRef } from "../../client";
 
 export function controllerRefTo(owner: { apiVersion: string; kind: string; metadata: { name?: string; uid?: string } }): OwnerReference {
   return {

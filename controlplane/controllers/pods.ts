@@ -1,7 +1,7 @@
 // Pod facts the controllers share: active (counts toward replicas), Ready, available for
 // minReadySeconds, and the controller owner reference.
-import type { Pod } from "../api/core";
-import type { OwnerReference } from "../api/meta";
+import type { Pod } from "../../api/core";
+import type { OwnerReference } from "../../api/meta";
 
 /** Not finished and not being deleted: it counts toward a ReplicaSet's replicas. */
 export function isPodActive(pod: Pod): boolean {

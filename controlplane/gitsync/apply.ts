@@ -1,9 +1,9 @@
 // The API server side of a sync: turn manifests into the objects git-sync applies (resource,
 // namespace, ownership labels, revision annotation), read their live state, validate them all
 // with a server-side dry run, apply them with server-side apply in stages, delete pruned ones.
-import type { SyncError } from "../api/gitops";
-import { ApiStatusError, isNotFound, type ApiClient } from "../client";
-import type { ResourceRef } from "../client/resources";
+import type { SyncError } from "../../api/gitops";
+import { ApiStatusError, isNotFound, type ApiClient } from "../../client";
+import type { ResourceRef } from "../../client/resources";
 import type { RestMapper } from "./mapper";
 import { objectKey, parseFieldPath, type Manifest, type ManifestObject } from "./manifests";
 import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, REVISION_ANNOTATION, SOURCE_LABEL, applyStages, type ObjectRef } from "./plan";

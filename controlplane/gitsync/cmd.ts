@@ -2,7 +2,7 @@
 // the fields, pruned), the same way the controller computes it. Exit 0: no changes, 1: changes,
 // 2: errors (invalid manifests, git or API failures), as `flux diff` does.
 import type { Command } from "commander";
-import { ApiClient } from "../client";
+import { ApiClient } from "../../client";
 import { display } from "./apply";
 import { diffRevision, type DiffResult } from "./diff";
 import { parseGitopsFlag } from "./flag";

@@ -7,8 +7,8 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { GitRepository } from "../api/gitops";
-import { EventRecorder, Informer, WorkQueue, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../client";
+import type { GitRepository } from "../../api/gitops";
+import { EventRecorder, Informer, WorkQueue, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../../client";
 import { RestMapper } from "./mapper";
 import { Reconciler, type ReconcileResult } from "./reconcile";
 

@@ -3,8 +3,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { GitRepository, InventoryEntry, SyncError } from "../api/gitops";
-import { gitrepositories, isNotFound, type ApiClient } from "../client";
+import type { GitRepository, InventoryEntry, SyncError } from "../../api/gitops";
+import { gitrepositories, isNotFound, type ApiClient } from "../../client";
 import { dryRunAll, fetchLive, ownershipConflicts, prepareObjects, type LiveObject } from "./apply";
 import { driftedFields } from "./drift";
 import { RestMapper } from "./mapper";

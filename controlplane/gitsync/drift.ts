@@ -2,7 +2,7 @@
 // manifest are compared, so server defaults (imagePullPolicy, strategy, clusterIP, protocol...)
 // and fields other managers own never count as drift. Lists of objects are matched by their
 // merge key (name, containerPort, port...), quantities by value ("0.5" equals "500m").
-import { isQuantity, parseQuantity } from "../api/quantity";
+import { isQuantity, parseQuantity } from "../../api/quantity";
 
 /** Fields of metadata that are the server's, not the manifest's. */
 const IGNORED_METADATA = new Set(["namespace", "resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink"]);

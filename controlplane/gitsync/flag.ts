@@ -1,7 +1,7 @@
 // `kubelab server --gitops-repo URL[#branch[:path]]`: the GitRepository "lab" in "default" that
 // the server creates (or updates to match the flag) at start, so the lab needs no extra step.
-import type { GitRepository } from "../api/gitops";
-import { gitrepositories, isAlreadyExists, isNotFound, type ApiClient } from "../client";
+import type { GitRepository } from "../../api/gitops";
+import { gitrepositories, isAlreadyExists, isNotFound, type ApiClient } from "../../client";
 
 export interface GitopsFlag {
   url: string;

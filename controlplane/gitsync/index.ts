@@ -2,8 +2,8 @@
 // wires up: trigger(ns, name) for "sync now", the webhook handler for /hooks/gitops/..., stop().
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { GitRepository } from "../api/gitops";
-import { gitrepositories, isNotFound, secrets, type ApiClient } from "../client";
+import type { GitRepository } from "../../api/gitops";
+import { gitrepositories, isNotFound, secrets, type ApiClient } from "../../client";
 import { GitSyncController } from "./controller";
 import type { ReconcileResult } from "./reconcile";
 import { createWebhookHandler, webhookHttpHandler, type WebhookHandler } from "./webhook";

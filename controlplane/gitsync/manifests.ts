@@ -4,7 +4,7 @@
 // all of them are collected (not just the first), so one run can tell the user everything.
 import { posix } from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
-import type { SyncError } from "../api/gitops";
+import type { SyncError } from "../../api/gitops";
 
 /** One entry of the snapshot's tree (git ls-tree, or a directory walk). */
 export interface SnapshotEntry {

@@ -1,8 +1,8 @@
 // A RESTMapper from discovery: apiVersion + kind -> the resource to call (plural, scope). The
 // API server's /api/v1 and /apis/<group>/<version> lists are cached; an unknown kind triggers
 // one refresh (at most every few seconds) before it is reported as unknown.
-import type { ApiClient } from "../client";
-import type { ResourceRef } from "../client/resources";
+import type { ApiClient } from "../../client";
+import type { ResourceRef } from "../../client/resources";
 
 interface ApiResource {
   name: string;

@@ -1,7 +1,7 @@
 // What a sync will do, as pure functions: the order objects are applied in, which objects of
 // the previous inventory are pruned, and the guards that refuse a prune that looks like a
 // mistake (an empty render, a mass deletion). Nothing here talks to the API server.
-import type { InventoryEntry } from "../api/gitops";
+import type { InventoryEntry } from "../../api/gitops";
 import { objectKey } from "./manifests";
 
 export const FIELD_MANAGER = "kubelab-gitsync";

@@ -1,7 +1,7 @@
 // Prune: delete what the recorded inventory has and the new revision lacks, only when the live
 // object still carries our source label, refusing guarded cases (PruneBlocked), in reverse order.
-import type { InventoryEntry } from "../api/gitops";
-import type { ApiClient } from "../client";
+import type { InventoryEntry } from "../../api/gitops";
+import type { ApiClient } from "../../client";
 import { deleteAll, type LiveObject, type PreparedObject } from "./apply";
 import type { RestMapper } from "./mapper";
 import { objectKey } from "./manifests";

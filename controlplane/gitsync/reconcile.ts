@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { parseDuration, type GitRepository, type GitRepositoryStatus, type SyncError, type SyncHistoryEntry } from "../api/gitops";
-import { gitrepositories, isNotFound, secrets, type ApiClient, type EventRecorder } from "../client";
+import { parseDuration, type GitRepository, type GitRepositoryStatus, type SyncError, type SyncHistoryEntry } from "../../api/gitops";
+import { gitrepositories, isNotFound, secrets, type ApiClient, type EventRecorder } from "../../client";
 import { applyAll, display, dryRunAll, fetchLive, isTransient, ownershipConflicts, prepareObjects, type LiveObject, type PreparedObject } from "./apply";
 import { driftedFields } from "./drift";
 import { GitSourceError, type GitAuth } from "./git";

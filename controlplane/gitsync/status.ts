@@ -1,8 +1,8 @@
 // GitRepository status as pure functions: conditions with typed reasons (keeping
 // lastTransitionTime while a condition's status does not change), the Ready message that
 // `kubectl get gitrepositories` prints, the run history (newest first, last 5).
-import type { GitRepositoryStatus, SyncError, SyncHistoryEntry } from "../api/gitops";
-import type { Condition } from "../api/meta";
+import type { GitRepositoryStatus, SyncError, SyncHistoryEntry } from "../../api/gitops";
+import type { Condition } from "../../api/meta";
 import { locate } from "./manifests";
 
 export const HISTORY_LIMIT = 5;

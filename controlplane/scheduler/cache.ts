@@ -1,8 +1,8 @@
 // The scheduler's cache: every node with the pods bound to it, plus "assumed" pods whose binding
 // was sent but not yet seen in the informer, so the next decision already counts them (this is
 // what lets decisions run back to back while bindings are in flight).
-import type { Node, Pod } from "../api/core";
-import { keyOf } from "../client/keys";
+import type { Node, Pod } from "../../api/core";
+import { keyOf } from "../../client/keys";
 import { accountPod, newNodeInfo, newPodInfo, setNode } from "./node-info";
 import type { NodeInfo, PodInfo } from "./types";
 

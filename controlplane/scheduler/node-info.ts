@@ -1,6 +1,6 @@
 // NodeInfo bookkeeping: a node with the sums of what its pods request, their host ports and their
 // owners, updated incrementally as pods are added (bound or assumed) and removed.
-import type { Node, Pod } from "../api/core";
+import type { Node, Pod } from "../../api/core";
 import { nodeAllocatable, nonZeroRequests, podRequests } from "./resources";
 import type { NodeInfo, PodInfo } from "./types";
 

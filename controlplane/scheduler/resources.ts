@@ -1,8 +1,8 @@
 // Resource arithmetic of pods and nodes: a pod's effective requests (sum of containers, at least
 // the largest init container, plus overhead), a node's allocatable, Kubernetes' defaults for
 // scoring pods that request nothing.
-import type { Node, Pod } from "../api/core";
-import { parseQuantity } from "../api/quantity";
+import type { Node, Pod } from "../../api/core";
+import { parseQuantity } from "../../api/quantity";
 import type { Resources } from "./types";
 
 /** Kubernetes scores a pod without requests as if it asked for 100m cpu and 200Mi memory. */

@@ -4,7 +4,7 @@
 // Kubernetes' "0/N nodes are available: ..." message and a FailedScheduling event, and are retried
 // when nodes or pods change, and periodically.
 import type { Logger } from "pino";
-import type { Node, Pod } from "../api/core";
+import type { Node, Pod } from "../../api/core";
 import {
   isConflict,
   isNotFound,
@@ -17,8 +17,8 @@ import {
   type EventRecorder,
   type Informer,
   type Result,
-} from "../client";
-import type { SharedInformers } from "../controllers/informers";
+} from "../../client";
+import type { SharedInformers } from "../../client/informer-factory";
 import { SchedulerCache } from "./cache";
 import { fitErrorMessage, schedulePod } from "./framework";
 import { newPodInfo } from "./node-info";

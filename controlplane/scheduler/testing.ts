@@ -1,5 +1,5 @@
 // Small builders for scheduler tests: a Ready node with capacity, a pod with requests.
-import type { Node, Pod } from "../api/core";
+import type { Node, Pod } from "../../api/core";
 import { accountPod, newNodeInfo, newPodInfo } from "./node-info";
 import type { NodeInfo } from "./types";
 

@@ -1,6 +1,6 @@
 // The scheduler framework's shapes: what a filter or score plugin sees (the pod, one node with
 // what is already bound to it) and what it answers (a status with user-facing reasons, a score).
-import type { Node, Pod } from "../api/core";
+import type { Node, Pod } from "../../api/core";
 
 export interface Resources {
   /** Thousandths of a core ("500m" is 500). */

@@ -3,10 +3,10 @@
 // bind 10,000 pending pods; a 1,000-replica Deployment from apply to all Running; a rolling update
 // of it; the server's RSS with that many pods.
 import { spawn, type ChildProcess } from "node:child_process";
-import type { Deployment } from "../../controlplane/api/apps";
-import { ApiClient, deployments as dRes, EventRecorder, pods as podsRes } from "../../controlplane/client";
+import type { Deployment } from "../../api/apps";
+import { ApiClient, deployments as dRes, EventRecorder, pods as podsRes } from "../../client";
 import { startControllers } from "../../controlplane/controllers";
-import { SharedInformers } from "../../controlplane/controllers/informers";
+import { SharedInformers } from "../../client/informer-factory";
 import { Scheduler } from "../../controlplane/scheduler/scheduler";
 import { schedulePod } from "../../controlplane/scheduler/framework";
 import { accountPod, newNodeInfo, newPodInfo } from "../../controlplane/scheduler/node-info";
@@ -20,7 +20,7 @@ const REPLICAS = Number(process.env.BENCH_SCHED_REPLICAS ?? 1000);
 
 function startHollowProcess(kubeconfig: string, count: number): Promise<ChildProcess> {
   const code = `
-    import { ApiClient } from "./controlplane/client";
+    import { ApiClient } from "./client";
     import { runHollowAgents } from "./agent/hollow";
     const ctl = new AbortController();
     process.on("SIGTERM", () => { ctl.abort(); process.exit(0); });

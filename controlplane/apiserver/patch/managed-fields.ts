@@ -1,7 +1,7 @@
 // metadata.managedFields: which field manager owns which fields, as Kubernetes records it
 // (operation Apply for server-side apply, Update for create/update/patch), and the ownership
 // bookkeeping of non-apply writes.
-import { findByKind } from "../../api/index";
+import { findByKind } from "../../../api/index";
 import { deepEqual, isObject, type JsonObject } from "./json";
 import {
   fieldElement,

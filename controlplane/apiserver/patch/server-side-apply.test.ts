@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deployments } from "../../api/index";
+import { deployments } from "../../../api/index";
 import { updateManagedFields, type ManagedFieldsEntry } from "./managed-fields";
 import { describeConflicts, serverSideApply } from "./server-side-apply";
 import { deploymentSchema as schema, sampleDeployment } from "./testdata";
@@ -213,7 +213,7 @@ describe("serverSideApply", () => {
     expect(owner(obj, "kubectl")!["f:metadata"]["f:name"]).toBeUndefined();
   });
 
-  it("applies with the real Deployment schema of controlplane/api", () => {
+  it("applies with the real Deployment schema of api/", () => {
     const first = serverSideApply({ live: undefined, applied: config({ replicas: 2, sidecar: true }), manager: "kubectl", force: false, schema: deployments.jsonSchema, now: T1 });
     expect(first.conflicts).toEqual([]);
     const containers = (first.object.metadata as Obj).managedFields[0].fieldsV1["f:spec"]["f:template"]["f:spec"]["f:containers"];

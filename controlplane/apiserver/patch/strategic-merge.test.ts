@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deployments } from "../../api/index";
+import { deployments } from "../../../api/index";
 import { applyStrategicMergePatch } from "./strategic-merge";
 import { deploymentSchema as schema, sampleDeployment } from "./testdata";
 
@@ -194,7 +194,7 @@ describe("applyStrategicMergePatch", () => {
     expect(patch.spec.template.spec.containers[0]).toEqual({ name: "api", $patch: "delete" });
   });
 
-  it("works with the real Deployment schema of controlplane/api", () => {
+  it("works with the real Deployment schema of api/", () => {
     const out = applyStrategicMergePatch(
       sampleDeployment(),
       {

@@ -3,9 +3,9 @@
 // scale; otherwise Recreate or RollingUpdate (rolling.ts, recreate.ts); progress.ts keeps the
 // Progressing condition; sync.ts holds the shared steps (new ReplicaSet, scale, cleanup).
 import type { Logger } from "pino";
-import type { Deployment, ReplicaSet } from "../../api/apps";
-import type { Pod } from "../../api/core";
-import { selectorMatches } from "../../api/meta";
+import type { Deployment, ReplicaSet } from "../../../api/apps";
+import type { Pod } from "../../../api/core";
+import { selectorMatches } from "../../../api/meta";
 import {
   isConflict,
   isNotFound,
@@ -18,8 +18,8 @@ import {
   type Informer,
   type Result,
   type SyncContext,
-} from "../../client";
-import type { SharedInformers } from "../informers";
+} from "../../../client";
+import type { SharedInformers } from "../../../client/informer-factory";
 import { adopt, controllerRefTo, release } from "../owner";
 import { controllerRef } from "../pods";
 import { checkPausedConditions, syncRolloutStatus, updateDeploymentStatus } from "./progress";

@@ -1,7 +1,7 @@
 // pod-template-hash: a stable hash of a Deployment's pod template (FNV-1a 32 over the template in
 // a canonical JSON form, plus the collision count), written with Kubernetes' "safe" alphabet so
 // it never spells words, e.g. "569477d6d8".
-import type { PodTemplateSpec } from "../../api/core";
+import type { PodTemplateSpec } from "../../../api/core";
 
 export const POD_TEMPLATE_HASH_LABEL = "pod-template-hash";
 const SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";

@@ -1,8 +1,8 @@
 // The Progressing condition: NewReplicaSetCreated / FoundNewReplicaSet when the rollout starts,
 // ReplicaSetUpdated while pods move, NewReplicaSetAvailable when done, ProgressDeadlineExceeded
 // when nothing moved for progressDeadlineSeconds; DeploymentPaused/Resumed around a pause.
-import type { Deployment, DeploymentStatus, ReplicaSet } from "../../api/apps";
-import { deployments as dRes, isConflict, isNotFound, type Result } from "../../client";
+import type { Deployment, DeploymentStatus, ReplicaSet } from "../../../api/apps";
+import { deployments as dRes, isConflict, isNotFound, type Result } from "../../../client";
 import type { DeploymentController } from "./controller";
 import {
   calculateStatus,

@@ -1,7 +1,7 @@
 // Recreate: scale every old ReplicaSet to zero, wait until none of their pods is left running,
 // then create (or scale) the new ReplicaSet to the desired replicas.
-import type { Deployment, ReplicaSet } from "../../api/apps";
-import type { Result } from "../../client";
+import type { Deployment, ReplicaSet } from "../../../api/apps";
+import type { Result } from "../../../client";
 import type { DeploymentController } from "./controller";
 import { calculateStatus, deploymentComplete } from "./status";
 import { cleanupDeployment, getNewReplicaSet, scaleReplicaSet, splitReplicaSets } from "./sync";

@@ -1,7 +1,7 @@
 // RollingUpdate: grow the new ReplicaSet up to desired + maxSurge pods in all, shrink old ones
 // while at least desired - maxUnavailable stay available (unhealthy old pods first).
-import type { Deployment, ReplicaSet } from "../../api/apps";
-import type { Result } from "../../client";
+import type { Deployment, ReplicaSet } from "../../../api/apps";
+import type { Result } from "../../../client";
 import type { DeploymentController } from "./controller";
 import { maxScaledDown, newReplicaSetReplicas, scaleDownOldest } from "./rollout-math";
 import { calculateStatus, deploymentComplete } from "./status";

@@ -1,8 +1,8 @@
 // The numbers of a rolling update, as Kubernetes computes them: maxSurge rounds up and
 // maxUnavailable rounds down from the desired replicas (both 0 is turned into 1 unavailable);
 // how far the new ReplicaSet may grow and the old ones must shrink in one step.
-import type { IntOrString } from "../../api/quantity";
-import { scaledValue } from "../../api/quantity";
+import type { IntOrString } from "../../../api/quantity";
+import { scaledValue } from "../../../api/quantity";
 
 export const DEFAULT_MAX_SURGE = "25%";
 export const DEFAULT_MAX_UNAVAILABLE = "25%";

@@ -1,6 +1,6 @@
 // A Deployment's status from its ReplicaSets, its Available and Progressing conditions, and the
 // tests Kubernetes applies to it (complete, progressing, timed out).
-import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from "../../api/apps";
+import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from "../../../api/apps";
 import { nowIso } from "../pods";
 import { fencepostsOf } from "./util";
 

@@ -1,8 +1,8 @@
 // Steps every strategy shares: find or create the new ReplicaSet (with its revision), scale one
 // ReplicaSet, scale all of them for a scaling event or a paused Deployment, and clean up old
 // ReplicaSets beyond revisionHistoryLimit.
-import type { Deployment, ReplicaSet } from "../../api/apps";
-import { deployments as dRes, isAlreadyExists, isNotFound, replicasets as rsRes, type Result } from "../../client";
+import type { Deployment, ReplicaSet } from "../../../api/apps";
+import { deployments as dRes, isAlreadyExists, isNotFound, replicasets as rsRes, type Result } from "../../../client";
 import { controllerRefTo } from "../owner";
 import { controllerRef } from "../pods";
 import type { DeploymentController } from "./controller";

@@ -1,6 +1,6 @@
 // Deployment bookkeeping on ReplicaSets: revisions and their annotations, which ReplicaSet is the
 // new one (same template), which are old, and the annotations copied from the Deployment.
-import type { Deployment, ReplicaSet } from "../../api/apps";
+import type { Deployment, ReplicaSet } from "../../../api/apps";
 import { equalIgnoreHash } from "./hash";
 import { resolveFenceposts, type Fenceposts } from "./rollout-math";
 

@@ -1,7 +1,7 @@
 // The endpoints controller: for every Service with a selector, an Endpoints object of the same
 // name listing its pods' addresses and ports; kept in step as pods and services change.
 import type { Logger } from "pino";
-import type { Endpoints, Pod, Service } from "../../api/core";
+import type { Endpoints, Pod, Service } from "../../../api/core";
 import {
   endpoints as epRes,
   isAlreadyExists,
@@ -13,8 +13,8 @@ import {
   WorkQueue,
   type ApiClient,
   type Informer,
-} from "../../client";
-import type { SharedInformers } from "../informers";
+} from "../../../client";
+import type { SharedInformers } from "../../../client/informer-factory";
 import { canonicalJson } from "../deployment/hash";
 import { computeSubsets } from "./subsets";
 

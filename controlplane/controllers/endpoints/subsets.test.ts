@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Pod, Service } from "../../api/core";
+import type { Pod, Service } from "../../../api/core";
 import { computeSubsets } from "./subsets";
 
 const svc = { metadata: { name: "web", namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] } } as unknown as Service;

@@ -1,7 +1,7 @@
 // Endpoints subsets for a Service from its pods: one address per pod with an IP (ready ones in
 // addresses, the others in notReadyAddresses), ports resolved per pod (a named targetPort is
 // looked up among the pod's container ports), pods with the same resolved ports grouped together.
-import type { EndpointSubset, Pod, Service } from "../../api/core";
+import type { EndpointSubset, Pod, Service } from "../../../api/core";
 import { isPodReady } from "../pods";
 
 type Port = NonNullable<EndpointSubset["ports"]>[number];

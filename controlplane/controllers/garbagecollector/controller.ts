@@ -6,8 +6,8 @@
 // - orphan: an owner with the orphan finalizer has its references removed from its dependents,
 //   then the finalizer.
 import type { Logger } from "pino";
-import type { OwnerReference } from "../../api/meta";
-import * as resources from "../../client/resources";
+import type { OwnerReference } from "../../../api/meta";
+import * as resources from "../../../client/resources";
 import {
   isConflict,
   isNotFound,
@@ -19,8 +19,8 @@ import {
   type ObjectWithMeta,
   type ResourceRef,
   type Result,
-} from "../../client";
-import type { SharedInformers } from "../informers";
+} from "../../../client";
+import type { SharedInformers } from "../../../client/informer-factory";
 import { release } from "../owner";
 
 export const FOREGROUND_FINALIZER = "foregroundDeletion";

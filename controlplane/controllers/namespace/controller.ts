@@ -2,10 +2,10 @@
 // in spec.finalizers) has every object in it deleted; once nothing is left, the finalizer is
 // removed through the namespace's finalize subresource and the API server removes it.
 import type { Logger } from "pino";
-import type { Namespace } from "../../api/core";
-import * as resources from "../../client/resources";
-import { isConflict, isNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../client";
-import type { SharedInformers } from "../informers";
+import type { Namespace } from "../../../api/core";
+import * as resources from "../../../client/resources";
+import { isConflict, isNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../../client";
+import type { SharedInformers } from "../../../client/informer-factory";
 
 export const NAMESPACE_FINALIZER = "kubernetes";
 

@@ -4,8 +4,8 @@
 // it is Ready again. Pods on a node with a NoExecute taint are deleted once their toleration runs
 // out (300 s by default, --default-unreachable-toleration-seconds).
 import type { Logger } from "pino";
-import type { Lease } from "../../api/coordination";
-import type { Node, Pod } from "../../api/core";
+import type { Lease } from "../../../api/coordination";
+import type { Node, Pod } from "../../../api/core";
 import {
   isConflict,
   isNotFound,
@@ -17,8 +17,8 @@ import {
   type EventRecorder,
   type Informer,
   type Result,
-} from "../../client";
-import type { SharedInformers } from "../informers";
+} from "../../../client";
+import type { SharedInformers } from "../../../client/informer-factory";
 import { nowIso } from "../pods";
 import { evictionTime, NODE_STATUS_UNKNOWN_MESSAGE, reconcileHealthTaints, wantedTaintKey } from "./taints";
 

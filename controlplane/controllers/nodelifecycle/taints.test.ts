@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Node, Pod } from "../../api/core";
+import type { Node, Pod } from "../../../api/core";
 import { evictionTime, reconcileHealthTaints, wantedTaintKey } from "./taints";
 
 const node = (ready: string | undefined, taints: NonNullable<Node["spec"]>["taints"] = []): Node =>

@@ -2,9 +2,9 @@
 // releasing pods that stopped matching; expectations keep it from acting twice on the same gap;
 // then it writes status (replicas, fullyLabeled, ready, available, observedGeneration).
 import type { Logger } from "pino";
-import type { ReplicaSet } from "../../api/apps";
-import type { Pod } from "../../api/core";
-import { selectorMatches } from "../../api/meta";
+import type { ReplicaSet } from "../../../api/apps";
+import type { Pod } from "../../../api/core";
+import { selectorMatches } from "../../../api/meta";
 import {
   isConflict,
   isNotFound,
@@ -19,8 +19,8 @@ import {
   type Informer,
   type Result,
   type SyncContext,
-} from "../../client";
-import type { SharedInformers } from "../informers";
+} from "../../../client";
+import type { SharedInformers } from "../../../client/informer-factory";
 import { adopt, controllerRefTo, release } from "../owner";
 import { controllerRef, isPodActive, isPodReady, msUntilAvailable } from "../pods";
 import { Expectations, slowStartBatch } from "./expectations";

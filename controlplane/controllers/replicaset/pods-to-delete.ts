@@ -1,7 +1,7 @@
 // Which pods a ReplicaSet removes first when it has too many: the least valuable ones, in
 // Kubernetes' order: unscheduled before scheduled, Pending before Unknown before Running, not
 // Ready before Ready, Ready for less time before longer, more restarts before fewer, newer first.
-import type { Pod } from "../../api/core";
+import type { Pod } from "../../../api/core";
 import { isPodReady, podReadyCondition } from "../pods";
 
 const phaseRank: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };

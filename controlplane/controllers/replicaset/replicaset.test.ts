@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ReplicaSet } from "../../api/apps";
-import type { Pod } from "../../api/core";
+import type { ReplicaSet } from "../../../api/apps";
+import type { Pod } from "../../../api/core";
 import { Expectations, slowStartBatch } from "./expectations";
 import { podsToDelete } from "./pods-to-delete";
 import { calculateStatus } from "./status";

@@ -1,7 +1,7 @@
 // A ReplicaSet's status from its pods: replicas, fullyLabeledReplicas, readyReplicas,
 // availableReplicas (ready for minReadySeconds), observedGeneration.
-import type { ReplicaSet, ReplicaSetStatus } from "../../api/apps";
-import type { Pod } from "../../api/core";
+import type { ReplicaSet, ReplicaSetStatus } from "../../../api/apps";
+import type { Pod } from "../../../api/core";
 import { isPodAvailable, isPodReady } from "../pods";
 
 export function calculateStatus(rs: ReplicaSet, activePods: Pod[], now: number): ReplicaSetStatus {

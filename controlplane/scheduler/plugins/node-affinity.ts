@@ -1,6 +1,6 @@
 // NodeAffinity: spec.nodeSelector (every label must match) and the required node affinity (any
 // term matches; within a term every expression and field must).
-import type { Node, NodeSelectorTerm, Pod } from "../../api/core";
+import type { Node, NodeSelectorTerm, Pod } from "../../../api/core";
 import { unresolvable, type FilterPlugin } from "../types";
 
 export const NODE_AFFINITY_REASON = "node(s) didn't match Pod's node affinity/selector";

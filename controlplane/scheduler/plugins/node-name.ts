@@ -1,6 +1,6 @@
 // NodeName: a pod that names a node (spec.nodeName set before scheduling, as in a Binding the
 // user wrote) fits only that node.
-import type { Pod } from "../../api/core";
+import type { Pod } from "../../../api/core";
 import { unresolvable, type FilterPlugin } from "../types";
 
 export const NODE_NAME_REASON = "node(s) didn't match the requested node name";

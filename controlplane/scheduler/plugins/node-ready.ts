@@ -1,7 +1,7 @@
 // NodeReady: only nodes whose Ready condition is True take new pods, and a node the node
 // lifecycle controller tainted not-ready or unreachable takes none (Kubernetes reaches the same
 // through NoSchedule taints that pods do not tolerate).
-import type { Node } from "../../api/core";
+import type { Node } from "../../../api/core";
 import { unschedulable, type FilterPlugin } from "../types";
 
 export const NODE_NOT_READY_REASON = "node(s) were not ready";

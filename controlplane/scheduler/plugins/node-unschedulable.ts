@@ -1,6 +1,6 @@
 // NodeUnschedulable: a cordoned node (spec.unschedulable) takes no new pods, unless the pod
 // tolerates the node.kubernetes.io/unschedulable:NoSchedule taint.
-import type { Toleration } from "../../api/core";
+import type { Toleration } from "../../../api/core";
 import { unresolvable, type FilterPlugin } from "../types";
 import { toleratesTaint } from "./taint-toleration";
 

@@ -1,6 +1,6 @@
 // TaintToleration: a node's NoSchedule and NoExecute taints keep out pods that do not tolerate
 // them. Shared with the node lifecycle controller (tolerationSeconds for NoExecute eviction).
-import type { Taint, Toleration } from "../../api/core";
+import type { Taint, Toleration } from "../../../api/core";
 import { unresolvable, type FilterPlugin } from "../types";
 
 /** Does toleration t tolerate taint? (empty key with Exists tolerates everything; empty effect any effect) */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer } from "../../test/fixtures/server";
+import { startTestServer } from "../test/fixtures/server";
 import { indexByNodeName, Informer, type EventHandlers } from "./informer";
 import { ApiClient } from "./rest";
 import { configmaps, namespaces, pods } from "./resources";
-import { eventually, freePort, startCompactableServer, type CompactableServer } from "./testing/server";
+import { eventually, freePort, startCompactableServer, type CompactableServer } from "../test/fixtures/compactable-server";
 
 interface ConfigMap {
   apiVersion?: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient } from "./rest";
 import { configmaps } from "./resources";
-import { startCompactableServer, type CompactableServer } from "./testing/server";
+import { startCompactableServer, type CompactableServer } from "../test/fixtures/compactable-server";
 import type { WatchEvent } from "./watch";
 
 interface ConfigMap {

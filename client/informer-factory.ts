@@ -14,8 +14,8 @@ import {
   type IndexFunc,
   type ObjectWithMeta,
   type ResourceRef,
-} from "../client";
-import * as resources from "../client/resources";
+} from "./";
+import * as resources from "./resources";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 

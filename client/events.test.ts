@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/fixtures/server";
+import { startTestServer, type TestServer } from "../test/fixtures/server";
 import { FakeClock } from "./clock";
 import { EventRecorder } from "./events";
 import { ApiClient } from "./rest";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/fixtures/server";
+import { startTestServer, type TestServer } from "../test/fixtures/server";
 import { ApiStatusError, isConnectionError } from "./errors";
 import { readKubeconfig } from "./kubeconfig";
 import { ApiClient } from "./rest";

@@ -1,8 +1,8 @@
 // The API types as the real kubectl sees them through a running kubelab server: explain from
 // /openapi/v3, strict field validation, the seed manifests' defaults, and server-side tables.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubectlFor } from "../../test/fixtures/kubectl";
-import { startTestServer, type TestServer } from "../../test/fixtures/server";
+import { kubectlFor } from "../test/fixtures/kubectl";
+import { startTestServer, type TestServer } from "../test/fixtures/server";
 
 let server: TestServer;
 let kubectl: ReturnType<typeof kubectlFor>;

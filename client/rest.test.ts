@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/fixtures/server";
+import { startTestServer, type TestServer } from "../test/fixtures/server";
 import { isAlreadyExists, isConflict, isConnectionError, isInvalid, isNotFound, type ApiStatus, ApiStatusError, ConnectionError } from "./errors";
 import { ApiClient } from "./rest";
 import { configmaps, namespaces, pods } from "./resources";
