@@ -97,6 +97,16 @@ const codeOf = (err: unknown): number | undefined =>
 
 export const isNotFound = (err: unknown): boolean => codeOf(err) === 404;
 /** 409 Conflict: a stale resourceVersion (or a precondition failed). Not AlreadyExists. */
+/**
+ * Swallows a NotFound (the object is already gone, which is what the caller wanted) and rethrows
+ * anything else: `await client.delete(...).catch(ignoreNotFound)`, or `ignoreNotFound(err)` in a
+ * catch block. Returns undefined for a NotFound.
+ */
+export function ignoreNotFound(err: unknown): undefined {
+  if (isNotFound(err)) return undefined;
+  throw err;
+}
+
 export const isConflict = (err: unknown): boolean =>
   codeOf(err) === 409 && (err as ApiStatusError).reason !== "AlreadyExists";
 export const isAlreadyExists = (err: unknown): boolean =>
