@@ -49,11 +49,20 @@ export interface ApiServerOptions {
   /** DefaultTolerationSeconds admission (Kubernetes' flags of the same names; default 300). */
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
+  /**
+   * The process's one metrics registry, shared with the controllers, scheduler and git-sync.
+   * The API server registers its own metrics there and serves the whole registry on /metrics;
+   * Node's default metrics are the owner's to collect. Without one, the API server makes its own
+   * registry with the default metrics in it.
+   */
+  metrics?: MetricsRegistry;
 }
 
 export interface ApiServer {
   url: string;
   registry: Registry;
+  /** The registry /metrics serves (the one passed in, or the server's own). */
+  metrics: MetricsRegistry;
   server: Server;
   close(): Promise<void>;
 }
@@ -85,8 +94,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
   const tokens = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : undefined;
 
-  const metrics = new MetricsRegistry();
-  collectDefaultMetrics({ register: metrics });
+  const metrics = opts.metrics ?? ownMetricsRegistry();
   const requests = new Counter({ name: "apiserver_request_total", help: "API requests by verb, resource and code", labelNames: ["verb", "resource", "code"], registers: [metrics] });
   const latency = new Histogram({ name: "apiserver_request_duration_seconds", help: "API request latency (watches excluded)", labelNames: ["verb", "resource"], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [metrics] });
   // Label children are looked up once per label combination, not hashed on every request.
@@ -236,6 +244,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   return {
     url,
     registry,
+    metrics,
     server,
     close: async () => {
       clearInterval(compactTimer);
@@ -243,6 +252,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function ownMetricsRegistry(): MetricsRegistry {
+  const metrics = new MetricsRegistry();
+  collectDefaultMetrics({ register: metrics });
+  return metrics;
 }
 
 /** Resolves when the response can take more data or the connection is gone. */
