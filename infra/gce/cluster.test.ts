@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { consistently, eventually } from "../../test/fixtures/wait";
 import type { Deployment } from "./install";
 
 interface Created {
@@ -84,13 +85,33 @@ beforeEach(() => {
 });
 
 async function up(overrides: Record<string, string | undefined> = {}) {
+  created.length = 0;
+  resources.length = 0;
   config(overrides);
   const { createCluster } = await import("./program");
   const out = createCluster("kubelab", deployment, { transformations: [record] });
-  // Let every registration reach the mock monitor.
   await Promise.all([value(out.kubeconfig), value(out.workerAddresses), value(out.apiServerUrl)]);
-  await new Promise((r) => setTimeout(r, 50));
+  // Every resource the program constructed (recorded synchronously) has reached the mock monitor.
+  await eventually(() => created.length === resources.length, 10_000, "every registration at the mock monitor");
   return out;
+}
+
+/** Nothing named `bad-*` reaches the mock monitor, for a while after the program threw. */
+async function nothingCreated(): Promise<void> {
+  await consistently(
+    () => !created.some((c) => c.name.startsWith("bad")) && !resources.some((r) => r.name.startsWith("bad")),
+    200,
+    "no resource of the rejected stack",
+    20,
+  );
+}
+
+/** True when a GCE firewall `allows` entry admits this TCP port. */
+function admitsTcp(allows: { protocol: string; ports?: string[] }[], port: number): boolean {
+  return allows.some((a) => (a.protocol === "tcp" || a.protocol === "all") && (a.ports === undefined || a.ports.some((p) => {
+    const [lo, hi = lo] = p.split("-").map(Number);
+    return port >= lo && port <= hi;
+  })));
 }
 
 const byType = (t: string) => created.filter((c) => c.type === t);
@@ -140,6 +161,23 @@ describe("a lab with 3 workers", () => {
     expect(fw["kubelab-allow-nodeports"].targetTags).toEqual(["kubelab-worker"]);
     expect(fw["kubelab-allow-internal"].sourceRanges).toEqual(["10.240.0.0/24", "10.200.0.0/16"]);
     expect(fw["kubelab-allow-internal"].targetTags).toBeUndefined();
+  });
+
+  it("never admits the kubelet ports (10250, 10255) from outside the VPC, even with 0.0.0.0/0 everywhere", async () => {
+    await up({ "kubelab:sshSourceRanges": "0.0.0.0/0", "kubelab:apiSourceRanges": "0.0.0.0/0" });
+    const rules = byType("gcp:compute/firewall:Firewall");
+    expect(rules.find((f) => f.name === "kubelab-allow-ssh")!.inputs.sourceRanges).toEqual(["0.0.0.0/0"]);
+    expect(rules.find((f) => f.name === "kubelab-allow-api")!.inputs.sourceRanges).toEqual(["0.0.0.0/0"]);
+    const inside = new Set(["10.240.0.0/24", "10.200.0.0/16"]);
+    for (const f of rules) {
+      expect(f.inputs.direction ?? "INGRESS", f.name).toBe("INGRESS");
+      const fromOutside = (f.inputs.sourceRanges as string[]).some((r) => !inside.has(r));
+      for (const port of [10250, 10255]) {
+        if (fromOutside) expect(admitsTcp(f.inputs.allows, port), `${f.name} admits ${port}`).toBe(false);
+      }
+    }
+    // Inside the VPC the master reaches the agents' API (logs, stats), as kube-apiserver does.
+    expect(admitsTcp(rules.find((f) => f.name === "kubelab-allow-internal")!.inputs.allows, 10250)).toBe(true);
   });
 
   it("makes every resource a child of the KubelabCluster component, with unique names", async () => {
@@ -242,6 +280,9 @@ describe("bad stack config fails before any resource, naming the key", () => {
     ["no SSH public key", { "kubelab:sshPublicKey": undefined }, /kubelab:sshPublicKey is required/],
     ["no SSH private key", { "kubelab:sshPrivateKey": undefined }, /kubelab:sshPrivateKey is required/],
     ["no zone", { "gcp:zone": undefined }, /gcp:zone \(or kubelab:zone\) is required/],
+    ["no SSH source ranges", { "kubelab:sshSourceRanges": undefined },
+      /kubelab:sshSourceRanges is required: .*pulumi config set kubelab:sshSourceRanges "\$\(curl -s ifconfig\.me\)\/32"/],
+    ["no API source ranges", { "kubelab:apiSourceRanges": undefined }, /kubelab:apiSourceRanges is required: .*\(0\.0\.0\.0\/0 allows everyone\)/],
     ["a root SSH user", { "kubelab:sshUser": "root" }, /kubelab:sshUser must not be root/],
   ];
   for (const [what, overrides, message] of cases) {
@@ -249,9 +290,7 @@ describe("bad stack config fails before any resource, naming the key", () => {
       config(overrides);
       const { createCluster } = await import("./program");
       expect(() => createCluster("bad", deployment, { transformations: [record] })).toThrow(message);
-      await new Promise((r) => setTimeout(r, 20));
-      expect(created.filter((c) => c.name.startsWith("bad"))).toEqual([]);
-      expect(resources.filter((r) => r.name.startsWith("bad"))).toEqual([]);
+      await nothingCreated();
     });
   }
 
@@ -260,7 +299,6 @@ describe("bad stack config fails before any resource, naming the key", () => {
     const { createCluster } = await import("./program");
     expect(() => createCluster("bad", { bundlePath: "/nonexistent/kubelab.mjs", nativeModulesPath: deployment.nativeModulesPath }))
       .toThrow(/kubelab\.mjs is missing: run `npm run build`/);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(created.filter((c) => c.name.startsWith("bad"))).toEqual([]);
+    await nothingCreated();
   });
 });

@@ -6,6 +6,8 @@ const minimal = {
   region: "europe-west3",
   zone: "europe-west3-a",
   sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7 me@laptop",
+  sshSourceRanges: ["203.0.113.7/32"],
+  apiSourceRanges: ["203.0.113.7/32", "198.51.100.0/24"],
 };
 
 function problems(raw: Record<string, unknown>): string[] {
@@ -19,13 +21,15 @@ function problems(raw: Record<string, unknown>): string[] {
 }
 
 describe("stack config", () => {
-  it("defaults to 2 e2-standard-2 workers on Debian 12, reachable from anywhere", () => {
+  it("defaults to 2 e2-standard-2 workers on Debian 12, NodePorts open, SSH and API as given", () => {
     const c = parseClusterConfig(minimal);
     expect(c.workerCount).toBe(2);
     expect(c.masterMachineType).toBe("e2-standard-2");
     expect(c.workerMachineType).toBe("e2-standard-2");
     expect(c.image).toBe("debian-cloud/debian-12");
-    expect(c.sshSourceRanges).toEqual(["0.0.0.0/0"]);
+    expect(c.sshSourceRanges).toEqual(["203.0.113.7/32"]);
+    expect(c.apiSourceRanges).toEqual(["203.0.113.7/32", "198.51.100.0/24"]);
+    expect(c.nodePortSourceRanges).toEqual(["0.0.0.0/0"]);
     expect(c.podCidrBase).toBe("10.200");
     expect(c.sshUser).toBe("kubelab");
     expect(c.gitUrl).toBeUndefined();
@@ -46,6 +50,21 @@ describe("stack config", () => {
     ]);
     expect(problems({ ...minimal, kubelabVersion: "0.1.0; rm -rf /" })).toEqual(["kubelab:kubelabVersion must be a version like 0.1.0, got \"0.1.0; rm -rf /\""]);
     expect(problems({ ...minimal, sshSourceRanges: [] })).toEqual(["kubelab:sshSourceRanges needs at least one CIDR, got []"]);
+  });
+
+  it("has no default for who may reach SSH and the API: each missing range is named, with how to set it", () => {
+    const { sshSourceRanges: _s, apiSourceRanges: _a, ...open } = minimal;
+    expect(problems(open)).toEqual([
+      'kubelab:sshSourceRanges is required: set it to the addresses allowed to SSH to the VMs (and to push to git), e.g. pulumi config set kubelab:sshSourceRanges "$(curl -s ifconfig.me)/32" (0.0.0.0/0 allows everyone)',
+      'kubelab:apiSourceRanges is required: set it to the addresses allowed to reach the API server on port 6443, e.g. pulumi config set kubelab:apiSourceRanges "$(curl -s ifconfig.me)/32" (0.0.0.0/0 allows everyone)',
+    ]);
+    expect(problems({ ...minimal, apiSourceRanges: undefined }).join()).toMatch(/^kubelab:apiSourceRanges is required/);
+  });
+
+  it("accepts 0.0.0.0/0 when a user asks for it explicitly", () => {
+    const c = parseClusterConfig({ ...minimal, sshSourceRanges: ["0.0.0.0/0"], apiSourceRanges: ["0.0.0.0/0"] });
+    expect(c.sshSourceRanges).toEqual(["0.0.0.0/0"]);
+    expect(c.apiSourceRanges).toEqual(["0.0.0.0/0"]);
   });
 
   it("knows an IPv4 CIDR when it sees one", () => {

@@ -74,6 +74,18 @@ function keyOf(path: PropertyKey[]): Key {
   return path.length > 1 ? `${base}[${path.slice(1).map(String).join("].[")}]` : base;
 }
 
+/** Keys without a default, and how to set them: who may reach the VMs is the user's decision. */
+const howToSet: Record<string, string> = {
+  sshSourceRanges: "set it to the addresses allowed to SSH to the VMs (and to push to git)",
+  apiSourceRanges: "set it to the addresses allowed to reach the API server on port 6443",
+};
+
+function required(field: string, key: Key): string {
+  const how = howToSet[field];
+  if (!how) return `${key} is required`;
+  return `${key} is required: ${how}, e.g. pulumi config set ${key} "$(curl -s ifconfig.me)/32" (0.0.0.0/0 allows everyone)`;
+}
+
 function describe(issue: z.core.$ZodIssue, input: unknown): string {
   const key = keyOf(issue.path);
   const got = issue.path.reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown> | undefined)?.[p], input);
@@ -84,11 +96,14 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
       return `${key} must be between ${bounds}, got ${JSON.stringify(got)}`;
     }
   }
-  if (got === undefined) return `${key} is required`;
+  if (got === undefined) return required(String(issue.path[0]), key);
   return `${key} ${issue.message.startsWith("must") || issue.message.startsWith("needs") ? issue.message : `is invalid: ${issue.message}`}, got ${JSON.stringify(got)}`;
 }
 
-/** Validates raw stack values and fills in defaults; throws StackConfigError naming each bad key. */
+/**
+ * Validates raw stack values and fills in defaults; throws StackConfigError naming each bad key.
+ * sshSourceRanges and apiSourceRanges have no default (an open SSH or API port must be asked for).
+ */
 export function parseClusterConfig(raw: RawConfig): ClusterConfig {
   const input = {
     workerCount: 2,
@@ -96,8 +111,6 @@ export function parseClusterConfig(raw: RawConfig): ClusterConfig {
     workerMachineType: "e2-standard-2",
     image: "debian-cloud/debian-12",
     bootDiskSizeGb: 20,
-    sshSourceRanges: ["0.0.0.0/0"],
-    apiSourceRanges: ["0.0.0.0/0"],
     nodePortSourceRanges: ["0.0.0.0/0"],
     sshUser: "kubelab",
     kubelabVersion: "0.1.0",

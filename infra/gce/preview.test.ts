@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { eventually } from "../../test/fixtures/wait";
 
 const created: { type: string; name: string }[] = [];
 pulumi.runtime.setMocks({
@@ -25,6 +26,8 @@ it("registers the whole lab in a preview, where addresses and command outputs ar
     "gcp:zone": "us-central1-b",
     "kubelab:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7 me@laptop",
     "kubelab:sshPrivateKey": "not-a-key",
+    "kubelab:sshSourceRanges": "203.0.113.7/32",
+    "kubelab:apiSourceRanges": "203.0.113.7/32",
   }, ["kubelab:sshPrivateKey"]);
   const bundlePath = path.join(dir, "kubelab.mjs");
   const nativeModulesPath = path.join(dir, "native.tar.gz");
@@ -32,10 +35,11 @@ it("registers the whole lab in a preview, where addresses and command outputs ar
   writeFileSync(nativeModulesPath, "x");
   const { createCluster } = await import("./program");
   createCluster("kubelab", { bundlePath, nativeModulesPath });
-  await new Promise((r) => setTimeout(r, 1000));
+  // Default 2 workers: 6 network + 13 master + 9 per worker, plus the component.
+  const total = 6 + 13 + 2 * 9 + 1;
+  await eventually(() => created.length >= total, 10_000, `${total} registrations`);
   const count = (t: string) => created.filter((c) => c.type === t).length;
   expect(count("gcp:compute/instance:Instance")).toBe(3);
   expect(count("gcp:compute/route:Route")).toBe(2);
-  // Default 2 workers: 6 network + 13 master + 9 per worker, plus the component.
-  expect(created.length).toBe(6 + 13 + 2 * 9 + 1);
+  expect(created.length).toBe(total);
 });
