@@ -12,9 +12,18 @@ describe("git credentials", () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(keyFile, "utf8")).toBe(KEY + "\n");
     expect(env.env.GIT_SSH_COMMAND).toContain("StrictHostKeyChecking=yes");
+    expect(env.env.GIT_SSH_COMMAND).toContain("GlobalKnownHostsFile=/dev/null");
+    expect(env.env.GIT_SSH_COMMAND).not.toContain("accept-new");
     expect(env.env.GIT_SSH_COMMAND).not.toContain("AAAAfake");
     await env.cleanup();
     expect(existsSync(keyFile)).toBe(false);
+  });
+
+  it("refuses ssh without known_hosts instead of trusting whatever host key answers", async () => {
+    for (const auth of [undefined, { identity: KEY }, { identity: KEY, knownHosts: "  \n" }]) {
+      await expect(gitEnv("ssh://git@127.0.0.1:2222/repo.git", auth)).rejects.toMatchObject({ reason: "KnownHostsMissing", message: expect.stringContaining("known_hosts") });
+      await expect(gitEnv("git@example.com:org/repo.git", auth)).rejects.toMatchObject({ reason: "KnownHostsMissing" });
+    }
   });
 
   it("sends HTTPS credentials as an extra header through the environment, never in argv or the URL", async () => {
@@ -30,6 +39,7 @@ describe("git credentials", () => {
     expect(redact("token tok-123456 leaked", ["tok-123456"])).toBe("token *** leaked");
     expect(classifyGitError(new Error("fatal: Authentication failed for 'https://h/x.git/'"), "https://h/x.git").reason).toBe("AuthenticationFailed");
     expect(classifyGitError(new Error("git@h: Permission denied (publickey)."), "ssh://h/x.git").reason).toBe("AuthenticationFailed");
+    expect(classifyGitError(new Error("Host key verification failed.\r\nfatal: Could not read from remote repository."), "ssh://h/x.git").reason).toBe("HostKeyVerificationFailed");
     expect(classifyGitError(new Error("fatal: '/nope' does not appear to be a git repository"), "file:///nope").reason).toBe("RepositoryNotFound");
   });
 

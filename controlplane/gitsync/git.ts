@@ -10,7 +10,7 @@ import { join } from "node:path";
 export interface GitAuth {
   /** SSH private key (PEM / OpenSSH). */
   identity?: string;
-  /** known_hosts lines; without them the host key is accepted on first use. */
+  /** known_hosts lines; required for ssh (an unknown host key is never trusted). */
   knownHosts?: string;
   username?: string;
   password?: string;
@@ -25,6 +25,8 @@ export type GitFailureReason =
   | "CommitNotFound"
   | "RepositoryNotFound"
   | "Timeout"
+  | "KnownHostsMissing"
+  | "HostKeyVerificationFailed"
   | "GitOperationFailed";
 
 export class GitSourceError extends Error {
@@ -66,17 +68,26 @@ export async function gitEnv(url: string, auth?: GitAuth): Promise<GitEnv> {
   env.GIT_CONFIG_NOSYSTEM = "1";
   const secrets: string[] = [];
   let tempDir: string | undefined;
-  if (auth?.identity && isSshUrl(url)) {
+  if (isSshUrl(url)) {
+    // The host key is pinned by the Secret's known_hosts, checked strictly: never accept-new,
+    // never the user's or the system's known_hosts (which the next run would trust blindly).
+    if (!auth?.knownHosts?.trim()) {
+      throw new GitSourceError(
+        "KnownHostsMissing",
+        `refusing ssh to ${redact(url)} without a pinned host key: add known_hosts to the Secret named by spec.secretRef (e.g. the output of ssh-keyscan for the host)`,
+      );
+    }
     tempDir = await mkdtemp(join(tmpdir(), "kubelab-gitsync-ssh-"));
-    const keyFile = join(tempDir, "identity");
-    await writeFile(keyFile, auth.identity.endsWith("\n") ? auth.identity : auth.identity + "\n", { mode: 0o600 });
     const knownHosts = join(tempDir, "known_hosts");
-    await writeFile(knownHosts, auth.knownHosts ?? "", { mode: 0o600 });
-    const strict = auth.knownHosts ? "yes" : "accept-new";
-    env.GIT_SSH_COMMAND = `ssh -i ${keyFile} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=${strict} -o UserKnownHostsFile=${knownHosts} -o ConnectTimeout=15`;
-    secrets.push(auth.identity);
-  } else if (isSshUrl(url)) {
-    env.GIT_SSH_COMMAND = "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=15";
+    await writeFile(knownHosts, auth.knownHosts.endsWith("\n") ? auth.knownHosts : auth.knownHosts + "\n", { mode: 0o600 });
+    const ssh = ["ssh", "-o BatchMode=yes", "-o StrictHostKeyChecking=yes", `-o UserKnownHostsFile=${knownHosts}`, "-o GlobalKnownHostsFile=/dev/null", "-o ConnectTimeout=15"];
+    if (auth.identity) {
+      const keyFile = join(tempDir, "identity");
+      await writeFile(keyFile, auth.identity.endsWith("\n") ? auth.identity : auth.identity + "\n", { mode: 0o600 });
+      ssh.push(`-i ${keyFile}`, "-o IdentitiesOnly=yes");
+      secrets.push(auth.identity);
+    }
+    env.GIT_SSH_COMMAND = ssh.join(" ");
   }
   if (/^https?:\/\//i.test(url) && (auth?.token || auth?.password)) {
     const user = auth.username ?? (auth.token ? "git" : "");
@@ -118,7 +129,10 @@ export function classifyGitError(err: unknown, url: string, secrets: string[] = 
   }
   const fatal = text.split("\n").map((l) => l.trim()).filter(Boolean);
   const line = fatal.find((l) => /^(fatal|error|remote):/i.test(l)) ?? fatal[0] ?? "git failed";
-  if (/Authentication failed|could not read (Username|Password)|terminal prompts disabled|Permission denied|HTTP (401|403)|returned error: 40[13]|Invalid username or password|publickey|Host key verification failed/i.test(text)) {
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(text)) {
+    return new GitSourceError("HostKeyVerificationFailed", `the ssh host key of ${where} is not the one in the Secret's known_hosts: ${line}`);
+  }
+  if (/Authentication failed|could not read (Username|Password)|terminal prompts disabled|Permission denied|HTTP (401|403)|returned error: 40[13]|Invalid username or password|publickey/i.test(text)) {
     return new GitSourceError("AuthenticationFailed", `authentication to ${where} failed: ${line}`);
   }
   if (/does not appear to be a git repository|repository .* not found|Repository not found|No such file or directory|not found: did you run git update-server-info|HTTP 404|returned error: 404/i.test(text)) {

@@ -178,6 +178,30 @@ describe("git source", () => {
   });
 });
 
+describe("git source and option injection", () => {
+  it("never runs a command hidden in a URL or ref that looks like a git option", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gitsync-inject-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const r = await repo();
+    await r.commit({ "a.yaml": cm("a") });
+    const cases = [
+      { url: `--upload-pack=touch ${join(dir, "upload-pack")}`, ref: { branch: "main" } },
+      { url: `--exec=touch ${join(dir, "exec")}`, ref: { branch: "main" } },
+      { url: `--exec=touch ${join(dir, "exec-head")}`, ref: {} },
+      { url: `--exec=touch ${join(dir, "exec-tag")}`, ref: { tag: "v1" } },
+      { url: r.url, ref: { tag: `--exec=touch ${join(dir, "tag")}` } },
+    ];
+    for (const c of cases) {
+      const source = new GitSource({ url: c.url, dir: cacheDir() });
+      await expect(source.resolve(c.ref)).rejects.toBeInstanceOf(GitSourceError);
+      if (c.url === r.url) continue; // a local repository's objects are borrowed: nothing to fetch
+      const sha = "0".repeat(40);
+      await expect(source.fetch({ sha, refName: "main", revision: `main@sha1:${sha}` }, c.ref)).rejects.toBeInstanceOf(GitSourceError);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe("git source over ssh", () => {
   it("authenticates with the Secret's identity and known_hosts, and refuses a wrong key", async () => {
     const { startSshServer } = await import("../../test/fixtures/git");
@@ -200,5 +224,12 @@ describe("git source over ssh", () => {
     const err = await wrong.resolve({ branch: "main" }).catch((e) => e);
     expect(err.reason).toBe("AuthenticationFailed");
     expect(err.message).not.toContain("PRIVATE KEY");
+
+    // No known_hosts: refused before connecting. Another host's key: refused by ssh.
+    const unpinned = new GitSource({ url: sshd.url(r.bare), dir: cacheDir(), auth: { identity: sshd.clientKey } });
+    await expect(unpinned.resolve({ branch: "main" })).rejects.toMatchObject({ reason: "KnownHostsMissing" });
+    const otherHost = `[127.0.0.1]:${sshd.port} ${readFileSync(join(other, "k.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ")}\n`;
+    const changed = new GitSource({ url: sshd.url(r.bare), dir: cacheDir(), auth: { identity: sshd.clientKey, knownHosts: otherHost } });
+    await expect(changed.resolve({ branch: "main" })).rejects.toMatchObject({ reason: "HostKeyVerificationFailed" });
   });
 });

@@ -68,29 +68,31 @@ export class GitSource {
       if (!/^[0-9a-f]{40}$/i.test(ref.commit)) throw new GitSourceError("CommitNotFound", `ref.commit must be a full 40-character SHA, got ${ref.commit}`);
       return { sha: ref.commit.toLowerCase(), refName: ref.branch, revision: formatRevision(ref.branch, ref.commit.toLowerCase()) };
     }
+    // "--" before the URL and refs: whatever the spec says, git reads them as a repository and
+    // patterns, never as options (`--upload-pack=...`, `--exec=...` would run a command).
     const args = ref.tag
-      ? [this.opts.url, `refs/tags/${ref.tag}`, `refs/tags/${ref.tag}^{}`]
+      ? ["--", this.opts.url, `refs/tags/${ref.tag}`, `refs/tags/${ref.tag}^{}`]
       : ref.branch
-        ? [this.opts.url, `refs/heads/${ref.branch}`]
-        : ["--symref", this.opts.url, "HEAD"];
+        ? ["--", this.opts.url, `refs/heads/${ref.branch}`]
+        : ["--symref", "--", this.opts.url, "HEAD"];
     const out = await this.withGit((git) => git.listRemote(args));
     const lines = out.split("\n").map((l) => l.trim()).filter(Boolean);
     if (ref.tag) {
       const peeled = lines.find((l) => l.endsWith(`refs/tags/${ref.tag}^{}`)) ?? lines.find((l) => l.endsWith(`refs/tags/${ref.tag}`));
       if (!peeled) throw new GitSourceError("TagNotFound", `tag ${JSON.stringify(ref.tag)} not found in ${this.safeUrl()}`);
-      const sha = peeled.split(/\s+/)[0]!;
+      const sha = objectId(peeled.split(/\s+/)[0]);
       return { sha, refName: ref.tag, revision: formatRevision(ref.tag, sha) };
     }
     if (ref.branch) {
       const line = lines.find((l) => l.endsWith(`\trefs/heads/${ref.branch}`) || l.split(/\s+/)[1] === `refs/heads/${ref.branch}`);
       if (!line) throw new GitSourceError("BranchNotFound", `branch ${JSON.stringify(ref.branch)} not found in ${this.safeUrl()} (deleted or never pushed)`);
-      const sha = line.split(/\s+/)[0]!;
+      const sha = objectId(line.split(/\s+/)[0]);
       return { sha, refName: ref.branch, revision: formatRevision(ref.branch, sha) };
     }
     const symref = lines.find((l) => l.startsWith("ref:"));
     const head = lines.find((l) => !l.startsWith("ref:") && /\sHEAD$/.test(l));
     if (!head) throw new GitSourceError("BranchNotFound", `${this.safeUrl()} has no HEAD (empty repository?)`);
-    const sha = head.split(/\s+/)[0]!;
+    const sha = objectId(head.split(/\s+/)[0]);
     const refName = symref?.match(/ref:\s*refs\/heads\/(\S+)\s+HEAD/)?.[1] ?? "HEAD";
     return { sha, refName, revision: formatRevision(refName, sha) };
   }
@@ -111,11 +113,11 @@ export class GitSource {
           ? `+refs/heads/*:refs/kubelab/heads/*`
           : `+refs/heads/${resolved.refName && resolved.refName !== "HEAD" ? resolved.refName : "*"}:${resolved.refName && resolved.refName !== "HEAD" ? FETCH_REF : "refs/kubelab/heads/*"}`;
       const shallow = !ref.commit ? ["--depth=1"] : [];
-      await this.withGit((git) => git.raw(["fetch", "--force", "--no-tags", "--no-write-fetch-head", ...shallow, this.opts.url, refspec]));
+      await this.withGit((git) => git.raw(["fetch", "--force", "--no-tags", "--no-write-fetch-head", ...shallow, "--", this.opts.url, refspec]));
       if (await this.hasCommit(resolved.sha)) return { ...resolved, fetched: true };
       if (ref.commit) throw new GitSourceError("CommitNotFound", `commit ${resolved.sha} not found on any branch of ${this.safeUrl()}`);
       // The branch moved (or was force-pushed) between ls-remote and fetch: take what we got.
-      const sha = (await this.withGit((git) => git.raw(["rev-parse", `${FETCH_REF}^{commit}`]))).trim();
+      const sha = (await this.withGit((git) => git.raw(["rev-parse", "--verify", "--end-of-options", `${FETCH_REF}^{commit}`]))).trim();
       return { sha, refName: resolved.refName, revision: formatRevision(resolved.refName, sha), fetched: true };
     });
   }
@@ -127,7 +129,7 @@ export class GitSource {
       runGit(args, { cwd: this.opts.dir, env, input, timeoutMs: this.timeoutMs, signal: this.opts.signal }).catch((err: unknown) => {
         throw classifyGitError(err, this.opts.url);
       });
-    const listing = await run(["ls-tree", "-r", "-l", "-z", "--full-tree", sha]);
+    const listing = await run(["ls-tree", "-r", "-l", "-z", "--full-tree", "--end-of-options", sha]);
     const entries: SnapshotEntry[] = [];
     const objects = new Map<string, string>();
     for (const rec of listing.toString("utf8").split("\0")) {
@@ -157,7 +159,7 @@ export class GitSource {
   /** Subject of the commit (for messages); "" when unknown. */
   async commitSubject(sha: string): Promise<string> {
     try {
-      return (await this.withGit((git) => git.raw(["log", "-1", "--format=%s", sha]))).trim();
+      return (await this.withGit((git) => git.raw(["log", "-1", "--format=%s", "--end-of-options", sha, "--"]))).trim();
     } catch {
       return "";
     }
@@ -165,7 +167,7 @@ export class GitSource {
 
   private async hasCommit(sha: string): Promise<boolean> {
     try {
-      await this.withGit((git) => git.raw(["cat-file", "-e", `${sha}^{commit}`]));
+      await this.withGit((git) => git.raw(["cat-file", "-e", "--end-of-options", `${sha}^{commit}`]));
       return true;
     } catch {
       return false;
@@ -222,6 +224,12 @@ export class GitSource {
   private safeUrl(): string {
     return this.opts.url.replace(/(\w+:\/\/)[^/@\s]+@/g, "$1***@");
   }
+}
+
+/** A SHA-1 (or SHA-256) object id from git's output; anything else is refused, never passed on to git. */
+function objectId(word: string | undefined): string {
+  if (word && /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(word)) return word;
+  throw new GitSourceError("GitOperationFailed", `the remote answered with an invalid object id ${JSON.stringify(word?.slice(0, 80))}`);
 }
 
 /** The git directory of a file:// URL (bare, or a work tree's .git), when it is on this machine. */
