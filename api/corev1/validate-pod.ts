@@ -13,6 +13,7 @@ import { deepEqual } from "../define";
 import type { Container, Probe } from "./container";
 import type { Pod, PodSpec } from "./pod";
 import { volumeSourceKeys } from "./volume";
+import { validateVolumeItemPaths, validateVolumeMountSubPaths } from "./validate-volume-paths";
 
 export const supportedProtocols = ["SCTP", "TCP", "UDP"];
 const pullPolicies = ["Always", "IfNotPresent", "Never"];
@@ -84,6 +85,7 @@ function validateContainer(c: Container, path: string, volumes: Set<string>, isI
     if (!m.mountPath) out.push(fieldError.required(`${p}.mountPath`));
     else if (mountPaths.has(m.mountPath)) out.push(fieldError.invalid(`${p}.mountPath`, m.mountPath, "must be unique"));
     mountPaths.add(m.mountPath);
+    out.push(...validateVolumeMountSubPaths(m, p));
   });
   if (isInit && (c.livenessProbe || c.readinessProbe || c.startupProbe) && c.restartPolicy !== "Always") {
     const probe = c.livenessProbe ? "livenessProbe" : c.readinessProbe ? "readinessProbe" : "startupProbe";
@@ -114,6 +116,7 @@ export function validatePodSpec(spec: PodSpec, path: string): FieldCause[] {
     if (sources.length === 0) out.push(fieldError.required(p, "must specify a volume type"));
     if (sources.length > 1) out.push(fieldError.forbidden(`${p}.${sources[1]}`, "may not specify more than 1 volume type"));
     if (v.hostPath && !v.hostPath.path) out.push(fieldError.required(`${p}.hostPath.path`));
+    out.push(...validateVolumeItemPaths(v, p));
   });
   if (!spec.containers || spec.containers.length === 0) out.push(fieldError.required(`${path}.containers`));
   const names = new Set<string>();
