@@ -1,5 +1,6 @@
-// Owner references the controllers write, and adopting/releasing dependents by patch (conditional
-// on the resourceVersion the decision was made from).
+// Owner references the controllers write and read: the controller reference to put on what an
+// owner creates, the one an object carries, and the patches that adopt or release it (conditional
+// on the resourceVersion the decision was made from, so a stale decision fails with a Conflict).
 import type { OwnerReference } from "../../api/meta";
 import type { ApiClient, ResourceRef } from "../../client";
 
@@ -14,9 +15,14 @@ export function controllerRefTo(owner: { apiVersion: string; kind: string; metad
   };
 }
 
-type Dependent = { metadata: { name?: string; namespace?: string; resourceVersion?: string; ownerReferences?: OwnerReference[] } };
+/** The owner reference marked controller: true, if any. */
+export function controllerRef(obj: { metadata?: { ownerReferences?: OwnerReference[] } }): OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find((r) => r.controller);
+}
 
-/** Makes `owner` the controller of `obj`. */
+export type Dependent = { metadata: { name?: string; namespace?: string; resourceVersion?: string; uid?: string; ownerReferences?: OwnerReference[] } };
+
+/** Makes `ref`'s owner the controller of `obj`. */
 export async function adopt(client: ApiClient, res: ResourceRef, obj: Dependent, ref: OwnerReference): Promise<void> {
   const refs = [...(obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== ref.uid), ref];
   await client.patch(res, obj.metadata.namespace, obj.metadata.name!, { metadata: { resourceVersion: obj.metadata.resourceVersion, ownerReferences: refs } }, "merge");

@@ -1,7 +1,6 @@
 // Pod facts the controllers share: active (counts toward replicas), Ready, available for
-// minReadySeconds, and the controller owner reference.
+// minReadySeconds.
 import type { Pod } from "../../api/core";
-import type { OwnerReference } from "../../api/meta";
 
 /** Not finished and not being deleted: it counts toward a ReplicaSet's replicas. */
 export function isPodActive(pod: Pod): boolean {
@@ -31,12 +30,4 @@ export function msUntilAvailable(pod: Pod, minReadySeconds: number, now: number)
   const ready = podReadyCondition(pod);
   if (ready?.status !== "True" || !minReadySeconds || !ready.lastTransitionTime) return 0;
   return Math.max(0, Date.parse(ready.lastTransitionTime) + minReadySeconds * 1000 - now);
-}
-
-export function controllerRef(obj: { metadata?: { ownerReferences?: OwnerReference[] } }): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((r) => r.controller);
-}
-
-export function nowIso(ms = Date.now()): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -7,12 +7,12 @@ import type { Deployment, ReplicaSet } from "../../../api/apps";
 import type { Pod } from "../../../api/core";
 import { selectorMatches } from "../../../api/meta";
 import {
-  isConflict,
-  isNotFound,
   keyOf,
   replicasets as rsRes,
+  realClock,
   runController,
   WorkQueue,
+  type Clock,
   type ApiClient,
   type EventRecorder,
   type Informer,
@@ -20,8 +20,8 @@ import {
   type SyncContext,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
-import { adopt, controllerRefTo, release } from "../owner";
-import { controllerRef } from "../pods";
+import { ControllerRefManager } from "../controller-ref-manager";
+import { controllerRef } from "../owner";
 import { checkPausedConditions, syncRolloutStatus, updateDeploymentStatus } from "./progress";
 import { rolloutRecreate } from "./recreate";
 import { rolloutRolling } from "./rolling";
@@ -32,7 +32,7 @@ export interface DeploymentControllerOptions {
   client: ApiClient;
   informers: SharedInformers;
   recorder?: EventRecorder;
-  now?: () => number;
+  clock?: Clock;
 }
 
 export class DeploymentController {
@@ -47,7 +47,8 @@ export class DeploymentController {
   constructor(opts: DeploymentControllerOptions) {
     this.client = opts.client;
     this.recorder = opts.recorder;
-    this.now = opts.now ?? Date.now;
+    const clock = opts.clock ?? realClock;
+    this.now = () => clock.now();
     this.dInformer = opts.informers.deployments();
     this.rsInformer = opts.informers.replicaSets();
     this.podInformer = opts.informers.pods();
@@ -103,27 +104,10 @@ export class DeploymentController {
   }
 
   /** The ReplicaSets this Deployment controls, after adopting matching orphans and releasing others. */
-  async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
-    const out: ReplicaSet[] = [];
-    const uid = d.metadata.uid!;
-    for (const rs of this.rsInformer.byIndex("namespace", d.metadata.namespace ?? "")) {
-      const ref = controllerRef(rs);
-      const matches = selectorMatches(d.spec.selector, rs.metadata.labels);
-      if (ref) {
-        if (ref.uid !== uid) continue;
-        if (matches) out.push(rs);
-        else if (!rs.metadata.deletionTimestamp) await tolerate(release(this.client, rsRes, rs, uid));
-        continue;
-      }
-      if (!matches || d.metadata.deletionTimestamp || rs.metadata.deletionTimestamp) continue;
-      try {
-        await adopt(this.client, rsRes, rs, controllerRefTo({ apiVersion: "apps/v1", kind: "Deployment", metadata: d.metadata }));
-        out.push(rs);
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-    }
-    return out;
+  claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
+    const owner = { apiVersion: "apps/v1", kind: "Deployment", metadata: d.metadata };
+    const manager = new ControllerRefManager<ReplicaSet>({ client: this.client, resource: rsRes, owner, selector: d.spec.selector });
+    return manager.claim(this.rsInformer.byIndex("namespace", d.metadata.namespace ?? ""));
   }
 
   /** Pods of these ReplicaSets (by controller owner). */
@@ -152,10 +136,3 @@ export class DeploymentController {
   }
 }
 
-async function tolerate(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isNotFound(err) && !isConflict(err)) throw err;
-  }
-}

@@ -2,7 +2,7 @@
 // ReplicaSetUpdated while pods move, NewReplicaSetAvailable when done, ProgressDeadlineExceeded
 // when nothing moved for progressDeadlineSeconds; DeploymentPaused/Resumed around a pause.
 import type { Deployment, DeploymentStatus, ReplicaSet } from "../../../api/apps";
-import { deployments as dRes, isConflict, isNotFound, type Result } from "../../../client";
+import { deployments as dRes, ignoreNotFound, isConflict, type Result } from "../../../client";
 import type { DeploymentController } from "./controller";
 import {
   calculateStatus,
@@ -26,8 +26,7 @@ export async function updateDeploymentStatus(c: C, d: Deployment, status: Deploy
     d.status = updated.status;
     d.metadata.resourceVersion = updated.metadata.resourceVersion;
   } catch (err) {
-    if (isNotFound(err)) return;
-    if (!isConflict(err)) throw err;
+    if (!isConflict(err)) return ignoreNotFound(err);
     const fresh = await c.client.get<Deployment>(dRes, d.metadata.namespace, d.metadata.name!);
     if (fresh.metadata.uid !== d.metadata.uid) return;
     const updated = await c.client.updateStatus<Deployment>(dRes, d.metadata.namespace, { ...fresh, status });

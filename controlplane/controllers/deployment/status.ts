@@ -1,7 +1,7 @@
 // A Deployment's status from its ReplicaSets, its Available and Progressing conditions, and the
 // tests Kubernetes applies to it (complete, progressing, timed out).
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from "../../../api/apps";
-import { nowIso } from "../pods";
+import { rfc3339 } from "../../../api/time";
 import { fencepostsOf } from "./util";
 
 export const REASON = {
@@ -34,7 +34,7 @@ export function setCondition(status: DeploymentStatus, cond: DeploymentCondition
 }
 
 export function newCondition(type: string, status: string, reason: string, message: string, now = Date.now()): DeploymentCondition {
-  const t = nowIso(now);
+  const t = rfc3339(now);
   return { type, status, lastUpdateTime: t, lastTransitionTime: t, reason, message };
 }
 

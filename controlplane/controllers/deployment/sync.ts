@@ -2,9 +2,8 @@
 // ReplicaSet, scale all of them for a scaling event or a paused Deployment, and clean up old
 // ReplicaSets beyond revisionHistoryLimit.
 import type { Deployment, ReplicaSet } from "../../../api/apps";
-import { deployments as dRes, isAlreadyExists, isNotFound, replicasets as rsRes, type Result } from "../../../client";
-import { controllerRefTo } from "../owner";
-import { controllerRef } from "../pods";
+import { deployments as dRes, ignoreNotFound, isAlreadyExists, replicasets as rsRes, type Result } from "../../../client";
+import { controllerRef, controllerRefTo } from "../owner";
 import type { DeploymentController } from "./controller";
 import { computeHash, equalIgnoreHash, POD_TEMPLATE_HASH_LABEL } from "./hash";
 import { updateDeploymentStatus, setProgressing } from "./progress";
@@ -177,10 +176,6 @@ export async function cleanupDeployment(c: C, d: Deployment, oldRSs: ReplicaSet[
   if (excess <= 0) return;
   const oldestFirst = [...cleanable].sort((a, b) => revisionOf(a) - revisionOf(b));
   for (const rs of oldestFirst.slice(0, excess)) {
-    try {
-      await c.client.delete(rsRes, rs.metadata.namespace, rs.metadata.name!, { preconditions: { uid: rs.metadata.uid } });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await c.client.delete(rsRes, rs.metadata.namespace, rs.metadata.name!, { preconditions: { uid: rs.metadata.uid } }).catch(ignoreNotFound);
   }
 }

@@ -4,9 +4,9 @@ import type { Logger } from "pino";
 import type { Endpoints, Pod, Service } from "../../../api/core";
 import {
   endpoints as epRes,
+  ignoreNotFound,
   isAlreadyExists,
   isConflict,
-  isNotFound,
   keyOf,
   runController,
   splitKey,
@@ -54,11 +54,7 @@ export class EndpointsController {
     const { namespace, name } = splitKey(key);
     const svc = this.svcInformer.get(key);
     if (!svc) {
-      try {
-        if (this.epInformer.get(key)) await this.client.delete(epRes, namespace, name);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      if (this.epInformer.get(key)) await this.client.delete(epRes, namespace, name).catch(ignoreNotFound);
       return;
     }
     const selector = svc.spec?.selector;

@@ -9,7 +9,6 @@ import type { Logger } from "pino";
 import type { OwnerReference } from "../../../api/meta";
 import * as resources from "../../../client/resources";
 import {
-  isConflict,
   isNotFound,
   keyOf,
   runController,
@@ -21,6 +20,7 @@ import {
   type Result,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import { ignoreNotFoundOrConflict } from "../errors";
 import { release } from "../owner";
 
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
@@ -97,7 +97,7 @@ export class GarbageCollector {
     const meta = obj.metadata;
     const finalizers = meta.finalizers ?? [];
     if (meta.deletionTimestamp && finalizers.includes(ORPHAN_FINALIZER)) {
-      for (const dep of this.dependentObjects(meta.uid!)) await tolerate(release(this.client, dep.res, dep.obj, meta.uid!));
+      for (const dep of this.dependentObjects(meta.uid!)) await release(this.client, dep.res, dep.obj, meta.uid!).catch(ignoreNotFoundOrConflict);
       await this.removeFinalizer(w.res, obj, ORPHAN_FINALIZER);
       return;
     }
@@ -109,7 +109,7 @@ export class GarbageCollector {
       }
       for (const dep of deps) {
         if (dep.obj.metadata.deletionTimestamp) continue;
-        await tolerate(this.client.delete(dep.res, dep.obj.metadata.namespace, dep.obj.metadata.name!, { propagationPolicy: "Foreground", preconditions: { uid: dep.obj.metadata.uid } }));
+        await this.client.delete(dep.res, dep.obj.metadata.namespace, dep.obj.metadata.name!, { propagationPolicy: "Foreground", preconditions: { uid: dep.obj.metadata.uid } }).catch(ignoreNotFoundOrConflict);
       }
       return { requeueAfter: 2000 };
     }
@@ -120,11 +120,11 @@ export class GarbageCollector {
     if (absent.length === 0) return;
     if (absent.length === refs.length) {
       if (meta.deletionTimestamp) return;
-      await tolerate(this.client.delete(w.res, meta.namespace, meta.name!, { propagationPolicy: "Background", preconditions: { uid: meta.uid } }));
+      await this.client.delete(w.res, meta.namespace, meta.name!, { propagationPolicy: "Background", preconditions: { uid: meta.uid } }).catch(ignoreNotFoundOrConflict);
       return;
     }
     const keep = refs.filter((r) => !absent.includes(r));
-    await tolerate(this.client.patch(w.res, meta.namespace, meta.name!, { metadata: { resourceVersion: meta.resourceVersion, ownerReferences: keep } }, "merge"));
+    await this.client.patch(w.res, meta.namespace, meta.name!, { metadata: { resourceVersion: meta.resourceVersion, ownerReferences: keep } }, "merge").catch(ignoreNotFoundOrConflict);
   }
 
   private async ownerExists(ref: OwnerReference, namespace: string | undefined): Promise<boolean> {
@@ -153,7 +153,7 @@ export class GarbageCollector {
 
   private async removeFinalizer(res: ResourceRef, obj: Obj, finalizer: string): Promise<void> {
     const rest = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    await tolerate(this.client.patch(res, obj.metadata.namespace, obj.metadata.name!, { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: rest.length ? rest : null } }, "merge"));
+    await this.client.patch(res, obj.metadata.namespace, obj.metadata.name!, { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: rest.length ? rest : null } }, "merge").catch(ignoreNotFoundOrConflict);
   }
 
   private seen(plural: string, obj: Obj, old?: Obj): void {
@@ -196,13 +196,5 @@ export class GarbageCollector {
       const owner = this.byUid.get(ref.uid);
       if (owner) this.queue.add(owner);
     }
-  }
-}
-
-async function tolerate(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isNotFound(err) && !isConflict(err)) throw err;
   }
 }

@@ -4,8 +4,9 @@
 import type { Logger } from "pino";
 import type { Namespace } from "../../../api/core";
 import * as resources from "../../../client/resources";
-import { isConflict, isNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../../client";
+import { ignoreNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import { ignoreNotFoundOrConflict } from "../errors";
 
 export const NAMESPACE_FINALIZER = "kubernetes";
 
@@ -47,29 +48,16 @@ export class NamespaceController {
     if (!(ns.spec?.finalizers ?? []).includes(NAMESPACE_FINALIZER)) return;
     let remaining = 0;
     for (const res of NAMESPACED_RESOURCES) {
-      let list;
-      try {
-        list = await this.client.listAll(res, name);
-      } catch (err) {
-        if (isNotFound(err)) continue;
-        throw err;
-      }
+      const list = await this.client.listAll(res, name).catch(ignoreNotFound);
+      if (!list) continue;
       for (const obj of list.items) {
         remaining++;
         if (obj.metadata?.deletionTimestamp) continue;
-        try {
-          await this.client.delete(res, name, obj.metadata!.name!, { propagationPolicy: "Background" });
-        } catch (err) {
-          if (!isNotFound(err) && !isConflict(err)) throw err;
-        }
+        await this.client.delete(res, name, obj.metadata!.name!, { propagationPolicy: "Background" }).catch(ignoreNotFoundOrConflict);
       }
     }
     if (remaining > 0) return { requeueAfter: 1000 };
     const finalizers = (ns.spec?.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER);
-    try {
-      await this.client.putSubresource(resources.namespaces, undefined, name, "finalize", { ...ns, spec: { ...ns.spec, finalizers } });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await this.client.putSubresource(resources.namespaces, undefined, name, "finalize", { ...ns, spec: { ...ns.spec, finalizers } }).catch(ignoreNotFound);
   }
 }

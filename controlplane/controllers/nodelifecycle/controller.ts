@@ -6,20 +6,21 @@
 import type { Logger } from "pino";
 import type { Lease } from "../../../api/coordination";
 import type { Node, Pod } from "../../../api/core";
+import { rfc3339 } from "../../../api/time";
 import {
-  isConflict,
-  isNotFound,
   nodes as nodesRes,
   pods as podsRes,
+  realClock,
   runController,
   WorkQueue,
   type ApiClient,
+  type Clock,
   type EventRecorder,
   type Informer,
   type Result,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
-import { nowIso } from "../pods";
+import { ignoreNotFoundOrConflict } from "../errors";
 import { evictionTime, NODE_STATUS_UNKNOWN_MESSAGE, reconcileHealthTaints, wantedTaintKey } from "./taints";
 
 export interface NodeLifecycleOptions {
@@ -30,7 +31,7 @@ export interface NodeLifecycleOptions {
   gracePeriodSeconds?: number;
   /** Toleration for the unreachable/not-ready taints of pods that have none (default 300 s). */
   defaultTolerationSeconds?: number;
-  now?: () => number;
+  clock?: Clock;
 }
 
 interface Observed {
@@ -51,7 +52,8 @@ export class NodeLifecycleController {
 
   constructor(private readonly opts: NodeLifecycleOptions) {
     this.client = opts.client;
-    this.now = opts.now ?? Date.now;
+    const clock = opts.clock ?? realClock;
+    this.now = () => clock.now();
     this.graceMs = (opts.gracePeriodSeconds ?? 40) * 1000;
     this.defaultTolerationSeconds = opts.defaultTolerationSeconds ?? 300;
     this.nodeInformer = opts.informers.nodes();
@@ -85,7 +87,7 @@ export class NodeLifecycleController {
     let wake = silentFor < this.graceMs ? this.graceMs - silentFor : Infinity;
 
     if (silentFor >= this.graceMs) node = await this.markUnknown(node);
-    const taints = reconcileHealthTaints(node, wantedTaintKey(node), nowIso(now));
+    const taints = reconcileHealthTaints(node, wantedTaintKey(node), rfc3339(now));
     if (taints) node = await this.setTaints(node, taints);
 
     const noExecute = (node.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
@@ -104,7 +106,7 @@ export class NodeLifecycleController {
     const conditions = node.status?.conditions ?? [];
     const types = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];
     if (types.every((t) => conditions.find((c) => c.type === t)?.status === "Unknown")) return node;
-    const t = nowIso(this.now());
+    const t = rfc3339(this.now());
     const next = types.map((type) => {
       const old = conditions.find((c) => c.type === type);
       if (old?.status === "Unknown") return old;
@@ -123,11 +125,7 @@ export class NodeLifecycleController {
 
   private async evict(pod: Pod): Promise<void> {
     this.opts.recorder?.event(pod, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
-    try {
-      await this.client.delete(podsRes, pod.metadata?.namespace, pod.metadata!.name!, { preconditions: { uid: pod.metadata?.uid } });
-    } catch (err) {
-      if (!isNotFound(err) && !isConflict(err)) throw err;
-    }
+    await this.client.delete(podsRes, pod.metadata?.namespace, pod.metadata!.name!, { preconditions: { uid: pod.metadata?.uid } }).catch(ignoreNotFoundOrConflict);
   }
 
   private nodeSeen(node: Node): void {

@@ -6,23 +6,27 @@ import type { ReplicaSet } from "../../../api/apps";
 import type { Pod } from "../../../api/core";
 import { selectorMatches } from "../../../api/meta";
 import {
+  ignoreNotFound,
   isConflict,
   isNotFound,
   keyOf,
   pods as podsRes,
+  realClock,
   replicasets as rsRes,
   runController,
   splitKey,
   WorkQueue,
   type ApiClient,
+  type Clock,
   type EventRecorder,
   type Informer,
   type Result,
   type SyncContext,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
-import { adopt, controllerRefTo, release } from "../owner";
-import { controllerRef, isPodActive, isPodReady, msUntilAvailable } from "../pods";
+import { ControllerRefManager } from "../controller-ref-manager";
+import { controllerRef, controllerRefTo } from "../owner";
+import { isPodActive, isPodReady, msUntilAvailable } from "../pods";
 import { Expectations, slowStartBatch } from "./expectations";
 import { podsToDelete } from "./pods-to-delete";
 import { calculateStatus, statusEqual } from "./status";
@@ -33,7 +37,7 @@ export interface ReplicaSetControllerOptions {
   recorder?: EventRecorder;
   /** Most pods created or deleted in one sync (Kubernetes' burstReplicas, 500). */
   burstReplicas?: number;
-  now?: () => number;
+  clock?: Clock;
 }
 
 export class ReplicaSetController {
@@ -47,7 +51,8 @@ export class ReplicaSetController {
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
     this.client = opts.client;
-    this.now = opts.now ?? Date.now;
+    const clock = opts.clock ?? realClock;
+    this.now = () => clock.now();
     this.expectations = new Expectations(this.now);
     this.burst = opts.burstReplicas ?? 500;
     this.rsInformer = opts.informers.replicaSets();
@@ -100,28 +105,11 @@ export class ReplicaSetController {
   }
 
   /** Pods this ReplicaSet controls after adopting matching orphans and releasing non-matching ones. */
-  private async claimPods(rs: ReplicaSet, candidates: Pod[]): Promise<Pod[]> {
-    const uid = rs.metadata.uid;
-    const owned: Pod[] = [];
-    const ref = controllerRefTo({ apiVersion: "apps/v1", kind: "ReplicaSet", metadata: rs.metadata });
-    for (const pod of candidates) {
-      const owner = controllerRef(pod);
-      const matches = selectorMatches(rs.spec.selector, pod.metadata.labels);
-      if (owner) {
-        if (owner.uid !== uid) continue;
-        if (matches) owned.push(pod);
-        else if (!pod.metadata.deletionTimestamp) await ignoreGone(release(this.client, podsRes, pod, uid!));
-        continue;
-      }
-      if (!matches || rs.metadata.deletionTimestamp || pod.metadata.deletionTimestamp || !isPodActive(pod)) continue;
-      try {
-        await adopt(this.client, podsRes, pod, ref);
-        owned.push(pod);
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-    }
-    return owned;
+  private claimPods(rs: ReplicaSet, candidates: Pod[]): Promise<Pod[]> {
+    const owner = { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: rs.metadata };
+    // A finished pod is not adopted (Kubernetes claims only active pods).
+    const manager = new ControllerRefManager<Pod>({ client: this.client, resource: podsRes, owner, selector: rs.spec.selector, adoptable: isPodActive });
+    return manager.claim(candidates);
   }
 
   private async manageReplicas(key: string, rs: ReplicaSet, active: Pod[]): Promise<void> {
@@ -178,8 +166,7 @@ export class ReplicaSetController {
     try {
       await this.client.updateStatus(rsRes, rs.metadata.namespace, { ...rs, status });
     } catch (err) {
-      if (isNotFound(err)) return;
-      if (!isConflict(err)) throw err;
+      if (!isConflict(err)) return ignoreNotFound(err);
       const fresh = await this.client.get<ReplicaSet>(rsRes, rs.metadata.namespace, rs.metadata.name!);
       await this.client.updateStatus(rsRes, rs.metadata.namespace, { ...fresh, status: { ...status, observedGeneration: rs.metadata.generation } });
     }
@@ -235,10 +222,3 @@ export class ReplicaSetController {
   }
 }
 
-async function ignoreGone(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isNotFound(err) && !isConflict(err)) throw err;
-  }
-}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { claimAction, type Claimable, type ClaimOwner } from "./controller-ref-manager";
+
+const owner = (o: { deleting?: boolean } = {}): ClaimOwner => ({
+  apiVersion: "apps/v1",
+  kind: "ReplicaSet",
+  metadata: { name: "web", namespace: "default", uid: "rs-uid", ...(o.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
+});
+const rule = { selector: { matchLabels: { app: "web" } } };
+
+const obj = (o: { app?: string; ownerUid?: string; controller?: boolean; deleting?: boolean; namespace?: string } = {}): Claimable => ({
+  metadata: {
+    name: "p",
+    namespace: o.namespace ?? "default",
+    labels: { app: o.app ?? "web" },
+    ...(o.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}),
+    ...(o.ownerUid ? { ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "x", uid: o.ownerUid, controller: o.controller ?? true }] } : {}),
+  },
+});
+
+describe("claiming objects for an owner", () => {
+  it("keeps what it controls and what still matches, even while the owner is being deleted", () => {
+    expect(claimAction(owner(), rule, obj({ ownerUid: "rs-uid" }))).toBe("own");
+    expect(claimAction(owner({ deleting: true }), rule, obj({ ownerUid: "rs-uid" }))).toBe("own");
+  });
+
+  it("adopts a matching orphan, but not while either side is being deleted", () => {
+    expect(claimAction(owner(), rule, obj())).toBe("adopt");
+    expect(claimAction(owner({ deleting: true }), rule, obj())).toBe("ignore");
+    expect(claimAction(owner(), rule, obj({ deleting: true }))).toBe("ignore");
+  });
+
+  it("adopts an object whose only owner reference is not a controller reference", () => {
+    expect(claimAction(owner(), rule, obj({ ownerUid: "other", controller: false }))).toBe("adopt");
+  });
+
+  it("leaves orphans alone that do not match, live in another namespace, or fail the owner's own rule", () => {
+    expect(claimAction(owner(), rule, obj({ app: "db" }))).toBe("ignore");
+    expect(claimAction(owner(), rule, obj({ namespace: "other" }))).toBe("ignore");
+    expect(claimAction(owner(), { ...rule, adoptable: () => false }, obj())).toBe("ignore");
+    expect(claimAction(owner(), { selector: undefined }, obj())).toBe("ignore");
+  });
+
+  it("releases what it controls once the labels stop matching, unless the object is going away", () => {
+    expect(claimAction(owner(), rule, obj({ ownerUid: "rs-uid", app: "db" }))).toBe("release");
+    expect(claimAction(owner(), rule, obj({ ownerUid: "rs-uid", app: "db", deleting: true }))).toBe("ignore");
+  });
+
+  it("never touches what another controller controls, matching or not", () => {
+    expect(claimAction(owner(), rule, obj({ ownerUid: "other" }))).toBe("ignore");
+    expect(claimAction(owner(), rule, obj({ ownerUid: "other", app: "db" }))).toBe("ignore");
+  });
+});
