@@ -1,4 +1,5 @@
 // The body of `kubelab agent`: parse flags, start, stop cleanly on SIGTERM/SIGINT.
+import { pino } from "pino";
 import { parseQuantity } from "./quantity";
 import { startAgent } from "./agent";
 import { defaultConfig, parseDuration, type AgentConfig } from "./config";
@@ -42,7 +43,16 @@ export async function runAgentCommand(flags: Record<string, string | undefined>)
   const cfg = configFromFlags(flags);
   const useApi = cfg.kubeconfig !== undefined || cfg.server !== undefined;
   const api = useApi ? (await import("./api/integration")).apiIntegration : undefined;
-  const agent = await startAgent(cfg, { api });
+  const log = pino({ name: "kubelab-agent", base: { node: cfg.nodeName } });
+  // Every listener turns its errors into answers; anything that still escapes is a bug. Say what
+  // it was and exit, rather than run on half-alive (systemd restarts the agent; pods keep running).
+  const fatal = (what: string) => (err: unknown) => {
+    log.fatal({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, `${what}: exiting`);
+    process.exit(1);
+  };
+  process.on("uncaughtException", fatal("uncaught exception"));
+  process.on("unhandledRejection", fatal("unhandled promise rejection"));
+  const agent = await startAgent(cfg, { api, log });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

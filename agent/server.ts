@@ -1,8 +1,10 @@
 // The agent's HTTP endpoints. The read-only port (10255) serves /pods (a v1 PodList of what this
 // node runs), /healthz and /stats/summary; the main port (10250) adds /containerLogs (what the
 // API server proxies `pods/log` to) and Prometheus /metrics.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { statusFromHttp } from "../client/errors";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { Kubelet } from "./kubelet";
 import type { StatsProvider } from "./stats";
@@ -58,55 +60,96 @@ export function agentMetrics(kubelet: Kubelet): Registry {
   return registry;
 }
 
+/** An answer other than 200: turned into a Kubernetes Status by the one error boundary below. */
+export class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
 function send(res: ServerResponse, code: number, body: string, type = "text/plain; charset=utf-8"): void {
   res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
   res.end(body);
 }
 
-function json(res: ServerResponse, value: unknown): void {
-  send(res, 200, JSON.stringify(value), "application/json");
+function json(res: ServerResponse, value: unknown, code = 200): void {
+  send(res, code, JSON.stringify(value), "application/json");
+}
+
+function sendStatus(res: ServerResponse, code: number, message: string): void {
+  json(res, statusFromHttp(code, message), code);
 }
 
 function flag(value: string | null): boolean {
   return value === "true" || value === "1";
 }
 
+/** A query parameter that must be a whole number >= 0 (absent: undefined). */
+function count(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === "") return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new HttpError(400, `invalid ${name} "${raw}": must be a non-negative integer`);
+  return Number(raw);
+}
+
+/** The request target as a URL; a target that is not an absolute path is a 400, not a crash. */
+export function requestUrl(target: string | undefined): URL {
+  const raw = target ?? "/";
+  if (!raw.startsWith("/")) throw new HttpError(400, `malformed request target "${raw.slice(0, 200)}"`);
+  try {
+    // Prefixing the origin keeps "//x" a path (new URL("//x", base) would read x as a host).
+    return new URL(`http://agent${raw}`);
+  } catch {
+    throw new HttpError(400, `malformed request target "${raw.slice(0, 200)}"`);
+  }
+}
+
+function pathSegments(url: URL): string[] {
+  try {
+    return url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in path "${url.pathname.slice(0, 200)}"`);
+  }
+}
+
 async function containerLogs(kubelet: Kubelet, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-  const [, namespace, podName, containerParam] = parts;
-  if (!namespace || !podName) return send(res, 400, "usage: /containerLogs/<namespace>/<pod>/<container>");
+  const [, namespace, podName, containerParam] = pathSegments(url);
+  if (!namespace || !podName) throw new HttpError(400, "usage: /containerLogs/<namespace>/<pod>/<container>");
   const pod = kubelet.findPod(namespace, podName);
   const all = pod
     ? kubelet.runtimeContainers(pod.metadata.uid)
     : kubelet.allRuntimeContainers().filter((c) => c.podNamespace === namespace && c.podName === podName);
-  if (!pod && all.length === 0) return send(res, 404, `pod "${podName}" not found in namespace "${namespace}" on this node`);
+  if (!pod && all.length === 0) throw new HttpError(404, `pod "${podName}" not found in namespace "${namespace}" on this node`);
   const names = pod ? pod.spec.containers.map((c) => c.name) : [...new Set(all.filter((c) => !c.isSandbox).map((c) => c.container))];
   const container = containerParam ?? (names.length === 1 ? names[0] : undefined);
   if (!container) {
-    return send(res, 400, `a container name must be specified for pod ${podName}, choose one of: [${names.join(" ")}]`);
+    throw new HttpError(400, `a container name must be specified for pod ${podName}, choose one of: [${names.join(" ")}]`);
   }
-  if (!names.includes(container)) return send(res, 400, `container ${container} is not valid for pod ${podName}`);
+  if (!names.includes(container)) throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
   const history = latestByName(all, container);
   const previous = flag(url.searchParams.get("previous"));
   const target = previous ? history[1] : history[0];
   if (!target) {
-    return send(
-      res,
+    throw new HttpError(
       400,
       previous
         ? `previous terminated container "${container}" in pod "${podName}" not found`
         : `container "${container}" in pod "${podName}" is waiting to start: ContainerCreating`,
     );
   }
-  const tail = url.searchParams.get("tailLines");
-  const sinceSeconds = url.searchParams.get("sinceSeconds");
-  const limitBytes = Number(url.searchParams.get("limitBytes") ?? 0);
+  const tail = count(url, "tailLines");
+  const sinceSeconds = count(url, "sinceSeconds");
+  const limitBytes = count(url, "limitBytes") ?? 0;
   const follow = flag(url.searchParams.get("follow")) && target.state === "running";
   const stream = await kubelet.runtime.logs(target.id, {
     follow,
-    tail: tail !== null ? Math.max(0, Number(tail)) : undefined,
+    tail,
     timestamps: flag(url.searchParams.get("timestamps")),
-    since: sinceSeconds ? Math.floor(Date.now() / 1000) - Number(sinceSeconds) : undefined,
+    since: sinceSeconds ? Math.floor(Date.now() / 1000) - sinceSeconds : undefined,
   });
   res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" });
   res.flushHeaders();
@@ -135,32 +178,58 @@ export interface AgentServerOptions {
   readOnly: boolean;
 }
 
-export function agentHandler(opts: AgentServerOptions) {
+export type AgentHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export function agentHandler(opts: AgentServerOptions): AgentHandler {
   const { kubelet, stats, metrics } = opts;
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? "/", "http://agent");
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = requestUrl(req.url);
+    if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, `method ${req.method} is not allowed`);
+    if (url.pathname === "/healthz") return send(res, 200, "ok");
+    if (url.pathname === "/pods" || url.pathname === "/pods/") {
+      return json(res, { kind: "PodList", apiVersion: "v1", metadata: {}, items: kubelet.pods() });
+    }
+    if (url.pathname === "/stats/summary") return json(res, await stats.summary());
+    if (!opts.readOnly && url.pathname.startsWith("/containerLogs/")) return await containerLogs(kubelet, req, res, url);
+    if (url.pathname === "/metrics" && metrics) {
+      const body = await metrics.metrics();
+      return send(res, 200, body, metrics.contentType);
+    }
+    throw new HttpError(404, "404 page not found");
+  };
+  // The one error boundary: every failure becomes a Status; nothing escapes to the process.
+  return async (req, res) => {
     try {
-      if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "method not allowed");
-      if (url.pathname === "/healthz") return send(res, 200, "ok");
-      if (url.pathname === "/pods" || url.pathname === "/pods/") {
-        return json(res, { kind: "PodList", apiVersion: "v1", metadata: {}, items: kubelet.pods() });
-      }
-      if (url.pathname === "/stats/summary") return json(res, await stats.summary());
-      if (!opts.readOnly && url.pathname.startsWith("/containerLogs/")) return await containerLogs(kubelet, req, res, url);
-      if (url.pathname === "/metrics" && metrics) {
-        const body = await metrics.metrics();
-        return send(res, 200, body, metrics.contentType);
-      }
-      return send(res, 404, "404 page not found");
+      await route(req, res);
     } catch (err) {
-      if (!res.headersSent) send(res, 500, err instanceof Error ? err.message : String(err));
+      const code = err instanceof HttpError ? err.code : 500;
+      if (!res.headersSent) sendStatus(res, code, err instanceof Error ? err.message : String(err));
       else res.end();
     }
   };
 }
 
-export async function listen(handler: ReturnType<typeof agentHandler>, host: string, port: number): Promise<Server> {
-  const server = createServer((req, res) => void handler(req, res));
+/** What a client that sent bytes Node's parser rejects gets (a raw `GET //[ HTTP/1.1` is fine). */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const code = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+  const body = JSON.stringify(statusFromHttp(code, `malformed HTTP request: ${err.code ?? err.message}`));
+  socket.end(
+    `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? "Bad Request"}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export async function listen(handler: AgentHandler, host: string, port: number): Promise<Server> {
+  // GET requests have no body: a client gets 10 s for its headers and 30 s for the whole request
+  // (a log stream's response may last as long as it wants).
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+    handler(req, res).catch(() => res.destroy());
+  });
+  server.on("clientError", onClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -111,9 +111,15 @@ export class ServiceProxy {
       }, 5000);
       this.retryTimer.unref?.();
     });
-    server.listen(listener.nodePort, this.address, () => {
-      this.log.info({ nodePort: listener.nodePort, service: listener.serviceKey, address: this.address }, "node port open");
-    });
+    try {
+      server.listen(listener.nodePort, this.address, () => {
+        this.log.info({ nodePort: listener.nodePort, service: listener.serviceKey, address: this.address }, "node port open");
+      });
+    } catch (err) {
+      // A port Node refuses outright (out of range): log it; the Service stays without a listener.
+      listener.server = undefined;
+      this.log.warn({ nodePort: listener.nodePort, service: listener.serviceKey, err: (err as Error).message }, "cannot listen on node port");
+    }
   }
 
   private close(listener: Listener): void {
@@ -122,15 +128,27 @@ export class ServiceProxy {
     this.log.info({ nodePort: listener.nodePort, service: listener.serviceKey }, "node port closed");
   }
 
+  /** One client connection to one backend. Whatever either side does (reset, garbage, a dead or
+   *  nonsensical backend) ends only this connection, never the proxy. */
   private forward(listener: Listener, client: Socket): void {
+    client.on("error", () => client.destroy());
     const backends = this.backends(listener.serviceKey, listener.port);
     if (backends.length === 0) {
       client.destroy();
       return;
     }
     const target = backends[listener.next++ % backends.length]!;
-    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
-    const upstream = connect({ host, port });
+    const host = target.slice(0, target.lastIndexOf(":"));
+    const port = Number(target.slice(target.lastIndexOf(":") + 1));
+    let upstream: Socket;
+    try {
+      upstream = connect({ host, port });
+    } catch (err) {
+      // connect() throws at once for a port out of range.
+      this.log.warn({ nodePort: listener.nodePort, service: listener.serviceKey, backend: target, err: (err as Error).message }, "bad backend");
+      client.destroy();
+      return;
+    }
     listener.connections.add(client);
     const done = (): void => {
       listener.connections.delete(client);
