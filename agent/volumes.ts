@@ -2,16 +2,28 @@
 // mounted into the containers. emptyDir is a directory, hostPath the host's path, configMap and
 // secret are their keys written as files (rewritten before each container start).
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join, normalize } from "node:path";
+import { dirname, join } from "node:path";
 import { ContainerConfigError, type ConfigSource } from "./env";
 import type { Container, KeyToPath, Pod, Volume } from "./types";
+import { assertRealPathWithin, containedPath, removeSymlink } from "./volume-paths";
+
+/** The deepest part of target that exists already must resolve inside base. */
+async function assertExistingAncestorWithin(base: string, target: string, what: string): Promise<void> {
+  let existing = target;
+  while (existing !== base && existing !== dirname(existing) && !(await stat(existing).catch(() => undefined))) {
+    existing = dirname(existing);
+  }
+  await assertRealPathWithin(base, existing, what);
+}
 
 export function podDir(rootDir: string, uid: string): string {
   return join(rootDir, "pods", uid);
 }
 
-async function writeIfChanged(path: string, content: Buffer, mode: number): Promise<void> {
+async function writeIfChanged(dir: string, path: string, content: Buffer, mode: number, what: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
+  await assertRealPathWithin(dir, dirname(path), what);
+  await removeSymlink(path);
   const existing = await readFile(path).catch(() => undefined);
   if (!existing || !existing.equals(content)) await writeFile(path, content);
   await chmod(path, mode);
@@ -31,11 +43,9 @@ async function writeKeys(
         return { path: item.path, content: data[item.key]!, mode: item.mode ?? defaultMode };
       })
     : Object.entries(data).map(([key, content]) => ({ path: key, content, mode: defaultMode }));
-  for (const entry of entries) {
-    const target = normalize(join(dir, entry.path));
-    if (!target.startsWith(dir)) throw new ContainerConfigError(`invalid path ${entry.path} in ${what}`);
-    await writeIfChanged(target, entry.content, entry.mode);
-  }
+  // Every path is checked before anything is written: a bad item writes nothing at all.
+  const targets = entries.map((entry) => ({ ...entry, target: containedPath(dir, entry.path, `path in ${what}`) }));
+  for (const entry of targets) await writeIfChanged(dir, entry.target, entry.content, entry.mode, `path "${entry.path}" in ${what}`);
 }
 
 /** Prepares one volume on disk and returns its host path. */
@@ -92,8 +102,18 @@ export async function containerBinds(rootDir: string, pod: Pod, container: Conta
       paths.set(mount.name, host);
     }
     if (mount.subPath) {
-      host = join(host, mount.subPath);
-      if (!(await stat(host).catch(() => undefined))) await mkdir(host, { recursive: true });
+      const base = host;
+      const what = `subPath of volume mount "${mount.name}"`;
+      host = containedPath(base, mount.subPath, what);
+      // Check the real path before and after creating it: a symlink a container left in the
+      // volume must not make mkdir, or the bind mount, reach outside.
+      await assertExistingAncestorWithin(base, host, what);
+      if (!(await stat(host).catch(() => undefined))) {
+        await mkdir(host, { recursive: true }).catch((err: Error) => {
+          throw new ContainerConfigError(`cannot create ${what} "${mount.subPath}": ${err.message}`);
+        });
+      }
+      await assertRealPathWithin(base, host, `${what} "${mount.subPath}"`);
     }
     const readOnly = mount.readOnly || volume.configMap !== undefined || volume.secret !== undefined;
     binds.push(`${host}:${mount.mountPath}${readOnly ? ":ro" : ""}`);
