@@ -1,7 +1,7 @@
 import type { Pod } from "../api/core";
 import { Informer, pods as podsRes } from "../client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, isRunningReady, NGINX_DEPLOYMENT, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
+import { consistently, eventually, isRunningReady, NGINX_DEPLOYMENT, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
 
 describe("a Deployment on hollow nodes", () => {
   let c: ControllerCluster;
@@ -79,7 +79,8 @@ describe("kubectl set image / rollout on hollow nodes", () => {
     const status = await c.kubectl.run(["rollout", "status", "deployment/nginx-deployment", "--timeout=60s"]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('deployment "nginx-deployment" successfully rolled out');
-    await new Promise((r) => setTimeout(r, 500));
+    // Nothing overshoots after the rollout reports done either.
+    await consistently(() => maxPods <= 4 && minReady >= 3, 500, "at most 4 pods and at least 3 ready");
     stopWatch.abort();
     expect(maxPods).toBeLessThanOrEqual(4);
     expect(minReady).toBeGreaterThanOrEqual(3);
@@ -117,8 +118,7 @@ describe("kubectl set image / rollout on hollow nodes", () => {
     await eventually(async () => (await c.pods()).filter(isRunningReady).length === 5, 30_000, "5 pods");
     await c.kubectl.ok(["rollout", "pause", "deployment/nginx-deployment"]);
     await c.kubectl.ok(["set", "image", "deployment/nginx-deployment", "nginx=nginx:1.17"]);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await c.pods()).filter(isRunningReady).map((p) => p.spec?.containers[0]?.image)).not.toContain("nginx:1.17");
+    await consistently(async () => !(await c.pods()).some((p) => p.spec?.containers[0]?.image === "nginx:1.17"), 1500, "no nginx:1.17 pod while paused");
     await c.kubectl.ok(["rollout", "resume", "deployment/nginx-deployment"]);
     const status = await c.kubectl.run(["rollout", "status", "deployment/nginx-deployment", "--timeout=60s"]);
     expect(status.code, status.stderr).toBe(0);

@@ -1,8 +1,8 @@
 // A real API server with the scheduler and controllers running in-process against it (the
-// server's own are switched off), hollow nodes, and polling helpers.
+// server's own are switched off), hollow nodes, and the shared polling waits.
 import type { Pod } from "../api/core";
 import { ApiClient, pods as podsRes } from "../client";
-import { startControllers, type ControllerOptions } from "../controlplane/controllers";
+import { startControllers, type ControllerManagerOptions } from "../controlplane/controllers";
 import { runHollowAgents, type HollowAgents, type HollowAgentsOptions } from "../agent/hollow";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
@@ -19,7 +19,7 @@ export interface ControllerCluster {
   stop(): Promise<void>;
 }
 
-export async function startControllerCluster(options: ControllerOptions = {}, serverArgs: string[] = []): Promise<ControllerCluster> {
+export async function startControllerCluster(options: ControllerManagerOptions = {}, serverArgs: string[] = []): Promise<ControllerCluster> {
   const server = await startTestServer({ args: ["--disable-controllers", "all", ...serverArgs] });
   const client = ApiClient.fromKubeconfig(server.kubeconfig);
   const agents: HollowAgents[] = [];
@@ -59,22 +59,8 @@ export async function startControllerCluster(options: ControllerOptions = {}, se
   return cluster;
 }
 
-/** Polls fn until it returns a truthy value (returned), or throws after timeoutMs with the last value. */
-export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 30_000, what = "condition"): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+// The one polling wait of the test suite, re-exported so the controller tests import one module.
+export { consistently, eventually } from "./fixtures/wait";
 
 export const isRunningReady = (p: Pod) =>
   p.status?.phase === "Running" && !p.metadata?.deletionTimestamp && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");

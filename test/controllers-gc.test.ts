@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReplicaSet } from "../api/apps";
 import { replicasets as rsRes } from "../client";
-import { eventually, isRunningReady, NGINX_DEPLOYMENT, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
+import { consistently, eventually, isRunningReady, NGINX_DEPLOYMENT, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
 
 const deployment = (name: string, replicas = 2) =>
   NGINX_DEPLOYMENT.replaceAll("nginx-deployment", name).replace("replicas: 3", `replicas: ${replicas}`).replaceAll("app: nginx", `app: ${name}`);
@@ -44,8 +44,7 @@ describe("garbage collection, namespaces and endpoints", () => {
     const rss = (await c.client.list<ReplicaSet>(rsRes, "default")).items;
     expect(rss).toHaveLength(1);
     expect(rss[0]!.metadata.ownerReferences ?? []).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await c.pods()).filter(isRunningReady)).toHaveLength(2);
+    await consistently(async () => (await c.pods()).filter(isRunningReady).length === 2, 1000, "the orphaned pods keep running");
     await c.kubectl.ok(["delete", "rs", rss[0]!.metadata.name!]);
     await eventually(async () => (await c.pods()).length === 0, 30_000, "orphaned pods deleted with their ReplicaSet");
   }, 60_000);

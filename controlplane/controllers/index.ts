@@ -12,11 +12,12 @@ import { NamespaceController } from "./namespace/controller";
 import { NodeLifecycleController } from "./nodelifecycle/controller";
 import { ReplicaSetController } from "./replicaset/controller";
 
-/** Names accepted by --disable-controllers ("all" disables every one). */
 import type { ControllerName } from "./names";
+/** Names accepted by --disable-controllers ("all" disables every one). */
 export { CONTROLLER_NAMES, type ControllerName } from "./names";
 
-export interface ControllerOptions {
+/** The controller manager's flags (not client/controller.ts's per-controller runtime options). */
+export interface ControllerManagerOptions {
   /** --node-monitor-grace-period in seconds (default 40). */
   nodeMonitorGracePeriodSeconds?: number;
   /** --default-unreachable-toleration-seconds (default 300); also used for not-ready. */
@@ -30,7 +31,7 @@ export interface StartControllersOptions {
   logger?: Logger;
   signal: AbortSignal;
   disabled?: string[];
-  options?: ControllerOptions;
+  options?: ControllerManagerOptions;
 }
 
 export interface RunningControllers {
