@@ -1,9 +1,11 @@
 // Parsing of an API request: path into (group, version, namespace, resource, name, subresource),
-// bodies (JSON or YAML, with a size limit) and query options.
+// bodies (JSON, YAML or protobuf, with a size limit) and query options. Every malformed input is
+// an ApiError (400, 413, 415, 422): nothing here throws anything else.
 import type { IncomingMessage } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { ApiError, badRequest } from "./errors";
 import { decodeProtobufBody, PROTOBUF_CONTENT_TYPE } from "./protobuf/decode";
+import { describeUnsafeShape, findUnsafeShape, MAX_NESTING_DEPTH } from "./patch/safe-keys";
 
 export interface ResourcePath {
   group: string;
@@ -17,7 +19,7 @@ export interface ResourcePath {
 /** /api/v1/..., /apis/<group>/<version>/...; undefined when the path is not a resource path. */
 export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const parts = pathname.split("/").filter(Boolean);
-  if (pathname.includes("%")) for (let i = 0; i < parts.length; i++) parts[i] = decodeURIComponent(parts[i]);
+  if (pathname.includes("%")) for (let i = 0; i < parts.length; i++) parts[i] = decodeSegment(parts[i]);
   let group: string;
   let version: string;
   let rest: string[];
@@ -31,10 +33,26 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
     rest = parts.slice(3);
   } else return undefined;
   if (rest[0] === "namespaces" && rest.length >= 3 && !(group === "" && rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize"))) {
-    return { group, version, namespace: rest[1], plural: rest[2], name: rest[3], subresource: rest[4] };
+    return { group, version, namespace: pathName(rest[1]), plural: rest[2], name: pathName(rest[3]), subresource: rest[4] };
   }
   if (rest.length > 3) return undefined;
-  return { group, version, plural: rest[0], name: rest[1], subresource: rest[2] };
+  return { group, version, plural: rest[0], name: pathName(rest[1]), subresource: rest[2] };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid URL escape in path segment ${JSON.stringify(segment)}`);
+  }
+}
+
+/** A namespace or name from the path, refused as Kubernetes' ValidatePathSegmentName does. */
+function pathName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  if (name === "." || name === "..") throw badRequest(`name may not be ${JSON.stringify(name)}`);
+  if (name.includes("/") || name.includes("%")) throw badRequest(`name may not contain "/" or "%": ${JSON.stringify(name)}`);
+  return name;
 }
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -59,16 +77,38 @@ function tooLarge(limit: number): ApiError {
   return new ApiError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);
 }
 
-/** Decode a JSON (or, for YAML content types, YAML; for Kubernetes protobuf, protobuf) body into an object. */
+/**
+ * The media types a request body (create, update, delete options, binding) may have, as
+ * kube-apiserver's serializers have them. Anything else, and a body without a Content-Type, is
+ * 415: a browser can send text/plain, form data or a typeless body cross-origin without a
+ * preflight, so such a body must never be read as JSON (Kubernetes reads a missing type as JSON;
+ * kubectl and client-node always send one).
+ */
+export const BODY_MEDIA_TYPES = ["application/json", "application/yaml", PROTOBUF_CONTENT_TYPE] as const;
+
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? "").split(";")[0].trim().toLowerCase();
+}
+
+export function unsupportedMediaType(accepted: readonly string[]): ApiError {
+  return new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`);
+}
+
+/** Decode a JSON, YAML or Kubernetes protobuf body into a plain value, refused when unsafe to handle. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
-  const ct = (contentType ?? "application/json").split(";")[0].trim().toLowerCase();
+  const ct = mediaTypeOf(contentType);
+  if (!(BODY_MEDIA_TYPES as readonly string[]).includes(ct)) throw unsupportedMediaType(BODY_MEDIA_TYPES);
+  return checkDecoded(parseBody(body, ct));
+}
+
+function parseBody(body: Buffer, ct: string): unknown {
   if (ct === PROTOBUF_CONTENT_TYPE) {
     if (body.length === 0) throw badRequest("the request body is empty");
     return decodeProtobufBody(body);
   }
   const text = body.toString("utf8");
   if (text.trim() === "") throw badRequest("the request body is empty");
-  if (ct.includes("yaml")) {
+  if (ct === "application/yaml") {
     try {
       return parseYaml(text, { maxAliasCount: 100 });
     } catch (e) {
@@ -80,6 +120,16 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   } catch (e) {
     throw badRequest(`json: cannot unmarshal request body: ${(e as Error).message}`);
   }
+}
+
+/** A decoded body with a "__proto__" key is 422 Invalid, one nested too deep 400 (see patch/safe-keys.ts). */
+export function checkDecoded<T>(value: T): T {
+  const bad = findUnsafeShape(value);
+  if (!bad) return value;
+  if (bad.problem === "tooDeep") throw badRequest(`the request body nests deeper than ${MAX_NESTING_DEPTH} levels at ${bad.field}`);
+  throw new ApiError(422, "Invalid", describeUnsafeShape(bad), {
+    causes: [{ reason: "FieldValueNotSupported", field: bad.field, message: `Invalid value: the key "__proto__" is not allowed` }],
+  });
 }
 
 export function boolParam(v: string | null): boolean {

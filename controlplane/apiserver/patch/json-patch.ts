@@ -6,7 +6,8 @@ import jsonPatch, { type Operation } from "fast-json-patch";
 
 // fast-json-patch is CommonJS: Node's ESM loader gives only its default export.
 const { applyPatch, JsonPatchError, validate } = jsonPatch;
-import { PatchError } from "./errors";
+import { checkPatchShape, PatchError } from "./errors";
+import { PROTO_KEY } from "./safe-keys";
 import { deepClone, isObject } from "./json";
 
 const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
@@ -30,7 +31,13 @@ export function validateJsonPatch(ops: unknown): Operation[] {
     if ((op.op === "add" || op.op === "replace" || op.op === "test") && !("value" in op)) {
       throw new PatchError(400, `${where}: ${op.op} operation needs "value"`, op.path);
     }
+    for (const pointer of [op.path, op.from]) {
+      if (typeof pointer === "string" && pointer.split("/").some((s) => s.replace(/~1/g, "/").replace(/~0/g, "~") === PROTO_KEY)) {
+        throw new PatchError(422, `${where}: Invalid value: the key "${PROTO_KEY}" is not allowed in a path`, pointer);
+      }
+    }
   });
+  checkPatchShape(ops);
   const typed = ops as Operation[];
   const err = validate(typed);
   if (err) throw new PatchError(400, `operation ${err.index ?? 0}: ${err.message}`, typed[err.index ?? 0]?.path);
@@ -53,6 +60,8 @@ export function applyJsonPatch<T>(obj: T, ops: unknown): T {
       const what = op ? `${op.op} operation does not apply: ` : "";
       throw new PatchError(422, `${what}${describe(e.name)} ${path ?? ""}`.trim(), path);
     }
+    // fast-json-patch refuses constructor/prototype paths with a TypeError (banPrototypeModifications).
+    if (e instanceof TypeError) throw new PatchError(422, `the patch does not apply: ${e.message.split(",")[0]}`);
     throw e;
   }
 }

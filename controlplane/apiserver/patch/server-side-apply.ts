@@ -16,6 +16,8 @@ import {
 } from "./fieldpath";
 import { decodeManagedFields, encodeManagedFields, fieldSetOf, managerKey, pruneMissing, type Manager } from "./managed-fields";
 import { itemsSchema, listTypeOf, propertySchema, type Schema } from "./schema";
+import { checkPatchShape } from "./errors";
+import { ownValue, setOwn } from "./safe-keys";
 
 /** A field the applier wanted to change that another manager owns. */
 export interface ApplyConflict {
@@ -54,6 +56,7 @@ export const BEFORE_FIRST_APPLY = "before-first-apply";
 export function serverSideApply<T extends object = JsonObject>(input: ServerSideApplyInput<T>): ServerSideApplyResult<T> {
   const { manager, force, schema, now } = input;
   const live: JsonObject | undefined = isObject(input.live) ? deepClone(input.live) : undefined;
+  checkPatchShape(input.applied);
   const applied: JsonObject = isObject(input.applied) ? deepClone(input.applied) : {};
   if (isObject(applied.metadata)) delete applied.metadata.managedFields;
   const apiVersion = typeof applied.apiVersion === "string" ? applied.apiVersion : String(live?.apiVersion ?? "");
@@ -140,7 +143,7 @@ export function mergeApplied(live: unknown, applied: unknown, schema: Schema): u
         continue;
       }
       if (v === undefined) continue;
-      out[k] = mergeApplied(out[k], v, propertySchema(schema, k));
+      setOwn(out, k, mergeApplied(ownValue(out, k), v, propertySchema(schema, k)));
     }
     return out;
   }

@@ -4,10 +4,11 @@
 // recursively, null deletes; directives $patch (replace|delete|merge), $retainKeys,
 // $setElementOrder/<list> and $deleteFromPrimitiveList/<list>. Where the schema says nothing
 // (labels, unknown paths) this is a JSON merge patch.
-import { PatchError } from "./errors";
+import { checkPatchShape, PatchError } from "./errors";
 import { interleave } from "./list-order";
 import { deepClone, deepEqual, isObject, type JsonObject } from "./json";
 import { itemsSchema, patchMeta, propertySchema, type PatchMeta, type Schema } from "./schema";
+import { ownValue, setOwn } from "./safe-keys";
 
 export const DIRECTIVE = "$patch";
 export const RETAIN_KEYS = "$retainKeys";
@@ -21,6 +22,7 @@ export const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/";
  */
 export function applyStrategicMergePatch<T>(original: T, patch: unknown, schema: Schema): T {
   if (!isObject(patch)) throw new PatchError(400, "strategic merge patch must be a JSON object");
+  checkPatchShape(patch);
   const base: JsonObject = isObject(original) ? deepClone(original) : {};
   const result = mergeMap(base, deepClone(patch), schema, "");
   return (result ?? {}) as T;
@@ -48,8 +50,8 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema, path:
     const remove = patch[key];
     delete patch[key];
     if (!Array.isArray(remove)) throw new PatchError(400, `invalid patch: ${key} must be a list of values`, child(path, field));
-    const current = original[field];
-    if (Array.isArray(current)) original[field] = current.filter((v) => !remove.some((r) => deepEqual(r, v)));
+    const current = ownValue(original, field);
+    if (Array.isArray(current)) setOwn(original, field, current.filter((v) => !remove.some((r) => deepEqual(r, v))));
   }
 
   for (const key of Object.keys(patch)) {
@@ -64,7 +66,8 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema, path:
     const patchList = patch[field];
     if (patchList !== undefined && patchList !== null && !Array.isArray(patchList)) continue;
     delete patch[field];
-    const current = Array.isArray(original[field]) ? (original[field] as unknown[]) : [];
+    const own = ownValue(original, field);
+    const current = Array.isArray(own) ? (own as unknown[]) : [];
     checkSetElementOrder(patchList ?? [], order, meta, child(path, field));
     const merged = mergeList(current, patchList ?? [], itemsSchema(fieldSchema), meta, child(path, field));
     const keyOf = elementKey(meta.mergeKey);
@@ -72,7 +75,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema, path:
     const inOrder = merged.filter((e) => orderKeys.includes(keyOf(e)));
     const serverOnly = merged.filter((e) => !orderKeys.includes(keyOf(e)));
     const result = interleave(inOrder, serverOnly, order, current, keyOf);
-    if (result.length > 0 || original[field] !== undefined) original[field] = result;
+    if (result.length > 0 || own !== undefined) setOwn(original, field, result);
   }
 
   for (const [key, value] of Object.entries(patch)) {
@@ -83,19 +86,19 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema, path:
     }
     const fieldSchema = propertySchema(schema, key);
     const meta = patchMeta(fieldSchema);
-    const current = original[key];
+    const current = ownValue(original, key);
     if (isObject(value)) {
       if (meta.strategies.includes("replace")) {
-        original[key] = stripDirectives(value, fieldSchema, path2);
+        setOwn(original, key, stripDirectives(value, fieldSchema, path2));
         continue;
       }
       const merged = mergeMap(isObject(current) ? current : {}, value, fieldSchema, path2);
       if (merged === undefined) delete original[key];
-      else original[key] = merged;
+      else setOwn(original, key, merged);
     } else if (Array.isArray(value)) {
-      original[key] = mergeList(Array.isArray(current) ? current : [], value, itemsSchema(fieldSchema), meta, path2);
+      setOwn(original, key, mergeList(Array.isArray(current) ? current : [], value, itemsSchema(fieldSchema), meta, path2));
     } else {
-      original[key] = value;
+      setOwn(original, key, value);
     }
   }
   return original;

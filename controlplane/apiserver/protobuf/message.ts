@@ -2,6 +2,7 @@
 // field tables in schema.ts. Unknown field numbers are skipped; absent fields stay absent.
 import { MESSAGES } from "./schema";
 import { WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from "./wire";
+import { setOwn } from "../patch/safe-keys";
 
 export interface FieldSpec {
   json: string;
@@ -57,7 +58,7 @@ export function decodeMessage(name: string, bytes: Uint8Array): Record<string, u
       expectWire(f, wireType, WIRE_BYTES);
       const [k, v] = decodeMapEntry(f, r.bytes());
       const m = (out[f.json] ??= {}) as Record<string, unknown>;
-      m[k] = v;
+      setOwn(m, k, v); // a "__proto__" key stays data; the body decoder refuses it
     } else if (f.repeated) {
       const list = (out[f.json] ??= []) as unknown[];
       if (wireType === WIRE_BYTES && (f.type === "i" || f.type === "b")) {
