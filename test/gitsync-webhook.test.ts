@@ -11,6 +11,7 @@ import { ApiClient, configmaps, gitrepositories, secrets } from "../client";
 import { startGitSync, type GitSync } from "../controlplane/gitsync";
 import { createTestRepo, startGitDaemon, type GitDaemon, type TestRepo } from "./fixtures/git";
 import { startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
 
 const cm = (name: string, v = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
 
@@ -54,14 +55,8 @@ afterAll(async () => {
 
 const getRepo = (name: string) => client.get<GitRepository>(gitrepositories, "default", name);
 
-async function waitApplied(name: string, sha: string, timeoutMs = 10_000): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const r = await getRepo(name);
-    if (r.status?.lastAppliedRevision?.endsWith(sha)) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`${name} did not apply ${sha} in ${timeoutMs} ms: ${JSON.stringify(r.status?.conditions)}`);
-    await new Promise((res) => setTimeout(res, 20));
-  }
+async function waitApplied(name: string, sha: string, timeoutMs = 10_000): Promise<void> {
+  await eventually(async () => (await getRepo(name)).status?.lastAppliedRevision?.endsWith(sha), timeoutMs, `${name} to apply ${sha.slice(0, 8)}`);
 }
 
 const post = (path: string, body: string, headers: Record<string, string>) =>

@@ -6,10 +6,12 @@ import type { GitRepository } from "../../api/gitops";
 import { gitrepositories, isNotFound, secrets, type ApiClient } from "../../client";
 import { GitSyncController } from "./controller";
 import type { ReconcileResult } from "./reconcile";
-import { createWebhookHandler, webhookHttpHandler, type WebhookHandler } from "./webhook";
+import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from "./webhook";
+import { webhookHttpHandler, type WebhookLimits } from "./webhook-http";
 
 export { ensureGitRepositoryFromFlag, parseGitopsFlag } from "./flag";
-export { createWebhookHandler, handleGitopsWebhook, webhookHttpHandler, type WebhookHandler, type WebhookRequest, type WebhookResponse } from "./webhook";
+export { createWebhookHandler, handleGitopsWebhook, type WebhookHandler, type WebhookRequest, type WebhookResponse } from "./webhook";
+export { webhookHttpHandler, MAX_WEBHOOK_BODY, WEBHOOK_BODY_TIMEOUT_MS, type WebhookLimits } from "./webhook-http";
 export { GitSyncController } from "./controller";
 
 export interface GitSyncOptions {
@@ -27,6 +29,8 @@ export interface GitSyncOptions {
   gitTimeoutMs?: number;
   healthPollMs?: number;
   metrics?: Registry;
+  /** Body size and time limits of the webhook (defaults: 1 MiB, 5 s). */
+  webhookLimits?: WebhookLimits;
   onReconciled?: (key: string, result: ReconcileResult, durationMs: number) => void;
 }
 
@@ -59,7 +63,7 @@ export function startGitSync(opts: GitSyncOptions): GitSync {
     onReconciled: opts.onReconciled,
   });
   const running = controller.run(ctrl.signal).catch((err) => logger.error({ err }, "git-sync stopped on an error"));
-  const webhook = createWebhookHandler({
+  const hookOptions: WebhookOptions = {
     trigger: (ns, name) => controller.trigger(ns, name),
     lookup: async (ns, name) => {
       let repo = controller.informer.get(`${ns}/${name}`);
@@ -84,11 +88,12 @@ export function startGitSync(opts: GitSyncOptions): GitSync {
       }
       return { token: token ?? opts.defaultWebhookToken, branch: repo.spec.ref?.branch ?? repo.spec.branch };
     },
-  });
+  };
+  const webhook = createWebhookHandler(hookOptions);
   return {
     trigger: (ns, name) => controller.trigger(ns, name),
     webhook,
-    httpHandler: webhookHttpHandler(webhook),
+    httpHandler: webhookHttpHandler(hookOptions, opts.webhookLimits),
     controller,
     stop: async () => {
       ctrl.abort();

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { handleGitopsWebhook, parsePush, type WebhookRequest } from "./webhook";
+import { handleGitopsWebhook, parsePush, processWebhook, type WebhookRequest } from "./webhook";
 
 const triggered: string[] = [];
 const ctx = {
@@ -27,6 +27,25 @@ describe("gitops webhook handler", () => {
   it("rejects a signature over a different body", async () => {
     const sig = "sha256=" + createHmac("sha256", "t0ken").update("other").digest("hex");
     expect((await handleGitopsWebhook(req("{}", { "x-hub-signature-256": sig }), ctx)).status).toBe(401);
+  });
+  it("checks the credentials in the headers before it reads the body", async () => {
+    let reads = 0;
+    const readBody = async () => (reads++, Buffer.from("{}"));
+    const head = (headers: Record<string, string>) => ({ method: "POST", url: "/hooks/gitops/default/lab", headers });
+    expect((await processWebhook(head({}), readBody, ctx)).status).toBe(401);
+    expect((await processWebhook(head({ authorization: "Bearer wrong" }), readBody, ctx)).status).toBe(401);
+    expect((await processWebhook(head({ "x-gitlab-token": "wrong" }), readBody, ctx)).status).toBe(401);
+    expect((await processWebhook(head({ "x-hub-signature-256": "sha1=abc" }), readBody, ctx)).status).toBe(401);
+    expect((await processWebhook({ ...head({}), url: "/hooks/gitops/default/other" }, readBody, ctx)).status).toBe(404);
+    expect(reads).toBe(0);
+    expect((await processWebhook(head({ authorization: "Bearer t0ken" }), readBody, ctx)).status).toBe(202);
+    expect(reads).toBe(1);
+  });
+  it("answers a payload that is not a JSON object with 400, and an empty one as a bare sync", async () => {
+    const auth = { authorization: "Bearer t0ken" };
+    expect((await handleGitopsWebhook(req("{not json", auth), ctx)).status).toBe(400);
+    expect((await handleGitopsWebhook(req('"a string"', auth), ctx)).status).toBe(400);
+    expect((await handleGitopsWebhook(req("", auth), ctx)).status).toBe(202);
   });
   it("rejects bad paths", async () => {
     expect((await handleGitopsWebhook(req("", {}, "/hooks/gitops/default"), ctx)).status).toBe(404);

@@ -3,8 +3,12 @@
 // request must prove it knows the repository's webhook token: `Authorization: Bearer <token>`,
 // `X-Gitlab-Token: <token>`, or GitHub's `X-Hub-Signature-256` HMAC of the body; compared in
 // constant time. A repository without a token refuses every webhook (never an open endpoint).
+//
+// The steps run in an order that costs an unauthenticated caller nothing: route, look up the
+// repository, check the credentials in the headers, and only then read the body (for an HMAC,
+// which needs the body, the signature header must be present and well-formed first). The body is
+// read through a function, so the HTTP adapter (webhook-http.ts) can cap its size and time.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 
 export interface WebhookRequest {
   method: string;
@@ -34,43 +38,106 @@ export interface WebhookOptions {
   lookup(namespace: string, name: string): Promise<WebhookTarget | undefined>;
 }
 
+/** A request before its body is read. */
+export type WebhookHead = Omit<WebhookRequest, "body">;
+
 export const WEBHOOK_PREFIX = "/hooks/gitops/";
-export const MAX_WEBHOOK_BODY = 5 * 1024 * 1024;
 
 export type WebhookHandler = (req: WebhookRequest) => Promise<WebhookResponse>;
+
+/** A step that ends the request with this response (thrown by body readers too: 413, 408). */
+export class WebhookFailure extends Error {
+  constructor(readonly response: WebhookResponse) {
+    super(String((response.body as { message?: string }).message));
+  }
+}
 
 export function createWebhookHandler(opts: WebhookOptions): WebhookHandler {
   return (req) => handleGitopsWebhook(req, opts);
 }
 
-const header = (req: WebhookRequest, name: string): string | undefined => {
-  const v = req.headers[name.toLowerCase()];
+const header = (headers: WebhookHead["headers"], name: string): string | undefined => {
+  const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
 };
 
-const failure = (status: number, reason: string, message: string): WebhookResponse => ({
+export const failure = (status: number, reason: string, message: string): WebhookResponse => ({
   status,
   body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason, message, code: status },
 });
 
-export async function handleGitopsWebhook(req: WebhookRequest, opts: WebhookOptions): Promise<WebhookResponse> {
-  const path = new URL(req.url, "http://localhost").pathname;
-  const parts = path.slice(WEBHOOK_PREFIX.length).split("/").filter(Boolean).map(decodeURIComponent);
-  if (!path.startsWith(WEBHOOK_PREFIX) || parts.length !== 2) {
-    return failure(404, "NotFound", "webhook path must be /hooks/gitops/<namespace>/<name>");
-  }
-  if (req.method !== "POST") return failure(405, "MethodNotAllowed", "webhooks must be POSTed");
-  const [namespace, name] = parts as [string, string];
-  const target = await opts.lookup(namespace, name);
-  if (!target) return failure(404, "NotFound", `gitrepositories.gitops.kubelab.io "${name}" not found in namespace "${namespace}"`);
-  if (!target.token) {
-    return failure(403, "Forbidden", `no webhook token is configured for ${namespace}/${name}: set webhookToken in the Secret named by spec.secretRef`);
-  }
-  if (!authorized(req, target.token)) return failure(401, "Unauthorized", "missing or wrong webhook token");
+/** The whole webhook for a request whose body is already in memory. */
+export function handleGitopsWebhook(req: WebhookRequest, opts: WebhookOptions): Promise<WebhookResponse> {
+  return processWebhook(req, async () => req.body, opts);
+}
 
-  const event = header(req, "x-github-event") ?? header(req, "x-gitlab-event");
+/** Runs the steps in order; every failure, thrown or returned, becomes a response. */
+export async function processWebhook(head: WebhookHead, readBody: () => Promise<Buffer>, opts: WebhookOptions): Promise<WebhookResponse> {
+  try {
+    const route = routeOf(head);
+    const target = await opts.lookup(route.namespace, route.name);
+    if (!target) throw new WebhookFailure(failure(404, "NotFound", `gitrepositories.gitops.kubelab.io "${route.name}" not found in namespace "${route.namespace}"`));
+    if (!target.token) {
+      throw new WebhookFailure(failure(403, "Forbidden", `no webhook token is configured for ${route.namespace}/${route.name}: set webhookToken in the Secret named by spec.secretRef`));
+    }
+    const credentials = checkCredentials(head.headers, target.token);
+    const body = await readBody();
+    if (credentials.signature && !signatureMatches(credentials.signature, body, target.token)) {
+      throw new WebhookFailure(failure(401, "Unauthorized", "the X-Hub-Signature-256 signature does not match the body"));
+    }
+    return handlePush(head, body, route, target, opts);
+  } catch (err) {
+    if (err instanceof WebhookFailure) return err.response;
+    return failure(503, "ServiceUnavailable", `webhook failed: ${String((err as Error)?.message ?? err)}`);
+  }
+}
+
+function routeOf(head: WebhookHead): { namespace: string; name: string } {
+  const path = new URL(head.url, "http://localhost").pathname;
+  if (!path.startsWith(WEBHOOK_PREFIX)) throw new WebhookFailure(failure(404, "NotFound", "webhook path must be /hooks/gitops/<namespace>/<name>"));
+  let parts: string[];
+  try {
+    parts = path.slice(WEBHOOK_PREFIX.length).split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new WebhookFailure(failure(400, "BadRequest", `malformed percent-encoding in ${JSON.stringify(path.slice(0, 200))}`));
+  }
+  if (parts.length !== 2) throw new WebhookFailure(failure(404, "NotFound", "webhook path must be /hooks/gitops/<namespace>/<name>"));
+  if (head.method !== "POST") throw new WebhookFailure(failure(405, "MethodNotAllowed", "webhooks must be POSTed"));
+  return { namespace: parts[0]!, name: parts[1]! };
+}
+
+/**
+ * Checks what the headers alone can prove. A token header is verified here; a GitHub signature
+ * must be well-formed here and is verified against the body later. Anything else is refused.
+ */
+export function checkCredentials(headers: WebhookHead["headers"], token: string): { signature?: string } {
+  const auth = header(headers, "authorization");
+  if (auth?.startsWith("Bearer ")) {
+    if (safeEqual(auth.slice(7).trim(), token)) return {};
+    throw new WebhookFailure(failure(401, "Unauthorized", "wrong webhook token"));
+  }
+  const gitlab = header(headers, "x-gitlab-token");
+  if (gitlab !== undefined) {
+    if (safeEqual(gitlab, token)) return {};
+    throw new WebhookFailure(failure(401, "Unauthorized", "wrong webhook token"));
+  }
+  const sig = header(headers, "x-hub-signature-256");
+  if (sig !== undefined) {
+    if (/^sha256=[0-9a-f]{64}$/i.test(sig.trim())) return { signature: sig.trim().toLowerCase() };
+    throw new WebhookFailure(failure(401, "Unauthorized", "X-Hub-Signature-256 must be sha256=<64 hex digits>"));
+  }
+  throw new WebhookFailure(failure(401, "Unauthorized", "missing webhook token: send Authorization: Bearer, X-Gitlab-Token or X-Hub-Signature-256"));
+}
+
+function signatureMatches(signature: string, body: Buffer, token: string): boolean {
+  return safeEqual(signature, "sha256=" + createHmac("sha256", token).update(body).digest("hex"));
+}
+
+function handlePush(head: WebhookHead, body: Buffer, route: { namespace: string; name: string }, target: WebhookTarget, opts: WebhookOptions): WebhookResponse {
+  const { namespace, name } = route;
+  const event = header(head.headers, "x-github-event") ?? header(head.headers, "x-gitlab-event");
   if (event === "ping") return { status: 200, body: { triggered: false, message: "pong" } };
-  const push = parsePush(req);
+  const push = parsePush({ ...head, body });
   if (push.ref && target.branch) {
     const branch = push.ref.startsWith("refs/heads/") ? push.ref.slice("refs/heads/".length) : undefined;
     if (branch !== undefined && branch !== target.branch) {
@@ -90,59 +157,24 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-function authorized(req: WebhookRequest, token: string): boolean {
-  const auth = header(req, "authorization");
-  if (auth?.startsWith("Bearer ")) return safeEqual(auth.slice(7).trim(), token);
-  const gitlab = header(req, "x-gitlab-token");
-  if (gitlab !== undefined) return safeEqual(gitlab, token);
-  const sig = header(req, "x-hub-signature-256");
-  if (sig?.startsWith("sha256=")) {
-    const expected = "sha256=" + createHmac("sha256", token).update(req.body).digest("hex");
-    return safeEqual(sig.toLowerCase(), expected);
-  }
-  return false;
-}
-
-/** ref and after/checkout_sha from a GitHub, GitLab or generic JSON (or GitHub form) payload. */
+/**
+ * ref and after/checkout_sha from a GitHub, GitLab or generic JSON (or GitHub form) payload. An
+ * empty body is a bare "sync now"; a body that is not a JSON object is a 400.
+ */
 export function parsePush(req: WebhookRequest): { ref?: string; after?: string } {
   let text = req.body.toString("utf8");
-  const type = header(req, "content-type") ?? "";
+  const type = header(req.headers, "content-type") ?? "";
   if (type.includes("application/x-www-form-urlencoded")) text = new URLSearchParams(text).get("payload") ?? "";
   if (!text.trim()) return {};
+  let p: unknown;
   try {
-    const p = JSON.parse(text) as Record<string, unknown>;
-    const ref = typeof p.ref === "string" ? p.ref : undefined;
-    const after = typeof p.checkout_sha === "string" ? p.checkout_sha : typeof p.after === "string" ? p.after : undefined;
-    return { ...(ref ? { ref } : {}), ...(after ? { after } : {}) };
-  } catch {
-    return {};
+    p = JSON.parse(text);
+  } catch (err) {
+    throw new WebhookFailure(failure(400, "BadRequest", `the webhook payload is not valid JSON: ${(err as Error).message}`));
   }
-}
-
-/** Adapts a WebhookHandler to the API server's extra handlers: (req, res, url) => handled? */
-export function webhookHttpHandler(handler: WebhookHandler): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> {
-  return async (req, res, url) => {
-    if (!url.pathname.startsWith(WEBHOOK_PREFIX)) return false;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_WEBHOOK_BODY) {
-        send(res, failure(413, "RequestEntityTooLarge", `webhook body larger than ${MAX_WEBHOOK_BODY} bytes`));
-        req.destroy();
-        return true;
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const out = await handler({ method: req.method ?? "GET", url: url.pathname + url.search, headers: req.headers, body: Buffer.concat(chunks) });
-    send(res, out);
-    return true;
-  };
-}
-
-function send(res: ServerResponse, out: WebhookResponse): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(out.body);
-  res.writeHead(out.status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
+  if (typeof p !== "object" || p === null || Array.isArray(p)) throw new WebhookFailure(failure(400, "BadRequest", "the webhook payload must be a JSON object"));
+  const o = p as Record<string, unknown>;
+  const ref = typeof o.ref === "string" ? o.ref : undefined;
+  const after = typeof o.checkout_sha === "string" ? o.checkout_sha : typeof o.after === "string" ? o.after : undefined;
+  return { ...(ref ? { ref } : {}), ...(after ? { after } : {}) };
 }
