@@ -18,7 +18,7 @@ afterAll(async () => {
 const cmUrl = () => `${server.url}/api/v1/namespaces/default/configmaps`;
 const podJson = JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "csrf" }, spec: { containers: [{ name: "c", image: "kubelab/busybox", securityContext: { privileged: true } }] } });
 
-async function post(url: string, body: BodyInit, contentType: string | undefined, method = "POST") {
+async function post(url: string, body: string | Uint8Array, contentType: string | undefined, method = "POST") {
   const res = await fetch(url, { method, body, headers: contentType === undefined ? {} : { "Content-Type": contentType } });
   return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
 }
@@ -37,10 +37,10 @@ describe("request bodies", () => {
     [undefined, new TextEncoder().encode(podJson)],
   ])("refuses a body of type %s with 415 UnsupportedMediaType and writes nothing", async (type, body) => {
     const before = await clusterState(server.url);
-    const r = await post(`${server.url}/api/v1/namespaces/default/pods`, body as BodyInit, type);
+    const r = await post(`${server.url}/api/v1/namespaces/default/pods`, body as string | Uint8Array, type);
     expect(r.status).toBe(415);
     expect(r.json).toMatchObject({ kind: "Status", status: "Failure", reason: "UnsupportedMediaType", code: 415 });
-    const put = await post(`${cmUrl()}/target`, body as BodyInit, type, "PUT");
+    const put = await post(`${cmUrl()}/target`, body as string | Uint8Array, type, "PUT");
     expect(put.status).toBe(415);
     expect(await clusterState(server.url)).toEqual(before);
   });
