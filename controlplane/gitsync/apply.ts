@@ -6,7 +6,7 @@ import { ApiStatusError, isNotFound, type ApiClient } from "../../client";
 import type { ResourceRef } from "../../client/resources";
 import type { RestMapper } from "./mapper";
 import { objectKey, parseFieldPath, type Manifest, type ManifestObject } from "./manifests";
-import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, REVISION_ANNOTATION, SOURCE_LABEL, applyStages, type ObjectRef } from "./plan";
+import { ADOPT_ANNOTATION, CREATED_BY_ANNOTATION, FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, REVISION_ANNOTATION, SOURCE_LABEL, applyStages, isOwnedBy, type ObjectRef } from "./plan";
 
 export interface PreparedObject {
   manifest: Manifest;
@@ -74,16 +74,38 @@ export async function prepareObjects(manifests: Manifest[], mapper: RestMapper, 
   return { objects, errors };
 }
 
-/** Objects another GitRepository owns (its source label on the live object) cannot be taken over. */
+/**
+ * git-sync manages what it created. An object another GitRepository owns (its source label) is
+ * never taken over; an existing object nobody owns only when it carries the adopt annotation.
+ */
 export function ownershipConflicts(objects: PreparedObject[], live: Map<string, LiveObject>, source: string): SyncError[] {
   const errors: SyncError[] = [];
   for (const p of objects) {
-    const other = live.get(p.key)?.metadata.labels?.[SOURCE_LABEL];
+    const l = live.get(p.key);
+    if (!l || isOwnedBy(l.metadata.labels, source)) continue;
+    const other = l.metadata.labels?.[SOURCE_LABEL];
     if (other && other !== source) {
       errors.push({ ...whereOf(p.manifest, p.ref), reason: "OwnershipConflict", message: `${p.ref.kind} ${display(p.ref)} is managed by GitRepository ${other}` });
+    } else if (l.metadata.annotations?.[ADOPT_ANNOTATION] !== "true") {
+      errors.push({
+        ...whereOf(p.manifest, p.ref),
+        reason: "AdoptionRefused",
+        message: `${p.ref.kind} ${display(p.ref)} already exists and was not created by git-sync; to let git-sync manage it, annotate it ${ADOPT_ANNOTATION}=true`,
+      });
     }
   }
   return errors;
+}
+
+/**
+ * The body applied for an object: a Namespace git-sync creates (or created) carries the
+ * created-by annotation, so that prune can tell it from one it adopted.
+ */
+export function applyBody(p: PreparedObject, before: LiveObject | undefined): ManifestObject {
+  if (p.ref.kind !== "Namespace" || p.ref.apiVersion !== "v1") return p.body;
+  const source = p.body.metadata.labels?.[SOURCE_LABEL];
+  if (!source || (before && before.metadata.annotations?.[CREATED_BY_ANNOTATION] !== source)) return p.body;
+  return { ...p.body, metadata: { ...p.body.metadata, annotations: { ...p.body.metadata.annotations, [CREATED_BY_ANNOTATION]: source } } };
 }
 
 /** Live state of objects: per-object GETs for a few, one list per resource for many. */
@@ -191,9 +213,9 @@ export async function applyAll(client: ApiClient, objects: PreparedObject[], liv
   for (const stage of applyStages(objects, (p) => p.ref)) {
     await mapLimit(stage, concurrency, async (p) => {
       try {
-        const out = await client.patch<LiveObject>(p.resource, p.ref.namespace, p.ref.name, p.body, "apply", { fieldManager: FIELD_MANAGER, force: true, signal });
-        result.applied.set(p.key, out);
         const before = live.get(p.key);
+        const out = await client.patch<LiveObject>(p.resource, p.ref.namespace, p.ref.name, applyBody(p, before), "apply", { fieldManager: FIELD_MANAGER, force: true, signal });
+        result.applied.set(p.key, out);
         if (!before) result.created++;
         else if (before.metadata.resourceVersion === out.metadata.resourceVersion) result.unchanged++;
         else result.configured++;

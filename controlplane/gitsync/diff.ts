@@ -106,7 +106,7 @@ export async function diffRevision(opts: DiffOptions): Promise<DiffResult> {
     const owners = new Map<string, LiveOwner>();
     for (const r of previous) {
       const l: LiveObject | undefined = live.get(objectKey(r));
-      if (l) owners.set(objectKey(r), { labels: l.metadata.labels });
+      if (l) owners.set(objectKey(r), { labels: l.metadata.labels, annotations: l.metadata.annotations });
     }
     const plan = planPrune({
       previous,

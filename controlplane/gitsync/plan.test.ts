@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_LABEL, applyStages, nextInventory, planPrune, sortForApply, type ObjectRef } from "./plan";
+import { CREATED_BY_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_LABEL, applyStages, nextInventory, planPrune, sortForApply, type ObjectRef } from "./plan";
 import { objectKey } from "./manifests";
 
 const ref = (kind: string, name: string, namespace?: string, apiVersion = kind === "Deployment" ? "apps/v1" : "v1"): ObjectRef => ({
@@ -36,6 +36,19 @@ describe("prune plan", () => {
     expect(plan.prune.map((r) => r.kind)).toEqual(["ConfigMap"]);
     expect(plan.skipped.map((s) => s.message)).toEqual(["owned by GitRepository other.repo, not default.lab"]);
     expect(plan.gone.map((r) => r.kind)).toEqual(["Deployment"]);
+  });
+
+  it("prunes a Namespace only when git-sync created it, and never the cluster's own", () => {
+    const created = { ...ours, annotations: { [CREATED_BY_ANNOTATION]: "default.lab" } };
+    const spaces = ["team-a", "adopted", "kube-system", "kube-public", "kube-node-lease", "default"].map((n) => ref("Namespace", n));
+    const live = liveOf(spaces, created);
+    live.set(objectKey(ref("Namespace", "adopted")), ours);
+    const plan = planPrune({ previous: spaces, next: [ref("ConfigMap", "c", "team-a")], source: "default.lab", live, allowMassPrune: true });
+    expect(plan.prune.map((r) => r.name)).toEqual(["team-a"]);
+    expect(plan.skipped.map((s) => s.message)).toEqual([
+      "namespace adopted was not created by git-sync; only namespaces it created are pruned",
+      ...["kube-system", "kube-public", "kube-node-lease", "default"].map((n) => `namespace ${n} is never pruned`),
+    ]);
   });
 
   it("moving an object to another API version is not a prune", () => {

@@ -10,6 +10,15 @@ export const MANAGED_BY_VALUE = "kubelab-gitsync";
 export const SOURCE_LABEL = "gitops.kubelab.io/source";
 export const REVISION_ANNOTATION = "gitops.kubelab.io/revision";
 export const ALLOW_MASS_PRUNE_ANNOTATION = "gitops.kubelab.io/allow-mass-prune";
+/**
+ * On an object that exists before git-sync applies it: "true" lets git-sync take it over
+ * (without it, such an object is an error: git-sync manages only what it created).
+ */
+export const ADOPT_ANNOTATION = "gitops.kubelab.io/adopt";
+/** Stamped on a Namespace git-sync created (value: the source): only those are ever pruned. */
+export const CREATED_BY_ANNOTATION = "gitops.kubelab.io/created-by";
+/** Namespaces the cluster needs: never pruned, whoever lists them. */
+export const PROTECTED_NAMESPACES: ReadonlySet<string> = new Set(["kube-system", "kube-public", "kube-node-lease", "default"]);
 
 export type ObjectRef = InventoryEntry;
 
@@ -79,6 +88,7 @@ export function applyStages<T>(items: T[], ref: (t: T) => Sortable): T[][] {
 export interface LiveOwner {
   /** Labels of the live object, when it exists. */
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export interface PrunePlanInput {
@@ -107,7 +117,7 @@ export interface PrunePlanInput {
 export interface PrunePlan {
   /** Objects to delete, in reverse apply order. */
   prune: ObjectRef[];
-  /** Candidates left alone because the live object is not ours (label missing or another source). */
+  /** Candidates left alone: not ours (label missing or another source), or a Namespace git-sync must not delete. */
   skipped: Array<{ ref: ObjectRef; message: string }>;
   /** Candidates already gone. */
   gone: ObjectRef[];
@@ -122,6 +132,19 @@ export function isOwnedBy(labels: Record<string, string> | undefined, source: st
 
 const refKey = (r: ObjectRef) => objectKey(r);
 
+const isNamespace = (r: ObjectRef) => r.kind === "Namespace" && r.apiVersion === "v1";
+
+/** Why a live candidate must stay, or undefined when it may be pruned. */
+function keepReason(ref: ObjectRef, live: LiveOwner, source: string): string | undefined {
+  if (!isOwnedBy(live.labels, source)) {
+    const other = live.labels?.[SOURCE_LABEL];
+    return other ? `owned by GitRepository ${other}, not ${source}` : `not labelled ${SOURCE_LABEL}=${source}`;
+  }
+  if (isNamespace(ref) && PROTECTED_NAMESPACES.has(ref.name)) return `namespace ${ref.name} is never pruned`;
+  if (isNamespace(ref) && live.annotations?.[CREATED_BY_ANNOTATION] !== source) return `namespace ${ref.name} was not created by git-sync; only namespaces it created are pruned`;
+  return undefined;
+}
+
 /** previous inventory − next objects, never anything not owned by us; guarded. */
 export function planPrune(input: PrunePlanInput): PrunePlan {
   const nextKeys = new Set(input.next.map(refKey));
@@ -129,14 +152,10 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
   const plan: PrunePlan = { prune: [], skipped: [], gone: [] };
   for (const ref of candidates) {
     const live = input.live.get(refKey(ref));
+    const kept = live ? keepReason(ref, live, input.source) : undefined;
     if (!live) plan.gone.push(ref);
-    else if (!isOwnedBy(live.labels, input.source)) {
-      const other = live.labels?.[SOURCE_LABEL];
-      plan.skipped.push({
-        ref,
-        message: other ? `owned by GitRepository ${other}, not ${input.source}` : `not labelled ${SOURCE_LABEL}=${input.source}`,
-      });
-    } else plan.prune.push(ref);
+    else if (kept) plan.skipped.push({ ref, message: kept });
+    else plan.prune.push(ref);
   }
   plan.prune = sortForApply(plan.prune, (r) => r).reverse();
   if (plan.prune.length === 0 || input.allowMassPrune) return plan;

@@ -32,7 +32,7 @@ export async function prune(client: ApiClient, mapper: RestMapper, input: PruneI
   const live = new Map<string, LiveOwner>();
   for (const ref of input.previous) {
     const l = input.live.get(objectKey(ref));
-    if (l) live.set(objectKey(ref), { labels: l.metadata.labels });
+    if (l) live.set(objectKey(ref), { labels: l.metadata.labels, annotations: l.metadata.annotations });
   }
   let baseline = 0;
   for (const ref of input.previous) {
