@@ -3,11 +3,14 @@
 import type { KObject } from "../../api/resource";
 import { ApiError } from "./errors";
 import {
+  defaultManager,
   describeConflicts,
   serverSideApply as applyConfiguration,
   updateManagedFields as recordUpdate,
   type ApplyConflict,
 } from "./patch";
+
+export { defaultManager };
 
 export interface ManagedFieldsUpdate {
   before: KObject | undefined;

@@ -1,5 +1,5 @@
 // The API server in-process on a temp SQLite store: what /metrics serves.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -7,17 +7,22 @@ import { Counter, Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { resourceTypes } from "../../api";
 import { SqliteStore } from "../storage/sqlite";
-import { startApiServer, type ApiServer } from "./server";
+import { buildHandlerChain, newRequestContext, type Filter } from "./handler-chain";
+import { startApiServer, type ApiServer, type ApiServerOptions } from "./server";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function start(metrics?: Registry): Promise<ApiServer> {
+async function start(metrics?: Registry, more: Partial<ApiServerOptions> = {}): Promise<ApiServer> {
   const dir = mkdtempSync(join(tmpdir(), "kubelab-apiserver-unit-"));
   const store = new SqliteStore(join(dir, "state.db"));
-  const api = await startApiServer({ store, types: resourceTypes, listen: "127.0.0.1:0", logger: pino({ level: "silent" }), metrics });
+  if (more.tokenAuthFile) writeFileSync(join(dir, "tokens.csv"), more.tokenAuthFile);
+  const api = await startApiServer({
+    store, types: resourceTypes, listen: "127.0.0.1:0", logger: pino({ level: "silent" }), metrics,
+    ...more, tokenAuthFile: more.tokenAuthFile ? join(dir, "tokens.csv") : undefined,
+  });
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => store.close(), () => api.close());
   return api;
 }
@@ -43,5 +48,47 @@ describe("API server metrics", () => {
     const text = await scrape(api);
     expect(text).toContain("process_cpu_user_seconds_total");
     expect(text).toContain("apiserver_request_total");
+  });
+});
+
+describe("the handler chain", () => {
+  it("refuses a request without a token with a 401 Status, counted under its code, and lets health checks through", async () => {
+    const api = await start(undefined, { tokenAuthFile: "s3cret,admin,1\n" });
+    const refused = await fetch(`${api.url}/api/v1/namespaces/default/pods`);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ kind: "Status", reason: "Unauthorized", code: 401 });
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+    const ok = await fetch(`${api.url}/api/v1/namespaces/default/pods`, { headers: { Authorization: "Bearer s3cret" } });
+    expect(ok.status).toBe(200);
+    const text = await (await fetch(`${api.url}/metrics`, { headers: { Authorization: "Bearer s3cret" } })).text();
+    expect(text).toMatch(/apiserver_request_total\{verb="LIST",resource="pods",code="401"\} 1/);
+    expect(text).toMatch(/apiserver_request_total\{verb="LIST",resource="pods",code="200"\} 1/);
+  });
+
+  it("answers a handler's unexpected error with a 500 Status and keeps serving", async () => {
+    const api = await start(undefined, {
+      extraHandlers: [async (_req, _res, url) => {
+        if (url.pathname === "/boom") throw new Error("kaboom");
+        return false;
+      }],
+    });
+    const res = await fetch(`${api.url}/boom`);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ kind: "Status", reason: "InternalError", message: "Internal error occurred: kaboom" });
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+  });
+
+  it("runs the filters outermost first, each around the rest", async () => {
+    const seen: string[] = [];
+    const trace = (name: string): Filter => (next) => async (ctx) => {
+      seen.push(`>${name}`);
+      await next(ctx);
+      seen.push(`<${name}`);
+    };
+    const handler = buildHandlerChain([trace("a"), trace("b")], async () => {
+      seen.push("handler");
+    });
+    await handler(newRequestContext({} as never, {} as never));
+    expect(seen).toEqual([">a", ">b", "handler", "<b", "<a"]);
   });
 });

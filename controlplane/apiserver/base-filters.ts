@@ -1,0 +1,118 @@
+// The filters every API server request passes (their order is in handler-chain.ts): request
+// metrics, recovery (every error becomes a Status here, in one place), request info,
+// authentication, and the extra routes other components mount (the git-sync webhook).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { authenticate, type TokenUser } from "./auth";
+import { ApiError } from "./errors";
+import type { Filter, RequestInfo } from "./handler-chain";
+import { requestInfo } from "./handler-chain";
+import type { RequestMetrics } from "./metrics";
+import { boolParam, parseResourcePath, type ResourcePath } from "./request";
+
+/** An extra route (e.g. the git-sync webhook): return true when it handled the request. */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
+/** Counts every request by verb, resource and code, and times all but watches. */
+export function withRequestMetrics(metrics: RequestMetrics): Filter {
+  return (next) => async (ctx) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next(ctx);
+    } finally {
+      const info = ctx.info;
+      const verb = info ? metricsVerb(ctx.req.method ?? "GET", info) : (ctx.req.method ?? "GET");
+      metrics.record(verb, info?.resource?.plural ?? "", ctx.code, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+}
+
+/** apiserver_request_total's verb label: LIST and WATCH apart from GET, else the method. */
+function metricsVerb(method: string, info: RequestInfo): string {
+  if (method !== "GET") return method;
+  if (info.url.searchParams.get("watch") === "true") return "WATCH";
+  return info.resource?.name ? "GET" : "LIST";
+}
+
+/**
+ * Whatever the rest of the chain throws is answered: an ApiError with its Status, anything else
+ * logged and answered 500. When the answer has begun (a list or watch stream) it is ended.
+ */
+export function withPanicRecovery(logger: Logger): Filter {
+  return (next) => async (ctx) => {
+    try {
+      await next(ctx);
+    } catch (e) {
+      const err = e instanceof ApiError ? e : internalError(e, logger);
+      if (ctx.res.headersSent) ctx.res.end();
+      else ctx.reply(err.code, err.toStatus());
+    }
+  };
+}
+
+function internalError(e: unknown, logger: Logger): ApiError {
+  logger.error({ err: e }, "internal error");
+  return new ApiError(500, "InternalError", `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
+}
+
+/** Parses the URL and the resource path into ctx.info. */
+export function withRequestInfo(): Filter {
+  return (next) => async (ctx) => {
+    const url = new URL(ctx.req.url ?? "/", "http://localhost");
+    const resource = parseResourcePath(url.pathname);
+    const method = ctx.req.method ?? "GET";
+    ctx.info = {
+      url,
+      resource,
+      verb: resource ? kubernetesVerb(method, url, resource) : method.toLowerCase(),
+      longRunning: resource !== undefined && (resource.subresource === "log" || (method === "GET" && boolParam(url.searchParams.get("watch")))),
+    };
+    await next(ctx);
+  };
+}
+
+function kubernetesVerb(method: string, url: URL, rp: ResourcePath): string {
+  switch (method) {
+    case "GET":
+    case "HEAD":
+      if (boolParam(url.searchParams.get("watch"))) return "watch";
+      return rp.name ? "get" : "list";
+    case "POST":
+      return "create";
+    case "PUT":
+      return "update";
+    case "PATCH":
+      return "patch";
+    case "DELETE":
+      return rp.name ? "delete" : "deletecollection";
+    default:
+      return method.toLowerCase();
+  }
+}
+
+/** Health, version and the webhook paths need no token (Kubernetes' anonymous health checks). */
+const UNAUTHENTICATED = new Set(["/healthz", "/livez", "/readyz", "/version"]);
+
+/** With tokens: a request without a known bearer token is 401. Without: everyone passes. */
+export function withAuthentication(tokens: Map<string, TokenUser> | undefined): Filter {
+  return (next) => async (ctx) => {
+    if (tokens) {
+      const path = requestInfo(ctx).url.pathname;
+      if (!UNAUTHENTICATED.has(path) && !path.startsWith("/hooks/")) {
+        const user = authenticate(tokens, ctx.req.headers.authorization);
+        if (!user) throw new ApiError(401, "Unauthorized", "Unauthorized");
+        ctx.user = user;
+      }
+    }
+    await next(ctx);
+  };
+}
+
+/** Routes mounted by other components; the first that handles a request answers it. */
+export function withExtraRoutes(extras: ExtraHandler[]): Filter {
+  return (next) => async (ctx) => {
+    const url = requestInfo(ctx).url;
+    for (const extra of extras) if (await extra(ctx.req, ctx.res, url)) return;
+    await next(ctx);
+  };
+}

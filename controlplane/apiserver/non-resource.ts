@@ -1,0 +1,70 @@
+// The paths that are not resources: /version, health, /metrics, discovery (/api, /apis and the
+// group-version lists, plain and aggregated) and the OpenAPI v3 documents.
+import type { Registry as MetricsRegistry } from "prom-client";
+import type { ResourceType } from "../../api/resource";
+import { openapiV3Document, openapiV3Root } from "../../api/openapi";
+import {
+  aggregatedDiscovery,
+  apiGroupInfo,
+  apiGroupList,
+  apiResourceList,
+  coreVersions,
+  versionInfo,
+  wantsAggregated,
+} from "./discovery";
+import { ApiError } from "./errors";
+import { requestInfo, type Handler } from "./handler-chain";
+
+export interface NonResourceConfig {
+  types: ResourceType[];
+  metrics: MetricsRegistry;
+  /** Where the server listens ("127.0.0.1:6443"), known once it does. */
+  address(): string;
+}
+
+export function nonResourceHandler(c: NonResourceConfig): Handler {
+  return async (ctx) => {
+    const { req, reply } = ctx;
+    const p = requestInfo(ctx).url.pathname.replace(/\/+$/, "") || "/";
+    if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
+    if (p === "/version") return reply(200, versionInfo());
+    if (p === "/healthz" || p === "/livez" || p === "/readyz") return reply(200, "ok", { "Content-Type": "text/plain" });
+    if (p === "/metrics") return reply(200, await c.metrics.metrics(), { "Content-Type": c.metrics.contentType });
+    if (p === "/api" || p === "/apis") {
+      const agg = wantsAggregated(req.headers.accept);
+      if (agg) {
+        return reply(200, aggregatedDiscovery(c.types, p === "/api", agg), {
+          "Content-Type": `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
+        });
+      }
+      return reply(200, p === "/api" ? coreVersions(c.address()) : apiGroupList(c.types));
+    }
+    if (p.startsWith("/openapi/v3")) return reply(200, openapiDocument(p));
+    return reply(200, groupDiscovery(c.types, p));
+  };
+}
+
+/** /api/v1, /apis/<group>/<version> and /apis/<group>. */
+function groupDiscovery(types: ResourceType[], p: string): unknown {
+  const gv = p.match(/^\/api\/(v1)$/) ?? p.match(/^\/apis\/([^/]+)\/([^/]+)$/);
+  if (gv) {
+    const [group, version] = p.startsWith("/api/") ? ["", gv[1]] : [gv[1], gv[2]];
+    if (!types.some((t) => t.group === group && t.version === version)) throw notFoundPath();
+    return apiResourceList(types, group, version);
+  }
+  const g = p.match(/^\/apis\/([^/]+)$/);
+  const info = g ? apiGroupInfo(types, g[1]) : undefined;
+  if (!info) throw notFoundPath();
+  return info;
+}
+
+function openapiDocument(p: string): unknown {
+  if (p === "/openapi/v3") return openapiV3Root();
+  const doc = p.startsWith("/openapi/v3/") ? openapiV3Document(p.slice("/openapi/v3/".length)) : undefined;
+  if (!doc) throw notFoundPath();
+  return doc;
+}
+
+function notFoundPath(): ApiError {
+  return new ApiError(404, "NotFound", "the server could not find the requested resource");
+}

@@ -1,0 +1,21 @@
+// pods/binding: the scheduler's POST that sets spec.nodeName once (Kubernetes' BindingREST).
+import type { KObject } from "../../../api/resource";
+import type { Binding, Pod } from "../../../api/core";
+import { ApiError, badRequest } from "../errors";
+import { methodNotAllowed, readObject, writeOptions, type ResourceRequest } from "../resource-request";
+
+export async function handleBinding(r: ResourceRequest): Promise<void> {
+  if (r.method !== "POST") throw methodNotAllowed(r.method);
+  const body = (await readObject(r)) as KObject & Partial<Binding>;
+  const target = body.target?.name;
+  if (!target) throw badRequest("binding target.name is required");
+  const name = r.name!;
+  await r.server.registry.modify(r.rt, r.ns, name, (live) => {
+    const pod = live as KObject & Pod;
+    if (pod.metadata.deletionTimestamp) throw new ApiError(409, "Conflict", `pod ${name} is being deleted, cannot be assigned to a host`);
+    if (pod.spec.nodeName) throw new ApiError(409, "Conflict", `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+    pod.spec.nodeName = target;
+    return pod;
+  }, { ...writeOptions(r), subresource: "binding" });
+  r.reply(201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+}
