@@ -1,25 +1,16 @@
 // gitops.kubelab.io/v1alpha1 GitRepository: kubelab's own GitOps kind, driven by git-sync.
 import { z } from "zod";
+import { isDuration, parseDuration } from "./duration";
 import { Condition, mergeBy, ObjectMeta, Time, typeMeta } from "./meta";
 
 const gitops = (name: string, description: string) => ({ id: `io.kubelab.gitops.v1alpha1.${name}`, description });
 const int = () => z.number().int();
 
-const durationPattern = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
-const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** spec.interval: a Go duration ("30s", "1m", "1h30m"); a negative one would mean nothing. */
+const isInterval = (s: string) => isDuration(s) && parseDuration(s) >= 0;
 
-/** Is s a Go duration string such as "30s", "1m", "1h30m"? */
-export function isDuration(s: string): boolean {
-  return durationPattern.test(s);
-}
-
-/** A Go duration string in milliseconds ("1m30s" -> 90000). Throws when malformed. */
-export function parseDuration(s: string): number {
-  if (!isDuration(s)) throw new Error(`time: invalid duration ${JSON.stringify(s)}`);
-  let total = 0;
-  for (const m of s.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * unitMs[m[2]!]!;
-  return total;
-}
+// Old name, kept for controlplane/gitsync (the one definition is ./duration).
+export { parseDuration } from "./duration";
 
 export const gitRepositoryDefaults = { interval: "30s", prune: true, selfHeal: true, suspend: false } as const;
 
@@ -38,7 +29,7 @@ export const GitRepositorySpec = z
     paths: z.array(z.string()).optional().describe("Directories within the repository whose manifests are applied. Defaults to the repository root."),
     interval: z
       .string()
-      .refine(isDuration, { message: 'must be a duration such as "30s", "1m" or "1h30m"' })
+      .refine(isInterval, { message: 'must be a duration such as "30s", "1m" or "1h30m"' })
       .optional()
       .meta({ description: "How often to check the repository for new commits. Defaults to 30s.", default: gitRepositoryDefaults.interval }),
     prune: z.boolean().optional().meta({ description: "Delete objects that were applied from the repository and are gone from it. Defaults to true.", default: true }),
