@@ -1,0 +1,94 @@
+// Runs the `kubelab` program: checks flag values (cmd/flags.ts), names the component for the fatal
+// handlers (cmd/fatal.ts), and turns every way a command line can be wrong into one line on stderr
+// and exit code 2. A subcommand that fails after it started exits 1 with one line; only an error
+// that looks like a bug (TypeError and the like) also logs its stack.
+import { writeSync } from "node:fs";
+import type { Command, CommanderError } from "commander";
+import { errorField, setComponent } from "./fatal";
+import { checkFlagValues, UsageError } from "./flags";
+
+/** An exit decided while parsing: the code, and the line to print (none after help or version). */
+class CliExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    readonly line?: string,
+  ) {
+    super(line ?? `exit ${exitCode}`);
+  }
+}
+
+const quiet = new Set(["commander.helpDisplayed", "commander.version"]);
+const bugTypes = new Set(["TypeError", "ReferenceError", "RangeError", "SyntaxError", "EvalError", "AssertionError"]);
+
+/** "kubelab lab up" for the `up` command under `lab`. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+const oneLine = (text: string) => text.replace(/^error:\s*/, "").replace(/\s*\n\s*/g, " ").trim();
+
+/** The one line for a commander parse error on cmd: what is wrong, then what is allowed. */
+export function usageLine(cmd: Command, err: Pick<CommanderError, "code" | "message">): string {
+  const path = commandPath(cmd);
+  let hint = `see '${path} --help'`;
+  if (err.code === "commander.unknownCommand" || err.code === "commander.help") {
+    hint = `commands: ${cmd.commands.map((c) => c.name()).join(", ")}; ${hint}`;
+  }
+  const what = err.code === "commander.help" ? "a command is required" : oneLine(err.message);
+  return `${path}: ${what} (${hint})`;
+}
+
+/** Every command of the tree reports through CliExit instead of writing and exiting itself. */
+function reportThroughCliExit(cmd: Command): void {
+  cmd.configureOutput({ outputError: () => {} });
+  cmd.exitOverride((err) => {
+    if (quiet.has(err.code)) throw new CliExit(err.exitCode);
+    throw new CliExit(2, usageLine(cmd, err));
+  });
+  for (const sub of cmd.commands) reportThroughCliExit(sub);
+}
+
+const writeErr = (line: string) => {
+  try {
+    writeSync(2, line + "\n");
+  } catch {
+    // stderr closed: nothing left to tell.
+  }
+};
+
+/** What an error escaping a subcommand's action becomes: the exit code, after printing. */
+export function reportActionError(cmd: Command, err: unknown): number {
+  if (err instanceof CliExit) {
+    if (err.line) writeErr(err.line);
+    return err.exitCode;
+  }
+  const field = errorField(err);
+  const path = commandPath(cmd);
+  const usage = err instanceof UsageError || (err as { code?: unknown } | null)?.code === "commander.invalidArgument";
+  if (!usage && bugTypes.has(field.type)) {
+    writeErr(JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, component: path.replace(/^kubelab ?/, "") || "kubelab", event: "commandFailed", err: field, msg: "command failed" }));
+  }
+  writeErr(`${path}: ${oneLine(field.message)}${usage ? ` (see '${path} --help')` : ""}`);
+  return usage ? 2 : 1;
+}
+
+/**
+ * Parse argv and run the chosen subcommand. Returns when the subcommand's action has returned
+ * (servers keep the process alive by their listeners); on any error it prints and exits.
+ */
+export async function runCli(program: Command, argv: readonly string[]): Promise<void> {
+  let current: Command = program;
+  program.hook("preAction", (_root, action) => {
+    current = action;
+    setComponent(commandPath(action).replace(/^kubelab /, ""));
+    checkFlagValues(action);
+  });
+  reportThroughCliExit(program);
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    process.exit(reportActionError(current, err));
+  }
+}
