@@ -92,11 +92,31 @@ function reasonForCode(code: number): string {
   }
 }
 
+/** "pods", "replicasets.apps": how the API server names a resource in its messages. */
+const qualified = (res: { plural: string; group: string }): string => (res.group ? `${res.plural}.${res.group}` : res.plural);
+
+const failure = (code: number, reason: string, message: string, details: ApiStatusDetails): ApiStatusError =>
+  new ApiStatusError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, details, code });
+
+/** The NotFound the API server answers (apimachinery's errors.NewNotFound); for fakes and reactors. */
+export const newNotFound = (res: { plural: string; group: string }, name: string): ApiStatusError =>
+  failure(404, "NotFound", `${qualified(res)} "${name}" not found`, { name, group: res.group, kind: res.plural });
+
+export const newAlreadyExists = (res: { plural: string; group: string }, name: string): ApiStatusError =>
+  failure(409, "AlreadyExists", `${qualified(res)} "${name}" already exists`, { name, group: res.group, kind: res.plural });
+
+/** A 409 Conflict; why defaults to the stale-resourceVersion message. */
+export const newConflict = (
+  res: { plural: string; group: string },
+  name: string,
+  why = "the object has been modified; please apply your changes to the latest version and try again",
+): ApiStatusError =>
+  failure(409, "Conflict", `Operation cannot be fulfilled on ${qualified(res)} "${name}": ${why}`, { name, group: res.group, kind: res.plural });
+
 const codeOf = (err: unknown): number | undefined =>
   err instanceof ApiStatusError ? err.code : undefined;
 
 export const isNotFound = (err: unknown): boolean => codeOf(err) === 404;
-/** 409 Conflict: a stale resourceVersion (or a precondition failed). Not AlreadyExists. */
 /**
  * Swallows a NotFound (the object is already gone, which is what the caller wanted) and rethrows
  * anything else: `await client.delete(...).catch(ignoreNotFound)`, or `ignoreNotFound(err)` in a
@@ -107,6 +127,7 @@ export function ignoreNotFound(err: unknown): undefined {
   throw err;
 }
 
+/** 409 Conflict: a stale resourceVersion (or a precondition failed). Not AlreadyExists. */
 export const isConflict = (err: unknown): boolean =>
   codeOf(err) === 409 && (err as ApiStatusError).reason !== "AlreadyExists";
 export const isAlreadyExists = (err: unknown): boolean =>

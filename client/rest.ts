@@ -1,77 +1,58 @@
-// ApiClient: typed calls for the Kubernetes REST API (get, list, create, update, status, patch,
-// delete, binding, watch), one method per verb, no retries (callers decide; see errors.ts).
+// The client components talk to the API server through: `ApiClient` is the interface (one method
+// per verb of the Kubernetes REST API, no retries: callers decide, see errors.ts), `RestClient` the
+// real implementation over HTTP, and client/fake.ts a recording fake for unit tests. Components
+// take an `ApiClient`, so a test can hand them either.
 import type { KObject } from "../api/resource";
 import type { ApiStatus } from "./errors";
 import { connectionFromKubeconfig, connectionFromOptions, type Connection, type ConnectionOptions } from "./kubeconfig";
 import { apiVersionOf, resourcePath, type ResourceRef } from "./resources";
-import { parseJson, Transport, type QueryValue, type RequestOptions, type TransportOptions } from "./transport";
+import { parseJson, Transport, type QueryValue, type RequestOptions } from "./transport";
+import type {
+  ApiClientOptions,
+  DeleteOptions,
+  GetOptions,
+  ListOptions,
+  ObjectList,
+  ObjectWithMeta,
+  PatchOptions,
+  PatchType,
+  RawOptions,
+  WriteOptions,
+} from "./types";
 import { readWatchStream, type WatchEvent, type WatchOptions, type WatchResult } from "./watch";
 
-/** What every API object has, loosely enough that zod-inferred types fit. */
-export interface ObjectWithMeta {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-  };
+export type * from "./types";
+
+export interface ApiClient {
+  /** The API server's URL. */
+  readonly server: string;
+  get<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, opts?: GetOptions): Promise<T>;
+  list<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns?: string, opts?: ListOptions): Promise<ObjectList<T>>;
+  /** Lists every page (following `continue`); resourceVersion is the first page's. */
+  listAll<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns?: string, opts?: ListOptions): Promise<ObjectList<T>>;
+  create<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, body: T, opts?: WriteOptions): Promise<T>;
+  /** PUT of the whole object; metadata.resourceVersion in the body makes it conditional. */
+  update<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, body: T, opts?: WriteOptions): Promise<T>;
+  updateStatus<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, body: T, opts?: WriteOptions): Promise<T>;
+  getSubresource<R>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, opts?: GetOptions): Promise<R>;
+  putSubresource<B, R = B>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, body: B, opts?: WriteOptions): Promise<R>;
+  patchSubresource<R>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, body: unknown, type: PatchType, opts?: PatchOptions): Promise<R>;
+  /** body: a partial object (merge, strategic, apply) or a list of JSON-patch operations (json). */
+  patch<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, body: unknown, type: PatchType, opts?: PatchOptions): Promise<T>;
+  /** Returns the object (still there while finalizers or grace run) or a Success Status. */
+  delete<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, opts?: DeleteOptions): Promise<T | ApiStatus>;
+  /** Binds a pod to a node (what the scheduler does): POST pods/<pod>/binding. */
+  createBinding(ns: string, pod: string, nodeName: string, opts?: WriteOptions & { podUid?: string }): Promise<ApiStatus>;
+  /**
+   * Watches a collection from opts.resourceVersion, calling onEvent for ADDED, MODIFIED, DELETED
+   * and BOOKMARK in order (awaiting it). Resolves when the server ends the stream ("closed"), the
+   * signal aborts ("aborted"), or the resourceVersion is too old ("gone": relist). A non-410
+   * ERROR event rejects with ApiStatusError; a dropped connection with ConnectionError.
+   */
+  watch<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void | Promise<void>): Promise<WatchResult>;
+  /** Any call: the parsed JSON answer (or the text when it is not JSON). */
+  raw<R = unknown>(method: string, path: string, body?: unknown, opts?: RawOptions): Promise<R>;
 }
-
-export interface ListMeta {
-  resourceVersion: string;
-  continue?: string;
-  remainingItemCount?: number;
-}
-
-export interface ObjectList<T> {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ListMeta;
-  items: T[];
-}
-
-export interface ListOptions extends RequestOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-  resourceVersion?: string;
-  resourceVersionMatch?: "Exact" | "NotOlderThan";
-}
-
-export interface GetOptions extends RequestOptions {
-  resourceVersion?: string;
-}
-
-export interface WriteOptions extends RequestOptions {
-  fieldManager?: string;
-  dryRun?: boolean;
-  fieldValidation?: "Strict" | "Warn" | "Ignore";
-}
-
-export type PatchType = "merge" | "json" | "strategic" | "apply";
-
-export interface PatchOptions extends WriteOptions {
-  /** Server-side apply: take ownership of conflicting fields. */
-  force?: boolean;
-}
-
-export interface DeleteOptions extends RequestOptions {
-  propagationPolicy?: "Foreground" | "Background" | "Orphan";
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
-  dryRun?: boolean;
-}
-
-export interface RawOptions extends RequestOptions {
-  query?: Record<string, QueryValue>;
-  contentType?: string;
-  accept?: string;
-}
-
-export interface ApiClientOptions extends TransportOptions {}
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: "application/merge-patch+json",
@@ -80,7 +61,8 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   apply: "application/apply-patch+yaml",
 };
 
-export class ApiClient {
+/** ApiClient over HTTP(S) to a real API server. */
+export class RestClient implements ApiClient {
   readonly transport: Transport;
 
   constructor(connection: Connection | ConnectionOptions, opts: ApiClientOptions = {}) {
@@ -90,8 +72,8 @@ export class ApiClient {
     this.transport = new Transport(conn, opts);
   }
 
-  static fromKubeconfig(path: string, opts: ApiClientOptions & { context?: string } = {}): ApiClient {
-    return new ApiClient(connectionFromKubeconfig(path, opts.context), opts);
+  static fromKubeconfig(path: string, opts: ApiClientOptions & { context?: string } = {}): RestClient {
+    return new RestClient(connectionFromKubeconfig(path, opts.context), opts);
   }
 
   get server(): string {
@@ -116,7 +98,6 @@ export class ApiClient {
     return list;
   }
 
-  /** Lists every page (following `continue`); resourceVersion is the first page's. */
   async listAll<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns?: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
     const first = await this.list<T>(res, ns, opts);
     const items = [...first.items];
@@ -133,7 +114,6 @@ export class ApiClient {
     return this.json<T>("POST", resourcePath(res, ns), opts, writeQuery(opts), withTypeMeta(res, body));
   }
 
-  /** PUT of the whole object; metadata.resourceVersion in the body makes it conditional. */
   async update<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, body: T, opts: WriteOptions = {}): Promise<T> {
     return this.json<T>("PUT", resourcePath(res, ns, nameOf(body)), opts, writeQuery(opts), withTypeMeta(res, body));
   }
@@ -162,7 +142,6 @@ export class ApiClient {
     return this.json<R>("PATCH", resourcePath(res, ns, name, subresource), opts, patchQuery(type, opts), body, PATCH_CONTENT_TYPES[type]);
   }
 
-  /** body: a partial object (merge, strategic, apply) or a list of JSON-patch operations (json). */
   async patch<T extends ObjectWithMeta = KObject>(
     res: ResourceRef,
     ns: string | undefined,
@@ -175,7 +154,6 @@ export class ApiClient {
     return this.json<T>("PATCH", resourcePath(res, ns, name), opts, patchQuery(type, opts), body, PATCH_CONTENT_TYPES[type]);
   }
 
-  /** Returns the object (still there while finalizers or grace run) or a Success Status. */
   async delete<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, opts: DeleteOptions = {}): Promise<T | ApiStatus> {
     const body = {
       kind: "DeleteOptions",
@@ -188,7 +166,6 @@ export class ApiClient {
     return this.json<T | ApiStatus>("DELETE", resourcePath(res, ns, name), opts, { dryRun: opts.dryRun ? "All" : undefined }, body);
   }
 
-  /** Binds a pod to a node (what the scheduler does): POST pods/<pod>/binding. */
   async createBinding(ns: string, pod: string, nodeName: string, opts: WriteOptions & { podUid?: string } = {}): Promise<ApiStatus> {
     const binding = {
       apiVersion: "v1",
@@ -200,12 +177,6 @@ export class ApiClient {
     return this.json<ApiStatus>("POST", path, opts, writeQuery(opts), binding);
   }
 
-  /**
-   * Watches a collection from opts.resourceVersion, calling onEvent for ADDED, MODIFIED, DELETED
-   * and BOOKMARK in order (awaiting it). Resolves when the server ends the stream ("closed"), the
-   * signal aborts ("aborted"), or the resourceVersion is too old ("gone": relist). A non-410
-   * ERROR event rejects with ApiStatusError; a dropped connection with ConnectionError.
-   */
   async watch<T extends ObjectWithMeta = KObject>(
     res: ResourceRef,
     ns: string | undefined,
@@ -223,7 +194,6 @@ export class ApiClient {
     return readWatchStream<T>(this.transport, { method: "GET", path: resourcePath(res, ns), query, signal: opts.signal, timeoutMs: opts.timeoutMs }, onEvent);
   }
 
-  /** Any call: the parsed JSON answer (or the text when it is not JSON). */
   async raw<R = unknown>(method: string, path: string, body?: unknown, opts: RawOptions = {}): Promise<R> {
     const { headers, text } = await this.transport.call({ method, path, body, ...opts });
     if ((headers.get("content-type") ?? "").includes("json")) return parseJson<R>(text);
@@ -242,6 +212,12 @@ export class ApiClient {
     return parseJson<R>(text);
   }
 }
+
+/**
+ * The old name of the real client, kept so `new ApiClient(...)` and `ApiClient.fromKubeconfig(...)`
+ * keep working while callers move to RestClient. The type `ApiClient` is the interface above.
+ */
+export const ApiClient = RestClient;
 
 function nameOf(body: ObjectWithMeta): string {
   const name = body.metadata?.name;
