@@ -350,20 +350,13 @@ export class Kubelet {
       if (last) this.hooks.onPodGone?.(last.namespace, last.name);
       return;
     }
-    if (pod.metadata.deletionTimestamp) {
-      if (containers.length > 0) {
-        const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-        this.log.info({ pod: this.describe(uid), grace }, "killing pod");
-        await this.syncer.killPod(containers, grace, true);
-        this.markActed(uid);
-        return;
-      }
+    if (!pod.metadata.deletionTimestamp) this.lastKnown.set(uid, { namespace: pod.metadata.namespace, name: pod.metadata.name });
+    const result = await this.syncer.syncPod(pod, containers);
+    if (result.terminated) {
       await removePodDir(this.cfg.rootDir, uid);
       await this.hooks.onTerminated?.(pod);
       return;
     }
-    this.lastKnown.set(uid, { namespace: pod.metadata.namespace, name: pod.metadata.name });
-    const result = await this.syncer.syncPod(pod, containers);
     if (result.acted) {
       this.metrics.syncActions++;
       this.markActed(uid);

@@ -1,14 +1,22 @@
-// One step of a pod toward its spec on Docker (the kubelet's SyncPod / computePodActions): make
-// sure the sandbox runs, start or restart containers as the restart policy and back-off allow,
-// replace containers whose spec changed or whose liveness failed, and kill pods that go away.
+// The executor of a pod's sync (the kubelet's SyncPod): computePodActions (pod-actions.ts, pure)
+// decides, this file does it on Docker: replace the sandbox, start the init container or the app
+// containers it names, kill what it names, wait out back-offs, and record why a container waits.
 import type { Logger } from "pino";
 import { Backoff } from "./backoff";
 import type { AgentConfig } from "./config";
 import { ContainerConfigError, resolveEnv, type ConfigSource } from "./env";
+import {
+  computePodActions,
+  crashKey,
+  type ContainerAction,
+  type InitAction,
+  type PodActions,
+  type SandboxAction,
+} from "./pod-actions";
 import { appContainerCreateOptions, sandboxCreateOptions } from "./runtime/container-config";
 import type { DockerRuntime, RuntimeContainer } from "./runtime/docker";
 import { containerHash, containerLabels, containerName, sandboxName, SANDBOX_CONTAINER_NAME } from "./runtime/labels";
-import { currentSandbox, latestByName, type Waiting } from "./status";
+import type { Waiting } from "./status";
 import type { Container, Pod } from "./types";
 import { containerBinds } from "./volumes";
 
@@ -17,16 +25,47 @@ export interface SyncResult {
   acted: boolean;
   /** Sync again after this long (a back-off expires). */
   requeueAfterMs?: number;
+  /** The pod is being deleted and nothing of it is left in Docker. */
+  terminated?: boolean;
 }
 
-/** How many dead containers per container name are kept (the latest one feeds --previous). */
-const KEEP_DEAD = 2;
+type SyncActions = Extract<PodActions, { kind: "sync" }>;
 
 export function pullPolicy(container: Container): string {
   if (container.imagePullPolicy) return container.imagePullPolicy;
   const image = container.image ?? "";
   const tag = image.includes("@") ? "digest" : (/:([^/:]+)$/.exec(image)?.[1] ?? "latest");
   return tag === "latest" ? "Always" : "IfNotPresent";
+}
+
+function describePod(pod: Pod): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+function crashLoopWaiting(pod: Pod, name: string, delayMs: number): Waiting {
+  const { name: podName, namespace, uid } = pod.metadata;
+  return { reason: "CrashLoopBackOff", message: `back-off ${formatDelay(delayMs)} restarting failed container=${name} pod=${podName}_${namespace}(${uid})` };
+}
+
+/** What the executor knows of a sandbox it has just started (the next relist has the rest). */
+function startedSandbox(pod: Pod, id: string, dockerName: string, attempt: number, image: string, ip: string | undefined): RuntimeContainer {
+  return {
+    id,
+    dockerName,
+    podUid: pod.metadata.uid,
+    podName: pod.metadata.name,
+    podNamespace: pod.metadata.namespace,
+    container: SANDBOX_CONTAINER_NAME,
+    isSandbox: true,
+    attempt,
+    gracePeriodSeconds: 2,
+    source: "",
+    state: "running",
+    image,
+    imageID: "",
+    created: Math.floor(Date.now() / 1000),
+    ip,
+  };
 }
 
 export class PodSyncer {
@@ -76,169 +115,124 @@ export class PodSyncer {
     return running || (remove && containers.length > 0);
   }
 
-  async syncPod(pod: Pod, current: RuntimeContainer[]): Promise<SyncResult> {
-    let containers = current;
-    const uid = pod.metadata.uid;
-    const policy = pod.spec.restartPolicy ?? "Always";
-    const waiting = this.waitingFor(uid);
-    let sandbox = currentSandbox(containers);
+  /** One sync step: decide (computePodActions, pure), then do. */
+  async syncPod(pod: Pod, containers: RuntimeContainer[]): Promise<SyncResult> {
+    return this.execute(pod, computePodActions({ pod, containers, unhealthy: this.unhealthy, crashBackoff: this.crashBackoff }));
+  }
+
+  /** Carries out what computePodActions decided, in its order, on Docker. */
+  async execute(pod: Pod, actions: PodActions): Promise<SyncResult> {
+    switch (actions.kind) {
+      case "terminated":
+        return { acted: false, terminated: true };
+      case "kill":
+        this.log.info({ pod: describePod(pod), grace: actions.gracePeriodSeconds }, "killing pod");
+        await this.killPod(actions.containers, actions.gracePeriodSeconds, true);
+        return { acted: true };
+      case "finished":
+        if (!actions.stopSandbox) return { acted: false };
+        await this.runtime.stop(actions.stopSandbox.id, 2);
+        return { acted: true };
+      case "sync":
+        return this.executeSync(pod, actions);
+    }
+  }
+
+  private async executeSync(pod: Pod, actions: SyncActions): Promise<SyncResult> {
     const result: SyncResult = { acted: false };
-
-    // Terminal pods (restartPolicy Never/OnFailure, all containers done) keep their containers
-    // for logs but stop the sandbox.
-    if (policy !== "Always" && this.podDone(pod, containers)) {
-      if (sandbox?.state === "running") {
-        await this.runtime.stop(sandbox.id, 2);
-        result.acted = true;
-      }
-      return result;
-    }
-
-    if (!sandbox || sandbox.state !== "running") {
-      // A new sandbox means every container starts again in it.
-      const stale = containers.filter((c) => c.state === "running" && !c.isSandbox);
-      await Promise.all(stale.map((c) => this.runtime.stop(c.id, c.gracePeriodSeconds)));
-      const attempt = sandbox ? sandbox.attempt + 1 : 0;
-      if (sandbox) await this.runtime.remove(sandbox.id);
-      const changedDocker = stale.length > 0 || sandbox !== undefined;
-      const sandboxKey = `${uid}/${SANDBOX_CONTAINER_NAME}`;
-      const notYet = (message: string): SyncResult => {
-        for (const c of pod.spec.containers) waiting.set(c.name, { reason: "ContainerCreating" });
-        this.events(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${message}`);
-        return { acted: changedDocker, requeueAfterMs: this.crashBackoff.next(sandboxKey) };
-      };
-      const image = await this.ensureImage(pod, { name: SANDBOX_CONTAINER_NAME, image: this.cfg.pauseImage, imagePullPolicy: "IfNotPresent" });
-      if (!image) return notYet(this.waitingFor(uid).get(SANDBOX_CONTAINER_NAME)?.message ?? `image ${this.cfg.pauseImage} is not available`);
-      const opts = sandboxCreateOptions(pod, {
-        name: sandboxName(pod.metadata, attempt),
-        image: this.cfg.pauseImage,
-        network: this.cfg.network,
-        hostIP: this.cfg.address,
-        labels: this.labels(pod, SANDBOX_CONTAINER_NAME, attempt),
-      });
-      let id: string;
-      try {
-        id = await this.runtime.run(opts);
-      } catch (err) {
-        // e.g. a host port already taken: the pod waits in ContainerCreating and retries.
-        return notYet(err instanceof Error ? err.message : String(err));
-      }
-      waiting.delete(SANDBOX_CONTAINER_NAME);
-      this.crashBackoff.forget(sandboxKey);
-      this.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, sandbox: id.slice(0, 12), attempt }, "sandbox started");
-      const ip = await this.runtime.ipOf(id);
-      if (ip) this.podIPs.set(uid, ip);
-      sandbox = {
-        id,
-        dockerName: opts.name ?? "",
-        podUid: uid,
-        podName: pod.metadata.name,
-        podNamespace: pod.metadata.namespace,
-        container: SANDBOX_CONTAINER_NAME,
-        isSandbox: true,
-        attempt,
-        gracePeriodSeconds: 2,
-        source: "",
-        state: "running",
-        image: this.cfg.pauseImage,
-        imageID: "",
-        created: Math.floor(Date.now() / 1000),
-        ip,
-      };
+    let sandbox = actions.sandbox;
+    if (actions.createSandbox) {
+      const created = await this.createSandbox(pod, actions.createSandbox);
+      if (!("sandbox" in created)) return created;
+      sandbox = created.sandbox;
       result.acted = true;
-      // Containers of the old sandbox died with it: start them at once (no back-off), and treat
-      // them as exited in this sync (they were just stopped).
-      for (const c of stale) this.crashBackoff.forget(`${uid}/${c.container}`);
-      containers = containers.map((c) => (stale.includes(c) ? { ...c, state: "exited" as const } : c));
     }
-
-    const podIP = sandbox.ip;
-    // Init containers run one after the other, each to success, before any app container.
-    for (const spec of pod.spec.initContainers ?? []) {
-      const latest = latestByName(containers, spec.name)[0];
-      const key = `${uid}/${spec.name}`;
-      if (latest?.state === "exited" && (latest.exitCode ?? 0) === 0) continue;
-      if (latest && latest.state !== "exited") return result; // running: wait for it
-      if (latest) {
-        if (policy === "Never") return result; // the pod failed
-        const finished = latest.finishedAt ? Date.parse(latest.finishedAt) : latest.created * 1000;
-        const remaining = this.crashBackoff.remaining(key, finished);
-        if (remaining > 0) {
-          waiting.set(spec.name, {
-            reason: "CrashLoopBackOff",
-            message: `back-off ${formatDelay(this.crashBackoff.delay(key)!)} restarting failed container=${spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})`,
-          });
-          return { ...result, requeueAfterMs: remaining + 10 };
-        }
-      }
-      const started = await this.startContainer(pod, spec, sandbox, latest ? latest.attempt + 1 : 0, podIP, waiting);
-      if (started === "started") {
-        if (latest) this.crashBackoff.next(key);
-        return { ...result, acted: true };
-      }
-      return { ...result, requeueAfterMs: 1000 };
-    }
-    for (const spec of pod.spec.containers) {
-      const history = latestByName(containers, spec.name);
-      const latest = history[0];
-      const key = `${uid}/${spec.name}`;
-      for (const dead of history.slice(KEEP_DEAD)) if (dead.state !== "running") await this.runtime.remove(dead.id);
-
-      if (latest?.state === "running") {
-        const reason = this.unhealthy.get(latest.id);
-        const changed = latest.hash !== undefined && latest.hash !== containerHash(spec);
-        if (!reason && !changed) {
-          waiting.delete(spec.name);
-          continue;
-        }
-        this.events(pod, "Normal", "Killing", reason ? `Container ${spec.name} failed ${reason}, will be restarted` : `Container ${spec.name} definition changed, will be restarted`);
-        await this.runtime.stop(latest.id, pod.spec.terminationGracePeriodSeconds ?? 30);
-        this.unhealthy.delete(latest.id);
-        result.acted = true;
-        if (changed || policy !== "Never") {
-          // fall through: start the next attempt now (Kubernetes restarts right after a kill)
-        } else continue;
-      } else if (latest) {
-        const exitCode = latest.exitCode ?? 0;
-        const restart = policy === "Always" || (policy === "OnFailure" && exitCode !== 0);
-        if (!restart) {
-          waiting.delete(spec.name);
-          continue;
-        }
-        const finished = latest.finishedAt ? Date.parse(latest.finishedAt) : latest.created * 1000;
-        const remaining = this.crashBackoff.remaining(key, finished);
-        if (remaining > 0) {
-          const delay = this.crashBackoff.delay(key)!;
-          waiting.set(spec.name, {
-            reason: "CrashLoopBackOff",
-            message: `back-off ${formatDelay(delay)} restarting failed container=${spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})`,
-          });
-          this.events(pod, "Warning", "BackOff", `Back-off restarting failed container ${spec.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${uid})`);
-          result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, remaining + 10);
-          continue;
-        }
-      }
-
-      const attempt = latest ? latest.attempt + 1 : 0;
-      const started = await this.startContainer(pod, spec, sandbox, attempt, podIP, waiting);
-      if (started === "started") result.acted = true;
-      if (started === "retry") {
-        const delay = this.pullBackoff.delay(`${uid}/${spec.name}/${spec.image}`) ?? this.crashBackoff.delay(key) ?? 1000;
-        result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, delay + 10);
-      } else if (latest) {
-        this.crashBackoff.next(key);
-      }
-    }
+    if (!sandbox) return result;
+    if (actions.init) return this.executeInit(pod, actions.init, sandbox, result);
+    for (const action of actions.containers) await this.executeContainer(pod, action, sandbox, result);
     return result;
   }
 
-  private podDone(pod: Pod, containers: RuntimeContainer[]): boolean {
-    const policy = pod.spec.restartPolicy ?? "Always";
-    return pod.spec.containers.every((spec) => {
-      const latest = latestByName(containers, spec.name)[0];
-      if (!latest || latest.state !== "exited") return false;
-      return policy === "Never" || (latest.exitCode ?? 0) === 0;
+  /** Replaces a dead (or missing) sandbox; the containers of the old one start again in it. */
+  private async createSandbox(pod: Pod, action: SandboxAction): Promise<{ sandbox: RuntimeContainer } | SyncResult> {
+    const waiting = this.waitingFor(pod.metadata.uid);
+    await Promise.all(action.stopFirst.map((c) => this.runtime.stop(c.id, c.gracePeriodSeconds)));
+    if (action.removeOld) await this.runtime.remove(action.removeOld.id);
+    const changedDocker = action.stopFirst.length > 0 || action.removeOld !== undefined;
+    const sandboxKey = crashKey(pod, SANDBOX_CONTAINER_NAME);
+    const notYet = (message: string): SyncResult => {
+      for (const c of pod.spec.containers) waiting.set(c.name, { reason: "ContainerCreating" });
+      this.events(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${message}`);
+      return { acted: changedDocker, requeueAfterMs: this.crashBackoff.next(sandboxKey) };
+    };
+    const image = await this.ensureImage(pod, { name: SANDBOX_CONTAINER_NAME, image: this.cfg.pauseImage, imagePullPolicy: "IfNotPresent" });
+    if (!image) return notYet(waiting.get(SANDBOX_CONTAINER_NAME)?.message ?? `image ${this.cfg.pauseImage} is not available`);
+    const opts = sandboxCreateOptions(pod, {
+      name: sandboxName(pod.metadata, action.attempt),
+      image: this.cfg.pauseImage,
+      network: this.cfg.network,
+      hostIP: this.cfg.address,
+      labels: this.labels(pod, SANDBOX_CONTAINER_NAME, action.attempt),
     });
+    let id: string;
+    try {
+      id = await this.runtime.run(opts);
+    } catch (err) {
+      // e.g. a host port already taken: the pod waits in ContainerCreating and retries.
+      return notYet(err instanceof Error ? err.message : String(err));
+    }
+    waiting.delete(SANDBOX_CONTAINER_NAME);
+    this.crashBackoff.forget(sandboxKey);
+    // The old sandbox's containers died with it: they start again at once, without back-off.
+    for (const c of action.stopFirst) this.crashBackoff.forget(crashKey(pod, c.container));
+    this.log.info({ pod: describePod(pod), sandbox: id.slice(0, 12), attempt: action.attempt }, "sandbox started");
+    const ip = await this.runtime.ipOf(id);
+    if (ip) this.podIPs.set(pod.metadata.uid, ip);
+    return { sandbox: startedSandbox(pod, id, opts.name ?? "", action.attempt, this.cfg.pauseImage, ip) };
+  }
+
+  private async executeInit(pod: Pod, init: InitAction, sandbox: RuntimeContainer, result: SyncResult): Promise<SyncResult> {
+    const waiting = this.waitingFor(pod.metadata.uid);
+    if (init.kind === "wait") return result;
+    if (init.kind === "backoff") {
+      waiting.set(init.spec.name, crashLoopWaiting(pod, init.spec.name, init.backoff.delayMs));
+      return { ...result, requeueAfterMs: init.backoff.remainingMs + 10 };
+    }
+    const started = await this.startContainer(pod, init.spec, sandbox, init.start.attempt, sandbox.ip, waiting);
+    if (started === "retry") return { ...result, requeueAfterMs: 1000 };
+    if (init.start.restart) this.crashBackoff.next(crashKey(pod, init.spec.name));
+    return { ...result, acted: true };
+  }
+
+  private async executeContainer(pod: Pod, action: ContainerAction, sandbox: RuntimeContainer, result: SyncResult): Promise<void> {
+    const { spec } = action;
+    const waiting = this.waitingFor(pod.metadata.uid);
+    const key = crashKey(pod, spec.name);
+    const requeue = (ms: number): void => {
+      result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, ms);
+    };
+    for (const dead of action.removeDead) await this.runtime.remove(dead.id);
+    if (action.clearWaiting) waiting.delete(spec.name);
+    if (action.kill) {
+      this.events(pod, "Normal", "Killing", action.kill.message);
+      await this.runtime.stop(action.kill.container.id, pod.spec.terminationGracePeriodSeconds ?? 30);
+      this.unhealthy.delete(action.kill.container.id);
+      result.acted = true;
+    }
+    if (action.backoff) {
+      waiting.set(spec.name, crashLoopWaiting(pod, spec.name, action.backoff.delayMs));
+      const { name, namespace, uid } = pod.metadata;
+      this.events(pod, "Warning", "BackOff", `Back-off restarting failed container ${spec.name} in pod ${name}_${namespace}(${uid})`);
+      requeue(action.backoff.remainingMs + 10);
+    }
+    if (!action.start) return;
+    const started = await this.startContainer(pod, spec, sandbox, action.start.attempt, sandbox.ip, waiting);
+    if (started === "started") result.acted = true;
+    if (started === "retry") {
+      requeue((this.pullBackoff.delay(`${key}/${spec.image}`) ?? this.crashBackoff.delay(key) ?? 1000) + 10);
+    } else if (action.start.restart) {
+      this.crashBackoff.next(key);
+    }
   }
 
   private labels(pod: Pod, container: string, attempt: number, hash?: string): Record<string, string> {
