@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { PodTemplateSpec } from "./corev1/pod";
 import { LabelSelector, mergeBy, ObjectMeta, Time, typeMeta } from "./meta";
-import { IntOrString } from "./quantity";
+import { IntOrString } from "./quantity-schema";
 
 const apps = (name: string, description: string) => ({ id: `io.k8s.api.apps.v1.${name}`, description });
 const int = () => z.number().int();

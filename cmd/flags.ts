@@ -27,7 +27,7 @@ export class UsageError extends Error {
 export function parseDurationFlag(value: string, flag = "duration", opts: DurationOptions = {}): number {
   let ms: number;
   try {
-    ms = parseGoDuration(value.trim(), opts);
+    ms = parseGoDuration(value, opts);
   } catch (err) {
     if (!(err instanceof DurationError)) throw err;
     throw new UsageError(`invalid value ${JSON.stringify(value)} for ${flag}: ${err.message}; use a Go duration such as 500ms, 10s, 1m30s or 1h`);
@@ -43,13 +43,13 @@ export function parseDuration(value: string): number {
 
 /** A non-negative decimal number ("3", "0.5"). */
 export function parseNumberFlag(value: string, flag = "number"): number {
-  if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new UsageError(`invalid value ${JSON.stringify(value)} for ${flag}: must be a non-negative number such as 3 or 0.5`);
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`invalid value ${JSON.stringify(value)} for ${flag}: must be a non-negative number such as 3 or 0.5`);
   return Number(value);
 }
 
 /** A TCP port, 0 to 65535 (0: pick one, or disabled where the flag says so). */
 export function parsePortFlag(value: string, flag = "port"): number {
-  const n = /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (!(n <= 65535)) throw new UsageError(`invalid value ${JSON.stringify(value)} for ${flag}: must be a port number from 0 to 65535`);
   return n;
 }
@@ -62,7 +62,7 @@ export function parseBoolFlag(value: string, flag = "flag"): boolean {
 
 /** A non-negative Kubernetes quantity ("4Gi", "500m") as a number (bytes, cores). */
 export function parseQuantityFlag(value: string, flag = "quantity"): number {
-  if (!isQuantity(value.trim()) || parseQuantity(value) < 0) {
+  if (!isQuantity(value) || parseQuantity(value) < 0) {
     throw new UsageError(`invalid value ${JSON.stringify(value)} for ${flag}: must be a non-negative quantity such as 4Gi, 512Mi or 500m`);
   }
   return parseQuantity(value);

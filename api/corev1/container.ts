@@ -1,7 +1,7 @@
 // core/v1 Container and what it is made of: ports, env, resources, probes, lifecycle, security.
 import { z } from "zod";
 import { mergeBy } from "../meta";
-import { IntOrString, Quantity, ResourceList } from "../quantity";
+import { IntOrString, Quantity, ResourceList } from "../quantity-schema";
 
 const id = (name: string, description: string) => ({ id: `io.k8s.api.core.v1.${name}`, description });
 const int = () => z.number().int();

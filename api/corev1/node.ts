@@ -1,7 +1,7 @@
 // core/v1 Node: spec (podCIDR, taints, unschedulable) and status (capacity, conditions, addresses).
 import { z } from "zod";
 import { mergeBy, ObjectMeta, Time, typeMeta } from "../meta";
-import { ResourceList } from "../quantity";
+import { ResourceList } from "../quantity-schema";
 import { Taint } from "./scheduling";
 
 const id = (name: string, description: string) => ({ id: `io.k8s.api.core.v1.${name}`, description });

@@ -1,7 +1,7 @@
 // core/v1 Pod: PodSpec, PodStatus, PodTemplateSpec.
 import { z } from "zod";
 import { mergeBy, ObjectMeta, StringMap, Time, typeMeta } from "../meta";
-import { ResourceList } from "../quantity";
+import { ResourceList } from "../quantity-schema";
 import { Container, ResourceRequirements } from "./container";
 import {
   Affinity,

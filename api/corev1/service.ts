@@ -1,7 +1,7 @@
 // core/v1 Service and Endpoints.
 import { z } from "zod";
 import { Condition, mergeBy, ObjectMeta, StringMap, typeMeta } from "../meta";
-import { IntOrString } from "../quantity";
+import { IntOrString } from "../quantity-schema";
 
 const id = (name: string, description: string) => ({ id: `io.k8s.api.core.v1.${name}`, description });
 const int = () => z.number().int();

@@ -1,7 +1,7 @@
 // core/v1 Volume and the volume sources kubelab understands (plus loose objects for the rest).
 import { z } from "zod";
 import { LabelSelector } from "../meta";
-import { Quantity } from "../quantity";
+import { Quantity } from "../quantity-schema";
 import { ObjectFieldSelector, ResourceFieldSelector } from "./container";
 
 const id = (name: string, description: string) => ({ id: `io.k8s.api.core.v1.${name}`, description });
