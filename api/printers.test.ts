@@ -3,9 +3,10 @@ import type { Pod } from "./core";
 import { deployments, endpoints, events, gitrepositories, leases, nodes, pods, replicasets, services } from "./index";
 import { humanDuration, printTable } from "./printers";
 import type { KObject } from "./resource";
+import { rfc3339 } from "./time";
 
 const now = new Date("2026-01-10T12:00:00Z");
-const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
+const ago = (seconds: number) => rfc3339(now.getTime() - seconds * 1000);
 
 function pod(status: Pod["status"], extra: Partial<Pod["spec"]> = {}, meta: Partial<Pod["metadata"]> = {}): KObject {
   return {
