@@ -1,7 +1,7 @@
 // A real API server with the scheduler and controllers running in-process against it (the
 // server's own are switched off), hollow nodes, and the shared polling waits.
 import type { Pod } from "../api/core";
-import { ApiClient, pods as podsRes } from "../client";
+import { RestClient, pods as podsRes, type ApiClient } from "../client";
 import { startControllers, type ControllerManagerOptions } from "../controlplane/controllers";
 import { runHollowAgents, type HollowAgents, type HollowAgentsOptions } from "../agent/hollow";
 import { kubectlFor } from "./fixtures/kubectl";
@@ -21,7 +21,7 @@ export interface ControllerCluster {
 
 export async function startControllerCluster(options: ControllerManagerOptions = {}, serverArgs: string[] = []): Promise<ControllerCluster> {
   const server = await startTestServer({ args: ["--disable-controllers", "all", ...serverArgs] });
-  const client = ApiClient.fromKubeconfig(server.kubeconfig);
+  const client = RestClient.fromKubeconfig(server.kubeconfig);
   const agents: HollowAgents[] = [];
   const main = new AbortController();
   let ctl: { abort: AbortController; done: Promise<void> } | undefined;
