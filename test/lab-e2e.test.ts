@@ -1,16 +1,21 @@
 // The seed articles, end to end, on the running local lab: `lab up` with two workers, a git push
 // of the nginx Deployment and NodePort Service, a rolling update and its undo, the kubelet
 // restarting a killed container, a dead worker whose pods move, a broken push that changes
-// nothing, and `lab down` leaving nothing behind.
+// nothing, and `lab down` leaving nothing behind. Before all that: only the lab's token opens its
+// API, and every secret of the lab is readable by its user only.
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { statusLines, type LabStatus } from "../infra/local/status";
 import { freePort } from "./fixtures/etcd";
 import { kubectlFor } from "./fixtures/kubectl";
 import { CLI, REPO_ROOT } from "./fixtures/server";
+import { eventually as until } from "./fixtures/wait";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "kubelab-lab-e2e-"));
@@ -25,19 +30,22 @@ const lab = (...args: string[]) => run(process.execPath, [CLI, "lab", ...args, "
 const git = (...args: string[]) =>
   execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@kubelab.local", ...args], { cwd: clone, stdio: ["ignore", "pipe", "pipe"] }).toString();
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+const eventually = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000) =>
+  until(fn, { timeoutMs, what, intervalMs: 500 });
+
+const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+
+/** A request to the lab's API over its TLS (the lab's CA trusted, as a browser that accepted it). */
+function apiRequest(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<number> {
+  const ca = readFileSync(join(labDir, "tls", "apiserver.crt"));
+  return new Promise((resolve, reject) => {
+    const req = request(`https://127.0.0.1:${port}${path}`, { method: opts.method ?? "GET", headers: opts.headers, ca }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }
 
 interface PodView {
@@ -84,6 +92,37 @@ afterAll(async () => {
   }
 }, 120_000);
 
+describe("only the lab's user can use the lab", () => {
+  it("keeps the lab dir, the store and every secret in it readable by its user only", () => {
+    for (const d of ["", "logs", "server", "tls"]) expect(`${d || "lab dir"} ${mode(join(labDir, d))}`).toBe(`${d || "lab dir"} 700`);
+    expect(mode(join(labDir, "repo.git/hooks/post-receive"))).toBe("700"); // it holds the webhook token
+    for (const f of ["kubeconfig", "token-auth.csv", "webhook-token", "lab.json", "server/state.db", "tls/apiserver.key"]) {
+      expect(`${f} ${mode(join(labDir, f))}`).toBe(`${f} 600`);
+    }
+    for (const f of ["server/state.db-wal", "server/state.db-shm"]) if (existsSync(join(labDir, f))) expect(`${f} ${mode(join(labDir, f))}`).toBe(`${f} 600`);
+  });
+
+  it("refuses a browser-style cross-origin POST without a token and writes nothing; kubectl's token works", async () => {
+    const evil = { apiVersion: "v1", kind: "Pod", metadata: { name: "e2e-evil" }, spec: { containers: [{ name: "c", image: "kubelab/busybox:1.36", securityContext: { privileged: true } }] } };
+    // What a web page can send to 127.0.0.1 without a preflight: a "simple" request.
+    const status = await apiRequest("/api/v1/namespaces/default/pods", {
+      method: "POST",
+      headers: { "Content-Type": "text/plain;charset=UTF-8", Origin: "http://attacker.example" },
+      body: JSON.stringify(evil),
+    });
+    expect([401, 415]).toContain(status);
+    expect(await apiRequest("/api/v1/namespaces/default/pods")).toBe(401);
+    expect(await apiRequest("/api/v1/pods", { headers: { Authorization: "Bearer not-the-token" } })).toBe(401);
+    expect(await kubectl.ok(["get", "pods", "-A", "-o", "name"])).not.toContain("e2e-evil");
+
+    const token = readFileSync(join(labDir, "token-auth.csv"), "utf8").split(",")[0];
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    const config = parse(readFileSync(join(labDir, "kubeconfig"), "utf8")) as { users: Array<{ user: { token?: string } }> };
+    expect(config.users[0].user.token).toBe(token);
+    expect(await apiRequest("/api/v1/pods", { headers: { Authorization: `Bearer ${token}` } })).toBe(200);
+  });
+});
+
 describe("the local lab follows the seed articles", () => {
   let nodePort = 0;
 
@@ -91,8 +130,22 @@ describe("the local lab follows the seed articles", () => {
     const nodes = await kubectl.ok(["get", "nodes"]);
     expect(nodes).toMatch(new RegExp(`${PREFIX}1\\s+Ready`));
     expect(nodes).toMatch(new RegExp(`${PREFIX}2\\s+Ready`));
-    const status = await lab("status");
-    expect(status.stdout).toContain("healthy");
+    // The agents reached the API with the kubeconfig's token; `lab status` says so, as JSON too.
+    const json = JSON.parse((await lab("status", "-o", "json")).stdout) as LabStatus;
+    expect(json.healthy).toBe(true);
+    expect(json.server).toMatchObject({ running: true, apiReady: true, url: `https://127.0.0.1:${port}` });
+    expect(json.agents.map((a) => [a.node, a.running, a.nodeReady, a.address])).toEqual([
+      [`${PREFIX}1`, true, "Ready", ADDRESSES[0]],
+      [`${PREFIX}2`, true, "Ready", ADDRESSES[1]],
+    ]);
+    expect(json.pods).toEqual({ total: 0, running: 0 });
+    expect(json.kubeconfig).toBe(join(labDir, "kubeconfig"));
+    const text = await lab("status");
+    expect(text.stdout.trim().split("\n")).toEqual(statusLines(json));
+    expect(text.stdout.trim().split("\n").at(-1)).toBe("healthy");
+    const bad = await lab("status", "-o", "yaml").then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(bad?.code).not.toBe(0);
+    expect(bad?.stderr).toMatch(/text, json/);
   });
 
   it("2. a git push of the Deployment and the NodePort Service runs 3 pods over both workers, served on either node", async () => {
@@ -178,6 +231,9 @@ describe("the local lab follows the seed articles", () => {
     const pids = [state.server.pid, ...state.agents.map((a) => a.pid)];
     await lab("down");
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    const after = await lab("status", "-o", "json").then(() => undefined, (e: { code: number; stdout: string }) => e);
+    expect(after?.code).toBe(1);
+    expect(JSON.parse(after!.stdout)).toEqual({ healthy: false, dir: labDir, agents: [] });
     for (const n of [1, 2]) {
       expect(execFileSync("docker", ["ps", "-aq", "--filter", `label=io.kubelab.node=${PREFIX}${n}`]).toString().trim()).toBe("");
     }

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 
 export function registerLabCommand(program: Command): void {
   const lab = program.command("lab").description("the local lab: the whole cluster on this machine, on the local Docker engine");
@@ -38,10 +38,11 @@ export function registerLabCommand(program: Command): void {
     .command("status")
     .description("show what runs and whether it is healthy")
     .option("--dir <dir>", "lab directory", ".kubelab")
-    .action(async (o: { dir: string }) => {
-      const { labStatus } = await import("./lab");
+    .addOption(new Option("-o, --output <format>", "text, or json for scripts (the same information)").choices(["text", "json"]).default("text"))
+    .action(async (o: { dir: string; output: "text" | "json" }) => {
+      const { labStatus, statusLines } = await import("./status");
       const s = await labStatus(o.dir);
-      process.stdout.write(s.lines.join("\n") + "\n");
-      process.exitCode = s.running ? 0 : 1;
+      process.stdout.write(o.output === "json" ? JSON.stringify(s, null, 2) + "\n" : statusLines(s).join("\n") + "\n");
+      process.exitCode = s.healthy ? 0 : 1;
     });
 }

@@ -4,11 +4,17 @@
 // git repository in the lab dir feeds git-sync through its post-receive hook.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { isAlive, startDetached, stopProcess, type LabProcess } from "./processes";
+import { ensureServingCert, ensureTokenAuthFile, privateDataDir, privateDir, privateFile } from "./access";
+import { labApiGet, labReady } from "./api";
+import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, pushFolder } from "./repo";
+import { readLabState, writeLabState, type LabState } from "./state";
+
+export { readLabState, type LabState } from "./state";
+export { labStatus, statusLines, type LabStatus } from "./status";
 
 const run = promisify(execFile);
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
@@ -27,23 +33,6 @@ export interface LabUpOptions {
   nodeMonitorGracePeriod: string;
   unreachableTolerationSeconds: number;
   log?: (line: string) => void;
-}
-
-export interface LabState {
-  dir: string;
-  apiUrl: string;
-  kubeconfig: string;
-  repo: string;
-  server: LabProcess;
-  agents: Array<LabProcess & { node: string; address: string }>;
-}
-
-const stateFile = (dir: string) => join(dir, "lab.json");
-
-export function readLabState(dir: string): LabState | undefined {
-  const f = stateFile(resolve(dir));
-  if (!existsSync(f)) return undefined;
-  return JSON.parse(readFileSync(f, "utf8")) as LabState;
 }
 
 export function workerAddress(i: number, first = "127.0.0.2"): string {
@@ -65,58 +54,18 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   // Agents left from an earlier run whose server died would fight the new ones over the same
   // node names (and remove their containers): stop them first.
   if (existing) await Promise.all(existing.agents.map((a) => stopProcess(a.pid)));
+  privateDir(dir);
   const logs = join(dir, "logs");
-  mkdirSync(logs, { recursive: true });
+  privateDir(logs);
 
   log("[1/5] Docker engine");
-  try {
-    await run("bash", [join(REPO_ROOT, "scripts/ensure-docker.sh")], { timeout: 300_000 });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(
-      `no Docker engine: ${(err.stderr || err.message).trim()}\n` +
-        "Fix: install Debian's docker.io and start dockerd (as root: bash scripts/ensure-docker.sh), then run the lab again.",
-    );
-  }
+  await ensureDocker();
   log("[2/5] local images (pause, busybox, web:1, web:2) and the kubelab bundle");
-  const { ensureImages } = await import("../../scripts/images/build");
-  const built = await ensureImages();
-  if (built.length) log(`      built ${built.join(", ")}`);
-  // The server and agents run from the esbuild bundle (what the VMs run too): a third of the
-  // memory of running the sources through tsx, and a faster start.
-  const { bundle } = await import("../../scripts/build");
-  const fresh = `${BUNDLE}.${process.pid}.tmp`;
-  await bundle(fresh);
-  renameSync(fresh, BUNDLE); // atomic: a lab starting beside this one never reads half a file
-  if (existsSync(`${fresh}.LEGAL.txt`)) renameSync(`${fresh}.LEGAL.txt`, `${BUNDLE}.LEGAL.txt`);
+  await buildImagesAndBundle(log);
 
   log("[3/5] API server, scheduler, controllers and git-sync");
-  const apiUrl = `http://127.0.0.1:${opts.port}`;
-  const kubeconfig = join(dir, "kubeconfig");
-  const tokenFile = join(dir, "webhook-token");
-  if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(24).toString("hex"), { mode: 0o600 });
-  const webhookToken = readFileSync(tokenFile, "utf8").trim();
-  const { path: repo, created } = ensureLabRepo({ dir, webhookUrl: `${apiUrl}/hooks/gitops/default/lab`, webhookToken });
-  const server = startDetached(
-    "server",
-    process.execPath,
-    [
-      BUNDLE, "server",
-      "--data-dir", join(dir, "server"),
-      "--listen", `127.0.0.1:${opts.port}`,
-      "--write-kubeconfig", kubeconfig,
-      "--gitops-repo", `file://${repo}#main`,
-      "--gitops-webhook-token-file", tokenFile,
-      // The articles change the lab with kubectl (set image, rollout undo): keep such changes and
-      // report them as drift instead of reverting them on the next sync.
-      "--gitops-self-heal", "false",
-      "--node-monitor-grace-period", opts.nodeMonitorGracePeriod,
-      "--default-unreachable-toleration-seconds", String(opts.unreachableTolerationSeconds),
-    ],
-    join(logs, "server.log"),
-  );
-  const state: LabState = { dir, apiUrl, kubeconfig, repo, server, agents: [] };
-  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  const { state, created } = startServer(dir, opts.port, opts, logs);
+  writeLabState(state);
   try {
     await startWorkers(state, opts, logs, log);
   } catch (e) {
@@ -127,15 +76,83 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   if (opts.seed && created) {
     // Pushed once the workers are Ready, so the example's pods spread over them.
     log("      pushing the example (examples/gitops) to the lab repository");
-    pushFolder(repo, join(REPO_ROOT, "examples/gitops"), "The seed articles' nginx Deployment and NodePort Service");
+    pushFolder(state.repo, join(REPO_ROOT, "examples/gitops"), "The seed articles' nginx Deployment and NodePort Service");
   }
   printNextSteps(state, logs, log, opts.seed);
   return state;
 }
 
+async function ensureDocker(): Promise<void> {
+  try {
+    await run("bash", [join(REPO_ROOT, "scripts/ensure-docker.sh")], { timeout: 300_000 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(
+      `no Docker engine: ${(err.stderr || err.message).trim()}\n` +
+        "Fix: install Debian's docker.io and start dockerd (as root: bash scripts/ensure-docker.sh), then run the lab again.",
+    );
+  }
+}
+
+async function buildImagesAndBundle(log: (l: string) => void): Promise<void> {
+  const { ensureImages } = await import("../../scripts/images/build");
+  const built = await ensureImages();
+  if (built.length) log(`      built ${built.join(", ")}`);
+  // The server and agents run from the esbuild bundle (what the VMs run too): a third of the
+  // memory of running the sources through tsx, and a faster start.
+  const { bundle } = await import("../../scripts/build");
+  const fresh = `${BUNDLE}.${process.pid}.tmp`;
+  await bundle(fresh);
+  renameSync(fresh, BUNDLE); // atomic: a lab starting beside this one never reads half a file
+  if (existsSync(`${fresh}.LEGAL.txt`)) renameSync(`${fresh}.LEGAL.txt`, `${BUNDLE}.LEGAL.txt`);
+}
+
+/**
+ * The server with bearer-token auth: the lab's API runs privileged pods, so no request without
+ * the token (which only the lab's kubeconfig carries) is served, whatever its origin.
+ */
+function startServer(dir: string, port: number, opts: LabUpOptions, logs: string): { state: LabState; created: boolean } {
+  const apiUrl = `https://127.0.0.1:${port}`;
+  const kubeconfig = join(dir, "kubeconfig");
+  const tokenFile = ensureTokenAuthFile(dir);
+  const tls = ensureServingCert(dir);
+  const webhookTokenFile = privateFile(join(dir, "webhook-token"), () => randomBytes(24).toString("hex"));
+  const webhookToken = readFileSync(webhookTokenFile, "utf8").trim();
+  const webhookUrl = `${apiUrl}/hooks/gitops/default/lab`;
+  const { path: repo, created } = ensureLabRepo({ dir, webhookUrl, webhookToken, caFile: tls.certFile });
+  const dataDir = join(dir, "server");
+  privateDataDir(dataDir);
+  // The server writes it again (0600) once it listens; the old one must not pass for the new.
+  rmSync(kubeconfig, { force: true });
+  const server = startDetached(
+    "server",
+    process.execPath,
+    [
+      BUNDLE, "server",
+      "--data-dir", dataDir,
+      "--listen", `127.0.0.1:${port}`,
+      "--token-auth-file", tokenFile,
+      "--tls-cert-file", tls.certFile,
+      "--tls-private-key-file", tls.keyFile,
+      "--write-kubeconfig", kubeconfig,
+      "--gitops-repo", `file://${repo}#main`,
+      "--gitops-webhook-token-file", webhookTokenFile,
+      // The articles change the lab with kubectl (set image, rollout undo): keep such changes and
+      // report them as drift instead of reverting them on the next sync.
+      "--gitops-self-heal", "false",
+      "--node-monitor-grace-period", opts.nodeMonitorGracePeriod,
+      "--default-unreachable-toleration-seconds", String(opts.unreachableTolerationSeconds),
+    ],
+    join(logs, "server.log"),
+    process.env,
+    0o077, // SQLite's file (and anything else the server makes) readable by this user only
+  );
+  return { state: { dir, apiUrl, kubeconfig, tokenFile, caFile: tls.certFile, repo, server, agents: [] }, created };
+}
+
 async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, log: (l: string) => void): Promise<void> {
-  const { dir, apiUrl, kubeconfig, server } = state;
-  await waitFor(async () => (await fetch(`${apiUrl}/readyz`)).ok, 30_000, () => {
+  const { dir, kubeconfig, server } = state;
+  await waitFor(async () => existsSync(kubeconfig) && (await labReady(state)), 30_000, () => {
     if (!isAlive(server.pid)) throw new Error(`the server exited; see ${join(logs, "server.log")}`);
   });
 
@@ -153,7 +170,7 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
         "--max-semi-space-size=1",
         BUNDLE, "agent",
         "--node-name", node,
-        "--kubeconfig", kubeconfig,
+        "--kubeconfig", kubeconfig, // carries the lab's token
         "--address", address,
         "--pause-image", "kubelab/pause:3.10",
         "--pod-manifest-path", manifests,
@@ -163,11 +180,11 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
       join(logs, `${node}.log`),
     );
     state.agents.push({ ...agent, node, address });
-    writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+    writeLabState(state);
   }
+  type Nodes = { items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }> };
   await waitFor(async () => {
-    const res = await fetch(`${apiUrl}/api/v1/nodes`);
-    const nodes = ((await res.json()) as { items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }> }).items;
+    const nodes = (await labApiGet<Nodes>(state, "/api/v1/nodes")).items;
     const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
     return ready >= opts.workers;
   }, 60_000, () => {
@@ -213,7 +230,7 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
   }
   const removed = await removeLabContainers(nodes);
   log(`removed ${removed} container(s)`);
-  if (state) writeFileSync(stateFile(dir), JSON.stringify({ ...state, agents: [], server: { ...state.server, pid: 0 } }, null, 2));
+  if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 } });
 }
 
 /** Every container an agent of this lab made (label io.kubelab.node = one of the lab's nodes). */
@@ -233,45 +250,6 @@ async function removeLabContainers(nodes: string[]): Promise<number> {
     }
   }
   return removed;
-}
-
-export interface LabStatus {
-  running: boolean;
-  lines: string[];
-}
-
-export async function labStatus(dirOpt: string): Promise<LabStatus> {
-  const state = readLabState(resolve(dirOpt));
-  if (!state || !state.server.pid) return { running: false, lines: ["no lab is running (start one with `npm run lab`)"] };
-  const lines: string[] = [];
-  let healthy = isAlive(state.server.pid);
-  let ready = false;
-  try {
-    ready = (await fetch(`${state.apiUrl}/readyz`)).ok;
-  } catch {
-    ready = false;
-  }
-  healthy &&= ready;
-  lines.push(`server   pid ${state.server.pid}  ${isAlive(state.server.pid) ? "running" : "STOPPED"}  ${ready ? "API ready" : "API not answering"}  ${state.apiUrl}`);
-  let nodeConds = new Map<string, string>();
-  if (ready) {
-    const nodes = ((await (await fetch(`${state.apiUrl}/api/v1/nodes`)).json()) as { items: Array<{ metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } }> }).items;
-    nodeConds = new Map(nodes.map((n) => [n.metadata.name, n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? "Ready" : "NotReady"]));
-  }
-  for (const a of state.agents) {
-    const alive = isAlive(a.pid);
-    const cond = nodeConds.get(a.node) ?? "unknown";
-    healthy &&= alive && cond === "Ready";
-    lines.push(`${a.node.padEnd(8)} pid ${a.pid}  ${alive ? "running" : "STOPPED"}  node ${cond}  ${a.address}`);
-  }
-  if (ready) {
-    const pods = ((await (await fetch(`${state.apiUrl}/api/v1/pods`)).json()) as { items: Array<{ status?: { phase?: string } }> }).items;
-    const running = pods.filter((p) => p.status?.phase === "Running").length;
-    lines.push(`pods     ${pods.length} (${running} running)`);
-  }
-  lines.push(`kubeconfig ${state.kubeconfig}   repo ${state.repo}`);
-  lines.push(healthy ? "healthy" : "NOT healthy: see the logs in " + join(state.dir, "logs"));
-  return { running: healthy, lines };
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, guard: () => void): Promise<void> {

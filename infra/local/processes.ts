@@ -10,14 +10,18 @@ export interface LabProcess {
   args: string[];
 }
 
-export function startDetached(name: string, command: string, args: string[], log: string, env: NodeJS.ProcessEnv = process.env): LabProcess {
-  const fd = openSync(log, "a");
+/** Starts a process in the background; with `umask`, what it creates gets at most ~umask modes. */
+export function startDetached(name: string, command: string, args: string[], log: string, env: NodeJS.ProcessEnv = process.env, umask?: number): LabProcess {
+  const fd = openSync(log, "a", 0o600);
+  // A child inherits the umask at spawn; Node has no per-spawn option, so set it around the call.
+  const previous = umask === undefined ? undefined : process.umask(umask);
   try {
     const child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd], env });
     if (child.pid === undefined) throw new Error(`could not start ${name}`);
     child.unref();
     return { name, pid: child.pid, log, args };
   } finally {
+    if (previous !== undefined) process.umask(previous);
     closeSync(fd);
   }
 }

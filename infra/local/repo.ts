@@ -12,6 +12,8 @@ export interface LabRepoOptions {
   dir: string;
   webhookUrl: string;
   webhookToken: string;
+  /** CA of the lab's API (self-signed), which the hook's node trusts through NODE_EXTRA_CA_CERTS. */
+  caFile?: string;
 }
 
 /** The bare repository (created with a first commit holding a README when missing). */
@@ -28,7 +30,7 @@ export function ensureLabRepo(opts: LabRepoOptions): { path: string; created: bo
       ),
     );
   }
-  writeHook(bare, opts.webhookUrl, opts.webhookToken);
+  writeHook(bare, opts.webhookUrl, opts.webhookToken, opts.caFile);
   return { path: bare, created };
 }
 
@@ -52,11 +54,12 @@ function commitTo(bare: string, message: string, change: (work: string) => void)
 }
 
 /** The hook runs node (always present where the lab runs) to POST to the webhook. */
-function writeHook(bare: string, url: string, token: string): void {
+function writeHook(bare: string, url: string, token: string, caFile?: string): void {
   const hook = join(bare, "hooks", "post-receive");
+  const ca = caFile ? `NODE_EXTRA_CA_CERTS=${JSON.stringify(caFile)} ` : "";
   const script = `#!/bin/sh
 # Written by kubelab lab up: tell git-sync about the push so it applies it now.
-exec ${JSON.stringify(process.execPath)} -e '
+${ca}exec ${JSON.stringify(process.execPath)} -e '
 const url = process.argv[1], token = process.argv[2];
 let body = "";
 process.stdin.on("data", (c) => (body += c)).on("end", async () => {
@@ -69,6 +72,7 @@ process.stdin.on("data", (c) => (body += c)).on("end", async () => {
   }
 });' ${JSON.stringify(url)} ${JSON.stringify(token)}
 `;
-  writeFileSync(hook, script);
-  chmodSync(hook, 0o755);
+  // It holds the webhook token: readable by the lab's user only.
+  writeFileSync(hook, script, { mode: 0o700 });
+  chmodSync(hook, 0o700);
 }
