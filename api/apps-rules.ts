@@ -31,7 +31,7 @@ export function defaultReplicaSet(rs: ReplicaSet): void {
 
 const selectorOperators = ["DoesNotExist", "Exists", "In", "NotIn"];
 
-export function validateLabelSelector(sel: LabelSelector, path: string): FieldCause[] {
+function validateLabelSelector(sel: LabelSelector, path: string): FieldCause[] {
   const out = validateLabels(sel.matchLabels, `${path}.matchLabels`);
   (sel.matchExpressions ?? []).forEach((req, i) => {
     const p = `${path}.matchExpressions[${i}]`;

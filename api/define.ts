@@ -37,10 +37,10 @@ export interface ResourceDefinition<T extends KObject> {
   fieldSelectors?: Record<string, (obj: KObject) => string | undefined>;
 }
 
-export const allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 /** Go's JSON decoding turns null into the zero value: for us, an absent field. */
-export function stripNulls(value: unknown): unknown {
+function stripNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripNulls);
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
@@ -73,7 +73,7 @@ type AnyDef = { type: string; shape?: Record<string, z.ZodType>; element?: z.Zod
  * A zod issue path in Kubernetes' form: map keys in brackets (resources.limits[cpu]), fields
  * after dots, list indexes in brackets.
  */
-export function fieldPathOf(schema: z.ZodType | undefined, path: readonly PropertyKey[]): string {
+function fieldPathOf(schema: z.ZodType | undefined, path: readonly PropertyKey[]): string {
   let out = "";
   let cur = schema;
   for (const part of path) {
@@ -164,7 +164,7 @@ function finishDecode(value: unknown, unknownFields: string[], fieldValidation: 
 }
 
 /** ValidateObjectMeta: name, generateName, namespace, labels, annotations, ownerReferences. */
-export function validateObjectMeta(obj: KObject, namespaced: boolean, nameValidator: NameValidator): FieldCause[] {
+function validateObjectMeta(obj: KObject, namespaced: boolean, nameValidator: NameValidator): FieldCause[] {
   const meta = obj.metadata ?? {};
   const out: FieldCause[] = [];
   if (meta.generateName) {
@@ -225,29 +225,67 @@ export interface DefinedResource extends ResourceType {
   openapi: NamedSchemas;
 }
 
-export function defineResource<T extends KObject>(def: ResourceDefinition<T>): DefinedResource {
+type GVK = { group: string; version: string; kind: string }[];
+
+/** The kind's schema as named OpenAPI parts, marked with its group/version/kind. */
+function namedSchemasOf(schema: z.ZodType, gvk: GVK): NamedSchemas {
+  const named = toNamedSchemas(schema);
+  const rootRef = typeof named.root.$ref === "string" ? named.root.$ref : "";
+  const root = named.components[rootRef.replace("#/components/schemas/", "")];
+  if (root) {
+    root["x-kubernetes-group-version-kind"] = gvk;
+    // The server fills in apiVersion and kind from the URL, as Kubernetes' schemas say.
+    const required = (root.required as string[] | undefined)?.filter((f) => f !== "apiVersion" && f !== "kind");
+    if (required?.length) root.required = required;
+    else delete root.required;
+  }
+  return named;
+}
+
+/** Create validation: decode, defaults, then ValidateObjectMeta and the kind's own rules. */
+function validateNew<T extends KObject>(def: ResourceDefinition<T>, obj: unknown, fieldValidation: FieldValidation): ValidateResult {
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) {
+    return { errors: [fieldError.typeInvalid("", obj, "expected an object")], warnings: [] };
+  }
   const apiVersion = apiVersionOf(def.group, def.version);
+  const body = { ...(obj as Record<string, unknown>) };
+  body.apiVersion ??= apiVersion;
+  body.kind ??= def.kind;
+  const headErrors: FieldCause[] = [];
+  if (body.apiVersion !== apiVersion) headErrors.push(fieldError.invalid("apiVersion", body.apiVersion, `must be ${JSON.stringify(apiVersion)}`));
+  if (body.kind !== def.kind) headErrors.push(fieldError.invalid("kind", body.kind, `must be ${JSON.stringify(def.kind)}`));
+  if (headErrors.length) return { errors: headErrors, warnings: [] };
+  const decoded = decode(def.schema, body, fieldValidation);
+  if (decoded.errors.length || decoded.value === undefined) return { errors: decoded.errors, warnings: decoded.warnings };
+  const value = decoded.value as T;
+  // Kubernetes' BeforeCreate/BeforeUpdate clear the namespace of cluster-scoped objects.
+  if (!def.namespaced && value.metadata) delete value.metadata.namespace;
+  def.defaults?.(value);
   const nameValidator = def.nameValidator ?? isDNS1123Subdomain;
-  const gvk = [{ group: def.group, version: def.version, kind: def.kind }];
+  const errors = [...validateObjectMeta(value, def.namespaced, nameValidator), ...(def.validateObject?.(value) ?? [])];
+  if (errors.length) return { errors, warnings: decoded.warnings };
+  return { object: value, errors: [], warnings: decoded.warnings };
+}
+
+/** Update validation: namespace and name are immutable, then the kind's own update rules. */
+function validateChange<T extends KObject>(def: ResourceDefinition<T>, newObj: KObject, oldObj: KObject): FieldCause[] {
+  const out: FieldCause[] = [];
+  if (def.namespaced && (newObj.metadata.namespace ?? "") !== (oldObj.metadata.namespace ?? "") && oldObj.metadata.namespace) {
+    out.push(fieldError.immutable("metadata.namespace", newObj.metadata.namespace));
+  }
+  if (newObj.metadata.name && oldObj.metadata.name && newObj.metadata.name !== oldObj.metadata.name) {
+    out.push(fieldError.immutable("metadata.name", newObj.metadata.name));
+  }
+  out.push(...(def.validateUpdate?.(newObj as T, oldObj as T) ?? []));
+  return out;
+}
+
+export function defineResource<T extends KObject>(def: ResourceDefinition<T>): DefinedResource {
+  const gvk: GVK = [{ group: def.group, version: def.version, kind: def.kind }];
   let named: NamedSchemas | undefined;
   let deref: JSONSchema | undefined;
-  const openapi = (): NamedSchemas => {
-    if (!named) {
-      named = toNamedSchemas(def.schema);
-      const rootRef = typeof named.root.$ref === "string" ? named.root.$ref : "";
-      const root = named.components[rootRef.replace("#/components/schemas/", "")];
-      if (root) {
-        root["x-kubernetes-group-version-kind"] = gvk;
-        // The server fills in apiVersion and kind from the URL, as Kubernetes' schemas say.
-        const required = (root.required as string[] | undefined)?.filter((f) => f !== "apiVersion" && f !== "kind");
-        if (required?.length) root.required = required;
-        else delete root.required;
-      }
-    }
-    return named;
-  };
-
-  const rt: DefinedResource = {
+  const openapi = (): NamedSchemas => (named ??= namedSchemasOf(def.schema, gvk));
+  return {
     group: def.group,
     version: def.version,
     kind: def.kind,
@@ -271,40 +309,9 @@ export function defineResource<T extends KObject>(def: ResourceDefinition<T>): D
       }
       return deref;
     },
-    validate(obj: unknown, fieldValidation: FieldValidation): ValidateResult {
-      if (!obj || typeof obj !== "object" || Array.isArray(obj)) {
-        return { errors: [fieldError.typeInvalid("", obj, "expected an object")], warnings: [] };
-      }
-      const body = { ...(obj as Record<string, unknown>) };
-      body.apiVersion ??= apiVersion;
-      body.kind ??= def.kind;
-      const headErrors: FieldCause[] = [];
-      if (body.apiVersion !== apiVersion) headErrors.push(fieldError.invalid("apiVersion", body.apiVersion, `must be ${JSON.stringify(apiVersion)}`));
-      if (body.kind !== def.kind) headErrors.push(fieldError.invalid("kind", body.kind, `must be ${JSON.stringify(def.kind)}`));
-      if (headErrors.length) return { errors: headErrors, warnings: [] };
-      const decoded = decode(def.schema, body, fieldValidation);
-      if (decoded.errors.length || decoded.value === undefined) return { errors: decoded.errors, warnings: decoded.warnings };
-      const value = decoded.value as T;
-      // Kubernetes' BeforeCreate/BeforeUpdate clear the namespace of cluster-scoped objects.
-      if (!def.namespaced && value.metadata) delete value.metadata.namespace;
-      def.defaults?.(value);
-      const errors = [...validateObjectMeta(value, def.namespaced, nameValidator), ...(def.validateObject?.(value) ?? [])];
-      if (errors.length) return { errors, warnings: decoded.warnings };
-      return { object: value, errors: [], warnings: decoded.warnings };
-    },
-    validateUpdate(newObj: KObject, oldObj: KObject): FieldCause[] {
-      const out: FieldCause[] = [];
-      if (def.namespaced && (newObj.metadata.namespace ?? "") !== (oldObj.metadata.namespace ?? "") && oldObj.metadata.namespace) {
-        out.push(fieldError.immutable("metadata.namespace", newObj.metadata.namespace));
-      }
-      if (newObj.metadata.name && oldObj.metadata.name && newObj.metadata.name !== oldObj.metadata.name) {
-        out.push(fieldError.immutable("metadata.name", newObj.metadata.name));
-      }
-      out.push(...(def.validateUpdate?.(newObj as T, oldObj as T) ?? []));
-      return out;
-    },
+    validate: (obj: unknown, fieldValidation: FieldValidation) => validateNew(def, obj, fieldValidation),
+    validateUpdate: (newObj: KObject, oldObj: KObject) => validateChange(def, newObj, oldObj),
     specChanged,
     fieldSelectors: def.fieldSelectors,
   };
-  return rt;
 }

@@ -11,7 +11,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
 
 /** "api/v1", "apis/apps/v1": the key of a group-version in /openapi/v3. */
-export function groupVersionKey(group: string, version: string): string {
+function groupVersionKey(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 

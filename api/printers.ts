@@ -66,7 +66,7 @@ function containerCells(template: PodTemplateSpec | undefined): [string, string]
 }
 
 /** "app=nginx" as labels.FormatLabels prints a map (sorted keys), "<none>" when empty. */
-export function formatLabels(labels: Record<string, string> | undefined): string {
+function formatLabels(labels: Record<string, string> | undefined): string {
   const keys = Object.keys(labels ?? {}).sort();
   return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(",") : "<none>";
 }
@@ -78,7 +78,7 @@ function selectorString(sel: Deployment["spec"]["selector"] | undefined): string
 }
 
 /** "80/TCP", "80:30080/TCP", comma-separated. */
-export function formatServicePorts(svc: Service): string {
+function formatServicePorts(svc: Service): string {
   const ports = svc.spec.ports ?? [];
   const s = ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? "TCP"}` : `${p.port}/${p.protocol ?? "TCP"}`)).join(",");
   return s || "<none>";
@@ -102,7 +102,7 @@ function serviceExternalIP(svc: Service): string {
   }
 }
 
-export function formatEndpoints(ep: Endpoints): string {
+function formatEndpoints(ep: Endpoints): string {
   const subsets = ep.subsets ?? [];
   if (subsets.length === 0) return "<none>";
   const max = 3;

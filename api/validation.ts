@@ -21,7 +21,7 @@ export function keyPath(path: string, key: string): string {
 }
 
 /** Values printed the way Kubernetes' field errors print them (%q for strings). */
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
   if (value === undefined || value === null) return "null";
@@ -168,7 +168,7 @@ export function isQualifiedName(value: string): string[] {
 }
 
 /** Problems with a label value; [] when fine. */
-export function isValidLabelValue(value: string): string[] {
+function isValidLabelValue(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLenError(63));
   if (!labelValueRe.test(value)) {

@@ -5,7 +5,7 @@ import type { Pod, PodSpec } from "./pod";
 import type { Service } from "./service";
 
 /** Always for ":latest" or an untagged image, IfNotPresent otherwise (a digest counts as a tag). */
-export function defaultImagePullPolicy(image: string | undefined): string {
+function defaultImagePullPolicy(image: string | undefined): string {
   if (!image) return "IfNotPresent";
   if (image.includes("@")) return "IfNotPresent";
   const lastSegment = image.slice(image.lastIndexOf("/") + 1);
@@ -40,7 +40,7 @@ export function defaultContainer(c: Container): void {
 }
 
 /** The tolerations the DefaultTolerationSeconds admission plugin adds (300 s before eviction). */
-export const defaultTolerations = [
+const defaultTolerations = [
   { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
   { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
 ] as const;
