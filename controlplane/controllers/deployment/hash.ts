@@ -18,7 +18,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function fnv32a(text: string): number {
+function fnv32a(text: string): number {
   let h = 0x811c9dc5;
   const bytes = Buffer.from(text, "utf8");
   for (const b of bytes) {
@@ -29,14 +29,14 @@ export function fnv32a(text: string): number {
 }
 
 /** Maps each character to the safe alphabet, as Kubernetes' rand.SafeEncodeString does. */
-export function safeEncode(s: string): string {
+function safeEncode(s: string): string {
   let out = "";
   for (const ch of s) out += SAFE_ALPHABET[ch.charCodeAt(0) % SAFE_ALPHABET.length];
   return out;
 }
 
 /** The template without the pod-template-hash label (as stored on a ReplicaSet's template). */
-export function templateWithoutHash(template: PodTemplateSpec): PodTemplateSpec {
+function templateWithoutHash(template: PodTemplateSpec): PodTemplateSpec {
   const labels = template.metadata?.labels;
   if (!labels || !(POD_TEMPLATE_HASH_LABEL in labels)) return template;
   const { [POD_TEMPLATE_HASH_LABEL]: _hash, ...rest } = labels;

@@ -4,8 +4,8 @@
 import type { IntOrString } from "../../../api/quantity";
 import { scaledValue } from "../../../api/quantity";
 
-export const DEFAULT_MAX_SURGE = "25%";
-export const DEFAULT_MAX_UNAVAILABLE = "25%";
+const DEFAULT_MAX_SURGE = "25%";
+const DEFAULT_MAX_UNAVAILABLE = "25%";
 
 export interface Fenceposts {
   maxSurge: number;

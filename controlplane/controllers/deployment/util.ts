@@ -53,7 +53,7 @@ export function fencepostsOf(d: Deployment): Fenceposts {
 }
 
 /** Copies the Deployment's annotations (change-cause and user ones) onto rs; true when something changed. */
-export function copyAnnotations(d: Deployment, rs: ReplicaSet): boolean {
+function copyAnnotations(d: Deployment, rs: ReplicaSet): boolean {
   const target = (rs.metadata.annotations ??= {});
   let changed = false;
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) {

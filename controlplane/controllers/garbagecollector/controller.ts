@@ -51,7 +51,7 @@ const kinds: Record<string, ResourceRef> = {
   "gitops.kubelab.io/v1alpha1/GitRepository": resources.gitrepositories,
 };
 
-export function resourceForKind(apiVersion: string, kind: string): ResourceRef | undefined {
+function resourceForKind(apiVersion: string, kind: string): ResourceRef | undefined {
   return kinds[`${apiVersion}/${kind}`];
 }
 
@@ -89,30 +89,37 @@ export class GarbageCollector {
 
   async sync(item: string): Promise<Result | void> {
     const sep = item.indexOf("|");
-    const plural = item.slice(0, sep);
-    const key = item.slice(sep + 1);
-    const w = this.watched[plural];
-    const obj = w?.informer.get(key);
+    const w = this.watched[item.slice(0, sep)];
+    const obj = w?.informer.get(item.slice(sep + 1));
     if (!w || !obj) return;
+    const { deletionTimestamp, finalizers = [] } = obj.metadata;
+    if (deletionTimestamp && finalizers.includes(ORPHAN_FINALIZER)) return this.orphanDependents(w.res, obj);
+    if (deletionTimestamp && finalizers.includes(FOREGROUND_FINALIZER)) return this.deleteDependentsFirst(w.res, obj);
+    return this.collectIfOwnersGone(w.res, obj);
+  }
+
+  /** Orphan propagation: take the owner's references off its dependents, then let the owner go. */
+  private async orphanDependents(res: ResourceRef, owner: Obj): Promise<void> {
+    const uid = owner.metadata.uid!;
+    for (const dep of this.dependentObjects(uid)) await release(this.client, dep.res, dep.obj, uid).catch(ignoreNotFoundOrConflict);
+    await this.removeFinalizer(res, owner, ORPHAN_FINALIZER);
+  }
+
+  /** Foreground propagation: delete the dependents (foreground too); the owner goes once none is left. */
+  private async deleteDependentsFirst(res: ResourceRef, owner: Obj): Promise<Result | void> {
+    const deps = this.dependentObjects(owner.metadata.uid!);
+    if (deps.length === 0) return this.removeFinalizer(res, owner, FOREGROUND_FINALIZER);
+    for (const { res: depRes, obj: dep } of deps) {
+      if (dep.metadata.deletionTimestamp) continue;
+      const opts = { propagationPolicy: "Foreground" as const, preconditions: { uid: dep.metadata.uid } };
+      await this.client.delete(depRes, dep.metadata.namespace, dep.metadata.name!, opts).catch(ignoreNotFoundOrConflict);
+    }
+    return { requeueAfter: 2000 };
+  }
+
+  /** Background collection: a dependent whose owners are all gone is deleted; one gone of several is dropped from its references. */
+  private async collectIfOwnersGone(res: ResourceRef, obj: Obj): Promise<void> {
     const meta = obj.metadata;
-    const finalizers = meta.finalizers ?? [];
-    if (meta.deletionTimestamp && finalizers.includes(ORPHAN_FINALIZER)) {
-      for (const dep of this.dependentObjects(meta.uid!)) await release(this.client, dep.res, dep.obj, meta.uid!).catch(ignoreNotFoundOrConflict);
-      await this.removeFinalizer(w.res, obj, ORPHAN_FINALIZER);
-      return;
-    }
-    if (meta.deletionTimestamp && finalizers.includes(FOREGROUND_FINALIZER)) {
-      const deps = this.dependentObjects(meta.uid!);
-      if (deps.length === 0) {
-        await this.removeFinalizer(w.res, obj, FOREGROUND_FINALIZER);
-        return;
-      }
-      for (const dep of deps) {
-        if (dep.obj.metadata.deletionTimestamp) continue;
-        await this.client.delete(dep.res, dep.obj.metadata.namespace, dep.obj.metadata.name!, { propagationPolicy: "Foreground", preconditions: { uid: dep.obj.metadata.uid } }).catch(ignoreNotFoundOrConflict);
-      }
-      return { requeueAfter: 2000 };
-    }
     const refs = meta.ownerReferences ?? [];
     if (refs.length === 0) return;
     const absent: OwnerReference[] = [];
@@ -120,11 +127,12 @@ export class GarbageCollector {
     if (absent.length === 0) return;
     if (absent.length === refs.length) {
       if (meta.deletionTimestamp) return;
-      await this.client.delete(w.res, meta.namespace, meta.name!, { propagationPolicy: "Background", preconditions: { uid: meta.uid } }).catch(ignoreNotFoundOrConflict);
+      const opts = { propagationPolicy: "Background" as const, preconditions: { uid: meta.uid } };
+      await this.client.delete(res, meta.namespace, meta.name!, opts).catch(ignoreNotFoundOrConflict);
       return;
     }
     const keep = refs.filter((r) => !absent.includes(r));
-    await this.client.patch(w.res, meta.namespace, meta.name!, { metadata: { resourceVersion: meta.resourceVersion, ownerReferences: keep } }, "merge").catch(ignoreNotFoundOrConflict);
+    await this.client.patch(res, meta.namespace, meta.name!, { metadata: { resourceVersion: meta.resourceVersion, ownerReferences: keep } }, "merge").catch(ignoreNotFoundOrConflict);
   }
 
   private async ownerExists(ref: OwnerReference, namespace: string | undefined): Promise<boolean> {

@@ -1,7 +1,7 @@
 // Expectations: what a ReplicaSet is still waiting to see in its pod informer after creating or
 // deleting pods, so a sync that runs before those events arrive does not act twice. They expire
 // after 5 minutes, as Kubernetes', in case an event was lost.
-export const EXPECTATIONS_TTL_MS = 5 * 60_000;
+const EXPECTATIONS_TTL_MS = 5 * 60_000;
 
 interface Expectation {
   add: number;

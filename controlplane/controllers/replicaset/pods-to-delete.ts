@@ -13,7 +13,7 @@ function restarts(pod: Pod): number {
 const time = (t: string | undefined) => (t ? Date.parse(t) : 0);
 
 /** Negative when a is less valuable than b (deleted first). */
-export function compareForDeletion(a: Pod, b: Pod): number {
+function compareForDeletion(a: Pod, b: Pod): number {
   const aAssigned = a.spec?.nodeName ? 1 : 0;
   const bAssigned = b.spec?.nodeName ? 1 : 0;
   if (aAssigned !== bAssigned) return aAssigned - bAssigned;
