@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { claimAction, type Claimable, type ClaimOwner } from "./controller-ref-manager";
+import type { Pod } from "../../api/core";
+import { pods as podsRes } from "../../client";
+import { FakeClient } from "../../client/fake";
+import { claimAction, ControllerRefManager, type Claimable, type ClaimOwner } from "./controller-ref-manager";
+import { newPod, newReplicaSet } from "./testing-objects";
 
 const owner = (o: { deleting?: boolean } = {}): ClaimOwner => ({
   apiVersion: "apps/v1",
@@ -49,5 +53,39 @@ describe("claiming objects for an owner", () => {
   it("never touches what another controller controls, matching or not", () => {
     expect(claimAction(owner(), rule, obj({ ownerUid: "other" }))).toBe("ignore");
     expect(claimAction(owner(), rule, obj({ ownerUid: "other", app: "db" }))).toBe("ignore");
+  });
+});
+
+describe("ControllerRefManager.claim", () => {
+  const rs = newReplicaSet("web", 2);
+  const manager = (client: FakeClient) =>
+    new ControllerRefManager<Pod>({ client, resource: podsRes, owner: { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: rs.metadata }, selector: rs.spec.selector });
+
+  it("patches the controller reference onto an adopted orphan, conditional on the resourceVersion it saw", async () => {
+    const client = new FakeClient();
+    const orphan = client.add(newPod("orphan", { labels: { app: "web" } }));
+
+    const owned = await manager(client).claim([orphan]);
+
+    expect(owned.map((p) => p.metadata.name)).toEqual(["orphan"]);
+    const patch = client.updates("pods")[0]!.object as Pod;
+    expect(patch.metadata.resourceVersion).toBe(orphan.metadata.resourceVersion);
+    expect(client.object<Pod>(podsRes, "default", "orphan")?.metadata.ownerReferences).toEqual([
+      { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web", uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+  });
+
+  it("leaves out an orphan that changed or went away before the patch, and throws other errors", async () => {
+    const client = new FakeClient();
+    // What the cache holds: "stale" from before someone relabelled it, "gone" already deleted.
+    const stale = client.add(newPod("changed", { labels: { app: "web" } }));
+    client.tracker.update(podsRes, "default", { ...stale, metadata: { ...stale.metadata, labels: { app: "web", v: "2" } } });
+    const gone = newPod("gone", { labels: { app: "web" } });
+
+    expect(await manager(client).claim([stale, gone])).toEqual([]);
+    expect(client.object<Pod>(podsRes, "default", "changed")?.metadata.ownerReferences).toBeUndefined();
+
+    client.failNext("patch", "pods", new Error("connection reset"));
+    await expect(manager(client).claim([client.object<Pod>(podsRes, "default", "changed")!])).rejects.toThrow("connection reset");
   });
 });
