@@ -8,6 +8,7 @@ import { ApiStatusError, type ApiStatus } from "./errors";
 import { applyPatch } from "./fake-patch";
 import { selectorMatcher } from "./fake-selector";
 import { ObjectTracker, resourceName, type StoredObject, type TrackerEvent } from "./fake-tracker";
+import { SharedInformers } from "./informer-factory";
 import type { ApiClient } from "./rest";
 import * as resources from "./resources";
 import type { ResourceRef } from "./resources";
@@ -232,6 +233,14 @@ export class FakeClient implements ApiClient {
     }
     return tracker();
   }
+}
+
+/**
+ * Shared informers over a FakeClient whose caches start with the fake's objects and count as
+ * synced: a controller built on them can sync(key) at once. Started, they follow the fake's writes.
+ */
+export function fakeInformers(fake: FakeClient): SharedInformers {
+  return new SharedInformers(fake, undefined, { seed: (res, ns) => fake.objects(res, ns) });
 }
 
 function at(res: ResourceRef, ns: string | undefined, name?: string): Pick<Action, "resource" | "group" | "namespace" | "name"> {

@@ -9,6 +9,8 @@ export * from "./keys";
 export * from "./clock";
 export * from "./ratelimiter";
 export * from "./workqueue";
+export * from "./indexer";
+export * from "./reflector";
 export * from "./informer";
 export * from "./controller";
 export * from "./events";

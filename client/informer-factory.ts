@@ -19,6 +19,14 @@ import * as resources from "./resources";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
+export interface SharedInformersOptions {
+  /**
+   * For unit tests: the objects each informer starts with (it is then synced without a server).
+   * fakeInformers(fake) in fake.ts seeds them from a FakeClient's objects.
+   */
+  seed?: (resource: ResourceRef, namespace?: string) => ObjectWithMeta[];
+}
+
 export class SharedInformers {
   private readonly informers = new Map<string, Informer<ObjectWithMeta>>();
   private startedWith?: AbortSignal;
@@ -26,6 +34,7 @@ export class SharedInformers {
   constructor(
     private readonly client: ApiClient,
     private readonly logger?: Logger,
+    private readonly opts: SharedInformersOptions = {},
   ) {}
 
   pods(): Informer<Pod> {
@@ -70,7 +79,7 @@ export class SharedInformers {
   /** Starts every informer asked for so far (and later ones as they are asked for). */
   start(signal: AbortSignal): void {
     this.startedWith = signal;
-    for (const inf of this.informers.values()) if (!inf.hasSynced()) this.startOne(inf, signal);
+    for (const inf of this.informers.values()) this.startOne(inf, signal);
   }
 
   async waitForSync(signal?: AbortSignal): Promise<boolean> {
@@ -89,6 +98,7 @@ export class SharedInformers {
     let inf = this.informers.get(name) as Informer<T> | undefined;
     if (!inf) {
       inf = new Informer<T>({ client: this.client, resource, namespace, indexers, pageSize: 1000, logger: this.logger });
+      if (this.opts.seed) inf.seed(...(this.opts.seed(resource, namespace) as T[]));
       this.informers.set(name, inf as unknown as Informer<ObjectWithMeta>);
       if (this.startedWith) this.startOne(inf as unknown as Informer<ObjectWithMeta>, this.startedWith);
     }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer } from "../test/fixtures/server";
-import { indexByNodeName, Informer, type EventHandlers } from "./informer";
-import { ApiClient } from "./rest";
+import { indexByNodeName } from "./indexer";
+import { Informer, type EventHandlers } from "./informer";
+import { RestClient } from "./rest";
 import { configmaps, namespaces, pods } from "./resources";
 import { eventually, freePort, startCompactableServer, type CompactableServer } from "../test/fixtures/compactable-server";
 
@@ -34,12 +35,12 @@ function recorder(): { handlers: EventHandlers<ConfigMap>; log: string[] } {
 }
 
 let srv: CompactableServer;
-let client: ApiClient;
+let client: RestClient;
 const stops: AbortController[] = [];
 
 beforeAll(async () => {
   srv = await startCompactableServer();
-  client = ApiClient.fromKubeconfig(srv.kubeconfig);
+  client = RestClient.fromKubeconfig(srv.kubeconfig);
 }, 60_000);
 
 afterAll(async () => {
@@ -147,7 +148,7 @@ describe("Informer against the real API server", () => {
       // process on the same data, then the history is compacted.
       const side = await startTestServer({ dataDir: srv.server.dataDir, args: ["--disable-controllers", "all"] });
       try {
-        const other = new ApiClient({ server: side.url });
+        const other = new RestClient({ server: side.url });
         await other.patch(configmaps, "inf-gone", "change", { data: { v: "2" } }, "merge");
         await other.delete(configmaps, "inf-gone", "remove");
         await other.create(configmaps, "inf-gone", { metadata: { name: "new" }, data: { v: "1" } });
@@ -162,7 +163,7 @@ describe("Informer against the real API server", () => {
   }, 60_000);
 
   it("waitForSync gives up when stopped while the server is unreachable", async () => {
-    const nowhere = new ApiClient({ server: `http://127.0.0.1:${await freePort()}` });
+    const nowhere = new RestClient({ server: `http://127.0.0.1:${await freePort()}` });
     const informer = new Informer<ConfigMap>({ client: nowhere, resource: configmaps, backoff: { initialMs: 20, maxMs: 40 } });
     const ac = new AbortController();
     const run = informer.run(ac.signal);

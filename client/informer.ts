@@ -1,13 +1,17 @@
-// Informer: list, then watch from the list's resourceVersion, keeping a local cache that handlers
-// and controllers read. On 410 Gone it relists and diffs the cache so handlers see adds, updates
-// and deletes they missed; when the server is away it retries with backoff (1 s doubling to 30 s).
+// Informer: an Indexer (the local cache handlers and controllers read) kept up to date by a
+// Reflector (list, then watch), telling event handlers what changed. A relist after 410 Gone is
+// diffed against the cache, so handlers see the adds, updates and deletes they missed.
+// For unit tests an informer needs no server: fill `informer.indexer` (client-go's
+// `informer.GetIndexer().Add(obj)`), or `seed(...)` it, and never start it.
 import { pino, type Logger } from "pino";
-import { realClock, sleep, type Clock, type TimerHandle } from "./clock";
-import { isAbortError, isGone } from "./errors";
+import { realClock, type Clock, type TimerHandle } from "./clock";
+import { Indexer, type IndexFunc } from "./indexer";
+export type { IndexFunc } from "./indexer";
 import { keyOf } from "./keys";
-import type { ApiClient, ObjectWithMeta } from "./rest";
-import type { ResourceRef } from "./resources";
+import { Reflector, type ReflectorOptions, type ReflectorStore } from "./reflector";
+import type { ObjectWithMeta } from "./types";
 import type { WatchEvent } from "./watch";
+
 
 export interface EventHandlers<T> {
   onAdd?(obj: T): void;
@@ -16,54 +20,53 @@ export interface EventHandlers<T> {
   onDelete?(obj: T): void;
 }
 
-/** Values an object is indexed under (e.g. its spec.nodeName); [] for none. */
-export type IndexFunc<T> = (obj: T) => string[];
-
-export interface InformerOptions<T> {
-  client: ApiClient;
-  resource: ResourceRef;
-  /** Only this namespace (default: all namespaces). */
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  /** Items per list page (default 500). */
-  pageSize?: number;
+export interface InformerOptions<T extends ObjectWithMeta> extends ReflectorOptions {
   /** Re-deliver every cached object as an update this often (0 = never, the default). */
   resyncPeriodMs?: number;
+  /** Indexes of a new Indexer (ignored when `indexer` is given). */
   indexers?: Record<string, IndexFunc<T>>;
-  /** Reconnect backoff (default 1 s doubling to 30 s). */
-  backoff?: { initialMs?: number; maxMs?: number };
-  /** Server-side timeout of one watch (default 5-10 min, random, as client-go). */
-  watchTimeoutSeconds?: number;
+  /** Build over this (possibly pre-seeded) cache instead of a new one. */
+  indexer?: Indexer<T>;
   clock?: Clock;
   logger?: Logger;
 }
 
 export class Informer<T extends ObjectWithMeta> {
-  private readonly cache = new Map<string, T>();
-  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /** The cache. Reading it is the normal use; a test may fill it directly (no handlers run). */
+  readonly indexer: Indexer<T>;
+  private readonly reflector: Reflector<T>;
   private readonly handlers = new Set<EventHandlers<T>>();
   private readonly clock: Clock;
   private readonly logger: Logger;
   private synced = false;
   private syncWaiters: Array<() => void> = [];
-  private resourceVersion = "";
-  private running = false;
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.clock = opts.clock ?? realClock;
+    this.indexer = opts.indexer ?? new Indexer<T>(opts.indexers ?? {});
     const res = opts.resource;
-    this.logger = (opts.logger ?? pino({ level: "silent" })).child({
-      informer: res.group ? `${res.plural}.${res.group}` : res.plural,
-    });
-    for (const name of Object.keys(opts.indexers ?? {})) this.indices.set(name, new Map());
+    this.logger = (opts.logger ?? pino({ level: "silent" })).child({ informer: res.group ? `${res.plural}.${res.group}` : res.plural });
+    const store: ReflectorStore<T> = {
+      replace: (items) => this.replace(items),
+      apply: (ev) => this.apply(ev),
+    };
+    this.reflector = new Reflector<T>(opts, store);
   }
 
   /** Registers handlers; once synced, they first get onAdd for every cached object. Returns an unsubscribe. */
   addEventHandler(handlers: EventHandlers<T>): () => void {
     this.handlers.add(handlers);
-    if (this.synced) for (const obj of this.cache.values()) this.call(handlers, "onAdd", obj);
+    if (this.synced) for (const obj of this.indexer.list()) this.call(handlers, "onAdd", obj);
     return () => void this.handlers.delete(handlers);
+  }
+
+  /**
+   * For tests: puts objects in the cache and marks the informer synced, without a server and
+   * without running handlers (as filling client-go's indexer does).
+   */
+  seed(...objects: T[]): void {
+    for (const obj of objects) this.indexer.add(obj);
+    this.markSynced();
   }
 
   hasSynced(): boolean {
@@ -86,29 +89,26 @@ export class Informer<T extends ObjectWithMeta> {
 
   /** All cached objects. Do not mutate them: copy first (structuredClone). */
   list(): T[] {
-    return [...this.cache.values()];
+    return this.indexer.list();
   }
 
   /** The cached object for "ns/name" (or "name" when cluster-scoped). */
   get(key: string): T | undefined {
-    return this.cache.get(key);
+    return this.indexer.get(key);
   }
 
   keys(): string[] {
-    return [...this.cache.keys()];
+    return this.indexer.keys();
   }
 
   /** Cached objects whose indexer `indexName` yields `value`. */
   byIndex(indexName: string, value: string): T[] {
-    const index = this.indices.get(indexName);
-    if (!index) throw new Error(`informer has no index "${indexName}"`);
-    const keys = index.get(value);
-    return keys ? [...keys].map((k) => this.cache.get(k)!).filter(Boolean) : [];
+    return this.indexer.byIndex(indexName, value);
   }
 
   /** resourceVersion of the last list or event seen. */
   lastSyncResourceVersion(): string {
-    return this.resourceVersion;
+    return this.reflector.lastSyncResourceVersion();
   }
 
   /** Runs in the background until signal aborts. */
@@ -118,148 +118,47 @@ export class Informer<T extends ObjectWithMeta> {
 
   /** List and watch until signal aborts; resolves then. */
   async run(signal?: AbortSignal): Promise<void> {
-    if (this.running) throw new Error("informer is already running");
-    this.running = true;
-    const initialMs = this.opts.backoff?.initialMs ?? 1000;
-    const maxMs = this.opts.backoff?.maxMs ?? 30_000;
-    let backoffMs = initialMs;
-    let needList = true;
     const resync = this.scheduleResync();
     try {
-      while (!signal?.aborted) {
-        try {
-          if (needList) {
-            await this.relist(signal);
-            needList = false;
-            backoffMs = initialMs;
-          }
-          const started = this.clock.now();
-          const result = await this.opts.client.watch<T>(
-            this.opts.resource,
-            this.opts.namespace,
-            {
-              resourceVersion: this.resourceVersion,
-              labelSelector: this.opts.labelSelector,
-              fieldSelector: this.opts.fieldSelector,
-              allowWatchBookmarks: true,
-              timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
-              signal,
-            },
-            (ev) => this.handleEvent(ev),
-          );
-          if (result.end === "aborted") break;
-          if (result.end === "gone") {
-            this.logger.info({ resourceVersion: this.resourceVersion }, "watch expired; relisting");
-            needList = true;
-            continue;
-          }
-          if (result.events > 0 || this.clock.now() - started >= 1000) {
-            backoffMs = initialMs;
-            continue;
-          }
-          throw new Error("watch closed at once without events");
-        } catch (err) {
-          if (signal?.aborted || isAbortError(err)) break;
-          if (isGone(err)) needList = true;
-          this.logger.warn({ err, backoffMs, resourceVersion: this.resourceVersion }, "list/watch failed; retrying");
-          try {
-            await sleep(this.clock, backoffMs, signal);
-          } catch {
-            break;
-          }
-          backoffMs = Math.min(backoffMs * 2, maxMs);
-        }
-      }
+      await this.reflector.run(signal);
     } finally {
       resync?.cancel();
-      this.running = false;
     }
   }
 
-  private async relist(signal?: AbortSignal): Promise<void> {
-    const { client, resource, namespace, labelSelector, fieldSelector } = this.opts;
-    const list = await client.listAll<T>(resource, namespace, {
-      labelSelector,
-      fieldSelector,
-      limit: this.opts.pageSize ?? 500,
-      signal,
-    });
-    this.replace(list.items);
-    this.resourceVersion = list.metadata.resourceVersion;
-    this.logger.debug({ items: list.items.length, resourceVersion: this.resourceVersion }, "listed");
-    if (!this.synced) {
-      this.synced = true;
-      for (const w of this.syncWaiters.splice(0)) w();
-    }
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    for (const w of this.syncWaiters.splice(0)) w();
   }
 
   /** Makes the cache equal to items, emitting what changed. */
   private replace(items: T[]): void {
     const fresh = new Map<string, T>();
-    for (const obj of items) fresh.set(keyOf(obj), withTypeMeta(obj, this.opts.resource));
-    for (const [key, old] of this.cache) {
-      if (!fresh.has(key)) {
-        this.remove(key, old);
-        this.emit("onDelete", old);
-      }
+    for (const obj of items) fresh.set(keyOf(obj), obj);
+    for (const key of this.indexer.keys()) {
+      if (fresh.has(key)) continue;
+      const old = this.indexer.deleteKey(key)!;
+      this.emit("onDelete", old);
     }
-    for (const [key, obj] of fresh) {
-      const old = this.cache.get(key);
-      if (!old) {
-        this.put(key, obj);
-        this.emit("onAdd", obj);
-      } else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
-        this.put(key, obj, old);
-        this.emit("onUpdate", old, obj);
-      }
+    for (const obj of fresh.values()) {
+      const old = this.indexer.get(keyOf(obj));
+      if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) continue;
+      this.indexer.add(obj);
+      if (old) this.emit("onUpdate", old, obj);
+      else this.emit("onAdd", obj);
     }
+    this.markSynced();
   }
 
-  private handleEvent(ev: WatchEvent<T>): void {
-    const rv = ev.object?.metadata?.resourceVersion;
-    if (rv) this.resourceVersion = rv;
-    if (ev.type === "BOOKMARK") return;
-    const obj = withTypeMeta(ev.object, this.opts.resource);
-    const key = keyOf(obj);
-    const old = this.cache.get(key);
+  private apply(ev: WatchEvent<T>): void {
     if (ev.type === "DELETED") {
-      if (!old) return;
-      this.remove(key, old);
-      this.emit("onDelete", obj);
+      if (this.indexer.delete(ev.object)) this.emit("onDelete", ev.object);
       return;
     }
-    this.put(key, obj, old);
-    if (old) this.emit("onUpdate", old, obj);
-    else this.emit("onAdd", obj);
-  }
-
-  private put(key: string, obj: T, old?: T): void {
-    if (old) this.unindex(key, old);
-    this.cache.set(key, obj);
-    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
-      const index = this.indices.get(name)!;
-      for (const value of fn(obj)) {
-        let keys = index.get(value);
-        if (!keys) index.set(value, (keys = new Set()));
-        keys.add(key);
-      }
-    }
-  }
-
-  private remove(key: string, old: T): void {
-    this.unindex(key, old);
-    this.cache.delete(key);
-  }
-
-  private unindex(key: string, old: T): void {
-    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
-      const index = this.indices.get(name)!;
-      for (const value of fn(old)) {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
-      }
-    }
+    const old = this.indexer.add(ev.object);
+    if (old) this.emit("onUpdate", old, ev.object);
+    else this.emit("onAdd", ev.object);
   }
 
   private scheduleResync(): TimerHandle | undefined {
@@ -267,7 +166,7 @@ export class Informer<T extends ObjectWithMeta> {
     if (period <= 0) return undefined;
     let timer: TimerHandle;
     const tick = () => {
-      if (this.synced) for (const obj of this.cache.values()) this.emit("onUpdate", obj, obj);
+      if (this.synced) for (const obj of this.indexer.list()) this.emit("onUpdate", obj, obj);
       timer = this.clock.after(period, tick);
     };
     timer = this.clock.after(period, tick);
@@ -290,28 +189,8 @@ export class Informer<T extends ObjectWithMeta> {
   }
 }
 
-/** Lists leave apiVersion/kind off items; put them back so cached objects are complete. */
-function withTypeMeta<T extends ObjectWithMeta>(obj: T, res: ResourceRef): T {
-  if (obj.apiVersion && obj.kind) return obj;
-  return { ...obj, apiVersion: obj.apiVersion ?? (res.group ? `${res.group}/${res.version}` : res.version), kind: obj.kind ?? res.kind };
-}
-
 /** Resolves true when every informer has synced, false if signal aborts first. */
 export async function waitForCacheSync(signal: AbortSignal | undefined, ...informers: Array<{ waitForSync(signal?: AbortSignal): Promise<boolean> }>): Promise<boolean> {
   const results = await Promise.all(informers.map((i) => i.waitForSync(signal)));
   return results.every(Boolean);
 }
-
-/** Index pods by spec.nodeName ("" = unscheduled). */
-export const indexByNodeName: IndexFunc<{ spec?: { nodeName?: string } }> = (obj) => [obj.spec?.nodeName ?? ""];
-
-/** Index objects by the uid of their controller owner (or every owner when none is the controller). */
-export const indexByOwnerUid: IndexFunc<{ metadata?: { ownerReferences?: Array<{ uid: string; controller?: boolean }> } }> = (obj) => {
-  const refs = obj.metadata?.ownerReferences ?? [];
-  const controller = refs.find((r) => r.controller);
-  return controller ? [controller.uid] : refs.map((r) => r.uid);
-};
-
-/** Index namespaced objects by namespace. */
-export const indexByNamespace: IndexFunc<{ metadata?: { namespace?: string } }> = (obj) =>
-  obj.metadata?.namespace ? [obj.metadata.namespace] : [];

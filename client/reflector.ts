@@ -1,0 +1,141 @@
+// Reflector (client-go's cache.Reflector): lists a resource, then watches from the list's
+// resourceVersion, handing what it sees to a store. On 410 Gone it relists (the store then diffs);
+// when the server is away it retries with backoff (1 s doubling to 30 s). A watch that ends
+// normally is resumed from the last resourceVersion seen.
+import { pino, type Logger } from "pino";
+import { realClock, sleep, type Clock } from "./clock";
+import { isAbortError, isGone } from "./errors";
+import type { ApiClient } from "./rest";
+import type { ResourceRef } from "./resources";
+import type { ObjectWithMeta } from "./types";
+import type { WatchEvent } from "./watch";
+
+/** Where a Reflector puts what it sees. */
+export interface ReflectorStore<T> {
+  /** The result of a (re)list: the store becomes exactly these objects. */
+  replace(items: T[], resourceVersion: string): void;
+  /** One watch event (BOOKMARKs are handled by the Reflector). */
+  apply(ev: WatchEvent<T>): void;
+}
+
+export interface ReflectorOptions {
+  client: ApiClient;
+  resource: ResourceRef;
+  /** Only this namespace (default: all namespaces). */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Items per list page (default 500). */
+  pageSize?: number;
+  /** Reconnect backoff (default 1 s doubling to 30 s). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Server-side timeout of one watch (default 5-10 min, random, as client-go). */
+  watchTimeoutSeconds?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export class Reflector<T extends ObjectWithMeta> {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private resourceVersion = "";
+  private running = false;
+
+  constructor(
+    private readonly opts: ReflectorOptions,
+    private readonly store: ReflectorStore<T>,
+  ) {
+    this.clock = opts.clock ?? realClock;
+    const res = opts.resource;
+    this.logger = (opts.logger ?? pino({ level: "silent" })).child({ informer: res.group ? `${res.plural}.${res.group}` : res.plural });
+  }
+
+  /** resourceVersion of the last list or event seen. */
+  lastSyncResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  /** List and watch until signal aborts; resolves then. */
+  async run(signal?: AbortSignal): Promise<void> {
+    if (this.running) throw new Error("reflector is already running");
+    this.running = true;
+    const initialMs = this.opts.backoff?.initialMs ?? 1000;
+    const maxMs = this.opts.backoff?.maxMs ?? 30_000;
+    let backoffMs = initialMs;
+    let needList = true;
+    try {
+      while (!signal?.aborted) {
+        try {
+          if (needList) {
+            await this.relist(signal);
+            needList = false;
+            backoffMs = initialMs;
+          }
+          const next = await this.watchOnce(signal);
+          if (next === "stop") break;
+          needList = next === "relist";
+          backoffMs = initialMs;
+        } catch (err) {
+          if (signal?.aborted || isAbortError(err)) break;
+          if (isGone(err)) needList = true;
+          this.logger.warn({ err, backoffMs, resourceVersion: this.resourceVersion }, "list/watch failed; retrying");
+          try {
+            await sleep(this.clock, backoffMs, signal);
+          } catch {
+            break;
+          }
+          backoffMs = Math.min(backoffMs * 2, maxMs);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** One watch from the current resourceVersion: what to do next, or a throw (back off). */
+  private async watchOnce(signal?: AbortSignal): Promise<"stop" | "relist" | "rewatch"> {
+    const started = this.clock.now();
+    const result = await this.opts.client.watch<T>(
+      this.opts.resource,
+      this.opts.namespace,
+      {
+        resourceVersion: this.resourceVersion,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        allowWatchBookmarks: true,
+        timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
+        signal,
+      },
+      (ev) => this.handleEvent(ev),
+    );
+    if (result.end === "aborted") return "stop";
+    if (result.end === "gone") {
+      this.logger.info({ resourceVersion: this.resourceVersion }, "watch expired; relisting");
+      return "relist";
+    }
+    // A watch that closes at once with nothing in it is a server in trouble: back off.
+    if (result.events > 0 || this.clock.now() - started >= 1000) return "rewatch";
+    throw new Error("watch closed at once without events");
+  }
+
+  private async relist(signal?: AbortSignal): Promise<void> {
+    const { client, resource, namespace, labelSelector, fieldSelector } = this.opts;
+    const list = await client.listAll<T>(resource, namespace, { labelSelector, fieldSelector, limit: this.opts.pageSize ?? 500, signal });
+    this.store.replace(list.items.map((o) => withTypeMeta(o, resource)), list.metadata.resourceVersion);
+    this.resourceVersion = list.metadata.resourceVersion;
+    this.logger.debug({ items: list.items.length, resourceVersion: this.resourceVersion }, "listed");
+  }
+
+  private handleEvent(ev: WatchEvent<T>): void {
+    const rv = ev.object?.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (ev.type === "BOOKMARK") return;
+    this.store.apply({ type: ev.type, object: withTypeMeta(ev.object, this.opts.resource) });
+  }
+}
+
+/** Lists leave apiVersion/kind off items; put them back so cached objects are complete. */
+function withTypeMeta<T extends ObjectWithMeta>(obj: T, res: ResourceRef): T {
+  if (obj.apiVersion && obj.kind) return obj;
+  return { ...obj, apiVersion: obj.apiVersion ?? (res.group ? `${res.group}/${res.version}` : res.version), kind: obj.kind ?? res.kind };
+}
