@@ -1,7 +1,8 @@
 // A container's environment as the kubelet builds it: envFrom first, then env (later wins), with
 // fieldRef, resourceFieldRef, configMapKeyRef and secretKeyRef resolved and $(VAR) expanded.
 import { parseQuantity } from "./quantity";
-import type { ConfigMap, Container, Pod, Secret } from "./types";
+import type { ConfigMap, Container, Secret } from "../api/core";
+import type { Pod } from "./types";
 
 /** Reads ConfigMaps and Secrets (from the API server; none for static pods without one). */
 export interface ConfigSource {

@@ -9,7 +9,8 @@ import { PodSyncer } from "./pod-sync";
 import { ProbeManager, type ProbeTarget } from "./probes";
 import type { DockerRuntime, RuntimeContainer } from "./runtime/docker";
 import { computePodStatus, latestByName, currentSandbox } from "./status";
-import type { Pod, PodStatus } from "./types";
+import type { PodStatus } from "../api/core";
+import type { Pod } from "./types";
 import { removePodDir } from "./volumes";
 
 export const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";

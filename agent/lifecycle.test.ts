@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImages } from "../test/fixtures/docker";
-import { eventually, podManifest, startTestAgent, type TestAgent } from "./testing";
+import { eventually, podManifest, startTestAgent, type ObservedPod, type TestAgent } from "./testing";
 import type { Pod } from "./types";
 
 // Container lifecycle on a real Docker engine, driven through static pods (no API server needed):
@@ -24,7 +24,7 @@ describe("pod lifecycle on Docker", () => {
 
   const drop = (name: string, spec: Record<string, unknown>) =>
     writeFileSync(join(agent.manifestDir, `${name}.json`), podManifest(name, spec));
-  const pod = async (name: string): Promise<Pod | undefined> =>
+  const pod = async (name: string): Promise<ObservedPod | undefined> =>
     (await agent.pods()).find((p) => p.metadata.name === `${name}-${agent.nodeName}`);
   const logs = async (name: string, container: string, query = ""): Promise<string> => {
     const res = await fetch(`http://${agent.address}:${agent.port}/containerLogs/default/${name}-${agent.nodeName}/${container}${query}`);

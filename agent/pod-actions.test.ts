@@ -3,7 +3,8 @@ import { Backoff } from "./backoff";
 import { computePodActions, type ContainerAction, type PodActions } from "./pod-actions";
 import type { RuntimeContainer } from "./runtime/docker";
 import { containerHash, SANDBOX_CONTAINER_NAME } from "./runtime/labels";
-import type { Container, Pod } from "./types";
+import type { Container } from "../api/core";
+import type { Pod } from "./types";
 
 // computePodActions without Docker: the pod and a list of containers as the relist shows them go
 // in, the decision comes out (kill/create the sandbox, which container starts or is killed and why,

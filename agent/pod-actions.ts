@@ -10,7 +10,8 @@
 import type { RuntimeContainer } from "./runtime/docker";
 import { containerHash } from "./runtime/labels";
 import { currentSandbox, latestByName } from "./status";
-import type { Container, Pod } from "./types";
+import type { Container } from "../api/core";
+import type { Pod } from "./types";
 
 /** How many dead containers per container name are kept (the latest one feeds --previous). */
 export const KEEP_DEAD = 2;

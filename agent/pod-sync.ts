@@ -17,7 +17,8 @@ import { appContainerCreateOptions, sandboxCreateOptions } from "./runtime/conta
 import type { DockerRuntime, RuntimeContainer } from "./runtime/docker";
 import { containerHash, containerLabels, containerName, sandboxName, SANDBOX_CONTAINER_NAME } from "./runtime/labels";
 import type { Waiting } from "./status";
-import type { Container, Pod } from "./types";
+import type { Container } from "../api/core";
+import type { Pod } from "./types";
 import { containerBinds } from "./volumes";
 
 export interface SyncResult {

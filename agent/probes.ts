@@ -4,7 +4,8 @@
 import { request } from "node:http";
 import { connect } from "node:net";
 import type { DockerRuntime } from "./runtime/docker";
-import type { Container, IntOrString, Probe } from "./types";
+import type { Container, Probe } from "../api/core";
+import type { IntOrString } from "../api/quantity";
 
 export type ProbeType = "liveness" | "readiness" | "startup";
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../test/fixtures/wait";
 import { ServiceProxy } from "./service-proxy";
 import { freePort } from "./testing";
-import type { Endpoints, Service } from "./types";
+import type { Endpoints, Service } from "../api/core";
 
 // The NodePort proxy listens on the node's address for every pod and every client: a client that
 // resets or sends garbage, a dead backend, or a backend port no socket can have, ends that one

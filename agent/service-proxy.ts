@@ -4,7 +4,7 @@
 // appears, closed when it goes.
 import { createServer, connect, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
-import type { Endpoints, Service, ServicePort } from "./types";
+import type { Endpoints, Service, ServicePort } from "../api/core";
 
 interface Listener {
   nodePort: number;

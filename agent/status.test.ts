@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Backoff } from "./backoff";
 import type { RuntimeContainer } from "./runtime/docker";
 import { computePodStatus, podPhase } from "./status";
-import type { ContainerStatus, Pod } from "./types";
+import type { ContainerStatus } from "../api/core";
+import type { Pod } from "./types";
 
 const pod = (restartPolicy = "Always", names = ["app"]): Pod => ({
   apiVersion: "v1",

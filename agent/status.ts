@@ -2,7 +2,8 @@
 // waiting on (back-off, image pull, config errors) and the probe results: phase, conditions,
 // containerStatuses, podIP, hostIP, startTime. Pure, so it is tested without Docker.
 import type { RuntimeContainer } from "./runtime/docker";
-import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from "./types";
+import type { Container, ContainerState, ContainerStatus, PodCondition, PodStatus } from "../api/core";
+import type { NodeContainerStatus, NodePodStatus, Pod } from "./types";
 
 export interface Waiting {
   reason: string;
@@ -71,7 +72,7 @@ function trimState(state: ContainerState): ContainerState {
   return state;
 }
 
-export function containerStatuses(input: StatusInput, specs: Container[] = input.pod.spec.containers, init = false): ContainerStatus[] {
+export function containerStatuses(input: StatusInput, specs: Container[] = input.pod.spec.containers, init = false): NodeContainerStatus[] {
   return specs.map((spec) => {
     const [latest, previous] = latestByName(input.containers, spec.name);
     const waiting = input.waiting.get(spec.name);
@@ -111,14 +112,14 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[]): string {
   let stopped = 0;
   let succeeded = 0;
   for (const s of statuses) {
-    if (s.state.running) running++;
-    else if (s.state.terminated) {
+    if (s.state?.running) running++;
+    else if (s.state?.terminated) {
       stopped++;
-      if (s.state.terminated.exitCode === 0) succeeded++;
-    } else if (s.state.waiting) {
-      if (s.lastState.terminated) {
+      if (s.state?.terminated.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) {
         stopped++;
-        if (s.lastState.terminated.exitCode === 0) succeeded++;
+        if (s.lastState?.terminated.exitCode === 0) succeeded++;
       } else waiting++;
     }
   }
@@ -145,13 +146,14 @@ function condition(
   return {
     type,
     status,
-    lastProbeTime: null,
+    // Kubernetes writes an explicit null here (needs in api/: Time.nullable() for lastProbeTime).
+    lastProbeTime: null as unknown as undefined,
     lastTransitionTime: before && before.status === status ? before.lastTransitionTime : seconds(now),
     ...(!ok && why ? why : {}),
   };
 }
 
-export function computePodStatus(input: StatusInput): PodStatus {
+export function computePodStatus(input: StatusInput): NodePodStatus {
   const { pod, previous, now } = input;
   const inits = pod.spec.initContainers ?? [];
   const initStatuses = inits.length ? containerStatuses(input, inits, true) : undefined;
@@ -188,7 +190,7 @@ export function computePodStatus(input: StatusInput): PodStatus {
   ];
   // A finished pod keeps the IP it had (its sandbox is stopped), as on Kubernetes.
   const podIP = pod.spec.hostNetwork ? input.hostIP : sandboxReady ? sandbox?.ip : terminal ? previous?.podIP ?? input.lastPodIP : undefined;
-  const status: PodStatus = {
+  const status: NodePodStatus = {
     phase,
     conditions,
     hostIP: input.hostIP,

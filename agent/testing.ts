@@ -9,7 +9,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { removeContainersByLabel } from "../test/fixtures/docker";
 import { LABEL_NODE } from "./runtime/labels";
-import type { Pod } from "./types";
+import type { NodePodStatus, Pod } from "./types";
+
+/** A pod as the agent's /pods shows it: container statuses are the ones the agent computed. */
+export type ObservedPod = Omit<Pod, "status"> & { status?: NodePodStatus };
 
 const CLI = resolve(import.meta.dirname, "../bin/kubelab.mjs");
 
@@ -48,7 +51,7 @@ export interface TestAgent {
   /** Process id of the running agent (for RSS and CPU readings). */
   pid(): number;
   /** GET on the read-only port, parsed as JSON. */
-  pods(): Promise<Pod[]>;
+  pods(): Promise<ObservedPod[]>;
   /** SIGKILL (no cleanup at all), or SIGTERM. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
@@ -92,7 +95,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
     pid: () => child?.pid ?? 0,
     async pods() {
       const res = await fetch(`http://${opts.address}:${readOnlyPort}/pods`);
-      const list = (await res.json()) as { items: Pod[] };
+      const list = (await res.json()) as { items: ObservedPod[] };
       return list.items;
     },
     async start() {

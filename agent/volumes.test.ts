@@ -7,7 +7,8 @@ import { ensureImages } from "../test/fixtures/docker";
 import { eventually } from "../test/fixtures/wait";
 import { ContainerConfigError, type ConfigSource } from "./env";
 import { podManifest, startTestAgent, type TestAgent } from "./testing";
-import type { Container, Pod, Volume } from "./types";
+import type { Container, Volume } from "../api/core";
+import type { Pod } from "./types";
 import { isWithin, volumePathProblem } from "./volume-paths";
 import { containerBinds, podDir } from "./volumes";
 

@@ -4,7 +4,8 @@
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ContainerConfigError, type ConfigSource } from "./env";
-import type { Container, KeyToPath, Pod, Volume } from "./types";
+import type { Container, Volume } from "../api/core";
+import type { KeyToPath, Pod } from "./types";
 import { assertRealPathWithin, containedPath, removeSymlink } from "./volume-paths";
 
 /** The deepest part of target that exists already must resolve inside base. */

@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 import { isNotFound } from "../../client/errors";
 import type { ApiClient } from "../../client/rest";
 import { pods } from "../../client/resources";
-import type { Pod, PodStatus } from "../types";
+import type { PodStatus } from "../../api/core";
+import type { Pod } from "../types";
 
 const CONCURRENCY = 8;
 

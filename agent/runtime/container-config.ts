@@ -3,7 +3,8 @@
 import type Docker from "dockerode";
 import { parseQuantity } from "../quantity";
 import { ContainerConfigError } from "../env";
-import type { Container, Pod } from "../types";
+import type { Container } from "../../api/core";
+import type { Pod } from "../types";
 
 export interface SandboxOptions {
   name: string;

@@ -2,7 +2,7 @@
 // restart: dockershim's container names (k8s_<container>_<pod>_<namespace>_<uid>_<attempt>, the
 // sandbox as k8s_POD_...) and labels naming pod, namespace, uid, container, attempt and spec hash.
 import { createHash } from "node:crypto";
-import type { Container } from "../types";
+import type { Container } from "../../api/core";
 
 export const LABEL_MANAGED = "io.kubelab.managed";
 export const LABEL_NODE = "io.kubelab.node";
