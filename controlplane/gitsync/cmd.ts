@@ -2,7 +2,7 @@
 // the fields, pruned), the same way the controller computes it. Exit 0: no changes, 1: changes,
 // 2: errors (invalid manifests, git or API failures), as `flux diff` does.
 import type { Command } from "commander";
-import { ApiClient } from "../../client";
+import { RestClient } from "../../client";
 import { display } from "./apply";
 import { diffRevision, type DiffResult } from "./diff";
 import { parseGitopsFlag } from "./flag";
@@ -21,7 +21,7 @@ export function registerGitopsCommand(program: Command): void {
         const [namespace, name] = o.repository.includes("/") ? o.repository.split("/", 2) : ["default", o.repository];
         const flag = o.repo ? parseGitopsFlag(o.repo) : undefined;
         const result = await diffRevision({
-          client: ApiClient.fromKubeconfig(o.kubeconfig),
+          client: RestClient.fromKubeconfig(o.kubeconfig),
           namespace: namespace!,
           name: name!,
           url: flag?.url,

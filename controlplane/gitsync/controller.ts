@@ -10,6 +10,7 @@ import type { Registry } from "prom-client";
 import type { GitRepository } from "../../api/gitops";
 import { EventRecorder, Informer, WorkQueue, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../../client";
 import { RestMapper } from "./mapper";
+import { gitSyncMetrics, type GitSyncMetrics } from "./metrics";
 import { Reconciler, type ReconcileResult } from "./reconcile";
 
 export interface GitSyncControllerOptions {
@@ -20,6 +21,7 @@ export interface GitSyncControllerOptions {
   workers?: number;
   gitTimeoutMs?: number;
   healthPollMs?: number;
+  /** The process's registry: git-sync's, the controller's and the work queue's metrics go there. */
   metrics?: Registry;
   /** Called after each reconcile (tests and benchmarks wait on it). */
   onReconciled?: (key: string, result: ReconcileResult, durationMs: number) => void;
@@ -31,11 +33,13 @@ export class GitSyncController {
   readonly recorder: EventRecorder;
   private readonly reconciler: Reconciler;
   private readonly logger: Logger;
+  private readonly metrics: GitSyncMetrics;
 
   constructor(private readonly opts: GitSyncControllerOptions) {
     this.logger = (opts.logger ?? pino({ level: "silent" })).child({ component: "gitsync" });
     this.informer = new Informer<GitRepository>({ client: opts.client, resource: gitrepositories, logger: this.logger });
     this.recorder = new EventRecorder({ client: opts.client, component: "gitsync-controller", logger: this.logger });
+    this.metrics = gitSyncMetrics(opts.metrics);
     this.reconciler = new Reconciler({
       client: opts.client,
       mapper: new RestMapper(opts.client),
@@ -43,6 +47,7 @@ export class GitSyncController {
       cacheDir: opts.cacheDir,
       gitTimeoutMs: opts.gitTimeoutMs,
       healthPollMs: opts.healthPollMs,
+      metrics: this.metrics,
     });
     this.informer.addEventHandler({
       onAdd: (repo) => this.enqueue(repo),
@@ -94,7 +99,9 @@ export class GitSyncController {
     setMaxListeners(0, ctx.signal);
     const started = performance.now();
     const result = await this.reconciler.reconcile(repo, ctx.logger, ctx.signal);
-    this.opts.onReconciled?.(key, result, performance.now() - started);
+    const ms = performance.now() - started;
+    this.metrics.reconciled(result.outcome, ms / 1000);
+    this.opts.onReconciled?.(key, result, ms);
     return result.requeueAfterMs > 0 ? { requeueAfter: result.requeueAfterMs } : undefined;
   }
 

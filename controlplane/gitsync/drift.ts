@@ -3,6 +3,7 @@
 // and fields other managers own never count as drift. Lists of objects are matched by their
 // merge key (name, containerPort, port...), quantities by value ("0.5" equals "500m").
 import { isQuantity, parseQuantity } from "../../api/quantity";
+import type { PreparedObject } from "./apply";
 
 /** Fields of metadata that are the server's, not the manifest's. */
 const IGNORED_METADATA = new Set(["namespace", "resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink"]);
@@ -91,4 +92,29 @@ function isQuantityLike(v: unknown): boolean {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** An applied object whose live state no longer carries what its manifest says. */
+export interface DriftedObject {
+  object: PreparedObject;
+  /** Drifted paths, or ["(deleted)"] when the live object is gone. */
+  fields: string[];
+}
+
+/** The rendered objects that drifted from what is live (a deleted one counts). */
+export function detectDrift(objects: PreparedObject[], live: Map<string, unknown>): DriftedObject[] {
+  const drifted: DriftedObject[] = [];
+  for (const p of objects) {
+    const l = live.get(p.key);
+    const fields = l ? driftedFields(p.body, l as Record<string, unknown>) : ["(deleted)"];
+    if (fields.length) drifted.push({ object: p, fields });
+  }
+  return drifted;
+}
+
+/** "Deployment default/web: spec.replicas; ..." for the first five (what conditions and events say). */
+export function describeDrift(drifted: DriftedObject[]): string {
+  const where = (r: { namespace?: string; name: string }) => (r.namespace ? `${r.namespace}/${r.name}` : r.name);
+  const head = drifted.slice(0, 5).map((d) => `${d.object.ref.kind} ${where(d.object.ref)}: ${d.fields.slice(0, 3).join(", ")}`).join("; ");
+  return head + (drifted.length > 5 ? ` (and ${drifted.length - 5} more)` : "");
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { classifyGitError, gitEnv, redact } from "./git";
-import { authFromSecret } from "./reconcile";
+import { authFromSecret } from "./render";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAfakekeymaterial\n-----END OPENSSH PRIVATE KEY-----";
 

@@ -28,6 +28,10 @@ export interface GitSyncOptions {
   workers?: number;
   gitTimeoutMs?: number;
   healthPollMs?: number;
+  /**
+   * The process's prom-client registry (`kubelab server` passes its one registry): gitsync_*,
+   * controller_runtime_* and workqueue_* metrics are registered there.
+   */
   metrics?: Registry;
   /** Body size and time limits of the webhook (defaults: 1 MiB, 5 s). */
   webhookLimits?: WebhookLimits;

@@ -50,3 +50,13 @@ export async function prune(client: ApiClient, mapper: RestMapper, input: PruneI
   const { deleted, failed } = await deleteAll(client, mapper, plan.prune, input.signal);
   return { deleted, kept: failed.map((f) => f.ref), failed };
 }
+
+/**
+ * The prune phase of a run: only after a clean apply and with spec.prune on. After a failed
+ * apply the whole previous inventory stays (its objects may still be needed by a retry).
+ */
+export async function pruneAfterApply(client: ApiClient, mapper: RestMapper, input: PruneInput & { enabled: boolean; applyFailed: boolean }): Promise<PruneOutcome> {
+  if (input.applyFailed) return { deleted: [], kept: input.previous, failed: [] };
+  if (!input.enabled) return { deleted: [], kept: [], failed: [] };
+  return prune(client, mapper, input);
+}

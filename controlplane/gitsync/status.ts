@@ -48,10 +48,6 @@ export function setConditions(existing: Condition[] | undefined, updates: Condit
   return [...out.values()].sort((a, b) => rank(order, a.type) - rank(order, b.type));
 }
 
-export function removeConditions(conditions: Condition[], types: string[]): Condition[] {
-  return conditions.filter((c) => !types.includes(c.type));
-}
-
 const rank = (order: string[], t: string) => (order.includes(t) ? order.indexOf(t) : order.length);
 
 /** The one-line summary of errors for the Ready condition (what `kubectl get` shows). */
@@ -82,8 +78,4 @@ export function sameStatus(a: GitRepositoryStatus | undefined, b: GitRepositoryS
 
 export function truncate(s: string, max: number): string {
   return s.length > max ? s.slice(0, max - 3) + "..." : s;
-}
-
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

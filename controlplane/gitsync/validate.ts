@@ -1,0 +1,58 @@
+// The validation phase: before anything is written, read the live state of the new objects and
+// of the previous inventory, check ownership (another GitRepository's objects, existing objects
+// not opted in), and dry-run every object that parsed, so one run reports every error.
+import type { InventoryEntry, SyncError } from "../../api/gitops";
+import { ignoreNotFound, type ApiClient } from "../../client";
+import type { ResourceRef } from "../../client/resources";
+import { dryRunAll, fetchLive, ownershipConflicts, type LiveObject, type PreparedObject } from "./apply";
+import type { RestMapper } from "./mapper";
+import { objectKey } from "./manifests";
+
+export interface ValidationInput {
+  objects: PreparedObject[];
+  /** The inventory recorded by earlier runs (their live state is read too, for the prune). */
+  previous: InventoryEntry[];
+  /** "<ns>.<name>" of the GitRepository. */
+  source: string;
+  concurrency: number;
+  signal?: AbortSignal;
+}
+
+export interface ValidationResult {
+  /** Ownership and dry-run errors (unsorted; see sortErrors). */
+  errors: SyncError[];
+  /** Live state of the new objects and of the previous inventory, by objectKey. */
+  live: Map<string, LiveObject>;
+}
+
+export async function validateRevision(client: ApiClient, mapper: RestMapper, input: ValidationInput): Promise<ValidationResult> {
+  const { objects, signal } = input;
+  const previous = await resolveRefs(mapper, input.previous);
+  const live = await fetchLive(client, [...objects, ...previous], signal);
+  const errors = ownershipConflicts(objects, live, input.source);
+  const namespaces = new Set([...live.values()].filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
+  const referenced = [...new Set(objects.map((o) => o.ref.namespace).filter((x): x is string => Boolean(x)))];
+  for (const n of referenced) if (!namespaces.has(n) && (await namespaceExists(client, mapper, n, signal))) namespaces.add(n);
+  errors.push(...(await dryRunAll(client, objects, namespaces, live, input.concurrency, signal)));
+  return { errors, live };
+}
+
+/** Errors in file and line order (what status.errors and the Ready message show). */
+export function sortErrors(errors: SyncError[]): SyncError[] {
+  return [...errors].sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0));
+}
+
+/** Inventory entries with their resources (entries of kinds the server no longer serves are left out). */
+async function resolveRefs(mapper: RestMapper, refs: InventoryEntry[]): Promise<Array<{ ref: InventoryEntry; resource: ResourceRef; key: string }>> {
+  const out = [];
+  for (const ref of refs) {
+    const resource = await mapper.resourceFor(ref.apiVersion, ref.kind);
+    if (resource) out.push({ ref, resource, key: objectKey(ref) });
+  }
+  return out;
+}
+
+async function namespaceExists(client: ApiClient, mapper: RestMapper, name: string, signal?: AbortSignal): Promise<boolean> {
+  const found = await client.get((await mapper.resourceFor("v1", "Namespace"))!, undefined, name, { signal }).catch(ignoreNotFound);
+  return found !== undefined;
+}
