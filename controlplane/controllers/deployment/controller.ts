@@ -36,7 +36,7 @@ export interface DeploymentControllerOptions {
 }
 
 export class DeploymentController {
-  readonly queue = new WorkQueue({ name: "deployment" });
+  readonly queue: WorkQueue;
   readonly client: ApiClient;
   readonly recorder?: EventRecorder;
   readonly now: () => number;
@@ -49,6 +49,7 @@ export class DeploymentController {
     this.recorder = opts.recorder;
     const clock = opts.clock ?? realClock;
     this.now = () => clock.now();
+    this.queue = new WorkQueue({ name: "deployment", clock });
     this.dInformer = opts.informers.deployments();
     this.rsInformer = opts.informers.replicaSets();
     this.podInformer = opts.informers.pods();

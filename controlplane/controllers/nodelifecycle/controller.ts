@@ -41,7 +41,7 @@ interface Observed {
 }
 
 export class NodeLifecycleController {
-  readonly queue = new WorkQueue({ name: "nodelifecycle" });
+  readonly queue: WorkQueue;
   private readonly client: ApiClient;
   private readonly nodeInformer: Informer<Node>;
   private readonly podInformer: Informer<Pod>;
@@ -54,6 +54,7 @@ export class NodeLifecycleController {
     this.client = opts.client;
     const clock = opts.clock ?? realClock;
     this.now = () => clock.now();
+    this.queue = new WorkQueue({ name: "nodelifecycle", clock });
     this.graceMs = (opts.gracePeriodSeconds ?? 40) * 1000;
     this.defaultTolerationSeconds = opts.defaultTolerationSeconds ?? 300;
     this.nodeInformer = opts.informers.nodes();

@@ -41,7 +41,7 @@ export interface ReplicaSetControllerOptions {
 }
 
 export class ReplicaSetController {
-  readonly queue = new WorkQueue({ name: "replicaset" });
+  readonly queue: WorkQueue;
   readonly expectations: Expectations;
   private readonly client: ApiClient;
   private readonly rsInformer: Informer<ReplicaSet>;
@@ -53,6 +53,7 @@ export class ReplicaSetController {
     this.client = opts.client;
     const clock = opts.clock ?? realClock;
     this.now = () => clock.now();
+    this.queue = new WorkQueue({ name: "replicaset", clock });
     this.expectations = new Expectations(this.now);
     this.burst = opts.burstReplicas ?? 500;
     this.rsInformer = opts.informers.replicaSets();
