@@ -1,0 +1,80 @@
+// scheduleOne against seeded caches and a recording fake client, in the style of Kubernetes'
+// scheduler tests: seed nodes and pods, run one scheduling decision, assert what was written.
+import { describe, expect, it } from "vitest";
+import type { Pod } from "../../api/core";
+import { EventRecorder, newConflict } from "../../client";
+import { FakeClient, fakeInformers } from "../../client/fake";
+import { events, pods } from "../../client/resources";
+import { eventually } from "../../test/fixtures/wait";
+import { Scheduler } from "./scheduler";
+import { makeNode, makePod } from "./testing";
+
+function setup(...objects: Array<Pod | ReturnType<typeof makeNode>>) {
+  const fake = new FakeClient(...objects);
+  const recorder = new EventRecorder({ client: fake, component: "default-scheduler" });
+  const informers = fakeInformers(fake);
+  const scheduler = new Scheduler({ client: fake, informers, recorder });
+  return { fake, informers, recorder, scheduler };
+}
+
+const bindings = (fake: FakeClient) => fake.actions({ verb: "create", resource: "pods", subresource: "binding" });
+
+describe("Scheduler.scheduleOne", () => {
+  it("binds a pod that fits to the node with room, and records Scheduled", async () => {
+    const { fake, recorder, scheduler } = setup(makeNode("small", { cpu: "1" }), makeNode("big", { cpu: "8" }), makePod("web", { cpu: "2" }));
+    expect(await scheduler.scheduleOne("default/web")).toBeUndefined();
+    await eventually(() => bindings(fake).length === 1, 5000, "the binding");
+    expect(bindings(fake)[0]).toMatchObject({ namespace: "default", name: "web", object: { target: { kind: "Node", name: "big" }, metadata: { uid: "uid-web" } } });
+    expect(fake.object<Pod>(pods, "default", "web")?.spec?.nodeName).toBe("big");
+    expect(fake.statusWrites("pods")).toEqual([]);
+    await recorder.flush();
+    expect(fake.objects(events, "default")).toMatchObject([{ type: "Normal", reason: "Scheduled", message: "Successfully assigned default/web to big" }]);
+  });
+
+  it("marks a pod that fits nowhere PodScheduled=False with the 0/N message and a FailedScheduling event, and retries later", async () => {
+    const { fake, recorder, scheduler } = setup(
+      makeNode("n1", { memory: "1Gi", labels: { disk: "ssd" } }),
+      makeNode("n2", { memory: "1Gi", labels: { disk: "ssd" } }),
+      makeNode("n3"),
+      makePod("db", { memory: "2Gi", spec: { nodeSelector: { disk: "ssd" } } }),
+    );
+    const result = await scheduler.scheduleOne("default/db");
+    expect(result).toEqual({ requeueAfter: 30_000 });
+    const message = "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 Insufficient memory.";
+    expect(fake.statusWrites("pods")).toHaveLength(1);
+    const pod = fake.object<Pod>(pods, "default", "db")!;
+    expect(pod.status?.phase).toBe("Pending");
+    expect(pod.status?.conditions).toMatchObject([{ type: "PodScheduled", status: "False", reason: "Unschedulable", message }]);
+    await recorder.flush();
+    expect(fake.objects(events, "default")).toMatchObject([{ type: "Warning", reason: "FailedScheduling", message, involvedObject: { kind: "Pod", name: "db" } }]);
+    expect(bindings(fake)).toEqual([]);
+  });
+
+  it("does not rewrite an unchanged PodScheduled condition on the next attempt", async () => {
+    const { fake, informers, scheduler } = setup(makeNode("n1", { cpu: "1" }), makePod("big", { cpu: "4" }));
+    await scheduler.scheduleOne("default/big");
+    // The next attempt reads the pod the informer would now have.
+    informers.pods().indexer.update(fake.object<Pod>(pods, "default", "big")!);
+    await scheduler.scheduleOne("default/big");
+    expect(fake.statusWrites("pods")).toHaveLength(1);
+  });
+
+  it("leaves bound, deleted and other schedulers' pods alone", async () => {
+    const { fake, scheduler } = setup(
+      makeNode("n1"),
+      makePod("bound", { spec: { nodeName: "n1" } }),
+      makePod("mine-not", { spec: { schedulerName: "other-scheduler" } }),
+    );
+    for (const key of ["default/bound", "default/mine-not", "default/gone"]) expect(await scheduler.scheduleOne(key)).toBeUndefined();
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("takes the pod back out of the node's count when the binding is rejected", async () => {
+    const { fake, scheduler } = setup(makeNode("n1", { cpu: "1" }), makePod("a", { cpu: "1" }));
+    fake.failNext("create", "pods", newConflict(pods, "a"));
+    await scheduler.scheduleOne("default/a");
+    await eventually(() => !scheduler.cache.isAssumed("default/a"), 5000, "the assumed pod to be forgotten");
+    expect(scheduler.cache.getNodeInfo("n1")?.requested.pods).toBe(0);
+    expect(fake.object<Pod>(pods, "default", "a")?.spec?.nodeName).toBeUndefined();
+  });
+});
