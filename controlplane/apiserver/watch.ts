@@ -1,6 +1,9 @@
 // Watch: a chunked HTTP stream of {"type","object"} lines. Resumes from a resourceVersion
 // (410 Gone as an ERROR event once compacted), sends initial ADDED events when asked from "0" or
-// nothing, BOOKMARKs when allowed, and ends after timeoutSeconds.
+// nothing, BOOKMARKs when allowed, and ends after timeoutSeconds. It honours the socket's
+// backpressure (WatchStream): a watcher that falls more than its send buffer behind is closed
+// with an ERROR event (410 Expired, so its client re-lists) and its connection cut soon after,
+// as kube-apiserver terminates an unresponsive watcher; the server's memory stays bounded.
 import type { ServerResponse } from "node:http";
 import type { KObject, ResourceType } from "../../api/resource";
 import { StoreCompactedError, type Store, type WatchEvent } from "../storage/store";
@@ -8,6 +11,9 @@ import { ApiError } from "./errors";
 import { apiVersionOf, storagePrefix } from "./keys";
 import type { ListQuery, Registry } from "./registry";
 import { TABLE_CONTENT_TYPE, toTable, type IncludeObject } from "./table";
+import { watchLimitsFor } from "./filters/watch-limits";
+import type { WatchTerminationReason } from "./filters/metrics";
+import { WatchStream } from "./filters/watch-buffer";
 
 export interface WatchRequest {
   rt: ResourceType;
@@ -59,97 +65,120 @@ export async function serveWatch(
   res: ServerResponse,
   bookmarkIntervalMs = 30_000,
 ): Promise<void> {
-  const { rt, query } = req;
+  const { rt } = req;
+  const limits = watchLimitsFor(res.req);
   res.writeHead(200, {
     "Content-Type": req.table ? TABLE_CONTENT_TYPE : "application/json",
     "Cache-Control": "no-cache, private",
     "Transfer-Encoding": "chunked",
   });
   res.flushHeaders();
-  let first = true;
-  let lastRevision = 0;
-  const send = (type: string, obj: unknown) => {
-    if (req.table && (type === "ADDED" || type === "MODIFIED" || type === "DELETED")) {
-      const payload = toTable(rt, [obj as KObject], { include: req.table.include, withColumns: first });
-      first = false;
-      res.write(JSON.stringify({ type, object: payload }) + "\n");
-      return;
-    }
-    res.write(typeof obj === "object" && obj !== null ? eventLine(type, obj) : JSON.stringify({ type, object: obj }) + "\n");
+  let closed = false;
+  let stopWatcher = () => {};
+  let resolveDone = () => {};
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const finish = (reason?: WatchTerminationReason) => {
+    if (closed) return;
+    closed = true;
+    if (reason) limits.metrics.watchTerminated(rt.plural, reason);
+    stopWatcher();
+    clearTimeout(timeout);
+    stream.end();
+    resolveDone();
   };
+  const stream = new WatchStream(res, limits.sendBufferBytes, (buffered) => {
+    // Too far behind: say why, then stop (the client re-lists from a fresh resourceVersion).
+    stream.final(eventLine("ERROR", new ApiError(410, "Expired", `watch closed: the client fell ${buffered} bytes behind (limit ${limits.sendBufferBytes}); list again and watch from the new resourceVersion`).toStatus()));
+    finish("SlowConsumer");
+  });
+  const send = eventSender(req, stream);
+  const timeout = setTimeout(() => finish("Timeout"), req.timeoutSeconds * 1000);
+  res.on("close", () => finish());
 
   const rvParam = req.resourceVersion;
   let fromRevision: number;
   if (!rvParam || rvParam === "0") {
-    const listed = await registry.list(rt, req.namespace, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
-    for (const obj of listed.items) send("ADDED", obj);
+    const listed = await registry.list(rt, req.namespace, { labelSelector: req.query.labelSelector, fieldSelector: req.query.fieldSelector });
+    // The initial list waits for the socket instead of queueing: it may be far larger than the buffer.
+    for (const obj of listed.items) if (!send("ADDED", obj) && !(await stream.drained())) break;
     fromRevision = Number(listed.resourceVersion);
   } else {
     fromRevision = Number(rvParam);
-    if (!Number.isFinite(fromRevision) || fromRevision < 0) {
+    if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) {
       send("ERROR", new ApiError(400, "BadRequest", `invalid resource version: ${rvParam}`).toStatus());
-      res.end();
+      finish();
       return;
     }
   }
-  lastRevision = fromRevision;
-
-  let closed = false;
-  const done = new Promise<void>((resolve) => {
-    const finish = () => {
-      if (closed) return;
-      closed = true;
-      watcher?.close();
-      clearInterval(bookmarks);
-      clearTimeout(timeout);
-      if (!res.writableEnded) res.end();
-      resolve();
-    };
-    let watcher: { close(): void } | undefined;
-    try {
-      watcher = store.watch(storagePrefix(rt, req.namespace), fromRevision, (ev) => {
-        if (closed) return;
-        lastRevision = ev.revision;
-        const obj = eventObject(ev);
-        const matchesNow = ev.type === "PUT" && registry.matches(rt, obj, query);
-        const prev = prevObject(ev);
-        const matchedBefore = prev ? registry.matches(rt, prev, query) : false;
-        if (ev.type === "DELETE") {
-          if (registry.matches(rt, obj, query)) send("DELETED", obj);
-        } else if (matchesNow) {
-          send(ev.created || !matchedBefore ? "ADDED" : "MODIFIED", obj);
-        } else if (matchedBefore) {
-          // It no longer matches the selector: to this watcher it is gone.
-          send("DELETED", obj);
-        }
-      }, (err) => {
-        if (closed) return;
-        send("ERROR", err instanceof StoreCompactedError
-          ? new ApiError(410, "Expired", `too old resource version: ${fromRevision} (${err.compacted + 1})`).toStatus()
-          : new ApiError(500, "InternalError", `watch failed: ${err.message}`).toStatus());
-        finish();
-      });
-    } catch (e) {
-      if (e instanceof StoreCompactedError) {
-        send(
-          "ERROR",
-          new ApiError(410, "Expired", `too old resource version: ${fromRevision} (${e.compacted + 1})`).toStatus(),
-        );
-        finish();
-        return;
-      }
-      throw e;
-    }
-    const bookmarks = setInterval(() => {
-      if (!req.allowBookmarks) return;
-      send("BOOKMARK", { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(lastRevision) } });
-    }, bookmarkIntervalMs);
-    const timeout = setTimeout(finish, req.timeoutSeconds * 1000);
-    res.on("close", finish);
-  });
-  if (req.allowBookmarks) {
-    // An initial bookmark tells an informer where the stream stands right away.
-    send("BOOKMARK", { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(lastRevision) } });
-  }
+  if (closed) return;
+  stopWatcher = watchFrom(registry, store, req, fromRevision, bookmarkIntervalMs, { send, finish, closed: () => closed });
+  if (closed) stopWatcher(); // ended while the store replayed history
   await done;
+}
+
+type Send = (type: string, obj: unknown) => boolean;
+
+/** Encodes events (as one-row Tables when asked) onto the stream. */
+function eventSender(req: WatchRequest, stream: WatchStream): Send {
+  let first = true;
+  return (type, obj) => {
+    if (req.table && (type === "ADDED" || type === "MODIFIED" || type === "DELETED")) {
+      const payload = toTable(req.rt, [obj as KObject], { include: req.table.include, withColumns: first });
+      first = false;
+      return stream.write(JSON.stringify({ type, object: payload }) + "\n");
+    }
+    return stream.write(typeof obj === "object" && obj !== null ? eventLine(type, obj) : JSON.stringify({ type, object: obj }) + "\n");
+  };
+}
+
+/** The store watch from `fromRevision` with bookmarks; returns what stops it. */
+function watchFrom(
+  registry: Registry,
+  store: Store,
+  req: WatchRequest,
+  fromRevision: number,
+  bookmarkIntervalMs: number,
+  out: { send: Send; finish: (reason?: WatchTerminationReason) => void; closed: () => boolean },
+): () => void {
+  const { rt, query } = req;
+  const { send, finish } = out;
+  let lastRevision = fromRevision;
+  const expired = (compacted: number) => new ApiError(410, "Expired", `too old resource version: ${fromRevision} (${compacted + 1})`).toStatus();
+  const bookmark = () => send("BOOKMARK", { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(lastRevision) } });
+  let watcher: { close(): void } | undefined;
+  try {
+    watcher = store.watch(storagePrefix(rt, req.namespace), fromRevision, (ev) => {
+      if (out.closed()) return;
+      lastRevision = ev.revision;
+      const obj = eventObject(ev);
+      const matchesNow = ev.type === "PUT" && registry.matches(rt, obj, query);
+      const prev = prevObject(ev);
+      const matchedBefore = prev ? registry.matches(rt, prev, query) : false;
+      if (ev.type === "DELETE") {
+        if (registry.matches(rt, obj, query)) send("DELETED", obj);
+      } else if (matchesNow) {
+        send(ev.created || !matchedBefore ? "ADDED" : "MODIFIED", obj);
+      } else if (matchedBefore) {
+        // It no longer matches the selector: to this watcher it is gone.
+        send("DELETED", obj);
+      }
+    }, (err) => {
+      if (out.closed()) return;
+      const compacted = err instanceof StoreCompactedError;
+      send("ERROR", compacted ? expired(err.compacted) : new ApiError(500, "InternalError", `watch failed: ${err.message}`).toStatus());
+      finish(compacted ? "Expired" : "Error");
+    });
+  } catch (e) {
+    if (!(e instanceof StoreCompactedError)) throw e;
+    send("ERROR", expired(e.compacted));
+    finish("Expired");
+    return () => {};
+  }
+  const bookmarks = setInterval(() => req.allowBookmarks && bookmark(), bookmarkIntervalMs);
+  // An initial bookmark tells an informer where the stream stands right away.
+  if (req.allowBookmarks) bookmark();
+  return () => {
+    watcher?.close();
+    clearInterval(bookmarks);
+  };
 }

@@ -1,0 +1,24 @@
+// What a watch may buffer for a slow client, and where it reports the watches the server ends:
+// set per request by withWatchLimits, read by serveWatch (watch.ts) from the response's request,
+// so the watch needs no extra parameters from the handlers that start it.
+import type { IncomingMessage } from "node:http";
+import { DEFAULT_LIMITS, type ServerLimits } from "./limits";
+import { NO_METRICS, type FilterMetrics } from "./metrics";
+
+export interface WatchLimits {
+  /** Bytes that may wait for the client before the watch is closed (SlowConsumer). */
+  sendBufferBytes: number;
+  metrics: FilterMetrics;
+}
+
+const byRequest = new WeakMap<IncomingMessage, WatchLimits>();
+
+const DEFAULT_WATCH_LIMITS: WatchLimits = { sendBufferBytes: DEFAULT_LIMITS.watchSendBufferBytes, metrics: NO_METRICS };
+
+export function watchLimitsFor(req: IncomingMessage | undefined): WatchLimits {
+  return (req && byRequest.get(req)) ?? DEFAULT_WATCH_LIMITS;
+}
+
+export function setWatchLimits(req: IncomingMessage, limits: ServerLimits, metrics: FilterMetrics): void {
+  byRequest.set(req, { sendBufferBytes: limits.watchSendBufferBytes, metrics });
+}
