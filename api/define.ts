@@ -2,6 +2,7 @@
 // decode (unknown fields per fieldValidation) -> defaults -> validation, as Kubernetes does.
 import type { z } from "zod";
 import { dereference, toNamedSchemas, type JSONSchema, type NamedSchemas } from "./jsonschema";
+import { escapeKey, restoreKeys, unescapeKey } from "./proto-keys";
 import type { FieldCause, FieldValidation, KObject, ResourceType, Subresource, ValidateResult } from "./resource";
 import {
   fieldError,
@@ -39,16 +40,27 @@ export interface ResourceDefinition<T extends KObject> {
 
 const allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
-/** Go's JSON decoding turns null into the zero value: for us, an absent field. */
-function stripNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripNulls);
+/**
+ * A copy of the body for zod: Go's JSON decoding turns null into the zero value (for us, an absent
+ * field), and "__proto__" keys travel escaped (./proto-keys); seen.protoKeys says whether any did.
+ */
+function prepare(value: unknown, seen: { protoKeys: boolean }): unknown {
+  if (Array.isArray(value)) return value.map((v) => prepare(v, seen));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = stripNulls(v);
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) continue;
+      const key = escapeKey(k);
+      if (key !== k) seen.protoKeys = true;
+      out[key] = prepare(v, seen);
+    }
     return out;
   }
   return value;
 }
+
+/** A path as the user wrote it (escaped "__proto__" keys back to their name). */
+const userPath = (path: readonly PropertyKey[]): PathPart[] => path.map((p) => (typeof p === "string" ? unescapeKey(p) : (p as number)));
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = root;
@@ -98,7 +110,7 @@ function fieldPathOf(schema: z.ZodType | undefined, path: readonly PropertyKey[]
 
 /** One zod issue as a Kubernetes field error. */
 function issueToCause(issue: z.core.$ZodIssue, input: unknown, schema?: z.ZodType): FieldCause {
-  const field = schema ? fieldPathOf(schema, issue.path) : formatPath(issue.path as PathPart[]);
+  const field = schema ? fieldPathOf(schema, userPath(issue.path)) : formatPath(userPath(issue.path));
   const value = valueAt(input, issue.path);
   switch (issue.code) {
     case "invalid_type":
@@ -132,11 +144,12 @@ interface Decoded {
 
 /** Parse with the strict schema; unknown fields become errors, warnings or nothing. */
 export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldValidation): Decoded {
-  const input = stripNulls(structuredClone(body));
+  const seen = { protoKeys: false };
+  const input = prepare(body, seen);
   const unknown: string[] = [];
   for (let round = 0; round < 8; round++) {
     const result = schema.safeParse(input);
-    if (result.success) return finishDecode(result.data, unknown, fieldValidation);
+    if (result.success) return finishDecode(seen.protoKeys ? restoreKeys(result.data) : result.data, unknown, fieldValidation);
     const unrecognized = result.error.issues.filter((i) => i.code === "unrecognized_keys");
     if (unrecognized.length === 0) {
       if (unknown.length && fieldValidation === "Strict") return finishDecode(undefined, unknown, fieldValidation);
@@ -147,7 +160,7 @@ export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldV
     }
     for (const issue of unrecognized) {
       for (const key of issue.keys) {
-        unknown.push(formatPath([...(issue.path as PathPart[]), key]));
+        unknown.push(formatPath(userPath([...issue.path, key])));
         deleteAt(input, issue.path, key);
       }
     }
