@@ -1,5 +1,5 @@
 // Writes the kubeconfig `kubelab server --write-kubeconfig FILE` hands to kubectl and clients.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { stringify } from "yaml";
 
@@ -28,7 +28,14 @@ export function renderKubeconfig(input: KubeconfigInput): string {
   });
 }
 
+/**
+ * Write the kubeconfig (it may hold a bearer token): a folder this creates is 0700, the file is
+ * 0600 even when one was there before (written beside it, then renamed over it, so no reader sees
+ * a half-written file or the old permissions).
+ */
 export function writeKubeconfig(file: string, input: KubeconfigInput): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderKubeconfig(input), { mode: 0o600 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, renderKubeconfig(input), { mode: 0o600 });
+  renameSync(tmp, file);
 }
