@@ -71,4 +71,3 @@ export function defaultConfig(overrides: Partial<AgentConfig> & { nodeName?: str
   };
 }
 
-export { parseDuration } from "../cmd/flags";

@@ -1,6 +1,6 @@
 // A container's environment as the kubelet builds it: envFrom first, then env (later wins), with
 // fieldRef, resourceFieldRef, configMapKeyRef and secretKeyRef resolved and $(VAR) expanded.
-import { parseQuantity } from "./quantity";
+import { parseQuantity } from "../api/quantity";
 import type { ConfigMap, Container, Secret } from "../api/core";
 import type { Pod } from "./types";
 

@@ -12,6 +12,7 @@ import { computePodStatus, latestByName, currentSandbox } from "./status";
 import type { PodStatus } from "../api/core";
 import type { Pod } from "./types";
 import { removePodDir } from "./volumes";
+import { rfc3339 } from "../api/time";
 
 export const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
 
@@ -380,7 +381,7 @@ export class Kubelet {
       hostIP: this.cfg.address,
       lastPodIP: this.syncer.podIPs.get(uid),
       previous,
-      now: new Date().toISOString(),
+      now: rfc3339(),
     });
     const before = this.statuses.get(uid);
     if (before && JSON.stringify(before) === JSON.stringify(status)) return;

@@ -5,4 +5,12 @@ import { registerAgentCommand } from "./cmd";
 
 const program = new Command("kubelab").showHelpAfterError();
 registerAgentCommand(program);
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A bad flag value is the user's mistake: one line and exit 2, no stack (by name: agent/run.ts
+  // loads lazily and stays so).
+  if ((err as Error).name !== "AgentFlagError") throw err;
+  console.error(`kubelab agent: ${(err as Error).message}`);
+  process.exit(2);
+}

@@ -1,8 +1,31 @@
 // The body of `kubelab agent`: parse flags, start, stop cleanly on SIGTERM/SIGINT.
 import { pino } from "pino";
-import { parseQuantity } from "./quantity";
+import { parseDuration as parseGoDuration } from "../api/duration";
+import { parseQuantity } from "../api/quantity";
 import { startAgent } from "./agent";
-import { defaultConfig, parseDuration, type AgentConfig } from "./config";
+import { defaultConfig, type AgentConfig } from "./config";
+
+/** A bad flag value: `kubelab-agent` (agent/main.ts) prints the message alone and exits 2. */
+export class AgentFlagError extends Error {
+  override readonly name = "AgentFlagError";
+}
+
+function flagValue<T>(flag: string, value: string, parse: (v: string) => T): T {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw new AgentFlagError(`invalid value ${JSON.stringify(value)} for --${flag}: ${(err as Error).message}`);
+  }
+}
+
+/** A Go duration flag ("10s", "1m30s") in milliseconds. */
+function parseDuration(value: string, flag = "duration"): number {
+  return flagValue(flag, value, (v) => {
+    const ms = parseGoDuration(v);
+    if (ms < 0) throw new Error("must not be negative");
+    return ms;
+  });
+}
 
 export function configFromFlags(flags: Record<string, string | undefined>): AgentConfig {
   const labels: Record<string, string> = {};
@@ -23,16 +46,16 @@ export function configFromFlags(flags: Record<string, string | undefined>): Agen
     rootDir: flags.rootDir,
     podCIDR: flags.podCidr,
     cpu: flags.cpu !== undefined ? Number(flags.cpu) : undefined,
-    memoryBytes: flags.memory !== undefined ? parseQuantity(flags.memory) : undefined,
+    memoryBytes: flags.memory !== undefined ? flagValue("memory", flags.memory, parseQuantity) : undefined,
     maxPods: Number(flags.maxPods ?? 110),
     nodeLabels: labels,
-    nodeStatusUpdateFrequencyMs: parseDuration(flags.nodeStatusUpdateFrequency ?? "10s"),
-    crashLoopBackoffInitialMs: parseDuration(flags.crashloopBackoffInitial ?? "10s"),
-    crashLoopBackoffMaxMs: parseDuration(flags.crashloopBackoffMax ?? "300s"),
-    imagePullBackoffInitialMs: parseDuration(flags.imagePullBackoffInitial ?? "10s"),
-    imagePullBackoffMaxMs: parseDuration(flags.imagePullBackoffMax ?? "300s"),
-    resyncPeriodMs: parseDuration(flags.syncFrequency ?? "10s"),
-    staticPodRescanMs: parseDuration(flags.staticPodRescan ?? "20s"),
+    nodeStatusUpdateFrequencyMs: parseDuration(flags.nodeStatusUpdateFrequency ?? "10s", "node-status-update-frequency"),
+    crashLoopBackoffInitialMs: parseDuration(flags.crashloopBackoffInitial ?? "10s", "crashloop-backoff-initial"),
+    crashLoopBackoffMaxMs: parseDuration(flags.crashloopBackoffMax ?? "300s", "crashloop-backoff-max"),
+    imagePullBackoffInitialMs: parseDuration(flags.imagePullBackoffInitial ?? "10s", "image-pull-backoff-initial"),
+    imagePullBackoffMaxMs: parseDuration(flags.imagePullBackoffMax ?? "300s", "image-pull-backoff-max"),
+    resyncPeriodMs: parseDuration(flags.syncFrequency ?? "10s", "sync-frequency"),
+    staticPodRescanMs: parseDuration(flags.staticPodRescan ?? "20s", "static-pod-rescan"),
   };
   if (flags.address) overrides.address = flags.address;
   for (const key of Object.keys(overrides) as Array<keyof AgentConfig>) if (overrides[key] === undefined) delete overrides[key];

@@ -4,6 +4,7 @@
 import type { RuntimeContainer } from "./runtime/docker";
 import type { Container, ContainerState, ContainerStatus, PodCondition, PodStatus } from "../api/core";
 import type { NodeContainerStatus, NodePodStatus, Pod } from "./types";
+import { rfc3339 } from "../api/time";
 
 export interface Waiting {
   reason: string;
@@ -46,8 +47,8 @@ function terminatedState(c: RuntimeContainer): ContainerState {
       exitCode,
       reason,
       ...(c.error ? { message: c.error } : {}),
-      startedAt: c.startedAt ?? new Date(c.created * 1000).toISOString(),
-      finishedAt: c.finishedAt ?? new Date(c.created * 1000).toISOString(),
+      startedAt: c.startedAt ?? rfc3339(c.created * 1000),
+      finishedAt: c.finishedAt ?? rfc3339(c.created * 1000),
       containerID: `docker://${c.id}`,
     },
   };
@@ -55,7 +56,7 @@ function terminatedState(c: RuntimeContainer): ContainerState {
 
 function seconds(iso: string | undefined): string | undefined {
   // Kubernetes' metav1.Time has second precision.
-  return iso ? new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString().replace(".000Z", "Z") : undefined;
+  return iso ? rfc3339(Date.parse(iso)) : undefined;
 }
 
 function trimState(state: ContainerState): ContainerState {

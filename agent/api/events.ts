@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { ApiClient } from "../../client/rest";
 import { events } from "../../client/resources";
 import type { Pod } from "../types";
+import { rfc3339 } from "../../api/time";
 
 const MAX_IN_FLIGHT = 20;
 /** At most this many events a second on average, bursts up to EVENT_BURST (the kubelet's
@@ -36,7 +37,7 @@ export class EventRecorder {
     if (this.tokens < 1 || this.inFlight >= MAX_IN_FLIGHT) return;
     this.tokens--;
     this.inFlight++;
-    const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const time = rfc3339();
     const body = {
       apiVersion: "v1",
       kind: "Event",

@@ -4,7 +4,7 @@
 // the Services/Endpoints that feed the NodePort proxy. While the API server is away every loop
 // retries with back-off and the pods keep running.
 import type { Logger } from "pino";
-import { isConflict, isNotFound } from "../../client/errors";
+import { ignoreNotFound, isConflict, isNotFound } from "../../client/errors";
 import { Informer } from "../../client/informer";
 import { ApiClient } from "../../client/rest";
 import { configmaps, endpoints, pods, secrets, services } from "../../client/resources";
@@ -27,13 +27,8 @@ export function apiClientFor(cfg: AgentConfig): ApiClient {
   throw new Error("the agent needs --kubeconfig or --server to talk to an API server");
 }
 
-async function getOrUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function getOrUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
+  return call().catch(ignoreNotFound);
 }
 
 export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Logger): ApiIntegration {

@@ -5,11 +5,12 @@
 import { readFileSync } from "node:fs";
 import { arch, cpus, hostname, totalmem } from "node:os";
 import type { Logger } from "pino";
-import { isAlreadyExists, isNotFound } from "../../client/errors";
+import { ignoreNotFound, isAlreadyExists, isNotFound } from "../../client/errors";
 import type { ApiClient } from "../../client/rest";
 import { leases, nodes } from "../../client/resources";
 import { KUBELET_VERSION, type AgentConfig } from "../config";
 import type { KObject } from "../../api/resource";
+import { rfc3339, rfc3339Micro } from "../../api/time";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
@@ -60,7 +61,7 @@ export class NodeStatusManager {
   private registered = false;
   private nodeUid?: string;
   private stopped = false;
-  private readonly startedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  private readonly startedAt = rfc3339();
   private readyTransition = this.startedAt;
 
   constructor(private readonly opts: NodeStatusOptions) {}
@@ -90,7 +91,7 @@ export class NodeStatusManager {
 
   async status(): Promise<Record<string, unknown>> {
     const { cfg } = this.opts;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const now = rfc3339();
     const capacity = this.capacity();
     const condition = (type: string, status: string, reason: string, message: string) => ({
       type,
@@ -190,12 +191,12 @@ export class NodeStatusManager {
     if (this.stopped) return;
     const { client, cfg, log } = this.opts;
     let next = cfg.nodeStatusUpdateFrequencyMs;
-    const now = new Date().toISOString().replace("Z", "000Z").replace(/(\.\d{6})\d*Z$/, "$1Z");
+    const now = rfc3339Micro();
     try {
       try {
         await client.patch(leases, NODE_LEASE_NAMESPACE, cfg.nodeName, { spec: { renewTime: now, holderIdentity: cfg.nodeName } }, "merge");
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        ignoreNotFound(err);
         await client.create(leases, NODE_LEASE_NAMESPACE, {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",

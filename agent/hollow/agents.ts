@@ -6,6 +6,7 @@ import { pino, type Logger } from "pino";
 import type { Lease } from "../../api/coordination";
 import type { Node, Pod } from "../../api/core";
 import {
+  ignoreNotFound,
   Informer,
   isAlreadyExists,
   isConflict,
@@ -143,7 +144,7 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
       started++;
     } catch (err) {
       if (!pod.status?.podIP) n.ips.release(ip);
-      if (!isNotFound(err)) throw err;
+      ignoreNotFound(err);
     }
   };
   const done = runController({ name: "hollow-pods", queue, workers: opts.concurrency ?? 32, logger, signal, sync: (key) => syncPod(key) });

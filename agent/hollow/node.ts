@@ -2,6 +2,7 @@
 // its Lease in kube-node-lease, written as a kubelet would, without any container runtime.
 import type { Lease } from "../../api/coordination";
 import type { Node } from "../../api/core";
+import { rfc3339, rfc3339Micro } from "../../api/time";
 
 export interface HollowCapacity {
   cpu: string;
@@ -13,8 +14,8 @@ export const DEFAULT_CAPACITY: HollowCapacity = { cpu: "4", memory: "16Gi", pods
 export const HOLLOW_KUBELET_VERSION = "v1.32.0-kubelab-hollow";
 export const LEASE_DURATION_SECONDS = 40;
 
-const micro = (ms: number) => new Date(ms).toISOString().replace("Z", "000Z");
-const seconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const micro = (ms: number) => rfc3339Micro(ms);
+const seconds = (ms: number) => rfc3339(ms);
 
 /** 10.244.0.0/24, 10.244.1.0/24, ... 10.245.0.0/24 for the index-th node. */
 export function podCIDRFor(index: number): string {

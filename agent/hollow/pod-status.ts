@@ -1,8 +1,9 @@
 // What a hollow node reports for a pod bound to it: Running and Ready at once, an IP from the
 // node's podCIDR, a running, ready container status per container.
 import type { Pod } from "../../api/core";
+import { rfc3339 } from "../../api/time";
 
-const seconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const seconds = (ms: number) => rfc3339(ms);
 
 /** Hands out pod IPs from a /24 (x.y.z.2 .. x.y.z.254), reusing released ones. */
 export class PodIPAllocator {

@@ -1,7 +1,7 @@
 // Pod spec -> Docker create options, as pure functions: the sandbox (pause) container that holds
 // the pod's network and host ports, and the app containers that join it.
 import type Docker from "dockerode";
-import { parseQuantity } from "../quantity";
+import { parseQuantity } from "../../api/quantity";
 import { ContainerConfigError } from "../env";
 import type { Container } from "../../api/core";
 import type { Pod } from "../types";
