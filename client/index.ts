@@ -8,6 +8,7 @@ export * from "./watch";
 export * from "./keys";
 export * from "./clock";
 export * from "./ratelimiter";
+export * from "./limiter";
 export * from "./workqueue";
 export * from "./indexer";
 export * from "./reflector";

@@ -5,7 +5,10 @@
 // when nodes or pods change, and periodically.
 import type { Logger } from "pino";
 import type { Node, Pod } from "../../api/core";
+import { rfc3339 } from "../../api/time";
 import {
+  ConcurrencyLimiter,
+  ignoreNotFound,
   isConflict,
   isNotFound,
   keyOf,
@@ -46,9 +49,7 @@ export class Scheduler {
   private readonly unschedulable = new Set<string>();
   private readonly schedulerName: string;
   private readonly retryMs: number;
-  private readonly bindConcurrency: number;
-  private inflight = 0;
-  private slotWaiters: Array<() => void> = [];
+  private readonly bindings: ConcurrencyLimiter;
   private nextStart = 0;
   /** Pods bound by this scheduler (for benchmarks and tests). */
   scheduledCount = 0;
@@ -57,7 +58,7 @@ export class Scheduler {
     this.client = opts.client;
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.retryMs = opts.retryUnschedulableMs ?? 30_000;
-    this.bindConcurrency = opts.bindConcurrency ?? 64;
+    this.bindings = new ConcurrencyLimiter(opts.bindConcurrency ?? 64);
     this.podInformer = opts.informers.pods();
     this.nodeInformer = opts.informers.nodes();
     this.nodeInformer.addEventHandler({
@@ -110,8 +111,9 @@ export class Scheduler {
     const nodeName = result.node.node.metadata!.name!;
     this.unschedulable.delete(key);
     this.cache.assume(info, nodeName);
-    await this.acquireSlot();
-    void this.bind(pod, key, nodeName).finally(() => this.releaseSlot());
+    // Wait for a binding slot (back-pressure on decisions), then bind in the background.
+    const release = await this.bindings.acquire();
+    void this.bind(pod, key, nodeName).finally(release);
   }
 
   private async bind(pod: Pod, key: string, nodeName: string): Promise<void> {
@@ -137,16 +139,14 @@ export class Scheduler {
       type: "PodScheduled",
       status: "False",
       lastProbeTime: null,
-      lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      lastTransitionTime: rfc3339(),
       reason: "Unschedulable",
       message,
     };
     const others = (pod.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled");
-    try {
-      await this.client.patchSubresource(podsRes, pod.metadata?.namespace, pod.metadata!.name!, "status", { status: { phase: "Pending", conditions: [...others, condition] } }, "merge");
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await this.client
+      .patchSubresource(podsRes, pod.metadata?.namespace, pod.metadata!.name!, "status", { status: { phase: "Pending", conditions: [...others, condition] } }, "merge")
+      .catch(ignoreNotFound);
   }
 
   private needsScheduling(pod: Pod): boolean {
@@ -169,22 +169,6 @@ export class Scheduler {
     for (const key of this.unschedulable) this.queue.add(key);
     this.unschedulable.clear();
   }
-
-  private acquireSlot(): Promise<void> {
-    if (this.inflight < this.bindConcurrency) {
-      this.inflight++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.slotWaiters.push(() => {
-      this.inflight++;
-      resolve();
-    }));
-  }
-
-  private releaseSlot(): void {
-    this.inflight--;
-    this.slotWaiters.shift()?.();
-  }
 }
 
 function sameLabels(a: Pod, b: Pod): boolean {
@@ -195,14 +179,4 @@ function sameLabels(a: Pod, b: Pod): boolean {
 function schedulingRelevant(node: Node): string {
   const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status;
   return JSON.stringify([node.spec?.unschedulable, node.spec?.taints, node.metadata?.labels, node.status?.allocatable, ready]);
-}
-
-export interface StartSchedulerOptions extends SchedulerOptions {
-  signal: AbortSignal;
-}
-
-/** Creates the scheduler and runs it until signal aborts (informers are started by the caller). */
-export function startScheduler(opts: StartSchedulerOptions): { scheduler: Scheduler; done: Promise<void> } {
-  const scheduler = new Scheduler(opts);
-  return { scheduler, done: scheduler.run(opts.signal) };
 }
