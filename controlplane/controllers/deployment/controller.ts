@@ -22,7 +22,8 @@ import {
 import type { SharedInformers } from "../../../client/informer-factory";
 import { ControllerRefManager } from "../controller-ref-manager";
 import { controllerRef } from "../owner";
-import { checkPausedConditions, syncRolloutStatus, updateDeploymentStatus } from "./progress";
+import type { DeploymentContext } from "./context";
+import { checkPausedConditions, updateDeploymentStatus } from "./progress";
 import { rolloutRecreate } from "./recreate";
 import { rolloutRolling } from "./rolling";
 import { syncScaleOnly } from "./sync";
@@ -35,14 +36,14 @@ export interface DeploymentControllerOptions {
   clock?: Clock;
 }
 
-export class DeploymentController {
+export class DeploymentController implements DeploymentContext {
   readonly queue: WorkQueue;
   readonly client: ApiClient;
   readonly recorder?: EventRecorder;
   readonly now: () => number;
-  readonly dInformer: Informer<Deployment>;
-  readonly rsInformer: Informer<ReplicaSet>;
-  readonly podInformer: Informer<Pod>;
+  private readonly dInformer: Informer<Deployment>;
+  private readonly rsInformer: Informer<ReplicaSet>;
+  private readonly podInformer: Informer<Pod>;
 
   constructor(opts: DeploymentControllerOptions) {
     this.client = opts.client;
@@ -114,11 +115,6 @@ export class DeploymentController {
   /** Pods of these ReplicaSets (by controller owner). */
   podsOf(rss: ReplicaSet[]): Pod[] {
     return rss.flatMap((rs) => this.podInformer.byIndex("owner", rs.metadata.uid ?? ""));
-  }
-
-  /** Writes the rollout status (Progressing, counts) and tells when to look again. */
-  syncRolloutStatus(d: Deployment, allRSs: ReplicaSet[], newRS: ReplicaSet | undefined): Promise<Result | void> {
-    return syncRolloutStatus(this, d, allRSs, newRS);
   }
 
   private enqueueOwner(rs: ReplicaSet): void {

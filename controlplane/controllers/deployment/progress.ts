@@ -3,7 +3,7 @@
 // when nothing moved for progressDeadlineSeconds; DeploymentPaused/Resumed around a pause.
 import type { Deployment, DeploymentStatus, ReplicaSet } from "../../../api/apps";
 import { deployments as dRes, ignoreNotFound, isConflict, type Result } from "../../../client";
-import type { DeploymentController } from "./controller";
+import type { DeploymentContext } from "./context";
 import {
   calculateStatus,
   deploymentComplete,
@@ -17,7 +17,7 @@ import {
   statusEqual,
 } from "./status";
 
-type C = DeploymentController;
+type C = DeploymentContext;
 
 /** Writes status (retrying once on a conflict with a fresh read); keeps d's status in step. */
 export async function updateDeploymentStatus(c: C, d: Deployment, status: DeploymentStatus): Promise<void> {

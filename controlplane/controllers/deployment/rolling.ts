@@ -2,13 +2,14 @@
 // while at least desired - maxUnavailable stay available (unhealthy old pods first).
 import type { Deployment, ReplicaSet } from "../../../api/apps";
 import type { Result } from "../../../client";
-import type { DeploymentController } from "./controller";
+import type { DeploymentContext } from "./context";
+import { syncRolloutStatus } from "./progress";
 import { maxScaledDown, newReplicaSetReplicas, scaleDownOldest } from "./rollout-math";
 import { calculateStatus, deploymentComplete } from "./status";
 import { cleanupDeployment, getNewReplicaSet, scaleReplicaSet } from "./sync";
 import { byCreation, fencepostsOf, replicasOf } from "./util";
 
-type C = DeploymentController;
+type C = DeploymentContext;
 
 export async function rolloutRolling(c: C, d: Deployment, rsList: ReplicaSet[]): Promise<Result | void> {
   const newRS = (await getNewReplicaSet(c, d, rsList, true))!;
@@ -16,15 +17,15 @@ export async function rolloutRolling(c: C, d: Deployment, rsList: ReplicaSet[]):
   const all = () => [newRS, ...oldRSs];
 
   const scaledNew = await reconcileNewReplicaSet(c, d, newRS, all());
-  if (scaledNew) return c.syncRolloutStatus(d, [scaledNew, ...oldRSs], scaledNew);
+  if (scaledNew) return syncRolloutStatus(c, d, [scaledNew, ...oldRSs], scaledNew);
 
   const scaledOld = await reconcileOldReplicaSets(c, d, newRS, oldRSs);
   if (scaledOld) {
     oldRSs = scaledOld;
-    return c.syncRolloutStatus(d, all(), newRS);
+    return syncRolloutStatus(c, d, all(), newRS);
   }
   if (deploymentComplete(d, calculateStatus(d, all(), newRS, c.now()))) await cleanupDeployment(c, d, oldRSs);
-  return c.syncRolloutStatus(d, all(), newRS);
+  return syncRolloutStatus(c, d, all(), newRS);
 }
 
 /** Scales the new ReplicaSet toward desired within maxSurge; the scaled ReplicaSet or undefined. */

@@ -4,7 +4,7 @@
 import type { Deployment, ReplicaSet } from "../../../api/apps";
 import { deployments as dRes, ignoreNotFound, isAlreadyExists, replicasets as rsRes, type Result } from "../../../client";
 import { controllerRef, controllerRefTo } from "../owner";
-import type { DeploymentController } from "./controller";
+import type { DeploymentContext } from "./context";
 import { computeHash, equalIgnoreHash, POD_TEMPLATE_HASH_LABEL } from "./hash";
 import { updateDeploymentStatus, setProgressing } from "./progress";
 import { newReplicaSetReplicas, proportionalScale } from "./rollout-math";
@@ -21,7 +21,7 @@ import {
   setReplicasAnnotations,
 } from "./util";
 
-type C = DeploymentController;
+type C = DeploymentContext;
 
 /** Splits the claimed ReplicaSets into the new one (if any) and the old ones. */
 export function splitReplicaSets(d: Deployment, rsList: ReplicaSet[]): { newRS?: ReplicaSet; oldRSs: ReplicaSet[] } {
