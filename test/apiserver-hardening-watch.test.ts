@@ -44,6 +44,7 @@ function drain(s: Socket): Promise<string> {
 
 describe("slow watchers", () => {
   it("closes watchers that never read, keeps the others, and stays within bounded memory", async () => {
+    const COUNT = 400;
     const stuck = await Promise.all([stuckWatcher(), stuckWatcher(), stuckWatcher()]);
     const reader = await fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0`);
     const lines = (async () => {
@@ -60,7 +61,6 @@ describe("slow watchers", () => {
       return n;
     })();
     const before = rssMiB();
-    const COUNT = 400;
     const payload = "x".repeat(100_000);
     for (let i = 0; i < COUNT; i++) {
       const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, {
