@@ -6,29 +6,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepository } from "../api/gitops";
-import { ApiClient, configmaps, deployments, gitrepositories, isNotFound, services } from "../client";
+import { RestClient, type ApiClient, configmaps, deployments, gitrepositories, isNotFound, services } from "../client";
 import { startGitSync, type GitSync } from "../controlplane/gitsync";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
 import { kubectlFor } from "./fixtures/kubectl";
 import { REPO_ROOT, startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
 
 const seed = (f: string) => readFileSync(join(REPO_ROOT, "examples/seed", f), "utf8");
 const cm = (name: string, v = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => eventually(fn, timeoutMs, what) as Promise<T>;
 
 let server: TestServer;
 let client: ApiClient;
@@ -39,7 +27,7 @@ const repos: TestRepo[] = [];
 
 beforeAll(async () => {
   server = await startTestServer({ args: ["--disable-controllers", "gitsync"] });
-  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  client = RestClient.fromKubeconfig(server.kubeconfig);
   kubectl = kubectlFor(server.kubeconfig);
   cacheDir = mkdtempSync(join(tmpdir(), "gitsync-e2e-"));
   sync = startGitSync({ client, cacheDir, healthPollMs: 60_000 });

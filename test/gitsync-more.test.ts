@@ -7,13 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepository } from "../api/gitops";
-import { ApiClient, configmaps, gitrepositories, isNotFound } from "../client";
+import { RestClient, type ApiClient, configmaps, gitrepositories, isNotFound } from "../client";
 import { ensureGitRepositoryFromFlag, parseGitopsFlag, startGitSync, type GitSync } from "../controlplane/gitsync";
 import { formatDiff } from "../controlplane/gitsync/cmd";
 import { diffRevision } from "../controlplane/gitsync/diff";
 import type { ReconcileResult } from "../controlplane/gitsync/reconcile";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
 import { REPO_ROOT, startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
 
 const cm = (name: string, v = "1", ns?: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ""}data:\n  v: "${v}"\n`;
 
@@ -26,7 +27,7 @@ const outcomes: Array<{ key: string; outcome: ReconcileResult["outcome"] }> = []
 
 beforeAll(async () => {
   server = await startTestServer({ args: ["--disable-controllers", "gitsync"] });
-  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  client = RestClient.fromKubeconfig(server.kubeconfig);
   cacheDir = mkdtempSync(join(tmpdir(), "gitsync-more-"));
   sync = startGitSync({ client, cacheDir, healthPollMs: 60_000, onReconciled: (key, r) => void outcomes.push({ key, outcome: r.outcome }) });
 }, 60_000);
@@ -53,15 +54,7 @@ const create = (name: string, url: string, extra: Record<string, unknown> = {}, 
 const get = (name: string) => client.get<GitRepository>(gitrepositories, "default", name);
 const cond = (r: GitRepository, t: string) => r.status?.conditions?.find((c) => c.type === t);
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => eventually(fn, timeoutMs, what) as Promise<T>;
 const applied = (name: string, sha: string) =>
   waitFor(`${name} applied ${sha.slice(0, 8)}`, async () => {
     const r = await get(name);
@@ -178,10 +171,24 @@ describe("git-sync details", () => {
     const changed = await diff();
     expect(changed.code).toBe(1);
     expect(changed.out).toContain("+ ConfigMap default/cli-b (b.yaml:1)");
+    const json = await diff("-o", "json");
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({
+      revision: expect.stringMatching(/^main@sha1:[0-9a-f]{40}$/),
+      created: [{ ref: { apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "cli-b" }, at: "b.yaml:1" }],
+      changed: [],
+      pruned: [],
+      unchanged: 1,
+      errors: [],
+      summary: { create: 1, change: 0, prune: 0, unchanged: 1, errors: 0 },
+    });
     await repo.commit({ "c.yaml": "kind: ConfigMap\n" });
     const broken = await diff();
     expect(broken.code).toBe(2);
     expect(broken.out).toContain("! c.yaml:1: document has no apiVersion, no metadata.name");
+    const brokenJson = await diff("--output", "json");
+    expect(brokenJson.code).toBe(2);
+    expect(JSON.parse(brokenJson.out).errors[0]).toMatchObject({ file: "c.yaml", line: 1 });
     expect((await diff("--repo", `${repo.url}#nope`)).code).toBe(2);
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepository } from "../api/gitops";
-import { ApiClient, configmaps, gitrepositories, isNotFound, namespaces } from "../client";
+import { RestClient, type ApiClient, configmaps, gitrepositories, isNotFound, namespaces } from "../client";
 import { startGitSync, type GitSync } from "../controlplane/gitsync";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
 import { startTestServer, type TestServer } from "./fixtures/server";
@@ -25,7 +25,7 @@ const repos: TestRepo[] = [];
 
 beforeAll(async () => {
   server = await startTestServer({ args: ["--disable-controllers", "gitsync"] });
-  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  client = RestClient.fromKubeconfig(server.kubeconfig);
   cacheDir = mkdtempSync(join(tmpdir(), "gitsync-owner-"));
   sync = startGitSync({ client, cacheDir, healthPollMs: 60_000 });
 }, 60_000);

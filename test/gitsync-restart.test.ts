@@ -6,10 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepository } from "../api/gitops";
-import { ApiClient, configmaps, gitrepositories } from "../client";
+import { RestClient, type ApiClient, configmaps, gitrepositories } from "../client";
 import { startGitSync, type GitSync } from "../controlplane/gitsync";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
 import { startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
 
 const N = 400;
 const manifests = (prefix: string, v: string) =>
@@ -23,7 +24,7 @@ const running: GitSync[] = [];
 
 beforeAll(async () => {
   server = await startTestServer({ args: ["--disable-controllers", "all"] });
-  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  client = RestClient.fromKubeconfig(server.kubeconfig);
   repo = await createTestRepo();
   cacheDir = mkdtempSync(join(tmpdir(), "gitsync-restart-"));
 }, 60_000);
@@ -45,19 +46,9 @@ const ours = async (prefix: string) =>
     c.metadata.name!.startsWith(prefix),
   );
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      // the server may be restarting
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polls often: the kill must land while the apply is still running (errors: the server may be restarting). */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> =>
+  eventually(fn, { timeoutMs, intervalMs: 25, what }) as Promise<T>;
 
 async function expectConverged(sha: string, names: string[], v: Record<string, string>) {
   const r = await waitFor("applied", async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepository } from "../api/gitops";
-import { ApiClient, configmaps, gitrepositories, secrets } from "../client";
+import { RestClient, type ApiClient, configmaps, gitrepositories, secrets } from "../client";
 import { startGitSync, type GitSync } from "../controlplane/gitsync";
 import { createTestRepo, startGitDaemon, type GitDaemon, type TestRepo } from "./fixtures/git";
 import { startTestServer, type TestServer } from "./fixtures/server";
@@ -27,7 +27,7 @@ const TOKEN = "hook-secret-123";
 
 beforeAll(async () => {
   server = await startTestServer({ args: ["--disable-controllers", "gitsync"] });
-  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  client = RestClient.fromKubeconfig(server.kubeconfig);
   cacheDir = mkdtempSync(join(tmpdir(), "gitsync-hook-"));
   sync = startGitSync({ client, cacheDir, healthPollMs: 60_000 });
   hooks = createServer((req, res) => {

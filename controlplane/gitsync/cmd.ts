@@ -1,7 +1,8 @@
 // `kubelab gitops diff`: prints what git-sync would change for a revision (created, changed with
 // the fields, pruned), the same way the controller computes it. Exit 0: no changes, 1: changes,
-// 2: errors (invalid manifests, git or API failures), as `flux diff` does.
-import type { Command } from "commander";
+// 2: errors (invalid manifests, git or API failures), as `flux diff` does. `-o json` prints the
+// same plan as one JSON object (DiffResult plus a summary), with the same exit codes.
+import { Option, type Command } from "commander";
 import { RestClient } from "../../client";
 import { display } from "./apply";
 import { diffRevision, type DiffResult } from "./diff";
@@ -16,7 +17,8 @@ export function registerGitopsCommand(program: Command): void {
     .option("--kubeconfig <file>", "kubeconfig of the cluster", process.env.KUBECONFIG ?? `${process.env.HOME}/.kube/config`)
     .option("--repository <ns/name>", "the GitRepository whose inventory and ownership to use", "default/lab")
     .option("--repo <url[#branch[:path]]>", "diff this repository instead of the GitRepository's spec")
-    .action(async (o: { kubeconfig: string; repository: string; repo?: string }) => {
+    .addOption(new Option("-o, --output <format>", "print the plan as text or as one JSON object").choices(["text", "json"]).default("text"))
+    .action(async (o: { kubeconfig: string; repository: string; repo?: string; output: "text" | "json" }) => {
       try {
         const [namespace, name] = o.repository.includes("/") ? o.repository.split("/", 2) : ["default", o.repository];
         const flag = o.repo ? parseGitopsFlag(o.repo) : undefined;
@@ -28,13 +30,20 @@ export function registerGitopsCommand(program: Command): void {
           branch: flag?.branch,
           paths: flag?.path ? [flag.path] : undefined,
         });
-        process.stdout.write(formatDiff(result));
+        process.stdout.write(o.output === "json" ? JSON.stringify(diffJson(result), null, 2) + "\n" : formatDiff(result));
         process.exitCode = result.errors.length ? 2 : result.created.length + result.changed.length + result.pruned.length > 0 ? 1 : 0;
       } catch (err) {
-        process.stderr.write(`error: ${(err as Error).message}\n`);
+        const message = (err as Error).message;
+        if (o.output === "json") process.stdout.write(JSON.stringify({ error: message }, null, 2) + "\n");
+        else process.stderr.write(`error: ${message}\n`);
         process.exitCode = 2;
       }
     });
+}
+
+/** The plan as `-o json` prints it: the DiffResult with counts, stable for scripts. */
+export function diffJson(r: DiffResult): DiffResult & { summary: { create: number; change: number; prune: number; unchanged: number; errors: number } } {
+  return { ...r, summary: { create: r.created.length, change: r.changed.length, prune: r.pruned.length, unchanged: r.unchanged, errors: r.errors.length } };
 }
 
 export function formatDiff(r: DiffResult): string {
