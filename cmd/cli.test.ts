@@ -1,7 +1,10 @@
 // What a user sees after a mistake on the command line: one line that says what is wrong and what
 // is allowed, exit code 2, never a stack trace. Real `kubelab` processes.
 import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
+import { reportActionError } from "./cli";
+import { UsageError } from "./flags";
 import { REPO_ROOT, run, type Exited } from "./testdata/run";
 
 const version = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, "utf8")).version as string;
@@ -55,5 +58,27 @@ describe("kubelab usage errors", () => {
     const r = await run(["--version"]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(version);
+  });
+});
+
+describe("reportActionError", () => {
+  const lab = new Command("kubelab").command("lab").command("up");
+  const report = (err: unknown) => {
+    const lines: string[] = [];
+    return { code: reportActionError(lab, err, (l) => lines.push(l)), lines };
+  };
+
+  it("treats cmd's UsageError and commander's InvalidArgumentError as usage errors: exit 2", () => {
+    expect(report(new UsageError("--workers must be at least 1"))).toEqual({ code: 2, lines: ["kubelab lab up: --workers must be at least 1 (see 'kubelab lab up --help')"] });
+    expect(report(new InvalidArgumentError("--hollow needs --kubeconfig or --server")).code).toBe(2);
+  });
+
+  it("reports any other failure in one line with exit 1, and logs the stack only for what looks like a bug", () => {
+    expect(report(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" }))).toEqual({ code: 1, lines: ["kubelab lab up: connect ECONNREFUSED 127.0.0.1:6443"] });
+    const bug = report(new TypeError("cannot read properties of undefined"));
+    expect(bug.code).toBe(1);
+    expect(bug.lines).toHaveLength(2);
+    expect(JSON.parse(bug.lines[0]!)).toMatchObject({ level: 50, component: "lab up", err: { type: "TypeError" } });
+    expect(bug.lines[1]).toBe("kubelab lab up: cannot read properties of undefined");
   });
 });

@@ -58,19 +58,23 @@ const writeErr = (line: string) => {
   }
 };
 
-/** What an error escaping a subcommand's action becomes: the exit code, after printing. */
-export function reportActionError(cmd: Command, err: unknown): number {
+/**
+ * What an error escaping a subcommand's action becomes: the exit code, after printing. A usage
+ * error is a UsageError, or anything with commander's invalid-argument code (commander's own
+ * InvalidArgumentError: what code that may not import cmd/ throws).
+ */
+export function reportActionError(cmd: Command, err: unknown, write: (line: string) => void = writeErr): number {
   if (err instanceof CliExit) {
-    if (err.line) writeErr(err.line);
+    if (err.line) write(err.line);
     return err.exitCode;
   }
   const field = errorField(err);
   const path = commandPath(cmd);
   const usage = err instanceof UsageError || (err as { code?: unknown } | null)?.code === "commander.invalidArgument";
   if (!usage && bugTypes.has(field.type)) {
-    writeErr(JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, component: path.replace(/^kubelab ?/, "") || "kubelab", event: "commandFailed", err: field, msg: "command failed" }));
+    write(JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, component: path.replace(/^kubelab ?/, "") || "kubelab", event: "commandFailed", err: field, msg: "command failed" }));
   }
-  writeErr(`${path}: ${oneLine(field.message)}${usage ? ` (see '${path} --help')` : ""}`);
+  write(`${path}: ${oneLine(field.message)}${usage ? ` (see '${path} --help')` : ""}`);
   return usage ? 2 : 1;
 }
 
