@@ -2,7 +2,7 @@
 // reach a prototype, and they either survive as the user's own data or are refused with a 422.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { configmaps, deployments, pods } from "./index";
+import { configmaps, deployments, pods, secrets } from "./index";
 import { escapeKey, restoreKeys, unescapeKey } from "./proto-keys";
 
 const dangerous = ["__proto__", "constructor", "prototype", "\0__proto__", "toString", "hasOwnProperty"];
@@ -40,6 +40,13 @@ describe("__proto__, constructor and prototype keys", () => {
     expect(Object.getOwnPropertyDescriptor(data, "__proto__")?.value).toBe("v");
     expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
     expect(JSON.parse(JSON.stringify(r.object)).data).toEqual(body.data);
+  });
+
+  it("merge a Secret's stringData key __proto__ into data as its own key", () => {
+    const body = JSON.parse('{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"stringData":{"__proto__":"x","a":"y"}}');
+    const r = secrets.validate(body, "Strict");
+    expect(r.errors).toEqual([]);
+    expect(JSON.parse(JSON.stringify(r.object)).data).toEqual(JSON.parse('{"__proto__":"eA==","a":"eQ=="}'));
   });
 
   it("refuse an object hidden under __proto__ where a string belongs, and __proto__ as a label key", () => {

@@ -22,7 +22,8 @@ export function isEscaped(key: string): boolean {
   return key.startsWith("\0") && protoLike.test(key);
 }
 
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
+/** target[key] = value as an own data property, whatever key is ("__proto__" included). */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
@@ -31,6 +32,6 @@ export function restoreKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(restoreKeys);
   if (!value || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) define(out, isEscaped(k) ? k.slice(1) : k, restoreKeys(v));
+  for (const [k, v] of Object.entries(value)) setOwn(out, isEscaped(k) ? k.slice(1) : k, restoreKeys(v));
   return out;
 }

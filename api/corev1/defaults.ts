@@ -3,6 +3,7 @@ import type { Container, Probe } from "./container";
 import type { Namespace, Secret } from "./misc";
 import type { Pod, PodSpec } from "./pod";
 import type { Service } from "./service";
+import { setOwn } from "../proto-keys";
 
 /** Always for ":latest" or an untagged image, IfNotPresent otherwise (a digest counts as a tag). */
 function defaultImagePullPolicy(image: string | undefined): string {
@@ -106,7 +107,7 @@ export function defaultSecret(secret: Secret): void {
   secret.type ??= "Opaque";
   if (secret.stringData) {
     secret.data ??= {};
-    for (const [k, v] of Object.entries(secret.stringData)) secret.data[k] = Buffer.from(v, "utf8").toString("base64");
+    for (const [k, v] of Object.entries(secret.stringData)) setOwn(secret.data, k, Buffer.from(v, "utf8").toString("base64"));
     delete secret.stringData;
   }
 }
