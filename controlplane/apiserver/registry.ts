@@ -1,15 +1,20 @@
 // The generic registry: get, list, create, update, patch and delete for any ResourceType on top
 // of the Store, with Kubernetes' rules for metadata (uid, resourceVersion, generation,
 // creationTimestamp, generateName), optimistic concurrency, dry run, finalizers and graceful
-// deletion. HTTP-free: the handlers in http.ts and internal callers use it alike.
+// deletion. Per-kind rules come from the kind's strategy (./strategies). HTTP-free: the resource
+// handlers (resources.ts) and internal callers use it alike.
 import { randomUUID } from "node:crypto";
 import type { FieldValidation, KObject, ResourceType } from "../../api/resource";
-import { StoreConflictError, type Store, type StoredValue } from "../storage/store";
+import { rfc3339 } from "../../api/time";
+import { StoreConflictError, type Store } from "../storage/store";
+import { decode, decodeContinue, encode, encodeContinue, storedJson } from "./codec";
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from "./errors";
+import { updateManagedFields } from "./field-manager";
 import { fieldValue, storageKey, storagePrefix } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
-import { admitUpdate, prepareForCreate, prepareForUpdate, type Strategy } from "./strategy";
-import { updateManagedFields } from "./field-manager";
+import type { DeleteOptions, Strategies } from "./strategies";
+
+export type { DeleteOptions } from "./strategies";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -40,64 +45,19 @@ export interface ListOutcome {
   remainingItemCount?: number;
 }
 
-export interface DeleteOptions {
-  gracePeriodSeconds?: number;
-  propagationPolicy?: "Foreground" | "Background" | "Orphan";
-  preconditions?: { uid?: string; resourceVersion?: string };
-  dryRun?: boolean;
-}
-
 const SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
-export function randomSuffix(n = 5): string {
+/** generateName's suffix: five characters of Kubernetes' alphabet (no vowels, no lookalikes). */
+function randomSuffix(n = 5): string {
   let s = "";
   for (let i = 0; i < n; i++) s += SUFFIX_ALPHABET[Math.floor(Math.random() * SUFFIX_ALPHABET.length)];
   return s;
 }
 
-export function decode(stored: StoredValue): KObject {
-  const obj = JSON.parse(stored.value) as KObject;
-  obj.metadata.resourceVersion = String(stored.modRevision);
-  return obj;
-}
-
-/**
- * The JSON text of a stored object with metadata.resourceVersion set, as JSON.stringify(decode(sv))
- * means it (the key may come first in metadata rather than last). Stored text never carries
- * metadata.resourceVersion (encode drops it); text that has the key anywhere is decoded instead.
- */
-export function storedJson(stored: StoredValue): string {
-  const text = stored.value;
-  const at = text.indexOf('"resourceVersion":') < 0 ? metadataStart(text) : -1;
-  if (at < 0) return JSON.stringify(decode(stored));
-  const rv = `"resourceVersion":${JSON.stringify(String(stored.modRevision))}`;
-  return text.slice(0, at) + rv + (text[at] === "}" ? "" : ",") + text.slice(at);
-}
-
-/** Index just after the `{` of the top-level "metadata" object in JSON text, or -1. */
-function metadataStart(text: string): number {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      const start = i;
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
-      if (depth === 1 && text.startsWith('"metadata":{', start)) return start + '"metadata":{'.length;
-    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
-    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
-  }
-  return -1;
-}
-
-function encode(obj: KObject): string {
-  const { resourceVersion: _rv, ...metadata } = obj.metadata;
-  return JSON.stringify({ ...obj, metadata });
-}
-
 export class Registry {
   constructor(
     readonly store: Store,
-    private readonly strategy: Strategy,
+    private readonly strategies: Strategies,
   ) {}
 
   async get(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject> {
@@ -181,13 +141,15 @@ export class Registry {
     }
     const { object: valid, warnings } = this.validate(rt, obj, opts);
     if (rt.namespaced) await this.checkNamespace(valid.metadata.namespace!);
-    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const now = rfc3339();
     valid.metadata.uid = randomUUID();
     valid.metadata.creationTimestamp = now;
     valid.metadata.generation = 1;
     delete valid.metadata.deletionTimestamp;
     delete valid.metadata.deletionGracePeriodSeconds;
-    await prepareForCreate(this, rt, valid, this.strategy);
+    const strategy = this.strategies.of(rt);
+    strategy.prepareForCreate(valid);
+    await strategy.admit(valid, undefined);
     if (!opts.applyManaged) valid.metadata.managedFields = updateManagedFields({
       before: undefined,
       after: valid,
@@ -232,7 +194,7 @@ export class Registry {
   }
 
   private async checkNamespace(ns: string): Promise<void> {
-    const nsType = this.strategy.namespaces;
+    const nsType = this.strategies.namespaces;
     const stored = await this.store.get(storageKey(nsType, undefined, ns));
     if (!stored) throw notFound("namespaces", "", ns);
     // Only a namespace being deleted needs a closer look (this runs on every namespaced create).
@@ -283,11 +245,12 @@ export class Registry {
     opts: WriteOptions,
   ): Promise<WriteResult> {
     const name = old.metadata.name!;
-    const merged = prepareForUpdate(rt, structuredClone(body), old, opts.subresource);
+    const strategy = this.strategies.of(rt);
+    const merged = strategy.prepareForUpdate(structuredClone(body), old, opts.subresource);
     const { object: valid, warnings } = this.validate(rt, merged, opts);
-    const causes = rt.validateUpdate(valid, old);
+    const causes = strategy.validateUpdate(valid, old);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, name, causes);
-    await admitUpdate(this, rt, valid, this.strategy);
+    await strategy.admit(valid, old);
     for (const f of ["uid", "creationTimestamp", "namespace", "name"] as const) {
       if (old.metadata[f] !== undefined) valid.metadata[f] = old.metadata[f] as string;
     }
@@ -300,7 +263,7 @@ export class Registry {
     }
     valid.metadata.resourceVersion = old.metadata.resourceVersion;
     if (sameObject(valid, old)) return { object: old, warnings };
-    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const now = rfc3339();
     if (!opts.applyManaged) valid.metadata.managedFields = updateManagedFields({
       before: old,
       after: valid,
@@ -314,7 +277,7 @@ export class Registry {
     if (opts.dryRun) return { object: valid, warnings };
     const key = storageKey(rt, old.metadata.namespace, name);
     try {
-      if (valid.metadata.deletionTimestamp && !hasFinalizers(rt, valid)) {
+      if (valid.metadata.deletionTimestamp && !strategy.hasFinalizers(valid)) {
         // The last finalizer is gone from an object being deleted: it goes now.
         const gone = await this.store.delete(key, revision);
         return { object: { ...valid, metadata: { ...valid.metadata, resourceVersion: String(gone.modRevision) } }, warnings };
@@ -380,7 +343,7 @@ export class Registry {
       if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
         throw conflict(rt.plural, rt.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
       }
-      const plan = this.strategy.planDelete(rt, obj, opts);
+      const plan = this.strategies.of(rt).planDelete(obj, opts);
       if (opts.dryRun) return plan.update ?? obj;
       try {
         if (plan.update) {
@@ -397,30 +360,7 @@ export class Registry {
   }
 }
 
-export function hasFinalizers(rt: ResourceType, obj: KObject): boolean {
-  if ((obj.metadata.finalizers?.length ?? 0) > 0) return true;
-  if (rt.kind === "Namespace") {
-    const spec = obj.spec as { finalizers?: string[] } | undefined;
-    return (spec?.finalizers?.length ?? 0) > 0;
-  }
-  return false;
-}
-
 function sameObject(a: KObject, b: KObject): boolean {
   const strip = (o: KObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
   return strip(a) === strip(b);
-}
-
-function encodeContinue(key: string, revision: number): string {
-  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: revision, start: key })).toString("base64url");
-}
-
-function decodeContinue(token: string, prefix: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { start?: unknown };
-    if (typeof parsed.start === "string" && parsed.start.startsWith(prefix)) return parsed.start;
-  } catch {
-    // fall through
-  }
-  throw badRequest("continue key is not valid: the continue token was not issued for this list");
 }

@@ -18,7 +18,8 @@ import { Registry } from "./registry";
 import { MAX_BODY_BYTES } from "./request";
 import type { ResourceContext } from "./resource-request";
 import { handleResource } from "./resources";
-import { createStrategy } from "./strategy";
+import { createStrategies } from "./strategies";
+import { scanningServiceAllocator } from "./allocators/service-addresses";
 
 export type { ExtraHandler } from "./base-filters";
 
@@ -102,19 +103,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
 /** The registry with its strategies, and the type lookups the resource handlers use. */
 function resourceContext(opts: ApiServerOptions): ResourceContext {
-  const { types } = opts;
-  const registry = new Registry(opts.store, createStrategy(types, {
+  const { types, store } = opts;
+  const typeOfKind = (kind: string) => {
+    const t = types.find((x) => x.kind === kind);
+    if (!t) throw new Error(`no resource type for kind ${kind}`);
+    return t;
+  };
+  const strategies = createStrategies(types, scanningServiceAllocator(store, typeOfKind("Service")), {
     notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
     unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
-  }));
+  });
   return {
-    registry,
+    registry: new Registry(store, strategies),
     findType: (group, version, plural) => types.find((t) => t.group === group && t.version === version && t.plural === plural),
-    typeOfKind: (kind) => {
-      const t = types.find((x) => x.kind === kind);
-      if (!t) throw new Error(`no resource type for kind ${kind}`);
-      return t;
-    },
+    typeOfKind,
     maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
   };

@@ -1,0 +1,48 @@
+// The strategy of each kind: its own module where it has rules, the generic one otherwise.
+import type { ResourceType } from "../../../api/resource";
+import type { ServiceAllocator } from "../allocators/service-addresses";
+import { namespaceStrategy } from "./namespace";
+import { nodeStrategy } from "./node";
+import { podStrategy, type PodStrategyOptions } from "./pod";
+import { serviceStrategy } from "./service";
+import { genericStrategy, type Strategy } from "./strategy";
+
+export type { DeleteOptions, DeletePlan, Strategy } from "./strategy";
+
+export type StrategyOptions = PodStrategyOptions;
+
+export interface Strategies {
+  /** The strategy for objects of `rt`. */
+  of(rt: ResourceType): Strategy;
+  /** The Namespace type (a namespaced create checks its namespace exists and is not terminating). */
+  namespaces: ResourceType;
+}
+
+export function createStrategies(types: ResourceType[], allocator: ServiceAllocator, options: StrategyOptions = {}): Strategies {
+  const byType = new Map<ResourceType, Strategy>();
+  for (const rt of types) byType.set(rt, strategyFor(rt, allocator, options));
+  const namespaces = types.find((t) => t.kind === "Namespace" && t.group === "");
+  if (!namespaces) throw new Error("resource type Namespace missing");
+  return {
+    of: (rt) => byType.get(rt) ?? genericStrategy(rt),
+    namespaces,
+  };
+}
+
+interface StrategyDeps {
+  allocator: ServiceAllocator;
+  options: StrategyOptions;
+}
+
+/** The core kinds with rules of their own. */
+const CORE_STRATEGIES = new Map<string, (rt: ResourceType, deps: StrategyDeps) => Strategy>([
+  ["Pod", (rt, { options }) => podStrategy(rt, options) as Strategy],
+  ["Namespace", (rt) => namespaceStrategy(rt) as Strategy],
+  ["Service", (rt, { allocator }) => serviceStrategy(rt, allocator) as Strategy],
+  ["Node", (rt) => nodeStrategy(rt)],
+]);
+
+function strategyFor(rt: ResourceType, allocator: ServiceAllocator, options: StrategyOptions): Strategy {
+  const make = rt.group === "" ? CORE_STRATEGIES.get(rt.kind) : undefined;
+  return make ? make(rt, { allocator, options }) : genericStrategy(rt);
+}
