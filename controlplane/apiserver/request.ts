@@ -110,7 +110,7 @@ function parseBody(body: Buffer, ct: string): unknown {
   if (text.trim() === "") throw badRequest("the request body is empty");
   if (ct === "application/yaml") {
     try {
-      return parseYaml(text, { maxAliasCount: 100 });
+      return parseYaml(text, { maxAliasCount: 100, logLevel: "error" });
     } catch (e) {
       throw badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
