@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { parseDuration } from "../cmd/flags";
-
+import { parseDuration, parseQuantityFlag, UsageError } from "../cmd/flags";
+import { configureServerLimits, DEFAULT_LIMITS, type ServerLimits } from "./apiserver/filters/limits";
 
 function parseBool(flag: string, v: string): boolean {
   if (v === "true") return true;
@@ -28,9 +28,16 @@ export function registerServerCommand(program: Command): void {
     .option("--gitops-webhook-token-file <file>", "token that POST /hooks/gitops/... requires for the --gitops-repo repository")
     .option("--gitops-self-heal <bool>", "restore drift from kubectl edits in the --gitops-repo objects (true/false)", "true")
     .option("--log-level <level>", "pino log level", "info")
+    // kube-apiserver's limits, with its names and defaults (controlplane/apiserver/filters/limits.ts).
+    .option("--max-requests-inflight <n>", "read-only requests served at once; more get 429 (0: no limit)", String(DEFAULT_LIMITS.maxRequestsInflight))
+    .option("--max-mutating-requests-inflight <n>", "writes served at once; more get 429 (0: no limit)", String(DEFAULT_LIMITS.maxMutatingRequestsInflight))
+    .option("--max-long-running-requests <n>", "watches and log streams open at once; more get 429 (0: no limit)", String(DEFAULT_LIMITS.maxLongRunningRequests))
+    .option("--request-timeout <duration>", "a request that is not a watch or log stream answers 504 after this", "1m0s")
+    .option("--watch-send-buffer-bytes <quantity>", "what may wait for a slow watcher before its watch is closed", "8Mi")
     .action(async (o: Record<string, string>) => {
       if (o.store !== "sqlite" && o.store !== "etcd") throw new Error(`--store must be sqlite or etcd, got ${o.store}`);
       if (Boolean(o.tlsCertFile) !== Boolean(o.tlsPrivateKeyFile)) throw new Error("--tls-cert-file and --tls-private-key-file go together");
+      configureServerLimits(limitsFromFlags(o));
       const { runServer } = await import("./server");
       const running = await runServer({
         dataDir: o.dataDir,
@@ -59,4 +66,24 @@ export function registerServerCommand(program: Command): void {
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
     });
+}
+
+/** The API server's limits from the flags (their syntax is checked by cmd/flags.ts). */
+export function limitsFromFlags(o: Record<string, string>): ServerLimits {
+  const count = (flag: string, v: string) => {
+    if (!/^\d{1,9}$/.test(v)) throw new UsageError(`invalid value ${JSON.stringify(v)} for ${flag}: must be a whole number such as 400 (0: no limit)`);
+    return Number(v);
+  };
+  const requestTimeoutMs = parseDuration(o.requestTimeout);
+  if (requestTimeoutMs < 1000) throw new UsageError(`invalid value ${JSON.stringify(o.requestTimeout)} for --request-timeout: must be at least 1s`);
+  const watchSendBufferBytes = parseQuantityFlag(o.watchSendBufferBytes, "--watch-send-buffer-bytes");
+  if (watchSendBufferBytes < 64 * 1024) throw new UsageError(`invalid value ${JSON.stringify(o.watchSendBufferBytes)} for --watch-send-buffer-bytes: must be at least 64Ki`);
+  return {
+    maxRequestsInflight: count("--max-requests-inflight", o.maxRequestsInflight),
+    maxMutatingRequestsInflight: count("--max-mutating-requests-inflight", o.maxMutatingRequestsInflight),
+    maxLongRunningRequests: count("--max-long-running-requests", o.maxLongRunningRequests),
+    requestTimeoutMs,
+    headerReadTimeoutMs: DEFAULT_LIMITS.headerReadTimeoutMs,
+    watchSendBufferBytes,
+  };
 }
