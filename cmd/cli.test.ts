@@ -54,6 +54,15 @@ describe("kubelab usage errors", () => {
     expect(r.stderr.trimEnd().split("\n")).toEqual(["kubelab server: --store must be sqlite or etcd, got mysql"]);
   });
 
+  it("shows help when asked, with exit 0; without a subcommand, help and one line, with exit 2", async () => {
+    const asked = await run(["help", "server"]);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain("Usage: kubelab server [options]");
+    const bare = await run([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr.trimEnd().split("\n").at(-1)).toBe("kubelab: a command is required (commands: server, agent, lab, gitops; see 'kubelab --help')");
+  });
+
   it("prints the version of package.json", async () => {
     const r = await run(["--version"]);
     expect(r.code).toBe(0);

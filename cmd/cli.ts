@@ -44,7 +44,9 @@ export function usageLine(cmd: Command, err: Pick<CommanderError, "code" | "mess
 function reportThroughCliExit(cmd: Command): void {
   cmd.configureOutput({ outputError: () => {} });
   cmd.exitOverride((err) => {
-    if (quiet.has(err.code)) throw new CliExit(err.exitCode);
+    // Help asked for (--help, `kubelab help server`) exits 0; help shown because no subcommand
+    // was given exits non-zero, and is a usage error like any other.
+    if (quiet.has(err.code) || (err.code === "commander.help" && err.exitCode === 0)) throw new CliExit(err.exitCode);
     throw new CliExit(2, usageLine(cmd, err));
   });
   for (const sub of cmd.commands) reportThroughCliExit(sub);
