@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "./clock";
 import { runController, TerminalError, type ReconcileOutcome } from "./controller";
 import { WorkQueue } from "./workqueue";
+import { eventually } from "../test/fixtures/wait";
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -125,7 +126,8 @@ describe("runController", () => {
         active.set(key, (active.get(key) ?? 0) + 1);
         maxSameKey = Math.max(maxSameKey, active.get(key)!);
         maxParallel = Math.max(maxParallel, running);
-        await new Promise((r) => setTimeout(r, 5));
+        // Stay busy across a few turns of the event loop, so other workers overlap.
+        for (let i = 0; i < 3; i++) await tick();
         if (key === "a" && syncs < 6) queue.add("a");
         active.set(key, active.get(key)! - 1);
         running--;
@@ -134,7 +136,7 @@ describe("runController", () => {
     queue.add("a");
     queue.add("b");
     queue.add("c");
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => syncs >= 6 && running === 0, 5000, "a requeued until its sixth sync");
     expect(maxSameKey).toBe(1);
     expect(maxParallel).toBeGreaterThanOrEqual(2);
     queue.shutDown();
@@ -198,5 +200,53 @@ describe("controller metrics", () => {
     release();
     await done;
     expect(await registry.metrics()).toContain('controller_runtime_reconcile_total{controller="m",result="success"} 4');
+  });
+
+  it("records Kubernetes' workqueue metrics for the queue: adds, retries, time queued, time working, work in progress", async () => {
+    const { Registry } = await import("prom-client");
+    const registry = new Registry();
+    const clock = new FakeClock();
+    const queue = new WorkQueue({ name: "wq", clock });
+    let release = () => {};
+    let failed = false;
+    // The queue fills before the workers start, as it does while informers sync.
+    queue.add("slow");
+    queue.add("flaky");
+    queue.add("flaky"); // already queued: not counted again
+    const done = runController({
+      name: "wq-controller",
+      queue,
+      workers: 2,
+      metrics: registry,
+      sync: async (key) => {
+        if (key === "slow") await new Promise<void>((r) => (release = r));
+        if (key === "flaky" && !failed) {
+          failed = true;
+          throw new Error("once");
+        }
+      },
+    });
+    const value = async (name: string, labels = 'name="wq"') => {
+      const line = (await registry.metrics()).split("\n").find((l) => l.startsWith(`${name}{${labels}}`));
+      return line === undefined ? undefined : Number(line.split(" ").pop());
+    };
+    expect(await value("controller_runtime_reconcile_total", 'controller="wq-controller",result="requeue"')).toBe(0);
+    expect(await value("controller_runtime_max_concurrent_reconciles", 'controller="wq-controller"')).toBe(2);
+    await tick();
+    clock.advance(5);
+    await tick();
+    clock.advance(2000);
+    expect(await value("workqueue_adds_total")).toBe(3);
+    expect(await value("workqueue_retries_total")).toBe(1);
+    expect(await value("workqueue_depth")).toBe(0);
+    expect(await value("workqueue_longest_running_processor_seconds")).toBeCloseTo(2.005, 3);
+    expect(await value("workqueue_unfinished_work_seconds")).toBeCloseTo(2.005, 3);
+    expect(await value("controller_runtime_active_workers", 'controller="wq-controller"')).toBe(1);
+    expect(await value("workqueue_queue_duration_seconds_count")).toBe(3);
+    release();
+    await eventually(async () => (await value("workqueue_work_duration_seconds_count")) === 3, 5000, "three syncs done");
+    expect(await value("workqueue_longest_running_processor_seconds")).toBe(0);
+    queue.shutDown();
+    await done;
   });
 });

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
-import { controllerMetrics } from "./metrics";
+import { controllerMetrics, type ReconcileResult } from "./metrics";
 import type { WorkQueue } from "./workqueue";
 
 export interface Result {
@@ -36,7 +36,8 @@ export interface SyncContext {
 
 export type SyncFunc = (key: string, ctx: SyncContext) => Promise<Result | void>;
 
-export interface ControllerOptions {
+/** How runController runs one controller's workers. */
+export interface RunControllerOptions {
   name: string;
   queue: WorkQueue;
   /** Concurrent workers (default 1). A key is never synced by two at once. */
@@ -47,19 +48,22 @@ export interface ControllerOptions {
   signal?: AbortSignal;
   /** Called after every sync with its outcome. */
   onResult?: (outcome: ReconcileOutcome) => void;
-  /** Record controller_runtime_* and workqueue_* metrics in this registry. */
+  /** Record controller_runtime_* metrics here, and the queue's workqueue_* metrics (label name). */
   metrics?: Registry;
 }
+
+/** The old name of RunControllerOptions (kept while callers move; controllers/ has its own ControllerOptions). */
+export type ControllerOptions = RunControllerOptions;
 
 export interface ReconcileOutcome {
   controller: string;
   key: string;
-  result: "success" | "requeue" | "requeue_after" | "error" | "terminal_error";
+  result: ReconcileResult;
   durationMs: number;
 }
 
 /** Runs workers until the queue is shut down (or signal aborts); resolves when all have finished. */
-export async function runController(opts: ControllerOptions): Promise<void> {
+export async function runController(opts: RunControllerOptions): Promise<void> {
   const { name, queue, sync } = opts;
   const logger = (opts.logger ?? pino({ level: "silent" })).child({ controller: name });
   const ctrl = new AbortController();
@@ -71,38 +75,49 @@ export async function runController(opts: ControllerOptions): Promise<void> {
   opts.signal?.addEventListener("abort", stop, { once: true });
   const workers = Math.max(1, opts.workers ?? 1);
   const metrics = opts.metrics ? controllerMetrics(opts.metrics) : undefined;
-  metrics?.trackQueue(queue);
-  const onResult = (outcome: ReconcileOutcome) => {
-    metrics?.observe(outcome);
-    opts.onResult?.(outcome);
+  if (opts.metrics) queue.recordMetrics(opts.metrics);
+  metrics?.started(name, workers);
+  const hooks: WorkerHooks = {
+    started: () => metrics?.worker(name, 1),
+    finished: (outcome) => {
+      metrics?.worker(name, -1);
+      metrics?.observe(name, outcome.result, outcome.durationMs);
+      opts.onResult?.(outcome);
+    },
   };
   logger.info({ workers }, "starting workers");
   try {
     await Promise.all(
       Array.from({ length: workers }, async () => {
-        while (await processNextWorkItem(name, queue, sync, logger, ctrl.signal, onResult)) {
+        while (await processNextWorkItem(name, queue, sync, logger, ctrl.signal, hooks)) {
           // keep going
         }
       }),
     );
   } finally {
     opts.signal?.removeEventListener("abort", stop);
-    metrics?.untrackQueue(queue);
     logger.info("workers stopped");
   }
 }
 
+/** Called around each sync (metrics); they must not throw, and the loop ignores it if they do. */
+interface WorkerHooks {
+  started(): void;
+  finished(outcome: ReconcileOutcome): void;
+}
+
 /** Takes one key and syncs it; false when the queue has shut down. */
-export async function processNextWorkItem(
+async function processNextWorkItem(
   name: string,
   queue: WorkQueue,
   sync: SyncFunc,
   logger: Logger,
   signal: AbortSignal,
-  onResult?: (outcome: ReconcileOutcome) => void,
+  hooks: WorkerHooks,
 ): Promise<boolean> {
   const key = await queue.get();
   if (key === undefined) return false;
+  safely(() => hooks.started());
   const reconcileID = randomUUID();
   const log = logger.child({ key, reconcileID });
   const started = performance.now();
@@ -133,12 +148,16 @@ export async function processNextWorkItem(
   } finally {
     queue.done(key);
   }
+  safely(() => hooks.finished({ controller: name, key, result: outcome, durationMs: performance.now() - started }));
+  return true;
+}
+
+function safely(fn: () => void): void {
   try {
-    onResult?.({ controller: name, key, result: outcome, durationMs: performance.now() - started });
+    fn();
   } catch {
     // metrics must not break the loop
   }
-  return true;
 }
 
 function asError(err: unknown): Error {

@@ -1,81 +1,164 @@
-// Prometheus metrics for controllers and work queues, named as controller-runtime and client-go
-// name them: controller_runtime_reconcile_total{controller,result},
-// controller_runtime_reconcile_errors_total{controller}, controller_runtime_reconcile_time_seconds,
-// workqueue_depth{name}, workqueue_delayed{name}. One set per prom-client Registry.
+// Prometheus metrics of the client runtime, with the names Kubernetes gives them:
+// - work queues (client-go's workqueue metrics, label `name`): workqueue_depth,
+//   workqueue_adds_total, workqueue_queue_duration_seconds, workqueue_work_duration_seconds,
+//   workqueue_unfinished_work_seconds, workqueue_longest_running_processor_seconds,
+//   workqueue_retries_total;
+// - reconcilers (controller-runtime's, label `controller`): controller_runtime_reconcile_total
+//   {controller,result}, controller_runtime_reconcile_errors_total,
+//   controller_runtime_reconcile_time_seconds, controller_runtime_active_workers,
+//   controller_runtime_max_concurrent_reconciles.
+// One set per prom-client Registry. A process has one registry: its entry point makes it and
+// passes it down (runController instruments its queue with it).
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { ReconcileOutcome } from "./controller";
-import type { WorkQueue } from "./workqueue";
 
-export class ControllerMetrics {
-  private readonly reconcileTotal: Counter<"controller" | "result">;
-  private readonly reconcileErrors: Counter<"controller">;
-  private readonly reconcileTime: Histogram<"controller">;
-  private readonly queues = new Set<WorkQueue>();
+/** client-go's buckets for queue and work durations: 10 ns to 10 s, by tens. */
+const DURATION_BUCKETS = Array.from({ length: 10 }, (_, i) => 1e-8 * 10 ** i);
+
+/** What a WorkQueue reports; every method is cheap and never throws. */
+export interface QueueMetrics {
+  add(key: string): void;
+  get(key: string): void;
+  done(key: string): void;
+  retry(): void;
+  /** The queue shut down: stop reporting its in-flight work. */
+  stop(): void;
+}
+
+interface QueueState {
+  name: string;
+  now: () => number;
+  processing: Map<string, number>;
+}
+
+class WorkQueueMetrics {
+  private readonly depth: Gauge<"name">;
+  private readonly adds: Counter<"name">;
+  private readonly queueLatency: Histogram<"name">;
+  private readonly workDuration: Histogram<"name">;
+  private readonly retries: Counter<"name">;
+  private readonly queues = new Set<QueueState>();
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.reconcileTotal = new Counter({
-      name: "controller_runtime_reconcile_total",
-      help: "Reconciliations per controller and result (success, requeue, requeue_after, error, terminal_error).",
-      labelNames: ["controller", "result"],
-      registers,
-    });
-    this.reconcileErrors = new Counter({
-      name: "controller_runtime_reconcile_errors_total",
-      help: "Reconciliations that returned an error.",
-      labelNames: ["controller"],
-      registers,
-    });
-    this.reconcileTime = new Histogram({
-      name: "controller_runtime_reconcile_time_seconds",
-      help: "Time per reconciliation.",
-      labelNames: ["controller"],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
+    const labelNames = ["name"] as const;
+    this.depth = new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames, registers });
+    this.adds = new Counter({ name: "workqueue_adds_total", help: "Total number of adds handled by workqueue", labelNames, registers });
+    this.queueLatency = new Histogram({ name: "workqueue_queue_duration_seconds", help: "How long in seconds an item stays in workqueue before being requested.", labelNames, buckets: DURATION_BUCKETS, registers });
+    this.workDuration = new Histogram({ name: "workqueue_work_duration_seconds", help: "How long in seconds processing an item from workqueue takes.", labelNames, buckets: DURATION_BUCKETS, registers });
+    this.retries = new Counter({ name: "workqueue_retries_total", help: "Total number of retries handled by workqueue", labelNames, registers });
     const queues = this.queues;
+    const perQueue = (fn: (q: QueueState, now: number) => number) =>
+      function (this: Gauge<"name">) {
+        for (const q of queues) this.set({ name: q.name }, fn(q, q.now()));
+      };
     new Gauge({
-      name: "workqueue_depth",
-      help: "Keys waiting in the work queue.",
-      labelNames: ["name"],
+      name: "workqueue_unfinished_work_seconds",
+      help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads.",
+      labelNames,
       registers,
-      collect() {
-        this.reset();
-        for (const q of queues) this.set({ name: q.name }, q.len());
-      },
+      collect: perQueue((q, now) => [...q.processing.values()].reduce((sum, start) => sum + (now - start) / 1000, 0)),
     });
     new Gauge({
-      name: "workqueue_delayed",
-      help: "Keys waiting for a delay (requeue after, backoff) before entering the queue.",
-      labelNames: ["name"],
+      name: "workqueue_longest_running_processor_seconds",
+      help: "How many seconds has the longest running processor for workqueue been running.",
+      labelNames,
       registers,
-      collect() {
-        this.reset();
-        for (const q of queues) this.set({ name: q.name }, q.delayed());
-      },
+      collect: perQueue((q, now) => Math.max(0, ...[...q.processing.values()].map((start) => (now - start) / 1000))),
     });
   }
 
-  observe(outcome: ReconcileOutcome): void {
-    this.reconcileTotal.inc({ controller: outcome.controller, result: outcome.result });
-    if (outcome.result === "error" || outcome.result === "terminal_error") this.reconcileErrors.inc({ controller: outcome.controller });
-    this.reconcileTime.observe({ controller: outcome.controller }, outcome.durationMs / 1000);
-  }
-
-  trackQueue(queue: WorkQueue): void {
-    this.queues.add(queue);
-  }
-
-  untrackQueue(queue: WorkQueue): void {
-    this.queues.delete(queue);
+  forQueue(name: string, now: () => number): QueueMetrics {
+    const state: QueueState = { name, now, processing: new Map() };
+    const added = new Map<string, number>();
+    const labels = { name };
+    this.queues.add(state);
+    this.depth.set(labels, 0);
+    this.adds.inc(labels, 0);
+    this.retries.inc(labels, 0);
+    return {
+      add: (key) => {
+        this.adds.inc(labels);
+        this.depth.inc(labels);
+        if (!added.has(key)) added.set(key, now());
+      },
+      get: (key) => {
+        this.depth.dec(labels);
+        const at = added.get(key);
+        if (at !== undefined) this.queueLatency.observe(labels, (now() - at) / 1000);
+        added.delete(key);
+        state.processing.set(key, now());
+      },
+      done: (key) => {
+        const start = state.processing.get(key);
+        if (start !== undefined) this.workDuration.observe(labels, (now() - start) / 1000);
+        state.processing.delete(key);
+      },
+      retry: () => this.retries.inc(labels),
+      stop: () => {
+        this.queues.delete(state);
+        this.depth.set(labels, 0);
+      },
+    };
   }
 }
 
-const perRegistry = new WeakMap<Registry, ControllerMetrics>();
+export type ReconcileResult = "success" | "requeue" | "requeue_after" | "error" | "terminal_error";
+const RESULTS: ReconcileResult[] = ["success", "requeue", "requeue_after", "error", "terminal_error"];
 
-/** The ControllerMetrics of a registry, created on first use (metric names are unique per registry). */
+export class ControllerMetrics {
+  private readonly total: Counter<"controller" | "result">;
+  private readonly errors: Counter<"controller">;
+  private readonly time: Histogram<"controller">;
+  private readonly activeWorkers: Gauge<"controller">;
+  private readonly maxConcurrent: Gauge<"controller">;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.total = new Counter({ name: "controller_runtime_reconcile_total", help: "Total number of reconciliations per controller", labelNames: ["controller", "result"], registers });
+    this.errors = new Counter({ name: "controller_runtime_reconcile_errors_total", help: "Total number of reconciliation errors per controller", labelNames: ["controller"], registers });
+    this.time = new Histogram({
+      name: "controller_runtime_reconcile_time_seconds",
+      help: "Length of time per reconciliation per controller",
+      labelNames: ["controller"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60],
+      registers,
+    });
+    this.activeWorkers = new Gauge({ name: "controller_runtime_active_workers", help: "Number of currently used workers per controller", labelNames: ["controller"], registers });
+    this.maxConcurrent = new Gauge({ name: "controller_runtime_max_concurrent_reconciles", help: "Maximum number of concurrent reconciles per controller", labelNames: ["controller"], registers });
+  }
+
+  /** A controller starts: its series appear at zero, as controller-runtime initializes them. */
+  started(controller: string, workers: number): void {
+    for (const result of RESULTS) this.total.inc({ controller, result }, 0);
+    this.errors.inc({ controller }, 0);
+    this.maxConcurrent.set({ controller }, workers);
+    this.activeWorkers.set({ controller }, 0);
+  }
+
+  worker(controller: string, delta: 1 | -1): void {
+    this.activeWorkers.inc({ controller }, delta);
+  }
+
+  observe(controller: string, result: ReconcileResult, durationMs: number): void {
+    this.total.inc({ controller, result });
+    if (result === "error" || result === "terminal_error") this.errors.inc({ controller });
+    this.time.observe({ controller }, durationMs / 1000);
+  }
+}
+
+const queueMetrics = new WeakMap<Registry, WorkQueueMetrics>();
+const controllerMetricsOf = new WeakMap<Registry, ControllerMetrics>();
+
+/** The work queue metrics of a queue named `name` in registry (metric names are unique per registry). */
+export function workQueueMetrics(registry: Registry, name: string, now: () => number): QueueMetrics {
+  let m = queueMetrics.get(registry);
+  if (!m) queueMetrics.set(registry, (m = new WorkQueueMetrics(registry)));
+  return m.forQueue(name, now);
+}
+
+/** The ControllerMetrics of a registry, created on first use. */
 export function controllerMetrics(registry: Registry): ControllerMetrics {
-  let m = perRegistry.get(registry);
-  if (!m) perRegistry.set(registry, (m = new ControllerMetrics(registry)));
+  let m = controllerMetricsOf.get(registry);
+  if (!m) controllerMetricsOf.set(registry, (m = new ControllerMetrics(registry)));
   return m;
 }

@@ -4,7 +4,9 @@
 // - addAfter delays an add (the earliest pending time wins); addRateLimited delays by the key's
 //   backoff; forget resets the backoff;
 // - after shutDown no adds are accepted, queued keys are still handed out, then get() yields undefined.
+import type { Registry } from "prom-client";
 import { realClock, type Clock, type TimerHandle } from "./clock";
+import { workQueueMetrics, type QueueMetrics } from "./metrics";
 import { ItemExponentialRateLimiter, type RateLimiter } from "./ratelimiter";
 
 export interface WorkQueueOptions {
@@ -13,6 +15,8 @@ export interface WorkQueueOptions {
   /** Default: per-item exponential, 5 ms doubling to 1000 s. */
   rateLimiter?: RateLimiter;
   clock?: Clock;
+  /** Record workqueue_* metrics (label name) here (runController can also attach a registry later). */
+  metrics?: Registry;
 }
 
 export class WorkQueue {
@@ -27,16 +31,34 @@ export class WorkQueue {
   private readonly getters: Array<(key: string | undefined) => void> = [];
   private idleWaiters: Array<() => void> = [];
   private stopping = false;
+  private metrics?: QueueMetrics;
 
   constructor(opts: WorkQueueOptions = {}) {
     this.name = opts.name ?? "queue";
     this.rateLimiter = opts.rateLimiter ?? new ItemExponentialRateLimiter();
     this.clock = opts.clock ?? realClock;
+    if (opts.metrics) this.recordMetrics(opts.metrics);
+  }
+
+  /**
+   * Records workqueue_* metrics in registry from now on (a queue records into one registry: later
+   * calls do nothing). Keys already queued count as added now.
+   */
+  recordMetrics(registry: Registry): void {
+    if (this.metrics || this.stopping) return;
+    const metrics = workQueueMetrics(registry, this.name, () => this.clock.now());
+    for (const key of this.dirty) metrics.add(key);
+    for (const key of this.processing) {
+      metrics.add(key);
+      metrics.get(key);
+    }
+    this.metrics = metrics;
   }
 
   /** Marks key as needing processing. */
   add(key: string): void {
     if (this.stopping || this.dirty.has(key)) return;
+    this.metrics?.add(key);
     this.dirty.add(key);
     if (this.processing.has(key)) return;
     this.queue.push(key);
@@ -60,6 +82,7 @@ export class WorkQueue {
 
   /** Adds key after its backoff (each call doubles it until forget). */
   addRateLimited(key: string): void {
+    this.metrics?.retry();
     this.addAfter(key, this.rateLimiter.when(key));
   }
 
@@ -81,6 +104,7 @@ export class WorkQueue {
 
   /** Processing of key finished; if it was added meanwhile it is queued again. */
   done(key: string): void {
+    if (this.processing.has(key)) this.metrics?.done(key);
     this.processing.delete(key);
     if (this.dirty.has(key)) {
       this.queue.push(key);
@@ -110,6 +134,7 @@ export class WorkQueue {
   shutDown(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.metrics?.stop();
     for (const { timer } of this.waiting.values()) timer.cancel();
     this.waiting.clear();
     if (this.length() === 0) {
@@ -139,6 +164,7 @@ export class WorkQueue {
     }
     this.dirty.delete(key);
     this.processing.add(key);
+    this.metrics?.get(key);
     if (this.stopping && this.length() === 0) {
       for (const g of this.getters.splice(0)) g(undefined);
     }

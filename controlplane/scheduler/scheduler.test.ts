@@ -1,5 +1,6 @@
 // scheduleOne against seeded caches and a recording fake client, in the style of Kubernetes'
 // scheduler tests: seed nodes and pods, run one scheduling decision, assert what was written.
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../api/core";
 import { EventRecorder, newConflict } from "../../client";
@@ -9,11 +10,12 @@ import { eventually } from "../../test/fixtures/wait";
 import { Scheduler } from "./scheduler";
 import { makeNode, makePod } from "./testing";
 
-function setup(...objects: Array<Pod | ReturnType<typeof makeNode>>) {
-  const fake = new FakeClient(...objects);
+function setup(...objects: Array<Pod | ReturnType<typeof makeNode> | Registry>) {
+  const metrics = objects.find((o): o is Registry => o instanceof Registry);
+  const fake = new FakeClient(...(objects.filter((o) => !(o instanceof Registry)) as Pod[]));
   const recorder = new EventRecorder({ client: fake, component: "default-scheduler" });
   const informers = fakeInformers(fake);
-  const scheduler = new Scheduler({ client: fake, informers, recorder });
+  const scheduler = new Scheduler({ client: fake, informers, recorder, metrics });
   return { fake, informers, recorder, scheduler };
 }
 
@@ -76,5 +78,23 @@ describe("Scheduler.scheduleOne", () => {
     await eventually(() => !scheduler.cache.isAssumed("default/a"), 5000, "the assumed pod to be forgotten");
     expect(scheduler.cache.getNodeInfo("n1")?.requested.pods).toBe(0);
     expect(fake.object<Pod>(pods, "default", "a")?.spec?.nodeName).toBeUndefined();
+  });
+
+  it("counts attempts by result and pending pods by queue with kube-scheduler's metric names", async () => {
+    const registry = new Registry();
+    const { fake, scheduler } = setup(registry, makeNode("n1", { cpu: "1" }), makePod("fits", { cpu: "1" }), makePod("too-big", { cpu: "2" }));
+    const scrape = async (series: string) => {
+      const line = (await registry.metrics()).split("\n").find((l) => l.startsWith(series + " "));
+      return line === undefined ? undefined : Number(line.split(" ").pop());
+    };
+    expect(await scrape('scheduler_pending_pods{queue="active"}')).toBe(2);
+    await scheduler.scheduleOne("default/fits");
+    await scheduler.scheduleOne("default/too-big");
+    await eventually(() => bindings(fake).length === 1, 5000, "the binding");
+    await eventually(async () => (await scrape('scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"}')) === 1, 5000, "the scheduled attempt counted");
+    expect(await scrape('scheduler_schedule_attempts_total{result="unschedulable",profile="default-scheduler"}')).toBe(1);
+    expect(await scrape('scheduler_schedule_attempts_total{result="error",profile="default-scheduler"}')).toBe(0);
+    expect(await scrape('scheduler_scheduling_attempt_duration_seconds_count{result="unschedulable",profile="default-scheduler"}')).toBe(1);
+    expect(await scrape('scheduler_pending_pods{queue="unschedulable"}')).toBe(1);
   });
 });

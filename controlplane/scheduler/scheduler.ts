@@ -4,6 +4,7 @@
 // Kubernetes' "0/N nodes are available: ..." message and a FailedScheduling event, and are retried
 // when nodes or pods change, and periodically.
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { Node, Pod } from "../../api/core";
 import { rfc3339 } from "../../api/time";
 import {
@@ -23,6 +24,7 @@ import {
 } from "../../client";
 import type { SharedInformers } from "../../client/informer-factory";
 import { SchedulerCache } from "./cache";
+import { SchedulerMetrics } from "./metrics";
 import { fitErrorMessage, schedulePod } from "./framework";
 import { newPodInfo } from "./node-info";
 
@@ -38,6 +40,8 @@ export interface SchedulerOptions {
   retryUnschedulableMs?: number;
   /** Bindings in flight at once (default 64). */
   bindConcurrency?: number;
+  /** The process's registry: scheduler_* metrics, and the queue's workqueue_* and reconcile metrics. */
+  metrics?: Registry;
 }
 
 export class Scheduler {
@@ -50,6 +54,7 @@ export class Scheduler {
   private readonly schedulerName: string;
   private readonly retryMs: number;
   private readonly bindings: ConcurrencyLimiter;
+  private readonly metrics?: SchedulerMetrics;
   private nextStart = 0;
   /** Pods bound by this scheduler (for benchmarks and tests). */
   scheduledCount = 0;
@@ -59,6 +64,7 @@ export class Scheduler {
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.retryMs = opts.retryUnschedulableMs ?? 30_000;
     this.bindings = new ConcurrencyLimiter(opts.bindConcurrency ?? 64);
+    if (opts.metrics) this.metrics = new SchedulerMetrics(opts.metrics, this.schedulerName, () => this.pendingPods());
     this.podInformer = opts.informers.pods();
     this.nodeInformer = opts.informers.nodes();
     this.nodeInformer.addEventHandler({
@@ -88,7 +94,9 @@ export class Scheduler {
   }
 
   run(signal: AbortSignal): Promise<void> {
-    return runController({ name: "scheduler", queue: this.queue, workers: 1, logger: this.opts.logger, signal, sync: (key) => this.scheduleOne(key) });
+    const { logger, metrics } = this.opts;
+    return runController({ name: "scheduler", queue: this.queue, workers: 1, logger, metrics, signal, sync: (key) => this.scheduleOne(key) })
+      .finally(() => this.metrics?.close());
   }
 
   /** One decision for the pod with this key. */
@@ -98,6 +106,7 @@ export class Scheduler {
       this.unschedulable.delete(key);
       return;
     }
+    const started = performance.now();
     const info = newPodInfo(pod);
     const nodes = this.cache.nodeList();
     const result = schedulePod(info, nodes, { startIndex: this.nextStart });
@@ -105,7 +114,13 @@ export class Scheduler {
     if (!result.node) {
       const message = fitErrorMessage(nodes.length, result.diagnosis);
       this.unschedulable.add(key);
-      await this.markUnschedulable(pod, message);
+      try {
+        await this.markUnschedulable(pod, message);
+      } catch (err) {
+        this.metrics?.attempt("error", started);
+        throw err;
+      }
+      this.metrics?.attempt("unschedulable", started);
       return { requeueAfter: this.retryMs };
     }
     const nodeName = result.node.node.metadata!.name!;
@@ -113,18 +128,20 @@ export class Scheduler {
     this.cache.assume(info, nodeName);
     // Wait for a binding slot (back-pressure on decisions), then bind in the background.
     const release = await this.bindings.acquire();
-    void this.bind(pod, key, nodeName).finally(release);
+    void this.bind(pod, key, nodeName, started).finally(release);
   }
 
-  private async bind(pod: Pod, key: string, nodeName: string): Promise<void> {
+  private async bind(pod: Pod, key: string, nodeName: string, started: number): Promise<void> {
     const { namespace, name } = splitKey(key);
     try {
       await this.client.createBinding(namespace!, name, nodeName, { podUid: pod.metadata?.uid });
       this.scheduledCount++;
+      this.metrics?.attempt("scheduled", started);
       this.opts.recorder?.event(pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${nodeName}`);
     } catch (err) {
       this.cache.forget(key);
       if (isNotFound(err)) return;
+      this.metrics?.attempt("error", started);
       this.opts.logger?.warn({ err, pod: key, node: nodeName }, "binding failed");
       if (!isConflict(err)) this.opts.recorder?.event(pod, "Warning", "FailedScheduling", `Binding rejected: ${(err as Error).message}`);
       this.queue.addRateLimited(key);
@@ -162,6 +179,12 @@ export class Scheduler {
       this.cache.setPod(pod);
       this.unschedulable.delete(keyOf(pod));
     } else if (this.needsScheduling(pod)) this.queue.add(keyOf(pod));
+  }
+
+  /** For scheduler_pending_pods: queued, waiting out a backoff, or parked as unschedulable. */
+  private pendingPods() {
+    const unschedulable = this.unschedulable.size;
+    return { active: this.queue.len(), backoff: Math.max(0, this.queue.delayed() - unschedulable), unschedulable };
   }
 
   /** Something changed that may make room: try the unschedulable pods again. */
