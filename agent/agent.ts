@@ -9,7 +9,8 @@ import type { AgentConfig } from "./config";
 import type { ConfigSource } from "./env";
 import { Kubelet, type KubeletHooks } from "./kubelet";
 import { DockerRuntime } from "./runtime/docker";
-import { agentHandler, agentMetrics, listen, portOf } from "./server";
+import { AgentMetrics } from "./metrics";
+import { agentHandler, listen, portOf } from "./server";
 import { StaticPodSource } from "./static-pods";
 import { StatsProvider } from "./stats";
 
@@ -53,7 +54,9 @@ export async function startAgent(
     log.info({ network: cfg.network, subnet }, "pod network ready");
   }
   const api = opts.api?.(cfg, runtime, log);
-  const kubelet = new Kubelet(cfg, runtime, api?.config ?? noConfig, log, api?.hooks ?? {});
+  // One metrics registry for the process: the kubelet's metrics and the process's own.
+  const metrics = new AgentMetrics();
+  const kubelet = new Kubelet(cfg, runtime, api?.config ?? noConfig, log, api?.hooks ?? {}, metrics);
   if (!api) kubelet.apiSourceReady = true;
 
   let staticSource: StaticPodSource | undefined;
@@ -93,7 +96,6 @@ export async function startAgent(
     },
   };
   const host = bindAddress(cfg);
-  const metrics = agentMetrics(kubelet);
   if (cfg.readOnlyPort > 0 && opts.listenPorts !== false) {
     const handler = agentHandler({ kubelet, stats, readOnly: true });
     const s = await listen(handler, host, cfg.readOnlyPort);
@@ -107,7 +109,7 @@ export async function startAgent(
     }
   }
   if (cfg.port !== 0 && opts.listenPorts !== false) {
-    const s = await listen(agentHandler({ kubelet, stats, metrics, readOnly: false }), host, cfg.port);
+    const s = await listen(agentHandler({ kubelet, stats, metrics: metrics.registry, readOnly: false }), host, cfg.port);
     servers.push(s);
     agent.port = portOf(s);
   }

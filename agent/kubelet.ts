@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { AgentConfig } from "./config";
 import type { ConfigSource } from "./env";
+import { AgentMetrics } from "./metrics";
 import { PodSyncer } from "./pod-sync";
 import { ProbeManager, type ProbeTarget } from "./probes";
 import type { DockerRuntime, RuntimeContainer } from "./runtime/docker";
@@ -64,7 +65,8 @@ export class Kubelet {
   /** The API source has listed once (or there is none): only then are unknown pods orphans. */
   apiSourceReady = false;
   staticSourceReady = false;
-  readonly metrics = { syncs: 0, syncErrors: 0, relists: 0, relistErrors: 0, syncActions: 0 };
+  /** uid -> when a source first showed the pod (for kubelet_pod_start_duration_seconds). */
+  private readonly firstSeen = new Map<string, number>();
 
   constructor(
     readonly cfg: AgentConfig,
@@ -72,10 +74,13 @@ export class Kubelet {
     config: ConfigSource,
     private readonly log: Logger,
     private readonly hooks: KubeletHooks = {},
+    readonly metrics: AgentMetrics = new AgentMetrics({ defaultMetrics: false }),
   ) {
-    this.syncer = new PodSyncer(cfg, runtime, config, log, (pod, type, reason, message) =>
-      hooks.event?.(pod, type, reason, message),
-    );
+    this.syncer = new PodSyncer(cfg, runtime, config, log, (pod, type, reason, message) => hooks.event?.(pod, type, reason, message), metrics);
+    metrics.watch({
+      allRuntimeContainers: () => this.allRuntimeContainers(),
+      desiredPods: () => ({ static: this.staticPods.size, api: this.apiPods.size }),
+    });
     this.probes = new ProbeManager(runtime, {
       onUnhealthy: (target, _type, message) => {
         this.log.info({ pod: target.podUid, container: target.container.name, message }, "probe failed, restarting");
@@ -217,11 +222,11 @@ export class Kubelet {
         }),
       ]).finally(() => clearTimeout(timer));
     } catch (err) {
-      this.metrics.relistErrors++;
+      this.metrics.relistErrors.inc();
       this.log.warn({ err: (err as Error).message }, "relist failed");
       return;
     }
-    this.metrics.relists++;
+    this.metrics.plegRelistDuration.observe((Date.now() - started) / 1000);
     const next = new Map<string, RuntimeContainer[]>();
     for (const c of list) {
       if (!c.podUid) continue;
@@ -304,11 +309,14 @@ export class Kubelet {
   private async runWorker(uid: string, worker: Worker): Promise<void> {
     while (worker.dirty && !this.stopped) {
       worker.dirty = false;
+      const started = Date.now();
+      const operation = this.operationType(uid);
       try {
         await this.syncOne(uid);
         worker.failures = 0;
+        this.metrics.podWorkerDuration.observe({ operation_type: operation }, (Date.now() - started) / 1000);
       } catch (err) {
-        this.metrics.syncErrors++;
+        this.metrics.syncErrors.inc();
         worker.failures++;
         const delay = Math.min(500 * 2 ** Math.min(worker.failures, 6), 30_000);
         this.log.warn({ pod: this.describe(uid), err: (err as Error).message, retryInMs: delay }, "pod sync failed");
@@ -317,6 +325,13 @@ export class Kubelet {
     }
     worker.running = false;
     if (!this.desired(uid) && !this.view.has(uid) && !worker.timer) this.workers.delete(uid);
+  }
+
+  /** The kubelet's operation_type of a pod worker's sync: create (first sync), kill, or sync. */
+  private operationType(uid: string): string {
+    const pod = this.desired(uid);
+    if (!pod || pod.metadata.deletionTimestamp) return "kill";
+    return this.statuses.has(uid) ? "sync" : "create";
   }
 
   private describe(uid: string): string {
@@ -332,7 +347,6 @@ export class Kubelet {
   private async syncOne(uid: string): Promise<void> {
     if (!this.relisted || this.stopped) return;
     if (this.actedAt.has(uid)) return; // wait for a relist that shows what we did
-    this.metrics.syncs++;
     const containers = this.view.get(uid) ?? [];
     const pod = this.desired(uid);
     if (!pod) {
@@ -346,12 +360,14 @@ export class Kubelet {
       }
       await removePodDir(this.cfg.rootDir, uid);
       this.statuses.delete(uid);
+      this.firstSeen.delete(uid);
       this.syncer.forget(uid);
       const last = this.lastKnown.get(uid);
       this.lastKnown.delete(uid);
       if (last) this.hooks.onPodGone?.(last.namespace, last.name);
       return;
     }
+    if (!this.statuses.has(uid) && !this.firstSeen.has(uid)) this.firstSeen.set(uid, Date.now());
     if (!pod.metadata.deletionTimestamp) this.lastKnown.set(uid, { namespace: pod.metadata.namespace, name: pod.metadata.name });
     const result = await this.syncer.syncPod(pod, containers);
     if (result.terminated) {
@@ -360,7 +376,7 @@ export class Kubelet {
       return;
     }
     if (result.acted) {
-      this.metrics.syncActions++;
+      this.metrics.syncActions.inc();
       this.markActed(uid);
     }
     if (result.requeueAfterMs !== undefined && Number.isFinite(result.requeueAfterMs)) this.enqueue(uid, result.requeueAfterMs);
@@ -385,6 +401,13 @@ export class Kubelet {
     });
     const before = this.statuses.get(uid);
     if (before && JSON.stringify(before) === JSON.stringify(status)) return;
+    const seen = this.firstSeen.get(uid);
+    if (seen !== undefined && status.phase === "Running") {
+      // Only pods this agent started count; a running pod adopted after a restart does not.
+      const sandboxCreatedMs = (currentSandbox(containers)?.created ?? 0) * 1000;
+      if (sandboxCreatedMs >= seen - 1000) this.metrics.podStartDuration.observe((Date.now() - seen) / 1000);
+      this.firstSeen.delete(uid);
+    }
     this.statuses.set(uid, status);
     this.hooks.onStatus?.(pod, status);
   }

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { Backoff } from "./backoff";
 import type { AgentConfig } from "./config";
 import { ContainerConfigError, resolveEnv, type ConfigSource } from "./env";
+import type { AgentMetrics, ContainerType } from "./metrics";
 import {
   computePodActions,
   crashKey,
@@ -85,6 +86,7 @@ export class PodSyncer {
     private readonly config: ConfigSource,
     private readonly log: Logger,
     private readonly events: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => void,
+    private readonly metrics?: AgentMetrics,
   ) {
     this.crashBackoff = new Backoff({ initialMs: cfg.crashLoopBackoffInitialMs, maxMs: cfg.crashLoopBackoffMaxMs });
     this.pullBackoff = new Backoff({ initialMs: cfg.imagePullBackoffInitialMs, maxMs: cfg.imagePullBackoffMaxMs });
@@ -180,8 +182,11 @@ export class PodSyncer {
       id = await this.runtime.run(opts);
     } catch (err) {
       // e.g. a host port already taken: the pod waits in ContainerCreating and retries.
+      this.metrics?.startedContainersErrors.inc({ container_type: "podsandbox", code: "FailedCreatePodSandBox" });
       return notYet(err instanceof Error ? err.message : String(err));
     }
+    this.metrics?.startedContainers.inc({ container_type: "podsandbox" });
+    this.metrics?.startedPods.inc();
     waiting.delete(SANDBOX_CONTAINER_NAME);
     this.crashBackoff.forget(sandboxKey);
     // The old sandbox's containers died with it: they start again at once, without back-off.
@@ -199,7 +204,7 @@ export class PodSyncer {
       waiting.set(init.spec.name, crashLoopWaiting(pod, init.spec.name, init.backoff.delayMs));
       return { ...result, requeueAfterMs: init.backoff.remainingMs + 10 };
     }
-    const started = await this.startContainer(pod, init.spec, sandbox, init.start.attempt, sandbox.ip, waiting);
+    const started = await this.startContainer(pod, init.spec, sandbox, init.start.attempt, "init_container");
     if (started === "retry") return { ...result, requeueAfterMs: 1000 };
     if (init.start.restart) this.crashBackoff.next(crashKey(pod, init.spec.name));
     return { ...result, acted: true };
@@ -227,7 +232,7 @@ export class PodSyncer {
       requeue(action.backoff.remainingMs + 10);
     }
     if (!action.start) return;
-    const started = await this.startContainer(pod, spec, sandbox, action.start.attempt, sandbox.ip, waiting);
+    const started = await this.startContainer(pod, spec, sandbox, action.start.attempt, "container");
     if (started === "started") result.acted = true;
     if (started === "retry") {
       requeue((this.pullBackoff.delay(`${key}/${spec.image}`) ?? this.crashBackoff.delay(key) ?? 1000) + 10);
@@ -291,15 +296,21 @@ export class PodSyncer {
 
   private readonly lastPullFailure = new Map<string, number>();
 
-  /** Creates and starts one container; "retry" when it could not (the waiting reason says why). */
-  private async startContainer(
-    pod: Pod,
-    spec: Container,
-    sandbox: RuntimeContainer,
-    attempt: number,
-    podIP: string | undefined,
-    waiting: Map<string, Waiting>,
-  ): Promise<"started" | "retry"> {
+  /** Creates and starts one container, counted in kubelet_started_containers(_errors)_total. */
+  private async startContainer(pod: Pod, spec: Container, sandbox: RuntimeContainer, attempt: number, type: ContainerType): Promise<"started" | "retry"> {
+    const outcome = await this.createAndStart(pod, spec, sandbox, attempt);
+    this.metrics?.startedContainers.inc({ container_type: type });
+    if (outcome === "retry") {
+      const code = this.waitingFor(pod.metadata.uid).get(spec.name)?.reason ?? "Unknown";
+      this.metrics?.startedContainersErrors.inc({ container_type: type, code });
+    }
+    return outcome;
+  }
+
+  /** "retry" when the container could not start (its waiting reason says why). */
+  private async createAndStart(pod: Pod, spec: Container, sandbox: RuntimeContainer, attempt: number): Promise<"started" | "retry"> {
+    const waiting = this.waitingFor(pod.metadata.uid);
+    const podIP = sandbox.ip;
     const image = await this.ensureImage(pod, spec);
     if (!image) return "retry";
     let opts;

@@ -5,60 +5,10 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { statusFromHttp } from "../client/errors";
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { Registry } from "prom-client";
 import type { Kubelet } from "./kubelet";
 import type { StatsProvider } from "./stats";
 import { latestByName } from "./status";
-
-export function agentMetrics(kubelet: Kubelet): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "kubelab_agent_" });
-  new Gauge({
-    name: "kubelab_agent_running_pods",
-    help: "Pods this agent runs (sandbox running).",
-    registers: [registry],
-    collect() {
-      this.set(kubelet.allRuntimeContainers().filter((c) => c.isSandbox && c.state === "running").length);
-    },
-  });
-  new Gauge({
-    name: "kubelab_agent_running_containers",
-    help: "App containers running on this node.",
-    registers: [registry],
-    collect() {
-      this.set(kubelet.allRuntimeContainers().filter((c) => !c.isSandbox && c.state === "running").length);
-    },
-  });
-  new Gauge({
-    name: "kubelab_agent_desired_pods",
-    help: "Pods assigned to this node (API and static).",
-    registers: [registry],
-    collect() {
-      this.set(kubelet.pods().length);
-    },
-  });
-  const counters: Array<[keyof Kubelet["metrics"], string, string]> = [
-    ["syncs", "kubelab_agent_pod_syncs_total", "Pod worker syncs."],
-    ["syncErrors", "kubelab_agent_pod_sync_errors_total", "Pod worker syncs that failed (retried with back-off)."],
-    ["syncActions", "kubelab_agent_pod_sync_actions_total", "Pod syncs that changed something in Docker."],
-    ["relists", "kubelab_agent_relists_total", "Docker relists (PLEG)."],
-    ["relistErrors", "kubelab_agent_relist_errors_total", "Docker relists that failed."],
-  ];
-  for (const [key, name, help] of counters) {
-    let last = 0;
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const value = kubelet.metrics[key];
-        if (value > last) this.inc(value - last);
-        last = value;
-      },
-    });
-  }
-  return registry;
-}
 
 /** An answer other than 200: turned into a Kubernetes Status by the one error boundary below. */
 export class HttpError extends Error {

@@ -69,6 +69,24 @@ describe("static pods from the manifest folder", () => {
     expect(await res.text()).toBe("kubelab web v1\n");
   });
 
+  it("reports the running pod on /metrics under the kubelet's metric names", async () => {
+    const text = await (await fetch(`http://${agent.address}:${agent.port}/metrics`)).text();
+    const value = (series: string): number => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.slice(series.length + 1)) : NaN;
+    };
+    expect(value("kubelet_running_pods")).toBe(1);
+    expect(value('kubelet_running_containers{container_state="running"}')).toBe(1);
+    expect(value('kubelet_desired_pods{static="true"}')).toBe(1);
+    expect(value("kubelet_pod_start_duration_seconds_count")).toBe(1);
+    expect(value("kubelet_pod_start_duration_seconds_sum")).toBeGreaterThan(0);
+    expect(value('kubelet_started_containers_total{container_type="podsandbox"}')).toBe(1);
+    expect(value('kubelet_started_containers_total{container_type="container"}')).toBe(1);
+    expect(value('kubelet_pod_worker_duration_seconds_count{operation_type="create"}')).toBeGreaterThanOrEqual(1);
+    expect(value("kubelet_pleg_relist_duration_seconds_count")).toBeGreaterThan(0);
+    expect(value("process_resident_memory_bytes")).toBeGreaterThan(10_000_000);
+  });
+
   it("restarts a killed app container with restartCount 1", async () => {
     const name = `nginx-${agent.nodeName}`;
     const before = (await agent.pods()).find((p) => p.metadata.name === name)!;
