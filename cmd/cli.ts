@@ -2,9 +2,8 @@
 // handlers (cmd/fatal.ts), and turns every way a command line can be wrong into one line on stderr
 // and exit code 2. A subcommand that fails after it started exits 1 with one line; only an error
 // that looks like a bug (TypeError and the like) also logs its stack.
-import { writeSync } from "node:fs";
 import type { Command, CommanderError } from "commander";
-import { errorField, setComponent } from "./fatal";
+import { errorField, errorRecord, setComponent, writeErrLine } from "./fatal";
 import { checkFlagValues, UsageError } from "./flags";
 
 /** An exit decided while parsing: the code, and the line to print (none after help or version). */
@@ -52,20 +51,12 @@ function reportThroughCliExit(cmd: Command): void {
   for (const sub of cmd.commands) reportThroughCliExit(sub);
 }
 
-const writeErr = (line: string) => {
-  try {
-    writeSync(2, line + "\n");
-  } catch {
-    // stderr closed: nothing left to tell.
-  }
-};
-
 /**
  * What an error escaping a subcommand's action becomes: the exit code, after printing. A usage
  * error is a UsageError, or anything with commander's invalid-argument code (commander's own
  * InvalidArgumentError: what code that may not import cmd/ throws).
  */
-export function reportActionError(cmd: Command, err: unknown, write: (line: string) => void = writeErr): number {
+export function reportActionError(cmd: Command, err: unknown, write: (line: string) => void = writeErrLine): number {
   if (err instanceof CliExit) {
     if (err.line) write(err.line);
     return err.exitCode;
@@ -74,7 +65,7 @@ export function reportActionError(cmd: Command, err: unknown, write: (line: stri
   const path = commandPath(cmd);
   const usage = err instanceof UsageError || (err as { code?: unknown } | null)?.code === "commander.invalidArgument";
   if (!usage && bugTypes.has(field.type)) {
-    write(JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, component: path.replace(/^kubelab ?/, "") || "kubelab", event: "commandFailed", err: field, msg: "command failed" }));
+    write(JSON.stringify(errorRecord(50, "commandFailed", err, "command failed", path.replace(/^kubelab ?/, "") || "kubelab")));
   }
   write(`${path}: ${oneLine(field.message)}${usage ? ` (see '${path} --help')` : ""}`);
   return usage ? 2 : 1;

@@ -44,9 +44,14 @@ const why: Record<FatalKind, string> = {
   unhandledRejection: "unhandled promise rejection",
 };
 
-/** The fatal log record, in pino's shape (level 60 = fatal) so log tooling reads it with the rest. */
+/** A log record of an error, in pino's shape (50 = error, 60 = fatal) so log tooling reads it with the rest. */
+export function errorRecord(level: 50 | 60, event: string, err: unknown, msg: string, name = component): Record<string, unknown> {
+  return { level, time: Date.now(), pid: process.pid, hostname: hostname(), component: name, event, err: errorField(err), msg };
+}
+
+/** The fatal log record of an escaped error. */
 export function fatalRecord(kind: FatalKind, err: unknown, name = component): Record<string, unknown> {
-  return { level: 60, time: Date.now(), pid: process.pid, hostname: hostname(), component: name, event: kind, err: errorField(err), msg: `${why[kind]}: exiting` };
+  return errorRecord(60, kind, err, `${why[kind]}: exiting`, name);
 }
 
 /** The one line a person reads: which component, what happened, what the process does now. */
@@ -55,24 +60,24 @@ export function fatalLine(kind: FatalKind, err: unknown, name = component): stri
   return `kubelab ${name}: fatal: ${why[kind]}: ${message}; exiting with code 1`;
 }
 
-// Synchronous writes: the process exits right after, and a buffered write would be lost.
-const writeErr = (line: string) => {
+/** One line to stderr, synchronously: the process exits right after, and a buffered write would be lost. */
+export function writeErrLine(line: string): void {
   try {
     writeSync(2, line + "\n");
   } catch {
     // stderr gone (closed pipe): nothing left to tell.
   }
-};
+}
 
 async function runCleanups(): Promise<void> {
   await Promise.allSettled([...cleanups].map(async (c) => c()));
 }
 
 function die(kind: FatalKind, err: unknown, graceMs: number): void {
-  writeErr(JSON.stringify(fatalRecord(kind, err)));
+  writeErrLine(JSON.stringify(fatalRecord(kind, err)));
   if (dying) return; // a second failure while cleaning up: logged, the exit is already under way
   dying = true;
-  writeErr(fatalLine(kind, err));
+  writeErrLine(fatalLine(kind, err));
   process.exitCode = 1;
   if (cleanups.size === 0) process.exit(1);
   // A cleanup that hangs must not keep the process alive: the timer is not unref'd.
