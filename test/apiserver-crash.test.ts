@@ -2,6 +2,7 @@
 // write is there, nothing is half-written, and a watch resumes from where it stood.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -34,11 +35,13 @@ describe("crash safety", () => {
     });
     // Kill once a fair number of writes were acknowledged (however slow the machine is), while
     // the writers are still going.
-    const deadline = Date.now() + 30_000;
-    while (acknowledged.length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await server.kill("SIGKILL");
-    stop = true;
-    await Promise.all(writers);
+    try {
+      await eventually(() => acknowledged.length >= 25, { timeoutMs: 30_000, intervalMs: 20, what: "25 acknowledged writes" });
+    } finally {
+      await server.kill("SIGKILL");
+      stop = true;
+      await Promise.all(writers);
+    }
     expect(acknowledged.length).toBeGreaterThan(20);
 
     await server.restart();

@@ -16,8 +16,10 @@ export function versionInfo(): Record<string, string> {
   };
 }
 
-export const AGGREGATED_DISCOVERY_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
-export const AGGREGATED_DISCOVERY_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
+/** The Content-Type of an aggregated discovery answer. */
+export function aggregatedContentType(version: "v2" | "v2beta1"): string {
+  return `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
+}
 
 /** Which aggregated discovery version the Accept header asks for, if any. */
 export function wantsAggregated(accept: string | undefined): "v2" | "v2beta1" | undefined {

@@ -4,6 +4,7 @@ import type { Registry as MetricsRegistry } from "prom-client";
 import type { ResourceType } from "../../api/resource";
 import { openapiV3Document, openapiV3Root } from "../../api/openapi";
 import {
+  aggregatedContentType,
   aggregatedDiscovery,
   apiGroupInfo,
   apiGroupList,
@@ -33,9 +34,7 @@ export function nonResourceHandler(c: NonResourceConfig): Handler {
     if (p === "/api" || p === "/apis") {
       const agg = wantsAggregated(req.headers.accept);
       if (agg) {
-        return reply(200, aggregatedDiscovery(c.types, p === "/api", agg), {
-          "Content-Type": `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
-        });
+        return reply(200, aggregatedDiscovery(c.types, p === "/api", agg), { "Content-Type": aggregatedContentType(agg) });
       }
       return reply(200, p === "/api" ? coreVersions(c.address()) : apiGroupList(c.types));
     }

@@ -9,11 +9,12 @@ import { applyStrategicMergePatch } from "./patch/strategic-merge";
 import { PatchError } from "./patch/errors";
 import { serverSideApply } from "./field-manager";
 import { apiVersionOf } from "./keys";
+import { rfc3339 } from "../../api/time";
 import type { Registry, WriteOptions, WriteResult } from "./registry";
 
 export type PatchType = "json" | "merge" | "strategic" | "apply";
 
-export function patchTypeOf(contentType: string | undefined): PatchType {
+function patchTypeOf(contentType: string | undefined): PatchType {
   const ct = (contentType ?? "").split(";")[0].trim().toLowerCase();
   switch (ct) {
     case "application/json-patch+json":
@@ -95,7 +96,7 @@ export async function applyPatch(
         manager: opts.rawFieldManager!,
         force: opts.force,
         schema: rt.jsonSchema,
-        now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+        now: rfc3339(),
         plural: rt.plural,
         group: rt.group,
       }), { ...opts, createIfMissing: true, fieldManager: opts.rawFieldManager, applyManaged: true });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEtcd, type Etcd } from "../../test/fixtures/etcd";
+import { consistently, eventually } from "../../test/fixtures/wait";
 import { EtcdStore } from "./etcd";
 import { StoreCompactedError, StoreConflictError, type WatchEvent } from "./store";
 
@@ -28,13 +29,7 @@ function open(): EtcdStore {
 /** A fresh key prefix per test: the tests share one etcd. */
 const fresh = () => `/t${++prefixSeq}/`;
 
-const until = async (what: string, cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+const until = (what: string, cond: () => boolean, ms = 10_000) => eventually(cond, { timeoutMs: ms, intervalMs: 10, what });
 
 describe("EtcdStore on a real etcd", () => {
   it("gives every write etcd's next revision and keeps create revisions", async () => {
@@ -110,8 +105,7 @@ describe("EtcdStore on a real etcd", () => {
     expect(events[1]!.revision).toBe(del.modRevision);
     w.close();
     await s.create(`${p}c`, "c");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(events).toHaveLength(3);
+    await consistently(() => events.length === 3, 300, "no events after the watch closed", 20);
   });
 
   it("answers a watch from a compacted revision with StoreCompactedError", async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../../test/fixtures/wait";
 import { SqliteStore } from "./sqlite";
 import { StoreCompactedError, StoreConflictError, type WatchEvent } from "./store";
 
@@ -73,7 +74,7 @@ describe("SqliteStore", () => {
     const events: WatchEvent[] = [];
     const w = s.watch("/p/", a.modRevision, (ev) => events.push(ev));
     await s.delete("/p/a");
-    await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => events.length >= 2, 5_000, "the replayed and the live event");
     expect(events.map((e) => [e.type, e.value, e.revision])).toEqual([
       ["PUT", "2", 2],
       ["DELETE", "2", 4],
@@ -88,9 +89,10 @@ describe("SqliteStore", () => {
     await s.compact(5);
     expect(() => s.watch("/k/", 3, () => {})).toThrow(StoreCompactedError);
     const events: WatchEvent[] = [];
-    s.watch("/k/", 5, (e) => events.push(e)).close;
-    await new Promise((r) => setTimeout(r, 10));
+    const w = s.watch("/k/", 5, (e) => events.push(e));
+    await eventually(() => events.length >= 5, 5_000, "the history after the compacted revision");
     expect(events.map((e) => e.revision)).toEqual([6, 7, 8, 9, 10]);
+    w.close();
     await s.close();
   });
 });

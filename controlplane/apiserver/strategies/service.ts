@@ -31,7 +31,7 @@ export function serviceStrategy(rt: ResourceType, allocator: ServiceAllocator): 
   };
 }
 
-export function hasNodePorts(svc: Service): boolean {
+function hasNodePorts(svc: Service): boolean {
   return svc.spec?.type === "NodePort" || svc.spec?.type === "LoadBalancer";
 }
 
