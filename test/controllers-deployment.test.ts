@@ -21,15 +21,27 @@ describe("a Deployment on hollow nodes", () => {
     }, 30_000, "3 running pods");
     expect(new Set(pods.map((p) => p.spec?.nodeName)).size).toBe(3);
 
-    const rs = await c.kubectl.ok(["get", "rs"]);
+    // The ReplicaSet's status follows the pods' readiness a moment later.
+    const rsRow = /\nnginx-deployment-[bcdfghjklmnpqrstvwxz2456789]{1,10}\s+3\s+3\s+3\s+\S+\n/;
+    const rs = await eventually(async () => {
+      const out = await c.kubectl.ok(["get", "rs"]);
+      return rsRow.test(out) ? out : undefined;
+    }, 15_000, "the ReplicaSet listed 3 3 3");
     expect(rs).toMatch(/^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\n/);
-    expect(rs).toMatch(/\nnginx-deployment-[bcdfghjklmnpqrstvwxz2456789]{1,10}\s+3\s+3\s+3\s+\S+\n/);
     const listing = await c.kubectl.ok(["get", "pods"]);
     const rows = listing.trim().split("\n").slice(1);
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(row).toMatch(/^nginx-deployment-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[a-z0-9]{5}\s+1\/1\s+Running\s+0\s+\S+$/);
     await eventually(async () => (await c.kubectl.ok(["get", "deployment", "nginx-deployment"])).match(/nginx-deployment\s+3\/3\s+3\s+3\s/), 15_000, "deployment 3/3");
   }, 60_000);
+
+  it("counts every controller's reconciles in the registry the controller manager was given", async () => {
+    const text = await c.metrics.metrics();
+    for (const name of ["replicaset", "deployment", "nodelifecycle", "garbagecollector"]) {
+      expect(text).toMatch(new RegExp(`controller_runtime_reconcile_total\\{[^}]*controller="${name}"[^}]*\\} [1-9]`));
+    }
+    expect(text).toMatch(/workqueue_depth\{[^}]*name="replicaset"[^}]*\} \d+/);
+  });
 
   it("replaces a pod deleted by hand", async () => {
     const before = (await c.pods()).filter(isRunningReady);

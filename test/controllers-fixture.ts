@@ -1,5 +1,6 @@
 // A real API server with the scheduler and controllers running in-process against it (the
 // server's own are switched off), hollow nodes, and the shared polling waits.
+import { Registry } from "prom-client";
 import type { Pod } from "../api/core";
 import { RestClient, pods as podsRes, type ApiClient } from "../client";
 import { startControllers, type ControllerManagerOptions } from "../controlplane/controllers";
@@ -10,6 +11,8 @@ import { startTestServer, type TestServer } from "./fixtures/server";
 export interface ControllerCluster {
   server: TestServer;
   client: ApiClient;
+  /** The registry the controllers record their reconcile and work-queue metrics in. */
+  metrics: Registry;
   kubectl: ReturnType<typeof kubectlFor>;
   /** Starts (or restarts after stopControllers) the controllers against the server. */
   startControllers(): Promise<void>;
@@ -23,15 +26,17 @@ export async function startControllerCluster(options: ControllerManagerOptions =
   const server = await startTestServer({ args: ["--disable-controllers", "all", ...serverArgs] });
   const client = RestClient.fromKubeconfig(server.kubeconfig);
   const agents: HollowAgents[] = [];
+  const metrics = new Registry();
   const main = new AbortController();
   let ctl: { abort: AbortController; done: Promise<void> } | undefined;
   const cluster: ControllerCluster = {
     server,
     client,
+    metrics,
     kubectl: kubectlFor(server.kubeconfig),
     async startControllers() {
       const abort = new AbortController();
-      const running = await startControllers({ client, signal: abort.signal, options: { schedulerRetryMs: 2000, ...options } });
+      const running = await startControllers({ client, signal: abort.signal, metrics, options: { schedulerRetryMs: 2000, ...options } });
       ctl = { abort, done: running.done };
     },
     async stopControllers() {

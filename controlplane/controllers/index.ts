@@ -2,6 +2,7 @@
 // informers, each of them skippable by name (`kubelab server --disable-controllers ...`).
 import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
+import type { Registry } from "prom-client";
 import { EventRecorder, type ApiClient } from "../../client";
 import { Scheduler } from "../scheduler/scheduler";
 import { DeploymentController } from "./deployment/controller";
@@ -32,6 +33,10 @@ export interface StartControllersOptions {
   signal: AbortSignal;
   disabled?: string[];
   options?: ControllerManagerOptions;
+  /** The process's metrics registry: reconcile and work-queue metrics of every controller go there. */
+  metrics?: Registry;
+  /** Informers to share with other components of the process (default: new ones on client). */
+  informers?: SharedInformers;
 }
 
 export interface RunningControllers {
@@ -46,20 +51,21 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   setMaxListeners(0, opts.signal);
   const disabled = new Set(opts.disabled ?? []);
   const enabled = (name: ControllerName) => !disabled.has("all") && !disabled.has(name);
-  const informers = new SharedInformers(opts.client, logger.child({ component: "informers" }));
+  const informers = opts.informers ?? new SharedInformers(opts.client, logger.child({ component: "informers" }));
   const recorder = (component: string) => new EventRecorder({ client: opts.client, component, logger });
   const o = opts.options ?? {};
   const runs: Array<Promise<void>> = [];
   const log = (name: string) => logger.child({ component: name });
+  const runOpts = (name: string) => ({ logger: log(name), metrics: opts.metrics });
   const starters: Array<() => void> = [];
 
   if (enabled("replicaset")) {
     const c = new ReplicaSetController({ client: opts.client, informers, recorder: recorder("replicaset-controller") });
-    starters.push(() => runs.push(c.run(opts.signal, log("replicaset"))));
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("replicaset"))));
   }
   if (enabled("deployment")) {
     const c = new DeploymentController({ client: opts.client, informers, recorder: recorder("deployment-controller") });
-    starters.push(() => runs.push(c.run(opts.signal, log("deployment"))));
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("deployment"))));
   }
   if (enabled("nodelifecycle")) {
     const c = new NodeLifecycleController({
@@ -69,19 +75,19 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
       gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds,
       defaultTolerationSeconds: o.defaultUnreachableTolerationSeconds,
     });
-    starters.push(() => runs.push(c.run(opts.signal, log("nodelifecycle"))));
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("nodelifecycle"))));
   }
   if (enabled("endpoints")) {
     const c = new EndpointsController({ client: opts.client, informers });
-    starters.push(() => runs.push(c.run(opts.signal, log("endpoints"))));
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("endpoints"))));
   }
   if (enabled("garbagecollector")) {
     const c = new GarbageCollector({ client: opts.client, informers });
-    starters.push(() => runs.push(c.run(opts.signal, log("garbagecollector"))));
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("garbagecollector"))));
   }
   if (enabled("namespace")) {
     const c = new NamespaceController({ client: opts.client, informers });
-    starters.push(() => runs.push(c.run(opts.signal, log("namespace"))));
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("namespace"))));
   }
   if (enabled("scheduler")) {
     const scheduler = new Scheduler({

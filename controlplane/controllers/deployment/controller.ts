@@ -2,7 +2,6 @@
 // branches as Kubernetes' syncDeployment does: deleting -> status only; paused or scaling ->
 // scale; otherwise Recreate or RollingUpdate (rolling.ts, recreate.ts); progress.ts keeps the
 // Progressing condition; sync.ts holds the shared steps (new ReplicaSet, scale, cleanup).
-import type { Logger } from "pino";
 import type { Deployment, ReplicaSet } from "../../../api/apps";
 import type { Pod } from "../../../api/core";
 import { selectorMatches } from "../../../api/meta";
@@ -20,6 +19,7 @@ import {
   type SyncContext,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import type { ControllerRunOptions } from "../run-options";
 import { ControllerRefManager } from "../controller-ref-manager";
 import { controllerRef } from "../owner";
 import type { DeploymentContext } from "./context";
@@ -80,8 +80,9 @@ export class DeploymentController implements DeploymentContext {
     });
   }
 
-  run(signal: AbortSignal, logger?: Logger, workers = 4): Promise<void> {
-    return runController({ name: "deployment", queue: this.queue, workers, logger, signal, sync: (key, ctx) => this.sync(key, ctx) });
+  /** Runs the workers (4 unless opts.workers says otherwise) until signal aborts. */
+  run(signal: AbortSignal, opts: ControllerRunOptions = {}): Promise<void> {
+    return runController({ name: "deployment", queue: this.queue, workers: opts.workers ?? 4, logger: opts.logger, metrics: opts.metrics, signal, sync: (key, ctx) => this.sync(key, ctx) });
   }
 
   async sync(key: string, _ctx?: SyncContext): Promise<Result | void> {

@@ -1,6 +1,5 @@
 // The endpoints controller: for every Service with a selector, an Endpoints object of the same
 // name listing its pods' addresses and ports; kept in step as pods and services change.
-import type { Logger } from "pino";
 import type { Endpoints, Pod, Service } from "../../../api/core";
 import {
   endpoints as epRes,
@@ -15,6 +14,7 @@ import {
   type Informer,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import type { ControllerRunOptions } from "../run-options";
 import { canonicalJson } from "../deployment/hash";
 import { computeSubsets } from "./subsets";
 
@@ -46,8 +46,9 @@ export class EndpointsController {
     });
   }
 
-  run(signal: AbortSignal, logger?: Logger, workers = 2): Promise<void> {
-    return runController({ name: "endpoints", queue: this.queue, workers, logger, signal, sync: (key) => this.sync(key) });
+  /** Runs the workers (2 unless opts.workers says otherwise) until signal aborts. */
+  run(signal: AbortSignal, opts: ControllerRunOptions = {}): Promise<void> {
+    return runController({ name: "endpoints", queue: this.queue, workers: opts.workers ?? 2, logger: opts.logger, metrics: opts.metrics, signal, sync: (key) => this.sync(key) });
   }
 
   async sync(key: string): Promise<void> {

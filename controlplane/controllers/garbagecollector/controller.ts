@@ -5,7 +5,6 @@
 //   deleted first, then the finalizer removed (so the API server removes the owner);
 // - orphan: an owner with the orphan finalizer has its references removed from its dependents,
 //   then the finalizer.
-import type { Logger } from "pino";
 import type { OwnerReference } from "../../../api/meta";
 import * as resources from "../../../client/resources";
 import {
@@ -20,6 +19,7 @@ import {
   type Result,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import type { ControllerRunOptions } from "../run-options";
 import { ignoreNotFoundOrConflict } from "../errors";
 import { release } from "../owner";
 
@@ -83,8 +83,9 @@ export class GarbageCollector {
     }
   }
 
-  run(signal: AbortSignal, logger?: Logger, workers = 4): Promise<void> {
-    return runController({ name: "garbagecollector", queue: this.queue, workers, logger, signal, sync: (item) => this.sync(item) });
+  /** Runs the workers (4 unless opts.workers says otherwise) until signal aborts. */
+  run(signal: AbortSignal, opts: ControllerRunOptions = {}): Promise<void> {
+    return runController({ name: "garbagecollector", queue: this.queue, workers: opts.workers ?? 4, logger: opts.logger, metrics: opts.metrics, signal, sync: (item) => this.sync(item) });
   }
 
   async sync(item: string): Promise<Result | void> {

@@ -1,11 +1,11 @@
 // The namespace controller: a namespace being deleted (phase Terminating, finalizer "kubernetes"
 // in spec.finalizers) has every object in it deleted; once nothing is left, the finalizer is
 // removed through the namespace's finalize subresource and the API server removes it.
-import type { Logger } from "pino";
 import type { Namespace } from "../../../api/core";
 import * as resources from "../../../client/resources";
 import { ignoreNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import type { ControllerRunOptions } from "../run-options";
 import { ignoreNotFoundOrConflict } from "../errors";
 
 export const NAMESPACE_FINALIZER = "kubernetes";
@@ -38,8 +38,9 @@ export class NamespaceController {
     });
   }
 
-  run(signal: AbortSignal, logger?: Logger, workers = 2): Promise<void> {
-    return runController({ name: "namespace", queue: this.queue, workers, logger, signal, sync: (key) => this.sync(key) });
+  /** Runs the workers (2 unless opts.workers says otherwise) until signal aborts. */
+  run(signal: AbortSignal, opts: ControllerRunOptions = {}): Promise<void> {
+    return runController({ name: "namespace", queue: this.queue, workers: opts.workers ?? 2, logger: opts.logger, metrics: opts.metrics, signal, sync: (key) => this.sync(key) });
   }
 
   async sync(name: string): Promise<Result | void> {

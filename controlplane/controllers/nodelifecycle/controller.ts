@@ -3,7 +3,6 @@
 // node.kubernetes.io/unreachable:NoExecute taint (not-ready for Ready=False); the taint goes when
 // it is Ready again. Pods on a node with a NoExecute taint are deleted once their toleration runs
 // out (300 s by default, --default-unreachable-toleration-seconds).
-import type { Logger } from "pino";
 import type { Lease } from "../../../api/coordination";
 import type { Node, Pod } from "../../../api/core";
 import { rfc3339 } from "../../../api/time";
@@ -20,6 +19,7 @@ import {
   type Result,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import type { ControllerRunOptions } from "../run-options";
 import { ignoreNotFoundOrConflict } from "../errors";
 import { evictionTime, NODE_STATUS_UNKNOWN_MESSAGE, reconcileHealthTaints, wantedTaintKey } from "./taints";
 
@@ -71,8 +71,9 @@ export class NodeLifecycleController {
     this.podInformer.addEventHandler({ onAdd: (p) => this.podSeen(p), onUpdate: (_o, p) => this.podSeen(p) });
   }
 
-  run(signal: AbortSignal, logger?: Logger, workers = 2): Promise<void> {
-    return runController({ name: "nodelifecycle", queue: this.queue, workers, logger, signal, sync: (key) => this.sync(key) });
+  /** Runs the workers (2 unless opts.workers says otherwise) until signal aborts. */
+  run(signal: AbortSignal, opts: ControllerRunOptions = {}): Promise<void> {
+    return runController({ name: "nodelifecycle", queue: this.queue, workers: opts.workers ?? 2, logger: opts.logger, metrics: opts.metrics, signal, sync: (key) => this.sync(key) });
   }
 
   async sync(name: string): Promise<Result | void> {

@@ -1,7 +1,6 @@
 // The ReplicaSet controller: keeps `replicas` pods matching the selector, adopting orphans and
 // releasing pods that stopped matching; expectations keep it from acting twice on the same gap;
 // then it writes status (replicas, fullyLabeled, ready, available, observedGeneration).
-import type { Logger } from "pino";
 import type { ReplicaSet } from "../../../api/apps";
 import type { Pod } from "../../../api/core";
 import { selectorMatches } from "../../../api/meta";
@@ -24,6 +23,7 @@ import {
   type SyncContext,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import type { ControllerRunOptions } from "../run-options";
 import { ControllerRefManager } from "../controller-ref-manager";
 import { controllerRef, controllerRefTo } from "../owner";
 import { isPodActive, isPodReady, msUntilAvailable } from "../pods";
@@ -73,8 +73,9 @@ export class ReplicaSetController {
     });
   }
 
-  run(signal: AbortSignal, logger?: Logger, workers = 4): Promise<void> {
-    return runController({ name: "replicaset", queue: this.queue, workers, logger, signal, sync: (key, ctx) => this.sync(key, ctx) });
+  /** Runs the workers (4 unless opts.workers says otherwise) until signal aborts. */
+  run(signal: AbortSignal, opts: ControllerRunOptions = {}): Promise<void> {
+    return runController({ name: "replicaset", queue: this.queue, workers: opts.workers ?? 4, logger: opts.logger, metrics: opts.metrics, signal, sync: (key, ctx) => this.sync(key, ctx) });
   }
 
   async sync(key: string, _ctx?: SyncContext): Promise<Result | void> {
