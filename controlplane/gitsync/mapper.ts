@@ -32,6 +32,13 @@ export class RestMapper {
     return ref;
   }
 
+  /** Adds resources as if discovery had served them (unit tests on a FakeClient, which has no discovery). */
+  seed(resources: ResourceRef[]): this {
+    for (const r of resources) this.byGvk.set(`${r.group ? `${r.group}/${r.version}` : r.version}/${r.kind}`, r);
+    this.loadedAt = Date.now();
+    return this;
+  }
+
   /** Synchronous lookup in what discovery returned so far. */
   cached(apiVersion: string, kind: string): ResourceRef | undefined {
     return this.byGvk.get(`${apiVersion}/${kind}`);

@@ -26,7 +26,8 @@ export { authFromSecret } from "./render";
 export interface ReconcilerOptions {
   client: ApiClient;
   mapper: RestMapper;
-  recorder: EventRecorder;
+  /** Where the run's events go (an EventRecorder; anything with event() in unit tests). */
+  recorder: Pick<EventRecorder, "event">;
   cacheDir: string;
   /** git timeout (default 60 s). */
   gitTimeoutMs?: number;

@@ -1,0 +1,151 @@
+// git-sync's reconcile on the recording FakeClient (client/fake.ts) and a real git repository:
+// each run's writes are counted the way Kubernetes' controller tests count them: what was
+// applied, what was deleted, how many status writes, which events.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { GitRepository } from "../../api/gitops";
+import { configmaps, deployments, gitrepositories, namespaces, services } from "../../client";
+import type { KObject } from "../../api/resource";
+import { FakeClient } from "../../client/fake";
+import type { ObjectWithMeta } from "../../client/types";
+import { createTestRepo, type TestRepo } from "../../test/fixtures/git";
+import { RestMapper } from "./mapper";
+import { Reconciler } from "./reconcile";
+
+const cm = (name: string, v = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
+const log = pino({ level: "silent" });
+type Cm = { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data?: Record<string, string> };
+
+let repo: TestRepo;
+let cacheDir: string;
+/**
+ * The fake records a dry run like any patch (Action has no options); git-sync dry-runs every
+ * object before it applies, so the real applies are counted here.
+ */
+class ApplyCountingFake extends FakeClient {
+  readonly applies: string[] = [];
+  override patch<T extends ObjectWithMeta = KObject>(...args: Parameters<FakeClient["patch"]>): Promise<T> {
+    const [, , name, , type, opts] = args;
+    if (type === "apply" && !opts?.dryRun) this.applies.push(name);
+    return super.patch<T>(...args);
+  }
+}
+
+let fake: ApplyCountingFake;
+let events: Array<{ type: string; reason: string; message: string }>;
+let reconciler: Reconciler;
+
+beforeEach(async () => {
+  repo = await createTestRepo();
+  cacheDir = mkdtempSync(join(tmpdir(), "gitsync-unit-"));
+  fake = new ApplyCountingFake({ apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } });
+  fake.add({ apiVersion: "gitops.kubelab.io/v1alpha1", kind: "GitRepository", metadata: { name: "lab", namespace: "default", generation: 1 }, spec: { url: repo.url, branch: "main", interval: "1h" } });
+  events = [];
+  reconciler = new Reconciler({
+    client: fake,
+    mapper: new RestMapper(fake, Number.POSITIVE_INFINITY).seed([configmaps, namespaces, services, deployments, gitrepositories]),
+    recorder: { event: (_obj, type, reason, message) => void events.push({ type, reason, message }) },
+    cacheDir,
+  });
+});
+afterEach(() => {
+  repo.cleanup();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+const current = () => fake.object<GitRepository>(gitrepositories, "default", "lab")!;
+const run = () => reconciler.reconcile(current(), log);
+const ready = () => current().status?.conditions?.find((c) => c.type === "Ready");
+/** Server-side applies that were not dry runs: the objects git-sync wrote. */
+const applied = () => [...fake.applies].sort();
+const names = (actions: Array<{ name?: string }>) => actions.map((a) => a.name).sort();
+
+describe("git-sync reconcile on a fake client", () => {
+  it("applies a new revision, records the inventory before the first write, and writes status once more at the end", async () => {
+    const sha = await repo.commit({ "a.yaml": cm("a"), "b.yaml": cm("b") });
+    expect(await run()).toMatchObject({ outcome: "Applied" });
+    expect(fake.object<Cm>(configmaps, "default", "a")?.metadata.labels).toMatchObject({ "gitops.kubelab.io/source": "default.lab" });
+    expect(fake.object<Cm>(configmaps, "default", "a")?.metadata.annotations?.["gitops.kubelab.io/revision"]).toBe(sha);
+    // Two new objects: dry-run creates, then one apply each. Checkpoint + final status write.
+    expect(names(fake.creates("configmaps"))).toEqual(["a", "b"]);
+    expect(applied()).toEqual(["a", "b"]);
+    expect(fake.deletes()).toEqual([]);
+    expect(fake.statusWrites("gitrepositories")).toHaveLength(2);
+    expect(current().status?.inventory?.map((e) => e.name)).toEqual(["a", "b"]);
+    expect(ready()).toMatchObject({ status: "True", message: `Applied revision: main@sha1:${sha}` });
+    expect(events.map((e) => e.reason)).toEqual(["Applied"]);
+  });
+
+  it("changes and prunes with exactly one status write when the inventory does not grow", async () => {
+    await repo.commit({ "a.yaml": cm("a"), "b.yaml": cm("b") });
+    await run();
+    fake.clearActions();
+    fake.applies.length = 0;
+    events.length = 0;
+    await repo.commit({ "a.yaml": cm("a", "2"), "b.yaml": null });
+    expect(await run()).toMatchObject({ outcome: "Applied" });
+    expect(applied()).toEqual(["a"]);
+    expect(names(fake.deletes("configmaps"))).toEqual(["b"]);
+    expect(fake.statusWrites("gitrepositories")).toHaveLength(1);
+    expect(fake.object<Cm>(configmaps, "default", "a")?.data).toEqual({ v: "2" });
+    expect(current().status?.history?.[0]).toMatchObject({ result: "Succeeded", pruned: 1 });
+    expect(events.map((e) => e.reason)).toEqual(["Applied", "Pruned"]);
+  });
+
+  it("writes nothing at all when the revision and the live objects are unchanged", async () => {
+    await repo.commit({ "a.yaml": cm("a") });
+    await run();
+    fake.clearActions();
+    expect(await run()).toMatchObject({ outcome: "Unchanged" });
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("restores a hand edit with one apply and one status write", async () => {
+    await repo.commit({ "a.yaml": cm("a") });
+    await run();
+    const live = fake.object<Cm & { apiVersion: string; kind: string }>(configmaps, "default", "a")!;
+    fake.tracker.update(configmaps, "default", { ...live, data: { v: "edited" } });
+    fake.clearActions();
+    fake.applies.length = 0;
+    expect(await run()).toMatchObject({ outcome: "Healed" });
+    expect(applied()).toEqual(["a"]);
+    expect(fake.statusWrites("gitrepositories")).toHaveLength(1);
+    expect(fake.object<Cm>(configmaps, "default", "a")?.data).toEqual({ v: "1" });
+    expect(current().status?.history?.[0]?.message).toBe("drift corrected: ConfigMap default/a: data.v");
+  });
+
+  it("applies nothing from a revision with an object it did not create, and skips the same revision when triggered again", async () => {
+    fake.add({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "handmade", namespace: "default" }, data: { v: "mine" } });
+    await repo.commit({ "a.yaml": cm("a"), "h.yaml": cm("handmade") });
+    expect(await run()).toMatchObject({ outcome: "Invalid" });
+    expect(applied()).toEqual([]);
+    expect(fake.object(configmaps, "default", "a")).toBeUndefined();
+    expect(fake.object<Cm>(configmaps, "default", "handmade")?.data).toEqual({ v: "mine" });
+    expect(fake.statusWrites("gitrepositories")).toHaveLength(1);
+    expect(current().status?.errors).toMatchObject([{ file: "h.yaml", reason: "AdoptionRefused", name: "handmade" }]);
+    expect(events).toMatchObject([{ type: "Warning", reason: "ValidationFailed" }]);
+    fake.clearActions();
+    expect(await run()).toMatchObject({ outcome: "Skipped" });
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("writes status once and nothing else while suspended", async () => {
+    await repo.commit({ "a.yaml": cm("a") });
+    const r = current();
+    r.spec.suspend = true;
+    expect(await reconciler.reconcile(r, log)).toMatchObject({ outcome: "Suspended", requeueAfterMs: 0 });
+    expect(fake.writes()).toMatchObject([{ verb: "patch", resource: "gitrepositories", subresource: "status" }]);
+    expect(ready()).toMatchObject({ status: "Unknown", reason: "Suspended" });
+  });
+
+  it("refuses ssh without known_hosts with a stalled status and no other write", async () => {
+    const r = current();
+    r.spec.url = "ssh://git@127.0.0.1:1/repo.git";
+    expect(await reconciler.reconcile(r, log)).toMatchObject({ outcome: "SourceFailed" });
+    expect(fake.writes()).toHaveLength(1);
+    expect(current().status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({ status: "True", reason: "KnownHostsMissing" });
+  });
+});
