@@ -18,7 +18,7 @@ import {
 import { validatePod, validatePodUpdate } from "./corev1/validate-pod";
 import { apiVersionOf, defineResource, type DefinedResource } from "./define";
 import { GitRepository, gitRepositoryDefaults } from "./gitops";
-import type { KObject, ResourceType } from "./resource";
+import type { KObject } from "./resource";
 import { fieldError, isDNS1035Label, isDNS1123Label } from "./validation";
 
 const get = (path: string) => (obj: KObject): string | undefined => {
@@ -279,5 +279,3 @@ export function findByKind(apiVersion: string, kind: string): DefinedResource | 
   return resourceTypes.find((r) => apiVersionOf(r.group, r.version) === apiVersion && r.kind === kind);
 }
 
-export type { ResourceType };
-export { apiVersionOf };
