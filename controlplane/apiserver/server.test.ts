@@ -92,3 +92,22 @@ describe("the handler chain", () => {
     expect(seen).toEqual([">a", ">b", "handler", "<b", "<a"]);
   });
 });
+
+describe("lists", () => {
+  it("answers a plain list (the fast path) with the same body as a list that decodes every object", async () => {
+    const api = await start();
+    const base = `${api.url}/api/v1/namespaces/default/configmaps`;
+    for (let i = 0; i < 70; i++) {
+      const res = await fetch(base, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, labels: { i: String(i) } }, data: { text: `"metadata":{ ${i}` } }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const plain = await (await fetch(base)).json();
+    const decoded = await (await fetch(`${base}?limit=1000`)).json();
+    expect(plain.items).toHaveLength(70);
+    expect(plain).toEqual(decoded);
+  });
+});
