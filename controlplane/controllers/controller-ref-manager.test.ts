@@ -3,7 +3,7 @@ import type { Pod } from "../../api/core";
 import { pods as podsRes } from "../../client";
 import { FakeClient } from "../../client/fake";
 import { claimAction, ControllerRefManager, type Claimable, type ClaimOwner } from "./controller-ref-manager";
-import { newPod, newReplicaSet } from "./testing-objects";
+import { newPod, newReplicaSet } from "./testing";
 
 const owner = (o: { deleting?: boolean } = {}): ClaimOwner => ({
   apiVersion: "apps/v1",

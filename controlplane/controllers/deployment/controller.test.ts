@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Deployment, ReplicaSet } from "../../../api/apps";
 import { deployments as dRes } from "../../../client";
-import { controllerFixture } from "../testing";
-import { newDeployment, newReplicaSet } from "../testing-objects";
+import { controllerFixture, newDeployment, newReplicaSet } from "../testing";
 import { DeploymentController } from "./controller";
 import { computeHash, POD_TEMPLATE_HASH_LABEL } from "./hash";
 import { REVISION_ANNOTATION } from "./util";
@@ -10,7 +9,6 @@ import { REVISION_ANNOTATION } from "./util";
 async function setup(objects: Array<Deployment | ReplicaSet>) {
   const f = controllerFixture(...objects);
   const controller = new DeploymentController({ client: f.client, informers: f.informers, clock: f.clock });
-  await f.fillCaches();
   return { ...f, controller };
 }
 

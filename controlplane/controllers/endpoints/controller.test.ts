@@ -1,15 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Endpoints, Pod, Service } from "../../../api/core";
 import { endpoints as epRes } from "../../../client";
-import { controllerFixture } from "../testing";
-import { newPod, newService } from "../testing-objects";
+import { controllerFixture, newPod, newService } from "../testing";
 import { computeSubsets } from "./subsets";
 import { EndpointsController } from "./controller";
 
 async function setup(objects: Array<Service | Pod | Endpoints>) {
   const f = controllerFixture(...objects);
   const controller = new EndpointsController({ client: f.client, informers: f.informers });
-  await f.fillCaches();
   return { ...f, controller };
 }
 

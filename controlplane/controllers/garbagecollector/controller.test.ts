@@ -2,14 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { Deployment, ReplicaSet } from "../../../api/apps";
 import type { Pod } from "../../../api/core";
 import { rfc3339 } from "../../../api/time";
-import { controllerFixture } from "../testing";
-import { newDeployment, newPod, newReplicaSet, T0 } from "../testing-objects";
+import { controllerFixture, newDeployment, newPod, newReplicaSet, T0 } from "../testing";
 import { FOREGROUND_FINALIZER, GarbageCollector, ORPHAN_FINALIZER } from "./controller";
 
 async function setup(objects: Array<Deployment | ReplicaSet | Pod>) {
   const f = controllerFixture(...objects);
   const controller = new GarbageCollector({ client: f.client, informers: f.informers });
-  await f.fillCaches();
   return { ...f, controller };
 }
 

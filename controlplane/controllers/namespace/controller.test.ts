@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Namespace } from "../../../api/core";
 import type { ObjectWithMeta } from "../../../client";
-import { controllerFixture } from "../testing";
-import { newDeployment, newNamespace, newPod, newReplicaSet, newService } from "../testing-objects";
+import { controllerFixture, newDeployment, newNamespace, newPod, newReplicaSet, newService } from "../testing";
 import { NamespaceController } from "./controller";
 
 async function setup(objects: ObjectWithMeta[]) {
   const f = controllerFixture(...objects);
   const controller = new NamespaceController({ client: f.client, informers: f.informers });
-  await f.fillCaches();
   return { ...f, controller };
 }
 

@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Lease } from "../../../api/coordination";
 import type { Node, Pod } from "../../../api/core";
 import { rfc3339 } from "../../../api/time";
-import { controllerFixture } from "../testing";
-import { newLease, newNode, newPod, T0 } from "../testing-objects";
+import { controllerFixture, newLease, newNode, newPod, T0 } from "../testing";
 import { NodeLifecycleController } from "./controller";
 import { UNREACHABLE_TAINT_KEY } from "./taints";
 
@@ -11,7 +10,6 @@ async function setup(objects: Array<Node | Lease | Pod>, startAt = T0) {
   const f = controllerFixture(...objects);
   f.clock.advance(startAt - T0);
   const controller = new NodeLifecycleController({ client: f.client, informers: f.informers, clock: f.clock, gracePeriodSeconds: 40, defaultTolerationSeconds: 300 });
-  await f.fillCaches();
   return { ...f, controller };
 }
 

@@ -2,14 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { ReplicaSet } from "../../../api/apps";
 import type { Pod } from "../../../api/core";
 import { newConflict, replicasets as rsRes } from "../../../client";
-import { controllerFixture } from "../testing";
-import { newPod, newReplicaSet, T0 } from "../testing-objects";
+import { controllerFixture, newPod, newReplicaSet, T0 } from "../testing";
 import { ReplicaSetController } from "./controller";
 
 async function setup(objects: Array<ReplicaSet | Pod>, opts: { burstReplicas?: number } = {}) {
   const f = controllerFixture(...objects);
   const controller = new ReplicaSetController({ client: f.client, informers: f.informers, clock: f.clock, ...opts });
-  await f.fillCaches();
   return { ...f, controller };
 }
 
