@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { ApiClient, gitrepositories } from "../client";
+import type { Registry } from "prom-client";
+import { gitrepositories, RestClient } from "../client";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { ExtraHandler } from "./apiserver/server";
 import type { ServerOptions } from "./server";
@@ -14,6 +15,8 @@ export interface ComponentContext {
   caData?: string;
   options: ServerOptions;
   logger: Logger;
+  /** The process's metrics registry (served on /metrics by the API server). */
+  metrics: Registry;
   signal: AbortSignal;
   addHandler(h: ExtraHandler): void;
 }
@@ -33,7 +36,7 @@ export async function startComponents(ctx: ComponentContext): Promise<Array<() =
       throw new Error(`--disable-controllers: unknown name ${JSON.stringify(name)}; known: all, ${COMPONENT_NAMES.join(", ")}`);
     }
   }
-  const client = new ApiClient({ server: ctx.apiUrl, token: ctx.token, caData: ctx.caData }, { userAgent: "kubelab-controller-manager" });
+  const client = new RestClient({ server: ctx.apiUrl, token: ctx.token, caData: ctx.caData }, { userAgent: "kubelab-controller-manager" });
   const stops: Array<() => Promise<void> | void> = [];
 
   if (CONTROLLER_NAMES.some((n) => isEnabled(disabled, n))) {
@@ -42,6 +45,7 @@ export async function startComponents(ctx: ComponentContext): Promise<Array<() =
     const running = await startControllers({
       client,
       logger: ctx.logger.child({ component: "controller-manager" }),
+      metrics: ctx.metrics,
       signal: ctx.signal,
       disabled: disabled.filter((n) => n !== "gitsync"),
       options: {
@@ -58,9 +62,10 @@ export async function startComponents(ctx: ComponentContext): Promise<Array<() =
       ? readFileSync(ctx.options.gitopsWebhookTokenFile, "utf8").trim()
       : undefined;
     const gitsync = startGitSync({
-      client: new ApiClient({ server: ctx.apiUrl, token: ctx.token, caData: ctx.caData }, { userAgent: "kubelab-gitsync" }),
+      client: new RestClient({ server: ctx.apiUrl, token: ctx.token, caData: ctx.caData }, { userAgent: "kubelab-gitsync" }),
       logger: ctx.logger.child({ component: "gitsync" }),
       cacheDir: join(ctx.options.dataDir, "gitsync"),
+      metrics: ctx.metrics,
       signal: ctx.signal,
       defaultWebhookToken,
     });

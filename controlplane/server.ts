@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import pino, { type Logger } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { resourceTypes } from "../api";
 import { startApiServer, type ApiServer, type ExtraHandler } from "./apiserver/server";
 import { SqliteStore } from "./storage/sqlite";
@@ -48,7 +49,12 @@ export async function openStore(opts: Pick<ServerOptions, "storeBackend" | "etcd
 export async function runServer(opts: ServerOptions, logger: Logger = pino({ level: opts.logLevel ?? "info" })): Promise<RunningServer> {
   const store = await openStore(opts);
   const extraHandlers: ExtraHandler[] = [];
+  // The process's one metrics registry: the API server serves it on /metrics, and the
+  // controllers, scheduler and git-sync record into it.
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
   const api = await startApiServer({
+    metrics,
     store,
     types: resourceTypes,
     listen: opts.listen,
@@ -78,6 +84,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     caData: opts.tlsCertFile ? readFileSync(opts.tlsCertFile).toString("base64") : undefined,
     options: opts,
     logger,
+    metrics,
     signal: controller.signal,
     addHandler: (h) => extraHandlers.push(h),
   })));
