@@ -3,7 +3,18 @@
 // stays until they are gone; one without goes at once.
 import type { KObject } from "../../../api/resource";
 import { rfc3339 } from "../../../api/time";
-import type { DeleteOptions, DeletePlan } from "./strategy";
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export interface DeletePlan {
+  /** When set, the object is not removed but written like this (deletionTimestamp, finalizers). */
+  update?: KObject;
+}
 
 /** The object's finalizers plus the one its propagation policy asks for. */
 export function propagationFinalizers(obj: KObject, opts: DeleteOptions): string[] {

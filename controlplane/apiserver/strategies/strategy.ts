@@ -6,19 +6,9 @@
 // strategy here. The object's own validation and defaults stay with its type in api/ (one parse
 // at the edge); a strategy runs on the parsed, defaulted object.
 import type { FieldCause, KObject, ResourceType } from "../../../api/resource";
-import { planFinalizedDelete, propagationFinalizers } from "./delete";
+import { planFinalizedDelete, propagationFinalizers, type DeleteOptions, type DeletePlan } from "./delete";
 
-export interface DeleteOptions {
-  gracePeriodSeconds?: number;
-  propagationPolicy?: "Foreground" | "Background" | "Orphan";
-  preconditions?: { uid?: string; resourceVersion?: string };
-  dryRun?: boolean;
-}
-
-export interface DeletePlan {
-  /** When set, the object is not removed but written like this (deletionTimestamp, finalizers). */
-  update?: KObject;
-}
+export type { DeleteOptions, DeletePlan } from "./delete";
 
 /** A kind's rules. T is the kind's api/ type; the registry sees every strategy as Strategy<KObject>. */
 export interface Strategy<T extends KObject = KObject> {
