@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Deployment, ReplicaSet } from "../../../api/apps";
 import { deployments as dRes } from "../../../client";
-import { controllerFixture, newDeployment, newReplicaSet } from "../testing";
+import { rfc3339 } from "../../../api/time";
+import { controllerFixture, newDeployment, newReplicaSet, T0 } from "../testing";
 import { DeploymentController } from "./controller";
 import { computeHash, POD_TEMPLATE_HASH_LABEL } from "./hash";
 import { REVISION_ANNOTATION } from "./util";
@@ -130,6 +131,43 @@ describe("Deployment controller sync", () => {
     expect(patch).toHaveLength(1);
     expect((patch[0]!.object as ReplicaSet).metadata.ownerReferences?.map((r) => r.uid)).toEqual([d.metadata.uid]);
     expect(f.client.creates("replicasets")).toEqual([]);
+  });
+
+  it("deletes the oldest ReplicaSets at zero beyond revisionHistoryLimit once the rollout is complete", async () => {
+    const d = newDeployment("web", 2);
+    d.spec.revisionHistoryLimit = 2;
+    const current = replicaSetOf(d, d.spec.template, 2, 5);
+    const old = [1, 2, 3, 4].map((rev) => {
+      const t = structuredClone(d.spec.template);
+      t.spec!.containers[0]!.image = `kubelab/web:old-${rev}`;
+      return replicaSetOf(d, t, 0, rev);
+    });
+    const f = await setup([d, current, ...old]);
+
+    await f.controller.sync("default/web");
+
+    expect(f.client.deleted.map((x) => x.name)).toEqual([old[0]!.metadata.name, old[1]!.metadata.name]);
+  });
+
+  it("marks a rollout that made no progress for progressDeadlineSeconds as ProgressDeadlineExceeded, and not before", async () => {
+    const d = newDeployment("web", 2);
+    d.metadata.annotations = { [REVISION_ANNOTATION]: "1" };
+    const stuck = replicaSetOf(d, d.spec.template, 2, 1, 0);
+    d.status = {
+      observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 2,
+      conditions: [{ type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: "", lastUpdateTime: rfc3339(T0), lastTransitionTime: rfc3339(T0) }],
+    };
+    const early = await setup([d, stuck]);
+    early.clock.advance(300_000);
+
+    expect(await early.controller.sync("default/web")).toEqual({ requeueAfter: 300_100 });
+    const progressing = (f: typeof early) => f.client.object<Deployment>(dRes, "default", "web")?.status?.conditions?.find((c) => c.type === "Progressing");
+    expect(progressing(early)?.reason).toBe("ReplicaSetUpdated");
+
+    const late = await setup([d, stuck]);
+    late.clock.advance(600_000);
+    await late.controller.sync("default/web");
+    expect(progressing(late)).toMatchObject({ status: "False", reason: "ProgressDeadlineExceeded", message: `ReplicaSet "${stuck.metadata.name}" has timed out progressing.` });
   });
 
   it("does nothing for a Deployment that is gone", async () => {
