@@ -105,7 +105,7 @@ describe("lists", () => {
       });
       expect(res.status).toBe(201);
     }
-    const plain = await (await fetch(base)).json();
+    const plain = (await (await fetch(base)).json()) as { items: unknown[] };
     const decoded = await (await fetch(`${base}?limit=1000`)).json();
     expect(plain.items).toHaveLength(70);
     expect(plain).toEqual(decoded);
