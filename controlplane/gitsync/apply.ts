@@ -2,7 +2,7 @@
 // namespace, ownership labels, revision annotation), read their live state, validate them all
 // with a server-side dry run, apply them with server-side apply in stages, delete pruned ones.
 import type { SyncError } from "../../api/gitops";
-import { ApiStatusError, isNotFound, type ApiClient } from "../../client";
+import { ApiStatusError, ignoreNotFound, isNotFound, type ApiClient } from "../../client";
 import type { ResourceRef } from "../../client/resources";
 import type { RestMapper } from "./mapper";
 import { objectKey, parseFieldPath, type Manifest, type ManifestObject } from "./manifests";
@@ -121,11 +121,8 @@ export async function fetchLive(client: ApiClient, items: Array<{ ref: ObjectRef
     [...byResource.values()].map(async (group) => {
       if (group.length <= 16) {
         await mapLimit(group, 16, async ({ ref, resource }) => {
-          try {
-            live.set(objectKey(ref), await client.get<LiveObject>(resource, ref.namespace, ref.name, { signal }));
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
+          const obj = await client.get<LiveObject>(resource, ref.namespace, ref.name, { signal }).catch(ignoreNotFound);
+          if (obj) live.set(objectKey(ref), obj);
         });
         return;
       }

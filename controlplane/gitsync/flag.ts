@@ -1,7 +1,7 @@
 // `kubelab server --gitops-repo URL[#branch[:path]]`: the GitRepository "lab" in "default" that
 // the server creates (or updates to match the flag) at start, so the lab needs no extra step.
 import type { GitRepository } from "../../api/gitops";
-import { gitrepositories, isAlreadyExists, isNotFound, type ApiClient } from "../../client";
+import { gitrepositories, ignoreNotFound, isAlreadyExists, type ApiClient } from "../../client";
 
 export interface GitopsFlag {
   url: string;
@@ -38,14 +38,14 @@ export async function ensureGitRepositoryFromFlag(
     ...(opts.secretName ? { secretRef: { name: opts.secretName } } : {}),
   };
   for (let attempt = 0; ; attempt++) {
-    try {
-      const existing = await client.get<GitRepository>(gitrepositories, namespace, name);
+    const existing = await client.get<GitRepository>(gitrepositories, namespace, name).catch(ignoreNotFound);
+    if (existing) {
       const want = { branch: flag.branch ?? null, paths: flag.path ? [flag.path] : null, url: flag.url, ...(opts.secretName ? { secretRef: { name: opts.secretName } } : {}) };
       const same = existing.spec.url === flag.url && existing.spec.branch === flag.branch && JSON.stringify(existing.spec.paths ?? null) === JSON.stringify(want.paths);
       if (same) return existing;
-      return await client.patch<GitRepository>(gitrepositories, namespace, name, { spec: want }, "merge");
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+      // Deleted in between: create it below.
+      const patched = await client.patch<GitRepository>(gitrepositories, namespace, name, { spec: want }, "merge").catch(ignoreNotFound);
+      if (patched) return patched;
     }
     try {
       return await client.create<GitRepository>(gitrepositories, namespace, {

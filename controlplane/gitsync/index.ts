@@ -3,10 +3,10 @@
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { GitRepository } from "../../api/gitops";
-import { gitrepositories, isNotFound, secrets, type ApiClient } from "../../client";
+import { gitrepositories, ignoreNotFound, secrets, type ApiClient } from "../../client";
 import { GitSyncController } from "./controller";
 import type { ReconcileResult } from "./reconcile";
-import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from "./webhook";
+import { createWebhookHandler, type WebhookHandler, type WebhookOptions, type WebhookTarget } from "./webhook";
 import { webhookHttpHandler, type WebhookLimits } from "./webhook-http";
 
 export { ensureGitRepositoryFromFlag, parseGitopsFlag } from "./flag";
@@ -69,29 +69,7 @@ export function startGitSync(opts: GitSyncOptions): GitSync {
   const running = controller.run(ctrl.signal).catch((err) => logger.error({ err }, "git-sync stopped on an error"));
   const hookOptions: WebhookOptions = {
     trigger: (ns, name) => controller.trigger(ns, name),
-    lookup: async (ns, name) => {
-      let repo = controller.informer.get(`${ns}/${name}`);
-      if (!repo) {
-        try {
-          repo = await opts.client.get<GitRepository>(gitrepositories, ns, name);
-        } catch (err) {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        }
-      }
-      let token: string | undefined;
-      const secretName = repo.spec.secretRef?.name;
-      if (secretName) {
-        try {
-          const secret = await opts.client.get<{ metadata?: object; data?: Record<string, string> }>(secrets, ns, secretName);
-          const raw = secret.data?.webhookToken;
-          if (raw) token = Buffer.from(raw, "base64").toString("utf8").trim();
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }
-      return { token: token ?? opts.defaultWebhookToken, branch: repo.spec.ref?.branch ?? repo.spec.branch };
-    },
+    lookup: (ns, name) => webhookTarget(opts, controller, ns, name),
   };
   const webhook = createWebhookHandler(hookOptions);
   return {
@@ -105,4 +83,15 @@ export function startGitSync(opts: GitSyncOptions): GitSync {
       await running;
     },
   };
+}
+
+/** A GitRepository's webhook token (its Secret's webhookToken, else the server's) and branch. */
+async function webhookTarget(opts: GitSyncOptions, controller: GitSyncController, ns: string, name: string): Promise<WebhookTarget | undefined> {
+  const repo = controller.informer.get(`${ns}/${name}`) ?? (await opts.client.get<GitRepository>(gitrepositories, ns, name).catch(ignoreNotFound));
+  if (!repo) return undefined;
+  const secretName = repo.spec.secretRef?.name;
+  const secret = secretName ? await opts.client.get<{ metadata?: object; data?: Record<string, string> }>(secrets, ns, secretName).catch(ignoreNotFound) : undefined;
+  const raw = secret?.data?.webhookToken;
+  const token = raw ? Buffer.from(raw, "base64").toString("utf8").trim() : undefined;
+  return { token: token ?? opts.defaultWebhookToken, branch: repo.spec.ref?.branch ?? repo.spec.branch };
 }

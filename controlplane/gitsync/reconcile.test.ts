@@ -12,7 +12,9 @@ import type { KObject } from "../../api/resource";
 import { FakeClient } from "../../client/fake";
 import type { ObjectWithMeta } from "../../client/types";
 import { createTestRepo, type TestRepo } from "../../test/fixtures/git";
+import { Registry } from "prom-client";
 import { RestMapper } from "./mapper";
+import { gitSyncMetrics } from "./metrics";
 import { Reconciler } from "./reconcile";
 
 const cm = (name: string, v = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
@@ -139,6 +141,24 @@ describe("git-sync reconcile on a fake client", () => {
     expect(await reconciler.reconcile(r, log)).toMatchObject({ outcome: "Suspended", requeueAfterMs: 0 });
     expect(fake.writes()).toMatchObject([{ verb: "patch", resource: "gitrepositories", subresource: "status" }]);
     expect(ready()).toMatchObject({ status: "Unknown", reason: "Suspended" });
+  });
+
+  it("counts its writes in gitsync_api_writes_total on the registry it is given", async () => {
+    const registry = new Registry();
+    const metrics = gitSyncMetrics(registry);
+    const mapper = new RestMapper(fake, Number.POSITIVE_INFINITY).seed([configmaps, namespaces, gitrepositories]);
+    const counted = new Reconciler({ client: fake, mapper, recorder: { event: () => {} }, cacheDir, metrics });
+    await repo.commit({ "a.yaml": cm("a"), "b.yaml": cm("b") });
+    await counted.reconcile(current(), log);
+    metrics.reconciled("Applied", 0.2);
+    const text = await registry.metrics();
+    expect(text).toContain('gitsync_api_writes_total{operation="apply"} 2');
+    expect(text).toContain('gitsync_api_writes_total{operation="status"} 2');
+    expect(text).toContain('gitsync_reconcile_total{result="Applied"} 1');
+    expect(text).toContain('gitsync_reconcile_duration_seconds_count{result="Applied"} 1');
+    // A second git-sync on the same registry shares the series instead of failing to register.
+    gitSyncMetrics(registry).wrote("delete");
+    expect(await registry.metrics()).toContain('gitsync_api_writes_total{operation="delete"} 1');
   });
 
   it("refuses ssh without known_hosts with a stalled status and no other write", async () => {
