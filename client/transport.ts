@@ -1,7 +1,8 @@
-// HTTP to the API server on Node's built-in fetch: URL and query building, bearer token, TLS with
-// a custom CA (an undici Agent), timeouts and AbortSignal, and turning failures into
-// ApiStatusError (the server answered) or ConnectionError (it did not).
-import { Agent } from "undici";
+// HTTP to the API server through undici's own fetch (not Node's bundled copy, whose version moves
+// with Node): URL and query building, bearer token, TLS with a custom CA (an undici Agent),
+// timeouts and AbortSignal, and turning failures into ApiStatusError (the server answered) or
+// ConnectionError (it did not).
+import { Agent, fetch, type Dispatcher, type RequestInit, type Response } from "undici";
 import type { Connection } from "./kubeconfig";
 import { ApiStatusError, ConnectionError, isStatus, statusFromHttp } from "./errors";
 
@@ -38,9 +39,6 @@ export interface TransportOptions {
   userAgent?: string;
 }
 
-type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
-type Dispatcher = FetchInit extends { dispatcher?: infer D } ? D : never;
-
 export class Transport {
   private readonly dispatcher?: Dispatcher;
   private readonly defaultTimeoutMs: number;
@@ -50,11 +48,9 @@ export class Transport {
     this.defaultTimeoutMs = opts.timeoutMs ?? 30_000;
     this.userAgent = opts.userAgent ?? "kubelab-client";
     if (connection.server.startsWith("https:") && (connection.ca || connection.insecureSkipTLSVerify)) {
-      const agent = new Agent({
+      this.dispatcher = new Agent({
         connect: connection.insecureSkipTLSVerify ? { rejectUnauthorized: false } : { ca: connection.ca },
       });
-      // The undici package and Node's bundled undici share the Dispatcher protocol (both 6.x).
-      this.dispatcher = agent as unknown as Dispatcher;
     }
   }
 
@@ -70,7 +66,7 @@ export class Transport {
   }
 
   /** A whole call: the response body as text, or a thrown ApiStatusError / ConnectionError. */
-  async call(req: HttpRequest): Promise<{ status: number; headers: Headers; text: string }> {
+  async call(req: HttpRequest): Promise<{ status: number; headers: Response["headers"]; text: string }> {
     const call = this.start(req, req.timeoutMs ?? this.defaultTimeoutMs);
     try {
       const response = await call.fetch();
@@ -137,8 +133,7 @@ export class Transport {
       body = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
       headers["content-type"] = req.contentType ?? "application/json";
     }
-    const init: FetchInit = { method: req.method, headers, body, signal: ctrl.signal };
-    if (this.dispatcher) (init as { dispatcher?: Dispatcher }).dispatcher = this.dispatcher;
+    const init: RequestInit = { method: req.method, headers, body, signal: ctrl.signal, dispatcher: this.dispatcher };
     const url = this.url(req.path, req.query);
     return {
       fetch: () => guard(() => fetch(url, init)),
