@@ -57,17 +57,17 @@ export async function startAgent(
   // One metrics registry for the process: the kubelet's metrics and the process's own.
   const metrics = new AgentMetrics();
   const kubelet = new Kubelet(cfg, runtime, api?.config ?? noConfig, log, api?.hooks ?? {}, metrics);
-  if (!api) kubelet.apiSourceReady = true;
+  if (!api) kubelet.podManager.apiSourceReady = true;
 
   let staticSource: StaticPodSource | undefined;
   if (cfg.podManifestPath) {
     await mkdir(cfg.podManifestPath, { recursive: true });
     staticSource = new StaticPodSource(cfg.podManifestPath, cfg.nodeName, cfg.staticPodRescanMs, log, (pods) =>
-      kubelet.setStaticPods(pods),
+      kubelet.podManager.setStaticPods(pods),
     );
     await staticSource.start();
   } else {
-    kubelet.setStaticPods([]);
+    kubelet.podManager.setStaticPods([]);
   }
 
   kubelet.start();

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { AgentConfig } from "./config";
 import type { ConfigSource } from "./env";
 import { AgentMetrics } from "./metrics";
+import { PodManager } from "./pod-manager";
 import { PodSyncer } from "./pod-sync";
 import { ProbeManager, type ProbeTarget } from "./probes";
 import type { DockerRuntime, RuntimeContainer } from "./runtime/docker";
@@ -14,8 +15,6 @@ import type { PodStatus } from "../api/core";
 import type { Pod } from "./types";
 import { removePodDir } from "./volumes";
 import { rfc3339 } from "../api/time";
-
-export const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
 
 /** Relists asked for by events or actions come at most this often (listing is not free for
  *  dockerd either, and a burst of pod starts asks for many). */
@@ -44,8 +43,7 @@ interface Worker {
 export class Kubelet {
   readonly syncer: PodSyncer;
   readonly probes: ProbeManager;
-  private readonly apiPods = new Map<string, Pod>();
-  private readonly staticPods = new Map<string, Pod>();
+  readonly podManager: PodManager;
   private view = new Map<string, RuntimeContainer[]>();
   private signatures = new Map<string, string>();
   private readonly statuses = new Map<string, PodStatus>();
@@ -62,9 +60,6 @@ export class Kubelet {
   private stopped = false;
   private events?: { stop(): void; connected(): boolean };
   private lastChangeAt = 0;
-  /** The API source has listed once (or there is none): only then are unknown pods orphans. */
-  apiSourceReady = false;
-  staticSourceReady = false;
   /** uid -> when a source first showed the pod (for kubelet_pod_start_duration_seconds). */
   private readonly firstSeen = new Map<string, number>();
 
@@ -76,10 +71,11 @@ export class Kubelet {
     private readonly hooks: KubeletHooks = {},
     readonly metrics: AgentMetrics = new AgentMetrics({ defaultMetrics: false }),
   ) {
+    this.podManager = new PodManager((uid) => this.enqueue(uid), () => hooks.onStaticPods?.());
     this.syncer = new PodSyncer(cfg, runtime, config, log, (pod, type, reason, message) => hooks.event?.(pod, type, reason, message), metrics);
     metrics.watch({
       allRuntimeContainers: () => this.allRuntimeContainers(),
-      desiredPods: () => ({ static: this.staticPods.size, api: this.apiPods.size }),
+      desiredPods: () => this.podManager.counts(),
     });
     this.probes = new ProbeManager(runtime, {
       onUnhealthy: (target, _type, message) => {
@@ -119,55 +115,15 @@ export class Kubelet {
     this.probes.stop();
   }
 
-  // ---- pod sources -------------------------------------------------------------------------
-
-  /** Replaces the whole set of API pods (after a list). Mirror pods are not pods to run. */
-  setApiPods(pods: Pod[]): void {
-    const next = new Map(pods.filter((p) => !isMirrorPod(p)).map((p) => [p.metadata.uid, p]));
-    for (const uid of this.apiPods.keys()) if (!next.has(uid)) this.enqueue(uid);
-    this.apiPods.clear();
-    for (const [uid, pod] of next) {
-      this.apiPods.set(uid, pod);
-      this.enqueue(uid);
-    }
-    this.apiSourceReady = true;
-  }
-
-  upsertApiPod(pod: Pod): void {
-    if (isMirrorPod(pod)) return;
-    this.apiPods.set(pod.metadata.uid, pod);
-    this.enqueue(pod.metadata.uid);
-  }
-
-  removeApiPod(uid: string): void {
-    if (this.apiPods.delete(uid)) this.enqueue(uid);
-  }
-
-  setStaticPods(pods: Pod[]): void {
-    const next = new Map(pods.map((p) => [p.metadata.uid, p]));
-    for (const uid of this.staticPods.keys()) if (!next.has(uid)) this.enqueue(uid);
-    for (const [uid, pod] of next) {
-      const before = this.staticPods.get(uid);
-      if (!before || JSON.stringify(before) !== JSON.stringify(pod)) this.enqueue(uid);
-    }
-    this.staticPods.clear();
-    for (const [uid, pod] of next) this.staticPods.set(uid, pod);
-    this.staticSourceReady = true;
-    this.hooks.onStaticPods?.();
-  }
+  // ---- pod sources (the pod manager) --------------------------------------------------------
 
   desired(uid: string): Pod | undefined {
-    return this.staticPods.get(uid) ?? this.apiPods.get(uid);
-  }
-
-  staticPodList(): Pod[] {
-    return [...this.staticPods.values()];
+    return this.podManager.desired(uid);
   }
 
   /** Every pod this agent runs, with its latest status (what `/pods` on the read-only port shows). */
   pods(): Pod[] {
-    const all = [...this.staticPods.values(), ...this.apiPods.values()];
-    return all.map((pod) => ({ ...pod, status: this.statuses.get(pod.metadata.uid) ?? pod.status ?? {} }));
+    return this.podManager.all().map((pod) => ({ ...pod, status: this.statuses.get(pod.metadata.uid) ?? pod.status ?? {} }));
   }
 
   status(uid: string): PodStatus | undefined {
@@ -180,14 +136,6 @@ export class Kubelet {
 
   allRuntimeContainers(): RuntimeContainer[] {
     return [...this.view.values()].flat();
-  }
-
-  /** Finds a pod this agent runs by namespace and name (mirror names resolve to static pods). */
-  findPod(namespace: string, name: string): Pod | undefined {
-    for (const pod of [...this.staticPods.values(), ...this.apiPods.values()]) {
-      if (pod.metadata.namespace === namespace && pod.metadata.name === name) return pod;
-    }
-    return undefined;
   }
 
   // ---- relist (PLEG) -----------------------------------------------------------------------
@@ -279,7 +227,7 @@ export class Kubelet {
   // ---- pod workers -------------------------------------------------------------------------
 
   enqueueAll(): void {
-    for (const uid of new Set([...this.apiPods.keys(), ...this.staticPods.keys(), ...this.view.keys()])) this.enqueue(uid);
+    for (const uid of new Set([...this.podManager.uids(), ...this.view.keys()])) this.enqueue(uid);
   }
 
   enqueue(uid: string, afterMs = 0): void {
@@ -351,7 +299,7 @@ export class Kubelet {
     const pod = this.desired(uid);
     if (!pod) {
       // Containers of a pod no source knows: an orphan, once every source has spoken.
-      if (!this.apiSourceReady || !this.staticSourceReady) return;
+      if (!this.podManager.apiSourceReady || !this.podManager.staticSourceReady) return;
       if (containers.length > 0) {
         this.log.info({ pod: `${containers[0]!.podNamespace}/${containers[0]!.podName}`, uid }, "removing containers of a pod that no longer exists");
         await this.syncer.killPod(containers, undefined, true);
@@ -411,8 +359,4 @@ export class Kubelet {
     this.statuses.set(uid, status);
     this.hooks.onStatus?.(pod, status);
   }
-}
-
-export function isMirrorPod(pod: Pod): boolean {
-  return pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined;
 }

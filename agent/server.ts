@@ -69,7 +69,7 @@ function pathSegments(url: URL): string[] {
 async function containerLogs(kubelet: Kubelet, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const [, namespace, podName, containerParam] = pathSegments(url);
   if (!namespace || !podName) throw new HttpError(400, "usage: /containerLogs/<namespace>/<pod>/<container>");
-  const pod = kubelet.findPod(namespace, podName);
+  const pod = kubelet.podManager.find(namespace, podName);
   const all = pod
     ? kubelet.runtimeContainers(pod.metadata.uid)
     : kubelet.allRuntimeContainers().filter((c) => c.podNamespace === namespace && c.podName === podName);

@@ -11,7 +11,8 @@ import { configmaps, endpoints, pods, secrets, services } from "../../client/res
 import type { ApiIntegration } from "../agent";
 import type { AgentConfig } from "../config";
 import type { ConfigSource } from "../env";
-import { isMirrorPod, type Kubelet } from "../kubelet";
+import type { Kubelet } from "../kubelet";
+import { isMirrorPod } from "../pod-manager";
 import type { DockerRuntime } from "../runtime/docker";
 import { ServiceProxy } from "../service-proxy";
 import type { ConfigMap, Endpoints, Secret, Service } from "../../api/core";
@@ -68,7 +69,7 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
     },
     async start(k: Kubelet) {
       kubelet = k;
-      kubelet.apiSourceReady = false;
+      kubelet.podManager.apiSourceReady = false;
       nodeStatus = new NodeStatusManager({
         cfg,
         client,
@@ -77,50 +78,10 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
         port: () => cfg.port,
       });
       nodeStatus.start();
-      mirrors = new MirrorPodManager(client, cfg.nodeName, () => k.staticPodList(), log);
+      mirrors = new MirrorPodManager(client, cfg.nodeName, () => k.podManager.staticPodList(), log);
       mirrors.start();
-      const m = mirrors;
-      const podInformer = new Informer<Pod>({
-        client,
-        resource: pods,
-        fieldSelector: `spec.nodeName=${cfg.nodeName}`,
-        logger: log,
-      });
-      const upsertPod = (p: Pod): void => {
-        statusWriter.observe(p);
-        if (isMirrorPod(p)) m.upsert(p);
-        else k.upsertApiPod(p);
-      };
-      podInformer.addEventHandler({
-        onAdd: upsertPod,
-        onUpdate: (_old, p) => upsertPod(p),
-        onDelete: (p) => {
-          statusWriter.forget(p);
-          if (isMirrorPod(p)) m.remove(p);
-          else k.removeApiPod(p.metadata.uid);
-        },
-      });
-      const serviceInformer = new Informer<Service>({ client, resource: services, logger: log });
-      serviceInformer.addEventHandler({
-        onAdd: (s) => proxy.upsertService(s),
-        onUpdate: (_old, s) => proxy.upsertService(s),
-        onDelete: (s) => proxy.removeService(s),
-      });
-      const endpointsInformer = new Informer<Endpoints>({ client, resource: endpoints, logger: log });
-      endpointsInformer.addEventHandler({
-        onAdd: (e) => proxy.upsertEndpoints(e),
-        onUpdate: (_old, e) => proxy.upsertEndpoints(e),
-        onDelete: (e) => proxy.removeEndpoints(e),
-      });
-      for (const informer of [podInformer, serviceInformer, endpointsInformer]) informer.start(abort.signal);
-      // Only after the first list may containers of unknown pods be treated as orphans.
-      loops.push(
-        podInformer.waitForSync(abort.signal).then((synced) => {
-          if (!synced) return;
-          k.setApiPods(podInformer.list());
-          m.replace(podInformer.list());
-        }),
-      );
+      loops.push(watchPods({ client, cfg, log, kubelet: k, mirrors, statusWriter, signal: abort.signal }));
+      watchServices(client, log, proxy, abort.signal);
     },
     async stop() {
       abort.abort();
@@ -131,4 +92,56 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
       await Promise.allSettled(loops);
     },
   };
+}
+
+interface PodWatch {
+  client: ApiClient;
+  cfg: AgentConfig;
+  log: Logger;
+  kubelet: Kubelet;
+  mirrors: MirrorPodManager;
+  statusWriter: StatusWriter;
+  signal: AbortSignal;
+}
+
+/** The pods bound to this node: API pods to the kubelet, mirror pods to their manager. Resolves
+ *  after the first list (only then may containers of unknown pods be treated as orphans). */
+async function watchPods({ client, cfg, log, kubelet, mirrors, statusWriter, signal }: PodWatch): Promise<void> {
+  const podInformer = new Informer<Pod>({ client, resource: pods, fieldSelector: `spec.nodeName=${cfg.nodeName}`, logger: log });
+  const upsertPod = (p: Pod): void => {
+    statusWriter.observe(p);
+    if (isMirrorPod(p)) mirrors.upsert(p);
+    else kubelet.podManager.upsertApiPod(p);
+  };
+  podInformer.addEventHandler({
+    onAdd: upsertPod,
+    onUpdate: (_old, p) => upsertPod(p),
+    onDelete: (p) => {
+      statusWriter.forget(p);
+      if (isMirrorPod(p)) mirrors.remove(p);
+      else kubelet.podManager.removeApiPod(p.metadata.uid);
+    },
+  });
+  podInformer.start(signal);
+  if (!(await podInformer.waitForSync(signal))) return;
+  kubelet.podManager.setApiPods(podInformer.list());
+  mirrors.replace(podInformer.list());
+}
+
+/** Services and Endpoints feed the NodePort proxy. */
+function watchServices(client: ApiClient, log: Logger, proxy: ServiceProxy, signal: AbortSignal): void {
+  const serviceInformer = new Informer<Service>({ client, resource: services, logger: log });
+  serviceInformer.addEventHandler({
+    onAdd: (s) => proxy.upsertService(s),
+    onUpdate: (_old, s) => proxy.upsertService(s),
+    onDelete: (s) => proxy.removeService(s),
+  });
+  const endpointsInformer = new Informer<Endpoints>({ client, resource: endpoints, logger: log });
+  endpointsInformer.addEventHandler({
+    onAdd: (e) => proxy.upsertEndpoints(e),
+    onUpdate: (_old, e) => proxy.upsertEndpoints(e),
+    onDelete: (e) => proxy.removeEndpoints(e),
+  });
+  serviceInformer.start(signal);
+  endpointsInformer.start(signal);
 }

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { isAlreadyExists, isNotFound } from "../../client/errors";
 import type { ApiClient } from "../../client/rest";
 import { nodes, pods } from "../../client/resources";
-import { MIRROR_ANNOTATION, isMirrorPod } from "../kubelet";
+import { MIRROR_ANNOTATION, isMirrorPod } from "../pod-manager";
 import { CONFIG_HASH_ANNOTATION } from "../static-pods";
 import type { Pod } from "../types";
 

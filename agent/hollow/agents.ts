@@ -8,6 +8,7 @@ import type { Node, Pod } from "../../api/core";
 import {
   ignoreNotFound,
   Informer,
+  mapLimit,
   isAlreadyExists,
   isConflict,
   isNotFound,
@@ -66,36 +67,19 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
   const { client } = opts;
   const logger = (opts.logger ?? pino({ level: "silent" })).child({ component: "hollow" });
   const capacity: HollowCapacity = { ...DEFAULT_CAPACITY, ...opts.capacity };
-  const heartbeatMs = opts.heartbeatIntervalMs ?? 10_000;
-  const statusMs = opts.nodeStatusIntervalMs ?? 60_000;
   const names = opts.nodeName ? [opts.nodeName] : Array.from({ length: opts.count ?? 1 }, (_, i) => `${opts.nodeNamePrefix ?? "hollow"}-${i}`);
   const stopCtl = new AbortController();
   const signal = AbortSignal.any([opts.signal, stopCtl.signal]);
   const nodes = new Map<string, HollowNodeState>();
-  let started = 0;
+  const counter = { started: 0 };
 
   names.forEach((name, i) => {
     const index = opts.firstIndex !== undefined ? opts.firstIndex + i : opts.nodeName ? indexForName(name) : i;
     nodes.set(name, { name, index, nodeIP: nodeIPFor(index), ips: new PodIPAllocator(podCIDRFor(index)), timers: [] });
   });
 
-  await forEachLimited([...nodes.values()], 32, (n) => register(n));
-
-  // Heartbeats: the Lease every ~heartbeatMs, node status every statusMs, each node on its own phase.
-  for (const n of nodes.values()) {
-    const leaseLoop = () => {
-      if (signal.aborted) return;
-      void renewLease(n).catch((err) => logger.warn({ err, node: n.name }, "lease renewal failed"));
-      n.timers[0] = setTimeout(leaseLoop, heartbeatMs * (0.9 + Math.random() * 0.2));
-    };
-    const statusLoop = () => {
-      if (signal.aborted) return;
-      void postStatus(n).catch((err) => logger.warn({ err, node: n.name }, "node status failed"));
-      n.timers[1] = setTimeout(statusLoop, statusMs * (0.9 + Math.random() * 0.2));
-    };
-    n.timers[0] = setTimeout(leaseLoop, Math.random() * heartbeatMs);
-    n.timers[1] = setTimeout(statusLoop, statusMs * (0.5 + Math.random() * 0.5));
-  }
+  await mapLimit([...nodes.values()], 32, (n) => register(client, n, capacity, opts.labels));
+  startHeartbeats(client, nodes, signal, logger, opts.heartbeatIntervalMs ?? 10_000, opts.nodeStatusIntervalMs ?? 60_000);
 
   // One informer for the pods of all these nodes.
   const informer = new Informer<Pod>({
@@ -118,83 +102,16 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
     onDelete: (pod) => nodes.get(pod.spec?.nodeName ?? "")?.ips.release(pod.status?.podIP),
   });
   informer.start(signal);
-
-  const syncPod = async (key: string): Promise<void> => {
+  const sync = async (key: string): Promise<void> => {
     const pod = informer.get(key);
-    if (!pod) return;
-    const n = nodes.get(pod.spec?.nodeName ?? "");
-    if (!n) return;
-    const ns = pod.metadata?.namespace;
-    const name = pod.metadata!.name!;
-    if (pod.metadata?.deletionTimestamp) {
-      // Graceful deletion: nothing runs, so it is complete at once.
-      try {
-        await client.delete(podsRes, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-      n.ips.release(pod.status?.podIP);
-      return;
-    }
-    const phase = pod.status?.phase;
-    if (phase === "Succeeded" || phase === "Failed" || isRunningAndReady(pod)) return;
-    const ip = pod.status?.podIP || n.ips.allocate();
-    try {
-      await client.patchSubresource(podsRes, ns, name, "status", { status: runningStatus(pod, ip, n.nodeIP, Date.now()) }, "merge");
-      started++;
-    } catch (err) {
-      if (!pod.status?.podIP) n.ips.release(ip);
-      ignoreNotFound(err);
-    }
+    const n = pod && nodes.get(pod.spec?.nodeName ?? "");
+    if (pod && n && (await syncHollowPod(client, n, pod))) counter.started++;
   };
-  const done = runController({ name: "hollow-pods", queue, workers: opts.concurrency ?? 32, logger, signal, sync: (key) => syncPod(key) });
-
-  async function register(n: HollowNodeState): Promise<void> {
-    const now = Date.now();
-    let node: Node;
-    try {
-      node = await client.create<Node>(nodesRes, undefined, hollowNode(n.name, { podCIDR: podCIDRFor(n.index), labels: opts.labels }));
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-      node = await client.get<Node>(nodesRes, undefined, n.name);
-      const cidr = node.spec?.podCIDR;
-      if (cidr) n.ips = new PodIPAllocator(cidr);
-    }
-    n.uid = node.metadata?.uid;
-    const status = hollowNodeStatus(n.name, n.nodeIP, capacity, now);
-    const updated = await client.updateStatus<Node>(nodesRes, undefined, { ...node, status });
-    n.conditions = updated.status?.conditions;
-    await renewLease(n);
-  }
-
-  async function renewLease(n: HollowNodeState): Promise<void> {
-    const fresh = nodeLease(n.name, n.uid, Date.now());
-    if (n.lease) {
-      try {
-        n.lease = await client.update<Lease>(leasesRes, "kube-node-lease", { ...n.lease, spec: fresh.spec });
-        return;
-      } catch (err) {
-        if (!isConflict(err) && !isNotFound(err)) throw err;
-      }
-    }
-    try {
-      n.lease = await client.create<Lease>(leasesRes, "kube-node-lease", fresh);
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-      const current = await client.get<Lease>(leasesRes, "kube-node-lease", n.name);
-      n.lease = await client.update<Lease>(leasesRes, "kube-node-lease", { ...current, spec: fresh.spec });
-    }
-  }
-
-  async function postStatus(n: HollowNodeState): Promise<void> {
-    const conditions = heartbeatConditions(n.conditions, Date.now());
-    const updated = await client.patchSubresource<Node>(nodesRes, undefined, n.name, "status", { status: { conditions } }, "merge");
-    n.conditions = updated.status?.conditions;
-  }
+  const done = runController({ name: "hollow-pods", queue, workers: opts.concurrency ?? 32, logger, signal, sync });
 
   return {
     nodeNames: names,
-    started: () => started,
+    started: () => counter.started,
     stop: async () => {
       stopCtl.abort();
       for (const n of nodes.values()) for (const t of n.timers) clearTimeout(t);
@@ -203,11 +120,90 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
   };
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
+/** The Lease every ~heartbeatMs and node status every statusMs, each node on its own phase. */
+function startHeartbeats(client: ApiClient, nodes: Map<string, HollowNodeState>, signal: AbortSignal, logger: Logger, heartbeatMs: number, statusMs: number): void {
+  for (const n of nodes.values()) {
+    const leaseLoop = () => {
+      if (signal.aborted) return;
+      void renewLease(client, n).catch((err) => logger.warn({ err, node: n.name }, "lease renewal failed"));
+      n.timers[0] = setTimeout(leaseLoop, heartbeatMs * (0.9 + Math.random() * 0.2));
+    };
+    const statusLoop = () => {
+      if (signal.aborted) return;
+      void postStatus(client, n).catch((err) => logger.warn({ err, node: n.name }, "node status failed"));
+      n.timers[1] = setTimeout(statusLoop, statusMs * (0.9 + Math.random() * 0.2));
+    };
+    n.timers[0] = setTimeout(leaseLoop, Math.random() * heartbeatMs);
+    n.timers[1] = setTimeout(statusLoop, statusMs * (0.5 + Math.random() * 0.5));
+  }
+}
+
+/** One step for one pod of a hollow node; true when it was just reported Running. */
+async function syncHollowPod(client: ApiClient, n: HollowNodeState, pod: Pod): Promise<boolean> {
+  const ns = pod.metadata?.namespace;
+  const name = pod.metadata!.name!;
+  if (pod.metadata?.deletionTimestamp) {
+    // Graceful deletion: nothing runs, so it is complete at once.
+    try {
+      await client.delete(podsRes, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+    n.ips.release(pod.status?.podIP);
+    return false;
+  }
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed" || isRunningAndReady(pod)) return false;
+  const ip = pod.status?.podIP || n.ips.allocate();
+  try {
+    await client.patchSubresource(podsRes, ns, name, "status", { status: runningStatus(pod, ip, n.nodeIP, Date.now()) }, "merge");
+    return true;
+  } catch (err) {
+    if (!pod.status?.podIP) n.ips.release(ip);
+    ignoreNotFound(err);
+    return false;
+  }
+}
+
+async function register(client: ApiClient, n: HollowNodeState, capacity: HollowCapacity, labels: Record<string, string> | undefined): Promise<void> {
+  const now = Date.now();
+  let node: Node;
+  try {
+    node = await client.create<Node>(nodesRes, undefined, hollowNode(n.name, { podCIDR: podCIDRFor(n.index), labels }));
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    node = await client.get<Node>(nodesRes, undefined, n.name);
+    const cidr = node.spec?.podCIDR;
+    if (cidr) n.ips = new PodIPAllocator(cidr);
+  }
+  n.uid = node.metadata?.uid;
+  const status = hollowNodeStatus(n.name, n.nodeIP, capacity, now);
+  const updated = await client.updateStatus<Node>(nodesRes, undefined, { ...node, status });
+  n.conditions = updated.status?.conditions;
+  await renewLease(client, n);
+}
+
+async function renewLease(client: ApiClient, n: HollowNodeState): Promise<void> {
+  const fresh = nodeLease(n.name, n.uid, Date.now());
+  if (n.lease) {
+    try {
+      n.lease = await client.update<Lease>(leasesRes, "kube-node-lease", { ...n.lease, spec: fresh.spec });
+      return;
+    } catch (err) {
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+  try {
+    n.lease = await client.create<Lease>(leasesRes, "kube-node-lease", fresh);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    const current = await client.get<Lease>(leasesRes, "kube-node-lease", n.name);
+    n.lease = await client.update<Lease>(leasesRes, "kube-node-lease", { ...current, spec: fresh.spec });
+  }
+}
+
+async function postStatus(client: ApiClient, n: HollowNodeState): Promise<void> {
+  const conditions = heartbeatConditions(n.conditions, Date.now());
+  const updated = await client.patchSubresource<Node>(nodesRes, undefined, n.name, "status", { status: { conditions } }, "merge");
+  n.conditions = updated.status?.conditions;
 }

@@ -4,6 +4,7 @@
 import Docker from "dockerode";
 import type { Readable } from "node:stream";
 import { PassThrough } from "node:stream";
+import { ConcurrencyLimiter } from "../../client/limiter";
 import {
   LABEL_ATTEMPT,
   LABEL_CONTAINER_NAME,
@@ -16,6 +17,7 @@ import {
   LABEL_SOURCE,
   SANDBOX_CONTAINER_NAME,
 } from "./labels";
+import { demuxBuffer, streamEnd } from "./streams";
 
 export type RuntimeState = "created" | "running" | "exited" | "unknown";
 
@@ -283,18 +285,10 @@ export class DockerRuntime {
   /** Creates and starts a container; returns its id. Removes a leftover of the same name.
    *  At most a few at a time: a burst of 100 pods is faster when dockerd is not thrashing. */
   async run(opts: Docker.ContainerCreateOptions): Promise<string> {
-    while (this.starting >= MAX_PARALLEL_STARTS) await new Promise<void>((resolve) => this.startQueue.push(resolve));
-    this.starting++;
-    try {
-      return await this.createAndStart(opts);
-    } finally {
-      this.starting--;
-      this.startQueue.shift()?.();
-    }
+    return this.starts.run(() => this.createAndStart(opts));
   }
 
-  private starting = 0;
-  private readonly startQueue: Array<() => void> = [];
+  private readonly starts = new ConcurrencyLimiter(MAX_PARALLEL_STARTS);
 
   private async createAndStart(opts: Docker.ContainerCreateOptions): Promise<string> {
     let container: Docker.Container;
@@ -353,20 +347,7 @@ export class DockerRuntime {
       if (output.length < 10_000) output += chunk.toString();
     });
     this.docker.modem.demuxStream(stream, out, out);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stream.destroy();
-        reject(new Error(`command timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      stream.on("end", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      stream.on("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
+    await streamEnd(stream, timeoutMs, `command timed out after ${timeoutMs} ms`);
     const info = await exec.inspect();
     return { exitCode: info.ExitCode ?? -1, output };
   }
@@ -407,18 +388,4 @@ export class DockerRuntime {
       return undefined;
     }
   }
-}
-
-/** Docker multiplexes stdout/stderr in 8-byte framed chunks when no TTY is attached. */
-export function demuxBuffer(buffer: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const type = buffer[offset];
-    if (type !== 0 && type !== 1 && type !== 2) return buffer; // not framed (TTY)
-    const size = buffer.readUInt32BE(offset + 4);
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return offset === 0 ? buffer : Buffer.concat(parts);
 }
