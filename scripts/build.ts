@@ -3,20 +3,20 @@
 //   dist/kubelab-native-modules.tar.gz  better-sqlite3 with its compiled addon, for the master
 // The CLI uses top-level await, so the bundle is ESM (.mjs) with a `require` for the CommonJS
 // dependencies. better-sqlite3 is a native addon and stays outside the bundle: the tarball holds
-// the copy built in this tree (Node 20 ABI, glibc of Debian 12 = the VMs' OS and Node major).
+// a copy compiled for the VMs' Node (the LTS pinned in infra/gce/vm/install-node.sh; see
+// scripts/native.ts), on this machine's glibc (Debian 12, the VMs' OS).
 // Optional natives (cpu-features, ssh2's sshcrypto.node) are left out; their loaders fall back
 // to JavaScript when they are missing.
 import { build, type Plugin } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { NATIVE_PACKAGES, ensureNativeModules } from "./native";
+
 
 const root = path.resolve(import.meta.dirname, "..");
 export const BUNDLE = path.join(root, "dist", "kubelab.mjs");
 export const NATIVE_MODULES = path.join(root, "dist", "kubelab-native-modules.tar.gz");
-
-/** Native addons and what they need at run time; shipped beside the bundle, never bundled. */
-export const NATIVE_PACKAGES = ["better-sqlite3", "bindings", "file-uri-to-path"];
 
 // dockerode's BuildKit session support (gRPC, protobuf) is never used: empty modules.
 const UNUSED = /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)(\/.*)?$/;
@@ -52,7 +52,9 @@ export async function bundle(outfile = BUNDLE): Promise<number> {
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    // The lowest Node of package.json's engines: the same bundle runs the local lab on this
+    // machine's Node and the VMs on the pinned LTS (scripts/build.test.ts runs it there).
+    target: "node20.19",
     outfile,
     minifyWhitespace: true,
     minifySyntax: true,
@@ -75,15 +77,15 @@ export async function bundle(outfile = BUNDLE): Promise<number> {
   return statSync(outfile).size;
 }
 
-/** tar.gz of node_modules/<pkg> for each native package, without build intermediates. */
-export function packNativeModules(outfile = NATIVE_MODULES): number {
+/** tar.gz of node_modules/<pkg> for each native package, built for the VMs' Node, without build intermediates. */
+export function packNativeModules(outfile = NATIVE_MODULES, from = ensureNativeModules()): number {
   mkdirSync(path.dirname(outfile), { recursive: true });
   const files = NATIVE_PACKAGES.flatMap((p) => {
     const dir = `node_modules/${p}`;
     if (p !== "better-sqlite3") return [dir];
     return [`${dir}/package.json`, `${dir}/lib`, `${dir}/LICENSE`, `${dir}/build/Release/better_sqlite3.node`];
   });
-  execFileSync("tar", ["-czf", outfile, "--owner=0", "--group=0", "--sort=name", "--mtime=@0", "-C", root, ...files]);
+  execFileSync("tar", ["-czf", outfile, "--owner=0", "--group=0", "--sort=name", "--mtime=@0", "-C", from, ...files]);
   return statSync(outfile).size;
 }
 

