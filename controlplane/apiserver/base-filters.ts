@@ -5,8 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { authenticate, type TokenUser } from "./auth";
 import { ApiError } from "./errors";
-import type { Filter, RequestInfo } from "./handler-chain";
-import { requestInfo } from "./handler-chain";
+import { requestInfo, type Filter, type RequestInfo } from "./filter";
 import type { RequestMetrics } from "./metrics";
 import { boolParam, parseResourcePath, type ResourcePath } from "./request";
 

@@ -14,7 +14,7 @@ import {
   wantsAggregated,
 } from "./discovery";
 import { ApiError } from "./errors";
-import { requestInfo, type Handler } from "./handler-chain";
+import { requestInfo, type Handler } from "./filter";
 
 export interface NonResourceConfig {
   types: ResourceType[];

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FieldValidation, KObject, ResourceType } from "../../api/resource";
 import { ApiError, badRequest } from "./errors";
 import { defaultManager } from "./field-manager";
-import type { RequestContext } from "./handler-chain";
+import type { RequestContext } from "./filter";
 import { apiVersionOf } from "./keys";
 import type { Registry, WriteOptions } from "./registry";
 import { decodeBody, readBody } from "./request";

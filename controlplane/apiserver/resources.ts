@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { KObject } from "../../api/resource";
 import { ApiError, badRequest } from "./errors";
-import { requestInfo, type RequestContext } from "./handler-chain";
+import { requestInfo, type RequestContext } from "./filter";
 import { apiVersionOf, supportsField } from "./keys";
 import { applyPatch } from "./patching";
 import type { DeleteOptions } from "./registry";

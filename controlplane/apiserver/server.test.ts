@@ -7,7 +7,7 @@ import { Counter, Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { resourceTypes } from "../../api";
 import { SqliteStore } from "../storage/sqlite";
-import { buildHandlerChain, newRequestContext, type Filter } from "./handler-chain";
+import { buildHandlerChain, newRequestContext, type Filter } from "./filter";
 import { startApiServer, type ApiServer, type ApiServerOptions } from "./server";
 
 const cleanups: Array<() => Promise<void> | void> = [];
