@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../api/core";
 import { pods as podsRes } from "../../client";
@@ -87,5 +88,30 @@ describe("ControllerRefManager.claim", () => {
 
     client.failNext("patch", "pods", new Error("connection reset"));
     await expect(manager(client).claim([client.object<Pod>(podsRes, "default", "changed")!])).rejects.toThrow("connection reset");
+  });
+});
+
+describe("claimAction over any object", () => {
+  const arbitraryObject = fc.record({
+    app: fc.constantFrom("web", "db"),
+    ownerUid: fc.option(fc.constantFrom("rs-uid", "other"), { nil: undefined }),
+    controller: fc.boolean(),
+    deleting: fc.boolean(),
+    namespace: fc.constantFrom("default", "other"),
+  });
+
+  it("writes only to objects it controls or orphans, and owns only what it controls and matches", () => {
+    fc.assert(
+      fc.property(arbitraryObject, fc.boolean(), (o, ownerDeleting) => {
+        const target = obj(o);
+        const action = claimAction(owner({ deleting: ownerDeleting }), rule, target);
+        const ref = target.metadata.ownerReferences?.find((r) => r.controller);
+        if (ref && ref.uid !== "rs-uid") expect(action).toBe("ignore");
+        if (action === "own") expect(ref?.uid === "rs-uid" && o.app === "web").toBe(true);
+        if (action === "adopt") expect(!ref && o.app === "web" && !o.deleting && !ownerDeleting && o.namespace === "default").toBe(true);
+        if (action === "release") expect(ref?.uid === "rs-uid" && o.app !== "web" && !o.deleting).toBe(true);
+      }),
+      { seed: 18, numRuns: 500 },
+    );
   });
 });
