@@ -11,7 +11,7 @@ export function applyPatch(target: Json, patch: Json, type: PatchType): Json {
 }
 
 /** RFC 7386: objects merge key by key, null deletes, anything else replaces. */
-export function mergePatch(target: Json, patch: Json): Json {
+function mergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return structuredClone(patch);
   const out: Record<string, Json> = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
@@ -29,7 +29,7 @@ interface Operation {
 }
 
 /** RFC 6902 over a copy of target; a failed "test" or a missing path throws. */
-export function jsonPatch(target: Json, ops: Json): Json {
+function jsonPatch(target: Json, ops: Json): Json {
   if (!Array.isArray(ops)) throw new Error("json patch: the body must be a list of operations");
   let doc = structuredClone(target);
   for (const o of ops as Operation[]) {

@@ -3,8 +3,10 @@ import { startTestServer } from "../test/fixtures/server";
 import { indexByNodeName } from "./indexer";
 import { Informer, type EventHandlers } from "./informer";
 import { RestClient } from "./rest";
+import type { ObjectWithMeta } from "./types";
 import { configmaps, namespaces, pods } from "./resources";
-import { eventually, freePort, startCompactableServer, type CompactableServer } from "../test/fixtures/compactable-server";
+import { freePort, startCompactableServer, type CompactableServer } from "../test/fixtures/compactable-server";
+import { eventually } from "../test/fixtures/wait";
 
 interface ConfigMap {
   apiVersion?: string;
@@ -77,7 +79,7 @@ describe("Informer against the real API server", () => {
     await client.create(configmaps, "inf-basic", { metadata: { name: "f" }, data: { v: "1" } });
     await client.patch(configmaps, "inf-basic", "a", { data: { v: "2" } }, "merge");
     await client.delete(configmaps, "inf-basic", "b");
-    await eventually("three events", () => log.length >= 3);
+    await eventually(() => log.length >= 3, { timeoutMs: 10_000, intervalMs: 20, what: "three events" });
     expect(log).toEqual(["add inf-basic/f", "update inf-basic/a 0->2", "delete inf-basic/b"]);
     expect(informer.get("inf-basic/b")).toBeUndefined();
     expect(informer.get("inf-basic/a")?.data?.v).toBe("2");
@@ -103,10 +105,10 @@ describe("Informer against the real API server", () => {
     expect(names("node-a")).toEqual(["p1", "p2"]);
     expect(names("")).toEqual(["p3"]);
     await client.createBinding("inf-index", "p3", "node-b");
-    await eventually("p3 indexed on node-b", () => names("node-b").length === 1);
+    await eventually(() => names("node-b").length === 1, { timeoutMs: 10_000, intervalMs: 20, what: "p3 indexed on node-b" });
     expect(names("")).toEqual([]);
     await client.delete(pods, "inf-index", "p1", { gracePeriodSeconds: 0 });
-    await eventually("p1 gone from node-a", () => names("node-a").length === 1);
+    await eventually(() => names("node-a").length === 1, { timeoutMs: 10_000, intervalMs: 20, what: "p1 gone from node-a" });
     expect(() => informer.byIndex("nope", "x")).toThrow(/no index/);
   });
 
@@ -117,7 +119,7 @@ describe("Informer against the real API server", () => {
     const { handlers, log } = recorder();
     informer.addEventHandler(handlers);
     running(informer);
-    await eventually("two resyncs", () => log.filter((l) => l === "update inf-resync/r 1->1").length >= 2);
+    await eventually(() => log.filter((l) => l === "update inf-resync/r 1->1").length >= 2, { timeoutMs: 10_000, intervalMs: 20, what: "two resyncs" });
   });
 
   it("keeps up across a server restart", async () => {
@@ -129,7 +131,7 @@ describe("Informer against the real API server", () => {
     await informer.waitForSync(ac.signal);
     await srv.server.restart();
     await client.create(configmaps, "inf-restart", { metadata: { name: "after-restart" } });
-    await eventually("object created after the restart", () => log.includes("add inf-restart/after-restart"), 15_000);
+    await eventually(() => log.includes("add inf-restart/after-restart"), { timeoutMs: 15_000, intervalMs: 20, what: "object created after the restart" });
   }, 60_000);
 
   it("relists after its resourceVersion was compacted and tells handlers what changed meanwhile", async () => {
@@ -156,19 +158,28 @@ describe("Informer against the real API server", () => {
         await side.stop();
       }
     });
-    await eventually("relist", () => log.length >= 3, 15_000);
+    await eventually(() => log.length >= 3, { timeoutMs: 15_000, intervalMs: 20, what: "relist" });
     expect(log.sort()).toEqual(["add inf-gone/new", "delete inf-gone/remove", "update inf-gone/change 1->2"]);
     expect(informer.keys().sort()).toEqual(["inf-gone/change", "inf-gone/keep", "inf-gone/new"]);
     expect(Number(informer.lastSyncResourceVersion())).toBeGreaterThan(Number(rvBefore));
   }, 60_000);
 
   it("waitForSync gives up when stopped while the server is unreachable", async () => {
-    const nowhere = new RestClient({ server: `http://127.0.0.1:${await freePort()}` });
+    let lists = 0;
+    const nowhere = new (class extends RestClient {
+      override listAll<T extends ObjectWithMeta>(...args: Parameters<RestClient["listAll"]>) {
+        lists++;
+        return super.listAll<T>(...args);
+      }
+    })({ server: `http://127.0.0.1:${await freePort()}` });
     const informer = new Informer<ConfigMap>({ client: nowhere, resource: configmaps, backoff: { initialMs: 20, maxMs: 40 } });
     const ac = new AbortController();
     const run = informer.run(ac.signal);
-    setTimeout(() => ac.abort(), 200);
-    expect(await informer.waitForSync(ac.signal)).toBe(false);
+    const synced = informer.waitForSync(ac.signal);
+    // Stop it once it has failed and retried.
+    await eventually(() => lists >= 2, 5000, "a retried list");
+    ac.abort();
+    expect(await synced).toBe(false);
     await run;
     expect(informer.hasSynced()).toBe(false);
   });

@@ -1,8 +1,9 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../test/fixtures/server";
+import { eventually } from "../test/fixtures/wait";
 import { isAlreadyExists, isConflict, isConnectionError, isInvalid, isNotFound, type ApiStatus, ApiStatusError, ConnectionError } from "./errors";
-import { ApiClient } from "./rest";
+import { RestClient } from "./rest";
 import { configmaps, namespaces, pods } from "./resources";
 
 interface ConfigMap {
@@ -21,11 +22,11 @@ interface Pod {
 }
 
 let server: TestServer;
-let client: ApiClient;
+let client: RestClient;
 
 beforeAll(async () => {
   server = await startTestServer({ args: ["--disable-controllers", "all"] });
-  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  client = RestClient.fromKubeconfig(server.kubeconfig);
 }, 60_000);
 
 afterAll(async () => {
@@ -37,7 +38,7 @@ const cm = (name: string, data: Record<string, string> = {}, labels?: Record<str
   data,
 });
 
-describe("ApiClient against the real API server", () => {
+describe("RestClient against the real API server", () => {
   it("creates, reads, updates, patches and deletes an object", async () => {
     const created = await client.create<ConfigMap>(configmaps, "default", cm("crud", { a: "1" }));
     expect(created.metadata.resourceVersion).toBeTruthy();
@@ -163,7 +164,7 @@ describe("ApiClient against the real API server", () => {
   });
 });
 
-describe("ApiClient when the server does not answer", () => {
+describe("RestClient when the server does not answer", () => {
   let blackHole: Server;
   let sockets: Socket[] = [];
   let blackHolePort = 0;
@@ -180,7 +181,7 @@ describe("ApiClient when the server does not answer", () => {
   });
 
   it("reports a refused connection as a connection error, not an API error", async () => {
-    const gone = new ApiClient({ server: `http://127.0.0.1:${await closedPort()}` });
+    const gone = new RestClient({ server: `http://127.0.0.1:${await closedPort()}` });
     const err = await gone.get(pods, "default", "x").catch((e: unknown) => e);
     expect(isConnectionError(err)).toBe(true);
     expect((err as ConnectionError).kind).toBe("network");
@@ -188,17 +189,20 @@ describe("ApiClient when the server does not answer", () => {
   });
 
   it("gives up after the call's timeout", async () => {
-    const slow = new ApiClient({ server: `http://127.0.0.1:${blackHolePort}` });
+    const slow = new RestClient({ server: `http://127.0.0.1:${blackHolePort}` });
     const err = await slow.get(pods, "default", "x", { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(isConnectionError(err)).toBe(true);
     expect((err as ConnectionError).kind).toBe("timeout");
   });
 
   it("stops a call when its signal aborts", async () => {
-    const slow = new ApiClient({ server: `http://127.0.0.1:${blackHolePort}` }, { timeoutMs: 0 });
+    const slow = new RestClient({ server: `http://127.0.0.1:${blackHolePort}` }, { timeoutMs: 0 });
     const ac = new AbortController();
+    const before = sockets.length;
     const call = slow.list(pods, "default", { signal: ac.signal });
-    setTimeout(() => ac.abort(new Error("caller gave up")), 50);
+    // Abort once the request is on the wire (the black hole has its connection).
+    await eventually(() => sockets.length > before, 5000, "the connection to the black hole");
+    ac.abort(new Error("caller gave up"));
     await expect(call).rejects.toThrow("caller gave up");
   });
 });
