@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImages } from "../test/fixtures/docker";
+import { consistently } from "../test/fixtures/wait";
 import { eventually, podManifest, startTestAgent, type ObservedPod, type TestAgent } from "./testing";
 import type { Pod } from "./types";
 
@@ -99,9 +100,9 @@ describe("pod lifecycle on Docker", () => {
       const p = await pod("healthy");
       return p?.status?.phase === "Running" ? p : undefined;
     });
-    await new Promise((r) => setTimeout(r, 3000));
-    expect((await pod("healthy"))!.status!.containerStatuses![0]!.restartCount).toBe(healthy.status!.containerStatuses![0]!.restartCount);
     expect(healthy.status!.containerStatuses![0]!.restartCount).toBe(0);
+    // A passing probe never restarts the container: three probe periods without a restart.
+    await consistently(async () => (await pod("healthy"))?.status?.containerStatuses?.[0]?.restartCount === 0, 3000, "healthy not restarted");
   });
 
   it("keeps a container not ready while its readiness probe fails", async () => {
@@ -117,10 +118,11 @@ describe("pod lifecycle on Docker", () => {
       const p = await pod("readiness");
       return p?.status?.phase === "Running" && p.status.containerStatuses?.[0]?.state.running ? p : undefined;
     });
-    await new Promise((r) => setTimeout(r, 2000));
-    const p = (await pod("readiness"))!;
-    expect(p.status!.containerStatuses![0]!.ready).toBe(false);
-    expect(p.status!.conditions!.find((c) => c.type === "Ready")?.status).toBe("False");
+    // Running but failing its probe: stays not ready (and the pod not Ready) over a few periods.
+    await consistently(async () => {
+      const p = await pod("readiness");
+      return p?.status?.containerStatuses?.[0]?.ready === false && p.status.conditions?.find((c) => c.type === "Ready")?.status === "False";
+    }, 2000, "readiness container not ready");
     const id = notReady.status!.containerStatuses![0]!.containerID!.replace("docker://", "");
     execFileSync("docker", ["exec", id, "touch", "/tmp/ready"]);
     await eventually(async () => (await pod("readiness"))?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True", 10_000, "Ready");

@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImages } from "../test/fixtures/docker";
+import { consistently } from "../test/fixtures/wait";
 import { eventually, podManifest, startTestAgent, type TestAgent } from "./testing";
 
 function containers(nodeName: string): Map<string, string> {
@@ -51,7 +52,9 @@ describe("agent restart", () => {
       const a = pods.find((p) => p.metadata.name.startsWith("a-"));
       return pods.length === 2 && a?.status?.containerStatuses?.[0]?.restartCount === 1 && a.status.containerStatuses[0].state.running;
     }, 20_000, "a restarted, c gone");
-    await new Promise((r) => setTimeout(r, 2500)); // a few relists: nothing else may move
+    // A few relists: nothing else may move (no container appears, goes or changes state).
+    const settled = containers(agent.nodeName);
+    await consistently(() => JSON.stringify([...containers(agent.nodeName)]) === JSON.stringify([...settled]), 2500, "containers unchanged");
     const after = containers(agent.nodeName);
     // b: the very same two containers, still running.
     for (const [name, idState] of before) {

@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { removeContainersByLabel } from "../test/fixtures/docker";
+import { eventually as waitFor } from "../test/fixtures/wait";
 import { LABEL_NODE } from "./runtime/labels";
 import type { NodePodStatus, Pod } from "./types";
 
@@ -103,17 +104,15 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
       child = proc;
       proc.stdout!.on("data", (c: Buffer) => (output += c.toString()));
       proc.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-      const deadline = Date.now() + 30_000;
-      for (;;) {
+      const healthy = async (): Promise<boolean> => {
         if (proc.exitCode !== null) throw new Error(`agent exited with ${proc.exitCode}:\n${output}`);
-        try {
-          const res = await fetch(`http://${opts.address}:${readOnlyPort}/healthz`);
-          if (res.ok) return;
-        } catch {
-          // not yet listening
-        }
-        if (Date.now() > deadline) throw new Error(`agent did not start in 30s:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
+        return (await fetch(`http://${opts.address}:${readOnlyPort}/healthz`)).ok;
+      };
+      try {
+        await waitFor(healthy, { timeoutMs: 30_000, what: "the agent's /healthz", intervalMs: 100 });
+      } catch (err) {
+        if (proc.exitCode !== null) throw new Error(`agent exited with ${proc.exitCode}:\n${output}`);
+        throw new Error(`agent did not start in 30s (${(err as Error).message}):\n${output}`);
       }
     },
     async kill(signal: NodeJS.Signals = "SIGKILL") {
@@ -138,20 +137,9 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
   return agent;
 }
 
-/** Polls fn until it returns a truthy value (returned), or fails with the last value seen. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Polls fn until it returns a truthy value (returned): test/fixtures/wait.ts's eventually, every 200 ms. */
+export function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = "condition"): Promise<NonNullable<T>> {
+  return waitFor(fn, { timeoutMs, what, intervalMs: 200 });
 }
 
 export function podManifest(name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): string {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, REPO_ROOT, startTestServer, type TestServer } from "./fixtures/server";
 import { kubectlFor } from "./fixtures/kubectl";
+import { eventually } from "./fixtures/wait";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -14,13 +15,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function eventually(fn: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe("hollow agents from the CLI", () => {
   it("registers N Ready nodes and spreads the seed's Deployment over them", async () => {
