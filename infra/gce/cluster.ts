@@ -21,6 +21,91 @@ export const NODE_SCOPES = [
   "https://www.googleapis.com/auth/monitoring.write",
 ];
 
+interface NodeBase {
+  name: string;
+  cfg: ClusterConfig;
+  subnetwork: gcp.compute.Subnetwork;
+  /** What every instance shares: zone, disk, service account. */
+  instance: Omit<gcp.compute.InstanceArgs, "machineType" | "networkInterfaces">;
+  sshMetadata: Record<string, string>;
+  versionLabel: string;
+  opts: pulumi.CustomResourceOptions;
+}
+
+function nodeBase(
+  name: string,
+  cfg: ClusterConfig,
+  subnetwork: gcp.compute.Subnetwork,
+  serviceAccountEmail: pulumi.Output<string>,
+  opts: pulumi.CustomResourceOptions,
+): NodeBase {
+  return {
+    name,
+    cfg,
+    subnetwork,
+    instance: {
+      zone: cfg.zone,
+      allowStoppingForUpdate: true,
+      bootDisk: { initializeParams: { image: cfg.image, size: cfg.bootDiskSizeGb, type: "pd-balanced" } },
+      serviceAccount: { email: serviceAccountEmail, scopes: NODE_SCOPES },
+    },
+    sshMetadata: { "ssh-keys": `${cfg.sshUser}:${cfg.sshPublicKey}`, "enable-oslogin": "FALSE" },
+    // GCE label values: lowercase letters, digits, - and _ only.
+    versionLabel: cfg.kubelabVersion.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63),
+    opts,
+  };
+}
+
+// Startup scripts run again at every boot: only base packages, never kubelab itself.
+function createMaster(b: NodeBase, natIp: pulumi.Input<string>): gcp.compute.Instance {
+  return new gcp.compute.Instance(`${b.name}-master`, {
+    ...b.instance,
+    machineType: b.cfg.masterMachineType,
+    tags: [MASTER_TAG],
+    networkInterfaces: [{
+      subnetwork: b.subnetwork.id,
+      networkIp: MASTER_IP,
+      accessConfigs: [{ natIp }],
+    }],
+    metadata: { ...b.sshMetadata, "startup-script": readVmFile("startup-master.sh"), "kubelab-role": "master" },
+    labels: { kubelab: b.name, role: "master", "kubelab-version": b.versionLabel },
+  }, b.opts);
+}
+
+function createWorker(b: NodeBase, i: number, parent: pulumi.Resource) {
+  const { name, cfg } = b;
+  const cidr = podCidr(cfg.podCidrBase, i);
+  const instance = new gcp.compute.Instance(`${name}-worker-${i}`, {
+    ...b.instance,
+    machineType: cfg.workerMachineType,
+    canIpForward: true,
+    tags: [WORKER_TAG],
+    networkInterfaces: [{
+      subnetwork: b.subnetwork.id,
+      networkIp: workerIp(i),
+      accessConfigs: [{}], // ephemeral external IP: apt, Docker images, SSH for the install
+    }],
+    metadata: {
+      ...b.sshMetadata,
+      "startup-script": readVmFile("startup-worker.sh"),
+      "kubelab-role": "worker",
+      "pod-cidr": cidr,
+    },
+    labels: { kubelab: name, role: "worker", "kubelab-version": b.versionLabel },
+  }, b.opts);
+  // Pods of this worker are reached through it, as in Kubernetes the Hard Way.
+  const route = new gcp.compute.Route(`${name}-pods-worker-${i}`, {
+    network: b.subnetwork.network,
+    destRange: cidr,
+    nextHopInstance: instance.selfLink,
+    nextHopInstanceZone: cfg.zone,
+    priority: 1000,
+    description: `pod CIDR of ${name}-worker-${i}`,
+  }, { parent });
+  const externalIp = instance.networkInterfaces.apply((n) => n[0]?.accessConfigs?.[0]?.natIp ?? "");
+  return { instance, route, cidr, externalIp, name: `${name}-worker-${i}`, internalIp: workerIp(i) };
+}
+
 export class KubelabCluster extends pulumi.ComponentResource {
   readonly apiServerUrl: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
@@ -51,67 +136,10 @@ export class KubelabCluster extends pulumi.ComponentResource {
       displayName: "kubelab nodes (logging and monitoring only)",
     }, child);
 
-    // GCE label values: lowercase letters, digits, - and _ only.
-    const versionLabel = cfg.kubelabVersion.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
-    const sshMetadata = {
-      "ssh-keys": `${cfg.sshUser}:${cfg.sshPublicKey}`,
-      "enable-oslogin": "FALSE",
-    };
-    const instanceBase = {
-      zone: cfg.zone,
-      allowStoppingForUpdate: true,
-      bootDisk: { initializeParams: { image: cfg.image, size: cfg.bootDiskSizeGb, type: "pd-balanced" } },
-      serviceAccount: { email: serviceAccount.email, scopes: NODE_SCOPES },
-    };
-    // Startup scripts run again at every boot; only base packages, never kubelab itself. The
-    // firewall comes first so that the install can reach the nodes over SSH.
-    const instanceOpts = { parent: this, dependsOn: firewalls };
-
-    const master = new gcp.compute.Instance(`${name}-master`, {
-      ...instanceBase,
-      machineType: cfg.masterMachineType,
-      tags: [MASTER_TAG],
-      networkInterfaces: [{
-        subnetwork: subnetwork.id,
-        networkIp: MASTER_IP,
-        accessConfigs: [{ natIp: masterAddress.address }],
-      }],
-      metadata: { ...sshMetadata, "startup-script": readVmFile("startup-master.sh"), "kubelab-role": "master" },
-      labels: { kubelab: name, role: "master", "kubelab-version": versionLabel },
-    }, instanceOpts);
-
-    const workers = Array.from({ length: cfg.workerCount }, (_, i) => {
-      const cidr = podCidr(cfg.podCidrBase, i);
-      const instance = new gcp.compute.Instance(`${name}-worker-${i}`, {
-        ...instanceBase,
-        machineType: cfg.workerMachineType,
-        canIpForward: true,
-        tags: [WORKER_TAG],
-        networkInterfaces: [{
-          subnetwork: subnetwork.id,
-          networkIp: workerIp(i),
-          accessConfigs: [{}], // ephemeral external IP: apt, Docker images, SSH for the install
-        }],
-        metadata: {
-          ...sshMetadata,
-          "startup-script": readVmFile("startup-worker.sh"),
-          "kubelab-role": "worker",
-          "pod-cidr": cidr,
-        },
-        labels: { kubelab: name, role: "worker", "kubelab-version": versionLabel },
-      }, instanceOpts);
-      // Pods of this worker are reached through it, as in Kubernetes the Hard Way.
-      const route = new gcp.compute.Route(`${name}-pods-worker-${i}`, {
-        network: subnetwork.network,
-        destRange: cidr,
-        nextHopInstance: instance.selfLink,
-        nextHopInstanceZone: cfg.zone,
-        priority: 1000,
-        description: `pod CIDR of ${name}-worker-${i}`,
-      }, child);
-      const externalIp = instance.networkInterfaces.apply((n) => n[0]?.accessConfigs?.[0]?.natIp ?? "");
-      return { instance, route, cidr, externalIp, name: `${name}-worker-${i}`, internalIp: workerIp(i) };
-    });
+    // The firewall comes first so that the install can reach the nodes over SSH.
+    const base = nodeBase(name, cfg, subnetwork, serviceAccount.email, { parent: this, dependsOn: firewalls });
+    const master = createMaster(base, masterAddress.address);
+    const workers = Array.from({ length: cfg.workerCount }, (_, i) => createWorker(base, i, this));
 
     const master_ = installMaster(name, {
       host: masterAddress.address,
