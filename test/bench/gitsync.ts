@@ -7,22 +7,38 @@ import { pino } from "pino";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GitRepository } from "../../api/gitops";
-import { ApiClient, gitrepositories, secrets } from "../../client";
-import { startGitSync } from "../../controlplane/gitsync";
+import { RestClient, gitrepositories, secrets, type ApiClient } from "../../client";
+import { startGitSync, type GitSync } from "../../controlplane/gitsync";
 import type { ReconcileResult } from "../../controlplane/gitsync/reconcile";
-import { createTestRepo, startGitDaemon } from "../fixtures/git";
+import { createTestRepo, startGitDaemon, type TestRepo } from "../fixtures/git";
 import { startTestServer } from "../fixtures/server";
 import { percentile, type BenchRow } from "./table";
 
 const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
 
+type Outcome = { result: ReconcileResult; ms: number };
+
+/** What every part of the benchmark shares: the server, git-sync, and a way to wait for a run. */
+interface Bench {
+  client: ApiClient;
+  sync: GitSync;
+  small: TestRepo;
+  big: TestRepo;
+  token: string;
+  rounds: number;
+  next(key: string, pred: (r: ReconcileResult) => boolean): Promise<Outcome>;
+  create(name: string, url: string, secret?: string): Promise<unknown>;
+}
+
+const files = (v: string) => Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`apps/cm-${i}.yaml`, cm(`small-${i}`, v)]));
+
 export async function benchGitsync(): Promise<BenchRow[]> {
   const server = await startTestServer({ args: ["--disable-controllers", "all"] });
-  const client = ApiClient.fromKubeconfig(server.kubeconfig);
+  const client = RestClient.fromKubeconfig(server.kubeconfig);
   const cacheDir = mkdtempSync(join(tmpdir(), "bench-gitsync-"));
   const small = await createTestRepo();
   const big = await createTestRepo();
-  const waiters = new Map<string, (r: { result: ReconcileResult; ms: number }) => void>();
+  const waiters = new Map<string, (r: Outcome) => void>();
   const sync = startGitSync({
     client,
     ...(process.env.BENCH_GITSYNC_LOG ? { logger: pino({ level: "info" }, pino.destination(2)) } : {}),
@@ -30,91 +46,32 @@ export async function benchGitsync(): Promise<BenchRow[]> {
     healthPollMs: 3_600_000,
     onReconciled: (key, result, ms) => waiters.get(key)?.({ result, ms }),
   });
-  const next = (key: string, pred: (r: ReconcileResult) => boolean) =>
-    new Promise<{ result: ReconcileResult; ms: number }>((resolve) =>
-      waiters.set(key, (r) => {
-        if (pred(r.result)) {
-          waiters.delete(key);
-          resolve(r);
-        }
-      }),
-    );
-  const create = (name: string, url: string, secret?: string) =>
-    client.create(gitrepositories, "default", {
-      apiVersion: "gitops.kubelab.io/v1alpha1",
-      kind: "GitRepository",
-      metadata: { name, namespace: "default" },
-      spec: { url, branch: "main", interval: "1h", ...(secret ? { secretRef: { name: secret } } : {}) },
-    } as GitRepository);
-  const rows: BenchRow[] = [];
+  const bench: Bench = {
+    client,
+    sync,
+    small,
+    big,
+    token: "bench-token",
+    rounds: Number(process.env.BENCH_GITSYNC_ROUNDS ?? 40),
+    next: (key, pred) =>
+      new Promise<Outcome>((resolve) =>
+        waiters.set(key, (r) => {
+          if (pred(r.result)) {
+            waiters.delete(key);
+            resolve(r);
+          }
+        }),
+      ),
+    create: (name, url, secret) =>
+      client.create(gitrepositories, "default", {
+        apiVersion: "gitops.kubelab.io/v1alpha1",
+        kind: "GitRepository",
+        metadata: { name, namespace: "default" },
+        spec: { url, branch: "main", interval: "1h", ...(secret ? { secretRef: { name: secret } } : {}) },
+      } as GitRepository),
+  };
   try {
-    // 1. Push -> applied through the webhook, 20 objects changed per commit.
-    const token = "bench-token";
-    await client.create(secrets, "default", { apiVersion: "v1", kind: "Secret", metadata: { name: "bench" }, data: { webhookToken: Buffer.from(token).toString("base64") } });
-    const files = (v: string) => Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`apps/cm-${i}.yaml`, cm(`small-${i}`, v)]));
-    await small.commit(files("0"));
-    const first = next("default/small", (r) => r.outcome === "Applied");
-    await create("small", small.url, "bench");
-    await first;
-    const rounds = Number(process.env.BENCH_GITSYNC_ROUNDS ?? 40);
-    const latencies: number[] = [];
-    for (let i = 1; i <= rounds; i++) {
-      await small.commit(files(String(i)));
-      const applied = next("default/small", (r) => r.outcome === "Applied");
-      const t = performance.now();
-      const res = await sync.webhook({ method: "POST", url: "/hooks/gitops/default/small", headers: { authorization: `Bearer ${token}` }, body: Buffer.from(JSON.stringify({ ref: "refs/heads/main" })) });
-      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-      await applied;
-      latencies.push(performance.now() - t);
-    }
-    latencies.sort((a, b) => a - b);
-    rows.push({ metric: "push -> applied via webhook, 20 objects, p50", value: percentile(latencies, 50), unit: "ms", target: "<= 300 ms" });
-    rows.push({ metric: "push -> applied via webhook, 20 objects, p99", value: percentile(latencies, 99), unit: "ms", target: "<= 1000 ms" });
-
-    // 1b. The same over git daemon (ls-remote and a real fetch each time).
-    const daemon = await startGitDaemon(small.root);
-    try {
-      await client.patch(gitrepositories, "default", "small", { spec: { url: daemon.url("repo.git") } }, "merge");
-      await next("default/small", (r) => r.outcome === "Applied" || r.outcome === "Unchanged");
-      const overDaemon: number[] = [];
-      for (let i = 1; i <= Math.max(10, rounds / 2); i++) {
-        await small.commit(files(`d${i}`));
-        const applied = next("default/small", (r) => r.outcome === "Applied");
-        const t = performance.now();
-        await sync.webhook({ method: "POST", url: "/hooks/gitops/default/small", headers: { authorization: `Bearer ${token}` }, body: Buffer.alloc(0) });
-        await applied;
-        overDaemon.push(performance.now() - t);
-      }
-      overDaemon.sort((a, b) => a - b);
-      rows.push({ metric: "same over git daemon (ls-remote + fetch), p50", value: percentile(overDaemon, 50), unit: "ms", target: "(informative)" });
-      rows.push({ metric: "same over git daemon (ls-remote + fetch), p99", value: percentile(overDaemon, 99), unit: "ms", target: "(informative)" });
-      await client.patch(gitrepositories, "default", "small", { spec: { url: small.url } }, "merge");
-      await next("default/small", (r) => r.outcome === "Applied" || r.outcome === "Unchanged");
-    } finally {
-      await daemon.stop();
-    }
-
-    // 2. Re-check of an unchanged revision (ls-remote, skip, drift check of 20 objects).
-    const rechecks: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      const done = next("default/small", () => true);
-      sync.trigger("default", "small");
-      const { result, ms } = await done;
-      if (result.outcome !== "Unchanged") throw new Error(`expected Unchanged, got ${result.outcome}`);
-      rechecks.push(ms);
-    }
-    rechecks.sort((a, b) => a - b);
-    rows.push({ metric: "re-check of an unchanged revision (20 objects), p50", value: percentile(rechecks, 50), unit: "ms", target: "<= 20 ms" });
-
-    // 3. A 1,000-manifest repository applied from scratch.
-    const n = Number(process.env.BENCH_GITSYNC_OBJECTS ?? 1000);
-    await big.commit(Object.fromEntries(Array.from({ length: n }, (_, i) => [`cms/cm-${i}.yaml`, cm(`big-${i}`, "1")])));
-    const bigApplied = next("default/big", (r) => r.outcome === "Applied" || r.outcome === "Invalid");
-    const t = performance.now();
-    await create("big", big.url);
-    const { result } = await bigApplied;
-    if (result.outcome !== "Applied") throw new Error(`1,000 manifests: ${result.outcome}`);
-    rows.push({ metric: `${n} manifests applied from scratch`, value: (performance.now() - t) / 1000, unit: "s", target: "<= 5 s" });
+    return [...(await pushViaWebhook(bench)), ...(await overGitDaemon(bench)), ...(await rechecks(bench)), ...(await bigRepository(bench))];
   } finally {
     await sync.stop();
     await server.stop();
@@ -122,5 +79,81 @@ export async function benchGitsync(): Promise<BenchRow[]> {
     big.cleanup();
     rmSync(cacheDir, { recursive: true, force: true });
   }
-  return rows;
+}
+
+/** 1. Push -> applied through the webhook, 20 objects changed per commit. */
+async function pushViaWebhook(b: Bench): Promise<BenchRow[]> {
+  await b.client.create(secrets, "default", { apiVersion: "v1", kind: "Secret", metadata: { name: "bench" }, data: { webhookToken: Buffer.from(b.token).toString("base64") } });
+  await b.small.commit(files("0"));
+  const first = b.next("default/small", (r) => r.outcome === "Applied");
+  await b.create("small", b.small.url, "bench");
+  await first;
+  const latencies: number[] = [];
+  for (let i = 1; i <= b.rounds; i++) {
+    await b.small.commit(files(String(i)));
+    const applied = b.next("default/small", (r) => r.outcome === "Applied");
+    const t = performance.now();
+    const res = await b.sync.webhook({ method: "POST", url: "/hooks/gitops/default/small", headers: { authorization: `Bearer ${b.token}` }, body: Buffer.from(JSON.stringify({ ref: "refs/heads/main" })) });
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+    await applied;
+    latencies.push(performance.now() - t);
+  }
+  latencies.sort((a, c) => a - c);
+  return [
+    { metric: "push -> applied via webhook, 20 objects, p50", value: percentile(latencies, 50), unit: "ms", target: "<= 300 ms" },
+    { metric: "push -> applied via webhook, 20 objects, p99", value: percentile(latencies, 99), unit: "ms", target: "<= 1000 ms" },
+  ];
+}
+
+/** 1b. The same over git daemon (ls-remote and a real fetch each time). */
+async function overGitDaemon(b: Bench): Promise<BenchRow[]> {
+  const daemon = await startGitDaemon(b.small.root);
+  try {
+    await b.client.patch(gitrepositories, "default", "small", { spec: { url: daemon.url("repo.git") } }, "merge");
+    await b.next("default/small", (r) => r.outcome === "Applied" || r.outcome === "Unchanged");
+    const overDaemon: number[] = [];
+    for (let i = 1; i <= Math.max(10, b.rounds / 2); i++) {
+      await b.small.commit(files(`d${i}`));
+      const applied = b.next("default/small", (r) => r.outcome === "Applied");
+      const t = performance.now();
+      await b.sync.webhook({ method: "POST", url: "/hooks/gitops/default/small", headers: { authorization: `Bearer ${b.token}` }, body: Buffer.alloc(0) });
+      await applied;
+      overDaemon.push(performance.now() - t);
+    }
+    overDaemon.sort((a, c) => a - c);
+    await b.client.patch(gitrepositories, "default", "small", { spec: { url: b.small.url } }, "merge");
+    await b.next("default/small", (r) => r.outcome === "Applied" || r.outcome === "Unchanged");
+    return [
+      { metric: "same over git daemon (ls-remote + fetch), p50", value: percentile(overDaemon, 50), unit: "ms", target: "(informative)" },
+      { metric: "same over git daemon (ls-remote + fetch), p99", value: percentile(overDaemon, 99), unit: "ms", target: "(informative)" },
+    ];
+  } finally {
+    await daemon.stop();
+  }
+}
+
+/** 2. Re-check of an unchanged revision (ls-remote, skip, drift check of 20 objects). */
+async function rechecks(b: Bench): Promise<BenchRow[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const done = b.next("default/small", () => true);
+    b.sync.trigger("default", "small");
+    const { result, ms } = await done;
+    if (result.outcome !== "Unchanged") throw new Error(`expected Unchanged, got ${result.outcome}`);
+    times.push(ms);
+  }
+  times.sort((a, c) => a - c);
+  return [{ metric: "re-check of an unchanged revision (20 objects), p50", value: percentile(times, 50), unit: "ms", target: "<= 20 ms" }];
+}
+
+/** 3. A 1,000-manifest repository applied from scratch. */
+async function bigRepository(b: Bench): Promise<BenchRow[]> {
+  const n = Number(process.env.BENCH_GITSYNC_OBJECTS ?? 1000);
+  await b.big.commit(Object.fromEntries(Array.from({ length: n }, (_, i) => [`cms/cm-${i}.yaml`, cm(`big-${i}`, "1")])));
+  const bigApplied = b.next("default/big", (r) => r.outcome === "Applied" || r.outcome === "Invalid");
+  const t = performance.now();
+  await b.create("big", b.big.url);
+  const { result } = await bigApplied;
+  if (result.outcome !== "Applied") throw new Error(`1,000 manifests: ${result.outcome}`);
+  return [{ metric: `${n} manifests applied from scratch`, value: (performance.now() - t) / 1000, unit: "s", target: "<= 5 s" }];
 }
