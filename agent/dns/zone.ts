@@ -59,10 +59,13 @@ function recordsAt(zone: ZoneData, n: string): Rr[] | "exists" | undefined {
   return zone.nonTerminals.has(n) ? "exists" : undefined;
 }
 
+/** dns-packet decodes QTYPE 255 as "ANY", which its RecordType does not list. */
+const isAny = (type: string) => type === "ANY";
+
 function apexRecords(zone: ZoneData, type: RecordType, name: string): Answer[] {
   const out: Answer[] = [];
-  if (type === "SOA" || type === "ANY") out.push({ ...soaAnswer(zone), name });
-  if (type === "NS" || type === "ANY") out.push({ type: "NS", name, ttl: zone.ttl, data: `ns.dns.${zone.domain}` });
+  if (type === "SOA" || isAny(type)) out.push({ ...soaAnswer(zone), name });
+  if (type === "NS" || isAny(type)) out.push({ type: "NS", name, ttl: zone.ttl, data: `ns.dns.${zone.domain}` });
   return out;
 }
 
@@ -78,7 +81,7 @@ export function lookup(zone: ZoneData, q: Question): ZoneAnswer | undefined {
   // Follow CNAMEs inside the zone (bounded: an ExternalName may point at another Service).
   for (let hops = 0; hops < 8 && Array.isArray(at); hops++) {
     const cname = at.find((r) => r.type === "CNAME");
-    if (!cname || q.type === "CNAME" || q.type === "ANY") break;
+    if (!cname || q.type === "CNAME" || isAny(q.type)) break;
     answers.push(toAnswer(owner, cname, zone.ttl));
     owner = cname.data as string;
     if (!inZone(zone, owner)) return { rcode: "NOERROR", answers, authorities: [], additionals, chase: { name: owner, type: q.type } };
@@ -87,10 +90,10 @@ export function lookup(zone: ZoneData, q: Question): ZoneAnswer | undefined {
   if (at === undefined) return answers.length ? negative(zone, "NOERROR", answers) : negative(zone, "NXDOMAIN", []);
   if (normal(owner) === zone.domain) answers.push(...apexRecords(zone, q.type, owner));
   if (Array.isArray(at)) {
-    for (const rr of at) if (rr.type === q.type || q.type === "ANY") answers.push(toAnswer(owner, rr, zone.ttl));
+    for (const rr of at) if (rr.type === q.type || isAny(q.type)) answers.push(toAnswer(owner, rr, zone.ttl));
     if (q.type === "SRV") additionals.push(...srvAdditionals(zone, answers));
   }
-  const added = answers.length > 0 && (answers.at(-1)!.type === q.type || q.type === "ANY" || q.type === "CNAME");
+  const added = answers.length > 0 && (answers.at(-1)!.type === q.type || isAny(q.type) || q.type === "CNAME");
   return added ? { rcode: "NOERROR", answers, authorities: [], additionals } : negative(zone, "NOERROR", answers);
 }
 
