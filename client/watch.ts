@@ -71,25 +71,13 @@ export async function readWatchStream<T>(
 
   // Returns a result when the event ends the watch.
   const handleLine = async (line: string): Promise<WatchResult | undefined> => {
-    let ev: RawEvent;
-    try {
-      ev = JSON.parse(line) as RawEvent;
-    } catch {
-      throw new ConnectionError(`watch ${req.path}: undecodable event: ${line.slice(0, 200)}`, "network");
-    }
-    if (ev.type === "ERROR") {
-      const status: ApiStatus = isStatus(ev.object)
-        ? ev.object
-        : { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: JSON.stringify(ev.object), code: 500 };
-      if (status.code === 410) return result("gone", status);
-      throw new ApiStatusError(status);
-    }
-    if (ev.type !== "ADDED" && ev.type !== "MODIFIED" && ev.type !== "DELETED" && ev.type !== "BOOKMARK") return undefined;
-    const object = ev.object as T & { metadata?: { resourceVersion?: string } };
-    const rv = object?.metadata?.resourceVersion;
+    const ev = decodeEvent<T>(line, req.path);
+    if ("gone" in ev) return result("gone", ev.gone);
+    if (!ev.event) return undefined;
+    const rv = (ev.event.object as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
     if (rv) resourceVersion = rv;
     events++;
-    await onEvent({ type: ev.type, object });
+    await onEvent(ev.event);
     return undefined;
   };
 
@@ -125,4 +113,26 @@ export async function readWatchStream<T>(
     reader.cancel().catch(() => undefined);
     open.close();
   }
+}
+
+/**
+ * One line of a watch stream: an event to deliver, nothing (a type we do not know), or the 410
+ * Status that ends the watch as "gone". Other ERROR events throw ApiStatusError.
+ */
+function decodeEvent<T>(line: string, path: string): { event?: WatchEvent<T> } | { gone: ApiStatus } {
+  let ev: RawEvent;
+  try {
+    ev = JSON.parse(line) as RawEvent;
+  } catch {
+    throw new ConnectionError(`watch ${path}: undecodable event: ${line.slice(0, 200)}`, "network");
+  }
+  if (ev.type === "ERROR") {
+    const status: ApiStatus = isStatus(ev.object)
+      ? ev.object
+      : { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: JSON.stringify(ev.object), code: 500 };
+    if (status.code === 410) return { gone: status };
+    throw new ApiStatusError(status);
+  }
+  if (ev.type !== "ADDED" && ev.type !== "MODIFIED" && ev.type !== "DELETED" && ev.type !== "BOOKMARK") return {};
+  return { event: { type: ev.type, object: ev.object as T } };
 }
