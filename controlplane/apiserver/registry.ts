@@ -176,7 +176,7 @@ export class Registry {
   }
 
   /** Validate and default a full object; errors become 422 Invalid (or 400 for unknown fields). */
-  validate(rt: ResourceType, obj: KObject, opts: WriteOptions): { object: KObject; warnings: string[] } {
+  private validate(rt: ResourceType, obj: KObject, opts: WriteOptions): { object: KObject; warnings: string[] } {
     const res = rt.validate(obj, opts.fieldValidation ?? "Strict");
     const unknown = res.errors.filter((c) => c.reason === "FieldValueUnknown");
     if (unknown.length > 0) {
@@ -237,7 +237,7 @@ export class Registry {
   }
 
   /** Validate, carry server-owned fields over from old, and write at old's revision. */
-  async commitUpdate(
+  private async commitUpdate(
     rt: ResourceType,
     old: KObject,
     revision: number,
