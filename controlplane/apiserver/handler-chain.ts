@@ -1,24 +1,13 @@
 // The request pipeline, as kube-apiserver's DefaultBuildHandlerChain has it: an ordered list of
-// filters around the handler that serves the request. A filter is a function from the rest of
-// the chain to a handler: it does its one step (count, recover, parse, authenticate, limit...)
-// and then calls next, or answers instead.
-//
-// The contract of a filter:
-// - `(next) => async (ctx) => { ...; await next(ctx); ... }`, built once at start-up, so set-up
-//   work (counters, limits) belongs outside the inner function and per-request work inside.
-// - It calls next at most once. To refuse a request it throws an ApiError (withPanicRecovery
-//   turns it into a Status, in one place) or, when it must set headers, calls ctx.reply.
-// - Filters after withRequestInfo may read ctx.info (requestInfo(ctx)); filters after
-//   withAuthentication ctx.user.
-// - It never swallows an error it did not raise, and it never leaves a promise unawaited.
+// filters around the handler that serves the request. What a filter is, and its contract, is in
+// filter.ts (which filters import; this module imports them).
 //
 // To add a filter: one file in ./filters/ exporting `withSomething(config): Filter`, and one line
 // in defaultHandlerChain below, at its place in the order.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { TokenUser } from "./auth";
+import type { Filter } from "./filter";
 import type { RequestMetrics } from "./metrics";
-import type { ResourcePath } from "./request";
 import {
   withAuthentication,
   withExtraRoutes,
@@ -27,35 +16,18 @@ import {
   withRequestMetrics,
   type ExtraHandler,
 } from "./base-filters";
+import {
+  withMaxInFlightLimit,
+  withQueryParamCheck,
+  withRequestTimeout,
+  withURLCheck,
+  withWatchLimits,
+  type FilterMetrics,
+  type ServerLimits,
+} from "./filters";
 
-/** What the chain has learned about a request so far (Kubernetes' RequestInfo). */
-export interface RequestInfo {
-  url: URL;
-  /** Set for /api/... and /apis/... resource paths; undefined for discovery, health, metrics. */
-  resource?: ResourcePath;
-  /** Kubernetes' verb: get, list, watch, create, update, patch, delete, deletecollection; for
-   *  non-resource paths the lower-case HTTP method. */
-  verb: string;
-  /** Watches and log streams: held open for minutes, so limits count them apart. */
-  longRunning: boolean;
-}
-
-/** One request on its way down the chain. */
-export interface RequestContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  /** Set by withRequestInfo. */
-  info?: RequestInfo;
-  /** Set by withAuthentication when the server checks tokens. */
-  user?: TokenUser;
-  /** HTTP status of the answer given through reply (200 until then). */
-  code: number;
-  /** Answer with a JSON (or, for a string, verbatim) body; a no-op once headers are out. */
-  reply(code: number, body: unknown, headers?: Record<string, string>): void;
-}
-
-export type Handler = (ctx: RequestContext) => Promise<void>;
-export type Filter = (next: Handler) => Handler;
+// The chain's vocabulary, for the modules that import it from here (alias; import ./filter).
+export { buildHandlerChain, newRequestContext, requestInfo, type Filter, type Handler, type RequestContext, type RequestInfo } from "./filter";
 
 export interface ChainConfig {
   logger: Logger;
@@ -63,6 +35,9 @@ export interface ChainConfig {
   /** Bearer tokens; undefined when the server does not authenticate. */
   tokens?: Map<string, TokenUser>;
   extraHandlers: ExtraHandler[];
+  /** --max-requests-inflight and the other limits (filters/limits.ts), and where they count. */
+  limits: ServerLimits;
+  filterMetrics: FilterMetrics;
 }
 
 /**
@@ -73,36 +48,13 @@ export function defaultHandlerChain(c: ChainConfig): Filter[] {
   return [
     withRequestMetrics(c.metrics),
     withPanicRecovery(c.logger),
+    withURLCheck(),
     withRequestInfo(),
+    withQueryParamCheck(),
+    withRequestTimeout(c.limits, c.filterMetrics),
     withAuthentication(c.tokens),
+    withMaxInFlightLimit(c.limits, c.filterMetrics),
+    withWatchLimits(c.limits, c.filterMetrics),
     withExtraRoutes(c.extraHandlers),
   ];
-}
-
-/** The handler that runs `filters` in order and then `handler`. */
-export function buildHandlerChain(filters: Filter[], handler: Handler): Handler {
-  return filters.reduceRight<Handler>((next, filter) => filter(next), handler);
-}
-
-/** A fresh context for a request, its reply writing the whole answer at once. */
-export function newRequestContext(req: IncomingMessage, res: ServerResponse): RequestContext {
-  const ctx: RequestContext = {
-    req,
-    res,
-    code: 200,
-    reply(status, body, headers = {}) {
-      ctx.code = status;
-      if (res.headersSent) return;
-      const text = typeof body === "string" ? body : JSON.stringify(body);
-      res.writeHead(status, { "Content-Type": "application/json", ...headers, "Content-Length": Buffer.byteLength(text) });
-      res.end(text);
-    },
-  };
-  return ctx;
-}
-
-/** ctx.info for handlers and the filters after withRequestInfo. */
-export function requestInfo(ctx: RequestContext): RequestInfo {
-  if (!ctx.info) throw new Error("request info read before withRequestInfo ran");
-  return ctx.info;
 }

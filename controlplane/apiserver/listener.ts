@@ -4,12 +4,15 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { answerClientErrors, httpServerOptions, type ServerLimits } from "./filters";
 
 export interface ListenOptions {
   /** "127.0.0.1:6443"; port 0 picks a free one. */
   listen: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** Header and request read timeouts (filters/http-server.ts). */
+  limits: ServerLimits;
 }
 
 export interface Listening {
@@ -23,11 +26,9 @@ export interface Listening {
 export async function listen(opts: ListenOptions, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<Listening> {
   const server =
     opts.tlsCertFile && opts.tlsKeyFile
-      ? createHttpsServer({ cert: readFileSync(opts.tlsCertFile), key: readFileSync(opts.tlsKeyFile) }, onRequest)
-      : createHttpServer(onRequest);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 70_000;
-  server.requestTimeout = 0;
+      ? createHttpsServer({ ...httpServerOptions(opts.limits), cert: readFileSync(opts.tlsCertFile), key: readFileSync(opts.tlsKeyFile) }, onRequest)
+      : createHttpServer(httpServerOptions(opts.limits), onRequest);
+  answerClientErrors(server);
   const { host, port } = splitHostPort(opts.listen);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -11,6 +11,7 @@ import type { ExtraHandler } from "./base-filters";
 import { startCompaction } from "./compaction";
 import { ApiError } from "./errors";
 import { buildHandlerChain, defaultHandlerChain, newRequestContext, requestInfo, type Handler } from "./handler-chain";
+import { filterMetrics, serverLimits, type ServerLimits } from "./filters";
 import { listen } from "./listener";
 import { ownMetricsRegistry, requestMetrics } from "./metrics";
 import { nonResourceHandler } from "./non-resource";
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
    * registry with the default metrics in it.
    */
   metrics?: MetricsRegistry;
+  /** Inflight caps, timeouts, watch buffer (filters/limits.ts); default: `kubelab server`'s flags. */
+  limits?: ServerLimits;
 }
 
 export interface ApiServer {
@@ -73,10 +76,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       metrics: requestMetrics(metrics),
       tokens: opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : undefined,
       extraHandlers: opts.extraHandlers ?? [],
+      limits: opts.limits ?? serverLimits(),
+      filterMetrics: filterMetrics(metrics),
     }),
     routeRequest(resources, nonResourceHandler({ types, metrics, address: () => address })),
   );
-  const listening = await listen(opts, (req, res) => {
+  const listening = await listen({ ...opts, limits: opts.limits ?? serverLimits() }, (req, res) => {
     handler(newRequestContext(req, res)).catch((e: unknown) => {
       // The chain answers every error itself; this is only the last guard of the process.
       logger.error({ err: e }, "request failed outside the handler chain");

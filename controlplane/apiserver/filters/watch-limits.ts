@@ -2,6 +2,7 @@
 // set per request by withWatchLimits, read by serveWatch (watch.ts) from the response's request,
 // so the watch needs no extra parameters from the handlers that start it.
 import type { IncomingMessage } from "node:http";
+import type { Filter } from "../filter";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits";
 import { NO_METRICS, type FilterMetrics } from "./metrics";
 
@@ -21,4 +22,16 @@ export function watchLimitsFor(req: IncomingMessage | undefined): WatchLimits {
 
 export function setWatchLimits(req: IncomingMessage, limits: ServerLimits, metrics: FilterMetrics): void {
   byRequest.set(req, { sendBufferBytes: limits.watchSendBufferBytes, metrics });
+}
+
+/** Gives every request's watch (if it becomes one) the server's send buffer and metrics. */
+export function withWatchLimits(limits: ServerLimits, metrics: FilterMetrics): Filter {
+  return (next) => async (ctx) => {
+    if (requestIsWatch(ctx.req)) setWatchLimits(ctx.req, limits, metrics);
+    await next(ctx);
+  };
+}
+
+function requestIsWatch(req: IncomingMessage): boolean {
+  return req.method === "GET" && (req.url ?? "").includes("watch=");
 }
