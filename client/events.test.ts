@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../test/fixtures/server";
 import { FakeClock } from "./clock";
 import { EventRecorder } from "./events";
-import { ApiClient } from "./rest";
+import { RestClient } from "./rest";
 import { configmaps, events } from "./resources";
 
 interface Event {
@@ -18,11 +18,11 @@ interface Event {
 }
 
 let server: TestServer;
-let client: ApiClient;
+let client: RestClient;
 
 beforeAll(async () => {
   server = await startTestServer({ args: ["--disable-controllers", "all"] });
-  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  client = RestClient.fromKubeconfig(server.kubeconfig);
 }, 60_000);
 
 afterAll(async () => {
@@ -95,7 +95,7 @@ describe("EventRecorder", () => {
   });
 
   it("never throws into the caller when the server is away", async () => {
-    const recorder = new EventRecorder({ client: new ApiClient({ server: "http://127.0.0.1:1" }), component: "test" });
+    const recorder = new EventRecorder({ client: new RestClient({ server: "http://127.0.0.1:1" }), component: "test" });
     expect(() => recorder.event({ kind: "Pod", metadata: { name: "p", namespace: "default" } }, "Warning", "Failed", "x")).not.toThrow();
     await expect(recorder.flush()).resolves.toBeUndefined();
   });

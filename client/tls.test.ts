@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../test/fixtures/server";
 import { ApiStatusError, isConnectionError } from "./errors";
 import { readKubeconfig } from "./kubeconfig";
-import { ApiClient } from "./rest";
+import { RestClient } from "./rest";
 import { namespaces } from "./resources";
 
 let server: TestServer;
@@ -35,26 +35,26 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("ApiClient over https with a bearer token", () => {
+describe("RestClient over https with a bearer token", () => {
   it("trusts the cluster CA and sends the token from the kubeconfig", async () => {
     expect(server.url.startsWith("https://")).toBe(true);
-    const client = ApiClient.fromKubeconfig(server.kubeconfig);
+    const client = RestClient.fromKubeconfig(server.kubeconfig);
     const list = await client.list(namespaces);
     expect(list.items.map((n) => n.metadata.name)).toContain("default");
   });
 
   it("refuses a server whose certificate it cannot verify", async () => {
     const { options } = readKubeconfig(server.kubeconfig);
-    const client = new ApiClient({ server: options.server, token: options.token });
+    const client = new RestClient({ server: options.server, token: options.token });
     const err = await client.list(namespaces).catch((e: unknown) => e);
     expect(isConnectionError(err)).toBe(true);
-    const insecure = new ApiClient({ server: options.server, token: options.token, insecureSkipTLSVerify: true });
+    const insecure = new RestClient({ server: options.server, token: options.token, insecureSkipTLSVerify: true });
     expect((await insecure.list(namespaces)).items.length).toBeGreaterThan(0);
   });
 
   it("gets 401 Unauthorized without a valid token", async () => {
     const { options } = readKubeconfig(server.kubeconfig);
-    const client = new ApiClient({ ...options, token: "wrong", tokenFile: undefined });
+    const client = new RestClient({ ...options, token: "wrong", tokenFile: undefined });
     const err = await client.list(namespaces).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiStatusError);
     expect((err as ApiStatusError).code).toBe(401);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiClient } from "./rest";
+import { RestClient } from "./rest";
 import { configmaps } from "./resources";
 import { startCompactableServer, type CompactableServer } from "../test/fixtures/compactable-server";
 import type { WatchEvent } from "./watch";
@@ -10,11 +10,11 @@ interface ConfigMap {
 }
 
 let srv: CompactableServer;
-let client: ApiClient;
+let client: RestClient;
 
 beforeAll(async () => {
   srv = await startCompactableServer();
-  client = ApiClient.fromKubeconfig(srv.kubeconfig);
+  client = RestClient.fromKubeconfig(srv.kubeconfig);
 }, 60_000);
 
 afterAll(async () => {
