@@ -87,6 +87,17 @@ describe("static pods from the manifest folder", () => {
     expect(value("process_resident_memory_bytes")).toBeGreaterThan(10_000_000);
   });
 
+  it("samples the running container's memory for /stats/summary", async () => {
+    type Summary = { pods: Array<{ podRef: { name: string }; containers: Array<{ name: string; memory: { workingSetBytes: number } }> }> };
+    const pod = await eventually(async () => {
+      const summary = (await (await fetch(`http://${agent.address}:${agent.readOnlyPort}/stats/summary`)).json()) as Summary;
+      const p = summary.pods.find((x) => x.podRef.name === `nginx-${agent.nodeName}`);
+      return p?.containers.length ? p : undefined;
+    }, 15_000, "container stats for nginx");
+    expect(pod.containers[0]!.name).toBe("nginx");
+    expect(pod.containers[0]!.memory.workingSetBytes).toBeGreaterThan(0);
+  });
+
   it("restarts a killed app container with restartCount 1", async () => {
     const name = `nginx-${agent.nodeName}`;
     const before = (await agent.pods()).find((p) => p.metadata.name === name)!;

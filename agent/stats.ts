@@ -4,6 +4,7 @@
 // node with 100 pods does not make 100 stats calls every period for nobody.
 import { readFile } from "node:fs/promises";
 import { freemem, totalmem } from "node:os";
+import { mapLimit } from "../client/limiter";
 import type { Kubelet } from "./kubelet";
 import { latestByName } from "./status";
 
@@ -88,31 +89,26 @@ export class StatsProvider {
       const alive = new Set(running.map((c) => c.id));
       for (const id of this.containers.keys()) if (!alive.has(id)) this.containers.delete(id);
       for (const id of this.cpu.keys()) if (!alive.has(id)) this.cpu.delete(id);
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < running.length) {
-          const c = running[next++]!;
-          const stats = await this.kubelet.runtime.stats(c.id, true);
-          if (!stats) continue;
-          const time = Date.parse(stats.read) || Date.now();
-          const usageNs = stats.cpu_stats?.cpu_usage?.total_usage ?? 0;
-          const entry = this.cpu.get(c.id);
-          const cpuEntry = { prev: entry?.last, last: { time, usageNs: usageNs } };
-          this.cpu.set(c.id, cpuEntry);
-          const mem = stats.memory_stats ?? { usage: 0, stats: {} };
-          const memStats = (mem.stats ?? {}) as Record<string, number>;
-          const inactive = memStats.total_inactive_file ?? memStats.inactive_file ?? 0;
-          const usage = mem.usage ?? 0;
-          const iso = new Date(time).toISOString();
-          this.containers.set(c.id, {
-            name: c.container,
-            startTime: c.startedAt,
-            cpu: { time: iso, usageNanoCores: this.rate(cpuEntry), usageCoreNanoSeconds: usageNs },
-            memory: { time: iso, usageBytes: usage, workingSetBytes: Math.max(0, usage - inactive), rssBytes: memStats.total_rss ?? memStats.rss ?? 0 },
-          });
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      await mapLimit(running, CONCURRENCY, async (c) => {
+        const stats = await this.kubelet.runtime.stats(c.id, true);
+        if (!stats) return;
+        const time = Date.parse(stats.read) || Date.now();
+        const usageNs = stats.cpu_stats?.cpu_usage?.total_usage ?? 0;
+        const entry = this.cpu.get(c.id);
+        const cpuEntry = { prev: entry?.last, last: { time, usageNs: usageNs } };
+        this.cpu.set(c.id, cpuEntry);
+        const mem = stats.memory_stats ?? { usage: 0, stats: {} };
+        const memStats = (mem.stats ?? {}) as Record<string, number>;
+        const inactive = memStats.total_inactive_file ?? memStats.inactive_file ?? 0;
+        const usage = mem.usage ?? 0;
+        const iso = new Date(time).toISOString();
+        this.containers.set(c.id, {
+          name: c.container,
+          startTime: c.startedAt,
+          cpu: { time: iso, usageNanoCores: this.rate(cpuEntry), usageCoreNanoSeconds: usageNs },
+          memory: { time: iso, usageBytes: usage, workingSetBytes: Math.max(0, usage - inactive), rssBytes: memStats.total_rss ?? memStats.rss ?? 0 },
+        });
+      });
     } finally {
       this.running = false;
     }
