@@ -2,6 +2,7 @@
 // Repeats of the same type+reason+message on the same object bump count and lastTimestamp on the
 // existing Event instead of creating a new one. Best effort: failures are logged, never thrown.
 import { pino, type Logger } from "pino";
+import { rfc3339 } from "../api/time";
 import { realClock, type Clock } from "./clock";
 import { isNotFound } from "./errors";
 import type { ApiClient, ObjectWithMeta } from "./rest";
@@ -70,7 +71,7 @@ export class EventRecorder {
   }
 
   private async write(key: string, at: number, obj: ObjectWithMeta, type: EventType, reason: string, message: string): Promise<void> {
-    const now = timestamp(at);
+    const now = rfc3339(at);
     const seen = this.seen.get(key);
     if (seen) {
       try {
@@ -119,9 +120,4 @@ export class EventRecorder {
     const nanos = BigInt(at) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
     return nanos.toString(16);
   }
-}
-
-/** RFC 3339 with second precision, as Event timestamps are. */
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
