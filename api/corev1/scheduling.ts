@@ -131,3 +131,27 @@ export const PodSecurityContext = z
     seLinuxChangePolicy: z.string().optional(),
   })
   .meta(id("PodSecurityContext", "PodSecurityContext holds pod-level security attributes and common container settings."));
+
+/**
+ * Does toleration t tolerate taint? As k8s.io/api/core/v1's Toleration.ToleratesTaint: an empty
+ * effect matches every effect, an empty key every key, an empty operator means Equal (values
+ * compared, absent = ""), Exists matches any value, any other operator nothing.
+ */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  switch (t.operator ?? "") {
+    case "":
+    case "Equal":
+      return (t.value ?? "") === (taint.value ?? "");
+    case "Exists":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Is the taint tolerated by at least one of the tolerations? (TolerationsTolerateTaint) */
+export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
+  return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
+}

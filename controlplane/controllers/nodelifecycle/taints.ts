@@ -1,7 +1,7 @@
 // Node health as the node lifecycle controller judges it, and the NoExecute taint eviction maths:
 // which taint a node's Ready condition calls for, and when a pod on a tainted node must go.
 import type { Node, Pod, Taint, Toleration } from "../../../api/core";
-import { toleratesTaint } from "../../scheduler/plugins/taint-toleration";
+import { toleratesTaint } from "../../../api/corev1/scheduling";
 
 export const UNREACHABLE_TAINT_KEY = "node.kubernetes.io/unreachable";
 export const NOT_READY_TAINT_KEY = "node.kubernetes.io/not-ready";
