@@ -127,8 +127,8 @@ function initAction(pod: Pod, containers: RuntimeContainer[], backoff: BackoffVi
   return undefined;
 }
 
-function containerAction(input: PodActionsInput, spec: Container, containers: RuntimeContainer[]): ContainerAction {
-  const { pod, unhealthy, crashBackoff } = input;
+function containerAction(input: PodActionsInput, spec: Container): ContainerAction {
+  const { pod, containers, unhealthy, crashBackoff } = input;
   const policy = pod.spec.restartPolicy ?? "Always";
   const history = latestByName(containers, spec.name);
   const latest = history[0];
@@ -151,14 +151,12 @@ function containerAction(input: PodActionsInput, spec: Container, containers: Ru
   return { ...action, ...restartDecision(pod, latest, crashBackoff) };
 }
 
-/** The sandbox to create when none runs; containers then start again in the new one. */
-function sandboxAction(containers: RuntimeContainer[]): SandboxAction | undefined {
-  const sandbox = currentSandbox(containers);
-  if (sandbox?.state === "running") return undefined;
+/** The sandbox that replaces a dead or missing one; the containers then start again in it. */
+function sandboxAction(containers: RuntimeContainer[], old: RuntimeContainer | undefined): SandboxAction {
   return {
-    attempt: sandbox ? sandbox.attempt + 1 : 0,
+    attempt: old ? old.attempt + 1 : 0,
     stopFirst: containers.filter((c) => c.state === "running" && !c.isSandbox),
-    removeOld: sandbox,
+    removeOld: old,
   };
 }
 
@@ -175,9 +173,9 @@ export function computePodActions(input: PodActionsInput): PodActions {
     const sandbox = currentSandbox(containers);
     return { kind: "finished", stopSandbox: sandbox?.state === "running" ? sandbox : undefined };
   }
-  const running = currentSandbox(containers);
-  const sandbox = running?.state === "running" ? running : undefined;
-  const createSandbox = sandbox ? undefined : sandboxAction(containers);
+  const latestSandbox = currentSandbox(containers);
+  const sandbox = latestSandbox?.state === "running" ? latestSandbox : undefined;
+  const createSandbox = sandbox ? undefined : sandboxAction(containers, latestSandbox);
   let crashBackoff = input.crashBackoff;
   if (createSandbox && createSandbox.stopFirst.length > 0) {
     // The old sandbox's containers die with it: decide as if they had exited, without back-off.
@@ -193,5 +191,5 @@ export function computePodActions(input: PodActionsInput): PodActions {
   const view = { ...input, containers, crashBackoff };
   const init = initAction(pod, containers, crashBackoff);
   if (init) return { kind: "sync", sandbox, createSandbox, init, containers: [] };
-  return { kind: "sync", sandbox, createSandbox, containers: pod.spec.containers.map((spec) => containerAction(view, spec, containers)) };
+  return { kind: "sync", sandbox, createSandbox, containers: pod.spec.containers.map((spec) => containerAction(view, spec)) };
 }
