@@ -72,6 +72,7 @@ describe("FakeClient", () => {
     expect(fake.object(namespaces, undefined, "team")).toBeUndefined();
     await fake.create(pods, "default", { ...pod("p"), metadata: { ...pod("p").metadata, uid: "u1" } });
     await expect(fake.delete(pods, "default", "p", { preconditions: { uid: "other" } })).rejects.toSatisfy(isConflict);
+    expect(fake.deletes("pods").at(-1)?.deleteOptions).toEqual({ preconditions: { uid: "other" } });
   });
 
   it("lets a reactor inject a conflict on the first update only", async () => {

@@ -29,6 +29,8 @@ export interface Action {
   /** The body sent (create, update, binding), or the patch. */
   object?: unknown;
   patchType?: PatchType;
+  /** A delete's options (preconditions, propagationPolicy). */
+  deleteOptions?: DeleteOptions;
 }
 
 export type ActionFilter = Partial<Pick<Action, "verb" | "resource" | "namespace" | "name" | "subresource">>;
@@ -184,7 +186,7 @@ export class FakeClient implements ApiClient {
   }
 
   async delete<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, opts: DeleteOptions = {}): Promise<T | ApiStatus> {
-    return this.call({ verb: "delete", ...at(res, ns, name) }, () =>
+    return this.call({ verb: "delete", ...at(res, ns, name), deleteOptions: withoutSignal(opts) }, () =>
       opts.dryRun ? this.tracker.get(res, ns, name) : this.tracker.delete(res, ns, name, opts),
     ) as Promise<T | ApiStatus>;
   }
@@ -195,7 +197,8 @@ export class FakeClient implements ApiClient {
     return this.call({ verb: "create", ...at(resources.pods, ns, pod), subresource: "binding", object: binding }, () => {
       const live = this.tracker.get(resources.pods, ns, pod) as StoredObject & { spec?: { nodeName?: string } };
       if (opts.podUid && live.metadata.uid !== opts.podUid) throw new Error(`fake: binding for uid ${opts.podUid}, pod has ${live.metadata.uid}`);
-      if (live.spec?.nodeName) throw conflictAssigned(pod, live.spec.nodeName);
+      if (live.metadata.deletionTimestamp) throw conflict(`pod ${pod} is being deleted, cannot be assigned to a host`);
+      if (live.spec?.nodeName) throw conflict(`pod ${pod} is already assigned to node "${live.spec.nodeName}"`);
       this.tracker.update(resources.pods, ns, { ...live, spec: { ...live.spec, nodeName } });
       return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } satisfies ApiStatus;
     }) as Promise<ApiStatus>;
@@ -253,9 +256,15 @@ function refForKind(obj: ObjectWithMeta): ResourceRef {
   return ref;
 }
 
-function conflictAssigned(pod: string, node: string): ApiStatusError {
-  const message = `pod ${pod} is already assigned to node "${node}"`;
+/** The binding subresource's Conflicts carry only a message, as the API server's do. */
+function conflict(message: string): ApiStatusError {
   return new ApiStatusError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: "Conflict", code: 409 });
+}
+
+/** Options as recorded: an AbortSignal cannot be cloned and says nothing about the call. */
+function withoutSignal<O extends { signal?: AbortSignal; timeoutMs?: number }>(opts: O): Omit<O, "signal" | "timeoutMs"> {
+  const { signal: _signal, timeoutMs: _timeout, ...rest } = opts;
+  return rest;
 }
 
 async function followWatch(
