@@ -4,18 +4,12 @@ import type { Logger } from "pino";
 import type { Deployment, ReplicaSet } from "../api/apps";
 import type { Lease } from "../api/coordination";
 import type { Endpoints, Namespace, Node, Pod, Service } from "../api/core";
-import {
-  indexByNamespace,
-  indexByNodeName,
-  indexByOwnerUid,
-  Informer,
-  waitForCacheSync,
-  type ApiClient,
-  type IndexFunc,
-  type ObjectWithMeta,
-  type ResourceRef,
-} from "./";
+import { indexByNamespace, indexByNodeName, indexByOwnerUid, type IndexFunc } from "./indexer";
+import { Informer, waitForCacheSync } from "./informer";
+import type { ApiClient } from "./rest";
 import * as resources from "./resources";
+import type { ResourceRef } from "./resources";
+import type { ObjectWithMeta } from "./types";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 

@@ -70,33 +70,38 @@ class WorkQueueMetrics {
   forQueue(name: string, now: () => number): QueueMetrics {
     const state: QueueState = { name, now, processing: new Map() };
     const added = new Map<string, number>();
-    const labels = { name };
+    // Label children bound once: these run on every add, get and done.
+    const depth = this.depth.labels(name);
+    const adds = this.adds.labels(name);
+    const retries = this.retries.labels(name);
+    const queueLatency = this.queueLatency.labels(name);
+    const workDuration = this.workDuration.labels(name);
     this.queues.add(state);
-    this.depth.set(labels, 0);
-    this.adds.inc(labels, 0);
-    this.retries.inc(labels, 0);
+    depth.set(0);
+    adds.inc(0);
+    retries.inc(0);
     return {
       add: (key) => {
-        this.adds.inc(labels);
-        this.depth.inc(labels);
+        adds.inc();
+        depth.inc();
         if (!added.has(key)) added.set(key, now());
       },
       get: (key) => {
-        this.depth.dec(labels);
+        depth.dec();
         const at = added.get(key);
-        if (at !== undefined) this.queueLatency.observe(labels, (now() - at) / 1000);
+        if (at !== undefined) queueLatency.observe((now() - at) / 1000);
         added.delete(key);
         state.processing.set(key, now());
       },
       done: (key) => {
         const start = state.processing.get(key);
-        if (start !== undefined) this.workDuration.observe(labels, (now() - start) / 1000);
+        if (start !== undefined) workDuration.observe((now() - start) / 1000);
         state.processing.delete(key);
       },
-      retry: () => this.retries.inc(labels),
+      retry: () => retries.inc(),
       stop: () => {
         this.queues.delete(state);
-        this.depth.set(labels, 0);
+        depth.set(0);
       },
     };
   }
