@@ -26,9 +26,6 @@ import {
   type ServerLimits,
 } from "./filters";
 
-// The chain's vocabulary, for the modules that import it from here (alias; import ./filter).
-export { buildHandlerChain, newRequestContext, requestInfo, type Filter, type Handler, type RequestContext, type RequestInfo } from "./filter";
-
 export interface ChainConfig {
   logger: Logger;
   metrics: RequestMetrics;

@@ -10,7 +10,8 @@ import { loadTokenFile } from "./auth";
 import type { ExtraHandler } from "./base-filters";
 import { startCompaction } from "./compaction";
 import { ApiError } from "./errors";
-import { buildHandlerChain, defaultHandlerChain, newRequestContext, requestInfo, type Handler } from "./handler-chain";
+import { buildHandlerChain, newRequestContext, requestInfo, type Handler } from "./filter";
+import { defaultHandlerChain } from "./handler-chain";
 import { filterMetrics, serverLimits, type ServerLimits } from "./filters";
 import { listen } from "./listener";
 import { ownMetricsRegistry, requestMetrics } from "./metrics";
@@ -67,6 +68,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const { store, types, logger } = opts;
   const resources = resourceContext(opts);
   const metrics = opts.metrics ?? ownMetricsRegistry();
+  const limits = opts.limits ?? serverLimits();
   await ensureDefaultNamespaces(resources);
 
   let address = opts.listen;
@@ -76,12 +78,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       metrics: requestMetrics(metrics),
       tokens: opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : undefined,
       extraHandlers: opts.extraHandlers ?? [],
-      limits: opts.limits ?? serverLimits(),
+      limits,
       filterMetrics: filterMetrics(metrics),
     }),
     routeRequest(resources, nonResourceHandler({ types, metrics, address: () => address })),
   );
-  const listening = await listen({ ...opts, limits: opts.limits ?? serverLimits() }, (req, res) => {
+  const listening = await listen({ ...opts, limits }, (req, res) => {
     handler(newRequestContext(req, res)).catch((e: unknown) => {
       // The chain answers every error itself; this is only the last guard of the process.
       logger.error({ err: e }, "request failed outside the handler chain");
