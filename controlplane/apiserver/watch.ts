@@ -88,7 +88,7 @@ export async function serveWatch(
   };
   const stream = new WatchStream(res, limits.sendBufferBytes, (buffered) => {
     // Too far behind: say why, then stop (the client re-lists from a fresh resourceVersion).
-    stream.final(eventLine("ERROR", new ApiError(410, "Expired", `watch closed: the client fell ${buffered} bytes behind (limit ${limits.sendBufferBytes}); list again and watch from the new resourceVersion`).toStatus()));
+    stream.terminate(eventLine("ERROR", new ApiError(410, "Expired", `watch closed: the client fell ${buffered} bytes behind (limit ${limits.sendBufferBytes}); list again and watch from the new resourceVersion`).toStatus()));
     finish("SlowConsumer");
   });
   const send = eventSender(req, stream);

@@ -32,6 +32,7 @@ export function withRequestTimeout(limits: ServerLimits, metrics: FilterMetrics)
     handled.catch(() => {});
     metrics.terminated(requestKind(ctx.req.method ?? "GET", false), info.verb, info.resource?.plural ?? "", 504);
     if (ctx.res.headersSent) ctx.res.destroy();
-    else ctx.reply(504, timeoutError().toStatus());
+    // The request (its body, perhaps) is unfinished: the connection cannot go on after the answer.
+    else ctx.reply(504, timeoutError().toStatus(), { Connection: "close" });
   };
 }

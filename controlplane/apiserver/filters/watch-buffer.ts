@@ -51,11 +51,16 @@ export class WatchStream {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** The last line (an ERROR event) goes ahead of anything still waiting; then end. */
-  final(line: string): void {
+  /**
+   * The last line (an ERROR event) goes ahead of anything still waiting; then end, and close the
+   * connection once those bytes are out (the client is not kept on a keep-alive it reads slowly).
+   */
+  terminate(line: string): void {
     this.pending = [];
     this.pendingBytes = 0;
     if (!this.res.destroyed && !this.res.writableEnded) this.res.write(line);
+    const socket = this.res.socket; // Node detaches it from the response on finish
+    this.res.once("finish", () => socket?.end());
     this.end();
   }
 
