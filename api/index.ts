@@ -17,6 +17,8 @@ import {
 } from "./corev1/validate";
 import { validatePod, validatePodUpdate } from "./corev1/validate-pod";
 import { apiVersionOf, defineResource, type DefinedResource } from "./define";
+import { EndpointSlice } from "./discovery";
+import { defaultEndpointSlice, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery-rules";
 import { GitRepository, gitRepositoryDefaults } from "./gitops";
 import type { KObject } from "./resource";
 import { fieldError, isDNS1035Label, isDNS1123Label } from "./validation";
@@ -108,6 +110,18 @@ export const endpoints = defineResource<Endpoints>({
   shortNames: ["ep"],
   schema: Endpoints,
   validateObject: validateEndpoints,
+});
+
+export const endpointslices = defineResource<EndpointSlice>({
+  group: "discovery.k8s.io",
+  version: "v1",
+  kind: "EndpointSlice",
+  plural: "endpointslices",
+  namespaced: true,
+  schema: EndpointSlice,
+  defaults: defaultEndpointSlice,
+  validateObject: validateEndpointSlice,
+  validateUpdate: validateEndpointSliceUpdate,
 });
 
 export const configmaps = defineResource<ConfigMap>({
@@ -243,6 +257,7 @@ export const resourceTypes: DefinedResource[] = [
   deployments,
   replicasets,
   leases,
+  endpointslices,
   gitrepositories,
 ];
 

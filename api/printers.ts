@@ -7,20 +7,15 @@ import type { ConfigMap, Endpoints, Event, Namespace, Node, Secret, Service } fr
 import type { Container, PodTemplateSpec } from "./core";
 import type { GitRepository } from "./gitops";
 import { formatLabelSelector } from "./meta";
+import { age, ageCol, col, nameCol, wide, type ColumnDefinition, type Printer } from "./printing/columns";
 import { timestampSince } from "./printing/duration";
+import { networkingPrinters } from "./printing/networking";
 import { podCells } from "./printing/pod";
 import type { KObject, ResourceType } from "./resource";
 
+export type { ColumnDefinition } from "./printing/columns";
 export { humanDuration, timestampSince } from "./printing/duration";
 export { summarizePod } from "./printing/pod";
-
-export interface ColumnDefinition {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
-}
 
 export interface PrintedTable {
   columnDefinitions: ColumnDefinition[];
@@ -33,32 +28,9 @@ export interface PrintOptions {
   now?: Date;
 }
 
-const col = (name: string, type: string, description: string, extra: Partial<ColumnDefinition> = {}): ColumnDefinition => ({
-  name,
-  type,
-  format: "",
-  description,
-  priority: 0,
-  ...extra,
-});
-const wide = { priority: 1 };
-const nameCol = col(
-  "Name",
-  "string",
-  "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
-  { format: "name" },
-);
-const ageCol = col(
-  "Age",
-  "string",
-  "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.",
-);
 const containersCol = col("Containers", "string", "Names of each container in the template.", wide);
 const imagesCol = col("Images", "string", "Images referenced by each container in the template.", wide);
 
-type Printer = { columns: ColumnDefinition[]; cells(obj: KObject, now: Date): unknown[] };
-
-const age = (o: KObject, now: Date) => timestampSince(o.metadata.creationTimestamp, now);
 
 function containerCells(template: PodTemplateSpec | undefined): [string, string] {
   const containers: Container[] = template?.spec?.containers ?? [];
@@ -327,13 +299,17 @@ const printers: Record<string, Printer> = {
     ],
     cells: (o, now) => gitRepositoryCells(o as GitRepository, now),
   },
+  ...networkingPrinters,
 };
+
+/** The groups whose plurals the printers above are keyed by (no two of them share a plural). */
+const printerGroups = new Set(["", "apps", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io"]);
 
 const fallback: Printer = { columns: [nameCol, ageCol], cells: (o, now) => [o.metadata.name, age(o, now)] };
 
 /** The Table's column definitions and one row per object (the server wraps row objects). */
 export function printTable(resource: ResourceType, objects: KObject[], opts: PrintOptions = {}): PrintedTable {
-  const printer = resource.group === "" || ["apps", "coordination.k8s.io", "gitops.kubelab.io"].includes(resource.group) ? printers[resource.plural] ?? fallback : fallback;
+  const printer = printerGroups.has(resource.group) ? (printers[resource.plural] ?? fallback) : fallback;
   const now = opts.now ?? new Date();
   return {
     columnDefinitions: printer.columns,

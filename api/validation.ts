@@ -231,3 +231,8 @@ export function isValidIP(value: string): boolean {
   if (v4.test(value)) return true;
   return /^[0-9a-fA-F:.]+$/.test(value) && value.includes(":");
 }
+
+/** field.TooMany: a list longer than its limit. */
+export function tooMany(field: string, actual: number, max: number): FieldCause {
+  return { reason: "FieldValueTooMany", field, message: `Too many: ${actual}: must have at most ${max} items` };
+}
