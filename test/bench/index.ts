@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   agent: async () => (await import("./agent")).benchAgent(),
   gitsync: async () => (await import("./gitsync")).benchGitsync(),
   lab: async () => (await import("./lab")).benchLab(),
+  network: async () => (await import("./network")).benchNetwork(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
