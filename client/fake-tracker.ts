@@ -67,6 +67,18 @@ export class ObjectTracker {
 
   /** Stores obj as the server would on create (AlreadyExists when the name is taken). */
   create(res: ResourceRef, ns: string | undefined, body: ObjectWithMeta): StoredObject {
+    return this.insert(res, ns, body, false);
+  }
+
+  /**
+   * Stores a test's fixture as given (deletionTimestamp, generation and all): only a missing uid
+   * and creationTimestamp are filled, and the resourceVersion is the tracker's.
+   */
+  seed(res: ResourceRef, ns: string | undefined, body: ObjectWithMeta): StoredObject {
+    return this.insert(res, ns, body, true);
+  }
+
+  private insert(res: ResourceRef, ns: string | undefined, body: ObjectWithMeta, asGiven: boolean): StoredObject {
     const obj = structuredClone(body) as StoredObject;
     obj.metadata = { ...obj.metadata };
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + this.nameSuffix();
@@ -78,8 +90,10 @@ export class ObjectTracker {
     if (this.bucket(res).has(key)) throw newAlreadyExists(res, name);
     obj.metadata.uid ??= randomUUID();
     obj.metadata.creationTimestamp ??= rfc3339();
-    obj.metadata.generation = 1;
-    delete obj.metadata.deletionTimestamp;
+    if (!asGiven) {
+      obj.metadata.generation = 1;
+      delete obj.metadata.deletionTimestamp;
+    } else obj.metadata.generation ??= 1;
     return this.commit(res, key, obj, "ADDED");
   }
 

@@ -72,7 +72,17 @@ describe("FakeClient", () => {
     expect(fake.object(namespaces, undefined, "team")).toBeUndefined();
     await fake.create(pods, "default", { ...pod("p"), metadata: { ...pod("p").metadata, uid: "u1" } });
     await expect(fake.delete(pods, "default", "p", { preconditions: { uid: "other" } })).rejects.toSatisfy(isConflict);
-    expect(fake.deletes("pods").at(-1)?.deleteOptions).toEqual({ preconditions: { uid: "other" } });
+    expect(fake.deletes("pods").at(-1)?.options).toEqual({ preconditions: { uid: "other" } });
+  });
+
+  it("keeps a seeded object as given, deletionTimestamp included, and records each call's options", async () => {
+    const deleting = pod("old", { metadata: { name: "old", namespace: "default", deletionTimestamp: "2026-12-01T20:00:00Z", finalizers: ["x/y"], generation: 7 } });
+    const fake = new FakeClient(deleting);
+    const seeded = fake.object<Pod>(pods, "default", "old")!;
+    expect(seeded.metadata).toMatchObject({ deletionTimestamp: "2026-12-01T20:00:00Z", generation: 7, finalizers: ["x/y"] });
+    await fake.patch(pods, "default", "old", { metadata: { labels: { a: "b" } } }, "apply", { fieldManager: "kubelab-gitsync", force: true, dryRun: true });
+    expect(fake.actions({ verb: "patch" })[0]?.options).toEqual({ fieldManager: "kubelab-gitsync", force: true, dryRun: true });
+    expect(fake.object<Pod>(pods, "default", "old")?.metadata?.labels).toBeUndefined(); // dry run
   });
 
   it("lets a reactor inject a conflict on the first update only", async () => {

@@ -29,8 +29,8 @@ export interface Action {
   /** The body sent (create, update, binding), or the patch. */
   object?: unknown;
   patchType?: PatchType;
-  /** A delete's options (preconditions, propagationPolicy). */
-  deleteOptions?: DeleteOptions;
+  /** The call's options (dryRun, fieldManager, force, preconditions, propagationPolicy, selectors...). */
+  options?: Record<string, unknown>;
 }
 
 export type ActionFilter = Partial<Pick<Action, "verb" | "resource" | "namespace" | "name" | "subresource">>;
@@ -53,9 +53,9 @@ export class FakeClient implements ApiClient {
     for (const obj of objects) this.add(obj);
   }
 
-  /** Seeds one object; res is found from its kind when not given. */
+  /** Seeds one object as given (a deleting one keeps its deletionTimestamp); res is found from its kind when not given. */
   add<T extends ObjectWithMeta>(obj: T, res: ResourceRef = refForKind(obj)): T {
-    return this.tracker.create(res, obj.metadata?.namespace, obj) as unknown as T;
+    return this.tracker.seed(res, obj.metadata?.namespace, obj) as unknown as T;
   }
 
   /** The stored object (a copy), or undefined; not recorded. */
@@ -116,12 +116,12 @@ export class FakeClient implements ApiClient {
     this.prependReactor(verb, resource, () => (left-- > 0 ? { error } : undefined));
   }
 
-  async get<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, _opts?: GetOptions): Promise<T> {
-    return this.call({ verb: "get", ...at(res, ns, name) }, () => this.tracker.get(res, ns, name)) as Promise<T>;
+  async get<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, opts: GetOptions = {}): Promise<T> {
+    return this.call({ verb: "get", ...at(res, ns, name), options: withoutSignal(opts) }, () => this.tracker.get(res, ns, name)) as Promise<T>;
   }
 
   async list<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns?: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    return this.call({ verb: "list", ...at(res, ns) }, () => {
+    return this.call({ verb: "list", ...at(res, ns), options: withoutSignal(opts) }, () => {
       const match = selectorMatcher(opts.labelSelector, opts.fieldSelector);
       return { metadata: { resourceVersion: String(this.tracker.revision()) }, items: this.tracker.list(res, ns).filter(match) };
     }) as Promise<ObjectList<T>>;
@@ -132,32 +132,32 @@ export class FakeClient implements ApiClient {
   }
 
   async create<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, body: T, opts: WriteOptions = {}): Promise<T> {
-    return this.call({ verb: "create", ...at(res, ns, body.metadata?.name), object: body }, () =>
+    return this.call({ verb: "create", ...at(res, ns, body.metadata?.name), object: body, options: withoutSignal(opts) }, () =>
       opts.dryRun ? structuredClone(body) : this.tracker.create(res, ns, body),
     ) as Promise<T>;
   }
 
   async update<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, body: T, opts: WriteOptions = {}): Promise<T> {
-    return this.call({ verb: "update", ...at(res, ns, body.metadata?.name), object: body }, () =>
+    return this.call({ verb: "update", ...at(res, ns, body.metadata?.name), object: body, options: withoutSignal(opts) }, () =>
       opts.dryRun ? structuredClone(body) : this.tracker.update(res, ns, body),
     ) as Promise<T>;
   }
 
-  async updateStatus<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, body: T, _opts?: WriteOptions): Promise<T> {
-    return this.call({ verb: "update", ...at(res, ns, body.metadata?.name), subresource: "status", object: body }, () =>
+  async updateStatus<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, body: T, opts: WriteOptions = {}): Promise<T> {
+    return this.call({ verb: "update", ...at(res, ns, body.metadata?.name), subresource: "status", object: body, options: withoutSignal(opts) }, () =>
       this.tracker.update(res, ns, body, "status"),
     ) as Promise<T>;
   }
 
-  async getSubresource<R>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, _opts?: GetOptions): Promise<R> {
-    return this.call({ verb: "get", ...at(res, ns, name), subresource }, () => {
+  async getSubresource<R>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, opts: GetOptions = {}): Promise<R> {
+    return this.call({ verb: "get", ...at(res, ns, name), subresource, options: withoutSignal(opts) }, () => {
       if (subresource === "status") return this.tracker.get(res, ns, name);
       throw new Error(`fake: GET of subresource ${resourceName(res)}/${subresource} is not supported`);
     }) as Promise<R>;
   }
 
-  async putSubresource<B, R = B>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, body: B, _opts?: WriteOptions): Promise<R> {
-    return this.call({ verb: "update", ...at(res, ns, name), subresource, object: body }, () => {
+  async putSubresource<B, R = B>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, body: B, opts: WriteOptions = {}): Promise<R> {
+    return this.call({ verb: "update", ...at(res, ns, name), subresource, object: body, options: withoutSignal(opts) }, () => {
       const obj = { ...(body as ObjectWithMeta), metadata: { ...(body as ObjectWithMeta).metadata, name } };
       if (subresource === "status") return this.tracker.update(res, ns, obj, "status");
       // namespaces/finalize: the spec (its finalizers) is what changes.
@@ -166,8 +166,8 @@ export class FakeClient implements ApiClient {
     }) as Promise<R>;
   }
 
-  async patchSubresource<R>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, body: unknown, type: PatchType, _opts?: PatchOptions): Promise<R> {
-    return this.call({ verb: "patch", ...at(res, ns, name), subresource, object: body, patchType: type }, () => {
+  async patchSubresource<R>(res: ResourceRef, ns: string | undefined, name: string, subresource: string, body: unknown, type: PatchType, opts: PatchOptions = {}): Promise<R> {
+    return this.call({ verb: "patch", ...at(res, ns, name), subresource, object: body, patchType: type, options: withoutSignal(opts) }, () => {
       if (subresource !== "status") throw new Error(`fake: PATCH of subresource ${resourceName(res)}/${subresource} is not supported`);
       return this.tracker.update(res, ns, this.patched(res, ns, name, body, type), "status");
     }) as Promise<R>;
@@ -175,7 +175,7 @@ export class FakeClient implements ApiClient {
 
   async patch<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, body: unknown, type: PatchType, opts: PatchOptions = {}): Promise<T> {
     if (type === "apply" && !opts.fieldManager) throw new Error("server-side apply needs a fieldManager");
-    return this.call({ verb: "patch", ...at(res, ns, name), object: body, patchType: type }, () => {
+    return this.call({ verb: "patch", ...at(res, ns, name), object: body, patchType: type, options: withoutSignal(opts) }, () => {
       // Server-side apply creates what is missing.
       if (type === "apply" && !this.object(res, ns, name)) {
         return opts.dryRun ? body : this.tracker.create(res, ns, { ...(body as ObjectWithMeta), metadata: { ...(body as ObjectWithMeta).metadata, name } });
@@ -186,7 +186,7 @@ export class FakeClient implements ApiClient {
   }
 
   async delete<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, name: string, opts: DeleteOptions = {}): Promise<T | ApiStatus> {
-    return this.call({ verb: "delete", ...at(res, ns, name), deleteOptions: withoutSignal(opts) }, () =>
+    return this.call({ verb: "delete", ...at(res, ns, name), options: withoutSignal(opts) }, () =>
       opts.dryRun ? this.tracker.get(res, ns, name) : this.tracker.delete(res, ns, name, opts),
     ) as Promise<T | ApiStatus>;
   }
@@ -194,7 +194,7 @@ export class FakeClient implements ApiClient {
   /** Sets spec.nodeName as the binding subresource does (Conflict when already assigned). */
   async createBinding(ns: string, pod: string, nodeName: string, opts: WriteOptions & { podUid?: string } = {}): Promise<ApiStatus> {
     const binding = { apiVersion: "v1", kind: "Binding", metadata: { name: pod, namespace: ns, ...(opts.podUid ? { uid: opts.podUid } : {}) }, target: { apiVersion: "v1", kind: "Node", name: nodeName } };
-    return this.call({ verb: "create", ...at(resources.pods, ns, pod), subresource: "binding", object: binding }, () => {
+    return this.call({ verb: "create", ...at(resources.pods, ns, pod), subresource: "binding", object: binding, options: withoutSignal(opts) }, () => {
       const live = this.tracker.get(resources.pods, ns, pod) as StoredObject & { spec?: { nodeName?: string } };
       if (opts.podUid && live.metadata.uid !== opts.podUid) throw new Error(`fake: binding for uid ${opts.podUid}, pod has ${live.metadata.uid}`);
       if (live.metadata.deletionTimestamp) throw conflict(`pod ${pod} is being deleted, cannot be assigned to a host`);
@@ -206,7 +206,7 @@ export class FakeClient implements ApiClient {
 
   /** Replays changes after opts.resourceVersion (all objects as ADDED without one), then follows live ones until signal aborts. */
   async watch<T extends ObjectWithMeta = KObject>(res: ResourceRef, ns: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void | Promise<void>): Promise<WatchResult> {
-    await this.call({ verb: "watch", ...at(res, ns) }, () => undefined);
+    await this.call({ verb: "watch", ...at(res, ns), options: withoutSignal(opts) }, () => undefined);
     return followWatch(this.tracker, res, ns, opts, onEvent as (ev: WatchEvent<ObjectWithMeta>) => void | Promise<void>);
   }
 
@@ -262,7 +262,7 @@ function conflict(message: string): ApiStatusError {
 }
 
 /** Options as recorded: an AbortSignal cannot be cloned and says nothing about the call. */
-function withoutSignal<O extends { signal?: AbortSignal; timeoutMs?: number }>(opts: O): Omit<O, "signal" | "timeoutMs"> {
+function withoutSignal(opts: { signal?: AbortSignal; timeoutMs?: number }): Record<string, unknown> {
   const { signal: _signal, timeoutMs: _timeout, ...rest } = opts;
   return rest;
 }
