@@ -8,7 +8,8 @@
 //   informers.start(signal); ... await dns.close();
 //
 // Until every informer has synced, the zone's names get SERVFAIL (never a false NXDOMAIN); other
-// names are forwarded from the start. The zone is rebuilt lazily, on the first query after a change.
+// names are forwarded from the start. The zone is rebuilt lazily, on the first query after a
+// change (at most every 100 ms by default).
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Endpoints, Pod, Service } from "../../api/core";
@@ -45,6 +46,11 @@ export interface ClusterDnsOptions {
   domain?: string;
   /** Record TTL in seconds; default 5 (CoreDNS's kubernetes plugin default). */
   ttl?: number;
+  /**
+   * The zone is rebuilt at most this often (default 100 ms): under endpoint churn a query gets the
+   * zone of at most this long ago instead of paying a rebuild (~10-30 ms at 10,000 endpoints) each.
+   */
+  minRebuildIntervalMs?: number;
   logger?: Logger;
   /** CoreDNS's metrics are registered here (once per registry). */
   metrics?: Registry;
@@ -57,10 +63,11 @@ export interface ClusterDns {
   close(): Promise<void>;
 }
 
-/** The cluster zone, rebuilt on the first read after any change of its inputs. */
+/** The cluster zone, rebuilt on the first read after a change (at most every minRebuildIntervalMs). */
 class ZoneCache {
   private current?: ZoneData;
   private dirty = true;
+  private builtAt = 0;
   private serial = 0;
   private readonly unsubscribe: Array<() => void> = [];
 
@@ -84,8 +91,10 @@ class ZoneCache {
   zone(): ZoneData | undefined {
     const { services, endpoints, pods } = this.opts;
     if (!services.hasSynced() || !endpoints.hasSynced() || (pods && !pods.hasSynced())) return undefined;
-    if (this.dirty || !this.current) {
+    const due = performance.now() - this.builtAt >= (this.opts.minRebuildIntervalMs ?? 100);
+    if (!this.current || (this.dirty && due)) {
       this.dirty = false;
+      this.builtAt = performance.now();
       this.current = buildZone({
         domain: this.opts.domain,
         ttl: this.opts.ttl,

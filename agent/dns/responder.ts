@@ -27,6 +27,8 @@ export interface ResponderOptions {
 }
 
 export class Responder {
+  private readonly cache = new AnswerCache();
+
   constructor(private readonly opts: ResponderOptions) {}
 
   /** The reply to raw; a failure of our own (a name we cannot re-encode) is SERVFAIL, never a throw. */
@@ -41,6 +43,8 @@ export class Responder {
   }
 
   private async answerOrThrow(raw: Buffer, proto: Proto): Promise<DnsReply | undefined> {
+    const cached = raw.length >= 12 ? this.cache.get(this.opts.zone(), raw, proto) : undefined;
+    if (cached) return cached;
     let query: DecodedPacket;
     try {
       query = packet.decode(raw);
@@ -59,7 +63,11 @@ export class Responder {
     const zoneLabel = `${this.opts.domain}.`;
     if (ours && !zone) return this.reply(errorReply(query, RCODE.SERVFAIL), q, zoneLabel, limit);
     const found = zone && (q.class ?? "IN") === "IN" ? lookup(zone, q) : undefined;
-    if (found) return this.reply(await this.authoritative(query, q, found), q, zoneLabel, limit);
+    if (found) {
+      const reply = this.reply(await this.authoritative(query, q, found), q, zoneLabel, limit);
+      if (!found.chase) this.cache.put(zone!, raw, proto, reply);
+      return reply;
+    }
     if (ours) return this.reply(errorReply(query, RCODE.NOTIMP), q, zoneLabel, limit); // a class other than IN
     return this.forwarded(raw, query, q, proto, limit);
   }
@@ -110,3 +118,33 @@ export class Responder {
     return { response: encodeFitting(p, limit), zone, qtype: q?.type ?? "other", rcode: rcodeName(p.flags ?? 0) };
   }
 }
+
+/**
+ * Encoded zone answers by the query's bytes after its id (same question, flags and EDNS: same
+ * answer), valid for one zone build: the hot path of a busy server is then a copy and an id write.
+ * Answers that needed upstream (ExternalName chases) are not kept.
+ */
+class AnswerCache {
+  private zone?: ZoneData;
+  private readonly answers = new Map<string, DnsReply>();
+  static readonly MAX_ENTRIES = 10_000;
+
+  get(zone: ZoneData | undefined, raw: Buffer, proto: Proto): DnsReply | undefined {
+    if (!zone || zone !== this.zone) return undefined;
+    const hit = this.answers.get(key(raw, proto));
+    if (!hit) return undefined;
+    const response = Buffer.from(hit.response);
+    raw.copy(response, 0, 0, 2);
+    return { ...hit, response };
+  }
+
+  put(zone: ZoneData, raw: Buffer, proto: Proto, reply: DnsReply): void {
+    if (zone !== this.zone || this.answers.size >= AnswerCache.MAX_ENTRIES) {
+      this.answers.clear();
+      this.zone = zone;
+    }
+    this.answers.set(key(raw, proto), reply);
+  }
+}
+
+const key = (raw: Buffer, proto: Proto) => proto + raw.toString("latin1", 2);

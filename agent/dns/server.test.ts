@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Endpoints, Pod, Service } from "../../api/core";
+import { eventually } from "../../test/fixtures/wait";
 import { startClusterDns, type ClusterDns } from "./index";
 import { endpoints, MemoryWatched, pod, service, startFakeUpstream, type FakeUpstream } from "./testing";
 
@@ -149,9 +150,13 @@ describe("cluster DNS server, asked by a real resolver", () => {
     expect(reply.flags! & 0xf).toBe(4); // NOTIMP
   });
 
-  it("follows changes of its inputs on the next query", async () => {
+  it("follows changes of its inputs within the rebuild interval, answering the same question anew", async () => {
+    const ask = () => resolver().resolve4("new.default.svc.cluster.local").catch((e: NodeJS.ErrnoException) => e.code);
+    expect(await ask()).toBe("ENOTFOUND");
     services.set(service("default", "new", { clusterIP: "10.96.0.77", ports: [{ port: 80 }] }));
-    expect(await resolver().resolve4("new.default.svc.cluster.local")).toEqual(["10.96.0.77"]);
+    await eventually(async () => JSON.stringify(await ask()) === JSON.stringify(["10.96.0.77"]), 5000, "the new Service's answer");
+    services.set(service("default", "new", { clusterIP: "10.96.0.78", ports: [{ port: 80 }] }));
+    await eventually(async () => JSON.stringify(await ask()) === JSON.stringify(["10.96.0.78"]), 5000, "the changed answer");
   });
 
   it("counts requests and responses under CoreDNS's metric names", async () => {

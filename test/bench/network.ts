@@ -13,7 +13,7 @@ import { REPO_ROOT } from "../fixtures/server";
 import { percentile, rssMb, type BenchRow } from "./table";
 
 const QUERIES = Number(process.env.BENCH_DNS_QUERIES ?? 200_000);
-const IN_FLIGHT = Number(process.env.BENCH_DNS_IN_FLIGHT ?? 8);
+const IN_FLIGHT = Number(process.env.BENCH_DNS_IN_FLIGHT ?? 16);
 const SOCKETS = 4;
 const TIME_BOUND_MS = 60_000;
 const SERVICES = 1000;
