@@ -115,8 +115,10 @@ class ZoneCache {
 export async function startClusterDns(opts: ClusterDnsOptions): Promise<ClusterDns> {
   const metrics = opts.metrics ? new DnsMetrics(opts.metrics) : undefined;
   const cache = new ZoneCache(opts);
+  // Never forward to ourselves (a node whose resolv.conf names the address we serve would loop).
+  const self = new Set(opts.listen.map((l) => `${l.address}:${l.port}`));
   const forwarder = new Forwarder({
-    upstreams: opts.upstream ?? nodeNameservers(),
+    upstreams: (opts.upstream ?? nodeNameservers()).filter((u) => !self.has(`${u.address}:${u.port}`)),
     timeoutMs: opts.upstreamTimeoutMs,
     onExchange: metrics && ((to, outcome) => metrics.forwarded(to, outcome)),
   });

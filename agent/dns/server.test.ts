@@ -145,6 +145,12 @@ describe("cluster DNS server, asked by a real resolver", () => {
     expect(await resolver().resolve4("web.default.svc.cluster.local")).toEqual(["10.96.0.20"]);
   });
 
+  it("forwards a TCP query over TCP", async () => {
+    const [reply] = await tcpQueries([query("example.com")]);
+    expect(reply!.answers).toMatchObject([{ type: "A", data: "192.0.2.1" }]);
+    expect(reply!.id).toBe(4242);
+  });
+
   it("answers NOTIMP for an opcode other than QUERY", async () => {
     const reply = dnsPacket.decode(await udpQuery(query("web.default.svc.cluster.local", "A", { flags: 2 << 11 })));
     expect(reply.flags! & 0xf).toBe(4); // NOTIMP
