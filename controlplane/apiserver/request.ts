@@ -65,10 +65,16 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    // A client that goes away mid-body ("aborted") is its own failure, not the server's.
+    if (e instanceof ApiError) throw e;
+    throw badRequest(`the request body could not be read: ${(e as Error).message}`);
   }
   return Buffer.concat(chunks);
 }

@@ -44,6 +44,15 @@ const PATHS = [
   "/hooks/gitops/default/lab",
 ];
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function summary(r: FuzzResult): string {
   return [...r.byStatus.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}:${n}`).join(" ");
 }
@@ -58,7 +67,7 @@ describe("API server under a raw-socket fuzzer", () => {
       const where = `seed ${seed} (replay: FUZZ_SEED=${seed}); statuses ${summary(r)}`;
       console.log(`API server fuzz: ${where}`);
       expect(r.serverErrors, where).toEqual([]);
-      process.kill(server.pid(), 0);
+      expect(isAlive(server.pid()), `${where}; the server died:\n${server.logs().slice(-4000)}`).toBe(true);
       expect((await fetch(`${server.url}/readyz`)).status, where).toBe(200);
     }
     expect(await clusterState(server.url)).toEqual(before);

@@ -13,6 +13,8 @@ export interface FuzzTarget {
   paths: string[];
   /** Extra headers on well-formed requests (e.g. an Authorization the listener needs). */
   headers?: Record<string, string>;
+  /** How often a request carries query parameters (default 0.75; lower reaches handlers that ignore them more often). */
+  queryRate?: number;
 }
 
 export interface FuzzResult {
@@ -26,8 +28,9 @@ export interface FuzzResult {
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
-const METHODS = ["GET", "GET", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "get", "FOO", "G\u0000T", "", "CONNECT", "TRACE"];
-const VERSIONS = ["HTTP/1.1", "HTTP/1.1", "HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/9.9", "", "HTTP/1.1 extra", "http/1.1"];
+const METHODS = ["GET", "GET", "GET", "HEAD", "POST", "POST", "PUT", "PATCH", "PATCH", "DELETE", "OPTIONS"];
+const ODD_METHODS = ["get", "FOO", "G\u0000T", "", "CONNECT", "TRACE"];
+const VERSIONS = ["HTTP/1.0", "HTTP/2.0", "HTTP/9.9", "", "HTTP/1.1 extra", "http/1.1"];
 const ODD_TARGETS = ["//[", "*", "http://x/api", "/%zz", "/%", "/%%", "/%c0%ae%c0%ae/", "/../../etc/passwd", "/\u00e9\u0000", "/" + "a".repeat(9000), "", "/api/v1/namespaces/%zz/pods", "/api/v1/namespaces/default/pods/%2e%2e", "/api/v1/namespaces/a%2Fb/pods", "?", "/?%", "/#x"];
 const NUMERIC = ["limit", "timeoutSeconds", "gracePeriodSeconds", "tailLines", "sinceSeconds", "limitBytes", "resourceVersion"];
 const JUNK_NUMBERS = ["1e309", "-1", "abc", "1.5", "", "NaN", "Infinity", "99999999999999999999", "0x1f", "%00", "%zz", "1 2", "+3", "0"];
@@ -95,7 +98,7 @@ function target(r: Rand, t: FuzzTarget): string {
   let path = pick(r, t.paths);
   if (r() < 0.4) path = mangle(r, path);
   const params: string[] = [];
-  const n = Math.floor(r() * 4);
+  const n = r() < (t.queryRate ?? 0.75) ? 1 + Math.floor(r() * 3) : 0;
   for (let i = 0; i < n; i++) {
     if (r() < 0.5) params.push(`${pick(r, NUMERIC)}=${encodeMaybe(r, pick(r, JUNK_NUMBERS))}`);
     else params.push(`${pick(r, OTHER_PARAMS)}=${encodeMaybe(r, pick(r, JUNK_VALUES))}`);
@@ -111,9 +114,10 @@ function encodeMaybe(r: Rand, v: string): string {
 
 /** One request's bytes. */
 export function fuzzRequest(r: Rand, t: FuzzTarget): Buffer {
-  const method = pick(r, METHODS);
+  // Mostly well-formed request lines, so that most requests reach the handlers behind the parser.
+  const method = r() < 0.9 ? pick(r, METHODS) : pick(r, ODD_METHODS);
   const mutating = !["GET", "HEAD", "OPTIONS", "get"].includes(method);
-  const lines = [`${method} ${target(r, t)} ${pick(r, VERSIONS)}`];
+  const lines = [`${method} ${target(r, t)} ${r() < 0.9 ? "HTTP/1.1" : pick(r, VERSIONS)}`];
   if (r() < 0.9) lines.push(`Host: ${r() < 0.95 ? `${t.host}:${t.port}` : pick(r, ["", "[", "\u0000", "a".repeat(300)])}`);
   if (r() < 0.8) for (const [k, v] of Object.entries(t.headers ?? {})) lines.push(`${k}: ${v}`);
   if (r() < 0.5) lines.push(`Accept: ${pick(r, ACCEPTS)}`);
