@@ -1,10 +1,12 @@
 // The control loops that run inside `kubelab server` beside the API server: scheduler,
 // controllers and git-sync. They reach the API server only over HTTP, like any client.
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { gitrepositories, RestClient } from "../client";
+import { EventRecorder, gitrepositories, RestClient } from "../client";
+import { SharedInformers } from "../client/informer-factory";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { ExtraHandler } from "./apiserver/server";
 import type { ServerOptions } from "./server";
@@ -28,56 +30,85 @@ export function isEnabled(disabled: string[], name: string): boolean {
   return !disabled.includes("all") && !disabled.includes(name);
 }
 
+type Stop = () => Promise<void> | void;
+
 /** Starts what is enabled; returns the functions that stop them. */
-export async function startComponents(ctx: ComponentContext): Promise<Array<() => Promise<void> | void>> {
+export async function startComponents(ctx: ComponentContext): Promise<Stop[]> {
   const disabled = ctx.options.disableControllers;
   for (const name of disabled) {
     if (name !== "all" && !(COMPONENT_NAMES as readonly string[]).includes(name)) {
       throw new Error(`--disable-controllers: unknown name ${JSON.stringify(name)}; known: all, ${COMPONENT_NAMES.join(", ")}`);
     }
   }
-  const client = new RestClient({ server: ctx.apiUrl, token: ctx.token, caData: ctx.caData }, { userAgent: "kubelab-controller-manager" });
-  const stops: Array<() => Promise<void> | void> = [];
+  const client = clientFor(ctx, "kubelab-controller-manager");
+  // Every informer and worker listens on the one signal.
+  setMaxListeners(0, ctx.signal);
+  // One cache per resource for the scheduler and the controllers (the pod cache is the big one).
+  const informers = new SharedInformers(client, ctx.logger.child({ component: "informers" }));
+  const stops: Stop[] = [];
+  if (isEnabled(disabled, "scheduler")) stops.push(await startScheduler(ctx, informers));
+  if (CONTROLLER_NAMES.some((n) => n !== "scheduler" && isEnabled(disabled, n))) stops.push(await startControllerManager(ctx, client, informers));
+  if (isEnabled(disabled, "gitsync")) stops.push(await startGitSyncComponent(ctx, client));
+  return stops;
+}
 
-  if (CONTROLLER_NAMES.some((n) => isEnabled(disabled, n))) {
-    // Loaded only when some controller runs, so `--disable-controllers all` needs none of them.
-    const { startControllers } = await import("./controllers");
-    const running = await startControllers({
-      client,
-      logger: ctx.logger.child({ component: "controller-manager" }),
-      metrics: ctx.metrics,
-      signal: ctx.signal,
-      disabled: disabled.filter((n) => n !== "gitsync"),
-      options: {
-        nodeMonitorGracePeriodSeconds: ctx.options.nodeMonitorGracePeriodSeconds,
-        defaultUnreachableTolerationSeconds: ctx.options.defaultUnreachableTolerationSeconds,
-      },
-    });
-    stops.push(() => running.done);
-  }
+function clientFor(ctx: ComponentContext, userAgent: string): RestClient {
+  return new RestClient({ server: ctx.apiUrl, token: ctx.token, caData: ctx.caData }, { userAgent });
+}
 
-  if (isEnabled(disabled, "gitsync")) {
-    const { startGitSync, ensureGitRepositoryFromFlag } = await import("./gitsync");
-    const defaultWebhookToken = ctx.options.gitopsWebhookTokenFile
-      ? readFileSync(ctx.options.gitopsWebhookTokenFile, "utf8").trim()
-      : undefined;
-    const gitsync = startGitSync({
-      client: new RestClient({ server: ctx.apiUrl, token: ctx.token, caData: ctx.caData }, { userAgent: "kubelab-gitsync" }),
-      logger: ctx.logger.child({ component: "gitsync" }),
-      cacheDir: join(ctx.options.dataDir, "gitsync"),
-      metrics: ctx.metrics,
-      signal: ctx.signal,
-      defaultWebhookToken,
-    });
-    ctx.addHandler(gitsync.httpHandler);
-    stops.push(() => gitsync.stop());
-    if (ctx.options.gitopsRepo) {
-      const repo = await ensureGitRepositoryFromFlag(client, ctx.options.gitopsRepo);
-      const selfHeal = ctx.options.gitopsSelfHeal ?? true;
-      if ((repo.spec.selfHeal ?? true) !== selfHeal) {
-        await client.patch(gitrepositories, "default", "lab", { spec: { selfHeal } }, "merge");
-      }
+/** The scheduler, as its own component (kube-scheduler is not part of the controller manager). */
+async function startScheduler(ctx: ComponentContext, informers: SharedInformers): Promise<Stop> {
+  const { Scheduler, DEFAULT_SCHEDULER_NAME } = await import("./scheduler/scheduler");
+  const client = clientFor(ctx, "kubelab-scheduler");
+  const logger = ctx.logger.child({ component: "scheduler" });
+  const recorder = new EventRecorder({ client, component: DEFAULT_SCHEDULER_NAME, logger });
+  const scheduler = new Scheduler({ client, informers, recorder, logger, metrics: ctx.metrics });
+  informers.start(ctx.signal);
+  // Decisions start once the caches hold the first lists (as Kubernetes' WaitForCacheSync).
+  await informers.waitForSync(ctx.signal);
+  const done = scheduler.run(ctx.signal);
+  return () => done;
+}
+
+async function startControllerManager(ctx: ComponentContext, client: RestClient, informers: SharedInformers): Promise<Stop> {
+  // Loaded only when some controller runs, so `--disable-controllers all` needs none of them.
+  const { startControllers } = await import("./controllers");
+  const running = await startControllers({
+    client,
+    informers,
+    logger: ctx.logger.child({ component: "controller-manager" }),
+    metrics: ctx.metrics,
+    signal: ctx.signal,
+    // The scheduler runs beside the controller manager (startScheduler above), not inside it.
+    disabled: [...ctx.options.disableControllers.filter((n) => n !== "gitsync"), "scheduler"],
+    options: {
+      nodeMonitorGracePeriodSeconds: ctx.options.nodeMonitorGracePeriodSeconds,
+      defaultUnreachableTolerationSeconds: ctx.options.defaultUnreachableTolerationSeconds,
+    },
+  });
+  return () => running.done;
+}
+
+async function startGitSyncComponent(ctx: ComponentContext, client: RestClient): Promise<Stop> {
+  const { startGitSync, ensureGitRepositoryFromFlag } = await import("./gitsync");
+  const defaultWebhookToken = ctx.options.gitopsWebhookTokenFile
+    ? readFileSync(ctx.options.gitopsWebhookTokenFile, "utf8").trim()
+    : undefined;
+  const gitsync = startGitSync({
+    client: clientFor(ctx, "kubelab-gitsync"),
+    logger: ctx.logger.child({ component: "gitsync" }),
+    cacheDir: join(ctx.options.dataDir, "gitsync"),
+    metrics: ctx.metrics,
+    signal: ctx.signal,
+    defaultWebhookToken,
+  });
+  ctx.addHandler(gitsync.httpHandler);
+  if (ctx.options.gitopsRepo) {
+    const repo = await ensureGitRepositoryFromFlag(client, ctx.options.gitopsRepo);
+    const selfHeal = ctx.options.gitopsSelfHeal ?? true;
+    if ((repo.spec.selfHeal ?? true) !== selfHeal) {
+      await client.patch(gitrepositories, "default", "lab", { spec: { selfHeal } }, "merge");
     }
   }
-  return stops;
+  return () => gitsync.stop();
 }

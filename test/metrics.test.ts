@@ -1,11 +1,23 @@
 // One metrics registry per `kubelab server` process: `kubectl get --raw /metrics` shows the API
-// server's request metrics beside the work queues and reconcile counts of every controller and
-// git-sync, with Kubernetes' metric names.
+// server's request metrics beside the work queues and reconcile counts of every controller, the
+// scheduler and git-sync, with Kubernetes' metric names.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTROLLER_NAMES } from "../controlplane/controllers/names";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
 import { eventually } from "./fixtures/wait";
+
+const UNSCHEDULABLE_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: metrics-unschedulable
+spec:
+  nodeSelector:
+    kubelab.io/no-such-node: "true"
+  containers:
+  - name: app
+    image: kubelab/pause
+`;
 
 /** The value of one series ("name{labels}") in a Prometheus text exposition, or undefined. */
 function sample(text: string, series: string): number | undefined {
@@ -32,7 +44,7 @@ describe("/metrics of kubelab server", () => {
       const t = await kubectl.ok(["get", "--raw", "/metrics"]);
       return (sample(t, 'controller_runtime_reconcile_total{controller="namespace",result="success"}') ?? 0) >= 1 && t;
     }, 30_000, "the namespace deletion counted on /metrics");
-    for (const name of CONTROLLER_NAMES.filter((n) => n !== "scheduler")) {
+    for (const name of CONTROLLER_NAMES) {
       expect(text, `reconcile count of ${name}`).toMatch(new RegExp(`^controller_runtime_reconcile_total\\{controller="${name}",result="success"\\} \\d+$`, "m"));
       expect(text, `reconcile errors of ${name}`).toMatch(new RegExp(`^controller_runtime_reconcile_errors_total\\{controller="${name}"\\} \\d+$`, "m"));
       expect(text, `queue depth of ${name}`).toMatch(new RegExp(`^workqueue_depth\\{name="${name}"\\} \\d+$`, "m"));
@@ -51,5 +63,17 @@ describe("/metrics of kubelab server", () => {
     const families = text.split("\n").filter((l) => l.startsWith("# TYPE ")).map((l) => l.split(" ")[2]);
     expect(families.length).toBeGreaterThan(0);
     expect(new Set(families).size).toBe(families.length);
+  }, 60_000);
+
+  it("shows the scheduler's queue, reconcile counts and kube-scheduler's metrics", async () => {
+    await kubectl.ok(["apply", "-f", "-"], UNSCHEDULABLE_POD);
+    const text = await eventually(async () => {
+      const t = await kubectl.ok(["get", "--raw", "/metrics"]);
+      return (sample(t, 'scheduler_schedule_attempts_total{result="unschedulable",profile="default-scheduler"}') ?? 0) >= 1 && t;
+    }, 30_000, "the scheduler's unschedulable attempt on /metrics");
+    expect(sample(text, 'workqueue_adds_total{name="scheduler"}')).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^controller_runtime_reconcile_total\{controller="scheduler",result="requeue_after"\} [1-9]\d*$/m);
+    expect(sample(text, 'scheduler_pending_pods{queue="unschedulable"}')).toBe(1);
+    expect(text).toContain('scheduler_scheduling_attempt_duration_seconds_count{result="unschedulable",profile="default-scheduler"} ');
   }, 60_000);
 });
