@@ -7,6 +7,7 @@ import { EventRecorder, type ApiClient } from "../../client";
 import { Scheduler } from "../scheduler/scheduler";
 import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
+import { EndpointSliceController, endpointSlicesResource, newEndpointSliceInformer } from "./endpointslice/controller";
 import { GarbageCollector } from "./garbagecollector/controller";
 import { SharedInformers } from "../../client/informer-factory";
 import { NamespaceController } from "./namespace/controller";
@@ -25,6 +26,8 @@ export interface ControllerManagerOptions {
   defaultUnreachableTolerationSeconds?: number;
   /** Unschedulable pods are retried at least this often (default 30 s). */
   schedulerRetryMs?: number;
+  /** --max-endpoints-per-slice (default 100). */
+  maxEndpointsPerSlice?: number;
 }
 
 export interface StartControllersOptions {
@@ -58,6 +61,9 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   const log = (name: string) => logger.child({ component: name });
   const runOpts = (name: string) => ({ logger: log(name), metrics: opts.metrics });
   const starters: Array<() => void> = [];
+  // Not among the shared informers yet (client/ has no endpointSlices()): one here for the
+  // endpointslice controller and the garbage collector, started and synced with the others.
+  const sliceInformer = enabled("endpointslice") || enabled("garbagecollector") ? newEndpointSliceInformer(opts.client) : undefined;
 
   if (enabled("replicaset")) {
     const c = new ReplicaSetController({ client: opts.client, informers, recorder: recorder("replicaset-controller") });
@@ -81,8 +87,13 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     const c = new EndpointsController({ client: opts.client, informers });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("endpoints"))));
   }
+  if (enabled("endpointslice")) {
+    const c = new EndpointSliceController({ client: opts.client, informers, recorder: recorder("endpoint-slice-controller"), maxEndpointsPerSlice: o.maxEndpointsPerSlice, sliceInformer });
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("endpointslice"))));
+  }
   if (enabled("garbagecollector")) {
-    const c = new GarbageCollector({ client: opts.client, informers });
+    const watch = sliceInformer ? { endpointslices: { informer: sliceInformer as never, res: endpointSlicesResource } } : undefined;
+    const c = new GarbageCollector({ client: opts.client, informers, watch });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("garbagecollector"))));
   }
   if (enabled("namespace")) {
@@ -101,8 +112,10 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   }
 
   informers.start(opts.signal);
+  sliceInformer?.start(opts.signal);
   // Workers start once the caches hold the first lists (as Kubernetes' WaitForCacheSync).
   await informers.waitForSync(opts.signal);
+  await sliceInformer?.waitForSync(opts.signal);
   for (const start of starters) start();
   return { informers, done: Promise.all(runs).then(() => undefined) };
 }

@@ -1,4 +1,6 @@
-// The garbage collector: follows ownerReferences among Deployments, ReplicaSets and Pods.
+// The garbage collector: follows ownerReferences among Deployments, ReplicaSets, Pods, Services
+// and whatever else it is given to watch (the EndpointSlices the endpointslice controller owns to
+// their Service).
 // - background: a dependent whose owners are all gone is deleted (one gone of several: the
 //   reference is removed);
 // - foreground: an owner being deleted with the foregroundDeletion finalizer has its dependents
@@ -48,6 +50,7 @@ const kinds: Record<string, ResourceRef> = {
   "apps/v1/Deployment": resources.deployments,
   "apps/v1/ReplicaSet": resources.replicasets,
   "coordination.k8s.io/v1/Lease": resources.leases,
+  "discovery.k8s.io/v1/EndpointSlice": { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", kind: "EndpointSlice", namespaced: true },
   "gitops.kubelab.io/v1alpha1/GitRepository": resources.gitrepositories,
 };
 
@@ -64,12 +67,15 @@ export class GarbageCollector {
   /** owner uid -> items that reference it. */
   private readonly dependents = new Map<string, Set<string>>();
 
-  constructor(opts: { client: ApiClient; informers: SharedInformers }) {
+  /** `watch`: more resources to follow, by plural, with their (started elsewhere) informers. */
+  constructor(opts: { client: ApiClient; informers: SharedInformers; watch?: Record<string, { informer: Informer<ObjectWithMeta>; res: ResourceRef }> }) {
     this.client = opts.client;
     this.watched = {
       pods: { informer: opts.informers.pods() as unknown as Informer<Obj>, res: resources.pods },
       replicasets: { informer: opts.informers.replicaSets() as unknown as Informer<Obj>, res: resources.replicasets },
       deployments: { informer: opts.informers.deployments() as unknown as Informer<Obj>, res: resources.deployments },
+      services: { informer: opts.informers.services() as unknown as Informer<Obj>, res: resources.services },
+      ...(opts.watch as Record<string, { informer: Informer<Obj>; res: ResourceRef }> | undefined),
     };
     for (const [plural, { informer }] of Object.entries(this.watched)) {
       informer.addEventHandler({
