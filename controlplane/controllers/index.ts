@@ -11,6 +11,7 @@ import { EndpointSliceController, endpointSlicesResource, newEndpointSliceInform
 import { GarbageCollector } from "./garbagecollector/controller";
 import { SharedInformers } from "../../client/informer-factory";
 import { NamespaceController } from "./namespace/controller";
+import { NodeIpamController } from "./nodeipam/controller";
 import { NodeLifecycleController } from "./nodelifecycle/controller";
 import { ReplicaSetController } from "./replicaset/controller";
 
@@ -28,6 +29,12 @@ export interface ControllerManagerOptions {
   schedulerRetryMs?: number;
   /** --max-endpoints-per-slice (default 100). */
   maxEndpointsPerSlice?: number;
+  /** --allocate-node-cidrs (default true here; Kubernetes' default is false, k3s allocates too). */
+  allocateNodeCIDRs?: boolean;
+  /** --cluster-cidr (default 10.244.0.0/16). */
+  clusterCIDR?: string;
+  /** --node-cidr-mask-size (default 24). */
+  nodeCIDRMaskSize?: number;
 }
 
 export interface StartControllersOptions {
@@ -99,6 +106,10 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   if (enabled("namespace")) {
     const c = new NamespaceController({ client: opts.client, informers });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("namespace"))));
+  }
+  if (enabled("nodeipam") && o.allocateNodeCIDRs !== false) {
+    const c = new NodeIpamController({ client: opts.client, informers, recorder: recorder("node-ipam-controller"), clusterCIDR: o.clusterCIDR, nodeCIDRMaskSize: o.nodeCIDRMaskSize });
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("nodeipam"))));
   }
   if (enabled("scheduler")) {
     const scheduler = new Scheduler({
