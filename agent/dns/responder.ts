@@ -57,6 +57,8 @@ export class Responder {
     const limit = proto === "udp" ? udpLimit(query) : 0xffff;
     if ((query.flags ?? 0) & 0x7800) return this.reply(errorReply(query, RCODE.NOTIMP), q, ".", limit); // opcode other than QUERY
     if (!q || query.questions!.length !== 1) return this.reply(errorReply(query, RCODE.FORMERR), q, ".", limit);
+    // A label with a dot byte in it decodes to a name dns-packet cannot encode back: FORMERR, no question echoed.
+    if (!encodableName(q.name)) return this.reply({ ...errorReply(query, RCODE.FORMERR), questions: [] }, q, ".", limit);
     const name = q.name.toLowerCase().replace(/\.$/, "");
     const zone = this.opts.zone();
     const ours = name === this.opts.domain || name.endsWith(`.${this.opts.domain}`);
@@ -117,6 +119,12 @@ export class Responder {
   private reply(p: Packet, q: Question | undefined, zone: string, limit: number): DnsReply {
     return { response: encodeFitting(p, limit), zone, qtype: q?.type ?? "other", rcode: rcodeName(p.flags ?? 0) };
   }
+}
+
+/** Labels of 1 to 63 bytes (the root alone excepted), as the name is split when encoded again. */
+export function encodableName(name: string): boolean {
+  const n = name.replace(/\.$/, "");
+  return n === "" || n.split(".").every((l) => l.length > 0 && Buffer.byteLength(l) <= 63);
 }
 
 /**
