@@ -59,8 +59,11 @@ export class NodeIpamController {
     this.prime();
     const node = this.nodeInformer.get(name);
     if (!node) {
-      for (const cidr of this.assigned.get(name) ?? []) this.cidrs.release(cidr);
+      const freed = this.assigned.get(name) ?? [];
+      for (const cidr of freed) this.cidrs.release(cidr);
       this.assigned.delete(name);
+      // Nodes waiting on an exhausted range need not wait for their backoff.
+      if (freed.length) for (const n of this.nodeInformer.list()) if (!podCIDRsOf(n).length) this.queue.add(n.metadata.name!);
       return;
     }
     if (node.metadata.deletionTimestamp) return;
