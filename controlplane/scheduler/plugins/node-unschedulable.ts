@@ -2,7 +2,7 @@
 // tolerates the node.kubernetes.io/unschedulable:NoSchedule taint.
 import type { Toleration } from "../../../api/core";
 import { unresolvable, type FilterPlugin } from "../types";
-import { toleratesTaint } from "./taint-toleration";
+import { toleratesTaint } from "../../../api/corev1/scheduling";
 
 export const NODE_UNSCHEDULABLE_REASON = "node(s) were unschedulable";
 const UNSCHEDULABLE_TAINT = { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { newPodInfo } from "../node-info";
 import { makeNode, makePod, nodeInfoWith } from "../testing";
-import { taintToleration, toleratesTaint } from "./taint-toleration";
+import { toleratesTaint } from "../../../api/corev1/scheduling";
+import { taintToleration } from "./taint-toleration";
 
 describe("TaintToleration", () => {
   const tainted = nodeInfoWith(makeNode("n1", { spec: { taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }] } }));

@@ -1,21 +1,11 @@
 // TaintToleration: a node's NoSchedule and NoExecute taints keep out pods that do not tolerate
-// them. Shared with the node lifecycle controller (tolerationSeconds for NoExecute eviction).
+// them. Whether a toleration matches a taint is the API's rule (api/corev1/scheduling.ts).
 import type { Taint, Toleration } from "../../../api/core";
+import { tolerationsTolerateTaint } from "../../../api/corev1/scheduling";
 import { unresolvable, type FilterPlugin } from "../types";
 
-/** Does toleration t tolerate taint? (empty key with Exists tolerates everything; empty effect any effect) */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  if (!t.key && t.operator !== "Exists") return false;
-  const op = t.operator ?? "Equal";
-  if (op === "Exists") return true;
-  if (op === "Equal") return (t.value ?? "") === (taint.value ?? "");
-  return false;
-}
-
 export function untoleratedTaint(taints: Taint[] | undefined, tolerations: Toleration[] | undefined, effects: string[]): Taint | undefined {
-  return (taints ?? []).find((taint) => effects.includes(taint.effect) && !(tolerations ?? []).some((t) => toleratesTaint(t, taint)));
+  return (taints ?? []).find((taint) => effects.includes(taint.effect) && !tolerationsTolerateTaint(tolerations, taint));
 }
 
 export function taintReason(taint: Taint): string {
