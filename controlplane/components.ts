@@ -9,7 +9,7 @@ import { EventRecorder, gitrepositories, RestClient } from "../client";
 import { SharedInformers } from "../client/informer-factory";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { ExtraHandler } from "./apiserver/server";
-import type { ServerOptions } from "./server";
+import type { ServerOptions } from "./options";
 
 export interface ComponentContext {
   apiUrl: string;

@@ -11,27 +11,9 @@ import { SqliteStore } from "./storage/sqlite";
 import type { Store } from "./storage/store";
 import { writeKubeconfig } from "./kubeconfig";
 import { loadTokenFile } from "./apiserver/auth";
+import type { ServerOptions } from "./options";
 
-export interface ServerOptions {
-  dataDir: string;
-  listen: string;
-  writeKubeconfig?: string;
-  kubeconfigServer?: string;
-  tokenAuthFile?: string;
-  tlsCertFile?: string;
-  tlsPrivateKeyFile?: string;
-  storeBackend: "sqlite" | "etcd";
-  etcdEndpoints?: string[];
-  disableControllers: string[];
-  nodeMonitorGracePeriodSeconds: number;
-  defaultUnreachableTolerationSeconds: number;
-  gitopsRepo?: string;
-  /** File holding the token the git-sync webhook requires (the lab's post-receive hook sends it). */
-  gitopsWebhookTokenFile?: string;
-  /** spec.selfHeal of the GitRepository made from --gitops-repo (the lab turns it off). */
-  gitopsSelfHeal?: boolean;
-  logLevel?: string;
-}
+export type { ServerOptions } from "./options";
 
 export interface RunningServer {
   api: ApiServer;
