@@ -1,5 +1,6 @@
 // Stack configuration of the GCE lab: read once, validated with zod, and every error names the
 // stack key (`kubelab:workerCount must be ...`) before a single resource exists.
+import pkg from "../../package.json" with { type: "json" };
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
@@ -113,7 +114,7 @@ export function parseClusterConfig(raw: RawConfig): ClusterConfig {
     bootDiskSizeGb: 20,
     nodePortSourceRanges: ["0.0.0.0/0"],
     sshUser: "kubelab",
-    kubelabVersion: "0.1.0",
+    kubelabVersion: pkg.version,
     podCidrBase: "10.200",
     ...Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
   };
