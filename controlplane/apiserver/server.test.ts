@@ -7,7 +7,8 @@ import { Counter, Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { resourceTypes } from "../../api";
 import { SqliteStore } from "../storage/sqlite";
-import { buildHandlerChain, newRequestContext, type Filter } from "./filter";
+import { withRequestInfo } from "./base-filters";
+import { buildHandlerChain, newRequestContext, type Filter, type RequestInfo } from "./filter";
 import { startApiServer, type ApiServer, type ApiServerOptions } from "./server";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -109,5 +110,25 @@ describe("lists", () => {
     const decoded = await (await fetch(`${base}?limit=1000`)).json();
     expect(plain.items).toHaveLength(70);
     expect(plain).toEqual(decoded);
+  });
+});
+
+describe("request info", () => {
+  const infoFor = async (method: string, url: string) => {
+    let seen: RequestInfo | undefined;
+    const handler = buildHandlerChain([withRequestInfo()], async (ctx) => {
+      seen = ctx.info;
+    });
+    await handler(newRequestContext({ method, url } as never, {} as never));
+    return seen!;
+  };
+
+  it("names the Kubernetes verb and tells long-running requests apart", async () => {
+    expect(await infoFor("GET", "/api/v1/namespaces/default/pods")).toMatchObject({ verb: "list", longRunning: false });
+    expect(await infoFor("GET", "/api/v1/namespaces/default/pods?watch=1")).toMatchObject({ verb: "watch", longRunning: true });
+    expect(await infoFor("GET", "/api/v1/namespaces/default/pods/p/log?follow=true")).toMatchObject({ verb: "get", longRunning: true });
+    expect(await infoFor("DELETE", "/apis/apps/v1/namespaces/default/deployments")).toMatchObject({ verb: "deletecollection" });
+    expect(await infoFor("PATCH", "/api/v1/nodes/n1/status")).toMatchObject({ verb: "patch", resource: { plural: "nodes", name: "n1", subresource: "status" } });
+    expect(await infoFor("GET", "/healthz")).toMatchObject({ verb: "get", resource: undefined, longRunning: false });
   });
 });
