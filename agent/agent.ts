@@ -98,18 +98,18 @@ export async function startAgent(
   const host = bindAddress(cfg);
   if (cfg.readOnlyPort > 0 && opts.listenPorts !== false) {
     const handler = agentHandler({ kubelet, stats, readOnly: true });
-    const s = await listen(handler, host, cfg.readOnlyPort);
+    const s = await listen(handler, host, cfg.readOnlyPort, log);
     servers.push(s);
     agent.readOnlyPort = portOf(s);
     // On a machine with several agents on 127.0.0.N (the local lab), the first one also answers
     // on localhost, so the seed's `curl localhost:10255/pods` works there too.
     if (host.startsWith("127.") && host !== "127.0.0.1") {
-      const extra = await listen(handler, "127.0.0.1", cfg.readOnlyPort).catch(() => undefined);
+      const extra = await listen(handler, "127.0.0.1", cfg.readOnlyPort, log).catch(() => undefined);
       if (extra) servers.push(extra);
     }
   }
   if (cfg.port !== 0 && opts.listenPorts !== false) {
-    const s = await listen(agentHandler({ kubelet, stats, metrics: metrics.registry, readOnly: false }), host, cfg.port);
+    const s = await listen(agentHandler({ kubelet, stats, metrics: metrics.registry, readOnly: false }), host, cfg.port, log);
     servers.push(s);
     agent.port = portOf(s);
   }

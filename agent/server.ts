@@ -5,6 +5,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { statusFromHttp } from "../client/errors";
+import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Kubelet } from "./kubelet";
 import type { StatsProvider } from "./stats";
@@ -173,7 +174,7 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-export async function listen(handler: AgentHandler, host: string, port: number): Promise<Server> {
+export async function listen(handler: AgentHandler, host: string, port: number, log?: Logger): Promise<Server> {
   // GET requests have no body: a client gets 10 s for its headers and 30 s for the whole request
   // (a log stream's response may last as long as it wants).
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
@@ -184,6 +185,8 @@ export async function listen(handler: AgentHandler, host: string, port: number):
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
+      // Once listening, an error (e.g. out of file descriptors on accept) is logged, not fatal.
+      server.on("error", (err) => log?.warn({ err: err.message, port }, "agent listener error"));
       resolve();
     });
   });
