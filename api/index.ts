@@ -1,6 +1,7 @@
 // The served resources: one ResourceType per kind, plus lookups by URL and by apiVersion/kind.
 import { Deployment, ReplicaSet, Scale } from "./apps";
 import { defaultDeployment, defaultReplicaSet, validateDeployment, validateReplicaSet, validateSelectorUpdate } from "./apps-rules";
+import { cronjobs, jobs } from "./batch-resources";
 import { Lease } from "./coordination";
 import { Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from "./core";
 import { defaultNamespace, defaultPod, defaultSecret, defaultService } from "./corev1/defaults";
@@ -244,6 +245,8 @@ export const gitrepositories = defineResource<GitRepository>({
   },
 });
 
+export { cronjobs, jobs } from "./batch-resources";
+
 /** Every served resource, in discovery order. */
 export const resourceTypes: DefinedResource[] = [
   namespaces,
@@ -256,6 +259,8 @@ export const resourceTypes: DefinedResource[] = [
   events,
   deployments,
   replicasets,
+  jobs,
+  cronjobs,
   leases,
   endpointslices,
   gitrepositories,
