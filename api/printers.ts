@@ -9,6 +9,7 @@ import type { GitRepository } from "./gitops";
 import { formatLabelSelector } from "./meta";
 import { age, ageCol, col, nameCol, wide, type ColumnDefinition, type Printer } from "./printing/columns";
 import { timestampSince } from "./printing/duration";
+import { batchPrinters } from "./printing/batch";
 import { networkingPrinters } from "./printing/networking";
 import { podCells } from "./printing/pod";
 import type { KObject, ResourceType } from "./resource";
@@ -300,10 +301,11 @@ const printers: Record<string, Printer> = {
     cells: (o, now) => gitRepositoryCells(o as GitRepository, now),
   },
   ...networkingPrinters,
+  ...batchPrinters,
 };
 
 /** The groups whose plurals the printers above are keyed by (no two of them share a plural). */
-const printerGroups = new Set(["", "apps", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io"]);
+const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io"]);
 
 const fallback: Printer = { columns: [nameCol, ageCol], cells: (o, now) => [o.metadata.name, age(o, now)] };
 
