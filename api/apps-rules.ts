@@ -7,7 +7,7 @@ import { deepEqual } from "./define";
 import { selectorMatches, type LabelSelector } from "./meta";
 import type { IntOrString } from "./quantity";
 import type { FieldCause } from "./resource";
-import { fieldError, isQualifiedName, validateLabels, validateNonnegative } from "./validation";
+import { fieldError, validateLabels, validateLabelSelector, validateNonnegative } from "./validation";
 
 export function defaultDeployment(d: Deployment): void {
   const spec = d.spec;
@@ -27,25 +27,6 @@ export function defaultDeployment(d: Deployment): void {
 export function defaultReplicaSet(rs: ReplicaSet): void {
   rs.spec.replicas ??= 1;
   if (rs.spec.template?.spec) defaultPodSpec(rs.spec.template.spec);
-}
-
-const selectorOperators = ["DoesNotExist", "Exists", "In", "NotIn"];
-
-function validateLabelSelector(sel: LabelSelector, path: string): FieldCause[] {
-  const out = validateLabels(sel.matchLabels, `${path}.matchLabels`);
-  (sel.matchExpressions ?? []).forEach((req, i) => {
-    const p = `${path}.matchExpressions[${i}]`;
-    for (const e of isQualifiedName(req.key)) out.push(fieldError.invalid(`${p}.key`, req.key, e));
-    if (!selectorOperators.includes(req.operator)) out.push(fieldError.notSupported(`${p}.operator`, req.operator, selectorOperators));
-    const n = (req.values ?? []).length;
-    if ((req.operator === "In" || req.operator === "NotIn") && n === 0) {
-      out.push(fieldError.required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
-    }
-    if ((req.operator === "Exists" || req.operator === "DoesNotExist") && n > 0) {
-      out.push(fieldError.forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-    }
-  });
-  return out;
 }
 
 function isEmptySelector(sel: LabelSelector): boolean {

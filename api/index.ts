@@ -21,6 +21,8 @@ import { apiVersionOf, defineResource, type DefinedResource } from "./define";
 import { EndpointSlice } from "./discovery";
 import { defaultEndpointSlice, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery-rules";
 import { GitRepository, gitRepositoryDefaults } from "./gitops";
+import { NetworkPolicy } from "./networking";
+import { defaultNetworkPolicy, validateNetworkPolicy } from "./networking-rules";
 import type { KObject } from "./resource";
 import { fieldError, isDNS1035Label, isDNS1123Label } from "./validation";
 
@@ -123,6 +125,18 @@ export const endpointslices = defineResource<EndpointSlice>({
   defaults: defaultEndpointSlice,
   validateObject: validateEndpointSlice,
   validateUpdate: validateEndpointSliceUpdate,
+});
+
+export const networkpolicies = defineResource<NetworkPolicy>({
+  group: "networking.k8s.io",
+  version: "v1",
+  kind: "NetworkPolicy",
+  plural: "networkpolicies",
+  namespaced: true,
+  shortNames: ["netpol"],
+  schema: NetworkPolicy,
+  defaults: defaultNetworkPolicy,
+  validateObject: validateNetworkPolicy,
 });
 
 export const configmaps = defineResource<ConfigMap>({
@@ -263,6 +277,7 @@ export const resourceTypes: DefinedResource[] = [
   cronjobs,
   leases,
   endpointslices,
+  networkpolicies,
   gitrepositories,
 ];
 

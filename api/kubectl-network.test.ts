@@ -69,3 +69,72 @@ describe("EndpointSlice through kubectl", () => {
     expect((await kubectl.run(["get", "endpointslice", "bad"])).code).not.toBe(0);
   });
 });
+
+const netpol = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: test-network-policy
+spec:
+  podSelector:
+    matchLabels:
+      role: db
+  ingress:
+  - from:
+    - ipBlock:
+        cidr: 172.17.0.0/16
+        except:
+        - 172.17.1.0/24
+    - namespaceSelector:
+        matchLabels:
+          project: myproject
+    - podSelector:
+        matchLabels:
+          role: frontend
+    ports:
+    - protocol: TCP
+      port: 6379
+  egress:
+  - to:
+    - ipBlock:
+        cidr: 10.0.0.0/24
+    ports:
+    - port: 5978
+      endPort: 6000
+`;
+
+describe("NetworkPolicy through kubectl", () => {
+  it("explains networkpolicy.spec.ingress.from", async () => {
+    const out = await kubectl.ok(["explain", "networkpolicy.spec.ingress.from"]);
+    expect(out).toContain("GROUP:      networking.k8s.io");
+    expect(out).toContain("FIELD: from <[]NetworkPolicyPeer>");
+    expect(out).toMatch(/ipBlock\s+<IPBlock>/);
+  });
+
+  it("creates the documentation's policy with policyTypes defaulted and describes it as Kubernetes does", async () => {
+    await kubectl.ok(["create", "-f", "-"], netpol);
+    const got = JSON.parse(await kubectl.ok(["get", "netpol", "test-network-policy", "-o", "json"]));
+    expect(got.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    expect(got.spec.egress[0].ports).toEqual([{ port: 5978, endPort: 6000, protocol: "TCP" }]);
+    const [header, row] = (await kubectl.ok(["get", "networkpolicies"])).trim().split("\n");
+    expect(header!.split(/\s{2,}/)).toEqual(["NAME", "POD-SELECTOR", "AGE"]);
+    expect(row).toMatch(/^test-network-policy\s+role=db\s+\d+s$/);
+
+    const out = await kubectl.ok(["describe", "networkpolicy", "test-network-policy"]);
+    expect(out).toMatch(/^Name:\s+test-network-policy$/m);
+    expect(out).toMatch(/^  PodSelector:\s+role=db$/m);
+    expect(out).toContain("  Allowing ingress traffic:\n    To Port: 6379/TCP\n    From:\n      IPBlock:\n        CIDR: 172.17.0.0/16\n        Except: 172.17.1.0/24");
+    expect(out).toMatch(/From:\n\s+NamespaceSelector: project=myproject/);
+    expect(out).toMatch(/From:\n\s+PodSelector: role=frontend/);
+    expect(out).toContain("  Allowing egress traffic:\n    To Port Range: 5978-6000/TCP\n    To:\n      IPBlock:\n        CIDR: 10.0.0.0/24");
+    expect(out).toMatch(/^  Policy Types: Ingress, Egress$/m);
+  });
+
+  it("refuses an except outside the cidr and an endPort below port, with the fields named", async () => {
+    const bad = netpol.replace("test-network-policy", "bad").replace("172.17.1.0/24", "192.168.0.0/24").replace("endPort: 6000", "endPort: 5000");
+    const r = await kubectl.run(["create", "-f", "-"], bad);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "192.168.0.0/24": must be a strict subset of `cidr`');
+    expect(r.stderr).toContain("spec.egress[0].ports[0].endPort: Invalid value: 5978: must be greater than or equal to `port`");
+    expect((await kubectl.run(["get", "netpol", "bad"])).code).not.toBe(0);
+  });
+});

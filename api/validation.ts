@@ -1,5 +1,6 @@
 // Field errors in Kubernetes' words (field.ErrorList) and the name/label syntax checks of
 // k8s.io/apimachinery/pkg/util/validation.
+import type { LabelSelector } from "./meta";
 import type { FieldCause } from "./resource";
 
 export type PathPart = string | number;
@@ -235,4 +236,26 @@ export function isValidIP(value: string): boolean {
 /** field.TooMany: a list longer than its limit. */
 export function tooMany(field: string, actual: number, max: number): FieldCause {
   return { reason: "FieldValueTooMany", field, message: `Too many: ${actual}: must have at most ${max} items` };
+}
+
+// ---- Label selectors ---------------------------------------------------------------------------
+
+const selectorOperators = ["DoesNotExist", "Exists", "In", "NotIn"];
+
+/** ValidateLabelSelector: keys, operators, and values exactly where the operator wants them. */
+export function validateLabelSelector(sel: LabelSelector, path: string): FieldCause[] {
+  const out = validateLabels(sel.matchLabels, `${path}.matchLabels`);
+  (sel.matchExpressions ?? []).forEach((req, i) => {
+    const p = `${path}.matchExpressions[${i}]`;
+    for (const e of isQualifiedName(req.key)) out.push(fieldError.invalid(`${p}.key`, req.key, e));
+    if (!selectorOperators.includes(req.operator)) out.push(fieldError.notSupported(`${p}.operator`, req.operator, selectorOperators));
+    const n = (req.values ?? []).length;
+    if ((req.operator === "In" || req.operator === "NotIn") && n === 0) {
+      out.push(fieldError.required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+    }
+    if ((req.operator === "Exists" || req.operator === "DoesNotExist") && n > 0) {
+      out.push(fieldError.forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+    }
+  });
+  return out;
 }

@@ -1,6 +1,8 @@
 // Tables of the network kinds as Kubernetes 1.32 prints them (printEndpointSlice,
 // printNetworkPolicy in pkg/printers/internalversion).
 import type { EndpointSlice } from "../discovery";
+import { formatLabelSelector } from "../meta";
+import type { NetworkPolicy } from "../networking";
 import { ageCol, age, col, nameCol, type Printer } from "./columns";
 
 /** Up to 3 items, then " + N more..."; "<unset>" when there are none (listWithMoreString). */
@@ -26,5 +28,9 @@ export const networkingPrinters: Record<string, Printer> = {
       const s = o as EndpointSlice;
       return [s.metadata.name, s.addressType, slicePorts(s), sliceEndpoints(s), age(o, now)];
     },
+  },
+  networkpolicies: {
+    columns: [nameCol, col("Pod-Selector", "string", "Pod selector"), ageCol],
+    cells: (o, now) => [o.metadata.name, formatLabelSelector((o as NetworkPolicy).spec?.podSelector), age(o, now)],
   },
 };
