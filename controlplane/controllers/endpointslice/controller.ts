@@ -16,17 +16,17 @@ import {
   type ApiClient,
   type EventRecorder,
   type IndexFunc,
-  type ResourceRef,
   type Result,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
 import { controllerRef, controllerRefTo } from "../owner";
+import { endpointslices } from "../resources";
 import type { ControllerRunOptions } from "../run-options";
 import { addressTypesOf, desiredGroups, sliceLabels } from "./endpoints";
 import { planSlices, type SlicePlan } from "./reconcile";
 import { SliceTracker } from "./tracker";
 
-export const endpointSlicesResource: ResourceRef = { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", kind: "EndpointSlice", namespaced: true };
+export const endpointSlicesResource = endpointslices;
 
 /** kube-controller-manager's --max-endpoints-per-slice default. */
 export const DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;

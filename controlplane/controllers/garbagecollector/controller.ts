@@ -21,6 +21,7 @@ import {
   type Result,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
+import { endpointslices } from "../resources";
 import type { ControllerRunOptions } from "../run-options";
 import { ignoreNotFoundOrConflict } from "../errors";
 import { release } from "../owner";
@@ -50,7 +51,7 @@ const kinds: Record<string, ResourceRef> = {
   "apps/v1/Deployment": resources.deployments,
   "apps/v1/ReplicaSet": resources.replicasets,
   "coordination.k8s.io/v1/Lease": resources.leases,
-  "discovery.k8s.io/v1/EndpointSlice": { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", kind: "EndpointSlice", namespaced: true },
+  "discovery.k8s.io/v1/EndpointSlice": endpointslices,
   "gitops.kubelab.io/v1alpha1/GitRepository": resources.gitrepositories,
 };
 

@@ -3,6 +3,7 @@
 // removed through the namespace's finalize subresource and the API server removes it.
 import type { Namespace } from "../../../api/core";
 import * as resources from "../../../client/resources";
+import { endpointslices, networkpolicies } from "../resources";
 import { ignoreNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
 import type { ControllerRunOptions } from "../run-options";
@@ -17,6 +18,8 @@ export const NAMESPACED_RESOURCES: ResourceRef[] = [
   resources.pods,
   resources.services,
   resources.endpoints,
+  endpointslices,
+  networkpolicies,
   resources.configmaps,
   resources.secrets,
   resources.leases,
