@@ -43,7 +43,6 @@ export function pod(ns: string, name: string, spec: { hostname?: string; subdoma
 
 // An upstream resolver of our own on loopback (the tests never query anything else): answers the
 // names it is given, stays silent for "silent." names (to test the timeout), NXDOMAIN otherwise.
-
 export interface FakeUpstream {
   port: number;
   queries: string[];
@@ -53,7 +52,12 @@ export interface FakeUpstream {
 export async function startFakeUpstream(a: Record<string, string[]>): Promise<FakeUpstream> {
   const queries: string[] = [];
   const reply = (msg: Buffer): Buffer | undefined => {
-    const q = dnsPacket.decode(msg);
+    let q: dnsPacket.DecodedPacket;
+    try {
+      q = dnsPacket.decode(msg);
+    } catch {
+      return undefined;
+    }
     const question = q.questions![0]!;
     queries.push(`${question.name} ${question.type}`);
     if (question.name.startsWith("silent.")) return undefined;
@@ -67,28 +71,35 @@ export async function startFakeUpstream(a: Record<string, string[]>): Promise<Fa
       answers: (ips ?? []).map((ip) => ({ type: "A" as const, name: question.name, ttl: 60, data: ip })),
     });
   };
-  const udp = createSocket("udp4");
-  udp.on("message", (msg, rinfo) => {
-    const r = reply(msg);
-    if (r) udp.send(r, rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((r) => udp.bind(0, "127.0.0.1", () => r()));
-  const port = udp.address().port;
-  const tcp = createServer((c) =>
-    c.on("data", (d) => {
-      const r = reply(d.subarray(2));
-      if (!r) return;
-      const len = Buffer.alloc(2);
-      len.writeUInt16BE(r.length);
-      c.write(Buffer.concat([len, r]));
-    }),
-  );
-  await new Promise<void>((r) => tcp.listen(port, "127.0.0.1", () => r()));
-  return {
-    port,
-    queries,
-    close: () => new Promise<void>((r) => udp.close(() => tcp.close(() => r()))),
-  };
+  // UDP picks the port, TCP must get the same one: another process may hold it for TCP, so retry.
+  for (let attempt = 0; ; attempt++) {
+    const udp = createSocket("udp4");
+    udp.on("message", (msg, rinfo) => {
+      const r = reply(msg);
+      if (r) udp.send(r, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((r) => udp.bind(0, "127.0.0.1", () => r()));
+    const port = udp.address().port;
+    const tcp = createServer((c) =>
+      c.on("data", (d) => {
+        const r = reply(d.subarray(2));
+        if (!r) return;
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(r.length);
+        c.write(Buffer.concat([len, r]));
+      }),
+    );
+    const listening = await new Promise<boolean>((r) => {
+      tcp.once("error", () => r(false));
+      tcp.listen(port, "127.0.0.1", () => r(true));
+    });
+    if (!listening) {
+      udp.close();
+      if (attempt < 20) continue;
+      throw new Error("no port free for both UDP and TCP");
+    }
+    return { port, queries, close: () => new Promise<void>((r) => udp.close(() => tcp.close(() => r()))) };
+  }
 }
 
 /** An in-memory Watched (what an Informer offers) for tests of the server without an API server. */
