@@ -61,6 +61,23 @@ describe("request bodies", () => {
     expect(await alive()).toBe(true);
     expect(await clusterState(server.url)).toEqual(before);
   });
+
+  // Found by the raw fuzzer (seed 1419728474): 176 such bodies killed the server inside V8.
+  it.each([
+    ["application/yaml", "POST", ""],
+    ["application/apply-patch+yaml", "PATCH", "/target?fieldManager=fuzz"],
+  ])("answers a %s body nested 50,000 deep with 400, again and again, and stays up", async (type, method, path) => {
+    const before = await clusterState(server.url);
+    for (let i = 0; i < 30; i++) {
+      const r = await post(`${cmUrl()}${path}`, "[".repeat(50_000), type, method);
+      expect(r.status).toBe(400);
+      expect(r.json.reason).toBe("BadRequest");
+    }
+    const block = Array.from({ length: 500 }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n");
+    expect((await post(`${cmUrl()}${path}`, block, type, method)).status).toBe(400);
+    expect(await alive()).toBe(true);
+    expect(await clusterState(server.url)).toEqual(before);
+  });
 });
 
 describe("prototype keys", () => {

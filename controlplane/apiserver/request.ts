@@ -76,7 +76,35 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     if (e instanceof ApiError) throw e;
     throw badRequest(`the request body could not be read: ${(e as Error).message}`);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  if (mediaTypeOf(req.headers["content-type"]).endsWith("yaml")) checkYamlNesting(body);
+  return body;
+}
+
+/**
+ * The YAML parser recurses once per nesting level, and deep enough input ("[[[[..." 50,000 deep)
+ * took the process down inside V8 (a fatal RegExpCompiler out-of-memory, not a catchable stack
+ * overflow). So YAML bodies (application/yaml and apply-patch+yaml) are measured before any
+ * parser sees them: flow brackets counted naively (brackets in quoted strings count too: a false
+ * alarm costs a 400, never a crash) and block indentation, both bounded by MAX_NESTING_DEPTH.
+ */
+export function checkYamlNesting(body: Buffer): void {
+  let depth = 0;
+  let indent = 0;
+  let lineStart = true;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === 0x5b || c === 0x7b) depth++; // [ {
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--; // ] }
+    if (c === 0x0a) {
+      lineStart = true;
+      indent = 0;
+    } else if (lineStart && (c === 0x20 || c === 0x2d)) indent++; // spaces and "- " sequence markers
+    else lineStart = false;
+    if (depth > MAX_NESTING_DEPTH || indent > 4 * MAX_NESTING_DEPTH) {
+      throw badRequest(`the request body nests deeper than ${MAX_NESTING_DEPTH} levels`);
+    }
+  }
 }
 
 function tooLarge(limit: number): ApiError {

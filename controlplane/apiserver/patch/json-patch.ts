@@ -15,6 +15,7 @@ const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
 /** Check the shape of every operation; throws a 400 PatchError naming the first bad one. */
 export function validateJsonPatch(ops: unknown): Operation[] {
   if (!Array.isArray(ops)) throw new PatchError(400, "json patch must be an array of operations");
+  checkPatchShape(ops); // before anything recursive looks at the values
   ops.forEach((op, i) => {
     const where = `operation ${i}`;
     if (!isObject(op)) throw new PatchError(400, `${where}: an operation must be an object`);
@@ -37,7 +38,6 @@ export function validateJsonPatch(ops: unknown): Operation[] {
       }
     }
   });
-  checkPatchShape(ops);
   const typed = ops as Operation[];
   const err = validate(typed);
   if (err) throw new PatchError(400, `operation ${err.index ?? 0}: ${err.message}`, typed[err.index ?? 0]?.path);
