@@ -289,7 +289,7 @@ export function objectKey(o: { apiVersion: string; kind: string; namespace?: str
   return `${groupOf(o.apiVersion)}/${o.kind}/${o.namespace ?? ""}/${o.name}`;
 }
 
-function findDuplicates(manifests: Manifest[], namespaceOf?: (o: ManifestObject) => string | undefined): SyncError[] {
+export function findDuplicates(manifests: Manifest[], namespaceOf?: (o: ManifestObject) => string | undefined): SyncError[] {
   const seen = new Map<string, Manifest>();
   const errors: SyncError[] = [];
   for (const m of manifests) {

@@ -9,7 +9,8 @@ import { ignoreNotFound, secrets, type ApiClient } from "../../client";
 import { prepareObjects, type PreparedObject } from "./apply";
 import { GitSourceError, type GitAuth } from "./git";
 import type { RestMapper } from "./mapper";
-import { readManifests } from "./manifests";
+import { isKustomizeDir, renderKustomization } from "./kustomize";
+import { findDuplicates, normalizeRepoPath, readManifests, type ReadOptions, type ReadResult, type Snapshot } from "./manifests";
 import { sourceLabelValue } from "./plan";
 import { GitSource, type GitReference, type ResolvedRevision } from "./source";
 
@@ -56,7 +57,7 @@ export interface RenderTarget {
 export async function renderRevision(src: SourceResult, target: RenderTarget, mapper: RestMapper): Promise<RenderResult> {
   const fetched = await src.source.fetch(src.resolved, src.ref);
   const snapshot = await src.source.snapshot(fetched.sha);
-  const read = await readManifests(snapshot, {
+  const read = await readPaths(snapshot, {
     paths: target.paths,
     namespaceOf: (o) => {
       const r = mapper.cached(o.apiVersion, o.kind);
@@ -65,6 +66,30 @@ export async function renderRevision(src: SourceResult, target: RenderTarget, ma
   });
   const prepared = await prepareObjects(read.manifests, mapper, { defaultNamespace: target.namespace, source: sourceLabelValue(target.namespace, target.name), sha: fetched.sha });
   return { fetched, objects: prepared.objects, errors: [...read.errors, ...prepared.errors] };
+}
+
+/**
+ * The manifests of the selected paths: a path holding a kustomization is rendered as
+ * `kubectl kustomize` renders it; the other paths are read as plain YAML, as before.
+ */
+export async function readPaths(snapshot: Snapshot, opts: ReadOptions): Promise<ReadResult> {
+  const paths = opts.paths?.length ? opts.paths : [""];
+  const kustomized = paths.filter((p) => {
+    const dir = normalizeRepoPath(p);
+    return dir !== undefined && isKustomizeDir(snapshot, dir);
+  });
+  if (kustomized.length === 0) return readManifests(snapshot, opts);
+  const plain = paths.filter((p) => !kustomized.includes(p));
+  const out: ReadResult = plain.length ? await readManifests(snapshot, { ...opts, paths: plain }) : { manifests: [], errors: [] };
+  for (const p of kustomized) {
+    const r = await renderKustomization(snapshot, normalizeRepoPath(p)!);
+    out.manifests.push(...r.manifests);
+    out.errors.push(...r.errors);
+  }
+  // Plain paths were checked among themselves; now across everything (two overlays of one base).
+  const known = new Set(out.errors.filter((e) => e.reason === "DuplicateObject").map((e) => `${e.file}:${e.line}`));
+  out.errors.push(...findDuplicates(out.manifests, opts.namespaceOf).filter((e) => !known.has(`${e.file}:${e.line}`)));
+  return out;
 }
 
 async function credentials(repo: GitRepository, client: ApiClient, signal?: AbortSignal): Promise<GitAuth | undefined> {
