@@ -143,8 +143,8 @@ export function fuzzRequest(r: Rand, t: FuzzTarget): Buffer {
   return Buffer.concat([Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1"), payload]);
 }
 
-/** Send one request, half-close, and read the status line of whatever comes back. */
-function exchange(host: string, port: number, bytes: Buffer, timeoutMs: number): Promise<number> {
+/** Send one request, half-close (unless told not to), and read the status line of whatever comes back. */
+function exchange(host: string, port: number, bytes: Buffer, timeoutMs: number, halfClose: boolean): Promise<number> {
   return new Promise((resolve) => {
     let head = "";
     let done = false;
@@ -155,7 +155,7 @@ function exchange(host: string, port: number, bytes: Buffer, timeoutMs: number):
       s.destroy();
       resolve(code);
     };
-    const s = connect(port, host, () => s.end(bytes));
+    const s = connect(port, host, () => (halfClose ? s.end(bytes) : s.write(bytes)));
     const timer = setTimeout(() => finish(-1), timeoutMs);
     s.on("data", (c: Buffer) => {
       if (head.length < 64) head += c.toString("latin1");
@@ -166,14 +166,17 @@ function exchange(host: string, port: number, bytes: Buffer, timeoutMs: number):
 }
 
 /** Send `count` fuzzed requests, `concurrency` at a time. */
-export async function fuzzListener(t: FuzzTarget, opts: { seed: number; count: number; concurrency?: number; timeoutMs?: number }): Promise<FuzzResult> {
+export async function fuzzListener(
+  t: FuzzTarget,
+  opts: { seed: number; count: number; concurrency?: number; timeoutMs?: number; /** end our side after the request (default true) */ halfClose?: boolean },
+): Promise<FuzzResult> {
   const r = mulberry32(opts.seed);
   const result: FuzzResult = { sent: 0, byStatus: new Map(), serverErrors: [] };
   const worker = async () => {
     while (result.sent < opts.count) {
       result.sent++;
       const bytes = fuzzRequest(r, t);
-      const status = await exchange(t.host, t.port, bytes, opts.timeoutMs ?? 5_000);
+      const status = await exchange(t.host, t.port, bytes, opts.timeoutMs ?? 5_000, opts.halfClose ?? true);
       result.byStatus.set(status, (result.byStatus.get(status) ?? 0) + 1);
       if (status >= 500 && status !== 504 && result.serverErrors.length < 10) {
         result.serverErrors.push({ status, request: bytes.subarray(0, 600).toString("latin1") });
