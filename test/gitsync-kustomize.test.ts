@@ -7,7 +7,7 @@ import { byKey, dirSnapshot, kubectlKustomize, removeTree, writeTree } from "./f
 const roots: string[] = [];
 afterAll(() => roots.forEach(removeTree));
 
-async function compare(files: Record<string, string>, dir = "") {
+export async function compare(files: Record<string, string>, dir = "") {
   const root = writeTree(files);
   roots.push(root);
   const ours = await renderKustomization(dirSnapshot(root), dir);

@@ -48,22 +48,19 @@ function mergeList(orig: unknown[], patch: unknown[], schema: Schema): unknown[]
   const strategy = String(schema?.["x-kubernetes-patch-strategy"] ?? "");
   if (patch.some((e) => isMap(e) && e.$patch === "replace")) return patch.filter((e) => !(isMap(e) && e.$patch === "replace"));
   if (key && strategy.includes("merge")) {
-    const out = [...orig];
+    // kustomize (kyaml merge2) puts the patch's elements first, in its order, then the others.
     const items = isMap(schema?.items) ? schema.items : undefined;
+    const rest = [...orig];
+    const out: unknown[] = [];
     for (const p of patch) {
       if (!isMap(p)) continue;
-      const i = out.findIndex((o) => isMap(o) && o[key] === p[key]);
-      if (p.$patch === "delete") {
-        if (i >= 0) out.splice(i, 1);
-        continue;
-      }
-      if (i >= 0) {
-        const m = mergeMap(out[i] as Json, p, items);
-        if (m === undefined) out.splice(i, 1);
-        else out[i] = m;
-      } else out.push(mergeMap({}, p, items));
+      const i = rest.findIndex((o) => isMap(o) && o[key] === p[key]);
+      const matched = i >= 0 ? (rest.splice(i, 1)[0] as Json) : undefined;
+      if (p.$patch === "delete") continue;
+      const m = mergeMap(matched ?? {}, p, items);
+      if (m !== undefined) out.push(m);
     }
-    return out;
+    return [...out, ...rest];
   }
   if (strategy.includes("merge")) return [...orig, ...patch.filter((p) => !orig.includes(p))];
   return patch;

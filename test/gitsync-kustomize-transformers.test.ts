@@ -1,0 +1,218 @@
+// Labels, annotations, images, replicas, patches, generators and components of git-sync's
+// Kustomize renderer, each compared with the real `kubectl kustomize` object for object.
+import { afterAll, describe, expect, it } from "vitest";
+import { renderKustomization } from "../controlplane/gitsync/kustomize";
+import { byKey, dirSnapshot, kubectlKustomize, removeTree, writeTree } from "./fixtures/kustomize/compare";
+
+const roots: string[] = [];
+afterAll(() => roots.forEach(removeTree));
+
+async function compare(files: Record<string, string>, dir = "") {
+  const root = writeTree(files);
+  roots.push(root);
+  const ours = await renderKustomization(dirSnapshot(root), dir);
+  const theirs = await kubectlKustomize(dir ? `${root}/${dir}` : root);
+  expect(theirs.error).toBeUndefined();
+  expect(ours.errors).toEqual([]);
+  expect(byKey(ours.manifests.map((m) => m.object))).toEqual(byKey(theirs.objects));
+  return Object.values(byKey(ours.manifests.map((m) => m.object))) as any[];
+}
+
+const app = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: kubelab/web:1
+        ports: [{containerPort: 80}]
+        env: [{name: A, value: "1"}, {name: B, value: "2"}]
+        envFrom: [{configMapRef: {name: settings}}]
+      - name: sidecar
+        image: registry.local:5000/tools/proxy@sha256:0123
+      initContainers:
+      - name: init
+        image: busybox
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, labels: {app: web}}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tick}
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: t, image: busybox:1.36}]
+`;
+
+describe("kustomize: labels and annotations", () => {
+  it("commonLabels go into selectors and templates, labels only where asked, annotations into templates", async () => {
+    const out = await compare({
+      "app.yaml": app,
+      "kustomization.yaml": `resources: [app.yaml]
+commonLabels: {team: blue}
+labels:
+- pairs: {tier: front}
+  includeSelectors: true
+- pairs: {cost: low}
+- pairs: {owner: ops}
+  includeTemplates: true
+commonAnnotations: {contact: ops@example.com}
+`,
+    });
+    const dep = out.find((o) => o.kind === "Deployment");
+    expect(dep.spec.selector.matchLabels).toEqual({ app: "web", team: "blue", tier: "front" });
+  });
+});
+
+describe("kustomize: images and replicas", () => {
+  it("sets newName, newTag and digest on containers and initContainers, and replica counts", async () => {
+    const out = await compare({
+      "app.yaml": app,
+      "kustomization.yaml": `resources: [app.yaml]
+images:
+- {name: kubelab/web, newTag: "2"}
+- {name: registry.local:5000/tools/proxy, newName: mirror/proxy, newTag: v3}
+- {name: busybox, digest: "sha256:abcd"}
+replicas:
+- {name: web, count: 4}
+`,
+    });
+    expect(out.find((o) => o.kind === "Deployment").spec.replicas).toBe(4);
+  });
+});
+
+describe("kustomize: patches", () => {
+  it("strategic merge and JSON 6902 patches, inline and from files, with targets and the deprecated forms", async () => {
+    const out = await compare({
+      "app.yaml": app,
+      "smp.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        env: [{name: B, value: "patched"}, {name: C, value: "3"}]
+        resources: {limits: {memory: 64Mi}}
+`,
+      "json.yaml": `- op: replace
+  path: /spec/schedule
+  value: "*/5 * * * *"
+`,
+      "kustomization.yaml": `resources: [app.yaml]
+patches:
+- path: smp.yaml
+- target: {kind: CronJob, name: "ti.*"}
+  path: json.yaml
+- target: {kind: Service, labelSelector: "app=web"}
+  patch: |-
+    - op: add
+      path: /spec/type
+      value: NodePort
+- target: {group: apps, version: v1, kind: Deployment}
+  patch: |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: anything, annotations: {patched: "yes"}}
+    spec:
+      template:
+        spec:
+          containers:
+          - name: sidecar
+            $patch: delete
+patchesStrategicMerge:
+- |-
+  apiVersion: v1
+  kind: Service
+  metadata: {name: web}
+  spec:
+    ports: [{port: 8080}]
+patchesJson6902:
+- target: {group: apps, version: v1, kind: Deployment, name: web}
+  patch: |-
+    - {op: replace, path: /spec/replicas, value: 2}
+`,
+    });
+    const dep = out.find((o) => o.kind === "Deployment");
+    expect(dep.spec.template.spec.containers.map((c: any) => c.name)).toEqual(["app"]);
+  });
+});
+
+describe("kustomize: generators", () => {
+  it("configMapGenerator and secretGenerator with hash suffixes, options, and references rewritten", async () => {
+    const out = await compare({
+      "app.yaml": app,
+      "app.properties": "color=blue\nsize=<large> & wide\n",
+      "app.env": "# comment\nMODE=prod\n\nLEVEL=3\n",
+      "kustomization.yaml": `resources: [app.yaml]
+namePrefix: p-
+generatorOptions:
+  labels: {generated: "true"}
+configMapGenerator:
+- name: settings
+  literals: [GREETING=hello, QUOTED="a b"]
+  files: [app.properties, renamed=app.env]
+  envs: [app.env]
+- name: fixed
+  literals: [x=1]
+  options: {disableNameSuffixHash: true, annotations: {note: kept}}
+secretGenerator:
+- name: creds
+  literals: [password=hunter2]
+- name: tls
+  type: kubernetes.io/tls
+  literals: [tls.crt=CERT, tls.key=KEY]
+`,
+    });
+    const dep = out.find((o) => o.kind === "Deployment");
+    expect(dep.spec.template.spec.containers[0].envFrom[0].configMapRef.name).toMatch(/^p-settings-[a-z0-9]{10}$/);
+  });
+
+  it("behavior merge and replace in an overlay change the hash, and the Deployment follows", async () => {
+    const files = {
+      "base/app.yaml": app,
+      "base/kustomization.yaml": "resources: [app.yaml]\nconfigMapGenerator:\n- name: settings\n  literals: [A=1, B=2]\nsecretGenerator:\n- name: s\n  literals: [k=v]\n",
+      "ov/kustomization.yaml": "resources: [../base]\nnameSuffix: -ov\nconfigMapGenerator:\n- name: settings\n  behavior: merge\n  literals: [B=3, C=4]\nsecretGenerator:\n- name: s\n  behavior: replace\n  literals: [only=this]\n",
+    };
+    const out = await compare(files, "ov");
+    const base = await compare(files, "base");
+    const name = (xs: any[]) => xs.find((o) => o.kind === "ConfigMap").metadata.name;
+    expect(name(out).replace(/-ov-/, "-")).not.toBe(name(base));
+  });
+});
+
+describe("kustomize: components", () => {
+  it("a Component adds resources, generators and patches to the kustomization that lists it", async () => {
+    await compare({
+      "base/app.yaml": app,
+      "base/kustomization.yaml": "resources: [app.yaml]\n",
+      "comp/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+resources: [extra.yaml]
+configMapGenerator:
+- name: feature
+  literals: [ON=true]
+patches:
+- target: {kind: Deployment}
+  patch: |-
+    - {op: add, path: /spec/template/spec/containers/0/envFrom/-, value: {configMapRef: {name: feature}}}
+`,
+      "comp/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\ndata: {x: y}\n",
+      "ov/kustomization.yaml": "resources: [../base]\ncomponents: [../comp]\nnamePrefix: dev-\nnamespace: dev\n",
+    }, "ov");
+  });
+});
