@@ -3,7 +3,7 @@
 import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
-import { EventRecorder, type ApiClient } from "../../client";
+import { EventRecorder, type ApiClient, type Informer, type ObjectWithMeta } from "../../client";
 import { Scheduler } from "../scheduler/scheduler";
 import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
@@ -99,7 +99,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     starters.push(() => runs.push(c.run(opts.signal, runOpts("endpointslice"))));
   }
   if (enabled("garbagecollector")) {
-    const watch = sliceInformer ? { endpointslices: { informer: sliceInformer as never, res: endpointSlicesResource } } : undefined;
+    const watch = sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : undefined;
     const c = new GarbageCollector({ client: opts.client, informers, watch });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("garbagecollector"))));
   }
