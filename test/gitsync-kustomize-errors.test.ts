@@ -1,0 +1,65 @@
+// Errors in a kustomization: git-sync names the file and the line, renders nothing, and agrees
+// with the real `kubectl kustomize` that the tree is broken.
+import { afterAll, describe, expect, it } from "vitest";
+import { renderKustomization } from "../controlplane/gitsync/kustomize";
+import { dirSnapshot, kubectlKustomize, removeTree, writeTree } from "./fixtures/kustomize/compare";
+
+const roots: string[] = [];
+afterAll(() => roots.forEach(removeTree));
+
+const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: y}\n";
+
+async function broken(files: Record<string, string>, dir = "") {
+  const root = writeTree(files);
+  roots.push(root);
+  const theirs = await kubectlKustomize(dir ? `${root}/${dir}` : root);
+  expect(theirs.error, "kubectl kustomize refuses this tree too").toBeDefined();
+  const ours = await renderKustomization(dirSnapshot(root), dir);
+  expect(ours.manifests).toEqual([]);
+  return ours.errors;
+}
+
+describe("kustomize errors carry file and line", () => {
+  it("an unknown field", async () => {
+    expect(await broken({ "kustomization.yaml": "resources: [a.yaml]\nnamePrefx: x-\n", "a.yaml": cm })).toEqual([
+      { file: "kustomization.yaml", line: 2, reason: "UnknownKustomizeField", message: 'unknown field "namePrefx" in the kustomization' },
+    ]);
+  });
+
+  it("a missing resource file, at the line of its entry, in a nested kustomization", async () => {
+    expect(await broken({ "ov/kustomization.yaml": "resources:\n- ../base\n", "base/kustomization.yaml": "resources:\n- a.yaml\n- missing.yaml\n", "base/a.yaml": cm }, "ov")).toEqual([
+      expect.objectContaining({ file: "base/kustomization.yaml", line: 3, reason: "FileNotFound" }),
+    ]);
+  });
+
+  it("a strategic merge patch naming an object that does not exist", async () => {
+    const errors = await broken({ "kustomization.yaml": "resources: [a.yaml]\npatches:\n- path: p.yaml\n", "a.yaml": cm, "p.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nope}\ndata: {x: z}\n" });
+    expect(errors).toEqual([expect.objectContaining({ file: "p.yaml", reason: "PatchTargetNotFound", message: "no ConfigMap named nope to patch" })]);
+  });
+
+  it("a patch target with a bad regular expression", async () => {
+    const errors = await broken({ "kustomization.yaml": "resources: [a.yaml]\npatches:\n- target:\n    name: 'a(('\n  patch: '[{op: remove, path: /data}]'\n", "a.yaml": cm });
+    expect(errors).toEqual([expect.objectContaining({ file: "kustomization.yaml", line: 4, reason: "InvalidPatchTarget" })]);
+  });
+
+  it("YAML errors in a resource file and in the kustomization", async () => {
+    expect(await broken({ "kustomization.yaml": "resources: [a.yaml]\n", "a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  bad: [\n" })).toEqual([
+      expect.objectContaining({ file: "a.yaml", reason: "YAMLParseError" }),
+    ]);
+    expect(await broken({ "kustomization.yaml": "resources:\n- a.yaml\nnamespace: a: b\n", "a.yaml": cm })).toEqual([
+      expect.objectContaining({ file: "kustomization.yaml", line: 3, reason: "KustomizationParseError" }),
+    ]);
+  });
+
+  it("a helm chart is refused, saying Helm is not rendered", async () => {
+    const root = writeTree({ "kustomization.yaml": "helmCharts:\n- name: x\n  repo: https://example.invalid\n" });
+    roots.push(root);
+    const ours = await renderKustomization(dirSnapshot(root), "");
+    expect(ours.errors).toEqual([expect.objectContaining({ file: "kustomization.yaml", line: 1, reason: "UnsupportedKustomizeField", message: expect.stringContaining("Helm") })]);
+  });
+
+  it("a cycle between kustomizations", async () => {
+    const errors = await broken({ "a/kustomization.yaml": "resources: [../b]\n", "b/kustomization.yaml": "resources: [../a]\n" }, "a");
+    expect(errors).toEqual([expect.objectContaining({ file: "b/kustomization.yaml", line: 1, reason: "KustomizationCycle" })]);
+  });
+});
