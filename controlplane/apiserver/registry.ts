@@ -12,9 +12,36 @@ import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from
 import { updateManagedFields } from "./field-manager";
 import { fieldValue, storageKey, storagePrefix } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
-import type { DeleteOptions, Strategies } from "./strategies";
+import type { DeleteOptions, Strategies, Strategy } from "./strategies";
 
 export type { DeleteOptions } from "./strategies";
+
+/** Ends a write begun by a hook: `written` says whether the store write succeeded. */
+export type FinishWrite = (written: boolean) => Promise<void>;
+
+/**
+ * A strategy's optional hooks around the store write (genericregistry's BeginCreate, BeginUpdate,
+ * AfterDelete): the Service allocator commits addresses first and gives them back on failure.
+ */
+export interface WriteHooks<T extends KObject = KObject> {
+  beginCreate?(obj: T, opts: { dryRun: boolean }): Promise<FinishWrite>;
+  beginUpdate?(next: T, old: T, opts: { dryRun: boolean }): Promise<FinishWrite>;
+  afterDelete?(obj: T): Promise<void>;
+}
+
+const noFinish: FinishWrite = async () => {};
+/** A strategy's hooks (the Strategy type does not declare them yet; a strategy may add them). */
+const hooksOf = (strategy: Strategy) => strategy as Strategy & WriteHooks;
+
+/** Runs `write` between a begun hook and its finish, finishing with whether it succeeded. */
+async function finishing<T>(finish: FinishWrite, write: () => Promise<T>): Promise<T> {
+  const result = await write().catch(async (e: unknown) => {
+    await finish(false);
+    throw e;
+  });
+  await finish(true);
+  return result;
+}
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -150,6 +177,11 @@ export class Registry {
     const strategy = this.strategies.of(rt);
     strategy.prepareForCreate(valid);
     await strategy.admit(valid, undefined);
+    const finish = (await hooksOf(strategy).beginCreate?.(valid, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
+    return finishing(finish, () => this.writeCreated(rt, valid, warnings, now, opts));
+  }
+
+  private async writeCreated(rt: ResourceType, valid: KObject, warnings: string[], now: string, opts: WriteOptions): Promise<WriteResult> {
     if (!opts.applyManaged) valid.metadata.managedFields = updateManagedFields({
       before: undefined,
       after: valid,
@@ -237,20 +269,19 @@ export class Registry {
   }
 
   /** Validate, carry server-owned fields over from old, and write at old's revision. */
-  private async commitUpdate(
-    rt: ResourceType,
-    old: KObject,
-    revision: number,
-    body: KObject,
-    opts: WriteOptions,
-  ): Promise<WriteResult> {
-    const name = old.metadata.name!;
+  private async commitUpdate(rt: ResourceType, old: KObject, revision: number, body: KObject, opts: WriteOptions): Promise<WriteResult> {
     const strategy = this.strategies.of(rt);
     const merged = strategy.prepareForUpdate(structuredClone(body), old, opts.subresource);
     const { object: valid, warnings } = this.validate(rt, merged, opts);
     const causes = strategy.validateUpdate(valid, old);
-    if (causes.length > 0) throw invalid(rt.kind, rt.group, name, causes);
+    if (causes.length > 0) throw invalid(rt.kind, rt.group, old.metadata.name!, causes);
     await strategy.admit(valid, old);
+    const finish = (await hooksOf(strategy).beginUpdate?.(valid, old, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
+    return finishing(finish, () => this.writeUpdated(rt, strategy, old, revision, valid, warnings, opts));
+  }
+
+  private async writeUpdated(rt: ResourceType, strategy: Strategy, old: KObject, revision: number, valid: KObject, warnings: string[], opts: WriteOptions): Promise<WriteResult> {
+    const name = old.metadata.name!;
     for (const f of ["uid", "creationTimestamp", "namespace", "name"] as const) {
       if (old.metadata[f] !== undefined) valid.metadata[f] = old.metadata[f] as string;
     }
@@ -280,6 +311,7 @@ export class Registry {
       if (valid.metadata.deletionTimestamp && !strategy.hasFinalizers(valid)) {
         // The last finalizer is gone from an object being deleted: it goes now.
         const gone = await this.store.delete(key, revision);
+        await hooksOf(strategy).afterDelete?.(valid);
         return { object: { ...valid, metadata: { ...valid.metadata, resourceVersion: String(gone.modRevision) } }, warnings };
       }
       const stored = await this.store.update(key, encode(valid), revision);
@@ -350,6 +382,7 @@ export class Registry {
           return decode(await this.store.update(key, encode(plan.update), stored.modRevision));
         }
         const gone = await this.store.delete(key, stored.modRevision);
+        await hooksOf(this.strategies.of(rt)).afterDelete?.(obj);
         return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(gone.modRevision) } };
       } catch (e) {
         if (e instanceof StoreConflictError && attempt < 5) continue;

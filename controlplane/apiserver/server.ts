@@ -21,7 +21,7 @@ import { MAX_BODY_BYTES } from "./request";
 import type { ResourceContext } from "./resource-request";
 import { handleResource } from "./resources";
 import { createStrategies } from "./strategies";
-import { scanningServiceAllocator } from "./allocators/service-addresses";
+import { serviceAllocation, type ServiceAllocation, type ServiceAllocationOptions } from "./allocators";
 
 export type { ExtraHandler } from "./base-filters";
 
@@ -53,6 +53,8 @@ export interface ApiServerOptions {
   metrics?: MetricsRegistry;
   /** Inflight caps, timeouts, watch buffer (filters/limits.ts); default: `kubelab server`'s flags. */
   limits?: ServerLimits;
+  /** Service cluster IP and node port ranges, and how often their bitmaps are repaired. */
+  serviceAllocation?: ServiceAllocationOptions;
 }
 
 export interface ApiServer {
@@ -66,10 +68,12 @@ export interface ApiServer {
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { store, types, logger } = opts;
-  const resources = resourceContext(opts);
+  const allocation = serviceAllocation(store, types, logger, opts.serviceAllocation);
+  const resources = resourceContext(opts, allocation);
   const metrics = opts.metrics ?? ownMetricsRegistry();
   const limits = opts.limits ?? serverLimits();
   await ensureDefaultNamespaces(resources);
+  const stopRepair = await allocation.startRepair();
 
   let address = opts.listen;
   const handler = buildHandlerChain(
@@ -102,6 +106,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     server,
     close: async () => {
       stopCompaction();
+      stopRepair();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -109,14 +114,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 }
 
 /** The registry with its strategies, and the type lookups the resource handlers use. */
-function resourceContext(opts: ApiServerOptions): ResourceContext {
+function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation): ResourceContext {
   const { types, store } = opts;
   const typeOfKind = (kind: string) => {
     const t = types.find((x) => x.kind === kind);
     if (!t) throw new Error(`no resource type for kind ${kind}`);
     return t;
   };
-  const strategies = createStrategies(types, scanningServiceAllocator(store, typeOfKind("Service")), {
+  const strategies = createStrategies(types, allocation.allocator, {
     notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
     unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
   });
