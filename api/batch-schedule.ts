@@ -6,6 +6,8 @@ import { CronExpressionParser } from "cron-parser";
 export interface Schedule {
   /** The first scheduled time strictly after `after` (ms since the epoch), or undefined if none. */
   next(after: number): number | undefined;
+  /** The last scheduled time at or before `atOrBefore`, or undefined if none. */
+  prev(atOrBefore: number): number | undefined;
 }
 
 const descriptors: Record<string, string> = {
@@ -49,6 +51,13 @@ export function parseSchedule(schedule: string, timeZone?: string): Schedule | s
     next(after: number) {
       try {
         return CronExpressionParser.parse(expr, { tz, currentDate: new Date(after) }).next().getTime();
+      } catch {
+        return undefined;
+      }
+    },
+    prev(atOrBefore: number) {
+      try {
+        return CronExpressionParser.parse(expr, { tz, currentDate: new Date(atOrBefore + 1) }).prev().getTime();
       } catch {
         return undefined;
       }
