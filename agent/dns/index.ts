@@ -14,7 +14,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Endpoints, Pod, Service } from "../../api/core";
 import type { EventHandlers } from "../../client";
-import { fromCoreEndpoints } from "./endpoints";
+import { fromCoreEndpoints, type ServiceEndpoints } from "./endpoints";
 import { DnsMetrics } from "./metrics";
 import { buildZone, DEFAULT_DOMAIN, type ZoneData } from "./records";
 import { Responder } from "./responder";
@@ -23,6 +23,7 @@ import { Forwarder, nodeNameservers, type UpstreamServer } from "./upstream";
 
 export type { ListenAddress } from "./server";
 export type { UpstreamServer } from "./upstream";
+export type { EndpointInfo, EndpointPortInfo, ServiceEndpoints } from "./endpoints";
 export { DEFAULT_DOMAIN, DEFAULT_TTL_SECONDS } from "./records";
 
 /** What an Informer offers (client/informer.ts), so a test or another cache can stand in. */
@@ -35,7 +36,13 @@ export interface Watched<T> {
 
 export interface ClusterDnsOptions {
   services: Watched<Service>;
-  endpoints: Watched<Endpoints>;
+  /** core/v1 Endpoints; or give endpointSets instead. */
+  endpoints?: Watched<Endpoints>;
+  /**
+   * Any other endpoint source, e.g. discovery.k8s.io/v1 EndpointSlices:
+   * endpointSetsFrom(informers.endpointSlices(), (slices) => one ServiceEndpoints per Service).
+   */
+  endpointSets?: EndpointSetSource;
   /** For endpoints without a hostname whose pod has spec.hostname + spec.subdomain. */
   pods?: Watched<Pod>;
   listen: ListenAddress[];
@@ -56,6 +63,23 @@ export interface ClusterDnsOptions {
   metrics?: Registry;
 }
 
+/** Where the zone's endpoints come from: told of changes, read whole on a rebuild. */
+export interface EndpointSetSource {
+  /** Calls fn on any change; returns an unsubscribe. */
+  onChange(fn: () => void): () => void;
+  hasSynced(): boolean;
+  /** The endpoints of every Service now (slices of one Service merged into one). */
+  sets(): ServiceEndpoints[];
+}
+
+export function endpointSetsFrom<T>(watched: Watched<T>, toSets: (items: T[]) => ServiceEndpoints[]): EndpointSetSource {
+  return {
+    onChange: (fn) => watched.addEventHandler({ onAdd: fn, onUpdate: fn, onDelete: fn }),
+    hasSynced: () => watched.hasSynced(),
+    sets: () => toSets(watched.list()),
+  };
+}
+
 export interface ClusterDns {
   addresses(): ListenAddress[];
   /** The zone as it would answer now (undefined before the informers synced). */
@@ -65,6 +89,7 @@ export interface ClusterDns {
 
 /** The cluster zone, rebuilt on the first read after a change (at most every minRebuildIntervalMs). */
 class ZoneCache {
+  private readonly endpointSource: EndpointSetSource;
   private current?: ZoneData;
   private dirty = true;
   private builtAt = 0;
@@ -72,9 +97,12 @@ class ZoneCache {
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly opts: ClusterDnsOptions) {
+    const source = opts.endpointSets ?? (opts.endpoints && endpointSetsFrom(opts.endpoints, (items) => items.map(fromCoreEndpoints)));
+    if (!source || (opts.endpoints && opts.endpointSets)) throw new Error("startClusterDns: give exactly one of endpoints and endpointSets");
+    this.endpointSource = source;
     const touch = () => void (this.dirty = true);
     const all = { onAdd: touch, onUpdate: touch, onDelete: touch };
-    this.unsubscribe.push(opts.services.addEventHandler(all), opts.endpoints.addEventHandler(all));
+    this.unsubscribe.push(opts.services.addEventHandler(all), source.onChange(touch));
     // Pods matter only through spec.hostname/subdomain: status churn does not rebuild the zone.
     const named = (p: Pod) => Boolean(p.spec?.hostname && p.spec?.subdomain);
     if (opts.pods) {
@@ -89,7 +117,8 @@ class ZoneCache {
   }
 
   zone(): ZoneData | undefined {
-    const { services, endpoints, pods } = this.opts;
+    const { services, pods } = this.opts;
+    const endpoints = this.endpointSource;
     if (!services.hasSynced() || !endpoints.hasSynced() || (pods && !pods.hasSynced())) return undefined;
     const due = performance.now() - this.builtAt >= (this.opts.minRebuildIntervalMs ?? 100);
     if (!this.current || (this.dirty && due)) {
@@ -100,7 +129,7 @@ class ZoneCache {
         ttl: this.opts.ttl,
         serial: ++this.serial,
         services: services.list(),
-        endpoints: endpoints.list().map(fromCoreEndpoints),
+        endpoints: endpoints.sets(),
         pod: pods && ((ns, name) => pods.get(`${ns}/${name}`)),
       });
     }

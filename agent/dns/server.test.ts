@@ -9,7 +9,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Endpoints, Pod, Service } from "../../api/core";
 import { eventually } from "../../test/fixtures/wait";
-import { startClusterDns, type ClusterDns } from "./index";
+import { endpointSetsFrom, startClusterDns, type ClusterDns } from "./index";
 import { endpoints, MemoryWatched, pod, service, startFakeUpstream, type FakeUpstream } from "./testing";
 
 let upstream: FakeUpstream;
@@ -190,5 +190,44 @@ describe("cluster DNS server before its informers synced", () => {
     } finally {
       await early.close();
     }
+  });
+});
+
+describe("cluster DNS fed by another endpoint source", () => {
+  // The shape of a discovery.k8s.io/v1 EndpointSlice, as a teammate's adapter will map it.
+  interface SliceLike {
+    metadata: { namespace: string; name: string; labels: Record<string, string> };
+    endpoints: Array<{ addresses: string[]; conditions: { ready: boolean } }>;
+  }
+  const toSets = (slices: SliceLike[]) =>
+    slices.map((s) => ({
+      namespace: s.metadata.namespace,
+      service: s.metadata.labels["kubernetes.io/service-name"]!,
+      endpoints: s.endpoints.flatMap((e) => e.addresses.map((ip) => ({ ip, ready: e.conditions.ready, ports: [] }))),
+    }));
+
+  it("answers a headless Service from EndpointSlice-like objects given through endpointSetsFrom", async () => {
+    const slices = new MemoryWatched<SliceLike>([
+      { metadata: { namespace: "s", name: "db-abc", labels: { "kubernetes.io/service-name": "db" } }, endpoints: [{ addresses: ["10.244.7.1"], conditions: { ready: true } }, { addresses: ["10.244.7.2"], conditions: { ready: false } }] },
+    ]);
+    const other = await startClusterDns({
+      services: new MemoryWatched<Service>([service("s", "db", { clusterIP: "None" })]),
+      endpointSets: endpointSetsFrom(slices, toSets),
+      listen: [{ address: "127.0.0.1", port: 0 }],
+      upstream: [],
+    });
+    try {
+      const r = new Resolver({ timeout: 3000, tries: 1 });
+      r.setServers([`127.0.0.1:${other.addresses()[0]!.port}`]);
+      expect(await r.resolve4("db.s.svc.cluster.local")).toEqual(["10.244.7.1"]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("refuses to start with both endpoints and endpointSets, or neither", async () => {
+    const services = new MemoryWatched<Service>();
+    await expect(startClusterDns({ services, listen: [] })).rejects.toThrow(/exactly one of endpoints and endpointSets/);
+    await expect(startClusterDns({ services, endpoints: new MemoryWatched<Endpoints>(), endpointSets: endpointSetsFrom(new MemoryWatched<Endpoints>(), () => []), listen: [] })).rejects.toThrow(/exactly one/);
   });
 });
