@@ -100,3 +100,10 @@ export function sliceLabels(svc: Service): Record<string, string> {
 
 /** Which endpoint of a slice stands for which pod (or address, for endpoints without a targetRef). */
 export const endpointKey = (ep: Endpoint): string => ep.targetRef?.uid || `${ep.targetRef?.namespace ?? ""}/${ep.targetRef?.name ?? ""}/${ep.addresses.join(",")}`;
+
+/** An endpoint's content in a fixed field order: equal endpoints, whatever their key order, print alike. */
+export function endpointFingerprint(ep: Endpoint): string {
+  const c = ep.conditions ?? {};
+  const r = ep.targetRef ?? {};
+  return JSON.stringify([ep.addresses, c.ready, c.serving, c.terminating, ep.hostname, ep.nodeName, ep.zone, r.kind, r.namespace, r.name, r.uid, ep.hints, ep.deprecatedTopology]);
+}

@@ -6,7 +6,7 @@
 import type { OwnerReference } from "../../../api/meta";
 import type { Endpoint, EndpointSlice } from "../../../api/discovery";
 import { canonicalJson } from "../deployment/hash";
-import { endpointKey, portsKey, type AddressType, type EndpointGroup } from "./endpoints";
+import { endpointFingerprint, endpointKey, portsKey, type AddressType, type EndpointGroup } from "./endpoints";
 
 export interface SlicePlan {
   create: EndpointSlice[];
@@ -33,6 +33,7 @@ interface Working {
 }
 
 const sameJson = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+const sameEndpoints = (a: Endpoint[], b: Endpoint[]) => a.length === b.length && a.every((ep, i) => endpointFingerprint(ep) === endpointFingerprint(b[i]!));
 
 function newSlice(input: PlanInput, group: EndpointGroup | undefined, endpoints: Endpoint[]): EndpointSlice {
   return {
@@ -48,14 +49,14 @@ function newSlice(input: PlanInput, group: EndpointGroup | undefined, endpoints:
 /** Keeps in each slice the endpoints still wanted (refreshed); returns the slices per port set. */
 function keepExisting(input: PlanInput, placed: Set<string>, plan: SlicePlan): Map<string, Working[]> {
   const byGroup = new Map<string, Working[]>();
+  const wantedByGroup = new Map([...input.desired].map(([key, g]) => [key, new Map(g.endpoints.map((ep) => [endpointKey(ep), ep]))]));
   for (const slice of input.existing) {
     const key = portsKey(slice.ports ?? []);
-    const group = input.desired.get(key);
-    if (!group) {
+    const wanted = wantedByGroup.get(key);
+    if (!wanted) {
       plan.delete.push(slice);
       continue;
     }
-    const wanted = new Map(group.endpoints.map((ep) => [endpointKey(ep), ep]));
     const endpoints: Endpoint[] = [];
     for (const ep of slice.endpoints) {
       const k = endpointKey(ep);
@@ -64,7 +65,7 @@ function keepExisting(input: PlanInput, placed: Set<string>, plan: SlicePlan): M
       placed.add(k);
       endpoints.push(want);
     }
-    const changed = !sameJson(endpoints, slice.endpoints) || !sameJson(slice.metadata.labels ?? {}, input.labels);
+    const changed = !sameEndpoints(endpoints, slice.endpoints) || !sameJson(slice.metadata.labels ?? {}, input.labels);
     byGroup.set(key, [...(byGroup.get(key) ?? []), { slice, endpoints, changed }]);
   }
   return byGroup;
