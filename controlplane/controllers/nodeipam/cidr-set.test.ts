@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CidrSet } from "./cidr-set";
 
@@ -45,5 +46,39 @@ describe("CidrSet (the node IPAM bitmap)", () => {
     expect(() => new CidrSet("10.244.0.0/16", 8)).toThrow(/does not fit/);
     expect(() => new CidrSet("10.0.0.0/8", 28)).toThrow(/too big .* at most \/24/);
     expect(() => new CidrSet("10.244.0.0", 24)).toThrow(/invalid cluster CIDR/);
+  });
+});
+
+describe("CidrSet against a model (property, fixed seed)", () => {
+  it("never hands out a subnet in use, counts free ones right, and allocates whenever one is free", () => {
+    const op = fc.oneof(fc.constant({ kind: "allocate" as const }), fc.record({ kind: fc.constantFrom("occupy" as const, "release" as const), index: fc.integer({ min: 0, max: 15 }) }));
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const set = new CidrSet("10.244.0.0/20", 24);
+        const used = new Set<string>();
+        for (const o of ops) {
+          if (o.kind === "allocate") {
+            const got = set.allocateNext();
+            if (used.size === 16) expect(got).toBeUndefined();
+            else {
+              expect(got).toBeDefined();
+              expect(used.has(got!)).toBe(false);
+              used.add(got!);
+            }
+          } else {
+            const cidr = `10.244.${o.index}.0/24`;
+            if (o.kind === "occupy") {
+              set.occupy(cidr);
+              used.add(cidr);
+            } else {
+              set.release(cidr);
+              used.delete(cidr);
+            }
+          }
+          expect(set.free()).toBe(16 - used.size);
+        }
+      }),
+      { seed: 20261201, numRuns: 300 },
+    );
   });
 });
