@@ -11,8 +11,8 @@ function listWithMore(items: string[], max = 3): string {
   return items.length ? items.join(",") : "<unset>";
 }
 
-/** A port's number, its name when the number is unset, "*" when both are. */
-const slicePorts = (s: EndpointSlice) => listWithMore((s.ports ?? []).map((p) => (p.port !== undefined ? String(p.port) : p.name || "*")));
+/** A port's number, its name (even "") when the number is unset, "*" when both are. */
+const slicePorts = (s: EndpointSlice) => listWithMore((s.ports ?? []).map((p) => (p.port !== undefined ? String(p.port) : (p.name ?? "*"))));
 const sliceEndpoints = (s: EndpointSlice) => listWithMore(s.endpoints.flatMap((e) => e.addresses));
 
 export const networkingPrinters: Record<string, Printer> = {
