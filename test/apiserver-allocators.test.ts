@@ -2,7 +2,9 @@
 // concurrent creates, through one server or two on one etcd, never share an address or a port;
 // a requested one that is taken or out of range is a 422 naming the field; what a delete, a type
 // change or a failed write gives back can be had again.
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SqliteStore } from "../controlplane/storage/sqlite";
 import { startEtcd, type Etcd } from "./fixtures/etcd";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
@@ -120,6 +122,18 @@ describe("Service allocation on one server", () => {
     });
     expect(dry.status).toBe(201);
     expect((await post(server, service("real", { type: "NodePort", clusterIP: "10.96.0.12", ports: [{ port: 80, nodePort: 30112 }] }))).status).toBe(201);
+  });
+
+  it("rebuilds lost bitmaps from the stored Services at start, before it serves", async () => {
+    await server.kill("SIGTERM"); // stop() would remove the data dir
+    const store = new SqliteStore(join(server.dataDir, "state.db"));
+    for (const key of ["/registry/ranges/serviceips", "/registry/ranges/servicenodeports"]) await store.delete(key);
+    await store.close();
+    await server.restart();
+    const refused = await post(server, service("after-restart", { type: "NodePort", clusterIP: "10.96.0.5", ports: [{ port: 80, nodePort: 30080 }] }));
+    expect(refused.status).toBe(422);
+    const ok = await post(server, service("after-restart", { type: "NodePort" }));
+    expect(ok.status).toBe(201);
   });
 });
 

@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import type { Service } from "../../../api/core";
 import type { ResourceType } from "../../../api/resource";
-import type { Store } from "../../storage/store";
+import type { Store, StoredValue } from "../../storage/store";
 import { decode } from "../codec";
 import { storagePrefix } from "../keys";
 import { ServiceIPRange } from "./cluster-ip";
@@ -39,6 +39,16 @@ export function parseNodePortRange(text: string): NodePortRange {
   return new NodePortRange(Number(m[1]), Number(m[2]));
 }
 
+/** A stored Service, or nothing (logged) when its text cannot be read: repair must not stop on it. */
+function readable(sv: StoredValue, logger: Logger): Service[] {
+  try {
+    return [decode(sv) as Service];
+  } catch (err) {
+    logger.warn({ err, key: sv.key }, "unreadable stored Service skipped by allocator repair");
+    return [];
+  }
+}
+
 export function serviceAllocation(store: Store, types: ResourceType[], logger: Logger, opts: ServiceAllocationOptions = {}): ServiceAllocation {
   const services = types.find((t) => t.kind === "Service" && t.group === "");
   if (!services) throw new Error("resource type Service missing");
@@ -47,7 +57,7 @@ export function serviceAllocation(store: Store, types: ResourceType[], logger: L
     portRange: opts.serviceNodePortRange ? parseNodePortRange(opts.serviceNodePortRange) : new NodePortRange(),
     logger,
   });
-  const listServices = async () => (await store.list(storagePrefix(services))).items.map((sv) => decode(sv) as Service);
+  const listServices = async () => (await store.list(storagePrefix(services))).items.flatMap((sv) => readable(sv, logger));
   const repair = new AllocatorRepair(allocator, { listServices, logger, leakRepairs: opts.leakRepairs });
   return {
     allocator,
