@@ -9,6 +9,7 @@ import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
 import { EndpointSliceController, endpointSlicesResource, newEndpointSliceInformer } from "./endpointslice/controller";
 import { GarbageCollector } from "./garbagecollector/controller";
+import { newBatchControllers } from "./job/start";
 import { SharedInformers } from "../../client/informer-factory";
 import { NamespaceController } from "./namespace/controller";
 import { NodeIpamController } from "./nodeipam/controller";
@@ -71,6 +72,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   // Not among the shared informers yet (client/ has no endpointSlices()): one here for the
   // endpointslice controller and the garbage collector, started and synced with the others.
   const sliceInformer = enabled("endpointslice") || enabled("garbagecollector") ? newEndpointSliceInformer(opts.client) : undefined;
+  const batch = newBatchControllers({ client: opts.client, informers, signal: opts.signal, enabled, recorder, runOpts, starters, runs });
 
   if (enabled("replicaset")) {
     const c = new ReplicaSetController({ client: opts.client, informers, recorder: recorder("replicaset-controller") });
@@ -99,7 +101,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     starters.push(() => runs.push(c.run(opts.signal, runOpts("endpointslice"))));
   }
   if (enabled("garbagecollector")) {
-    const watch = sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : undefined;
+    const watch = { ...(sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : {}), ...batch.gcWatch };
     const c = new GarbageCollector({ client: opts.client, informers, watch });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("garbagecollector"))));
   }
@@ -124,9 +126,11 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
 
   informers.start(opts.signal);
   sliceInformer?.start(opts.signal);
+  batch.start(opts.signal);
   // Workers start once the caches hold the first lists (as Kubernetes' WaitForCacheSync).
   await informers.waitForSync(opts.signal);
   await sliceInformer?.waitForSync(opts.signal);
+  await batch.waitForSync(opts.signal);
   for (const start of starters) start();
   return { informers, done: Promise.all(runs).then(() => undefined) };
 }
