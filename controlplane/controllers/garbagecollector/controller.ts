@@ -53,6 +53,8 @@ const kinds: Record<string, ResourceRef> = {
   "coordination.k8s.io/v1/Lease": resources.leases,
   "discovery.k8s.io/v1/EndpointSlice": endpointslices,
   "gitops.kubelab.io/v1alpha1/GitRepository": resources.gitrepositories,
+  "batch/v1/Job": { group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true },
+  "batch/v1/CronJob": { group: "batch", version: "v1", plural: "cronjobs", kind: "CronJob", namespaced: true },
 };
 
 function resourceForKind(apiVersion: string, kind: string): ResourceRef | undefined {
