@@ -369,8 +369,8 @@ describe("resource registry", () => {
     expect(findByKind("gitops.kubelab.io/v1alpha1", "GitRepository")?.shortNames).toEqual(["gitrepo"]);
   });
 
-  it("puts pods, services, deployments and replicasets in the 'all' category", () => {
-    expect(resourceTypes.filter((r) => r.categories.includes("all")).map((r) => r.plural).sort()).toEqual(["deployments", "pods", "replicasets", "services"]);
+  it("puts pods, services, deployments, replicasets, jobs and cronjobs in the 'all' category", () => {
+    expect(resourceTypes.filter((r) => r.categories.includes("all")).map((r) => r.plural).sort()).toEqual(["cronjobs", "deployments", "jobs", "pods", "replicasets", "services"]);
   });
 
   it("serves nodes and namespaces cluster-scoped and advertises subresources", () => {
