@@ -63,3 +63,27 @@ describe("kustomize errors carry file and line", () => {
     expect(errors).toEqual([expect.objectContaining({ file: "b/kustomization.yaml", line: 1, reason: "KustomizationCycle" })]);
   });
 });
+
+describe("kustomize refuses what kubectl refuses, and bounds its work", () => {
+  it("the same object from two directories", async () => {
+    const errors = await broken({ "kustomization.yaml": "resources:\n- a\n- b\n", "a/kustomization.yaml": "resources: [cm.yaml]\n", "a/cm.yaml": cm, "b/kustomization.yaml": "resources: [cm.yaml]\n", "b/cm.yaml": cm });
+    expect(errors).toEqual([expect.objectContaining({ file: "kustomization.yaml", line: 3, reason: "DuplicateObject", message: "ConfigMap a is already defined in a/cm.yaml:1" })]);
+  });
+
+  it("a generator creating a name that already exists", async () => {
+    const errors = await broken({ "kustomization.yaml": "resources: [a.yaml]\nconfigMapGenerator:\n- name: a\n  literals: [x=1]\n", "a.yaml": cm });
+    expect(errors).toEqual([expect.objectContaining({ file: "kustomization.yaml", line: 3, reason: "InvalidGenerator" })]);
+  });
+
+  it("a diamond of bases nested deep stops at a bound instead of growing exponentially", async () => {
+    const files: Record<string, string> = { "l0/kustomization.yaml": "resources: [cm.yaml]\n", "l0/cm.yaml": cm };
+    for (let i = 1; i <= 12; i++) {
+      files[`m${i}/kustomization.yaml`] = `resources: [../l${i - 1}]\nnameSuffix: -m${i}\n`;
+      files[`l${i}/kustomization.yaml`] = `resources: [../l${i - 1}, ../m${i}]\nnamePrefix: p${i}-\n`;
+    }
+    const root = writeTree(files);
+    roots.push(root);
+    const ours = await renderKustomization(dirSnapshot(root), "l12");
+    expect(ours.errors).toEqual([expect.objectContaining({ reason: "TooManyKustomizations" })]);
+  });
+});

@@ -1,5 +1,7 @@
 // git-sync's Kustomize renderer against the real `kubectl kustomize` (kustomize v5 in kubectl
 // 1.32): every tree here is rendered by both and must give the same objects, field for field.
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderKustomization } from "../controlplane/gitsync/kustomize";
 import { byKey, dirSnapshot, kubectlKustomize, removeTree, writeTree } from "./fixtures/kustomize/compare";
@@ -113,6 +115,27 @@ describe("kustomize: resources, namespace, prefix/suffix and name references", (
     const dep = out.manifests.find((m) => m.object.kind === "Deployment")!.object as any;
     expect(dep.metadata).toMatchObject({ name: "prod-web-v1", namespace: "prod" });
     expect(dep.spec.template.spec.volumes[0].persistentVolumeClaim.claimName).toBe("prod-data-v1");
+  });
+
+  it("follows a symlink inside the kustomization's directory, and refuses files outside it as kubectl does", async () => {
+    const root = writeTree({
+      "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared}\ndata: {a: b}\n",
+      "app/real/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: local}\ndata: {a: b}\n",
+      "app/kustomization.yaml": "resources: [cm.yaml]\nnamePrefix: x-\n",
+      "escape/kustomization.yaml": "resources:\n- cm.yaml\n",
+      "parent/kustomization.yaml": "resources:\n- ../shared/cm.yaml\n",
+    });
+    roots.push(root);
+    symlinkSync("real/cm.yaml", join(root, "app/cm.yaml"));
+    symlinkSync("../shared/cm.yaml", join(root, "escape/cm.yaml"));
+    const ours = await renderKustomization(dirSnapshot(root), "app");
+    expect(ours.errors).toEqual([]);
+    expect(byKey(ours.manifests.map((m) => m.object))).toEqual(byKey((await kubectlKustomize(join(root, "app"))).objects));
+    for (const dir of ["escape", "parent"]) {
+      expect((await kubectlKustomize(join(root, dir))).error).toContain("is not in or below");
+      const refused = await renderKustomization(dirSnapshot(root), dir);
+      expect(refused.errors).toEqual([expect.objectContaining({ file: `${dir}/kustomization.yaml`, line: 2, reason: "FileOutsideKustomization" })]);
+    }
   });
 
   it("refuses a remote base with the file and line", async () => {

@@ -16,7 +16,7 @@ import { setNamespace } from "./namespace";
 import { runPatches } from "./patches";
 import { addPrefixSuffix } from "./prefix-suffix";
 import { setReplicas, type ReplicaEntry } from "./replicas";
-import { isMap, type Json, type Resource } from "./resource";
+import { groupOf, isMap, type Json, type Resource } from "./resource";
 
 /** Remote bases (git URLs, github.com/..., any scheme): kubelab reads only the revision's own tree. */
 export const isRemote = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(github\.com|gitlab\.com|bitbucket\.org)\//i.test(s) || /^git@/.test(s) || /[?&]ref=/.test(s);
@@ -25,7 +25,14 @@ export interface BuildContext {
   files: SnapshotFiles;
   /** Errors that do not stop the build (a resource file that does not parse). */
   errors: KustomizeError[];
+  /** Kustomizations built so far: a base shared by many overlays is built once per use. */
+  builds?: number;
 }
+
+/** Most kustomization builds per render (a diamond of bases nested deep grows exponentially). */
+export const MAX_BUILDS = 500;
+/** Most objects one render may produce, as for plain YAML. */
+export const MAX_OBJECTS = 10_000;
 
 export async function loadKustomization(ctx: BuildContext, dir: string, from?: { file: string; line?: number }): Promise<Kustomization> {
   const file = kustomizationFile(ctx.files, dir);
@@ -45,6 +52,8 @@ export async function buildRoot(ctx: BuildContext, dir: string): Promise<Resourc
 
 async function buildDir(ctx: BuildContext, dir: string, stack: string[], from?: { file: string; line?: number }): Promise<Resource[]> {
   if (stack.includes(dir)) throw new KustomizeError(from?.file ?? dir, from?.line, "KustomizationCycle", `kustomization cycle: ${[...stack, dir].join(" -> ")}`);
+  ctx.builds = (ctx.builds ?? 0) + 1;
+  if (ctx.builds > MAX_BUILDS) throw new KustomizeError(from?.file ?? dir, from?.line, "TooManyKustomizations", `more than ${MAX_BUILDS} kustomization builds in one render`);
   const k = await loadKustomization(ctx, dir, from);
   if (k.kind === "Component") throw new KustomizeError(from?.file ?? k.file, from?.line, "InvalidKustomization", `${k.file} is a Component: list it under components, not resources`);
   const acc: Resource[] = [];
@@ -77,18 +86,25 @@ async function addResource(ctx: BuildContext, k: Kustomization, rel: string, whe
   const path = resolvePath(k.dir, rel);
   if (path === undefined) throw new KustomizeError(where.file, where.line, "InvalidPath", `resource ${rel} leaves the repository`);
   if (ctx.files.isDir(path)) {
-    acc.push(...(await buildDir(ctx, path, stack, where)));
+    for (const r of await buildDir(ctx, path, stack, where)) addUnique(acc, r, where);
     return;
   }
-  const buf = ctx.files.isFile(path) ? await ctx.files.read(path) : undefined;
+  const buf = ctx.files.isFile(path) ? await ctx.files.read(path, k.dir, where) : undefined;
   if (!buf) throw new KustomizeError(where.file, where.line, "FileNotFound", `resource ${rel} is not a file or directory in this revision`);
   const parsed = parseYamlFile(path, buf);
   for (const e of parsed.errors) ctx.errors.push(new KustomizeError(e.file ?? path, e.line, e.reason ?? "YAMLParseError", e.message ?? "invalid YAML"));
   for (const m of parsed.manifests) {
-    const at = acc.find((r) => r.object.kind === m.object.kind && r.object.apiVersion.split("/")[0] === m.object.apiVersion.split("/")[0] && r.object.metadata.name === m.object.metadata.name && r.object.metadata.namespace === m.object.metadata.namespace);
-    if (at) throw new KustomizeError(m.file, m.line, "DuplicateObject", `${m.object.kind} ${m.object.metadata.name} is also defined in ${at.file}:${at.line}`);
-    acc.push({ object: m.object, file: m.file, line: m.line, document: m.document, origName: m.object.metadata.name, origNamespace: m.object.metadata.namespace });
+    addUnique(acc, { object: m.object, file: m.file, line: m.line, document: m.document, origName: m.object.metadata.name, origNamespace: m.object.metadata.namespace }, { file: m.file, line: m.line });
   }
+  if (acc.length > MAX_OBJECTS) throw new KustomizeError(where.file, where.line, "TooManyObjects", `more than ${MAX_OBJECTS} objects`);
+}
+
+/** kustomize refuses a second resource with the same id (group, kind, namespace, name). */
+function addUnique(acc: Resource[], r: Resource, where: { file: string; line?: number }): void {
+  const o = r.object;
+  const at = acc.find((x) => x.object.kind === o.kind && groupOf(x.object.apiVersion) === groupOf(o.apiVersion) && x.object.metadata.name === o.metadata.name && x.object.metadata.namespace === o.metadata.namespace);
+  if (at) throw new KustomizeError(where.file, where.line, "DuplicateObject", `${o.kind} ${o.metadata.namespace ? o.metadata.namespace + "/" : ""}${o.metadata.name} is already defined in ${at.file}:${at.line}`);
+  acc.push(r);
 }
 
 async function runTransformers(ctx: BuildContext, k: Kustomization, acc: Resource[]): Promise<void> {

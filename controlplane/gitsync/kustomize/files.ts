@@ -2,17 +2,21 @@
 // directory walk in tests), read lazily and cached. Paths are repository-relative, "/"-separated;
 // anything leaving the repository is refused by the caller (resolvePath returns undefined).
 import { posix } from "node:path";
-import type { Snapshot } from "../manifests";
+import type { Snapshot, SnapshotEntry } from "../manifests";
+import { KustomizeError } from "./errors";
+
+const MAX_FILE_BYTES = 1024 * 1024;
+const MAX_SYMLINK_HOPS = 8;
 
 export class SnapshotFiles {
-  private readonly files = new Set<string>();
+  private readonly files = new Map<string, SnapshotEntry>();
   private readonly dirs = new Set<string>([""]);
   private readonly cache = new Map<string, Buffer>();
 
   constructor(private readonly snapshot: Snapshot) {
     for (const e of snapshot.entries) {
       if (e.type === "submodule") continue;
-      this.files.add(e.path);
+      this.files.set(e.path, e);
       for (let d = posix.dirname(e.path); d !== "." && !this.dirs.has(d); d = posix.dirname(d)) this.dirs.add(d);
     }
   }
@@ -25,18 +29,33 @@ export class SnapshotFiles {
     return this.dirs.has(path);
   }
 
-  async read(path: string): Promise<Buffer | undefined> {
+  /**
+   * A file's bytes, symlinks followed. As kustomize's default load restrictor (RootOnly), the
+   * file (after symlinks) must be in or below `root`, the reading kustomization's directory.
+   */
+  async read(path: string, root?: string, from?: { file: string; line?: number }): Promise<Buffer | undefined> {
+    let at = path;
+    for (let hops = 0; this.files.get(at)?.type === "symlink"; hops++) {
+      const target = (await this.raw(at))?.toString("utf8") ?? "";
+      const next = hops < MAX_SYMLINK_HOPS ? resolvePath(posix.dirname(at) === "." ? "" : posix.dirname(at), target) : undefined;
+      if (next === undefined || !this.files.has(next)) throw new KustomizeError(from?.file ?? path, from?.line, "SymlinkTargetMissing", `symlink ${path} does not point to a file in this revision`);
+      at = next;
+    }
+    if (root !== undefined && root !== "" && at !== root && !at.startsWith(root + "/")) {
+      throw new KustomizeError(from?.file ?? path, from?.line, "FileOutsideKustomization", `file ${at} is not in or below ${root} (kustomize's load restrictor; reference another kustomization directory instead)`);
+    }
+    const size = this.files.get(at)?.size ?? 0;
+    if (size > MAX_FILE_BYTES) throw new KustomizeError(from?.file ?? path, from?.line, "FileTooLarge", `${path} is ${size} bytes, larger than the limit of ${MAX_FILE_BYTES} bytes`);
+    return this.raw(at);
+  }
+
+  private async raw(path: string): Promise<Buffer | undefined> {
     if (!this.cache.has(path)) {
       const got = await this.snapshot.read([path]);
       const buf = got.get(path);
       if (buf) this.cache.set(path, buf);
     }
     return this.cache.get(path);
-  }
-
-  /** Files directly in a directory (not below), sorted. */
-  filesIn(dir: string): string[] {
-    return [...this.files].filter((f) => posix.dirname(f) === (dir === "" ? "." : dir)).sort();
   }
 }
 

@@ -23,7 +23,7 @@ async function entryData(k: Kustomization, files: SnapshotFiles, e: Json, path: 
   };
   const read = async (rel: string, field: string, i: number) => {
     const p = resolvePath(k.dir, rel);
-    const buf = p !== undefined && files.isFile(p) ? await files.read(p) : undefined;
+    const buf = p !== undefined && files.isFile(p) ? await files.read(p, k.dir, { file: k.file, line: where(field, i) }) : undefined;
     if (!buf) throw new KustomizeError(k.file, where(field, i), "FileNotFound", `${field}: ${rel} is not a file in this revision${p === undefined ? " (it leaves the repository)" : ""}`);
     return buf.toString("utf8");
   };
@@ -69,6 +69,8 @@ export async function runGenerators(k: Kustomization, files: SnapshotFiles, reso
       const ns = typeof e.namespace === "string" ? e.namespace : undefined;
       const values = kind === "Secret" ? Object.fromEntries(Object.entries(data).map(([key, v]) => [key, Buffer.from(v).toString("base64")])) : data;
       if (behavior === "create") {
+        const clash = resources.find((r) => r.object.kind === kind && r.object.metadata.name === e.name && r.object.metadata.namespace === ns);
+        if (clash) throw new KustomizeError(k.file, k.lineOf(path), "InvalidGenerator", `${kind} ${e.name} already exists (${clash.file}:${clash.line}): use behavior merge or replace`);
         const object: Json = { apiVersion: "v1", kind, metadata: { name: e.name, ...(ns ? { namespace: ns } : {}), ...(Object.keys(labels).length ? { labels } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) } };
         if (Object.keys(values).length) object.data = values;
         if (kind === "Secret") object.type = typeof e.type === "string" ? e.type : "Opaque";

@@ -8,7 +8,7 @@ import { isMap, type Json } from "./resource";
 const FIELDS = new Set([
   "apiVersion", "kind", "metadata", "resources", "components", "namespace", "namePrefix", "nameSuffix",
   "commonLabels", "labels", "commonAnnotations", "images", "replicas", "patches", "patchesStrategicMerge",
-  "patchesJson6902", "configMapGenerator", "secretGenerator", "generatorOptions", "buildMetadata",
+  "patchesJson6902", "configMapGenerator", "secretGenerator", "generatorOptions",
   "sortOptions", "bases",
 ]);
 /** Fields kustomize has that kubelab does not render: refused, never silently ignored. */
@@ -24,6 +24,7 @@ const UNSUPPORTED: Record<string, string> = {
   crds: "crds (custom name references) are not supported",
   configurations: "configurations (custom transformer configs) are not supported",
   openapi: "openapi is not supported",
+  buildMetadata: "buildMetadata (origin annotations) is not supported",
 };
 
 export interface Kustomization {

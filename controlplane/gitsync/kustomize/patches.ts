@@ -20,7 +20,7 @@ async function patchText(k: Kustomization, files: SnapshotFiles, entry: Json, at
   if (typeof entry.patch === "string") return { text: entry.patch, where: at };
   if (typeof entry.path !== "string") throw new KustomizeError(at.file, at.line, "InvalidPatch", "a patch needs path or patch");
   const p = resolvePath(k.dir, entry.path);
-  const buf = p !== undefined && files.isFile(p) ? await files.read(p) : undefined;
+  const buf = p !== undefined && files.isFile(p) ? await files.read(p, k.dir, at) : undefined;
   if (!buf) throw new KustomizeError(at.file, at.line, "FileNotFound", `patch ${entry.path} is not a file in this revision`);
   return { text: buf.toString("utf8"), where: { file: p!, line: 1 } };
 }
