@@ -1,7 +1,7 @@
 // `labels:` and the deprecated `commonLabels` (kustomize's LabelTransformer). Metadata labels
 // always; with selectors (commonLabels, or includeSelectors: true) also the selectors and the pod
 // templates they must keep matching; includeTemplates adds templates without selectors.
-import { isMap, mapAt, templatePaths, type Json, type Resource } from "./resource";
+import { getAt, isMap, mapAt, templatePaths, type Json, type Resource } from "./resource";
 
 export interface LabelOptions {
   selectors: boolean;
@@ -18,6 +18,7 @@ export function addLabels(resources: Resource[], labels: Record<string, string>,
     if (opts.selectors || opts.templates) {
       for (const p of templatePaths(r.object)) Object.assign(mapAt(o, [...p, "metadata", "labels"]), labels);
       if (r.object.kind === "CronJob") Object.assign(mapAt(o, ["spec", "jobTemplate", "metadata", "labels"]), labels);
+      if (r.object.kind === "StatefulSet") for (const t of (getAt(o, ["spec", "volumeClaimTemplates"]) as unknown[]) ?? []) if (isMap(t)) Object.assign(mapAt(t, ["metadata", "labels"]), labels);
     }
     if (!opts.selectors) continue;
     const kind = r.object.kind;

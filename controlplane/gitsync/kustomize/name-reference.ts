@@ -57,7 +57,8 @@ export function forEachReference(r: Resource, ref: Setter): void {
     const t = spec.scaleTargetRef;
     if (typeof t.kind === "string") ref(t.kind, t.name, (n) => (t.name = n));
   }
-  if (r.object.kind === "ServiceAccount") for (const s of (o.secrets as unknown[]) ?? []) if (isMap(s)) ref("Secret", s.name, (n) => (s.name = n));
+  // kustomize follows a ServiceAccount's imagePullSecrets, not its (legacy) secrets list.
+  if (r.object.kind === "ServiceAccount") for (const s of (o.imagePullSecrets as unknown[]) ?? []) if (isMap(s)) ref("Secret", s.name, (n) => (s.name = n));
   if (r.object.kind === "RoleBinding" || r.object.kind === "ClusterRoleBinding") {
     const roleRef = o.roleRef;
     if (isMap(roleRef) && typeof roleRef.kind === "string") ref(roleRef.kind, roleRef.name, (n) => (roleRef.name = n));

@@ -1,0 +1,126 @@
+// Many kinds at once (workloads, RBAC, Ingress, HPA, PDB, NetworkPolicy, a custom resource)
+// through namespace, prefix/suffix, labels and annotations: git-sync's renderer against the real
+// `kubectl kustomize`, so the name references and label field specs of kustomize's defaults match.
+import { afterAll, describe, expect, it } from "vitest";
+import { renderKustomization } from "../controlplane/gitsync/kustomize";
+import { byKey, dirSnapshot, kubectlKustomize, removeTree, writeTree } from "./fixtures/kustomize/compare";
+const roots: string[] = [];
+afterAll(() => roots.forEach(removeTree));
+
+const resources = {
+  "r.yaml": `apiVersion: batch/v1
+kind: Job
+metadata: {name: job}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      imagePullSecrets: [{name: pull}]
+      containers: [{name: c, image: busybox}]
+      volumes:
+      - name: p
+        projected:
+          sources: [{configMap: {name: cm}}, {secret: {name: sec}}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ds}
+spec:
+  selector: {matchLabels: {a: ds}}
+  template:
+    metadata: {labels: {a: ds}}
+    spec: {containers: [{name: c, image: busybox}], volumes: [{name: s, secret: {secretName: sec}}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: pdb}
+spec: {minAvailable: 1, selector: {matchLabels: {a: ds}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: np}
+spec: {podSelector: {matchLabels: {a: ds}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: hpa}
+spec: {scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: ss}, minReplicas: 1, maxReplicas: 3}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ss}
+spec:
+  serviceName: svc
+  selector: {matchLabels: {a: ss}}
+  template:
+    metadata: {labels: {a: ss}}
+    spec: {containers: [{name: c, image: busybox}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc}
+spec: {clusterIP: None, selector: {a: ss}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: sec}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: pull}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: sa}
+secrets: [{name: sec}]
+imagePullSecrets: [{name: pull}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: role}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: rb}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: role}
+subjects: [{kind: ServiceAccount, name: sa}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ing}
+spec:
+  defaultBackend: {service: {name: svc, port: {number: 80}}}
+  tls: [{secretName: sec}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec: {template: {metadata: {labels: {x: y}}}}
+`,
+};
+
+const variants: Record<string, string> = {
+  "namespace, prefix, commonLabels, commonAnnotations": "namespace: k\nnamePrefix: a-\ncommonLabels: {team: t}\ncommonAnnotations: {note: m}\n",
+  "suffix only, labels without selectors": "nameSuffix: -z\nlabels:\n- pairs: {team: t}\n",
+  "labels with templates, not selectors": "labels:\n- pairs: {team: t}\n  includeTemplates: true\n",
+  "labels with selectors, namespace only": "namespace: other\nlabels:\n- pairs: {team: t}\n  includeSelectors: true\n",
+};
+
+describe.each(Object.entries(variants))("kustomize on many kinds: %s", (_, body) => {
+  it("equals kubectl kustomize", async () => {
+    const root = writeTree({ ...resources, "kustomization.yaml": `resources: [r.yaml]\n${body}` });
+    roots.push(root);
+    const ours = await renderKustomization(dirSnapshot(root), "");
+    const theirs = await kubectlKustomize(root);
+    expect(theirs.error).toBeUndefined();
+    expect(ours.errors).toEqual([]);
+    expect(byKey(ours.manifests.map((m) => m.object))).toEqual(byKey(theirs.objects));
+  });
+});
