@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONTROLLER_NAMES } from "../../controlplane/controllers/names";
 import { createTestRepo, type TestRepo } from "../fixtures/git";
 import { startTestServer, type TestServer } from "../fixtures/server";
 import { eventually } from "../fixtures/wait";
@@ -24,7 +25,8 @@ beforeAll(async () => {
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, "the-real-webhook-token\n", { mode: 0o600 });
   server = await startTestServer({
-    args: ["--disable-controllers", "scheduler,replicaset,deployment,nodelifecycle,endpoints,garbagecollector,namespace", "--gitops-repo", repo.url, "--gitops-webhook-token-file", tokenFile],
+    // Every control loop but git-sync off: nothing else writes while the store is compared.
+    args: ["--disable-controllers", CONTROLLER_NAMES.join(","), "--gitops-repo", repo.url, "--gitops-webhook-token-file", tokenFile],
   });
   await eventually(async () => (await fetch(`${server.url}/api/v1/namespaces/default/configmaps/from-git`)).status === 200, 60_000, "git-sync to apply the repository");
 }, 90_000);
