@@ -22,6 +22,8 @@ import type { ResourceContext } from "./resource-request";
 import { handleResource } from "./resources";
 import { createStrategies } from "./strategies";
 import { serviceAllocation, type ServiceAllocation, type ServiceAllocationOptions } from "./allocators";
+import { advertiseAddress, splitHostPort } from "./bootstrap/advertise";
+import { KubernetesServiceReconciler } from "./bootstrap/kubernetes-service";
 
 export type { ExtraHandler } from "./base-filters";
 
@@ -55,6 +57,10 @@ export interface ApiServerOptions {
   limits?: ServerLimits;
   /** Service cluster IP and node port ranges, and how often their bitmaps are repaired. */
   serviceAllocation?: ServiceAllocationOptions;
+  /** The address the kubernetes Service's endpoints list (--advertise-address); default: see bootstrap/advertise.ts. */
+  advertiseAddress?: string;
+  /** How often the kubernetes Service and its endpoints are reconciled (default 10 s). */
+  kubernetesServiceIntervalMs?: number;
 }
 
 export interface ApiServer {
@@ -95,6 +101,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   });
   address = listening.address;
+  const stopKubernetesService = kubernetesService(opts, resources, allocation, listening.address).start();
   const stopCompaction = startCompaction(store, { historyRevisions: opts.historyRevisions, intervalMs: opts.compactIntervalMs }, logger);
 
   logger.info({ url: listening.url }, "API server listening");
@@ -107,6 +114,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close: async () => {
       stopCompaction();
       stopRepair();
+      stopKubernetesService();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -132,6 +140,18 @@ function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation):
     maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
   };
+}
+
+function kubernetesService(opts: ApiServerOptions, { registry }: ResourceContext, allocation: ServiceAllocation, listening: string) {
+  const { host, port } = splitHostPort(listening);
+  return new KubernetesServiceReconciler({
+    registry,
+    types: opts.types,
+    clusterIP: allocation.allocator.ipRange.first(),
+    self: { ip: advertiseAddress(host, opts.advertiseAddress), port },
+    intervalMs: opts.kubernetesServiceIntervalMs,
+    logger: opts.logger.child({ controller: "kubernetes-service" }),
+  });
 }
 
 /** The end of the chain: resource paths to the resource handlers, the rest to discovery & co. */
