@@ -87,3 +87,16 @@ describe("kustomize refuses what kubectl refuses, and bounds its work", () => {
     expect(ours.errors).toEqual([expect.objectContaining({ reason: "TooManyKustomizations" })]);
   });
 });
+
+describe("kustomize refuses unknown fields inside entries, as kubectl does", () => {
+  it.each([
+    ["images", "images:\n- name: x\n  newTg: y\n", 4],
+    ["patches", "patches:\n- targt: {kind: ConfigMap}\n  patch: '[]'\n", 3],
+    ["configMapGenerator", "configMapGenerator:\n- name: g\n  literal: [a=b]\n", 4],
+    ["generator options", "configMapGenerator:\n- name: g\n  literals: [a=b]\n  options: {disableHash: true}\n", 5],
+    ["replicas", "replicas:\n- name: a\n  count: 2\n  max: 3\n", 5],
+  ])("%s", async (_, body, line) => {
+    const errors = await broken({ "kustomization.yaml": `resources: [a.yaml]\n${body}`, "a.yaml": cm });
+    expect(errors).toEqual([expect.objectContaining({ file: "kustomization.yaml", line, reason: "UnknownKustomizeField" })]);
+  });
+});

@@ -9,7 +9,7 @@ import { kustomizationFile, resolvePath, type SnapshotFiles } from "./files";
 import { runGenerators } from "./generators";
 import { contentHash } from "./hash";
 import { setImages, type ImageEntry } from "./images";
-import { listField, parseKustomization, stringMapField, type Kustomization } from "./kustomization";
+import { checkKeys, listField, parseKustomization, stringMapField, type Kustomization } from "./kustomization";
 import { addLabels } from "./labels";
 import { fixReferences, namesOf } from "./name-reference";
 import { setNamespace } from "./namespace";
@@ -116,6 +116,7 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, acc: Resourc
   addLabels(acc, stringMapField(k, "commonLabels"), { selectors: true, templates: true });
   for (const [i, l] of listField(k, "labels").entries()) {
     if (!isMap(l)) throw new KustomizeError(k.file, k.lineOf(["labels", i]), "InvalidKustomization", "labels entries must be maps with pairs");
+    checkKeys(k, "labels", ["labels", i], l);
     addLabels(acc, stringMapField(k, "", l.pairs, ["labels", i, "pairs"]), { selectors: l.includeSelectors === true, templates: l.includeTemplates === true });
   }
   addAnnotations(acc, stringMapField(k, "commonAnnotations"));
@@ -126,6 +127,7 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, acc: Resourc
 
 function checkEntry<T>(k: Kustomization, field: string, i: number, e: unknown, ok: (x: Json) => boolean): T {
   if (!isMap(e) || !ok(e)) throw new KustomizeError(k.file, k.lineOf([field, i]), "InvalidKustomization", `${field}[${i}] is not a valid entry`);
+  checkKeys(k, field, [field, i], e);
   if (field === "images") for (const f of ["newTag", "newName", "digest"]) if (e[f] !== undefined) e[f] = String(e[f]);
   return e as T;
 }

@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { KustomizeError } from "./errors";
 import { resolvePath, type SnapshotFiles } from "./files";
-import { listField, stringMapField, type Kustomization } from "./kustomization";
+import { checkKeys, listField, stringMapField, type Kustomization } from "./kustomization";
 import { isMap, type Json, type Resource } from "./resource";
 
 type Kind = "ConfigMap" | "Secret";
@@ -54,11 +54,14 @@ async function entryData(k: Kustomization, files: SnapshotFiles, e: Json, path: 
 /** Runs one kustomization's generators against the resources of its level (changed in place). */
 export async function runGenerators(k: Kustomization, files: SnapshotFiles, resources: Resource[]): Promise<void> {
   const opts = isMap(k.body.generatorOptions) ? k.body.generatorOptions : {};
+  checkKeys(k, "generatorOptions", ["generatorOptions"], opts);
   for (const [field, kind] of [["configMapGenerator", "ConfigMap"], ["secretGenerator", "Secret"]] as Array<[string, Kind]>) {
     for (const [i, raw] of listField(k, field).entries()) {
       const path = [field, i];
       if (!isMap(raw) || typeof raw.name !== "string" || raw.name === "") throw new KustomizeError(k.file, k.lineOf(path), "InvalidGenerator", `${field}[${i}] needs a name`);
       const e = raw;
+      checkKeys(k, field, path, e);
+      checkKeys(k, "options", [...path, "options"], e.options);
       const eo = isMap(e.options) ? e.options : {};
       const data = await entryData(k, files, e, path);
       const labels = { ...stringMapField(k, "", opts.labels, ["generatorOptions", "labels"]), ...stringMapField(k, "", eo.labels, [...path, "options", "labels"]) };

@@ -79,3 +79,26 @@ export function stringMapField(k: Kustomization, field: string, v: unknown = k.b
   for (const [key, val] of Object.entries(v)) out[key] = typeof val === "string" ? val : String(val);
   return out;
 }
+
+/** Keys kustomize accepts in each kind of entry (it unmarshals strictly: a typo is an error). */
+export const ENTRY_KEYS: Record<string, string[]> = {
+  patches: ["path", "patch", "target", "options"],
+  patchesJson6902: ["path", "patch", "target"],
+  images: ["name", "newName", "newTag", "digest"],
+  replicas: ["name", "count"],
+  labels: ["pairs", "includeSelectors", "includeTemplates", "fields"],
+  configMapGenerator: ["name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "kvSources"],
+  secretGenerator: ["name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "type", "kvSources"],
+  generatorOptions: ["labels", "annotations", "disableNameSuffixHash", "immutable"],
+  options: ["labels", "annotations", "disableNameSuffixHash", "immutable"],
+};
+
+/** Refuses a key of an entry that kustomize does not know, at its line. */
+export function checkKeys(k: Kustomization, kind: string, path: Array<string | number>, entry: unknown): void {
+  if (!isMap(entry)) return;
+  const allowed = ENTRY_KEYS[kind] ?? [];
+  for (const key of Object.keys(entry)) {
+    if (key === "fields" || key === "kvSources") throw new KustomizeError(k.file, k.lineOf([...path, key]), "UnsupportedKustomizeField", `${key} in ${kind} is not supported`);
+    if (!allowed.includes(key)) throw new KustomizeError(k.file, k.lineOf([...path, key]) ?? k.lineOf(path), "UnknownKustomizeField", `unknown field "${key}" in ${path.join(".").replace(/\.(\d+)/g, "[$1]")}`);
+  }
+}

@@ -6,7 +6,7 @@ import jsonPatch, { type Operation } from "fast-json-patch";
 import { parseAllDocuments } from "yaml";
 import { KustomizeError } from "./errors";
 import { resolvePath, type SnapshotFiles } from "./files";
-import type { Kustomization } from "./kustomization";
+import { checkKeys, type Kustomization } from "./kustomization";
 import { isMap, type Json, type Resource } from "./resource";
 import { parseSelector, selects, type Selector } from "./select";
 import { schemaFor, strategicMerge } from "./strategic-merge";
@@ -82,6 +82,7 @@ export async function runPatches(k: Kustomization, files: SnapshotFiles, resourc
       continue;
     }
     if (!isMap(raw)) throw new KustomizeError(at.file, at.line, "InvalidPatch", `${field}[${i}] must be a map with path or patch`);
+    checkKeys(k, field, [field, i], raw);
     const target = raw.target === undefined ? undefined : parseSelector(raw.target, k.file, k.lineOf([field, i, "target"]));
     if (field === "patchesJson6902" && !target) throw new KustomizeError(at.file, at.line, "InvalidPatch", "patchesJson6902 entries need a target");
     const { text, where } = await patchText(k, files, raw, at);
