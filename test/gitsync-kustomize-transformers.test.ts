@@ -152,6 +152,44 @@ patchesJson6902:
   });
 });
 
+describe("kustomize: patch directives and selectors", () => {
+  it("$patch: delete removes an object, null removes a field, $patch: replace replaces a map; annotation and namespace selectors", async () => {
+    const out = await compare({
+      "app.yaml": app.replace("metadata: {name: web, labels: {app: web}}", "metadata: {name: web, namespace: edge, labels: {app: web}, annotations: {expose: \"yes\"}}"),
+      "kustomization.yaml": `resources: [app.yaml]
+patches:
+- patch: |-
+    apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: tick}
+    $patch: delete
+- target: {annotationSelector: "expose=yes"}
+  patch: |-
+    apiVersion: v1
+    kind: Service
+    metadata: {name: ignored}
+    spec:
+      selector:
+        $patch: replace
+        role: front
+- target: {kind: Deployment, namespace: default}
+  patch: |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: null
+      template:
+        spec:
+          containers:
+          - name: app
+            ports: null
+`,
+    });
+    expect(out.map((o) => o.kind).sort()).toEqual(["Deployment", "Service"]);
+  });
+});
+
 describe("kustomize: generators", () => {
   it("configMapGenerator and secretGenerator with hash suffixes, options, and references rewritten", async () => {
     const out = await compare({

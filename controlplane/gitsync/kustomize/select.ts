@@ -49,5 +49,6 @@ export function selects(s: Selector, r: Resource): boolean {
   const o = r.object;
   const name = rx(s.name, o.metadata.name) || (s.name !== undefined && rx(s.name, r.origName));
   return rx(s.group, groupOf(o.apiVersion)) && rx(s.version, versionOf(o.apiVersion)) && rx(s.kind, o.kind) && name
-    && rx(s.namespace, o.metadata.namespace ?? "") && matchesSet(s.labelSelector, o.metadata.labels) && matchesSet(s.annotationSelector, o.metadata.annotations);
+    // kustomize matches an object without a namespace as being in "default".
+    && rx(s.namespace, o.metadata.namespace ?? "default") && matchesSet(s.labelSelector, o.metadata.labels) && matchesSet(s.annotationSelector, o.metadata.annotations);
 }
