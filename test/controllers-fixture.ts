@@ -1,9 +1,11 @@
-// A real API server with the scheduler and controllers running in-process against it (the
-// server's own are switched off), hollow nodes, and the shared polling waits.
+// A real API server with the controller manager and the scheduler running in-process against it
+// (the server's own are switched off), on one set of informers, hollow nodes, and the shared
+// polling waits.
 import { Registry } from "prom-client";
 import type { Pod } from "../api/core";
-import { RestClient, pods as podsRes, type ApiClient } from "../client";
+import { EventRecorder, RestClient, pods as podsRes, type ApiClient } from "../client";
 import { startControllers, type ControllerManagerOptions } from "../controlplane/controllers";
+import { Scheduler } from "../controlplane/scheduler/scheduler";
 import { runHollowAgents, type HollowAgents, type HollowAgentsOptions } from "../agent/hollow";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
@@ -22,7 +24,10 @@ export interface ControllerCluster {
   stop(): Promise<void>;
 }
 
-export async function startControllerCluster(options: ControllerManagerOptions = {}, serverArgs: string[] = []): Promise<ControllerCluster> {
+/** What the fixture runs: the controller manager's options, and how often the scheduler retries an unschedulable pod. */
+export type ControllerClusterOptions = ControllerManagerOptions & { schedulerRetryMs?: number };
+
+export async function startControllerCluster(options: ControllerClusterOptions = {}, serverArgs: string[] = []): Promise<ControllerCluster> {
   const server = await startTestServer({ args: ["--disable-controllers", "all", ...serverArgs] });
   const client = RestClient.fromKubeconfig(server.kubeconfig);
   const agents: HollowAgents[] = [];
@@ -36,8 +41,16 @@ export async function startControllerCluster(options: ControllerManagerOptions =
     kubectl: kubectlFor(server.kubeconfig),
     async startControllers() {
       const abort = new AbortController();
-      const running = await startControllers({ client, signal: abort.signal, metrics, options: { schedulerRetryMs: 2000, ...options } });
-      ctl = { abort, done: running.done };
+      const { schedulerRetryMs = 2000, ...managerOptions } = options;
+      const running = await startControllers({ client, signal: abort.signal, metrics, options: managerOptions });
+      const scheduler = new Scheduler({
+        client,
+        informers: running.informers,
+        recorder: new EventRecorder({ client, component: "default-scheduler" }),
+        retryUnschedulableMs: schedulerRetryMs,
+      });
+      const scheduled = scheduler.run(abort.signal);
+      ctl = { abort, done: Promise.all([running.done, scheduled]).then(() => undefined) };
     },
     async stopControllers() {
       if (!ctl) return;

@@ -1,10 +1,11 @@
-// startControllers: the scheduler and every controller in one process, sharing one set of
-// informers, each of them skippable by name (`kubelab server --disable-controllers ...`).
+// startControllers: the controller manager, every controller in one process sharing one set of
+// informers, each of them skippable by name (`kubelab server --disable-controllers ...`). The
+// scheduler is its own component (controlplane/components.ts starts it beside this, as
+// kube-scheduler runs beside kube-controller-manager).
 import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import { EventRecorder, type ApiClient, type Informer, type ObjectWithMeta } from "../../client";
-import { Scheduler } from "../scheduler/scheduler";
 import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
 import { EndpointSliceController, endpointSlicesResource, newEndpointSliceInformer } from "./endpointslice/controller";
@@ -26,8 +27,6 @@ export interface ControllerManagerOptions {
   nodeMonitorGracePeriodSeconds?: number;
   /** --default-unreachable-toleration-seconds (default 300); also used for not-ready. */
   defaultUnreachableTolerationSeconds?: number;
-  /** Unschedulable pods are retried at least this often (default 30 s). */
-  schedulerRetryMs?: number;
   /** --max-endpoints-per-slice (default 100). */
   maxEndpointsPerSlice?: number;
   /** --allocate-node-cidrs (default true here; Kubernetes' default is false, k3s allocates too). */
@@ -113,17 +112,6 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     const c = new NodeIpamController({ client: opts.client, informers, recorder: recorder("node-ipam-controller"), clusterCIDR: o.clusterCIDR, nodeCIDRMaskSize: o.nodeCIDRMaskSize });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("nodeipam"))));
   }
-  if (enabled("scheduler")) {
-    const scheduler = new Scheduler({
-      client: opts.client,
-      informers,
-      recorder: recorder("default-scheduler"),
-      logger: log("scheduler"),
-      retryUnschedulableMs: o.schedulerRetryMs,
-    });
-    starters.push(() => runs.push(scheduler.run(opts.signal)));
-  }
-
   informers.start(opts.signal);
   sliceInformer?.start(opts.signal);
   batch.start(opts.signal);

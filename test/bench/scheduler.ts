@@ -134,6 +134,8 @@ export async function benchScheduler(): Promise<BenchRow[]> {
 
     // 2. All controllers and the scheduler; a Deployment from apply to every pod Running.
     const running = await startControllers({ client, signal: stop.signal });
+    const deploymentScheduler = new Scheduler({ client, informers: running.informers, recorder: new EventRecorder({ client, component: "default-scheduler" }) });
+    const scheduling = deploymentScheduler.run(stop.signal);
     const ta = performance.now();
     await client.create(dRes, "default", deployment("kubelab/web:1"));
     const available = async (image: string) => {
@@ -157,7 +159,7 @@ export async function benchScheduler(): Promise<BenchRow[]> {
     rows.push({ metric: `server RSS after the Deployment (${PODS + REPLICAS} pods)`, value: rssMb(server.pid()), unit: "MB", target: "<= 400 MB" });
     rows.push({ metric: "controllers + scheduler process RSS", value: process.memoryUsage().rss / 1024 / 1024, unit: "MB", target: "-" });
     stop.abort();
-    await running.done;
+    await Promise.all([running.done, scheduling]);
     return rows;
   } finally {
     stop.abort();
