@@ -1,13 +1,15 @@
 // Service cluster IPs and node ports come from bitmaps in the store updated by compare-and-swap:
 // concurrent creates, through one server or two on one etcd, never share an address or a port;
 // a requested one that is taken or out of range is a 422 naming the field; what a delete, a type
-// change or a failed write gives back can be had again.
+// change or a failed write gives back can be had again. Requested addresses and ports sit in the
+// static bands (below 10.96.1.0 and 30086), which random allocation leaves alone while it can.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../controlplane/storage/sqlite";
 import { startEtcd, type Etcd } from "./fixtures/etcd";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
 
 const service = (name: string, spec: Record<string, unknown>) => ({
   apiVersion: "v1",
@@ -89,9 +91,9 @@ describe("Service allocation on one server", () => {
   });
 
   it("gives back what a delete, a type change or a failed write held, so it can be asked for again", async () => {
-    expect((await post(server, service("first", { type: "NodePort", clusterIP: "10.96.0.9", ports: [{ port: 80, nodePort: 30090 }] }))).status).toBe(201);
+    expect((await post(server, service("first", { type: "NodePort", clusterIP: "10.96.0.9", ports: [{ port: 80, nodePort: 30050 }] }))).status).toBe(201);
     expect((await del(server, "first")).status).toBe(200);
-    expect((await post(server, service("second", { type: "NodePort", clusterIP: "10.96.0.9", ports: [{ port: 80, nodePort: 30090 }] }))).status).toBe(201);
+    expect((await post(server, service("second", { type: "NodePort", clusterIP: "10.96.0.9", ports: [{ port: 80, nodePort: 30050 }] }))).status).toBe(201);
 
     // NodePort -> ClusterIP drops and frees the node port.
     const patched = await fetch(`${server.url}/api/v1/namespaces/default/services/second`, {
@@ -101,12 +103,22 @@ describe("Service allocation on one server", () => {
     });
     expect(patched.status).toBe(200);
     expect(((await patched.json()) as any).spec.ports[0].nodePort).toBeUndefined();
-    expect((await post(server, service("third", { type: "NodePort", ports: [{ port: 80, nodePort: 30090 }] }))).status).toBe(201);
+    expect((await post(server, service("third", { type: "NodePort", ports: [{ port: 80, nodePort: 30050 }] }))).status).toBe(201);
 
     // A create that fails at the write (the name exists) leaves its requested IP and port free.
-    const clash = await post(server, service("third", { type: "NodePort", clusterIP: "10.96.0.11", ports: [{ port: 80, nodePort: 30111 }] }));
+    const clash = await post(server, service("third", { type: "NodePort", clusterIP: "10.96.0.11", ports: [{ port: 80, nodePort: 30051 }] }));
     expect(clash.status).toBe(409);
-    expect((await post(server, service("fourth", { type: "NodePort", clusterIP: "10.96.0.11", ports: [{ port: 80, nodePort: 30111 }] }))).status).toBe(201);
+    expect((await post(server, service("fourth", { type: "NodePort", clusterIP: "10.96.0.11", ports: [{ port: 80, nodePort: 30051 }] }))).status).toBe(201);
+
+    // An update that moves a node port takes the new one and gives back the old one.
+    const moved = await fetch(`${server.url}/api/v1/namespaces/default/services/fourth`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/merge-patch+json" },
+      body: JSON.stringify({ spec: { ports: [{ port: 80, nodePort: 30053 }] } }),
+    });
+    expect(moved.status).toBe(200);
+    expect((await post(server, service("fifth", { type: "NodePort", ports: [{ port: 80, nodePort: 30053 }] }))).status).toBe(422);
+    expect((await post(server, service("fifth", { type: "NodePort", ports: [{ port: 80, nodePort: 30051 }] }))).status).toBe(201);
   });
 
   it("allocates nothing for headless and ExternalName Services, and a dry run takes nothing", async () => {
@@ -118,10 +130,10 @@ describe("Service allocation on one server", () => {
     const dry = await fetch(`${server.url}/api/v1/namespaces/default/services?dryRun=All`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(service("dry", { type: "NodePort", clusterIP: "10.96.0.12", ports: [{ port: 80, nodePort: 30112 }] })),
+      body: JSON.stringify(service("dry", { type: "NodePort", clusterIP: "10.96.0.12", ports: [{ port: 80, nodePort: 30052 }] })),
     });
     expect(dry.status).toBe(201);
-    expect((await post(server, service("real", { type: "NodePort", clusterIP: "10.96.0.12", ports: [{ port: 80, nodePort: 30112 }] }))).status).toBe(201);
+    expect((await post(server, service("real", { type: "NodePort", clusterIP: "10.96.0.12", ports: [{ port: 80, nodePort: 30052 }] }))).status).toBe(201);
   });
 
   it("rebuilds lost bitmaps from the stored Services at start, before it serves", async () => {
@@ -134,6 +146,36 @@ describe("Service allocation on one server", () => {
     expect(refused.status).toBe(422);
     const ok = await post(server, service("after-restart", { type: "NodePort" }));
     expect(ok.status).toBe(201);
+  });
+});
+
+describe("Service allocation and namespace deletion", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // The namespace controller deletes a namespace's Services one by one through the API.
+    server = await startTestServer({ args: ["--disable-controllers", "scheduler,replicaset,deployment,nodelifecycle,gitsync"] });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("frees the addresses and ports of a deleted namespace's Services", async () => {
+    const kubectl = kubectlFor(server.kubeconfig);
+    await kubectl.ok(["create", "namespace", "doomed"]);
+    const spec = { type: "NodePort", clusterIP: "10.96.0.30", ports: [{ port: 80, nodePort: 30070 }] };
+    const created = await fetch(`${server.url}/api/v1/namespaces/doomed/services`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(service("inside", spec)),
+    });
+    expect(created.status).toBe(201);
+    expect((await post(server, service("outside", spec))).status).toBe(422);
+    await kubectl.ok(["delete", "namespace", "doomed", "--wait=false"]);
+    const again = await eventually(async () => {
+      const r = await post(server, service("outside", spec));
+      return r.status === 201 && r;
+    }, 30_000, "the namespace's address and port free again");
+    expect(again.body.spec).toMatchObject({ clusterIP: "10.96.0.30", ports: [{ nodePort: 30070 }] });
   });
 });
 
@@ -158,11 +200,11 @@ describe("Service allocation with two API servers on one etcd", () => {
   });
 
   it("refuses through one server what the other handed out, and frees through one what the other deleted", async () => {
-    expect((await post(a, service("on-a", { type: "NodePort", clusterIP: "10.96.0.20", ports: [{ port: 80, nodePort: 30200 }] }))).status).toBe(201);
-    const refused = await post(b, service("on-b", { type: "NodePort", clusterIP: "10.96.0.20", ports: [{ port: 80, nodePort: 30201 }] }));
+    expect((await post(a, service("on-a", { type: "NodePort", clusterIP: "10.96.0.20", ports: [{ port: 80, nodePort: 30060 }] }))).status).toBe(201);
+    const refused = await post(b, service("on-b", { type: "NodePort", clusterIP: "10.96.0.20", ports: [{ port: 80, nodePort: 30061 }] }));
     expect(refused.status).toBe(422);
     expect(refused.body.details.causes[0].field).toBe("spec.clusterIPs");
     expect((await del(a, "on-a")).status).toBe(200);
-    expect((await post(b, service("on-b", { type: "NodePort", clusterIP: "10.96.0.20", ports: [{ port: 80, nodePort: 30200 }] }))).status).toBe(201);
+    expect((await post(b, service("on-b", { type: "NodePort", clusterIP: "10.96.0.20", ports: [{ port: 80, nodePort: 30060 }] }))).status).toBe(201);
   });
 });
