@@ -100,3 +100,14 @@ describe("kustomize refuses unknown fields inside entries, as kubectl does", () 
     expect(errors).toEqual([expect.objectContaining({ file: "kustomization.yaml", line, reason: "UnknownKustomizeField" })]);
   });
 });
+
+describe("kustomize reads its kustomization as YAML 1.1, as kubectl does", () => {
+  it("an unquoted yes where a string belongs is refused at its line", async () => {
+    expect(await broken({ "kustomization.yaml": "resources: [a.yaml]\nnamePrefix: yes\n", "a.yaml": cm })).toEqual([
+      expect.objectContaining({ file: "kustomization.yaml", line: 2, reason: "InvalidKustomization", message: expect.stringContaining("namePrefix must be a string, not a boolean") }),
+    ]);
+    expect(await broken({ "kustomization.yaml": "resources: [a.yaml]\nimages:\n- {name: a, newTag: 2}\n", "a.yaml": cm })).toEqual([
+      expect.objectContaining({ file: "kustomization.yaml", line: 3, message: "images[0].newTag must be a string, not a number (quote it)" }),
+    ]);
+  });
+});

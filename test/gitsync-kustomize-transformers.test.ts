@@ -112,6 +112,9 @@ spec:
       "json.yaml": `- op: replace
   path: /spec/schedule
   value: "*/5 * * * *"
+- op: add
+  path: /metadata/labels
+  value: {suspended: off}
 `,
       "kustomization.yaml": `resources: [app.yaml]
 patches:

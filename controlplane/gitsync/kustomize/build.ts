@@ -9,7 +9,7 @@ import { kustomizationFile, resolvePath, type SnapshotFiles } from "./files";
 import { runGenerators } from "./generators";
 import { contentHash } from "./hash";
 import { setImages, type ImageEntry } from "./images";
-import { checkKeys, listField, parseKustomization, stringMapField, type Kustomization } from "./kustomization";
+import { checkKeys, listField, parseKustomization, stringField, stringValue, stringMapField, type Kustomization } from "./kustomization";
 import { addLabels } from "./labels";
 import { fixReferences, namesOf } from "./name-reference";
 import { setNamespace } from "./namespace";
@@ -108,7 +108,7 @@ function addUnique(acc: Resource[], r: Resource, where: { file: string; line?: n
 }
 
 async function runTransformers(ctx: BuildContext, k: Kustomization, acc: Resource[]): Promise<void> {
-  const str = (f: string) => (typeof k.body[f] === "string" ? (k.body[f] as string) : "");
+  const str = (f: string) => stringField(k, f);
   await runPatches(k, ctx.files, acc, "patchesStrategicMerge");
   await runPatches(k, ctx.files, acc, "patches");
   setNamespace(acc, str("namespace"));
@@ -128,6 +128,6 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, acc: Resourc
 function checkEntry<T>(k: Kustomization, field: string, i: number, e: unknown, ok: (x: Json) => boolean): T {
   if (!isMap(e) || !ok(e)) throw new KustomizeError(k.file, k.lineOf([field, i]), "InvalidKustomization", `${field}[${i}] is not a valid entry`);
   checkKeys(k, field, [field, i], e);
-  if (field === "images") for (const f of ["newTag", "newName", "digest"]) if (e[f] !== undefined) e[f] = String(e[f]);
+  if (field === "images") for (const f of ["newTag", "newName", "digest"]) if (e[f] !== undefined) stringValue(k, [field, i, f], e[f]);
   return e as T;
 }

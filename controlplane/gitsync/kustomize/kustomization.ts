@@ -39,7 +39,9 @@ export interface Kustomization {
 
 export function parseKustomization(file: string, dir: string, text: string): Kustomization {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // kustomize reads its kustomization file with sigs.k8s.io/yaml, i.e. YAML 1.1: `yes`, `on`, `y`
+  // are booleans there, and a boolean where a string belongs is an error (see stringField).
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.1" });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new KustomizeError(file, e.linePos?.[0].line ?? lc.linePos(e.pos[0]).line, "KustomizationParseError", e.message.split("\n")[0]!);
@@ -76,8 +78,21 @@ export function stringMapField(k: Kustomization, field: string, v: unknown = k.b
   if (v === undefined || v === null) return {};
   if (!isMap(v)) throw new KustomizeError(k.file, k.lineOf(path), "InvalidKustomization", `${path.join(".")} must be a map of strings`);
   const out: Record<string, string> = {};
-  for (const [key, val] of Object.entries(v)) out[key] = typeof val === "string" ? val : String(val);
+  for (const [key, val] of Object.entries(v)) out[key] = stringValue(k, [...path, key], val);
   return out;
+}
+
+/** A string where kustomize expects one (YAML 1.1: an unquoted yes, on, y or 1 is not a string). */
+export function stringValue(k: Kustomization, path: Array<string | number>, v: unknown): string {
+  if (typeof v === "string") return v;
+  const what = typeof v === "boolean" ? "a boolean (YAML 1.1, as kustomize reads it: quote it)" : typeof v === "number" ? "a number (quote it)" : `a ${Array.isArray(v) ? "list" : typeof v}`;
+  throw new KustomizeError(k.file, k.lineOf(path), "InvalidKustomization", `${path.join(".").replace(/\.(\d+)/g, "[$1]")} must be a string, not ${what}`);
+}
+
+/** An optional string field of the kustomization. */
+export function stringField(k: Kustomization, field: string): string {
+  const v = k.body[field];
+  return v === undefined || v === null ? "" : stringValue(k, [field], v);
 }
 
 /** Keys kustomize accepts in each kind of entry (it unmarshals strictly: a typo is an error). */

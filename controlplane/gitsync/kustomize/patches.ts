@@ -25,8 +25,14 @@ async function patchText(k: Kustomization, files: SnapshotFiles, entry: Json, at
   return { text: buf.toString("utf8"), where: { file: p!, line: 1 } };
 }
 
+/** Patch documents; a JSON 6902 list is read as YAML 1.1, as kustomize reads it (sigs.k8s.io/yaml). */
 function parseDocs(text: string, where: Where): unknown[] {
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const docs12 = parse(text, where, "1.2");
+  return docs12.length === 1 && Array.isArray(docs12[0]) ? parse(text, where, "1.1") : docs12;
+}
+
+function parse(text: string, where: Where, version: "1.1" | "1.2"): unknown[] {
+  const docs = parseAllDocuments(text, { prettyErrors: false, version });
   const list = Array.isArray(docs) ? docs : [docs];
   for (const d of list) if (d.errors.length) throw new KustomizeError(where.file, where.line, "PatchParseError", d.errors[0]!.message.split("\n")[0]!);
   return list.map((d) => d.toJS({ maxAliasCount: 100 })).filter((v) => v !== null && v !== undefined);
