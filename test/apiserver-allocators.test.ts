@@ -206,5 +206,8 @@ describe("Service allocation with two API servers on one etcd", () => {
     expect(refused.body.details.causes[0].field).toBe("spec.clusterIPs");
     expect((await del(a, "on-a")).status).toBe(200);
     expect((await post(b, service("on-b", { type: "NodePort", clusterIP: "10.96.0.20", ports: [{ port: 80, nodePort: 30060 }] }))).status).toBe(201);
+    // Made through b, deleted through a (whose copy of the bitmap never saw it): freed all the same.
+    expect((await del(a, "on-b")).status).toBe(200);
+    expect((await post(a, service("on-a", { type: "NodePort", clusterIP: "10.96.0.20", ports: [{ port: 80, nodePort: 30060 }] }))).status).toBe(201);
   });
 });

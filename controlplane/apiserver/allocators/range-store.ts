@@ -75,7 +75,13 @@ export class StoredRange {
         if (fresh) throw e;
         continue;
       }
-      if (opts.dryRun || bitmap.toBase64() === before) return result;
+      if (opts.dryRun) return result;
+      if (bitmap.toBase64() === before) {
+        // Nothing to write, as far as the cached copy knows: only a fresh read may say so (a
+        // release of what another server allocated must not be lost to a stale copy).
+        if (fresh) return result;
+        continue;
+      }
       if (await this.write(bitmap, this.cached?.modRevision)) return result;
     }
     throw new ApiError(500, "InternalError", `too many concurrent changes to the allocation range ${this.key}; try again`);
