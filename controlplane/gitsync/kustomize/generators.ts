@@ -14,18 +14,18 @@ function unquote(v: string): string {
   return v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) ? v.slice(1, -1) : v;
 }
 
-async function entryData(k: Kustomization, files: SnapshotFiles, e: Json, path: Array<string | number>): Promise<Record<string, string>> {
-  const data: Record<string, string> = {};
+async function entryData(k: Kustomization, files: SnapshotFiles, e: Json, path: Array<string | number>): Promise<Record<string, Buffer>> {
+  const data: Record<string, Buffer> = {};
   const where = (field: string, i: number) => k.lineOf([...path, field, i]) ?? k.lineOf(path);
-  const put = (key: string, value: string, field: string, i: number) => {
+  const put = (key: string, value: string | Buffer, field: string, i: number) => {
     if (key in data) throw new KustomizeError(k.file, where(field, i), "InvalidGenerator", `key ${key} is set twice in ${String(e.name)}`);
-    data[key] = value;
+    data[key] = Buffer.isBuffer(value) ? value : Buffer.from(value, "utf8");
   };
   const read = async (rel: string, field: string, i: number) => {
     const p = resolvePath(k.dir, rel);
     const buf = p !== undefined && files.isFile(p) ? await files.read(p, k.dir, { file: k.file, line: where(field, i) }) : undefined;
     if (!buf) throw new KustomizeError(k.file, where(field, i), "FileNotFound", `${field}: ${rel} is not a file in this revision${p === undefined ? " (it leaves the repository)" : ""}`);
-    return buf.toString("utf8");
+    return buf;
   };
   const list = (field: string) => (Array.isArray(e[field]) ? (e[field] as unknown[]).map(String) : []);
   for (const [i, lit] of list("literals").entries()) {
@@ -40,7 +40,7 @@ async function entryData(k: Kustomization, files: SnapshotFiles, e: Json, path: 
   }
   const envs = [...list("envs"), ...(typeof e.env === "string" ? [e.env] : [])];
   for (const [i, f] of envs.entries()) {
-    for (const raw of (await read(f, "envs", i)).split(/\r?\n/)) {
+    for (const raw of (await read(f, "envs", i)).toString("utf8").split(/\r?\n/)) {
       const line = raw.replace(/^\s+/, "");
       if (line === "" || line.startsWith("#")) continue;
       const eq = line.indexOf("=");
@@ -49,6 +49,18 @@ async function entryData(k: Kustomization, files: SnapshotFiles, e: Json, path: 
     }
   }
   return data;
+}
+
+/** Secrets hold base64; a ConfigMap holds text in data and what is not UTF-8 in binaryData (as kustomize). */
+function encodeData(kind: Kind, data: Record<string, Buffer>): { values: Record<string, string>; binary: Record<string, string> } {
+  const values: Record<string, string> = {};
+  const binary: Record<string, string> = {};
+  for (const [key, buf] of Object.entries(data)) {
+    if (kind === "Secret") values[key] = buf.toString("base64");
+    else if (Buffer.from(buf.toString("utf8"), "utf8").equals(buf)) values[key] = buf.toString("utf8");
+    else binary[key] = buf.toString("base64");
+  }
+  return { values, binary };
 }
 
 /** Runs one kustomization's generators against the resources of its level (changed in place). */
@@ -70,12 +82,13 @@ export async function runGenerators(k: Kustomization, files: SnapshotFiles, reso
       const immutable = eo.immutable ?? opts.immutable;
       const behavior = (e.behavior as string | undefined) ?? "create";
       const ns = typeof e.namespace === "string" ? e.namespace : undefined;
-      const values = kind === "Secret" ? Object.fromEntries(Object.entries(data).map(([key, v]) => [key, Buffer.from(v).toString("base64")])) : data;
+      const { values, binary } = encodeData(kind, data);
       if (behavior === "create") {
         const clash = resources.find((r) => r.object.kind === kind && r.object.metadata.name === e.name && r.object.metadata.namespace === ns);
         if (clash) throw new KustomizeError(k.file, k.lineOf(path), "InvalidGenerator", `${kind} ${e.name} already exists (${clash.file}:${clash.line}): use behavior merge or replace`);
         const object: Json = { apiVersion: "v1", kind, metadata: { name: e.name, ...(ns ? { namespace: ns } : {}), ...(Object.keys(labels).length ? { labels } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) } };
         if (Object.keys(values).length) object.data = values;
+        if (Object.keys(binary).length) object.binaryData = binary;
         if (kind === "Secret") object.type = typeof e.type === "string" ? e.type : "Opaque";
         if (immutable) object.immutable = true;
         resources.push({ object: object as never, file: k.file, line: k.lineOf(path) ?? 1, document: 0, origName: e.name as string, origNamespace: ns, generated: { hash } });

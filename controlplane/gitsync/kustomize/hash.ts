@@ -22,6 +22,8 @@ function goString(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
+    else if (ch === "\b") out += "\\b"; // short forms since Go 1.22 (kubectl 1.32 is built with Go 1.23)
+    else if (ch === "\f") out += "\\f";
     else if (c < 0x20 || ch === "<" || ch === ">" || ch === "&" || c === 0x2028 || c === 0x2029) out += `\\u${c.toString(16).padStart(4, "0")}`;
     else out += ch;
   }

@@ -1,0 +1,41 @@
+// kustomize's content hash, property-tested against the real `kubectl kustomize`: any text in a
+// generated ConfigMap or Secret (control characters, HTML characters, any Unicode) gives the same
+// name suffix, because git-sync's encoding is byte for byte Go's json.Marshal.
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { renderKustomization } from "../controlplane/gitsync/kustomize";
+import { byKey, dirSnapshot, kubectlKustomize, removeTree, writeTree } from "./fixtures/kustomize/compare";
+
+const roots: string[] = [];
+afterAll(() => roots.forEach(removeTree));
+
+describe("generated names", () => {
+  it("have kubectl's hash suffix for any file content", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "grapheme-ascii", maxLength: 20 }), async (text, other) => {
+        const root = writeTree({
+          "v.txt": text,
+          "w.txt": other,
+          "kustomization.yaml": "configMapGenerator:\n- name: c\n  files: [v.txt, w.txt]\nsecretGenerator:\n- name: s\n  files: [v.txt]\n  type: example.com/x\n",
+        });
+        roots.push(root);
+        const ours = await renderKustomization(dirSnapshot(root), "");
+        const theirs = await kubectlKustomize(root);
+        expect(theirs.error).toBeUndefined();
+        expect(ours.errors).toEqual([]);
+        expect(byKey(ours.manifests.map((m) => m.object))).toEqual(byKey(theirs.objects));
+      }),
+      { numRuns: 50 },
+    );
+  }, 60_000);
+
+  it("put bytes that are not UTF-8 in binaryData, with kubectl's hash", async () => {
+    const root = writeTree({ "kustomization.yaml": "configMapGenerator:\n- name: bin\n  files: [b.bin]\n  literals: [text=ok]\n" });
+    roots.push(root);
+    (await import("node:fs")).writeFileSync(`${root}/b.bin`, Buffer.from([0xff, 0xfe, 0x00, 0x41, 0xc3]));
+    const ours = await renderKustomization(dirSnapshot(root), "");
+    expect(ours.errors).toEqual([]);
+    expect(byKey(ours.manifests.map((m) => m.object))).toEqual(byKey((await kubectlKustomize(root)).objects));
+    expect(ours.manifests[0]!.object).toMatchObject({ binaryData: { "b.bin": "//4AQcM=" }, data: { text: "ok" } });
+  });
+});
