@@ -50,8 +50,8 @@ describe("kubelab usage errors", () => {
 
   it("reports a subcommand's own refusal in one line without a stack", async () => {
     const r = await run(["server", "--store", "mysql"]);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr.trimEnd().split("\n")).toEqual(["kubelab server: --store must be sqlite or etcd, got mysql"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split("\n")).toEqual([`kubelab server: invalid value "mysql" for --store: must be sqlite or etcd (see 'kubelab server --help')`]);
   });
 
   it("shows help when asked, with exit 0; without a subcommand, help and one line, with exit 2", async () => {

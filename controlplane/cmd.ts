@@ -1,12 +1,13 @@
+// `kubelab server`: its flags (with kube-apiserver's and kube-controller-manager's names and
+// defaults where they have one) turned into ServerOptions, then runServer. Flag syntax is checked
+// by the typed placeholders (<n>, <duration>, <quantity>, <bool>; cmd/cli.ts), so a bad value is one
+// line and exit 2; what only this command knows is a UsageError here.
 import type { Command } from "commander";
-import { parseDuration, parseQuantityFlag, UsageError } from "../cmd/flags";
-import { configureServerLimits, DEFAULT_LIMITS, type ServerLimits } from "./apiserver/filters/limits";
-
-function parseBool(flag: string, v: string): boolean {
-  if (v === "true") return true;
-  if (v === "false") return false;
-  throw new Error(`${flag} must be true or false, got ${v}`);
-}
+import { parseBoolFlag, parseDuration, parseQuantityFlag, UsageError } from "../cmd/flags";
+import { onFatal } from "../cmd/fatal";
+import { DEFAULT_LIMITS, type ServerLimits } from "./apiserver/filters/limits";
+import { CONTROLLER_NAMES } from "./controllers/names";
+import type { ServerOptions } from "./options";
 
 export function registerServerCommand(program: Command): void {
   program
@@ -21,9 +22,14 @@ export function registerServerCommand(program: Command): void {
     .option("--tls-private-key-file <file>", "and this private key")
     .option("--store <backend>", "sqlite (embedded, default) or etcd", "sqlite")
     .option("--etcd-endpoints <urls>", "comma-separated etcd URLs (with --store etcd)", "http://127.0.0.1:2379")
-    .option("--disable-controllers <names>", "comma-separated: scheduler, replicaset, deployment, nodelifecycle, endpoints, garbagecollector, namespace, gitsync, or all", "")
+    .option("--disable-controllers <names>", `comma-separated: ${[...CONTROLLER_NAMES, "gitsync"].join(", ")}, or all`, "")
     .option("--node-monitor-grace-period <duration>", "how long a node may stay silent before it is marked Unknown", "40s")
     .option("--default-unreachable-toleration-seconds <n>", "how long pods stay on an unreachable node before eviction", "300")
+    // kube-controller-manager's node IPAM and EndpointSlice flags.
+    .option("--allocate-node-cidrs <bool>", "give every Node without one a spec.podCIDR from --cluster-cidr", "true")
+    .option("--cluster-cidr <cidr>", "the range pod CIDRs are cut from", "10.244.0.0/16")
+    .option("--node-cidr-mask-size <n>", "the prefix length of each node's pod CIDR", "24")
+    .option("--max-endpoints-per-slice <n>", "endpoints in one EndpointSlice (1 to 1000)", "100")
     .option("--gitops-repo <url[#branch[:path]]>", "create a GitRepository 'lab' in 'default' for this repository at start")
     .option("--gitops-webhook-token-file <file>", "token that POST /hooks/gitops/... requires for the --gitops-repo repository")
     .option("--gitops-self-heal <bool>", "restore drift from kubectl edits in the --gitops-repo objects (true/false)", "true")
@@ -35,28 +41,10 @@ export function registerServerCommand(program: Command): void {
     .option("--request-timeout <duration>", "a request that is not a watch or log stream answers 504 after this", "1m0s")
     .option("--watch-send-buffer-bytes <quantity>", "what may wait for a slow watcher before its watch is closed", "8Mi")
     .action(async (o: Record<string, string>) => {
-      if (o.store !== "sqlite" && o.store !== "etcd") throw new Error(`--store must be sqlite or etcd, got ${o.store}`);
-      if (Boolean(o.tlsCertFile) !== Boolean(o.tlsPrivateKeyFile)) throw new Error("--tls-cert-file and --tls-private-key-file go together");
-      configureServerLimits(limitsFromFlags(o));
+      const options = serverOptionsFromFlags(o);
       const { runServer } = await import("./server");
-      const running = await runServer({
-        dataDir: o.dataDir,
-        listen: o.listen,
-        writeKubeconfig: o.writeKubeconfig,
-        kubeconfigServer: o.kubeconfigServer,
-        tokenAuthFile: o.tokenAuthFile,
-        tlsCertFile: o.tlsCertFile,
-        tlsPrivateKeyFile: o.tlsPrivateKeyFile,
-        storeBackend: o.store as "sqlite" | "etcd",
-        etcdEndpoints: o.etcdEndpoints.split(",").map((s) => s.trim()).filter(Boolean),
-        disableControllers: o.disableControllers.split(",").map((s) => s.trim()).filter(Boolean),
-        nodeMonitorGracePeriodSeconds: parseDuration(o.nodeMonitorGracePeriod) / 1000,
-        defaultUnreachableTolerationSeconds: Number(o.defaultUnreachableTolerationSeconds),
-        gitopsRepo: o.gitopsRepo,
-        gitopsWebhookTokenFile: o.gitopsWebhookTokenFile,
-        gitopsSelfHeal: parseBool("--gitops-self-heal", o.gitopsSelfHeal),
-        logLevel: o.logLevel,
-      });
+      const running = await runServer(options);
+      onFatal(() => running.stop());
       // Machine-readable line for scripts and tests that start the server on port 0.
       process.stdout.write(JSON.stringify({ msg: "kubelab server ready", url: running.api.url }) + "\n");
       const shutdown = async () => {
@@ -66,6 +54,36 @@ export function registerServerCommand(program: Command): void {
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
     });
+}
+
+/** The parsed flags as runServer's options; what is wrong with them is a UsageError. */
+export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions {
+  if (o.store !== "sqlite" && o.store !== "etcd") throw new UsageError(`invalid value ${JSON.stringify(o.store)} for --store: must be sqlite or etcd`);
+  if (Boolean(o.tlsCertFile) !== Boolean(o.tlsPrivateKeyFile)) throw new UsageError("--tls-cert-file and --tls-private-key-file go together");
+  const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    dataDir: o.dataDir,
+    listen: o.listen,
+    writeKubeconfig: o.writeKubeconfig,
+    kubeconfigServer: o.kubeconfigServer,
+    tokenAuthFile: o.tokenAuthFile,
+    tlsCertFile: o.tlsCertFile,
+    tlsPrivateKeyFile: o.tlsPrivateKeyFile,
+    storeBackend: o.store,
+    etcdEndpoints: list(o.etcdEndpoints),
+    disableControllers: list(o.disableControllers),
+    nodeMonitorGracePeriodSeconds: parseDuration(o.nodeMonitorGracePeriod) / 1000,
+    defaultUnreachableTolerationSeconds: Number(o.defaultUnreachableTolerationSeconds),
+    allocateNodeCIDRs: parseBoolFlag(o.allocateNodeCidrs, "--allocate-node-cidrs"),
+    clusterCIDR: o.clusterCidr,
+    nodeCIDRMaskSize: Number(o.nodeCidrMaskSize),
+    maxEndpointsPerSlice: Number(o.maxEndpointsPerSlice),
+    gitopsRepo: o.gitopsRepo,
+    gitopsWebhookTokenFile: o.gitopsWebhookTokenFile,
+    gitopsSelfHeal: parseBoolFlag(o.gitopsSelfHeal, "--gitops-self-heal"),
+    logLevel: o.logLevel,
+    limits: limitsFromFlags(o),
+  };
 }
 
 /** The API server's limits from the flags (their syntax is checked by cmd/flags.ts). */

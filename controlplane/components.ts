@@ -84,6 +84,10 @@ async function startControllerManager(ctx: ComponentContext, client: RestClient,
     options: {
       nodeMonitorGracePeriodSeconds: ctx.options.nodeMonitorGracePeriodSeconds,
       defaultUnreachableTolerationSeconds: ctx.options.defaultUnreachableTolerationSeconds,
+      allocateNodeCIDRs: ctx.options.allocateNodeCIDRs,
+      clusterCIDR: ctx.options.clusterCIDR,
+      nodeCIDRMaskSize: ctx.options.nodeCIDRMaskSize,
+      maxEndpointsPerSlice: ctx.options.maxEndpointsPerSlice,
     },
   });
   return () => running.done;

@@ -1,5 +1,7 @@
 // What `kubelab server` is started with (controlplane/cmd.ts parses the flags into it): shared by
 // the process wiring (server.ts) and the components it starts (components.ts).
+import type { ServerLimits } from "./apiserver/filters/limits";
+
 export interface ServerOptions {
   dataDir: string;
   listen: string;
@@ -13,6 +15,16 @@ export interface ServerOptions {
   disableControllers: string[];
   nodeMonitorGracePeriodSeconds: number;
   defaultUnreachableTolerationSeconds: number;
+  /** --allocate-node-cidrs (default true; node IPAM gives Nodes their spec.podCIDR). */
+  allocateNodeCIDRs?: boolean;
+  /** --cluster-cidr (default 10.244.0.0/16). */
+  clusterCIDR?: string;
+  /** --node-cidr-mask-size (default 24). */
+  nodeCIDRMaskSize?: number;
+  /** --max-endpoints-per-slice (default 100). */
+  maxEndpointsPerSlice?: number;
+  /** The API server's inflight caps, timeouts and watch buffer (default: kube-apiserver's). */
+  limits?: ServerLimits;
   gitopsRepo?: string;
   /** File holding the token the git-sync webhook requires (the lab's post-receive hook sends it). */
   gitopsWebhookTokenFile?: string;

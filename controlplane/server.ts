@@ -43,6 +43,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     tlsCertFile: opts.tlsCertFile,
     tlsKeyFile: opts.tlsPrivateKeyFile,
     tokenAuthFile: opts.tokenAuthFile,
+    limits: opts.limits,
     logger: logger.child({ component: "apiserver" }),
     extraHandlers,
     defaultNotReadyTolerationSeconds: opts.defaultUnreachableTolerationSeconds,

@@ -12,7 +12,7 @@ import { startCompaction } from "./compaction";
 import { ApiError } from "./errors";
 import { buildHandlerChain, newRequestContext, requestInfo, type Handler } from "./filter";
 import { defaultHandlerChain } from "./handler-chain";
-import { filterMetrics, serverLimits, type ServerLimits } from "./filters";
+import { DEFAULT_LIMITS, filterMetrics, type ServerLimits } from "./filters";
 import { listen } from "./listener";
 import { ownMetricsRegistry, requestMetrics } from "./metrics";
 import { nonResourceHandler } from "./non-resource";
@@ -53,7 +53,7 @@ export interface ApiServerOptions {
    * registry with the default metrics in it.
    */
   metrics?: MetricsRegistry;
-  /** Inflight caps, timeouts, watch buffer (filters/limits.ts); default: `kubelab server`'s flags. */
+  /** Inflight caps, timeouts, watch buffer (filters/limits.ts); default: kube-apiserver's (DEFAULT_LIMITS). */
   limits?: ServerLimits;
   /** Service cluster IP and node port ranges, and how often their bitmaps are repaired. */
   serviceAllocation?: ServiceAllocationOptions;
@@ -77,7 +77,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const allocation = serviceAllocation(store, types, logger, opts.serviceAllocation);
   const resources = resourceContext(opts, allocation);
   const metrics = opts.metrics ?? ownMetricsRegistry();
-  const limits = opts.limits ?? serverLimits();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
   await ensureDefaultNamespaces(resources);
   const stopRepair = await allocation.startRepair();
 

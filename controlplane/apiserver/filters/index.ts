@@ -1,6 +1,6 @@
 // The API server's protective filters (their places in the chain are in ../handler-chain.ts),
 // the limits they enforce and the HTTP server settings that go with them.
-export { DEFAULT_LIMITS, configureServerLimits, serverLimits, type ServerLimits } from "./limits";
+export { DEFAULT_LIMITS, type ServerLimits } from "./limits";
 export { filterMetrics, NO_METRICS, type FilterMetrics, type WatchTerminationReason } from "./metrics";
 export { withURLCheck } from "./url-check";
 export { withQueryParamCheck, checkQueryParams } from "./query-params";

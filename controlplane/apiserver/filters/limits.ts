@@ -39,15 +39,3 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   headerReadTimeoutMs: 32_000,
   watchSendBufferBytes: 8 * 1024 * 1024,
 });
-
-let configured: ServerLimits = { ...DEFAULT_LIMITS };
-
-/** The limits `kubelab server`'s flags asked for (DEFAULT_LIMITS until set). */
-export function serverLimits(): ServerLimits {
-  return configured;
-}
-
-/** Called once by `kubelab server` with its flags, before the API server starts. */
-export function configureServerLimits(limits: Partial<ServerLimits>): void {
-  configured = { ...DEFAULT_LIMITS, ...limits };
-}
