@@ -4,6 +4,7 @@ import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderKustomization } from "../controlplane/gitsync/kustomize";
+import { readPaths } from "../controlplane/gitsync/render";
 import { byKey, dirSnapshot, kubectlKustomize, removeTree, writeTree } from "./fixtures/kustomize/compare";
 
 const roots: string[] = [];
@@ -144,5 +145,33 @@ describe("kustomize: resources, namespace, prefix/suffix and name references", (
     const out = await renderKustomization(dirSnapshot(root), "");
     expect(out.manifests).toEqual([]);
     expect(out.errors).toEqual([expect.objectContaining({ file: "kustomization.yaml", line: 3, reason: "RemoteBaseRefused" })]);
+  });
+});
+
+describe("the render phase chooses kustomize per path", () => {
+  const files = {
+    "plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n",
+    "app/kustomization.yaml": "resources: [cm.yaml]\nnamePrefix: k-\n",
+    "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n",
+    "app/ignored.yaml": "not: a manifest\n",
+  };
+
+  it("a kustomized path is built, a plain one read as before, and duplicates across them found", async () => {
+    const root = writeTree(files);
+    roots.push(root);
+    const read = await readPaths(dirSnapshot(root), { paths: ["plain", "app"] });
+    expect(read.errors).toEqual([]);
+    expect(read.manifests.map((m) => `${m.file}:${m.object.metadata.name}`).sort()).toEqual(["app/cm.yaml:k-plain", "plain/cm.yaml:plain"]);
+    const dup = writeTree({ ...files, "app/kustomization.yaml": "resources: [cm.yaml]\n" });
+    roots.push(dup);
+    expect((await readPaths(dirSnapshot(dup), { paths: ["plain", "app"] })).errors).toEqual([expect.objectContaining({ reason: "DuplicateObject" })]);
+  });
+
+  it("a kustomization inside a plain directory is reported with how to render it, not as a broken manifest", async () => {
+    const root = writeTree(files);
+    roots.push(root);
+    const read = await readPaths(dirSnapshot(root), {});
+    expect(read.errors).toEqual(expect.arrayContaining([expect.objectContaining({ file: "app/kustomization.yaml", reason: "KustomizationNotRendered", message: expect.stringContaining("put app in spec.paths") })]));
+    expect(read.errors.some((e) => e.file === "app/kustomization.yaml" && e.reason !== "KustomizationNotRendered")).toBe(false);
   });
 });

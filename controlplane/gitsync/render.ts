@@ -9,7 +9,8 @@ import { ignoreNotFound, secrets, type ApiClient } from "../../client";
 import { prepareObjects, type PreparedObject } from "./apply";
 import { GitSourceError, type GitAuth } from "./git";
 import type { RestMapper } from "./mapper";
-import { isKustomizeDir, renderKustomization } from "./kustomize";
+import { posix } from "node:path";
+import { isKustomizeDir, KUSTOMIZATION_FILES, renderKustomization } from "./kustomize";
 import { findDuplicates, normalizeRepoPath, readManifests, type ReadOptions, type ReadResult, type Snapshot } from "./manifests";
 import { sourceLabelValue } from "./plan";
 import { GitSource, type GitReference, type ResolvedRevision } from "./source";
@@ -78,9 +79,9 @@ export async function readPaths(snapshot: Snapshot, opts: ReadOptions): Promise<
     const dir = normalizeRepoPath(p);
     return dir !== undefined && isKustomizeDir(snapshot, dir);
   });
-  if (kustomized.length === 0) return readManifests(snapshot, opts);
   const plain = paths.filter((p) => !kustomized.includes(p));
-  const out: ReadResult = plain.length ? await readManifests(snapshot, { ...opts, paths: plain }) : { manifests: [], errors: [] };
+  const out: ReadResult = plain.length ? notKustomizations(await readManifests(snapshot, { ...opts, paths: plain })) : { manifests: [], errors: [] };
+  if (kustomized.length === 0) return out;
   for (const p of kustomized) {
     const r = await renderKustomization(snapshot, normalizeRepoPath(p)!);
     out.manifests.push(...r.manifests);
@@ -90,6 +91,23 @@ export async function readPaths(snapshot: Snapshot, opts: ReadOptions): Promise<
   const known = new Set(out.errors.filter((e) => e.reason === "DuplicateObject").map((e) => `${e.file}:${e.line}`));
   out.errors.push(...findDuplicates(out.manifests, opts.namespaceOf).filter((e) => !known.has(`${e.file}:${e.line}`)));
   return out;
+}
+
+/**
+ * A kustomization file met while reading a plain directory is not an object to apply: say how to
+ * render it instead of reporting it as a broken manifest.
+ */
+function notKustomizations(read: ReadResult): ReadResult {
+  const isKustomization = (file?: string) => file !== undefined && KUSTOMIZATION_FILES.includes(posix.basename(file));
+  const files = new Set([...read.manifests.map((m) => m.file), ...read.errors.map((e) => e.file)].filter(isKustomization) as string[]);
+  if (files.size === 0) return read;
+  return {
+    manifests: read.manifests.filter((m) => !isKustomization(m.file)),
+    errors: [
+      ...read.errors.filter((e) => !isKustomization(e.file)),
+      ...[...files].map((file) => ({ file, line: 1, reason: "KustomizationNotRendered", message: `${file} is a kustomization inside a plain directory: put ${posix.dirname(file)} in spec.paths to render it` })),
+    ],
+  };
 }
 
 async function credentials(repo: GitRepository, client: ApiClient, signal?: AbortSignal): Promise<GitAuth | undefined> {
