@@ -99,6 +99,36 @@ spec:
   defaultBackend: {service: {name: svc, port: {number: 80}}}
   tls: [{secretName: sec}]
 ---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: high}
+value: 1
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: vw}
+webhooks:
+- name: a.b.c
+  clientConfig: {service: {name: svc, namespace: default}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  priorityClassName: high
+  serviceAccount: sa
+  containers: [{name: c, image: x}]
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: fast}
+provisioner: x
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: pvc}
+spec: {storageClassName: fast}
+---
 apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w}

@@ -36,6 +36,19 @@ function podSpecRefs(spec: Json, ref: Setter): void {
   }
   for (const s of (spec.imagePullSecrets as unknown[]) ?? []) if (isMap(s)) ref("Secret", s.name, (n) => (s.name = n));
   ref("ServiceAccount", spec.serviceAccountName, (n) => (spec.serviceAccountName = n));
+  ref("PriorityClass", spec.priorityClassName, (n) => (spec.priorityClassName = n));
+}
+
+/** References outside pod specs: webhooks' and APIServices' Services, a PVC's StorageClass. */
+function otherRefs(r: Resource, o: Json, ref: Setter): void {
+  const kind = r.object.kind;
+  const service = (svc: unknown) => {
+    if (isMap(svc)) ref("Service", svc.name, (n) => (svc.name = n), (ns) => (svc.namespace = ns));
+  };
+  if (kind === "ValidatingWebhookConfiguration" || kind === "MutatingWebhookConfiguration") for (const w of (o.webhooks as unknown[]) ?? []) service(getAt(w, ["clientConfig", "service"]));
+  if (kind === "APIService") service(getAt(o, ["spec", "service"]));
+  const spec = o.spec;
+  if (kind === "PersistentVolumeClaim" && isMap(spec)) ref("StorageClass", spec.storageClassName, (n) => (spec.storageClassName = n));
 }
 
 /** Every reference an object holds, by the kind it refers to. */
@@ -43,6 +56,7 @@ export function forEachReference(r: Resource, ref: Setter): void {
   const o = r.object as unknown as Json;
   for (const spec of podSpecs(r.object)) podSpecRefs(spec, ref);
   const spec = o.spec as Json | undefined;
+  otherRefs(r, o, ref);
   if (r.object.kind === "StatefulSet" && spec) ref("Service", spec.serviceName, (n) => (spec.serviceName = n));
   if (r.object.kind === "Ingress" && spec) {
     const backend = (b: unknown) => {
