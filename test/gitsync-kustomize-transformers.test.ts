@@ -236,6 +236,25 @@ secretGenerator:
   });
 });
 
+describe("kustomize: references by an earlier name", () => {
+  it("an overlay's patch naming a base's generated ConfigMap by its original or prefixed name gets the final name", async () => {
+    const out = await compare({
+      "base/app.yaml": app,
+      "base/kustomization.yaml": "resources: [app.yaml]\nnamePrefix: b-\nconfigMapGenerator:\n- name: settings\n  literals: [a=b]\n",
+      "ov/kustomization.yaml": `resources: [../base]
+namePrefix: o-
+patches:
+- target: {kind: Deployment}
+  patch: |-
+    - {op: add, path: /spec/template/spec/containers/0/envFrom/-, value: {configMapRef: {name: settings}}}
+    - {op: add, path: /spec/template/spec/containers/0/envFrom/-, value: {configMapRef: {name: b-settings}}}
+`,
+    }, "ov");
+    const names = out.find((o) => o.kind === "Deployment").spec.template.spec.containers[0].envFrom.map((e: any) => e.configMapRef.name);
+    expect(new Set(names).size).toBe(1);
+  });
+});
+
 describe("kustomize: components", () => {
   it("a Component adds resources, generators and patches to the kustomization that lists it", async () => {
     await compare({

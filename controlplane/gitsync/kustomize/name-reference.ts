@@ -87,19 +87,28 @@ export interface NameBefore {
   namespace?: string;
 }
 
-/** Rewrites references from the names in `before` to the resources' current names. */
+/**
+ * Rewrites references from the names in `before` (or any earlier name: kustomize keeps a
+ * resource's name history) to the resources' current names, then records the renames.
+ */
 export function fixReferences(resources: Resource[], before: Map<Resource, NameBefore>): void {
   for (const referrer of resources) {
     const from = before.get(referrer);
     forEachReference(referrer, (kind, value, set, setNamespace) => {
       if (typeof value !== "string") return;
-      const candidates = resources.filter((c) => c.object.kind === kind && before.get(c)?.name === value);
+      const ofKind = resources.filter((c) => c.object.kind === kind);
+      let candidates = ofKind.filter((c) => before.get(c)?.name === value);
+      if (candidates.length === 0) candidates = ofKind.filter((c) => c.formerNames?.includes(value));
       if (candidates.length === 0) return;
       const same = candidates.filter((c) => before.get(c)?.namespace === from?.namespace);
       const target = (same.length > 0 ? same : candidates)[0]!;
       if (target.object.metadata.name !== value) set(target.object.metadata.name);
       if (setNamespace && target.object.metadata.namespace) setNamespace(target.object.metadata.namespace);
     });
+  }
+  for (const r of resources) {
+    const was = before.get(r)?.name;
+    if (was !== undefined && was !== r.object.metadata.name) r.formerNames = [...(r.formerNames ?? []), was];
   }
 }
 

@@ -12,6 +12,8 @@ export interface Resource {
   /** Name and namespace when the resource entered the build (a generator's name for generated ones). */
   origName: string;
   origNamespace?: string;
+  /** Names it had before earlier levels renamed it (references to them are rewritten too). */
+  formerNames?: string[];
   /** Set for ConfigMaps/Secrets from a generator. */
   generated?: { hash: boolean };
 }
