@@ -236,6 +236,18 @@ secretGenerator:
   });
 });
 
+describe("kustomize: env files and generator options", () => {
+  it("env lines keep spaces and quotes, a bare key is empty, immutable and namespaces as kubectl", async () => {
+    const files = {
+      "base/x.env": "A=1\n B = 2 \nexport C=3\nD=\"quoted\"\nE\n",
+      "base/kustomization.yaml": "configMapGenerator:\n- name: c\n  namespace: other\n  envs: [x.env]\n  options: {labels: {l: v}, immutable: true}\nsecretGenerator:\n- name: s\n  envs: [x.env]\ngeneratorOptions:\n  annotations: {g: h}\n",
+      "ov/kustomization.yaml": "resources: [../base]\nconfigMapGenerator:\n- name: c\n  namespace: other\n  behavior: merge\n  literals: [Z=9]\n  options: {labels: {m: w}}\n",
+    };
+    expect((await compare(files, "base")).find((o) => o.kind === "ConfigMap").immutable).toBe(true);
+    expect((await compare(files, "ov")).find((o) => o.kind === "ConfigMap").data.Z).toBe("9");
+  });
+});
+
 describe("kustomize: references by an earlier name", () => {
   it("an overlay's patch naming a base's generated ConfigMap by its original or prefixed name gets the final name", async () => {
     const out = await compare({

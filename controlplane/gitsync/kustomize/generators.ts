@@ -43,8 +43,14 @@ async function entryData(k: Kustomization, files: SnapshotFiles, e: Json, path: 
     for (const raw of (await read(f, "envs", i)).toString("utf8").split(/\r?\n/)) {
       const line = raw.replace(/^\s+/, "");
       if (line === "" || line.startsWith("#")) continue;
+      // As kustomize: a line without "=" is a key with an empty value (kustomize would read the
+      // variable from its own environment; git-sync's environment is not the repository's).
       const eq = line.indexOf("=");
-      if (eq <= 0) throw new KustomizeError(k.file, where("envs", i), "InvalidGenerator", `env file ${f}: line ${JSON.stringify(raw)} is not KEY=VALUE`);
+      if (eq === 0) throw new KustomizeError(k.file, where("envs", i), "InvalidGenerator", `env file ${f}: line ${JSON.stringify(raw)} has no key`);
+      if (eq < 0) {
+        put(line, "", "envs", i);
+        continue;
+      }
       put(line.slice(0, eq), line.slice(eq + 1), "envs", i);
     }
   }
@@ -105,6 +111,8 @@ export async function runGenerators(k: Kustomization, files: SnapshotFiles, reso
       if (Object.keys(target.object.metadata.labels).length === 0) delete target.object.metadata.labels;
       if (Object.keys(target.object.metadata.annotations).length === 0) delete target.object.metadata.annotations;
       target.generated = { hash: hash && (target.generated?.hash ?? true) };
+      if (immutable) o.immutable = true;
+      else delete o.immutable;
     }
   }
 }
