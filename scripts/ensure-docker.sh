@@ -10,8 +10,10 @@ LOG=${KUBELAB_DOCKERD_LOG:-/var/log/kubelab-dockerd.log}
 WAIT_SECONDS=${KUBELAB_DOCKERD_WAIT:-60}
 
 say() { echo "ensure-docker: $*" >&2; }
+# A wedged dockerd can leave `docker info` hanging for ever: every probe is bounded.
+docker_answers() { timeout 20 docker info >/dev/null 2>&1; }
 
-if docker info >/dev/null 2>&1; then
+if docker_answers; then
   exit 0
 fi
 
@@ -33,7 +35,7 @@ fi
 exec 9>/var/lock/kubelab-ensure-docker.lock
 flock -w "$WAIT_SECONDS" 9 || { say "timed out waiting for another ensure-docker"; exit 1; }
 
-if docker info >/dev/null 2>&1; then
+if docker_answers; then
   exit 0
 fi
 
@@ -46,7 +48,7 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
 fi
 
 for _ in $(seq 1 $((WAIT_SECONDS * 4))); do
-  if docker info >/dev/null 2>&1; then
+  if docker_answers; then
     say "dockerd is up"
     exit 0
   fi
