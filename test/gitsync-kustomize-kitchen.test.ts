@@ -136,6 +136,99 @@ spec: {template: {metadata: {labels: {x: y}}}}
 `,
 };
 
+/** Selectors kustomize extends only where present: affinity, spread constraints, Job and NetworkPolicy peers. */
+const selectorKinds = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      affinity:
+        podAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {a: b}}
+            topologyKey: x
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 1
+            podAffinityTerm: {labelSelector: {matchLabels: {a: b}}, topologyKey: x}
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {a: b}}
+            topologyKey: x
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: x, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {a: b}}}
+      containers: [{name: c, image: x}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: j}
+spec:
+  selector: {matchLabels: {a: b}}
+  manualSelector: true
+  template:
+    metadata: {labels: {a: b}}
+    spec: {restartPolicy: Never, containers: [{name: c, image: x}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: np}
+spec:
+  podSelector: {}
+  ingress:
+  - from: [{podSelector: {matchLabels: {a: b}}}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: j2}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {a: b}}
+            topologyKey: x
+      containers: [{name: c, image: x}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: cj}
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      selector: {matchLabels: {a: b}}
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: c, image: x}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ss}
+spec:
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: x, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {a: b}}}
+      containers: [{name: c, image: x}]
+`;
+
+describe("kustomize commonLabels on selectors it extends only where present", () => {
+  it("equals kubectl kustomize", async () => {
+    const root = writeTree({ "r.yaml": selectorKinds, "kustomization.yaml": "resources: [r.yaml]\ncommonLabels: {t: v}\n" });
+    roots.push(root);
+    const ours = await renderKustomization(dirSnapshot(root), "");
+    expect(ours.errors).toEqual([]);
+    expect(byKey(ours.manifests.map((m) => m.object))).toEqual(byKey((await kubectlKustomize(root)).objects));
+  });
+});
+
 const variants: Record<string, string> = {
   "namespace, prefix, commonLabels, commonAnnotations": "namespace: k\nnamePrefix: a-\ncommonLabels: {team: t}\ncommonAnnotations: {note: m}\n",
   "suffix only, labels without selectors": "nameSuffix: -z\nlabels:\n- pairs: {team: t}\n",
