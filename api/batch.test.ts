@@ -97,6 +97,6 @@ describe("batch/v1 CronJob", () => {
     const cj = cronjobs.validate(cronJob({ timeZone: "Etc/UTC" }), "Strict").object as CronJob;
     cj.metadata.creationTimestamp = "2026-01-01T00:00:00Z";
     const now = new Date("2026-01-01T00:02:00Z");
-    expect(batchPrinters.cronjobs!.cells(cj, now).slice(0, 7)).toEqual(["tick", "*/1 * * * *", "Etc/UTC", false, 0, "<none>", "2m"]);
+    expect(batchPrinters.cronjobs!.cells(cj, now).slice(0, 7)).toEqual(["tick", "*/1 * * * *", "Etc/UTC", "False", 0, "<none>", "2m"]);
   });
 });

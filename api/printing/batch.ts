@@ -70,7 +70,7 @@ export const batchPrinters: Record<string, Printer> = {
       const cj = o as CronJob;
       const cs = containers(cj.spec.jobTemplate.spec);
       const last = cj.status?.lastScheduleTime ? timestampSince(cj.status.lastScheduleTime, now) : "<none>";
-      return [cj.metadata.name, cj.spec.schedule, cj.spec.timeZone ?? "<none>", Boolean(cj.spec.suspend), (cj.status?.active ?? []).length, last, age(cj, now), cs.map((c) => c.name).join(","), cs.map((c) => c.image ?? "").join(","), formatLabelSelector(cj.spec.jobTemplate.spec?.selector)];
+      return [cj.metadata.name, cj.spec.schedule, cj.spec.timeZone ?? "<none>", cj.spec.suspend === undefined ? "<unset>" : cj.spec.suspend ? "True" : "False", (cj.status?.active ?? []).length, last, age(cj, now), cs.map((c) => c.name).join(","), cs.map((c) => c.image ?? "").join(","), formatLabelSelector(cj.spec.jobTemplate.spec?.selector)];
     },
   },
 };
