@@ -67,6 +67,13 @@ describe("Service allocation on one server", () => {
     const stored = list.items.filter((s: any) => s.metadata.name.startsWith("many-"));
     expect(new Set(stored.map((s: any) => s.spec.clusterIP))).toEqual(new Set(got.ips));
     expect(new Set(stored.map((s: any) => s.spec.ports[0].nodePort))).toEqual(new Set(got.ports));
+    // Kubernetes' allocator metrics say the same (the kubernetes Service holds one more IP).
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const value = (re: RegExp) => Number(metrics.match(re)?.[1] ?? NaN);
+    expect(value(/kube_apiserver_clusterip_allocator_allocated_ips\{cidr="10\.96\.0\.0\/16"\} (\d+)/)).toBeGreaterThanOrEqual(200);
+    expect(value(/kube_apiserver_nodeport_allocator_allocated_ports (\d+)/)).toBe(200);
+    expect(value(/kube_apiserver_nodeport_allocator_available_ports (\d+)/)).toBe(2768 - 200);
+    expect(value(/kube_apiserver_nodeport_allocator_allocation_total\{scope="dynamic"\} (\d+)/)).toBe(200);
   });
 
   it("refuses a taken or out-of-range cluster IP or node port with a 422 naming the field, in Kubernetes' words", async () => {

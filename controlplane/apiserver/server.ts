@@ -74,9 +74,9 @@ export interface ApiServer {
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { store, types, logger } = opts;
-  const allocation = serviceAllocation(store, types, logger, opts.serviceAllocation);
-  const resources = resourceContext(opts, allocation);
   const metrics = opts.metrics ?? ownMetricsRegistry();
+  const allocation = serviceAllocation(store, types, logger, opts.serviceAllocation, metrics);
+  const resources = resourceContext(opts, allocation);
   const limits = opts.limits ?? DEFAULT_LIMITS;
   await ensureDefaultNamespaces(resources);
   const stopRepair = await allocation.startRepair();

@@ -1,6 +1,7 @@
 // The API server's Service allocation: the bitmap allocator and its repair loop, built from the
 // server's options.
 import type { Logger } from "pino";
+import type { Registry as MetricsRegistry } from "prom-client";
 import type { Service } from "../../../api/core";
 import type { ResourceType } from "../../../api/resource";
 import type { Store, StoredValue } from "../../storage/store";
@@ -49,13 +50,20 @@ function readable(sv: StoredValue, logger: Logger): Service[] {
   }
 }
 
-export function serviceAllocation(store: Store, types: ResourceType[], logger: Logger, opts: ServiceAllocationOptions = {}): ServiceAllocation {
+export function serviceAllocation(
+  store: Store,
+  types: ResourceType[],
+  logger: Logger,
+  opts: ServiceAllocationOptions = {},
+  metrics?: MetricsRegistry,
+): ServiceAllocation {
   const services = types.find((t) => t.kind === "Service" && t.group === "");
   if (!services) throw new Error("resource type Service missing");
   const allocator = new BitmapServiceAllocator(store, {
     ipRange: new ServiceIPRange(opts.serviceClusterIPRange),
     portRange: opts.serviceNodePortRange ? parseNodePortRange(opts.serviceNodePortRange) : new NodePortRange(),
     logger,
+    metrics,
   });
   const listServices = async () => (await store.list(storagePrefix(services))).items.flatMap((sv) => readable(sv, logger));
   const repair = new AllocatorRepair(allocator, { listServices, logger, leakRepairs: opts.leakRepairs });

@@ -7,6 +7,7 @@
 import { StoreConflictError, type Store, type StoredValue } from "../../storage/store";
 import { ApiError } from "../errors";
 import { AllocationBitmap } from "./bitmap";
+import { noRangeMetrics, type RangeMetrics } from "./metrics";
 
 /** The stored form (core/v1 RangeAllocation: range and data). */
 interface RangeAllocation {
@@ -35,12 +36,15 @@ export class StoredRange {
     /** The range as text ("10.96.0.0/16", "30000-32767"); a stored bitmap of another range is ignored. */
     readonly range: string,
     readonly size: number,
+    readonly metrics: RangeMetrics = noRangeMetrics,
   ) {}
 
   /** The stored bitmap as it is now (a fresh read). */
   async snapshot(): Promise<RangeSnapshot> {
     this.cached = await this.store.get(this.key);
-    return { bitmap: this.decode(this.cached), revision: this.cached?.modRevision };
+    const bitmap = this.decode(this.cached);
+    this.metrics.observe(bitmap);
+    return { bitmap, revision: this.cached?.modRevision };
   }
 
   /**
@@ -97,6 +101,7 @@ export class StoredRange {
     } satisfies RangeAllocation);
     try {
       this.cached = revision === undefined ? await this.store.create(this.key, value) : await this.store.update(this.key, value, revision);
+      this.metrics.observe(bitmap);
       return true;
     } catch (e) {
       if (!(e instanceof StoreConflictError)) throw e;

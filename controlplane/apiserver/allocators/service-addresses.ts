@@ -9,7 +9,9 @@ import type { Service } from "../../../api/core";
 import type { Store } from "../../storage/store";
 import { ApiError, invalid } from "../errors";
 import type { AllocationBitmap } from "./bitmap";
+import type { Registry as MetricsRegistry } from "prom-client";
 import { ServiceIPRange } from "./cluster-ip";
+import { noRangeMetrics, rangeMetrics, type RangeMetrics } from "./metrics";
 import { NodePortRange } from "./node-port";
 import { StoredRange } from "./range-store";
 
@@ -59,6 +61,8 @@ export interface BitmapAllocatorOptions {
   portRange?: NodePortRange;
   logger: Logger;
   random?: () => number;
+  /** Where the kube_apiserver_*_allocator_* metrics go (none without). */
+  metrics?: MetricsRegistry;
 }
 
 export class BitmapServiceAllocator implements ServiceAllocator {
@@ -72,8 +76,9 @@ export class BitmapServiceAllocator implements ServiceAllocator {
   constructor(store: Store, opts: BitmapAllocatorOptions) {
     this.ipRange = opts.ipRange ?? new ServiceIPRange();
     this.portRange = opts.portRange ?? new NodePortRange();
-    this.ips = new StoredRange(store, "/registry/ranges/serviceips", this.ipRange.text, this.ipRange.size);
-    this.ports = new StoredRange(store, "/registry/ranges/servicenodeports", this.portRange.text, this.portRange.size);
+    const metrics = (kind: "ip" | "port"): RangeMetrics => (opts.metrics ? rangeMetrics(opts.metrics, kind, this.ipRange.text) : noRangeMetrics);
+    this.ips = new StoredRange(store, "/registry/ranges/serviceips", this.ipRange.text, this.ipRange.size, metrics("ip"));
+    this.ports = new StoredRange(store, "/registry/ranges/servicenodeports", this.portRange.text, this.portRange.size, metrics("port"));
     this.logger = opts.logger;
     this.random = opts.random ?? Math.random;
   }
@@ -135,7 +140,8 @@ export class BitmapServiceAllocator implements ServiceAllocator {
           message: `Invalid value: []string{${(spec.clusterIPs ?? [requested]).map((ip) => `"${ip}"`).join(", ")}}: failed to allocate IP ${requested}: ${why}`,
         },
       ]);
-    const ip = await this.ips.change((bitmap) => {
+    const scope = requested ? "static" : "dynamic";
+    const ip = await this.countedChange(this.ips, scope, (bitmap) => {
       if (!requested) {
         const offset = bitmap.allocateNext(range.staticBand, this.random);
         if (offset === undefined) throw new ApiError(500, "InternalError", "Internal error occurred: failed to allocate a serviceIP: range is full");
@@ -145,7 +151,8 @@ export class BitmapServiceAllocator implements ServiceAllocator {
       if (offset === undefined) throw refuse(`the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${range.text}`);
       if (!bitmap.allocate(offset)) throw refuse("provided IP is already allocated");
       return requested;
-    }, { dryRun });
+    }, dryRun);
+    if (!dryRun) this.ips.metrics.allocated(scope);
     spec.clusterIP = ip;
     spec.clusterIPs = [ip];
     return ip;
@@ -157,7 +164,13 @@ export class BitmapServiceAllocator implements ServiceAllocator {
     const ports = svc.spec?.ports ?? [];
     const wanted = ports.map((p) => p.nodePort);
     const auto = autoNodePorts(svc);
-    const { assigned, taken } = await this.ports.change((bitmap) => this.takePorts(svc, wanted, before, auto, bitmap), { dryRun });
+    const scope = wanted.every((p) => p !== undefined) ? "static" : "dynamic";
+    const { assigned, taken } = await this.countedChange(this.ports, scope, (bitmap) => this.takePorts(svc, wanted, before, auto, bitmap), dryRun);
+    if (!dryRun) {
+      const asked = taken.filter((p) => wanted.includes(p)).length;
+      this.ports.metrics.allocated("static", asked);
+      this.ports.metrics.allocated("dynamic", taken.length - asked);
+    }
     ports.forEach((p, i) => {
       if (assigned[i] !== undefined) p.nodePort = assigned[i];
     });
@@ -188,6 +201,16 @@ export class BitmapServiceAllocator implements ServiceAllocator {
       assigned.push(port);
     });
     return { assigned, taken };
+  }
+
+  /** A range change whose refusal (422, range full) is counted as an allocation error. */
+  private async countedChange<T>(range: StoredRange, scope: "static" | "dynamic", change: (bitmap: AllocationBitmap) => T, dryRun: boolean): Promise<T> {
+    try {
+      return await range.change(change, { dryRun });
+    } catch (e) {
+      if (e instanceof ApiError && !dryRun) range.metrics.failed(scope);
+      throw e;
+    }
   }
 
   /** Frees items; a failure only leaks them until repair (a delete must not fail for it). */
