@@ -63,11 +63,11 @@ async function buildDir(ctx: BuildContext, dir: string, stack: string[], from?: 
 
 async function buildLevel(ctx: BuildContext, k: Kustomization, acc: Resource[], stack: string[]): Promise<void> {
   for (const [i, entry] of [...listField(k, "resources").map((e, i) => [e, ["resources", i]] as const), ...listField(k, "bases").map((e, i) => [e, ["bases", i]] as const)].entries()) {
-    await addResource(ctx, k, String(entry[0]), { file: k.file, line: k.lineOf([...entry[1]]) }, acc, stack, i);
+    await addResource(ctx, k, stringValue(k, [...entry[1]], entry[0]), { file: k.file, line: k.lineOf([...entry[1]]) }, acc, stack, i);
   }
   for (const [i, c] of listField(k, "components").entries()) {
     const where = { file: k.file, line: k.lineOf(["components", i]) };
-    const rel = String(c);
+    const rel = stringValue(k, ["components", i], c);
     if (isRemote(rel)) throw new KustomizeError(where.file, where.line, "RemoteBaseRefused", `remote component ${rel} is refused: kubelab renders only this repository's revision`);
     const dir = resolvePath(k.dir, rel);
     if (dir === undefined || !ctx.files.isDir(dir)) throw new KustomizeError(where.file, where.line, "FileNotFound", `component ${rel} is not a directory in this revision`);

@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { KustomizeError } from "./errors";
 import { resolvePath, type SnapshotFiles } from "./files";
-import { checkKeys, listField, stringMapField, type Kustomization } from "./kustomization";
+import { checkKeys, listField, stringMapField, stringValue, type Kustomization } from "./kustomization";
 import { isMap, type Json, type Resource } from "./resource";
 
 type Kind = "ConfigMap" | "Secret";
@@ -27,7 +27,12 @@ async function entryData(k: Kustomization, files: SnapshotFiles, e: Json, path: 
     if (!buf) throw new KustomizeError(k.file, where(field, i), "FileNotFound", `${field}: ${rel} is not a file in this revision${p === undefined ? " (it leaves the repository)" : ""}`);
     return buf;
   };
-  const list = (field: string) => (Array.isArray(e[field]) ? (e[field] as unknown[]).map(String) : []);
+  const list = (field: string): string[] => {
+    const v = e[field];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) throw new KustomizeError(k.file, k.lineOf([...path, field]), "InvalidGenerator", `${field} of ${String(e.name)} must be a list of strings`);
+    return v.map((x, i) => stringValue(k, [...path, field, i], x));
+  };
   for (const [i, lit] of list("literals").entries()) {
     const eq = lit.indexOf("=");
     if (eq <= 0) throw new KustomizeError(k.file, where("literals", i), "InvalidGenerator", `literal ${JSON.stringify(lit)} is not key=value`);
