@@ -47,9 +47,9 @@ export class AllocatorRepair {
       } catch (err) {
         this.opts.logger.warn({ err }, "repairing Service allocations failed; retrying later");
       }
-      if (!stopped) timer = setTimeout(loop, intervalMs);
+      if (!stopped) timer = setTimeout(loop, intervalMs).unref();
     };
-    timer = setTimeout(loop, intervalMs);
+    timer = setTimeout(loop, intervalMs).unref();
     return () => {
       stopped = true;
       clearTimeout(timer);

@@ -112,7 +112,7 @@ export class KubernetesServiceReconciler {
       } catch (err) {
         this.opts.logger.warn({ err }, "reconciling the kubernetes Service failed; retrying");
       }
-      if (!stopped) timer = setTimeout(loop, this.opts.intervalMs ?? 10_000);
+      if (!stopped) timer = setTimeout(loop, this.opts.intervalMs ?? 10_000).unref();
     };
     void loop();
     return () => {
