@@ -4,6 +4,7 @@
 import type { Namespace } from "../../../api/core";
 import * as resources from "../../../client/resources";
 import { endpointslices, networkpolicies } from "../resources";
+import { cronJobsResource, jobsResource } from "../job/resources";
 import { ignoreNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
 import type { ControllerRunOptions } from "../run-options";
@@ -13,6 +14,8 @@ export const NAMESPACE_FINALIZER = "kubernetes";
 
 /** Namespaced resources emptied before a namespace goes (workloads first, events last). */
 export const NAMESPACED_RESOURCES: ResourceRef[] = [
+  cronJobsResource,
+  jobsResource,
   resources.deployments,
   resources.replicasets,
   resources.pods,
