@@ -139,6 +139,10 @@ describe("kustomize: resources, namespace, prefix/suffix and name references", (
     }
   });
 
+  it("finds kustomization.yml and Kustomization as kubectl does", async () => {
+    await compare({ "b/Kustomization": "resources: [cm.yaml]\nnameSuffix: -b\n", "b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", "o/kustomization.yml": "resources: [../b]\nnamePrefix: o-\n" }, "o");
+  });
+
   it("refuses a remote base with the file and line", async () => {
     const root = writeTree({ "kustomization.yaml": "resources:\n- ok.yaml\n- github.com/kubernetes-sigs/kustomize/examples/helloWorld?ref=v5.0.0\n", "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n" });
     roots.push(root);
