@@ -52,8 +52,12 @@ describe("agent restart", () => {
       const a = pods.find((p) => p.metadata.name.startsWith("a-"));
       return pods.length === 2 && a?.status?.containerStatuses?.[0]?.restartCount === 1 && a.status.containerStatuses[0].state.running;
     }, 20_000, "a restarted, c gone");
-    // A few relists: nothing else may move (no container appears, goes or changes state).
-    const settled = containers(agent.nodeName);
+    // c's containers go (the pod is gone from every source), then nothing else may move over a few
+    // relists: no container appears, goes or changes state.
+    const settled = await eventually(() => {
+      const now = containers(agent.nodeName);
+      return [...now.keys()].some((n) => n.includes("_c-")) ? undefined : now;
+    }, 20_000, "c's containers removed");
     await consistently(() => JSON.stringify([...containers(agent.nodeName)]) === JSON.stringify([...settled]), 2500, "containers unchanged");
     const after = containers(agent.nodeName);
     // b: the very same two containers, still running.
