@@ -52,6 +52,9 @@ describe("batch/v1 served to kubectl", () => {
     expect(got.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: "NonIndexed", suspend: false, podReplacementPolicy: "TerminatingOrFailed" });
     expect(Object.keys(got.spec.selector.matchLabels)).toEqual(["batch.kubernetes.io/controller-uid"]);
     expect(got.spec.template.metadata.labels["batch.kubernetes.io/job-name"]).toBe("pi");
+    const described = await kubectl.ok(["-n", NS, "describe", "job", "pi"]);
+    expect(described).toMatch(/Parallelism:\s+1\nCompletions:\s+1\nCompletion Mode:\s+NonIndexed/);
+    expect(described).toMatch(/Pods Statuses:\s+0 Active \/ 0 Succeeded \/ 0 Failed/);
     expect(await kubectl.ok(["-n", NS, "get", "jobs"])).toMatch(/^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\npi\s+Running\s+0\/1\s+\d+s\n$/);
     await kubectl.ok(["create", "-f", "-"], JSON.stringify(cronJob("tick", "*/5 * * * *")));
     expect(await kubectl.ok(["-n", NS, "get", "cj"])).toMatch(/^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\ntick\s+\*\/5 \* \* \* \*\s+<none>\s+False\s+0\s+<none>\s+\d+s\n$/);
