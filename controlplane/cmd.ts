@@ -22,6 +22,9 @@ export function registerServerCommand(program: Command): void {
     .option("--tls-private-key-file <file>", "and this private key")
     .option("--store <backend>", "sqlite (embedded, default) or etcd", "sqlite")
     .option("--etcd-endpoints <urls>", "comma-separated etcd URLs (with --store etcd)", "http://127.0.0.1:2379")
+    .option("--advertise-address <ip>", "the address the kubernetes Service's endpoints name for this server (default: the listen host, or the first non-loopback IPv4 for 0.0.0.0)")
+    .option("--service-cluster-ip-range <cidr>", "the range Service ClusterIPs are allocated from", "10.96.0.0/16")
+    .option("--service-node-port-range <range>", "the range NodePorts are allocated from", "30000-32767")
     .option("--disable-controllers <names>", `comma-separated: ${[...CONTROLLER_NAMES, "gitsync"].join(", ")}, or all`, "")
     .option("--node-monitor-grace-period <duration>", "how long a node may stay silent before it is marked Unknown", "40s")
     .option("--default-unreachable-toleration-seconds <n>", "how long pods stay on an unreachable node before eviction", "300")
@@ -71,6 +74,9 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     tlsPrivateKeyFile: o.tlsPrivateKeyFile,
     storeBackend: o.store,
     etcdEndpoints: list(o.etcdEndpoints),
+    advertiseAddress: o.advertiseAddress,
+    serviceClusterIPRange: o.serviceClusterIpRange,
+    serviceNodePortRange: o.serviceNodePortRange,
     disableControllers: list(o.disableControllers),
     nodeMonitorGracePeriodSeconds: parseDuration(o.nodeMonitorGracePeriod) / 1000,
     defaultUnreachableTolerationSeconds: Number(o.defaultUnreachableTolerationSeconds),

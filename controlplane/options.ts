@@ -12,6 +12,12 @@ export interface ServerOptions {
   tlsPrivateKeyFile?: string;
   storeBackend: "sqlite" | "etcd";
   etcdEndpoints?: string[];
+  /** --advertise-address: what the kubernetes Service's endpoints name for this server. */
+  advertiseAddress?: string;
+  /** --service-cluster-ip-range (default 10.96.0.0/16). */
+  serviceClusterIPRange?: string;
+  /** --service-node-port-range (default 30000-32767). */
+  serviceNodePortRange?: string;
   disableControllers: string[];
   nodeMonitorGracePeriodSeconds: number;
   defaultUnreachableTolerationSeconds: number;

@@ -44,6 +44,8 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     tlsKeyFile: opts.tlsPrivateKeyFile,
     tokenAuthFile: opts.tokenAuthFile,
     limits: opts.limits,
+    advertiseAddress: opts.advertiseAddress,
+    serviceAllocation: { serviceClusterIPRange: opts.serviceClusterIPRange, serviceNodePortRange: opts.serviceNodePortRange },
     logger: logger.child({ component: "apiserver" }),
     extraHandlers,
     defaultNotReadyTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
