@@ -133,3 +133,28 @@ describe("bad input", () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe("writes that change nothing", () => {
+  const nsUrl = () => `${server.url}/api/v1/namespaces/kube-system`;
+
+  it("namespaces/finalize is update-only: GET and PATCH are 405 and write nothing", async () => {
+    const before = (await send("GET", nsUrl())).json.metadata.resourceVersion;
+    const patch = await send("PATCH", `${nsUrl()}/finalize`, { metadata: { labels: { x: "y" } } }, "application/merge-patch+json");
+    expect(patch.status).toBe(405);
+    expect(patch.json).toMatchObject({ kind: "Status", reason: "MethodNotAllowed", code: 405 });
+    expect((await send("GET", `${nsUrl()}/finalize`)).status).toBe(405);
+    const after = (await send("GET", nsUrl())).json;
+    expect(after.metadata.resourceVersion).toBe(before);
+    expect(after.metadata.labels?.x).toBeUndefined();
+  });
+
+  it("a PUT of the object as it is keeps its resourceVersion, whatever the key order", async () => {
+    const live = (await send("GET", nsUrl())).json;
+    // The same object with its keys in another order (as another client would encode it).
+    const reordered = { status: live.status, spec: live.spec, metadata: Object.fromEntries(Object.entries(live.metadata).reverse()), kind: live.kind, apiVersion: live.apiVersion };
+    const put = await send("PUT", nsUrl(), reordered);
+    expect(put.status).toBe(200);
+    expect(put.json.metadata.resourceVersion).toBe(live.metadata.resourceVersion);
+    expect((await send("GET", nsUrl())).json.metadata.resourceVersion).toBe(live.metadata.resourceVersion);
+  });
+});

@@ -101,6 +101,8 @@ async function handleCollection(r: ResourceRequest): Promise<void> {
 async function handleObject(r: ResourceRequest): Promise<void> {
   const { rt, ns, query: q, method, server, req } = r;
   const name = r.name!;
+  // namespaces/finalize is update-only in Kubernetes (no get, so no patch either).
+  if (r.subresource === "finalize" && method !== "PUT") throw methodNotAllowed(method);
   switch (method) {
     case "GET": {
       const obj = await server.registry.get(rt, ns, name);
