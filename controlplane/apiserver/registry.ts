@@ -12,26 +12,12 @@ import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from
 import { updateManagedFields } from "./field-manager";
 import { fieldValue, storageKey, storagePrefix } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
-import type { DeleteOptions, Strategies, Strategy } from "./strategies";
+import type { DeleteOptions, FinishWrite, Strategies, Strategy } from "./strategies";
+import { sameJson } from "./same-json";
 
-export type { DeleteOptions } from "./strategies";
-
-/** Ends a write begun by a hook: `written` says whether the store write succeeded. */
-export type FinishWrite = (written: boolean) => Promise<void>;
-
-/**
- * A strategy's optional hooks around the store write (genericregistry's BeginCreate, BeginUpdate,
- * AfterDelete): the Service allocator commits addresses first and gives them back on failure.
- */
-export interface WriteHooks<T extends KObject = KObject> {
-  beginCreate?(obj: T, opts: { dryRun: boolean }): Promise<FinishWrite>;
-  beginUpdate?(next: T, old: T, opts: { dryRun: boolean }): Promise<FinishWrite>;
-  afterDelete?(obj: T): Promise<void>;
-}
+export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
 
 const noFinish: FinishWrite = async () => {};
-/** A strategy's hooks (the Strategy type does not declare them yet; a strategy may add them). */
-const hooksOf = (strategy: Strategy) => strategy as Strategy & WriteHooks;
 
 /** Runs `write` between a begun hook and its finish, finishing with whether it succeeded. */
 async function finishing<T>(finish: FinishWrite, write: () => Promise<T>): Promise<T> {
@@ -177,7 +163,7 @@ export class Registry {
     const strategy = this.strategies.of(rt);
     strategy.prepareForCreate(valid);
     await strategy.admit(valid, undefined);
-    const finish = (await hooksOf(strategy).beginCreate?.(valid, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
+    const finish = (await strategy.beginCreate?.(valid, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
     return finishing(finish, () => this.writeCreated(rt, valid, warnings, now, opts));
   }
 
@@ -276,7 +262,7 @@ export class Registry {
     const causes = strategy.validateUpdate(valid, old);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, old.metadata.name!, causes);
     await strategy.admit(valid, old);
-    const finish = (await hooksOf(strategy).beginUpdate?.(valid, old, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
+    const finish = (await strategy.beginUpdate?.(valid, old, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
     return finishing(finish, () => this.writeUpdated(rt, strategy, old, revision, valid, warnings, opts));
   }
 
@@ -311,7 +297,7 @@ export class Registry {
       if (valid.metadata.deletionTimestamp && !strategy.hasFinalizers(valid)) {
         // The last finalizer is gone from an object being deleted: it goes now.
         const gone = await this.store.delete(key, revision);
-        await hooksOf(strategy).afterDelete?.(valid);
+        await strategy.afterDelete?.(valid);
         return { object: { ...valid, metadata: { ...valid.metadata, resourceVersion: String(gone.modRevision) } }, warnings };
       }
       const stored = await this.store.update(key, encode(valid), revision);
@@ -382,7 +368,7 @@ export class Registry {
           return decode(await this.store.update(key, encode(plan.update), stored.modRevision));
         }
         const gone = await this.store.delete(key, stored.modRevision);
-        await hooksOf(this.strategies.of(rt)).afterDelete?.(obj);
+        await this.strategies.of(rt).afterDelete?.(obj);
         return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(gone.modRevision) } };
       } catch (e) {
         if (e instanceof StoreConflictError && attempt < 5) continue;
@@ -396,15 +382,4 @@ export class Registry {
 /** Would writing a over b change anything but managedFields? (key order and undefined fields do not count, as in a JSON encoding) */
 function sameObject(a: KObject, b: KObject): boolean {
   return sameJson({ ...a, metadata: { ...a.metadata, managedFields: undefined } }, { ...b, metadata: { ...b.metadata, managedFields: undefined } });
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => sameJson(v, (b as unknown[])[i]));
-  const ao = a as Record<string, unknown>, bo = b as Record<string, unknown>;
-  const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
-  const ak = keys(ao);
-  return ak.length === keys(bo).length && ak.every((k) => Object.hasOwn(bo, k) && sameJson(ao[k], bo[k]));
 }

@@ -7,7 +7,7 @@ import { podStrategy, type PodStrategyOptions } from "./pod";
 import { serviceStrategy } from "./service";
 import { genericStrategy, type Strategy } from "./strategy";
 
-export type { DeleteOptions, DeletePlan, Strategy } from "./strategy";
+export type { DeleteOptions, DeletePlan, FinishWrite, Strategy, WriteHooks } from "./strategy";
 
 export type StrategyOptions = PodStrategyOptions;
 

@@ -5,8 +5,7 @@
 import type { Service, ServicePort } from "../../../api/core";
 import type { KObject, ResourceType } from "../../../api/resource";
 import type { AllocationChange, ServiceAllocator } from "../allocators/service-addresses";
-import type { FinishWrite, WriteHooks } from "../registry";
-import { genericStrategy, keepStatus, type Strategy } from "./strategy";
+import { genericStrategy, keepStatus, type FinishWrite, type Strategy, type WriteHooks } from "./strategy";
 
 type ServiceObject = KObject & Service;
 

@@ -23,7 +23,20 @@ export interface Strategy<T extends KObject = KObject> {
   /** Does anything still hold the object back from removal? */
   hasFinalizers(obj: T): boolean;
   planDelete(obj: T, opts: DeleteOptions): DeletePlan;
+  /** Optional hooks around the store write (genericregistry's BeginCreate, BeginUpdate, AfterDelete). */
+  beginCreate?(obj: T, opts: { dryRun: boolean }): Promise<FinishWrite>;
+  beginUpdate?(next: T, old: T, opts: { dryRun: boolean }): Promise<FinishWrite>;
+  afterDelete?(obj: T): Promise<void>;
 }
+
+/** Ends a write begun by a hook: `written` says whether the store write succeeded. */
+export type FinishWrite = (written: boolean) => Promise<void>;
+
+/**
+ * A strategy's hooks around the store write: the Service allocator commits addresses first and
+ * gives them back when the write fails.
+ */
+export type WriteHooks<T extends KObject = KObject> = Pick<Strategy<T>, "beginCreate" | "beginUpdate" | "afterDelete">;
 
 /** The strategy of a kind with no rules of its own (ConfigMap, Deployment, Lease, ...). */
 export function genericStrategy(rt: ResourceType): Strategy {
