@@ -5,7 +5,8 @@
 /** metav1.Time: RFC 3339, UTC, seconds precision. */
 export function rfc3339(date: Date | number = Date.now()): string {
   const d = typeof date === "number" ? new Date(date) : date;
-  return d.toISOString().replace(/\.\d+Z$/, "Z");
+  // toISOString is always YYYY-MM-DDTHH:MM:SS.sssZ for the years Kubernetes objects carry.
+  return d.toISOString().slice(0, 19) + "Z";
 }
 
 /** metav1.MicroTime: RFC 3339, UTC, microseconds (JavaScript clocks give milliseconds, padded). */

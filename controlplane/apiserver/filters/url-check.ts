@@ -4,10 +4,17 @@
 import { badRequest } from "../errors";
 import type { Filter } from "../filter";
 
+/**
+ * A path that starts with one "/" and has no backslash, tab or newline (the URL parser drops those,
+ * so "/\t/x" is "//x") always parses: there is no authority to read. Only the rest needs the full
+ * parser, which costs microseconds per request.
+ */
+export const PLAIN_PATH = /^\/(?![\/\\])[^\\\t\n\r]*$/;
+
 export function withURLCheck(): Filter {
   return (next) => async (ctx) => {
     const raw = ctx.req.url ?? "/";
-    if (!URL.canParse(raw, "http://localhost")) throw badRequest(`malformed request URL ${JSON.stringify(raw.slice(0, 128))}`);
+    if (!PLAIN_PATH.test(raw) && !URL.canParse(raw, "http://localhost")) throw badRequest(`malformed request URL ${JSON.stringify(raw.slice(0, 128))}`);
     await next(ctx);
   };
 }
