@@ -17,6 +17,34 @@ export type UnsafeShape = { problem: "protoKey" | "tooDeep"; field: string };
  * ("data.__proto__", "spec.containers[0]"), or undefined. Iterative: any depth is safe to scan.
  */
 export function findUnsafeShape(value: unknown, maxDepth = MAX_NESTING_DEPTH): UnsafeShape | undefined {
+  // Every body of every write goes through here: a first pass builds no field paths, and only a
+  // body that has a problem is walked again to name where.
+  return hasUnsafeShape(value, maxDepth) ? locateUnsafeShape(value, maxDepth) : undefined;
+}
+
+function hasUnsafeShape(value: unknown, maxDepth: number): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= maxDepth) return true;
+    if (Array.isArray(v)) {
+      for (const item of v) if (typeof item === "object" && item !== null) (values.push(item), depths.push(depth + 1));
+      continue;
+    }
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      if (k === PROTO_KEY || k.endsWith(`/${PROTO_KEY}`)) return true;
+      const child = (v as Record<string, unknown>)[k];
+      if (typeof child === "object" && child !== null) (values.push(child), depths.push(depth + 1));
+    }
+  }
+  return false;
+}
+
+function locateUnsafeShape(value: unknown, maxDepth: number): UnsafeShape | undefined {
   const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: "", depth: 0 }];
   while (stack.length > 0) {
     const { v, path, depth } = stack.pop()!;
