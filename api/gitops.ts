@@ -10,7 +10,6 @@ const int = () => z.number().int();
 const isInterval = (s: string) => isDuration(s) && parseDuration(s) >= 0;
 
 // Old name, kept for controlplane/gitsync (the one definition is ./duration).
-export { parseDuration } from "./duration";
 
 export const gitRepositoryDefaults = { interval: "30s", prune: true, selfHeal: true, suspend: false } as const;
 

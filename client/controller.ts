@@ -52,8 +52,6 @@ export interface RunControllerOptions {
   metrics?: Registry;
 }
 
-/** The old name of RunControllerOptions (kept while callers move; controllers/ has its own ControllerOptions). */
-export type ControllerOptions = RunControllerOptions;
 
 export interface ReconcileOutcome {
   controller: string;

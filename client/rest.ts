@@ -213,11 +213,6 @@ export class RestClient implements ApiClient {
   }
 }
 
-/**
- * The old name of the real client, kept so `new ApiClient(...)` and `ApiClient.fromKubeconfig(...)`
- * keep working while callers move to RestClient. The type `ApiClient` is the interface above.
- */
-export const ApiClient = RestClient;
 
 function nameOf(body: ObjectWithMeta): string {
   const name = body.metadata?.name;

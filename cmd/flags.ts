@@ -36,11 +36,6 @@ export function parseDurationFlag(value: string, flag = "duration", opts: Durati
   return ms;
 }
 
-/** The old name (agent/config.ts, controlplane/cmd.ts): a Go duration flag value in milliseconds. */
-export function parseDuration(value: string): number {
-  return parseDurationFlag(value);
-}
-
 /** A non-negative decimal number ("3", "0.5"). */
 export function parseNumberFlag(value: string, flag = "number"): number {
   if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`invalid value ${JSON.stringify(value)} for ${flag}: must be a non-negative number such as 3 or 0.5`);

@@ -3,7 +3,7 @@
 // by the typed placeholders (<n>, <duration>, <quantity>, <bool>; cmd/cli.ts), so a bad value is one
 // line and exit 2; what only this command knows is a UsageError here.
 import type { Command } from "commander";
-import { parseBoolFlag, parseDuration, parseQuantityFlag, UsageError } from "../cmd/flags";
+import { parseBoolFlag, parseDurationFlag, parseQuantityFlag, UsageError } from "../cmd/flags";
 import { onFatal } from "../cmd/fatal";
 import { DEFAULT_LIMITS, type ServerLimits } from "./apiserver/filters/limits";
 import { CONTROLLER_NAMES } from "./controllers/names";
@@ -78,7 +78,7 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     serviceClusterIPRange: o.serviceClusterIpRange,
     serviceNodePortRange: o.serviceNodePortRange,
     disableControllers: list(o.disableControllers),
-    nodeMonitorGracePeriodSeconds: parseDuration(o.nodeMonitorGracePeriod) / 1000,
+    nodeMonitorGracePeriodSeconds: parseDurationFlag(o.nodeMonitorGracePeriod, "--node-monitor-grace-period") / 1000,
     defaultUnreachableTolerationSeconds: Number(o.defaultUnreachableTolerationSeconds),
     allocateNodeCIDRs: parseBoolFlag(o.allocateNodeCidrs, "--allocate-node-cidrs"),
     clusterCIDR: o.clusterCidr,
@@ -98,7 +98,7 @@ export function limitsFromFlags(o: Record<string, string>): ServerLimits {
     if (!/^\d{1,9}$/.test(v)) throw new UsageError(`invalid value ${JSON.stringify(v)} for ${flag}: must be a whole number such as 400 (0: no limit)`);
     return Number(v);
   };
-  const requestTimeoutMs = parseDuration(o.requestTimeout);
+  const requestTimeoutMs = parseDurationFlag(o.requestTimeout, "--request-timeout");
   if (requestTimeoutMs < 1000) throw new UsageError(`invalid value ${JSON.stringify(o.requestTimeout)} for --request-timeout: must be at least 1s`);
   const watchSendBufferBytes = parseQuantityFlag(o.watchSendBufferBytes, "--watch-send-buffer-bytes");
   if (watchSendBufferBytes < 64 * 1024) throw new UsageError(`invalid value ${JSON.stringify(o.watchSendBufferBytes)} for --watch-send-buffer-bytes: must be at least 64Ki`);

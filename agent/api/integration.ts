@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { ignoreNotFound, isConflict, isNotFound } from "../../client/errors";
 import { Informer } from "../../client/informer";
-import { ApiClient } from "../../client/rest";
+import { RestClient, type ApiClient } from "../../client/rest";
 import { configmaps, endpoints, pods, secrets, services } from "../../client/resources";
 import type { ApiIntegration } from "../agent";
 import type { AgentConfig } from "../config";
@@ -23,8 +23,8 @@ import { NodeStatusManager } from "./node-status";
 import { StatusWriter } from "./status-writer";
 
 export function apiClientFor(cfg: AgentConfig): ApiClient {
-  if (cfg.kubeconfig) return ApiClient.fromKubeconfig(cfg.kubeconfig);
-  if (cfg.server) return new ApiClient({ server: cfg.server });
+  if (cfg.kubeconfig) return RestClient.fromKubeconfig(cfg.kubeconfig);
+  if (cfg.server) return new RestClient({ server: cfg.server });
   throw new Error("the agent needs --kubeconfig or --server to talk to an API server");
 }
 

@@ -3,7 +3,7 @@
 import { Resolver } from "node:dns/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Endpoints, Pod, Service } from "../../api/core";
-import { ApiClient, endpoints as endpointsRes, pods as podsRes, services as servicesRes } from "../../client";
+import { RestClient, type ApiClient, endpoints as endpointsRes, pods as podsRes, services as servicesRes } from "../../client";
 import { SharedInformers } from "../../client/informer-factory";
 import { startTestServer, type TestServer } from "../../test/fixtures/server";
 import { eventually } from "../../test/fixtures/wait";
@@ -20,7 +20,7 @@ let resolver: Resolver;
 
 beforeAll(async () => {
   server = await startTestServer({ args: ["--disable-controllers", "all"] });
-  client = ApiClient.fromKubeconfig(server.kubeconfig);
+  client = RestClient.fromKubeconfig(server.kubeconfig);
   upstream = await startFakeUpstream({ "example.com": ["192.0.2.1"] });
   const informers = new SharedInformers(client);
   dns = await startClusterDns({

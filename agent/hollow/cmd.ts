@@ -1,7 +1,7 @@
 // `kubelab agent --hollow --node-name N --kubeconfig F [--hollow-count K]`: hollow nodes in this
 // process until SIGTERM/SIGINT (flags as agent/cmd.ts parses them).
 import { pino } from "pino";
-import { ApiClient } from "../../client";
+import { RestClient } from "../../client";
 import { runHollowAgents } from "./agents";
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -20,7 +20,7 @@ export async function runHollowCommand(flags: Flags): Promise<void> {
   const kubeconfig = str(flags.kubeconfig);
   const server = str(flags.server);
   if (!kubeconfig && !server) throw new Error("--hollow needs --kubeconfig or --server");
-  const client = kubeconfig ? ApiClient.fromKubeconfig(kubeconfig) : new ApiClient({ server: server! });
+  const client = kubeconfig ? RestClient.fromKubeconfig(kubeconfig) : new RestClient({ server: server! });
   const nodeName = str(flags.nodeName) ?? "hollow";
   const count = str(flags.hollowCount) ? Number(flags.hollowCount) : undefined;
   if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > 5000)) {

@@ -1,5 +1,5 @@
 // How the controller manager runs a controller: a logger, how many workers, and the registry its
 // reconcile and work-queue metrics go to (the process's one registry, so they reach /metrics).
-import type { ControllerOptions } from "../../client";
+import type { RunControllerOptions } from "../../client";
 
-export type ControllerRunOptions = Partial<Pick<ControllerOptions, "logger" | "workers" | "metrics">>;
+export type ControllerRunOptions = Partial<Pick<RunControllerOptions, "logger" | "workers" | "metrics">>;

@@ -2,7 +2,7 @@
 // namespace, ownership labels, revision annotation), read their live state, validate them all
 // with a server-side dry run, apply them with server-side apply in stages, delete pruned ones.
 import type { SyncError } from "../../api/gitops";
-import { ApiStatusError, ignoreNotFound, isNotFound, type ApiClient } from "../../client";
+import { ApiStatusError, ignoreNotFound, isNotFound, mapLimit, type ApiClient } from "../../client";
 import type { ResourceRef } from "../../client/resources";
 import type { RestMapper } from "./mapper";
 import { objectKey, parseFieldPath, type Manifest, type ManifestObject } from "./manifests";
@@ -26,21 +26,6 @@ export interface PrepareOptions {
   source: string;
   /** The commit SHA, written to gitops.kubelab.io/revision. */
   sha: string;
-}
-
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= items.length) return;
-        results[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return results;
 }
 
 const whereOf = (m: Manifest, o: { apiVersion: string; kind: string; namespace?: string; name: string }) => ({

@@ -21,7 +21,6 @@ import { decideStatus, type RunOutcome } from "./run-status";
 import { shaOfRevision } from "./source";
 import { sortErrors, validateRevision, type ValidationResult } from "./validate";
 
-export { authFromSecret } from "./render";
 
 export interface ReconcilerOptions {
   client: ApiClient;

@@ -4,7 +4,7 @@
 // of it; the server's RSS with that many pods.
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Deployment } from "../../api/apps";
-import { ApiClient, deployments as dRes, EventRecorder, pods as podsRes } from "../../client";
+import { RestClient, deployments as dRes, EventRecorder, pods as podsRes } from "../../client";
 import { startControllers } from "../../controlplane/controllers";
 import { SharedInformers } from "../../client/informer-factory";
 import { Scheduler } from "../../controlplane/scheduler/scheduler";
@@ -20,11 +20,11 @@ const REPLICAS = Number(process.env.BENCH_SCHED_REPLICAS ?? 1000);
 
 function startHollowProcess(kubeconfig: string, count: number): Promise<ChildProcess> {
   const code = `
-    import { ApiClient } from "./client";
+    import { RestClient } from "./client";
     import { runHollowAgents } from "./agent/hollow";
     const ctl = new AbortController();
     process.on("SIGTERM", () => { ctl.abort(); process.exit(0); });
-    const agents = await runHollowAgents({ client: ApiClient.fromKubeconfig(${JSON.stringify(kubeconfig)}), nodeNamePrefix: "hollow", count: ${count}, signal: ctl.signal, concurrency: 64 });
+    const agents = await runHollowAgents({ client: RestClient.fromKubeconfig(${JSON.stringify(kubeconfig)}), nodeNamePrefix: "hollow", count: ${count}, signal: ctl.signal, concurrency: 64 });
     console.log("hollow ready " + agents.nodeNames.length);
   `;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
@@ -86,7 +86,7 @@ function decisionRate(): number {
 
 export async function benchScheduler(): Promise<BenchRow[]> {
   const server = await startTestServer({ args: ["--disable-controllers", "all"] });
-  const client = ApiClient.fromKubeconfig(server.kubeconfig);
+  const client = RestClient.fromKubeconfig(server.kubeconfig);
   let hollow: ChildProcess | undefined;
   const rows: BenchRow[] = [
     { metric: `scheduling decisions alone (${PODS} pods, ${NODES} nodes, no API)`, value: decisionRate(), unit: "pods/s", target: "-" },
