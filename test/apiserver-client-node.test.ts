@@ -3,6 +3,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
 
 let server: TestServer;
 let kc: k8s.KubeConfig;
@@ -62,8 +63,7 @@ describe("@kubernetes/client-node", () => {
         k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
       );
       await core.deleteNamespacedConfigMap({ name: "watched", namespace: "default" });
-      const deadline = Date.now() + 10_000;
-      while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => seen.length >= 3, 10_000, "the informer to see add, update and delete").catch(() => undefined);
       expect(seen).toEqual(["add watched", "update watched 2", "delete watched"]);
     } finally {
       await informer.stop();

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, startTestServer, type TestServer } from "./fixtures/server";
 import { kubectlFor } from "./fixtures/kubectl";
+import { eventually } from "./fixtures/wait";
 
 const POD = join(REPO_ROOT, "examples/seed/nginx-pod.yaml");
 const DEPLOYMENT = join(REPO_ROOT, "examples/seed/nginx-deployment.yaml");
@@ -119,10 +120,10 @@ describe("kubectl against the API server", () => {
     let out = "";
     watcher.stdout!.on("data", (c: Buffer) => (out += c.toString()));
     try {
-      await until(() => out.includes("nginx"));
+      await eventually(() => out.includes("nginx"), 15_000, "the watch to print nginx");
       const other = writeManifest("watched.yaml", readFileSync(POD, "utf8").replace("name: nginx\n", "name: watched\n"));
       await kubectl.ok(["create", "-f", other]);
-      await until(() => /watched\s+0\/1\s+Pending/.test(out));
+      await eventually(() => /watched\s+0\/1\s+Pending/.test(out), 15_000, "the watch to print the new pod");
     } finally {
       watcher.kill();
     }
@@ -147,11 +148,3 @@ describe("kubectl against the API server", () => {
     expect(res).toMatch(/gitrepositories\s+gitrepo\s+gitops.kubelab.io\/v1alpha1\s+true\s+GitRepository/);
   });
 });
-
-async function until(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
