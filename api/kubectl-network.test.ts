@@ -52,9 +52,10 @@ describe("EndpointSlice through kubectl", () => {
     await kubectl.ok(["create", "-f", "-"], slice);
     const got = JSON.parse(await kubectl.ok(["get", "endpointslice", "web-x7k2p", "-o", "json"]));
     expect(got.ports).toEqual([{ name: "http", port: 80, protocol: "TCP" }]);
-    const [header, row] = (await kubectl.ok(["get", "endpointslices"])).trim().split("\n");
+    // The list also holds the API server's own `kubernetes` slice: pick the row by name.
+    const [header, ...rows] = (await kubectl.ok(["get", "endpointslices"])).trim().split("\n");
     expect(header!.split(/\s{2,}/)).toEqual(["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]);
-    expect(row).toMatch(/^web-x7k2p\s+IPv4\s+80\s+10\.244\.1\.5,10\.244\.2\.7\s+\d+s$/);
+    expect(rows.find((r) => r.startsWith("web-x7k2p "))).toMatch(/^web-x7k2p\s+IPv4\s+80\s+10\.244\.1\.5,10\.244\.2\.7\s+\d+s$/);
     expect(await kubectl.ok(["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "name"])).toBe("endpointslice.discovery.k8s.io/web-x7k2p\n");
   });
 
