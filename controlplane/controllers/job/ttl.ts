@@ -25,7 +25,7 @@ export class TTLAfterFinishedController {
 
   constructor(private readonly opts: { client: ApiClient; jobInformer?: Informer<Job>; clock?: Clock }) {
     this.clock = opts.clock ?? realClock;
-    this.queue = new WorkQueue({ name: "ttl_jobs_to_delete", clock: this.clock });
+    this.queue = new WorkQueue({ name: "ttl-after-finished", clock: this.clock });
     this.ownsInformer = !opts.jobInformer;
     this.jobInformer = opts.jobInformer ?? newJobInformer(opts.client);
     const enqueue = (j: Job) => {
