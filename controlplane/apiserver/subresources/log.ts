@@ -52,7 +52,9 @@ function proxy(target: string, res: ServerResponse, reply: Reply): Promise<void>
         upRes.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8").trim();
           const code = upRes.statusCode === 404 ? 404 : 400;
-          reply(code, new ApiError(code, code === 404 ? "NotFound" : "BadRequest", text || `the node agent answered ${upRes.statusCode}`).toStatus());
+          // The agent answers errors as a Status: pass its message on, not the JSON around it.
+          const message = agentMessage(text) || `the node agent answered ${upRes.statusCode}`;
+          reply(code, new ApiError(code, code === 404 ? "NotFound" : "BadRequest", message).toStatus());
           resolve();
         });
         return;
@@ -74,4 +76,15 @@ function proxy(target: string, res: ServerResponse, reply: Reply): Promise<void>
     });
     up.end();
   });
+}
+
+/** The message of an agent's Status body, or the body itself when it is not one. */
+export function agentMessage(text: string): string {
+  try {
+    const v = JSON.parse(text) as { kind?: unknown; message?: unknown };
+    if (v && v.kind === "Status" && typeof v.message === "string") return v.message;
+  } catch {
+    // plain text
+  }
+  return text;
 }
