@@ -7,14 +7,20 @@ export interface RequestMetrics {
 }
 
 /** Registers the request metrics on `registry`. */
-export function requestMetrics(registry: Registry): RequestMetrics {
+/**
+ * apiserver_request_total and _duration_seconds. `served` says whether a resource name is one the
+ * server serves: any other name (a typo, a fuzzer) is counted under resource "unknown", so the
+ * URL cannot grow the number of series without bound.
+ */
+export function requestMetrics(registry: Registry, served: (resource: string) => boolean = () => true): RequestMetrics {
   const requests = new Counter({ name: "apiserver_request_total", help: "API requests by verb, resource and code", labelNames: ["verb", "resource", "code"], registers: [registry] });
   const latency = new Histogram({ name: "apiserver_request_duration_seconds", help: "API request latency (watches excluded)", labelNames: ["verb", "resource"], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [registry] });
   // Label children are looked up once per label combination, not hashed on every request.
   const counters = new Map<string, { inc(): void }>();
   const observers = new Map<string, { observe(v: number): void }>();
   return {
-    record(verb, resource, code, seconds) {
+    record(verb, given, code, seconds) {
+      const resource = given === "" || served(given) ? given : "unknown";
       const ck = `${verb} ${resource} ${code}`;
       let counter = counters.get(ck);
       if (!counter) counters.set(ck, (counter = requests.labels(verb, resource, String(code))));

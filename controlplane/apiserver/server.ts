@@ -85,7 +85,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const handler = buildHandlerChain(
     defaultHandlerChain({
       logger,
-      metrics: requestMetrics(metrics),
+      metrics: requestMetrics(metrics, servedResources(types)),
       tokens: opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : undefined,
       extraHandlers: opts.extraHandlers ?? [],
       limits,
@@ -170,4 +170,10 @@ async function ensureDefaultNamespaces({ registry, typeOfKind }: ResourceContext
       if (!(e instanceof ApiError && e.reason === "AlreadyExists")) throw e;
     }
   }
+}
+
+/** Is a resource name (plural, or plural/subresource) one of the served types'? */
+function servedResources(types: readonly { plural: string }[]): (resource: string) => boolean {
+  const plurals = new Set(types.map((t) => t.plural));
+  return (resource) => plurals.has(resource.split("/")[0]!);
 }
