@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../controlplane/storage/sqlite";
-import { startEtcd, type Etcd } from "./fixtures/etcd";
+import { startServersOnEtcd, type ServersOnEtcd } from "./fixtures/servers-on-etcd";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
 import { eventually } from "./fixtures/wait";
@@ -187,19 +187,15 @@ describe("Service allocation and namespace deletion", () => {
 });
 
 describe("Service allocation with two API servers on one etcd", () => {
-  let etcd: Etcd;
+  let ha: ServersOnEtcd;
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    etcd = await startEtcd();
-    const args = ["--store", "etcd", "--etcd-endpoints", etcd.endpoint, "--disable-controllers", "all"];
-    a = await startTestServer({ args });
-    b = await startTestServer({ args });
+    ha = await startServersOnEtcd(2);
+    [a, b] = ha.servers as [TestServer, TestServer];
   });
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await etcd?.destroy();
+    await ha?.stop();
   });
 
   it("gives 200 concurrent creates through both servers 200 distinct cluster IPs and node ports", async () => {

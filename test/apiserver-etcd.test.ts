@@ -3,24 +3,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEtcd, type Etcd } from "./fixtures/etcd";
-import { REPO_ROOT, startTestServer, type TestServer } from "./fixtures/server";
+import { REPO_ROOT, type TestServer } from "./fixtures/server";
+import { startServersOnEtcd, type ServersOnEtcd } from "./fixtures/servers-on-etcd";
 import { kubectlFor } from "./fixtures/kubectl";
 
-let etcd: Etcd;
+let ha: ServersOnEtcd;
 let a: TestServer;
 let b: TestServer;
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  const args = ["--store", "etcd", "--etcd-endpoints", etcd.endpoint, "--disable-controllers", "all"];
-  a = await startTestServer({ args });
-  b = await startTestServer({ args });
+  ha = await startServersOnEtcd(2);
+  [a, b] = ha.servers as [TestServer, TestServer];
 });
 afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await etcd?.destroy();
+  await ha?.stop();
 });
 
 describe("API servers on etcd", () => {
