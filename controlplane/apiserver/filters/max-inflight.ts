@@ -28,14 +28,16 @@ export function withMaxInFlightLimit(limits: ServerLimits, metrics: FilterMetric
     longRunning: limits.maxLongRunningRequests,
   };
   const inflight: Record<RequestKind, number> = { readOnly: 0, mutating: 0, longRunning: 0 };
-  return (next) => async (ctx) => {
+  // Not an async function: one promise (the release) per request, none for the check.
+  return (next) => (ctx) => {
     const info = requestInfo(ctx);
     if (EXEMPT.test(info.url.pathname)) return next(ctx);
     const kind = requestKind(ctx.req.method ?? "GET", info.longRunning);
     if (caps[kind] > 0 && inflight[kind] >= caps[kind]) {
       metrics.terminated(kind, info.verb, info.resource?.plural ?? "", 429);
       ctx.req.resume(); // the body is not read: let the connection go on
-      return ctx.reply(429, tooManyRequests().toStatus(), { "Retry-After": String(RETRY_AFTER_SECONDS) });
+      ctx.reply(429, tooManyRequests().toStatus(), { "Retry-After": String(RETRY_AFTER_SECONDS) });
+      return Promise.resolve();
     }
     inflight[kind]++;
     metrics.inflight(kind, 1);
@@ -48,10 +50,13 @@ export function withMaxInFlightLimit(limits: ServerLimits, metrics: FilterMetric
       metrics.inflight(kind, -1);
     };
     ctx.res.once("close", release);
+    let handled: Promise<void>;
     try {
-      await next(ctx);
-    } finally {
+      handled = next(ctx);
+    } catch (err) {
       release();
+      return Promise.reject(err);
     }
+    return handled.finally(release);
   };
 }

@@ -24,14 +24,33 @@ export function filterMetrics(registry: Registry): FilterMetrics {
 
 function create(registry: Registry): FilterMetrics {
   const registers = [registry];
-  const inflight = new Gauge({ name: "apiserver_current_inflight_requests", help: "Requests in flight by kind (readOnly, mutating) as max-inflight counts them", labelNames: ["request_kind"], registers });
-  const longRunning = new Gauge({ name: "apiserver_longrunning_requests", help: "Long-running requests (watch, log, exec, attach, port-forward) in flight", registers });
+  // In-flight counts are plain numbers on the request path; the gauges read them when scraped.
+  const counts: Record<RequestKind, number> = { readOnly: 0, mutating: 0, longRunning: 0 };
+  new Gauge({
+    name: "apiserver_current_inflight_requests",
+    help: "Requests in flight by kind (readOnly, mutating) as max-inflight counts them",
+    labelNames: ["request_kind"],
+    registers,
+    collect() {
+      this.labels("readOnly").set(counts.readOnly);
+      this.labels("mutating").set(counts.mutating);
+    },
+  });
+  new Gauge({
+    name: "apiserver_longrunning_requests",
+    help: "Long-running requests (watch, log, exec, attach, port-forward) in flight",
+    registers,
+    collect() {
+      this.set(counts.longRunning);
+    },
+  });
   const dropped = new Counter({ name: "apiserver_dropped_requests_total", help: "Requests refused with 429 by max-inflight, by kind", labelNames: ["request_kind"], registers });
   const terminations = new Counter({ name: "apiserver_request_terminations_total", help: "Requests the server answered itself instead of the handler (429 over limit, 504 timeout)", labelNames: ["verb", "resource", "code"], registers });
   const watchers = new Counter({ name: "apiserver_terminated_watchers_total", help: "Watches the server closed, by reason (SlowConsumer: its send buffer overflowed)", labelNames: ["resource", "reason"], registers });
-  for (const kind of ["readOnly", "mutating"]) inflight.labels(kind).set(0);
   return {
-    inflight: (kind, delta) => (kind === "longRunning" ? longRunning.inc(delta) : inflight.labels(kind).inc(delta)),
+    inflight: (kind, delta) => {
+      counts[kind] += delta;
+    },
     terminated: (kind, verb, resource, code) => {
       if (code === 429) dropped.labels(kind).inc();
       terminations.labels(verb, resource, String(code)).inc();

@@ -4,7 +4,7 @@
 // the handler's late answer is dropped. A response that has already begun is cut instead.
 import { parseDuration } from "../../../api/duration";
 import { ApiError } from "../errors";
-import { requestInfo, type Filter } from "../filter";
+import { requestInfo, type Filter, type RequestContext, type RequestInfo } from "../filter";
 import type { ServerLimits } from "./limits";
 import { requestKind } from "./max-inflight";
 import type { FilterMetrics } from "./metrics";
@@ -17,7 +17,11 @@ export function timeoutError(): ApiError {
 interface Pending {
   deadline: number;
   expired: boolean;
-  expire(): void;
+  ctx: RequestContext;
+  info: RequestInfo;
+  metrics: FilterMetrics;
+  /** Lets the filter return at the deadline, as kube-apiserver's does; the handler goes on. */
+  wake(): void;
 }
 
 /**
@@ -27,6 +31,15 @@ interface Pending {
  */
 const SWEEP_MS = 250;
 
+function expire(p: Pending): void {
+  p.expired = true;
+  p.metrics.terminated(requestKind(p.ctx.req.method ?? "GET", false), p.info.verb, p.info.resource?.plural ?? "", 504);
+  if (p.ctx.res.headersSent) p.ctx.res.destroy();
+  // The request (its body, perhaps) is unfinished: the connection cannot go on after the answer.
+  else p.ctx.reply(504, timeoutError().toStatus(), { Connection: "close" });
+  p.wake();
+}
+
 export function withRequestTimeout(limits: ServerLimits, metrics: FilterMetrics): Filter {
   const pending = new Set<Pending>();
   let sweeper: NodeJS.Timeout | undefined;
@@ -35,42 +48,45 @@ export function withRequestTimeout(limits: ServerLimits, metrics: FilterMetrics)
     for (const p of pending) {
       if (p.deadline > now) continue;
       pending.delete(p);
-      p.expired = true;
-      p.expire();
+      expire(p);
     }
     if (pending.size === 0) {
       clearInterval(sweeper);
       sweeper = undefined;
     }
   };
-  return (next) => async (ctx) => {
+  // Not an async function, and no race: one promise per request that settles with the handler or
+  // at the deadline, whichever comes first.
+  return (next) => (ctx) => {
     const info = requestInfo(ctx);
     if (info.longRunning || limits.requestTimeoutMs <= 0) return next(ctx);
     const asked = info.url.searchParams.get("timeout");
     const askedMs = asked ? parseDuration(asked) : 0; // its syntax was checked by withQueryParamCheck
     const ms = askedMs > 0 ? Math.min(askedMs, limits.requestTimeoutMs) : limits.requestTimeoutMs;
-    let wake!: () => void;
-    const expired = new Promise<void>((resolve) => (wake = resolve));
-    const entry: Pending = {
-      deadline: Date.now() + ms,
-      expired: false,
-      expire() {
-        metrics.terminated(requestKind(ctx.req.method ?? "GET", false), info.verb, info.resource?.plural ?? "", 504);
-        if (ctx.res.headersSent) ctx.res.destroy();
-        // The request (its body, perhaps) is unfinished: the connection cannot go on after the answer.
-        else ctx.reply(504, timeoutError().toStatus(), { Connection: "close" });
-        wake();
-      },
-    };
-    pending.add(entry);
-    sweeper ??= setInterval(sweep, SWEEP_MS).unref();
-    const handled = next(ctx);
-    try {
-      await Promise.race([handled, expired]);
-    } finally {
-      pending.delete(entry);
-    }
-    // The handler goes on after its 504 (JavaScript cannot stop it); whatever it throws later is dropped.
-    if (entry.expired) handled.catch(() => {});
+    return new Promise<void>((resolve, reject) => {
+      const entry: Pending = { deadline: Date.now() + ms, expired: false, ctx, info, metrics, wake: resolve };
+      pending.add(entry);
+      sweeper ??= setInterval(sweep, SWEEP_MS).unref();
+      const settled = () => pending.delete(entry);
+      let handled: Promise<void>;
+      try {
+        handled = next(ctx);
+      } catch (err) {
+        settled();
+        return reject(err);
+      }
+      handled.then(
+        () => {
+          settled();
+          resolve();
+        },
+        // After its 504 the handler went on (JavaScript cannot stop it): what it throws then is dropped.
+        (err: unknown) => {
+          settled();
+          if (entry.expired) resolve();
+          else reject(err);
+        },
+      );
+    });
   };
 }

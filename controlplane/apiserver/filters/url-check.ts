@@ -12,9 +12,10 @@ import type { Filter } from "../filter";
 export const PLAIN_PATH = /^\/(?![\/\\])[^\\\t\n\r]*$/;
 
 export function withURLCheck(): Filter {
-  return (next) => async (ctx) => {
+  // Not an async function: a URL that passes adds no promise of its own to every request.
+  return (next) => (ctx) => {
     const raw = ctx.req.url ?? "/";
-    if (!PLAIN_PATH.test(raw) && !URL.canParse(raw, "http://localhost")) throw badRequest(`malformed request URL ${JSON.stringify(raw.slice(0, 128))}`);
-    await next(ctx);
+    if (!PLAIN_PATH.test(raw) && !URL.canParse(raw, "http://localhost")) return Promise.reject(badRequest(`malformed request URL ${JSON.stringify(raw.slice(0, 128))}`));
+    return next(ctx);
   };
 }

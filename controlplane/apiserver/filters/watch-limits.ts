@@ -26,9 +26,9 @@ export function setWatchLimits(req: IncomingMessage, limits: ServerLimits, metri
 
 /** Gives every request's watch (if it becomes one) the server's send buffer and metrics. */
 export function withWatchLimits(limits: ServerLimits, metrics: FilterMetrics): Filter {
-  return (next) => async (ctx) => {
+  return (next) => (ctx) => {
     if (requestIsWatch(ctx.req)) setWatchLimits(ctx.req, limits, metrics);
-    await next(ctx);
+    return next(ctx);
   };
 }
 
