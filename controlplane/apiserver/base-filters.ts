@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { authenticate, type TokenUser } from "./auth";
 import { ApiError } from "./errors";
-import { requestInfo, type Filter, type RequestInfo } from "./filter";
+import { requestInfo, type Filter, type Handler, type RequestContext, type RequestInfo } from "./filter";
 import type { RequestMetrics } from "./metrics";
 import { boolParam, parseResourcePath, type ResourcePath } from "./request";
 
@@ -56,17 +56,22 @@ function internalError(e: unknown, logger: Logger): ApiError {
 
 /** Parses the URL and the resource path into ctx.info. */
 export function withRequestInfo(): Filter {
-  return (next) => async (ctx) => {
-    const url = new URL(ctx.req.url ?? "/", "http://localhost");
-    const resource = parseResourcePath(url.pathname);
-    const method = ctx.req.method ?? "GET";
-    ctx.info = {
-      url,
-      resource,
-      verb: resource ? kubernetesVerb(method, url, resource) : method.toLowerCase(),
-      longRunning: resource !== undefined && (resource.subresource === "log" || (method === "GET" && boolParam(url.searchParams.get("watch")))),
-    };
-    await next(ctx);
+  // The pass-through filters are plain functions: they add no promise of their own per request.
+  return (next) => (ctx) => {
+    try {
+      const url = new URL(ctx.req.url ?? "/", "http://localhost");
+      const resource = parseResourcePath(url.pathname);
+      const method = ctx.req.method ?? "GET";
+      ctx.info = {
+        url,
+        resource,
+        verb: resource ? kubernetesVerb(method, url, resource) : method.toLowerCase(),
+        longRunning: resource !== undefined && (resource.subresource === "log" || (method === "GET" && boolParam(url.searchParams.get("watch")))),
+      };
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return next(ctx);
   };
 }
 
@@ -94,24 +99,27 @@ const UNAUTHENTICATED = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
 /** With tokens: a request without a known bearer token is 401. Without: everyone passes. */
 export function withAuthentication(tokens: Map<string, TokenUser> | undefined): Filter {
-  return (next) => async (ctx) => {
+  return (next) => (ctx) => {
     if (tokens) {
       const path = requestInfo(ctx).url.pathname;
       if (!UNAUTHENTICATED.has(path) && !path.startsWith("/hooks/")) {
         const user = authenticate(tokens, ctx.req.headers.authorization);
-        if (!user) throw new ApiError(401, "Unauthorized", "Unauthorized");
+        if (!user) return Promise.reject(new ApiError(401, "Unauthorized", "Unauthorized"));
         ctx.user = user;
       }
     }
-    await next(ctx);
+    return next(ctx);
   };
 }
 
 /** Routes mounted by other components; the first that handles a request answers it. */
 export function withExtraRoutes(extras: ExtraHandler[]): Filter {
-  return (next) => async (ctx) => {
+  const tryExtras = async (ctx: RequestContext, next: Handler): Promise<void> => {
     const url = requestInfo(ctx).url;
     for (const extra of extras) if (await extra(ctx.req, ctx.res, url)) return;
     await next(ctx);
   };
+  // Components mount their routes after the server starts: checked per request, and without a
+  // promise of its own while there are none.
+  return (next) => (ctx) => (extras.length === 0 ? next(ctx) : tryExtras(ctx, next));
 }
