@@ -4,10 +4,9 @@
 import type { Deployment, ReplicaSet } from "./apps";
 import type { Lease } from "./coordination";
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Secret, Service } from "./core";
-import type { Container, PodTemplateSpec } from "./core";
 import type { GitRepository } from "./gitops";
 import { formatLabelSelector } from "./meta";
-import { age, ageCol, col, nameCol, wide, type ColumnDefinition, type Printer } from "./printing/columns";
+import { age, ageCol, col, containerCells, containersCol, imagesCol, nameCol, wide, type ColumnDefinition, type Printer } from "./printing/columns";
 import { timestampSince } from "./printing/duration";
 import { batchPrinters } from "./printing/batch";
 import { networkingPrinters } from "./printing/networking";
@@ -29,14 +28,6 @@ export interface PrintOptions {
   now?: Date;
 }
 
-const containersCol = col("Containers", "string", "Names of each container in the template.", wide);
-const imagesCol = col("Images", "string", "Images referenced by each container in the template.", wide);
-
-
-function containerCells(template: PodTemplateSpec | undefined): [string, string] {
-  const containers: Container[] = template?.spec?.containers ?? [];
-  return [containers.map((c) => c.name).join(","), containers.map((c) => c.image ?? "").join(",")];
-}
 
 /** "app=nginx" as labels.FormatLabels prints a map (sorted keys), "<none>" when empty. */
 function formatLabels(labels: Record<string, string> | undefined): string {

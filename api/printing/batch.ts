@@ -3,7 +3,7 @@
 // time zone, suspend flag, active count and last schedule.
 import type { CronJob, Job } from "../batch";
 import { formatLabelSelector } from "../meta";
-import { age, ageCol, col, nameCol, wide, type Printer } from "./columns";
+import { age, ageCol, col, containerCells, containersCol, imagesCol, nameCol, wide, type Printer } from "./columns";
 import { humanDuration, timestampSince } from "./duration";
 
 const isTrue = (job: Job, type: string) => (job.status?.conditions ?? []).some((c) => c.type === type && c.status === "True");
@@ -33,8 +33,6 @@ function duration(job: Job, now: Date): string {
   return humanDuration(end - Date.parse(start));
 }
 
-const containers = (spec: Job["spec"] | undefined) => spec?.template.spec?.containers ?? [];
-
 export const batchPrinters: Record<string, Printer> = {
   jobs: {
     columns: [
@@ -43,14 +41,13 @@ export const batchPrinters: Record<string, Printer> = {
       col("Completions", "string", "The completion status of the job."),
       col("Duration", "string", "Time required to complete the job."),
       ageCol,
-      col("Containers", "string", "Names of each container in the template.", wide),
-      col("Images", "string", "Images referenced by each container in the template.", wide),
+      containersCol,
+      imagesCol,
       col("Selector", "string", "Selector is a label query over pods that should match the pod count.", wide),
     ],
     cells(o, now) {
       const job = o as Job;
-      const cs = containers(job.spec);
-      return [job.metadata.name, jobStatus(job), completions(job), duration(job, now), age(job, now), cs.map((c) => c.name).join(","), cs.map((c) => c.image ?? "").join(","), formatLabelSelector(job.spec.selector)];
+      return [job.metadata.name, jobStatus(job), completions(job), duration(job, now), age(job, now), ...containerCells(job.spec.template), formatLabelSelector(job.spec.selector)];
     },
   },
   cronjobs: {
@@ -62,15 +59,14 @@ export const batchPrinters: Record<string, Printer> = {
       col("Active", "integer", "A list of pointers to currently running jobs."),
       col("Last Schedule", "string", "Information when was the last time the job was successfully scheduled."),
       ageCol,
-      col("Containers", "string", "Names of each container in the template.", wide),
-      col("Images", "string", "Images referenced by each container in the template.", wide),
+      containersCol,
+      imagesCol,
       col("Selector", "string", "Selector is a label query over pods that should match the pod count.", wide),
     ],
     cells(o, now) {
       const cj = o as CronJob;
-      const cs = containers(cj.spec.jobTemplate.spec);
       const last = cj.status?.lastScheduleTime ? timestampSince(cj.status.lastScheduleTime, now) : "<none>";
-      return [cj.metadata.name, cj.spec.schedule, cj.spec.timeZone ?? "<none>", cj.spec.suspend === undefined ? "<unset>" : cj.spec.suspend ? "True" : "False", (cj.status?.active ?? []).length, last, age(cj, now), cs.map((c) => c.name).join(","), cs.map((c) => c.image ?? "").join(","), formatLabelSelector(cj.spec.jobTemplate.spec?.selector)];
+      return [cj.metadata.name, cj.spec.schedule, cj.spec.timeZone ?? "<none>", cj.spec.suspend === undefined ? "<unset>" : cj.spec.suspend ? "True" : "False", (cj.status?.active ?? []).length, last, age(cj, now), ...containerCells(cj.spec.jobTemplate.spec?.template), formatLabelSelector(cj.spec.jobTemplate.spec?.selector)];
     },
   },
 };

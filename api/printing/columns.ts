@@ -1,5 +1,6 @@
 // The Table column vocabulary every printer shares: a column definition, the Name and Age
 // columns as Kubernetes describes them, and what a printer is.
+import type { Container, PodTemplateSpec } from "../core";
 import type { KObject } from "../resource";
 import { timestampSince } from "./duration";
 
@@ -35,3 +36,12 @@ export const ageCol = col(
 );
 
 export const age = (o: KObject, now: Date) => timestampSince(o.metadata.creationTimestamp, now);
+
+/** The wide Containers and Images columns every workload printer has, and their cells. */
+export const containersCol = col("Containers", "string", "Names of each container in the template.", wide);
+export const imagesCol = col("Images", "string", "Images referenced by each container in the template.", wide);
+
+export function containerCells(template: PodTemplateSpec | undefined): [string, string] {
+  const containers: Container[] = template?.spec?.containers ?? [];
+  return [containers.map((c) => c.name).join(","), containers.map((c) => c.image ?? "").join(",")];
+}
