@@ -1,4 +1,4 @@
-// `npm run bench [-- api|scheduler|agent|gitsync|lab ...]`: runs the named benchmarks (all when
+// `npm run bench [-- api|scheduler|agent|gitsync|lab|network ...]`: runs the named benchmarks (all when
 // none is named) and prints a table per benchmark.
 import { printTable, type BenchRow } from "./table";
 
