@@ -2,7 +2,8 @@
 # Everything the test suite needs from the system, installed by the project itself (a fresh
 # Debian 12 machine, root, Debian's packages only): git, a Docker engine, static busybox for the
 # local images, etcd for the HA store, shellcheck and systemd-analyze for what goes onto the VMs,
-# openssl for TLS certificates, sshd for git over ssh, a C++ toolchain (g++, make, python3 for
+# openssl for TLS certificates, iptables/nftables for the service proxy, wrk and dnsperf for the
+# benchmarks, sshd for git over ssh, a C++ toolchain (g++, make, python3 for
 # node-gyp) to compile better-sqlite3 for the VMs' Node, and kubectl (checked, since it does not
 # come from Debian here). Then the VMs' Node itself (the pinned LTS, from the npm registry) and
 # better-sqlite3 compiled for it, cached for the bundle tests (scripts/native.ts).
@@ -25,6 +26,11 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# netfilter for the agents' service proxy and NetworkPolicies; load tools for `npm run bench`
+command -v iptables-restore >/dev/null 2>&1 || [ -x /usr/sbin/iptables-restore ] || need+=(iptables)
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v dnsperf >/dev/null 2>&1 || need+=(dnsperf)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
