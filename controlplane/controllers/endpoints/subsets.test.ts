@@ -24,4 +24,17 @@ describe("endpoints of a service", () => {
   it("leaves out pods without the named port", () => {
     expect(computeSubsets(svc, [pod("x", "10.244.0.9", true, "metrics")])).toEqual([]);
   });
+  it("sets the hostname of pods whose subdomain is the Service, and publishes not-ready pods under publishNotReadyAddresses", () => {
+    const named = pod("db-0", "10.244.0.5", false);
+    named.spec.hostname = "db-0";
+    named.spec.subdomain = "web";
+    const elsewhere = pod("x", "10.244.0.6", true);
+    elsewhere.spec.hostname = "x";
+    elsewhere.spec.subdomain = "other";
+    const publish = { ...svc, spec: { ...svc.spec, publishNotReadyAddresses: true } } as Service;
+    const [subset] = computeSubsets(publish, [named, elsewhere]);
+    expect(subset!.notReadyAddresses).toBeUndefined();
+    expect(subset!.addresses!.map((a) => [a.ip, a.hostname])).toEqual([["10.244.0.5", "db-0"], ["10.244.0.6", undefined]]);
+    expect(computeSubsets(svc, [named])[0]!.notReadyAddresses![0]!.hostname).toBe("db-0");
+  });
 });
