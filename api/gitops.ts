@@ -31,6 +31,11 @@ export const GitRepositorySpec = z
       .refine(isInterval, { message: 'must be a duration such as "30s", "1m" or "1h30m"' })
       .optional()
       .meta({ description: "How often to check the repository for new commits. Defaults to 30s.", default: gitRepositoryDefaults.interval }),
+    timeout: z
+      .string()
+      .refine(isInterval, { message: 'must be a duration such as "30s", "5m" or "1h"' })
+      .optional()
+      .meta({ description: "How long the applied objects may take to become healthy (kstatus Current) before the repository's Healthy condition turns False with reason HealthCheckTimeout. Defaults to the interval, as in Flux." }),
     prune: z.boolean().optional().meta({ description: "Delete objects that were applied from the repository and are gone from it. Defaults to true.", default: true }),
     selfHeal: z.boolean().optional().meta({ description: "Re-apply objects changed in the cluster by hand (drift). Defaults to true.", default: true }),
     suspend: z.boolean().optional().meta({ description: "Stop syncing while true. Defaults to false.", default: false }),

@@ -5,8 +5,8 @@
 // What the phases decided becomes status in one place: commit() turns a RunOutcome into the next
 // status and events (run-status.ts, pure) and writes them. Nothing else writes status.
 import type { Logger } from "pino";
-import { parseDuration } from "../../api/duration";
-import type { GitRepository, GitRepositoryStatus } from "../../api/gitops";
+import { formatDuration, parseDuration } from "../../api/duration";
+import { gitRepositoryDefaults, type GitRepository, type GitRepositoryStatus } from "../../api/gitops";
 import { gitrepositories, ignoreNotFound, type ApiClient, type EventRecorder } from "../../client";
 import { applyAll, fetchLive, isTransient, type ApplyResult, type LiveObject, type PreparedObject } from "./apply";
 import { detectDrift } from "./drift";
@@ -62,6 +62,8 @@ interface Run {
   status: GitRepositoryStatus;
   log: Logger;
   signal?: AbortSignal;
+  /** spec.timeout, or the interval when unset (as Flux's Kustomization defaults it). */
+  healthTimeout: { ms: number; text: string };
 }
 
 export class Reconciler {
@@ -201,7 +203,7 @@ export class Reconciler {
    * written when the decision says it is worth it.
    */
   private async commit(run: Run, outcome: RunOutcome): Promise<void> {
-    const decision = decideStatus(run.status, outcome, { generation: run.generation, started: run.started, now: Date.now() });
+    const decision = decideStatus(run.status, outcome, { generation: run.generation, started: run.started, now: Date.now(), healthTimeout: run.healthTimeout });
     run.status = decision.status;
     if (decision.write) await this.writeStatus(run, decision.status);
     for (const e of decision.events) this.opts.recorder.event(run.repo, e.type, e.reason, e.message);
@@ -226,7 +228,9 @@ export class Reconciler {
     const intervalMs = parseDuration(repo.spec.interval ?? "30s");
     const jitter = Math.round(Math.random() * Math.min(5_000, intervalMs * 0.1));
     const status = structuredClone(repo.status ?? {});
-    return { repo, key, generation: repo.metadata.generation ?? 0, started: Date.now(), intervalMs, requeueAfterMs: intervalMs + jitter, status, log, signal };
+    const timeoutText = repo.spec.timeout ?? repo.spec.interval ?? gitRepositoryDefaults.interval;
+    const healthTimeout = { ms: parseDuration(timeoutText), text: formatDuration(parseDuration(timeoutText)) };
+    return { repo, key, generation: repo.metadata.generation ?? 0, started: Date.now(), intervalMs, requeueAfterMs: intervalMs + jitter, status, log, signal, healthTimeout };
   }
 
   /**
@@ -244,7 +248,7 @@ export class Reconciler {
   }
 
   private health(objects: PreparedObject[], live: Map<string, LiveObject>): Health {
-    return aggregateHealth(objects.map((p) => ({ ref: p.key, health: objectHealth(p.ref.kind, live.get(p.key)) })));
+    return aggregateHealth(objects.map((p) => ({ ref: p.key, health: objectHealth(p.ref, live.get(p.key)) })));
   }
 
   /** Poll health while a rollout progresses, else wait for the interval. */

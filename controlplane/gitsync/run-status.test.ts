@@ -76,4 +76,20 @@ describe("git-sync status decision", () => {
     expect(cond(cleared.status, "Drifted")).toMatchObject({ status: "False", reason: "NoDrift" });
     expect(cleared.write).toBe(true);
   });
+
+  it("turns a rollout still waiting after spec.timeout into Degraded naming what it waits for, and back when it is healthy", () => {
+    const waiting: Health = { status: "Progressing", reason: "LessReady", message: "Deployment default/web: ready 1/3" };
+    const appliedAt = ctx.now - 90_000;
+    const current: GitRepositoryStatus = {
+      lastAppliedRevision: rev,
+      history: [{ revision: rev, startedAt: new Date(appliedAt).toISOString(), durationMs: 500, result: "Succeeded" }],
+    };
+    const timeout = { healthTimeout: { ms: 60_000, text: "1m0s" } };
+    const late = decideStatus(current, { kind: "Rechecked", drifted: [], health: waiting }, { ...ctx, ...timeout });
+    expect(cond(late.status, "Healthy")).toMatchObject({ status: "False", reason: "HealthCheckTimeout", message: "timeout after 1m0s waiting for: Deployment default/web: ready 1/3" });
+    const early = decideStatus(current, { kind: "Rechecked", drifted: [], health: waiting }, { ...ctx, healthTimeout: { ms: 120_000, text: "2m0s" } });
+    expect(cond(early.status, "Healthy")).toMatchObject({ status: "Unknown", reason: "Progressing" });
+    const recovered = decideStatus(late.status, { kind: "Rechecked", drifted: [], health: healthy }, { ...ctx, ...timeout });
+    expect(cond(recovered.status, "Healthy")).toMatchObject({ status: "True", reason: "Healthy" });
+  });
 });

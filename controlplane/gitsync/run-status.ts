@@ -7,7 +7,7 @@ import { rfc3339 } from "../../api/time";
 import type { ApplyResult } from "./apply";
 import type { DriftedObject } from "./drift";
 import { describeDrift } from "./drift";
-import type { Health } from "./health";
+import { withTimeout, type Health } from "./health";
 import type { PruneOutcome } from "./prune";
 import { Reasons, capErrors, errorSummary, pushHistory, sameStatus, setConditions, type ConditionInput } from "./status";
 
@@ -34,6 +34,8 @@ export interface RunContext {
   /** When the run started (ms since the epoch). */
   started: number;
   now: number;
+  /** spec.timeout: how long the applied objects may take to become healthy before it is Degraded. */
+  healthTimeout?: { ms: number; text: string };
 }
 
 export interface StatusDecision {
@@ -140,7 +142,7 @@ function applied(current: GitRepositoryStatus, o: Extract<RunOutcome, { kind: "A
   const conditions: ConditionInput[] = [
     { type: "Reconciling", status: "False", reason: outcome, message: summary },
     { type: "Stalled", status: "False", reason: outcome, message: "" },
-    healthCondition(o.health),
+    healthCondition(timedOut(o.health, ctx.started, ctx)),
     { type: "Drifted", status: "False", reason: Reasons.NoDrift, message: "live objects match the revision" },
     prune.blocked ? { type: "PruneBlocked", status: "True", reason: Reasons.PruneBlocked, message: prune.blocked } : { type: "PruneBlocked", status: "False", reason: Reasons.Succeeded, message: "" },
   ];
@@ -195,12 +197,25 @@ function rechecked(current: GitRepositoryStatus, o: Extract<RunOutcome, { kind: 
   } else if (drifted(current)?.status === "True") {
     next.conditions = setConditions(next.conditions, [{ type: "Drifted", status: "False", reason: Reasons.NoDrift, message: "live objects match the revision" }], ctx.generation, now);
   }
-  next.conditions = setConditions(next.conditions, [healthCondition(o.health)], ctx.generation, now);
+  const since = o.healed?.started ?? appliedSince(current);
+  next.conditions = setConditions(next.conditions, [healthCondition(timedOut(o.health, since, ctx))], ctx.generation, now);
   return ifChanged(current, next, events, ctx.now);
 }
 
+function timedOut(h: Health, since: number | undefined, ctx: RunContext): Health {
+  return ctx.healthTimeout ? withTimeout(h, since, ctx.healthTimeout.ms, ctx.now, ctx.healthTimeout.text) : h;
+}
+
+/** When the revision in place was last applied (or its drift repaired): the newest such run's end. */
+function appliedSince(current: GitRepositoryStatus): number | undefined {
+  const entry = current.history?.find((h) => h.revision === current.lastAppliedRevision && h.result !== "Failed");
+  if (!entry) return undefined;
+  const started = Date.parse(entry.startedAt);
+  return Number.isFinite(started) ? started + (entry.durationMs ?? 0) : undefined;
+}
+
 export function healthCondition(h: Health): ConditionInput {
-  const reason = h.status === "Missing" ? "Progressing" : h.status;
+  const reason = h.status === "Missing" ? "Progressing" : h.status === "Degraded" && h.reason === "HealthCheckTimeout" ? h.reason : h.status;
   const status = h.status === "Healthy" ? "True" : h.status === "Degraded" ? "False" : "Unknown";
   return { type: "Healthy", status, reason, message: h.message };
 }
