@@ -39,6 +39,15 @@ export const GitRepositorySpec = z
     prune: z.boolean().optional().meta({ description: "Delete objects that were applied from the repository and are gone from it. Defaults to true.", default: true }),
     selfHeal: z.boolean().optional().meta({ description: "Re-apply objects changed in the cluster by hand (drift). Defaults to true.", default: true }),
     suspend: z.boolean().optional().meta({ description: "Stop syncing while true. Defaults to false.", default: false }),
+    dependsOn: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).describe("Name of the GitRepository this one waits for."),
+          namespace: z.string().optional().describe("Its namespace; defaults to this GitRepository's."),
+        }),
+      )
+      .optional()
+      .describe("GitRepositories that must be Ready and Healthy at their latest revision before this one applies (Flux's dependsOn)."),
     secretRef: z
       .strictObject({ name: z.string().describe("Name of the Secret in the same namespace.") })
       .optional()

@@ -9,6 +9,7 @@ import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { GitRepository } from "../../api/gitops";
 import { EventRecorder, Informer, WorkQueue, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../../client";
+import { dependentsOf } from "./depends";
 import { RestMapper } from "./mapper";
 import { gitSyncMetrics, type GitSyncMetrics } from "./metrics";
 import { Reconciler, type ReconcileResult } from "./reconcile";
@@ -48,6 +49,7 @@ export class GitSyncController {
       gitTimeoutMs: opts.gitTimeoutMs,
       healthPollMs: opts.healthPollMs,
       metrics: this.metrics,
+      lookup: (namespace, name) => this.informer.get(`${namespace}/${name}`),
     });
     this.informer.addEventHandler({
       onAdd: (repo) => this.enqueue(repo),
@@ -56,6 +58,8 @@ export class GitSyncController {
         if (oldRepo.metadata.generation !== newRepo.metadata.generation || JSON.stringify(oldRepo.metadata.annotations ?? {}) !== JSON.stringify(newRepo.metadata.annotations ?? {})) {
           this.enqueue(newRepo);
         }
+        // A status change may be what a repository depending on this one waits for.
+        if (JSON.stringify(oldRepo.status?.conditions ?? []) !== JSON.stringify(newRepo.status?.conditions ?? [])) this.enqueueDependents(newRepo);
       },
       onDelete: (repo) => {
         this.reconciler.forget(`${repo.metadata.namespace}/${repo.metadata.name}`);
@@ -107,6 +111,10 @@ export class GitSyncController {
 
   keyOf(namespace: string, name: string): string {
     return `${namespace}/${name}`;
+  }
+
+  private enqueueDependents(repo: GitRepository): void {
+    for (const key of dependentsOf(`${repo.metadata.namespace}/${repo.metadata.name}`, this.informer.list())) this.queue.add(key);
   }
 
   private enqueue(repo: GitRepository): void {

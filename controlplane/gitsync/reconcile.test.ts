@@ -168,4 +168,52 @@ describe("git-sync reconcile on a fake client", () => {
     expect(fake.writes()).toHaveLength(1);
     expect(current().status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({ status: "True", reason: "KnownHostsMissing" });
   });
+
+  it("waits for spec.dependsOn: applies nothing until the dependency is Ready at its revision, then applies", async () => {
+    const other = await createTestRepo();
+    try {
+      await repo.commit({ "db.yaml": cm("db") });
+      await other.commit({ "app.yaml": cm("app") });
+      fake.add({ apiVersion: "gitops.kubelab.io/v1alpha1", kind: "GitRepository", metadata: { name: "app", namespace: "default", generation: 1 }, spec: { url: other.url, branch: "main", interval: "1h", dependsOn: [{ name: "lab" }] } });
+      const withLookup = new Reconciler({
+        client: fake,
+        mapper: new RestMapper(fake, Number.POSITIVE_INFINITY).seed([configmaps, namespaces, services, deployments, gitrepositories]),
+        recorder: { event: (_obj, type, reason, message) => void events.push({ type, reason, message }) },
+        cacheDir,
+        lookup: (ns, name) => fake.object<GitRepository>(gitrepositories, ns, name),
+      });
+      const app = () => fake.object<GitRepository>(gitrepositories, "default", "app")!;
+      const appReady = () => app().status?.conditions?.find((c) => c.type === "Ready");
+
+      expect(await withLookup.reconcile(app(), log)).toMatchObject({ outcome: "Waiting" });
+      expect(fake.object(configmaps, "default", "app")).toBeUndefined();
+      expect(appReady()).toMatchObject({ status: "False", reason: "DependencyNotReady" });
+      expect(appReady()?.message).toContain("dependency default/lab is not ready");
+
+      expect(await withLookup.reconcile(current(), log)).toMatchObject({ outcome: "Applied" });
+      expect(await withLookup.reconcile(app(), log)).toMatchObject({ outcome: "Applied" });
+      expect(fake.object(configmaps, "default", "app")).toBeDefined();
+      expect(appReady()).toMatchObject({ status: "True" });
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it("reports a dependsOn cycle as Stalled, naming the cycle, and applies nothing", async () => {
+    await repo.commit({ "a.yaml": cm("a") });
+    const lab = current();
+    lab.spec.dependsOn = [{ name: "lab2" }];
+    fake.add({ apiVersion: "gitops.kubelab.io/v1alpha1", kind: "GitRepository", metadata: { name: "lab2", namespace: "default", generation: 1 }, spec: { url: repo.url, interval: "1h", dependsOn: [{ name: "lab" }] } });
+    const cyc = new Reconciler({
+      client: fake,
+      mapper: new RestMapper(fake, Number.POSITIVE_INFINITY).seed([configmaps, namespaces, gitrepositories]),
+      recorder: { event: (_obj, type, reason, message) => void events.push({ type, reason, message }) },
+      cacheDir,
+      lookup: (ns, name) => (name === "lab" ? lab : fake.object<GitRepository>(gitrepositories, ns, name)),
+    });
+    expect(await cyc.reconcile(lab, log)).toMatchObject({ outcome: "Waiting" });
+    expect(current().status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({ status: "True", reason: "DependencyCycle", message: "dependency cycle: default/lab -> default/lab2 -> default/lab" });
+    expect(fake.object(configmaps, "default", "a")).toBeUndefined();
+    expect(events).toContainEqual(expect.objectContaining({ type: "Warning", reason: "DependencyCycle" }));
+  });
 });

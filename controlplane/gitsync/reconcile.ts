@@ -9,6 +9,7 @@ import { formatDuration, parseDuration } from "../../api/duration";
 import { gitRepositoryDefaults, type GitRepository, type GitRepositoryStatus } from "../../api/gitops";
 import { gitrepositories, ignoreNotFound, type ApiClient, type EventRecorder } from "../../client";
 import { applyAll, fetchLive, isTransient, type ApplyResult, type LiveObject, type PreparedObject } from "./apply";
+import { dependencyVerdict, type RepoLookup } from "./depends";
 import { detectDrift } from "./drift";
 import { GitSourceError } from "./git";
 import { aggregateHealth, objectHealth, type Health } from "./health";
@@ -35,7 +36,12 @@ export interface ReconcilerOptions {
   /** Recheck health this often while a rollout progresses (default 2 s). */
   healthPollMs?: number;
   metrics?: GitSyncMetrics;
+  /** Other GitRepositories by namespace and name (the informer's cache), for spec.dependsOn. */
+  lookup?: RepoLookup;
 }
+
+/** How soon a repository waiting on its dependencies looks again (they also requeue it when they change). */
+const DEPENDENCY_REQUEUE_MS = 5_000;
 
 /** What the last full run rendered, kept in memory for the cheap path. */
 interface Rendered {
@@ -47,7 +53,7 @@ interface Rendered {
 export interface ReconcileResult {
   requeueAfterMs: number;
   /** What happened (for tests and benchmarks). */
-  outcome: "Applied" | "Unchanged" | "Healed" | "Drifted" | "Invalid" | "SourceFailed" | "Suspended" | "ApplyFailed" | "Gone" | "Skipped";
+  outcome: "Applied" | "Unchanged" | "Healed" | "Drifted" | "Invalid" | "SourceFailed" | "Suspended" | "ApplyFailed" | "Gone" | "Skipped" | "Waiting";
 }
 
 /** One run: the repository, the status it starts from, and its timing. */
@@ -105,6 +111,12 @@ export class Reconciler {
     }
     const rendered = this.rendered.get(run.key);
     if (this.isUpToDate(run, src, rendered)) return this.recheck(run, rendered!);
+    // A revision in place keeps being rechecked and healed; a new one waits for spec.dependsOn.
+    const deps = dependencyVerdict(repo, this.opts.lookup ?? (() => undefined));
+    if (!deps.ready) {
+      await this.commit(run, { kind: "Waiting", reason: deps.reason, message: deps.message, cycle: deps.reason === "DependencyCycle" });
+      return { requeueAfterMs: Math.min(run.requeueAfterMs, DEPENDENCY_REQUEUE_MS), outcome: "Waiting" };
+    }
     const failed = this.failed.get(run.key);
     if (failed?.id === `${src.resolved.sha}@${run.generation}` && Date.now() - failed.at < run.intervalMs / 2) return { requeueAfterMs: run.requeueAfterMs, outcome: "Skipped" };
 

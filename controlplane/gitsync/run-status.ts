@@ -27,7 +27,9 @@ export type RunOutcome =
   | { kind: "Applying"; revision: string; inventory: InventoryEntry[]; objects: number }
   | { kind: "Applied"; revision: string; apply: ApplyResult; prune: PruneOutcome; inventory: InventoryEntry[]; health: Health }
   /** Same revision and spec: drift restored (healed) or reported, health refreshed. */
-  | { kind: "Rechecked"; drifted: DriftedObject[]; healed?: { result: ApplyResult; started: number }; health: Health };
+  | { kind: "Rechecked"; drifted: DriftedObject[]; healed?: { result: ApplyResult; started: number }; health: Health }
+  /** spec.dependsOn not satisfied: nothing of the new revision is applied yet. */
+  | { kind: "Waiting"; reason: string; message: string; cycle: boolean };
 
 export interface RunContext {
   generation: number;
@@ -59,6 +61,8 @@ export function decideStatus(current: GitRepositoryStatus, outcome: RunOutcome, 
       return applied(current, outcome, ctx);
     case "Rechecked":
       return rechecked(current, outcome, ctx);
+    case "Waiting":
+      return waiting(current, outcome, ctx);
   }
 }
 
@@ -81,6 +85,19 @@ function suspended(current: GitRepositoryStatus, ctx: RunContext): StatusDecisio
   ], ctx.generation, rfc3339(ctx.now));
   next.observedGeneration = ctx.generation;
   return { status: next, events: [], write: true };
+}
+
+/** Waiting on dependencies: Reconciling while they get ready; a cycle is Stalled (it never will). */
+function waiting(current: GitRepositoryStatus, o: Extract<RunOutcome, { kind: "Waiting" }>, ctx: RunContext): StatusDecision {
+  const next = structuredClone(current);
+  next.conditions = setConditions(next.conditions, [
+    { type: "Ready", status: "False", reason: o.reason, message: o.message },
+    { type: "Reconciling", status: o.cycle ? "False" : "True", reason: o.reason, message: o.cycle ? "fix spec.dependsOn" : "waiting for dependencies" },
+    { type: "Stalled", status: o.cycle ? "True" : "False", reason: o.reason, message: o.cycle ? o.message : "" },
+  ], ctx.generation, rfc3339(ctx.now));
+  next.observedGeneration = ctx.generation;
+  const events: RunEvent[] = ready(current)?.message === o.message ? [] : [{ type: o.cycle ? "Warning" : "Normal", reason: o.reason, message: o.message }];
+  return ifChanged(current, next, events, ctx.now);
 }
 
 function sourceFailed(current: GitRepositoryStatus, o: { reason: string; message: string }, ctx: RunContext): StatusDecision {
