@@ -19,7 +19,9 @@ import type { DockerRuntime, RuntimeContainer } from "./runtime/docker";
 import { containerHash, containerLabels, containerName, sandboxName, SANDBOX_CONTAINER_NAME } from "./runtime/labels";
 import type { Waiting } from "./status";
 import type { Container } from "../api/core";
+import type { PodNetworkHooks } from "./pod-network";
 import type { Pod } from "./types";
+import { VolumeNotReadyError } from "./pv-volume";
 import { containerBinds } from "./volumes";
 
 export interface SyncResult {
@@ -79,6 +81,8 @@ export class PodSyncer {
   readonly unhealthy = new Map<string, string>();
   /** pod uid -> the IP its sandbox got. */
   readonly podIPs = new Map<string, string>();
+  /** The node's pod network (agent/pod-network.ts): the sandbox's network, Service variables, resolv.conf. */
+  network?: PodNetworkHooks;
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -159,6 +163,13 @@ export class PodSyncer {
   /** Replaces a dead (or missing) sandbox; the containers of the old one start again in it. */
   private async createSandbox(pod: Pod, action: SandboxAction): Promise<{ sandbox: RuntimeContainer } | SyncResult> {
     const waiting = this.waitingFor(pod.metadata.uid);
+    const net = this.network?.sandboxNetwork() ?? { network: this.cfg.network };
+    if ("notReady" in net) {
+      // As the kubelet while the runtime's network is not ready: wait, without back-off.
+      for (const c of pod.spec.containers) waiting.set(c.name, { reason: "ContainerCreating" });
+      this.events(pod, "Warning", "NetworkNotReady", net.notReady);
+      return { acted: false, requeueAfterMs: 1000 };
+    }
     await Promise.all(action.stopFirst.map((c) => this.runtime.stop(c.id, c.gracePeriodSeconds)));
     if (action.removeOld) await this.runtime.remove(action.removeOld.id);
     const changedDocker = action.stopFirst.length > 0 || action.removeOld !== undefined;
@@ -173,7 +184,7 @@ export class PodSyncer {
     const opts = sandboxCreateOptions(pod, {
       name: sandboxName(pod.metadata, action.attempt),
       image: this.cfg.pauseImage,
-      network: this.cfg.network,
+      network: net.network,
       hostIP: this.cfg.address,
       labels: this.labels(pod, SANDBOX_CONTAINER_NAME, action.attempt),
     });
@@ -315,8 +326,12 @@ export class PodSyncer {
     if (!image) return "retry";
     let opts;
     try {
+      const net = await this.network?.containerSetup(pod);
       const env = await resolveEnv({ pod, container: spec, podIP, hostIP: this.cfg.address, nodeName: this.cfg.nodeName, config: this.config });
-      const binds = await containerBinds(this.cfg.rootDir, pod, spec, this.config);
+      // Service variables come after the container's own, which win (as the kubelet's do).
+      for (const [name, value] of net?.env ?? []) if (!env.has(name)) env.set(name, value);
+      const binds = [...(await containerBinds(this.cfg.rootDir, pod, spec, this.config)), ...(net?.binds ?? [])];
+      for (const w of net?.warnings ?? []) this.events(pod, "Warning", w.reason, w.message);
       opts = appContainerCreateOptions(pod, spec, {
         name: containerName(pod.metadata, spec.name, attempt),
         image: spec.image ?? "",
@@ -328,8 +343,10 @@ export class PodSyncer {
       });
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
-      waiting.set(spec.name, { reason: "CreateContainerConfigError", message: err.message });
-      this.events(pod, "Warning", "Failed", `Error: ${err.message}`);
+      // A volume not ready yet (an unbound claim) waits as ContainerCreating with FailedMount.
+      const volume = err instanceof VolumeNotReadyError ? err : undefined;
+      waiting.set(spec.name, { reason: volume?.waitingReason ?? "CreateContainerConfigError", message: err.message });
+      this.events(pod, "Warning", volume?.eventReason ?? "Failed", volume ? err.message : `Error: ${err.message}`);
       this.crashBackoff.next(`${pod.metadata.uid}/${spec.name}`);
       return "retry";
     }

@@ -9,6 +9,7 @@ import { ContainerConfigError, type ConfigSource } from "./env";
 import { podManifest, startTestAgent, type TestAgent } from "./testing";
 import type { Container, Volume } from "../api/core";
 import type { Pod } from "./types";
+import { VolumeNotReadyError } from "./pv-volume";
 import { isWithin, volumePathProblem } from "./volume-paths";
 import { containerBinds, podDir } from "./volumes";
 
@@ -102,6 +103,54 @@ describe("volume paths", () => {
       }),
       { seed: 1018, numRuns: 2000 },
     );
+  });
+});
+
+describe("volume types", () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "kubelab-vol-"));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("refuses a volume type the node cannot serve instead of mounting an empty directory", async () => {
+    const { pod: p, container } = pod([{ name: "share", nfs: { server: "nfs.example", path: "/exports" } }], [{ name: "share", mountPath: "/data" }]);
+    await expect(containerBinds(root, p, container, config)).rejects.toThrow('volume "share": type nfs is not supported by this node');
+    expect(existsSync(podDir(root, "uid-1"))).toBe(false);
+  });
+
+  it("writes downwardAPI and projected files (labels as key=\"value\" lines)", async () => {
+    const { pod: p, container } = pod(
+      [
+        { name: "info", downwardAPI: { items: [{ path: "name", fieldRef: { fieldPath: "metadata.name" } }, { path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] } },
+        { name: "all", projected: { sources: [{ configMap: { name: "c" } }, { downwardAPI: { items: [{ path: "ns", fieldRef: { fieldPath: "metadata.namespace" } }] } }] } },
+      ],
+      [{ name: "info", mountPath: "/info" }, { name: "all", mountPath: "/all" }],
+    );
+    p.metadata.labels = { b: "2", a: "1" };
+    const binds = await containerBinds(root, p, container, config);
+    const volumes = join(podDir(root, "uid-1"), "volumes");
+    expect(binds).toEqual([`${join(volumes, "info")}:/info:ro`, `${join(volumes, "all")}:/all:ro`]);
+    expect(readFileSync(join(volumes, "info", "name"), "utf8")).toBe("p");
+    expect(readFileSync(join(volumes, "info", "labels"), "utf8")).toBe('a="1"\nb="2"');
+    expect(files(join(volumes, "all"))).toEqual(["key", "ns"]);
+  });
+
+  it("waits (VolumeNotReadyError) while a claim is not bound, then mounts its PV's directory", async () => {
+    const { pod: p, container } = pod([{ name: "data", persistentVolumeClaim: { claimName: "db" } }], [{ name: "data", mountPath: "/data" }]);
+    const pvPath = join(root, "storage", "pvc-1");
+    let phase = "Pending";
+    const claims = {
+      ...config,
+      getPersistentVolumeClaim: async () => ({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "db" }, spec: { volumeName: phase === "Bound" ? "pvc-1" : undefined }, status: { phase } }),
+      getPersistentVolume: async () => ({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "pvc-1" }, spec: { local: { path: pvPath } } }),
+    };
+    const err = await containerBinds(root, p, container, claims).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VolumeNotReadyError);
+    expect((err as Error).message).toBe('persistentvolumeclaim "db" is not bound yet');
+    phase = "Bound";
+    expect(await containerBinds(root, p, container, claims)).toEqual([`${pvPath}:/data`]);
+    expect(existsSync(pvPath)).toBe(true);
   });
 });
 

@@ -1,11 +1,15 @@
 // Pod volumes on the node's disk: one directory per pod under <root-dir>/pods/<uid>/volumes, bind
-// mounted into the containers. emptyDir is a directory, hostPath the host's path, configMap and
-// secret are their keys written as files (rewritten before each container start).
+// mounted into the containers. emptyDir is a directory, hostPath the host's path, configMap,
+// secret, downwardAPI and projected are files (rewritten before each container start), a
+// persistentVolumeClaim the directory of its bound PersistentVolume. Any other type is refused.
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { SERVED_VOLUME_TYPES, unservedVolumeType } from "../api/storage-volumes";
 import { ContainerConfigError, type ConfigSource } from "./env";
 import type { Container, Volume } from "../api/core";
-import type { KeyToPath, Pod } from "./types";
+import { claimVolumePath, type ClaimSource } from "./pv-volume";
+import type { Pod } from "./types";
+import { configMapData, downwardAPIFiles, keyFiles, projectedFiles, secretData, type ProjectionHook, type VolumeFile } from "./volume-downward";
 import { assertRealPathWithin, containedPath, removeSymlink } from "./volume-paths";
 
 /** The deepest part of target that exists already must resolve inside base. */
@@ -30,67 +34,72 @@ async function writeIfChanged(dir: string, path: string, content: Buffer, mode: 
   await chmod(path, mode);
 }
 
-async function writeKeys(
-  dir: string,
-  data: Record<string, Buffer>,
-  items: KeyToPath[] | undefined,
-  defaultMode: number,
-  what: string,
-): Promise<void> {
+/** Writes the files of a configMap, secret, downwardAPI or projected volume into dir. */
+async function writeFiles(dir: string, files: VolumeFile[], what: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const entries = items
-    ? items.map((item) => {
-        if (!(item.key in data)) throw new ContainerConfigError(`couldn't find key ${item.key} in ${what}`);
-        return { path: item.path, content: data[item.key]!, mode: item.mode ?? defaultMode };
-      })
-    : Object.entries(data).map(([key, content]) => ({ path: key, content, mode: defaultMode }));
   // Every path is checked before anything is written: a bad item writes nothing at all.
-  const targets = entries.map((entry) => ({ ...entry, target: containedPath(dir, entry.path, `path in ${what}`) }));
-  for (const entry of targets) await writeIfChanged(dir, entry.target, entry.content, entry.mode, `path "${entry.path}" in ${what}`);
+  const targets = files.map((file) => ({ ...file, target: containedPath(dir, file.path, `path in ${what}`) }));
+  for (const file of targets) await writeIfChanged(dir, file.target, file.content, file.mode, `path "${file.path}" in ${what}`);
 }
 
-/** Prepares one volume on disk and returns its host path. */
-async function prepareVolume(rootDir: string, pod: Pod, volume: Volume, config: ConfigSource): Promise<string> {
-  const dir = join(podDir(rootDir, pod.metadata.uid), "volumes", volume.name);
-  const ns = pod.metadata.namespace;
-  if (volume.hostPath) {
-    const type = volume.hostPath.type ?? "";
-    const exists = await stat(volume.hostPath.path).catch(() => undefined);
-    if (!exists) {
-      if (type === "DirectoryOrCreate" || type === "") await mkdir(volume.hostPath.path, { recursive: true });
-      else if (type === "FileOrCreate") await writeFile(volume.hostPath.path, "");
-      else throw new ContainerConfigError(`hostPath type check failed: ${volume.hostPath.path} does not exist`);
-    }
-    return volume.hostPath.path;
+async function prepareHostPath(source: NonNullable<Volume["hostPath"]>): Promise<string> {
+  const type = source.type ?? "";
+  const exists = await stat(source.path).catch(() => undefined);
+  if (!exists) {
+    if (type === "DirectoryOrCreate" || type === "") await mkdir(source.path, { recursive: true });
+    else if (type === "FileOrCreate") await writeFile(source.path, "");
+    else throw new ContainerConfigError(`hostPath type check failed: ${source.path} does not exist`);
   }
-  if (volume.configMap) {
-    const name = volume.configMap.name ?? "";
-    const cm = await config.getConfigMap(ns, name);
-    if (!cm && !volume.configMap.optional) throw new ContainerConfigError(`configmap "${name}" not found`);
-    const data: Record<string, Buffer> = {};
-    for (const [k, v] of Object.entries(cm?.data ?? {})) data[k] = Buffer.from(v);
-    for (const [k, v] of Object.entries(cm?.binaryData ?? {})) data[k] = Buffer.from(v, "base64");
-    await writeKeys(dir, data, volume.configMap.items, volume.configMap.defaultMode ?? 0o644, `ConfigMap ${ns}/${name}`);
-    return dir;
-  }
-  if (volume.secret) {
-    const name = volume.secret.secretName ?? "";
-    const secret = await config.getSecret(ns, name);
-    if (!secret && !volume.secret.optional) throw new ContainerConfigError(`secret "${name}" not found`);
-    const data: Record<string, Buffer> = {};
-    for (const [k, v] of Object.entries(secret?.data ?? {})) data[k] = Buffer.from(v, "base64");
-    for (const [k, v] of Object.entries(secret?.stringData ?? {})) data[k] = Buffer.from(v);
-    await writeKeys(dir, data, volume.secret.items, volume.secret.defaultMode ?? 0o644, `Secret ${ns}/${name}`);
-    return dir;
-  }
-  // emptyDir and anything we do not know: a writable directory that lives as long as the pod.
+  return source.path;
+}
+
+/** A writable directory that lives as long as the pod. */
+async function scratchDir(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   await chmod(dir, 0o777);
   return dir;
 }
 
+/**
+ * What the agent needs to prepare volumes: ConfigMaps and Secrets, and (from the API server) the
+ * claims and PersistentVolumes of pvc volumes and the projection hook for ServiceAccount tokens.
+ */
+export type VolumeSources = ConfigSource & Partial<ClaimSource> & { projection?: ProjectionHook };
+
+/** Prepares one volume on disk and returns its host path; a type this node cannot serve is refused. */
+async function prepareVolume(rootDir: string, pod: Pod, volume: Volume, config: VolumeSources): Promise<string> {
+  const dir = join(podDir(rootDir, pod.metadata.uid), "volumes", volume.name);
+  const ns = pod.metadata.namespace;
+  if (volume.hostPath) return prepareHostPath(volume.hostPath);
+  if (volume.emptyDir) return scratchDir(dir);
+  if (volume.persistentVolumeClaim) return claimVolumePath(pod, volume.persistentVolumeClaim.claimName, config);
+  let files: VolumeFile[];
+  let what: string;
+  if (volume.configMap) {
+    const { name = "", items, optional, defaultMode = 0o644 } = volume.configMap;
+    what = `ConfigMap ${ns}/${name}`;
+    files = keyFiles(await configMapData(config, ns, name, optional), items, defaultMode, what);
+  } else if (volume.secret) {
+    const { secretName: name = "", items, optional, defaultMode = 0o644 } = volume.secret;
+    what = `Secret ${ns}/${name}`;
+    files = keyFiles(await secretData(config, ns, name, optional), items, defaultMode, what);
+  } else if (volume.downwardAPI) {
+    what = `downwardAPI volume "${volume.name}"`;
+    files = downwardAPIFiles(pod, volume.downwardAPI.items, volume.downwardAPI.defaultMode ?? 0o644);
+  } else if (volume.projected) {
+    what = `projected volume "${volume.name}"`;
+    files = await projectedFiles(pod, volume.projected.sources ?? [], volume.projected.defaultMode ?? 0o644, config, config.projection);
+  } else {
+    // Never an empty directory in place of storage the node cannot provide.
+    const type = unservedVolumeType(volume) ?? "(none)";
+    throw new ContainerConfigError(`volume "${volume.name}": type ${type} is not supported by this node (supported: ${SERVED_VOLUME_TYPES.join(", ")})`);
+  }
+  await writeFiles(dir, files, what);
+  return dir;
+}
+
 /** Docker bind mounts ("host:container[:ro]") for one container of the pod. */
-export async function containerBinds(rootDir: string, pod: Pod, container: Container, config: ConfigSource): Promise<string[]> {
+export async function containerBinds(rootDir: string, pod: Pod, container: Container, config: VolumeSources): Promise<string[]> {
   const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
   const paths = new Map<string, string>();
   const binds: string[] = [];
@@ -116,7 +125,7 @@ export async function containerBinds(rootDir: string, pod: Pod, container: Conta
       }
       await assertRealPathWithin(base, host, `${what} "${mount.subPath}"`);
     }
-    const readOnly = mount.readOnly || volume.configMap !== undefined || volume.secret !== undefined;
+    const readOnly = mount.readOnly || volume.persistentVolumeClaim?.readOnly || volume.configMap !== undefined || volume.secret !== undefined || volume.downwardAPI !== undefined || volume.projected !== undefined;
     binds.push(`${host}:${mount.mountPath}${readOnly ? ":ro" : ""}`);
   }
   return binds;

@@ -4,7 +4,9 @@
 // removes the object).
 import type { Pod, PodCondition, PodSpec } from "../../../api/core";
 import type { KObject, ResourceType } from "../../../api/resource";
+import { validateServedVolumes } from "../../../api/storage-volumes";
 import { rfc3339 } from "../../../api/time";
+import { invalid } from "../errors";
 import { planFinalizedDelete, propagationFinalizers } from "./delete";
 import { genericStrategy, type Strategy } from "./strategy";
 
@@ -28,6 +30,12 @@ export function podStrategy(rt: ResourceType, options: PodStrategyOptions): Stra
         const scheduled = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: rfc3339() };
         pod.status.conditions = [scheduled as unknown as PodCondition];
       }
+    },
+    async admit(pod, old) {
+      // Volume types no agent serves are refused up front (never an empty directory in their place).
+      const causes = old ? [] : validateServedVolumes(pod.spec?.volumes);
+      if (causes.length) throw invalid("Pod", "", pod.metadata.name ?? "", causes);
+      await generic.admit(pod, old);
     },
     planDelete(pod, opts) {
       const copy = structuredClone(pod);
