@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../../test/fixtures/wait";
+import Database from "better-sqlite3";
 import { SqliteStore } from "./sqlite";
 import { StoreCompactedError, StoreConflictError, type WatchEvent } from "./store";
 
@@ -92,6 +93,77 @@ describe("SqliteStore", () => {
     const w = s.watch("/k/", 5, (e) => events.push(e));
     await eventually(() => events.length >= 5, 5_000, "the history after the compacted revision");
     expect(events.map((e) => e.revision)).toEqual([6, 7, 8, 9, 10]);
+    w.close();
+    await s.close();
+  });
+});
+
+describe("SqliteStore group commit", () => {
+  it("acknowledges concurrent writes only once another connection can read them, in revision order", async () => {
+    const file = freshFile();
+    const s = new SqliteStore(file);
+    const reader = new Database(file, { readonly: true });
+    const row = reader.prepare<[string], { mod_revision: number }>("SELECT mod_revision FROM objects WHERE key = ?");
+    const seen: number[] = [];
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      s.create(`/k/${i}`, String(i)).then((v) => {
+        expect(row.get(`/k/${i}`)?.mod_revision).toBe(v.modRevision);
+        seen.push(v.modRevision);
+      }),
+    );
+    await Promise.all(writes);
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    reader.close();
+    await s.close();
+  });
+
+  it("decides a write to a key with a queued write after that one commits", async () => {
+    const s = new SqliteStore(freshFile());
+    const a = await s.create("/k/a", "1");
+    const [first, second, created, removed] = await Promise.allSettled([
+      s.update("/k/a", "2", a.modRevision),
+      s.update("/k/a", "3", a.modRevision),
+      s.create("/k/b", "x"),
+      s.delete("/k/b"),
+    ]);
+    expect(first).toMatchObject({ status: "fulfilled", value: { value: "2" } });
+    // The conflict names the committed value it lost to.
+    expect(second).toMatchObject({ status: "rejected", reason: { reason: "revision", current: { value: "2" } } });
+    expect(created.status).toBe("fulfilled");
+    expect(removed).toMatchObject({ status: "fulfilled", value: { value: "x" } });
+    expect((await s.get("/k/a"))?.value).toBe("2");
+    expect(await s.get("/k/b")).toBeUndefined();
+    await s.close();
+  });
+
+  it("streams each write to watchers once, in revision order, after it commits", async () => {
+    const s = new SqliteStore(freshFile());
+    const events: WatchEvent[] = [];
+    const committedAtEvent: (number | undefined)[] = [];
+    const w = s.watch("/k/", 0, (ev) => {
+      events.push(ev);
+      void s.currentRevision().then((r) => committedAtEvent.push(r >= ev.revision ? ev.revision : undefined));
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => s.create(`/k/${i}`, String(i))));
+    await eventually(() => committedAtEvent.length === 10, 5_000, "ten events");
+    expect(events.map((e) => e.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(committedAtEvent).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    w.close();
+    await s.close();
+  });
+
+  it("refuses every write of a batch that cannot commit, and gives its revisions out again", async () => {
+    const s = new SqliteStore(freshFile());
+    const events: WatchEvent[] = [];
+    const w = s.watch("/k/", 0, (ev) => events.push(ev));
+    // A value SQLite refuses (NOT NULL) makes the batch's transaction fail.
+    const [good, bad] = await Promise.allSettled([s.create("/k/a", "1"), s.create("/k/b", null as unknown as string)]);
+    expect(good.status).toBe("rejected");
+    expect(bad.status).toBe("rejected");
+    expect(await s.get("/k/a")).toBeUndefined();
+    expect(await s.currentRevision()).toBe(0);
+    expect((await s.create("/k/c", "3")).modRevision).toBe(1);
+    expect(events.map((e) => e.key)).toEqual(["/k/c"]);
     w.close();
     await s.close();
   });

@@ -1,7 +1,8 @@
 // The embedded default store (what k3s does with SQLite through kine): one file, WAL mode.
 // `objects` holds the current value of every key; `log` holds every change with its revision,
-// so watches can resume from any revision above the compacted one. One write is one transaction:
-// a crash leaves either the whole write or nothing.
+// so watches can resume from any revision above the compacted one. Concurrent writes commit
+// together (./group-commit.ts), each acknowledged only after its transaction has committed: a
+// crash leaves either the whole transaction or nothing, and loses nothing acknowledged.
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -15,6 +16,7 @@ import {
   type WatchEvent,
   type Watcher,
 } from "./store";
+import { GroupCommit, type QueuedWrite } from "./group-commit";
 
 interface ObjectRow {
   key: string;
@@ -46,8 +48,12 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly listeners = new Set<Listener>();
+  /** The newest revision given out (queued writes included). */
   private revision: number;
+  /** The newest committed revision: what reads, lists and watches stand on. */
+  private committedRevision: number;
   private compacted: number;
+  private readonly batches: GroupCommit;
   private readonly stmts;
   private readonly txs;
 
@@ -98,18 +104,27 @@ export class SqliteStore implements Store {
       ),
       compact: this.db.prepare("DELETE FROM log WHERE revision <= ?"),
     };
-    // Each write is one transaction; the transaction functions are made once, not per write.
+    // A batch of queued writes is one transaction; the transaction function is made once.
     const { log, upsert, remove } = this.stmts;
     this.txs = {
-      put: this.db.transaction((revision: number, key: string, value: string, prev: string | null, createRevision: number) => {
-        log.run(revision, key, "PUT", value, prev, prev === null ? 1 : 0);
-        upsert.run(key, value, revision, createRevision);
-      }),
-      remove: this.db.transaction((revision: number, key: string, value: string) => {
-        log.run(revision, key, "DELETE", value, value, 0);
-        remove.run(key);
+      batch: this.db.transaction((batch: readonly QueuedWrite[]) => {
+        for (const { event: ev, after } of batch) {
+          log.run(ev.revision, ev.key, ev.type, ev.value, ev.prevValue ?? null, ev.created ? 1 : 0);
+          if (after) upsert.run(ev.key, ev.value, ev.revision, after.createRevision);
+          else remove.run(ev.key);
+        }
       }),
     };
+    this.batches = new GroupCommit({
+      commit: (batch) => this.txs.batch(batch),
+      committed: (batch) => {
+        this.committedRevision = batch[batch.length - 1]!.event.revision;
+        for (const w of batch) this.emit(w.event);
+      },
+      failed: () => {
+        this.revision = this.committedRevision;
+      },
+    });
     // The current revision is the newest one written: in the log, or (if the log was compacted
     // to the end) in the objects, and never below the compacted revision.
     this.compacted = this.stmts.getMeta.get("compacted")!.value;
@@ -117,6 +132,7 @@ export class SqliteStore implements Store {
       "SELECT max(coalesce((SELECT max(revision) FROM log), 0), coalesce((SELECT max(mod_revision) FROM objects), 0)) AS r",
     ).get()!.r;
     this.revision = Math.max(this.compacted, newest ?? 0);
+    this.committedRevision = this.revision;
   }
 
   async get(key: string): Promise<StoredValue | undefined> {
@@ -133,7 +149,7 @@ export class SqliteStore implements Store {
     const after = opts.continueAfter ?? "";
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
     const rows = this.stmts.list.all(prefix, end, after, limit);
-    const result: ListResult = { items: rows.map(toStored), revision: this.revision };
+    const result: ListResult = { items: rows.map(toStored), revision: this.committedRevision };
     if (limit > 0 && rows.length === limit) {
       const last = rows[rows.length - 1].key;
       const remaining = this.stmts.count.get(prefix, end, last)!.n;
@@ -145,14 +161,14 @@ export class SqliteStore implements Store {
     return result;
   }
 
-  async create(key: string, value: string): Promise<StoredValue> {
+  create(key: string, value: string): Promise<StoredValue> {
     return this.write(key, (current) => {
       if (current) throw new StoreConflictError(key, "exists", current);
       return value;
     });
   }
 
-  async update(key: string, value: string, expectedRevision?: number): Promise<StoredValue> {
+  update(key: string, value: string, expectedRevision?: number): Promise<StoredValue> {
     return this.write(key, (current) => {
       if (!current) throw new StoreConflictError(key, "notfound");
       if (expectedRevision !== undefined && current.modRevision !== expectedRevision) {
@@ -162,29 +178,33 @@ export class SqliteStore implements Store {
     });
   }
 
-  async delete(key: string, expectedRevision?: number): Promise<StoredValue> {
+  delete(key: string, expectedRevision?: number): Promise<StoredValue> {
+    return this.batches.run(key, () => this.queueDelete(key, expectedRevision));
+  }
+
+  private queueDelete(key: string, expectedRevision?: number): Promise<StoredValue> {
     const current = this.getSync(key);
     if (!current) throw new StoreConflictError(key, "notfound");
     if (expectedRevision !== undefined && current.modRevision !== expectedRevision) {
       throw new StoreConflictError(key, "revision", current);
     }
-    const revision = this.revision + 1;
-    this.txs.remove(revision, key, current.value);
-    this.revision = revision;
-    this.emit({ type: "DELETE", key, value: current.value, revision, prevValue: current.value, created: false });
-    return { ...current, modRevision: revision };
+    const revision = ++this.revision;
+    const event: WatchEvent = { type: "DELETE", key, value: current.value, revision, prevValue: current.value, created: false };
+    return this.batches.enqueue(event, undefined, { ...current, modRevision: revision });
   }
 
-  /** Read-check-write in one synchronous step: no other write can come between. */
-  private write(key: string, decide: (current: StoredValue | undefined) => string): StoredValue {
+  /** Read-check-decide in one synchronous step on committed state, no write to the key queued. */
+  private write(key: string, decide: (current: StoredValue | undefined) => string): Promise<StoredValue> {
+    return this.batches.run(key, () => this.queuePut(key, decide));
+  }
+
+  private queuePut(key: string, decide: (current: StoredValue | undefined) => string): Promise<StoredValue> {
     const current = this.getSync(key);
     const value = decide(current);
-    const revision = this.revision + 1;
-    const createRevision = current ? current.createRevision : revision;
-    this.txs.put(revision, key, value, current?.value ?? null, createRevision);
-    this.revision = revision;
-    this.emit({ type: "PUT", key, value, revision, prevValue: current?.value, created: !current });
-    return { key, value, modRevision: revision, createRevision };
+    const revision = ++this.revision;
+    const stored: StoredValue = { key, value, modRevision: revision, createRevision: current ? current.createRevision : revision };
+    const event: WatchEvent = { type: "PUT", key, value, revision, prevValue: current?.value, created: !current };
+    return this.batches.enqueue(event, stored, stored);
   }
 
   private emit(ev: WatchEvent): void {
@@ -220,11 +240,11 @@ export class SqliteStore implements Store {
   }
 
   async currentRevision(): Promise<number> {
-    return this.revision;
+    return this.committedRevision;
   }
 
   async compact(revision: number): Promise<void> {
-    const target = Math.min(revision, this.revision);
+    const target = Math.min(revision, this.committedRevision);
     if (target <= this.compacted) return;
     this.db.transaction(() => {
       this.stmts.compact.run(target);
@@ -238,6 +258,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.batches.flush();
     for (const l of this.listeners) l.closed = true;
     this.listeners.clear();
     this.db.close();
