@@ -1,7 +1,7 @@
 // `kubelab agent` wired together: the Docker runtime, the kubelet core, static pods, stats, the
-// HTTP endpoints and (when a kubeconfig or server is given) everything that talks to the API
-// server: node registration and heartbeat, the pod source, status writes, mirror pods and the
-// NodePort proxy.
+// HTTP endpoints, the pod network (bridge, host rules, cluster DNS, Service variables) and (when a
+// kubeconfig or server is given) everything that talks to the API server: node registration and
+// heartbeat, the pod source, status writes, mirror pods and the NodePort proxy.
 import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import { pino, type Logger } from "pino";
@@ -10,6 +10,7 @@ import type { ConfigSource } from "./env";
 import { Kubelet, type KubeletHooks } from "./kubelet";
 import { DockerRuntime } from "./runtime/docker";
 import { AgentMetrics } from "./metrics";
+import { PodNetwork, podNetworkClient } from "./pod-network";
 import { agentHandler, listen, portOf } from "./server";
 import { StaticPodSource } from "./static-pods";
 import { StatsProvider } from "./stats";
@@ -49,14 +50,13 @@ export async function startAgent(
   const log = opts.log ?? pino({ name: "kubelab-agent", base: { node: cfg.nodeName } });
   await mkdir(cfg.rootDir, { recursive: true });
   const runtime = new DockerRuntime({ nodeName: cfg.nodeName, dockerHost: cfg.dockerHost });
-  if (cfg.network !== "bridge" && cfg.network !== "host") {
-    const subnet = await runtime.ensureNetwork(cfg.network, cfg.podCIDR);
-    log.info({ network: cfg.network, subnet }, "pod network ready");
-  }
   const api = opts.api?.(cfg, runtime, log);
   // One metrics registry for the process: the kubelet's metrics and the process's own.
   const metrics = new AgentMetrics();
   const kubelet = new Kubelet(cfg, runtime, api?.config ?? noConfig, log, api?.hooks ?? {}, metrics);
+  const podNetwork = new PodNetwork({ cfg, docker: runtime.docker, log, client: api ? podNetworkClient(cfg) : undefined, metrics: metrics.registry });
+  kubelet.syncer.network = podNetwork;
+  podNetwork.start();
   if (!api) kubelet.podManager.apiSourceReady = true;
 
   let staticSource: StaticPodSource | undefined;
@@ -83,6 +83,7 @@ export async function startAgent(
       staticSource?.stop();
       stats.stop();
       kubelet.stop();
+      await podNetwork.stop();
       await api?.stop();
       await Promise.all(
         servers.map(

@@ -18,6 +18,8 @@ export interface AgentConfig {
   network: string;
   dockerHost?: string;
   podCIDR?: string;
+  /** The range of every node's pod CIDR: given, the agent writes the host rules for pod-to-pod traffic (agent/network/host-rules.ts). */
+  clusterCIDR?: string;
   cpu?: number;
   memoryBytes?: number;
   maxPods: number;

@@ -163,9 +163,9 @@ export class PodSyncer {
   /** Replaces a dead (or missing) sandbox; the containers of the old one start again in it. */
   private async createSandbox(pod: Pod, action: SandboxAction): Promise<{ sandbox: RuntimeContainer } | SyncResult> {
     const waiting = this.waitingFor(pod.metadata.uid);
-    const net = this.network?.sandboxNetwork() ?? { network: this.cfg.network };
+    const net = (!pod.spec.hostNetwork && this.network?.sandboxNetwork()) || { network: this.cfg.network };
     if ("notReady" in net) {
-      // As the kubelet while the runtime's network is not ready: wait, without back-off.
+      // As the kubelet while the runtime's network is not ready (hostNetwork pods run): wait, without back-off.
       for (const c of pod.spec.containers) waiting.set(c.name, { reason: "ContainerCreating" });
       this.events(pod, "Warning", "NetworkNotReady", net.notReady);
       return { acted: false, requeueAfterMs: 1000 };

@@ -4,6 +4,7 @@ import { parseDuration as parseGoDuration } from "../api/duration";
 import { parseQuantity } from "../api/quantity";
 import { startAgent } from "./agent";
 import { defaultConfig, type AgentConfig } from "./config";
+import { checkCIDR } from "./network/bridge";
 
 /** A bad flag value: `kubelab-agent` (agent/main.ts) prints the message alone and exits 2. */
 export class AgentFlagError extends Error {
@@ -44,7 +45,8 @@ export function configFromFlags(flags: Record<string, string | undefined>): Agen
     dockerHost: flags.dockerHost ?? process.env.DOCKER_HOST,
     network: flags.network,
     rootDir: flags.rootDir,
-    podCIDR: flags.podCidr,
+    podCIDR: flags.podCidr !== undefined ? flagValue("pod-cidr", flags.podCidr, checkCIDR) : undefined,
+    clusterCIDR: flags.clusterCidr !== undefined ? flagValue("cluster-cidr", flags.clusterCidr, checkCIDR) : undefined,
     cpu: flags.cpu !== undefined ? Number(flags.cpu) : undefined,
     memoryBytes: flags.memory !== undefined ? flagValue("memory", flags.memory, parseQuantity) : undefined,
     maxPods: Number(flags.maxPods ?? 110),
