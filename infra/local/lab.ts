@@ -11,6 +11,7 @@ import { ensureServingCert, ensureTokenAuthFile, privateDataDir, privateDir, pri
 import { labApiGet, labReady } from "./api";
 import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, pushFolder } from "./repo";
+import { removePodNetworks } from "../../agent/network/teardown";
 import { readLabState, writeLabState, type LabState } from "./state";
 
 export { readLabState, type LabState } from "./state";
@@ -20,6 +21,8 @@ const run = promisify(execFile);
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 /** Built by `lab up` into dist/, inside the repository, so it finds better-sqlite3 in node_modules. */
 const BUNDLE = join(REPO_ROOT, "dist/kubelab.mjs");
+/** Every worker's pod CIDR (a /24 each, from the server's node IPAM) lies in it. */
+export const LAB_CLUSTER_CIDR = "10.244.0.0/16";
 
 export interface LabUpOptions {
   dir: string;
@@ -142,6 +145,7 @@ function startServer(dir: string, port: number, opts: LabUpOptions, logs: string
       "--gitops-self-heal", "false",
       "--node-monitor-grace-period", opts.nodeMonitorGracePeriod,
       "--default-unreachable-toleration-seconds", String(opts.unreachableTolerationSeconds),
+      "--cluster-cidr", LAB_CLUSTER_CIDR,
     ],
     join(logs, "server.log"),
     process.env,
@@ -175,7 +179,10 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
         "--pause-image", "kubelab/pause:3.10",
         "--pod-manifest-path", manifests,
         "--root-dir", join(dir, "agents", node),
-        "--pod-cidr", `10.244.${i + 1}.0/24`,
+        // The node's own bridge on the pod CIDR the server's node IPAM gives it (from 10.244.0.0/16),
+        // and the host rules that let the pods of all workers on this one kernel reach each other.
+        "--network", `kubelab-${node}`,
+        "--cluster-cidr", LAB_CLUSTER_CIDR,
       ],
       join(logs, `${node}.log`),
     );
@@ -230,6 +237,8 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
   }
   const removed = await removeLabContainers(nodes);
   log(`removed ${removed} container(s)`);
+  const net = await removePodNetworks(nodes);
+  log(`removed ${net.bridges.length} pod network(s) and ${net.rules} host rule(s)`);
   if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 } });
 }
 

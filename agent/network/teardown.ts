@@ -1,0 +1,29 @@
+// Removing what a node's pod network left on the host, for `lab down` (the agent itself never
+// does: its pods keep running across agent restarts): the node's pod bridges, once their
+// containers are gone (their connected routes go with them), and its host rules.
+import Docker from "dockerode";
+import { removeBridges } from "./bridge";
+import { removeHostRules } from "./host-rules";
+
+export interface RemovedPodNetwork {
+  bridges: string[];
+  rules: number;
+}
+
+/** Removes the bridges and host rules of these nodes; a host without Docker or iptables has none. */
+export async function removePodNetworks(nodes: string[], docker: Docker = new Docker()): Promise<RemovedPodNetwork> {
+  const out: RemovedPodNetwork = { bridges: [], rules: 0 };
+  for (const node of nodes) {
+    out.bridges.push(...(await removeBridges(docker, node).catch(noEngine<string[]>([]))));
+    out.rules += await removeHostRules(node).catch(noEngine(0));
+  }
+  return out;
+}
+
+/** ENOENT: no docker socket or no iptables binary, so nothing of ours can be there. */
+function noEngine<T>(value: T): (err: NodeJS.ErrnoException) => T {
+  return (err) => {
+    if (err.code === "ENOENT") return value;
+    throw err;
+  };
+}
