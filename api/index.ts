@@ -1,7 +1,10 @@
 // The served resources: one ResourceType per kind, plus lookups by URL and by apiVersion/kind.
 import { Deployment, ReplicaSet, Scale } from "./apps";
 import { defaultDeployment, defaultReplicaSet, validateDeployment, validateReplicaSet, validateSelectorUpdate } from "./apps-rules";
+import { customresourcedefinitions } from "./apiextensions-resource";
 import { cronjobs, jobs } from "./batch-resources";
+import { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
+import { serviceaccounts } from "./serviceaccount";
 import { Lease } from "./coordination";
 import { Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from "./core";
 import { defaultNamespace, defaultPod, defaultSecret, defaultService } from "./corev1/defaults";
@@ -23,6 +26,7 @@ import { defaultEndpointSlice, validateEndpointSlice, validateEndpointSliceUpdat
 import { GitRepository, gitRepositoryDefaults } from "./gitops";
 import { NetworkPolicy } from "./networking";
 import { defaultNetworkPolicy, validateNetworkPolicy } from "./networking-rules";
+import { rbacResources } from "./rbac";
 import type { KObject } from "./resource";
 import { fieldError, isDNS1035Label, isDNS1123Label } from "./validation";
 
@@ -260,6 +264,11 @@ export const gitrepositories = defineResource<GitRepository>({
 });
 
 export { cronjobs, jobs } from "./batch-resources";
+export { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
+export { serviceaccounts } from "./serviceaccount";
+export { customresourcedefinitions } from "./apiextensions-resource";
+export { clusterrolebindings, clusterroles, rolebindings, roles } from "./rbac";
+export { authorizationReviewResources } from "./authorization";
 
 /** Every served resource, in discovery order. */
 export const resourceTypes: DefinedResource[] = [
@@ -270,6 +279,7 @@ export const resourceTypes: DefinedResource[] = [
   endpoints,
   configmaps,
   secrets,
+  serviceaccounts,
   events,
   deployments,
   replicasets,
@@ -279,6 +289,11 @@ export const resourceTypes: DefinedResource[] = [
   endpointslices,
   networkpolicies,
   gitrepositories,
+  persistentvolumes,
+  persistentvolumeclaims,
+  storageclasses,
+  customresourcedefinitions,
+  ...rbacResources,
 ];
 
 /** Not served as resources of their own; the bodies of the binding and scale subresources. */

@@ -279,3 +279,6 @@ export function openapiV3Root(): { paths: Record<string, { serverRelativeURL: st
 export function openapiV3Document(groupVersionKeyStr: string): object | undefined {
   return cached(groupVersionKeyStr.replace(/^\/+/, "").replace(/^openapi\/v3\//, ""))?.doc;
 }
+
+/** The /openapi/v3 document of one group-version's resources (CRDs' documents are built with it too). */
+export { buildDocument as openapiDocumentOf };

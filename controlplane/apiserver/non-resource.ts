@@ -15,17 +15,21 @@ import {
 } from "./discovery";
 import { ApiError } from "./errors";
 import { requestInfo, type Handler } from "./filter";
+import type { CustomResources } from "./crd";
 
 export interface NonResourceConfig {
   types: ResourceType[];
   metrics: MetricsRegistry;
   /** Where the server listens ("127.0.0.1:6443"), known once it does. */
   address(): string;
+  /** The custom resources the CRDs add to discovery and /openapi/v3 (crd/). */
+  custom?: Pick<CustomResources, "types" | "openapiRoot" | "openapiDocument">;
 }
 
-export function nonResourceHandler(c: NonResourceConfig): Handler {
+export function nonResourceHandler(config: NonResourceConfig): Handler {
   return async (ctx) => {
     const { req, reply } = ctx;
+    const c = { ...config, types: config.custom ? [...config.types, ...config.custom.types()] : config.types };
     const p = requestInfo(ctx).url.pathname.replace(/\/+$/, "") || "/";
     if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
     if (p === "/version") return reply(200, versionInfo());
@@ -38,7 +42,7 @@ export function nonResourceHandler(c: NonResourceConfig): Handler {
       }
       return reply(200, p === "/api" ? coreVersions(c.address()) : apiGroupList(c.types));
     }
-    if (p.startsWith("/openapi/v3")) return reply(200, openapiDocument(p));
+    if (p.startsWith("/openapi/v3")) return reply(200, openapiDocument(p, c.custom));
     return reply(200, groupDiscovery(c.types, p));
   };
 }
@@ -57,9 +61,13 @@ function groupDiscovery(types: ResourceType[], p: string): unknown {
   return info;
 }
 
-function openapiDocument(p: string): unknown {
-  if (p === "/openapi/v3") return openapiV3Root();
-  const doc = p.startsWith("/openapi/v3/") ? openapiV3Document(p.slice("/openapi/v3/".length)) : undefined;
+function openapiDocument(p: string, custom: NonResourceConfig["custom"]): unknown {
+  if (p === "/openapi/v3") {
+    const root = openapiV3Root();
+    return custom ? { paths: { ...custom.openapiRoot(), ...root.paths } } : root;
+  }
+  const key = p.slice("/openapi/v3/".length);
+  const doc = p.startsWith("/openapi/v3/") ? (openapiV3Document(key) ?? custom?.openapiDocument(key)) : undefined;
   if (!doc) throw notFoundPath();
   return doc;
 }

@@ -7,13 +7,14 @@ import { ApiError, badRequest } from "./errors";
 import { requestInfo, type RequestContext } from "./filter";
 import { apiVersionOf, supportsField } from "./keys";
 import { applyPatch } from "./patching";
-import type { DeleteOptions } from "./registry";
+import type { DeleteOptions, WriteResult } from "./registry";
 import { boolParam, decodeBody, readBody } from "./request";
 import { checkKind, methodNotAllowed, readObject, writeOptions, type ResourceContext, type ResourceRequest } from "./resource-request";
 import { parseFieldSelector, parseLabelSelector } from "./selectors";
 import { handleBinding } from "./subresources/binding";
 import { handleLog } from "./subresources/log";
 import { handleScale } from "./subresources/scale";
+import { customScale, handleCustomScale } from "./crd/scale";
 import { TABLE_CONTENT_TYPE, toTable, wantsTable, type IncludeObject } from "./table";
 import { serveWatch } from "./watch";
 
@@ -39,11 +40,12 @@ export async function handleResource(server: ResourceContext, ctx: RequestContex
     req: ctx.req,
     res: ctx.res,
     reply: ctx.reply,
+    user: ctx.user,
   };
   if (!r.name) return handleCollection(r);
   if (sub === "log") return handleLog(r);
   if (sub === "binding") return handleBinding(r);
-  if (sub === "scale") return handleScale(r);
+  if (sub === "scale") return customScale(rt) ? handleCustomScale(r, customScale(rt)!) : handleScale(r);
   return handleObject(r);
 }
 
@@ -80,7 +82,7 @@ async function handleCollection(r: ResourceRequest): Promise<void> {
     const body = await readObject(r);
     checkKind(rt, body);
     const out = await server.registry.create(rt, ns, body, writeOptions(r));
-    return replyObject(r, 201, out.object, out.warnings);
+    return replyObject(r, 201, out);
   }
   if (method === "DELETE") {
     const opts = await deleteOptions(r.req, server.maxBodyBytes, q);
@@ -105,17 +107,16 @@ async function handleObject(r: ResourceRequest): Promise<void> {
   if (r.subresource === "finalize" && method !== "PUT") throw methodNotAllowed(method);
   switch (method) {
     case "GET": {
+      // The stored text goes out as it is (resourceVersion spliced in), not decoded and encoded again.
+      if (!wantsTable(req.headers.accept)) return r.reply(200, await server.registry.getJson(rt, ns, name));
       const obj = await server.registry.get(rt, ns, name);
-      if (wantsTable(req.headers.accept)) {
-        return r.reply(200, toTable(rt, [obj], { include: includeObject(q), listMeta: { resourceVersion: obj.metadata.resourceVersion } }), { "Content-Type": TABLE_CONTENT_TYPE });
-      }
-      return r.reply(200, obj);
+      return r.reply(200, toTable(rt, [obj], { include: includeObject(q), listMeta: { resourceVersion: obj.metadata.resourceVersion } }), { "Content-Type": TABLE_CONTENT_TYPE });
     }
     case "PUT": {
       const body = await readObject(r);
       checkKind(rt, body);
       const out = await server.registry.update(rt, ns, name, body, writeOptions(r));
-      return replyObject(r, 200, out.object, out.warnings);
+      return replyObject(r, 200, out);
     }
     case "PATCH": {
       const raw = await readBody(req, server.maxBodyBytes);
@@ -124,7 +125,7 @@ async function handleObject(r: ResourceRequest): Promise<void> {
         force: boolParam(q.get("force")),
         rawFieldManager: q.get("fieldManager") ?? undefined,
       });
-      return replyObject(r, out.created ? 201 : 200, out.object, out.warnings);
+      return replyObject(r, out.created ? 201 : 200, out);
     }
     case "DELETE": {
       if (r.subresource) throw methodNotAllowed(method);
@@ -137,8 +138,9 @@ async function handleObject(r: ResourceRequest): Promise<void> {
   }
 }
 
-function replyObject(r: ResourceRequest, code: number, obj: KObject, warnings: string[]): void {
-  r.reply(code, obj, warnings.length ? { Warning: warnings.map((w) => `299 - "${w.replace(/[\\"]/g, (c) => "\\" + c)}"`).join(", ") } : undefined);
+/** A written object with its warnings; the stored JSON text when the write has it (one encode per write). */
+function replyObject(r: ResourceRequest, code: number, { object, json, warnings }: WriteResult): void {
+  r.reply(code, json ?? object, warnings.length ? { Warning: warnings.map((w) => `299 - "${w.replace(/[\\"]/g, (c) => "\\" + c)}"`).join(", ") } : undefined);
 }
 
 /** Query parameters a plain list ignores. */

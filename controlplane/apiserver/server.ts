@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Registry as MetricsRegistry } from "prom-client";
 import type { KObject, ResourceType } from "../../api/resource";
 import type { Store } from "../storage/store";
-import { loadTokenFile } from "./auth";
+import { authenticationEndpointsConfig, buildAuthentication, registryBoundObjectGetter, type AuthenticationOptions } from "./authn";
 import type { ExtraHandler } from "./base-filters";
 import { startCompaction } from "./compaction";
 import { ApiError } from "./errors";
@@ -21,6 +21,8 @@ import { MAX_BODY_BYTES } from "./request";
 import type { ResourceContext } from "./resource-request";
 import { handleResource } from "./resources";
 import { createStrategies } from "./strategies";
+import { customResources, type CustomResources } from "./crd";
+import { registryPodSecurity, type PodSecurityConfig } from "./admission/podsecurity";
 import { serviceAllocation, type ServiceAllocation, type ServiceAllocationOptions } from "./allocators";
 import { advertiseAddress, splitHostPort } from "./bootstrap/advertise";
 import { KubernetesServiceReconciler } from "./bootstrap/kubernetes-service";
@@ -35,6 +37,8 @@ export interface ApiServerOptions {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   tokenAuthFile?: string;
+  /** Client certificates, ServiceAccount tokens, anonymous access (authn/index.ts). */
+  authentication?: AuthenticationOptions;
   maxBodyBytes?: number;
   logger: Logger;
   /** Keep this many revisions of history for watches; older ones are compacted. */
@@ -61,6 +65,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** How often the kubernetes Service and its endpoints are reconciled (default 10 s). */
   kubernetesServiceIntervalMs?: number;
+  /** Pod Security admission's defaults and exemptions; without, every namespace is privileged (Kubernetes' default). */
+  podSecurity?: PodSecurityConfig;
 }
 
 export interface ApiServer {
@@ -76,24 +82,31 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const { store, types, logger } = opts;
   const metrics = opts.metrics ?? ownMetricsRegistry();
   const allocation = serviceAllocation(store, types, logger, opts.serviceAllocation, metrics);
-  const resources = resourceContext(opts, allocation);
+  const custom = customResources(store, types, logger.child({ component: "apiextensions" }));
+  const resources = resourceContext(opts, allocation, custom);
   const limits = opts.limits ?? DEFAULT_LIMITS;
   await ensureDefaultNamespaces(resources);
   const stopRepair = await allocation.startRepair();
+  const stopCustom = await custom.start(resources.registry);
 
+  const authentication = await buildAuthentication(
+    { tokenAuthFile: opts.tokenAuthFile, ...opts.authentication },
+    registryBoundObjectGetter(resources.registry, resources.typeOfKind),
+  );
   let address = opts.listen;
   const handler = buildHandlerChain(
     defaultHandlerChain({
       logger,
       metrics: requestMetrics(metrics, servedResources(types)),
-      tokens: opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : undefined,
+      authentication: authentication.filter,
+      authenticationEndpoints: authenticationEndpointsConfig(authentication, resources.registry, resources.typeOfKind, resources.maxBodyBytes),
       extraHandlers: opts.extraHandlers ?? [],
       limits,
       filterMetrics: filterMetrics(metrics),
     }),
-    routeRequest(resources, nonResourceHandler({ types, metrics, address: () => address })),
+    routeRequest(resources, nonResourceHandler({ types, metrics, address: () => address, custom })),
   );
-  const listening = await listen({ ...opts, limits }, (req, res) => {
+  const listening = await listen({ ...opts, clientCAFile: opts.authentication?.clientCAFile, limits }, (req, res) => {
     handler(newRequestContext(req, res)).catch((e: unknown) => {
       // The chain answers every error itself; this is only the last guard of the process.
       logger.error({ err: e }, "request failed outside the handler chain");
@@ -114,6 +127,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close: async () => {
       stopCompaction();
       stopRepair();
+      stopCustom();
       stopKubernetesService();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -122,20 +136,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 }
 
 /** The registry with its strategies, and the type lookups the resource handlers use. */
-function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation): ResourceContext {
+function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation, custom?: CustomResources): ResourceContext {
   const { types, store } = opts;
   const typeOfKind = (kind: string) => {
     const t = types.find((x) => x.kind === kind);
     if (!t) throw new Error(`no resource type for kind ${kind}`);
     return t;
   };
+  let registry: Registry | undefined;
   const strategies = createStrategies(types, allocation.allocator, {
     notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
     unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+    store,
+    podSecurity: opts.podSecurity && registryPodSecurity(opts.podSecurity, () => registry!, typeOfKind, opts.logger.child({ admission: "PodSecurity" })),
   });
+  registry = new Registry(store, strategies);
   return {
-    registry: new Registry(store, strategies),
-    findType: (group, version, plural) => types.find((t) => t.group === group && t.version === version && t.plural === plural),
+    registry,
+    findType: (group, version, plural) => types.find((t) => t.group === group && t.version === version && t.plural === plural) ?? custom?.catalog.find(group, version, plural),
     typeOfKind,
     maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,

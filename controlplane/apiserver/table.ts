@@ -1,6 +1,7 @@
 // Server-side printing: `kubectl get` asks for a meta.k8s.io/v1 Table and prints its cells.
 import type { KObject, ResourceType } from "../../api/resource";
 import { printTable } from "../../api/printers";
+import { customTable } from "./crd/printer";
 
 export type IncludeObject = "None" | "Metadata" | "Object";
 
@@ -27,7 +28,7 @@ export function toTable(
   objects: KObject[],
   opts: { include: IncludeObject; listMeta?: Record<string, unknown>; withColumns?: boolean },
 ) {
-  const printed = printTable(rt, objects, {});
+  const printed = customTable(rt, objects) ?? printTable(rt, objects, {});
   return {
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",

@@ -4,12 +4,20 @@ import type { ServiceAllocator } from "../allocators/service-addresses";
 import { namespaceStrategy } from "./namespace";
 import { nodeStrategy } from "./node";
 import { podStrategy, type PodStrategyOptions } from "./pod";
+import { pvStrategy } from "./pv";
+import { pvcStrategy, type StorageStrategyOptions } from "./pvc";
 import { serviceStrategy } from "./service";
 import { genericStrategy, type Strategy } from "./strategy";
+import { crdStrategy, customStrategy } from "../crd/strategy";
+import { withPodSecurity } from "../admission/podsecurity/strategy";
+import type { PodSecurityAdmission } from "../admission/podsecurity/admission";
 
 export type { DeleteOptions, DeletePlan, FinishWrite, Strategy, WriteHooks } from "./strategy";
 
-export type StrategyOptions = PodStrategyOptions;
+export type StrategyOptions = PodStrategyOptions & StorageStrategyOptions & {
+  /** Pod Security admission for Pods, Namespaces and pod templates (admission/podsecurity). */
+  podSecurity?: PodSecurityAdmission;
+};
 
 export interface Strategies {
   /** The strategy for objects of `rt`. */
@@ -20,11 +28,11 @@ export interface Strategies {
 
 export function createStrategies(types: ResourceType[], allocator: ServiceAllocator, options: StrategyOptions = {}): Strategies {
   const byType = new Map<ResourceType, Strategy>();
-  for (const rt of types) byType.set(rt, strategyFor(rt, allocator, options));
+  for (const rt of types) byType.set(rt, withPodSecurity(rt, strategyFor(rt, allocator, options), options.podSecurity));
   const namespaces = types.find((t) => t.kind === "Namespace" && t.group === "");
   if (!namespaces) throw new Error("resource type Namespace missing");
   return {
-    of: (rt) => byType.get(rt) ?? genericStrategy(rt),
+    of: (rt) => byType.get(rt) ?? customStrategy(rt) ?? genericStrategy(rt),
     namespaces,
   };
 }
@@ -40,9 +48,12 @@ const CORE_STRATEGIES = new Map<string, (rt: ResourceType, deps: StrategyDeps) =
   ["Namespace", (rt) => namespaceStrategy(rt) as Strategy],
   ["Service", (rt, { allocator }) => serviceStrategy(rt, allocator) as Strategy],
   ["Node", (rt) => nodeStrategy(rt)],
+  ["PersistentVolumeClaim", (rt, { options }) => pvcStrategy(rt, options) as Strategy],
+  ["PersistentVolume", (rt) => pvStrategy(rt) as Strategy],
 ]);
 
 function strategyFor(rt: ResourceType, allocator: ServiceAllocator, options: StrategyOptions): Strategy {
+  if (rt.group === "apiextensions.k8s.io" && rt.kind === "CustomResourceDefinition") return crdStrategy(rt) as Strategy;
   const make = rt.group === "" ? CORE_STRATEGIES.get(rt.kind) : undefined;
   return make ? make(rt, { allocator, options }) : genericStrategy(rt);
 }
