@@ -1,0 +1,204 @@
+// CustomResourceDefinitions with the real kubectl: a CRD with a schema is served at once
+// (discovery, explain, Tables), its custom resources are validated (422 with the field), pruned,
+// defaulted, have status and scale subresources and printer columns, are watched, and go with
+// their CRD.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubectlFor } from "./fixtures/kubectl";
+import { startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
+
+let server: TestServer;
+let kubectl: ReturnType<typeof kubectlFor>;
+const work = mkdtempSync(join(tmpdir(), "kubelab-crd-"));
+
+function manifest(name: string, text: string): string {
+  const file = join(work, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wg]}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
+    additionalPrinterColumns:
+    - {name: Size, type: string, jsonPath: .spec.size}
+    - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+    - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
+    - {name: Port, type: string, jsonPath: .spec.port, priority: 1}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+    schema:
+      openAPIV3Schema:
+        type: object
+        description: A Widget is a thing with a size.
+        properties:
+          spec:
+            type: object
+            description: The widget's desired state.
+            required: [size]
+            properties:
+              size: {type: string, enum: [small, large], description: How big the widget is.}
+              replicas: {type: integer, minimum: 0, default: 1}
+              color: {type: string, default: blue}
+              port: {x-kubernetes-int-or-string: true}
+              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+          status:
+            type: object
+            properties:
+              replicas: {type: integer}
+              conditions:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [type]
+                items:
+                  type: object
+                  required: [type, status]
+                  properties: {type: {type: string}, status: {type: string}}
+`;
+
+const widget = (name: string, spec: string, extra = "") => `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: ${name}}\nspec: ${spec}\n${extra}`;
+
+beforeAll(async () => {
+  server = await startTestServer({ args: ["--disable-controllers", "all"] });
+  kubectl = kubectlFor(server.kubeconfig);
+  expect(await kubectl.ok(["apply", "-f", manifest("crd.yaml", CRD)])).toContain("customresourcedefinition.apiextensions.k8s.io/widgets.example.com created");
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("a CustomResourceDefinition", () => {
+  it("is established at once and its resource served to the next kubectl", async () => {
+    // Right after the create: no wait for the resource itself.
+    expect(await kubectl.ok(["get", "widgets"])).toBe("");
+    const status = JSON.parse(await kubectl.ok(["get", "crd", "widgets.example.com", "-o", "jsonpath={.status}"]));
+    expect(status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual(["NamesAccepted=True", "Established=True"]);
+    expect(status.acceptedNames).toMatchObject({ plural: "widgets", kind: "Widget", listKind: "WidgetList", shortNames: ["wg"] });
+    expect(status.storedVersions).toEqual(["v1"]);
+    expect(await kubectl.ok(["api-resources", "--api-group", "example.com"])).toMatch(/widgets\s+wg\s+example.com\/v1\s+true\s+Widget/);
+  });
+
+  it("is refused with the field when it is not valid", async () => {
+    const bad = CRD.replace("name: widgets.example.com", "name: wrong.example.com").replace("type: integer, minimum: 0", "type: number, uniqueItems: true, minimum: 0").replace("storage: true", "storage: false");
+    const r = await kubectl.run(["apply", "-f", manifest("bad-crd.yaml", bad)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('metadata.name: Invalid value: "wrong.example.com": must be spec.names.plural+"."+spec.group');
+    expect(r.stderr).toContain("spec.versions: Invalid value");
+    expect(r.stderr).toContain("must have exactly one version marked as storage version");
+    expect(r.stderr).toContain("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[replicas].uniqueItems: Forbidden");
+  });
+
+  it("lets kubectl explain its kind from the schema", async () => {
+    const out = await kubectl.ok(["explain", "widgets.spec"]);
+    expect(out).toContain("KIND:       Widget");
+    expect(out).toContain("The widget's desired state.");
+    expect(out).toMatch(/size\s+<string>/);
+    expect(out).toContain("How big the widget is.");
+  });
+});
+
+describe("custom resources", () => {
+  it("are created with defaults, printed with the printer columns and read back", async () => {
+    expect(await kubectl.ok(["apply", "-f", manifest("w1.yaml", widget("w1", "{size: small, port: 8080, extra: {anything: {goes: true}}}"))])).toContain("widget.example.com/w1 created");
+    const obj = JSON.parse(await kubectl.ok(["get", "widget", "w1", "-o", "json"]));
+    expect(obj.spec).toEqual({ size: "small", port: 8080, replicas: 1, color: "blue", extra: { anything: { goes: true } } });
+    expect(obj.metadata.generation).toBe(1);
+    const [header, row] = (await kubectl.ok(["get", "wg"])).trim().split("\n");
+    expect(header.split(/\s+/)).toEqual(["NAME", "SIZE", "REPLICAS", "READY", "AGE"]);
+    expect(row.split(/\s+/).slice(0, 3)).toEqual(["w1", "small", "1"]);
+    expect((await kubectl.ok(["get", "wg", "-o", "wide"])).split("\n")[0]).toMatch(/NAME\s+SIZE\s+REPLICAS\s+READY\s+PORT\s+AGE/);
+  });
+
+  it("are refused with 422 and each bad field", async () => {
+    const r = await kubectl.run(["apply", "-f", manifest("bad.yaml", widget("bad", "{size: huge, replicas: -1, port: true}"))]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The Widget "bad" is invalid');
+    expect(r.stderr).toContain('spec.size: Unsupported value: "huge": supported values: "small", "large"');
+    expect(r.stderr).toContain("spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0");
+    expect(r.stderr).toContain("spec.port: Invalid value: true");
+    const missing = await kubectl.run(["apply", "-f", manifest("missing.yaml", widget("missing", "{color: red}"))]);
+    expect(missing.stderr).toContain("spec.size: Required value");
+    expect((await kubectl.run(["get", "widget", "bad"])).code).not.toBe(0);
+  });
+
+  it("lose unknown fields (refused under strict validation, pruned otherwise)", async () => {
+    const file = manifest("w2.yaml", widget("w2", "{size: large, bogus: 1, nested: {deep: x}}", "status: {replicas: 1}\nunknownTop: 3\n"));
+    const strict = await kubectl.run(["apply", "-f", file]);
+    expect(strict.code).not.toBe(0);
+    expect(strict.stderr).toContain('strict decoding error: unknown field "spec.bogus"');
+    const warn = await kubectl.run(["apply", "--validate=warn", "-f", file]);
+    expect(warn.code).toBe(0);
+    expect(warn.stderr).toContain('unknown field "spec.bogus"');
+    const obj = JSON.parse(await kubectl.ok(["get", "widget", "w2", "-o", "json"]));
+    expect(obj.spec).toEqual({ size: "large", replicas: 1, color: "blue" });
+    expect(obj.unknownTop).toBeUndefined();
+    // The status subresource: a create does not set status.
+    expect(obj.status).toBeUndefined();
+  });
+
+  it("apply server-side, keep status off the main resource and bump generation on spec only", async () => {
+    const file = manifest("w3.yaml", widget("w3", "{size: large, replicas: 2}", "status: {replicas: 9}\n"));
+    expect(await kubectl.ok(["apply", "--server-side", "-f", file])).toContain("serverside-applied");
+    await kubectl.ok(["patch", "widget", "w3", "--subresource", "status", "--type", "merge", "-p", '{"status":{"replicas":2,"conditions":[{"type":"Ready","status":"True"}]},"spec":{"size":"small"}}']);
+    let obj = JSON.parse(await kubectl.ok(["get", "widget", "w3", "-o", "json"]));
+    expect(obj.spec.size).toBe("large");
+    expect(obj.status).toEqual({ replicas: 2, conditions: [{ type: "Ready", status: "True" }] });
+    expect(obj.metadata.generation).toBe(1);
+    expect((await kubectl.ok(["get", "wg", "w3", "--no-headers"])).split(/\s+/).slice(0, 4)).toEqual(["w3", "large", "2", "True"]);
+    await kubectl.ok(["apply", "--server-side", "-f", manifest("w3b.yaml", widget("w3", "{size: small, replicas: 2}"))]);
+    obj = JSON.parse(await kubectl.ok(["get", "widget", "w3", "-o", "json"]));
+    expect(obj.spec.size).toBe("small");
+    expect(obj.metadata.generation).toBe(2);
+    expect(obj.status.replicas).toBe(2);
+  });
+
+  it("scale through the scale subresource", async () => {
+    expect(await kubectl.ok(["scale", "widget", "w1", "--replicas", "4"])).toContain("widget.example.com/w1 scaled");
+    expect(await kubectl.ok(["get", "widget", "w1", "-o", "jsonpath={.spec.replicas}"])).toBe("4");
+    const r = await kubectl.run(["scale", "widget", "w1", "--replicas", "-2"]);
+    expect(r.code).not.toBe(0);
+  });
+
+  it("are seen by a watch", async () => {
+    const watch = kubectl.spawn(["get", "widgets", "--watch", "-o", "name"]);
+    let out = "";
+    watch.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    try {
+      await eventually(() => expect(out).toContain("widget.example.com/w1"));
+      await kubectl.ok(["apply", "-f", manifest("w4.yaml", widget("w4", "{size: small}"))]);
+      await eventually(() => expect(out).toContain("widget.example.com/w4"));
+    } finally {
+      watch.kill();
+    }
+  });
+});
+
+describe("deleting the CustomResourceDefinition", () => {
+  it("deletes its custom resources, then itself, and stops serving the resource", async () => {
+    expect((await kubectl.ok(["get", "widgets", "-o", "name"])).trim().split("\n").length).toBeGreaterThanOrEqual(3);
+    expect(await kubectl.ok(["delete", "crd", "widgets.example.com"])).toContain("deleted");
+    await eventually(async () => expect((await kubectl.run(["get", "crd", "widgets.example.com"])).code).not.toBe(0));
+    const r = await kubectl.run(["get", "widgets"]);
+    expect(r.code).not.toBe(0);
+    // kubectl's discovery cache may still name the resource; the server then answers 404.
+    expect(r.stderr).toMatch(/the server doesn't have a resource type "widgets"|the server could not find the requested resource/);
+    // Created again, it starts empty: the old custom resources are gone from the store.
+    await kubectl.ok(["apply", "-f", join(work, "crd.yaml")]);
+    await eventually(async () => expect(await kubectl.ok(["get", "widgets", "-A", "-o", "name"])).toBe(""));
+  });
+});
