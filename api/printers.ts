@@ -10,6 +10,7 @@ import { age, ageCol, col, containerCells, containersCol, imagesCol, nameCol, wi
 import { timestampSince } from "./printing/duration";
 import { batchPrinters } from "./printing/batch";
 import { networkingPrinters } from "./printing/networking";
+import { storagePrinters } from "./printing/storage";
 import { podCells } from "./printing/pod";
 import type { KObject, ResourceType } from "./resource";
 
@@ -293,10 +294,11 @@ const printers: Record<string, Printer> = {
   },
   ...networkingPrinters,
   ...batchPrinters,
+  ...storagePrinters,
 };
 
 /** The groups whose plurals the printers above are keyed by (no two of them share a plural). */
-const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io"]);
+const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io", "storage.k8s.io"]);
 
 const fallback: Printer = { columns: [nameCol, ageCol], cells: (o, now) => [o.metadata.name, age(o, now)] };
 

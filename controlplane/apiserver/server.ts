@@ -26,6 +26,7 @@ import { registryPodSecurity, type PodSecurityConfig } from "./admission/podsecu
 import { serviceAllocation, type ServiceAllocation, type ServiceAllocationOptions } from "./allocators";
 import { advertiseAddress, splitHostPort } from "./bootstrap/advertise";
 import { KubernetesServiceReconciler } from "./bootstrap/kubernetes-service";
+import { ensureDefaultStorageClass } from "./bootstrap/storageclass";
 
 export type { ExtraHandler } from "./base-filters";
 
@@ -86,6 +87,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const resources = resourceContext(opts, allocation, custom);
   const limits = opts.limits ?? DEFAULT_LIMITS;
   await ensureDefaultNamespaces(resources);
+  await ensureDefaultStorageClass(resources.registry, types);
   const stopRepair = await allocation.startRepair();
   const stopCustom = await custom.start(resources.registry);
 
