@@ -48,6 +48,19 @@ export const GitRepositorySpec = z
       )
       .optional()
       .describe("GitRepositories that must be Ready and Healthy at their latest revision before this one applies (Flux's dependsOn)."),
+    notify: z
+      .strictObject({
+        secretRef: z
+          .strictObject({ name: z.string().min(1).describe("Name of the Secret in the same namespace.") })
+          .describe('Secret with the receiver: "address" (an http(s) URL) and, optionally, "token" (the HMAC-SHA256 key; the body is signed in the X-Signature header as sha256=<hex>).'),
+        format: z.enum(["json", "slack"]).optional().describe('Body format: "json" (the default: repository, event, revision, commit, message, errors) or "slack" (a Slack-compatible {text}).'),
+        events: z
+          .array(z.enum(["applied", "failed", "degraded", "recovered"]))
+          .optional()
+          .describe("Which transitions to send; defaults to all four."),
+      })
+      .optional()
+      .describe("Where to POST a notification when a revision is applied, fails, degrades or recovers. Sent once per transition, retried with backoff."),
     secretRef: z
       .strictObject({ name: z.string().describe("Name of the Secret in the same namespace.") })
       .optional()

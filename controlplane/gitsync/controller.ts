@@ -11,6 +11,7 @@ import type { GitRepository } from "../../api/gitops";
 import { EventRecorder, Informer, WorkQueue, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../../client";
 import { dependentsOf } from "./depends";
 import { RestMapper } from "./mapper";
+import { Notifier } from "./notify";
 import { gitSyncMetrics, type GitSyncMetrics } from "./metrics";
 import { Reconciler, type ReconcileResult } from "./reconcile";
 
@@ -35,12 +36,14 @@ export class GitSyncController {
   private readonly reconciler: Reconciler;
   private readonly logger: Logger;
   private readonly metrics: GitSyncMetrics;
+  private readonly notifier: Notifier;
 
   constructor(private readonly opts: GitSyncControllerOptions) {
     this.logger = (opts.logger ?? pino({ level: "silent" })).child({ component: "gitsync" });
     this.informer = new Informer<GitRepository>({ client: opts.client, resource: gitrepositories, logger: this.logger });
     this.recorder = new EventRecorder({ client: opts.client, component: "gitsync-controller", logger: this.logger });
     this.metrics = gitSyncMetrics(opts.metrics);
+    this.notifier = new Notifier({ client: opts.client, logger: this.logger, metrics: opts.metrics });
     this.reconciler = new Reconciler({
       client: opts.client,
       mapper: new RestMapper(opts.client),
@@ -50,6 +53,7 @@ export class GitSyncController {
       healthPollMs: opts.healthPollMs,
       metrics: this.metrics,
       lookup: (namespace, name) => this.informer.get(`${namespace}/${name}`),
+      notifier: this.notifier,
     });
     this.informer.addEventHandler({
       onAdd: (repo) => this.enqueue(repo),
@@ -88,6 +92,7 @@ export class GitSyncController {
       signal,
       metrics: this.opts.metrics,
     });
+    this.notifier.stop();
     await this.recorder.flush();
   }
 

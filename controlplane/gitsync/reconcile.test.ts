@@ -16,6 +16,9 @@ import { Registry } from "prom-client";
 import { RestMapper } from "./mapper";
 import { gitSyncMetrics } from "./metrics";
 import { Reconciler } from "./reconcile";
+import { Notifier, signature } from "./notify";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 const cm = (name: string, v = "1") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
 const log = pino({ level: "silent" });
@@ -215,5 +218,46 @@ describe("git-sync reconcile on a fake client", () => {
     expect(current().status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({ status: "True", reason: "DependencyCycle", message: "dependency cycle: default/lab -> default/lab2 -> default/lab" });
     expect(fake.object(configmaps, "default", "a")).toBeUndefined();
     expect(events).toContainEqual(expect.objectContaining({ type: "Warning", reason: "DependencyCycle" }));
+  });
+
+  it("notifies once when a revision fails and once more when the next one recovers, signed, with the commit", async () => {
+    const got: Array<{ body: string; sig?: string }> = [];
+    const rx = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        got.push({ body: Buffer.concat(chunks).toString(), sig: req.headers["x-signature"] as string | undefined });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => rx.listen(0, "127.0.0.1", r));
+    try {
+      const address = `http://127.0.0.1:${(rx.address() as AddressInfo).port}/`;
+      fake.add({ apiVersion: "v1", kind: "Secret", metadata: { name: "hook", namespace: "default" }, data: { address: Buffer.from(address).toString("base64"), token: Buffer.from("k").toString("base64") } });
+      const lab = () => ({ ...current(), spec: { ...current().spec, notify: { secretRef: { name: "hook" } } } });
+      const notifier = new Notifier({ client: fake, logger: log, retry: { attempts: 2, baseMs: 10, maxMs: 10 } });
+      const notifying = new Reconciler({
+        client: fake,
+        mapper: new RestMapper(fake, Number.POSITIVE_INFINITY).seed([configmaps, namespaces, gitrepositories]),
+        recorder: { event: () => {} },
+        cacheDir,
+        notifier,
+      });
+      await repo.commit({ "a.yaml": "kind: [unclosed\n" }, "break the manifest");
+      expect(await notifying.reconcile(lab(), log)).toMatchObject({ outcome: "Invalid" });
+      expect(await notifying.reconcile(lab(), log)).toMatchObject({ outcome: "Skipped" });
+      await notifier.drain();
+      expect(got.map((g) => JSON.parse(g.body).event)).toEqual(["failed"]);
+      expect(JSON.parse(got[0]!.body)).toMatchObject({ commit: { message: "break the manifest" }, errors: [{ file: "a.yaml" }] });
+      expect(got[0]!.sig).toBe(signature("k", got[0]!.body));
+
+      await repo.commit({ "a.yaml": cm("a") }, "fix it");
+      expect(await notifying.reconcile(lab(), log)).toMatchObject({ outcome: "Applied" });
+      await notifier.drain();
+      expect(got.map((g) => JSON.parse(g.body).event)).toEqual(["failed", "applied", "recovered"]);
+      expect(JSON.parse(got[1]!.body).commit.message).toBe("fix it");
+    } finally {
+      await new Promise<void>((r) => rx.close(() => r()));
+    }
   });
 });

@@ -15,6 +15,7 @@ import { GitSourceError } from "./git";
 import { aggregateHealth, objectHealth, type Health } from "./health";
 import type { RestMapper } from "./mapper";
 import { noMetrics, type GitSyncMetrics } from "./metrics";
+import { transitions, type CommitInfo, type Notifier } from "./notify";
 import { ALLOW_MASS_PRUNE_ANNOTATION, nextInventory, sourceLabelValue } from "./plan";
 import { pruneAfterApply } from "./prune";
 import { renderRevision, resolveSource, type RenderResult, type SourceResult } from "./render";
@@ -38,6 +39,8 @@ export interface ReconcilerOptions {
   metrics?: GitSyncMetrics;
   /** Other GitRepositories by namespace and name (the informer's cache), for spec.dependsOn. */
   lookup?: RepoLookup;
+  /** Sends spec.notify's notifications (none when absent). */
+  notifier?: Notifier;
 }
 
 /** How soon a repository waiting on its dependencies looks again (they also requeue it when they change). */
@@ -70,6 +73,8 @@ interface Run {
   signal?: AbortSignal;
   /** spec.timeout, or the interval when unset (as Flux's Kustomization defaults it). */
   healthTimeout: { ms: number; text: string };
+  /** The commit being applied (read only when spec.notify asks for notifications). */
+  commit?: CommitInfo;
 }
 
 export class Reconciler {
@@ -127,6 +132,7 @@ export class Reconciler {
     } catch (err) {
       return this.sourceFailed(run, err);
     }
+    if (repo.spec.notify) run.commit = await src.source.commitInfo(render.fetched.sha);
     const validation = await validateRevision(this.opts.client, this.opts.mapper, {
       objects: render.objects,
       previous: run.status.inventory ?? [],
@@ -216,7 +222,9 @@ export class Reconciler {
    */
   private async commit(run: Run, outcome: RunOutcome): Promise<void> {
     const decision = decideStatus(run.status, outcome, { generation: run.generation, started: run.started, now: Date.now(), healthTimeout: run.healthTimeout });
+    const before = run.status;
     run.status = decision.status;
+    if (this.opts.notifier && run.repo.spec.notify) this.opts.notifier.notify({ ...run.repo, status: decision.status }, transitions(before, decision.status), run.commit);
     if (decision.write) await this.writeStatus(run, decision.status);
     for (const e of decision.events) this.opts.recorder.event(run.repo, e.type, e.reason, e.message);
   }

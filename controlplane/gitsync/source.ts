@@ -165,6 +165,17 @@ export class GitSource {
     }
   }
 
+  /** The commit's subject line and author, for notifications (undefined when git cannot tell). */
+  async commitInfo(sha: string): Promise<{ sha: string; message: string; author: string } | undefined> {
+    try {
+      const out = await this.withGit((git) => git.raw(["log", "-1", "--format=%an <%ae>%x00%s", "--end-of-options", sha]));
+      const [author, message] = out.replace(/\n$/, "").split("\0");
+      return { sha, message: message ?? "", author: author ?? "" };
+    } catch {
+      return undefined;
+    }
+  }
+
   private async hasCommit(sha: string): Promise<boolean> {
     try {
       await this.withGit((git) => git.raw(["cat-file", "-e", "--end-of-options", `${sha}^{commit}`]));
