@@ -8,6 +8,7 @@ import { onFatal } from "../cmd/fatal";
 import { DEFAULT_LIMITS, type ServerLimits } from "./apiserver/filters/limits";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { ServerOptions } from "./options";
+import { LAB_POD_SECURITY_DEFAULTS, podSecurityFromFlags, type PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 
 export function registerServerCommand(program: Command): void {
   program
@@ -20,6 +21,11 @@ export function registerServerCommand(program: Command): void {
     .option("--token-auth-file <file>", "require bearer tokens from this CSV file (token,user,uid[,groups])")
     .option("--tls-cert-file <file>", "serve HTTPS with this certificate")
     .option("--tls-private-key-file <file>", "and this private key")
+    // Pod Security admission (admission/podsecurity): the policy of namespaces without labels, and exemptions.
+    .option("--pod-security-defaults <policy>", `e.g. ${LAB_POD_SECURITY_DEFAULTS} (MODE=LEVEL[:v1.x] for enforce, audit, warn; unnamed modes privileged)`, "")
+    .option("--pod-security-exempt-namespaces <names>", "comma-separated namespaces Pod Security admission skips", "kube-system")
+    .option("--pod-security-exempt-usernames <names>", "comma-separated users whose writes Pod Security admission skips", "")
+    .option("--pod-security-exempt-runtime-classes <names>", "comma-separated runtimeClassNames Pod Security admission skips", "")
     .option("--store <backend>", "sqlite (embedded, default) or etcd", "sqlite")
     .option("--etcd-endpoints <urls>", "comma-separated etcd URLs (with --store etcd)", "http://127.0.0.1:2379")
     .option("--advertise-address <ip>", "the address the kubernetes Service's endpoints name for this server (default: the listen host, or the first non-loopback IPv4 for 0.0.0.0)")
@@ -72,6 +78,7 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     tokenAuthFile: o.tokenAuthFile,
     tlsCertFile: o.tlsCertFile,
     tlsPrivateKeyFile: o.tlsPrivateKeyFile,
+    podSecurity: podSecurityOptions(o),
     storeBackend: o.store,
     etcdEndpoints: list(o.etcdEndpoints),
     advertiseAddress: o.advertiseAddress,
@@ -90,6 +97,16 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     logLevel: o.logLevel,
     limits: limitsFromFlags(o),
   };
+}
+
+/** The --pod-security-* flags; a bad policy is a UsageError. */
+function podSecurityOptions(o: Record<string, string>): PodSecurityConfig {
+  const flags = { defaults: o.podSecurityDefaults, exemptNamespaces: o.podSecurityExemptNamespaces, exemptUsernames: o.podSecurityExemptUsernames, exemptRuntimeClasses: o.podSecurityExemptRuntimeClasses };
+  try {
+    return podSecurityFromFlags(flags);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** The API server's limits from the flags (their syntax is checked by cmd/flags.ts). */

@@ -1,6 +1,7 @@
 // What `kubelab server` is started with (controlplane/cmd.ts parses the flags into it): shared by
 // the process wiring (server.ts) and the components it starts (components.ts).
 import type { ServerLimits } from "./apiserver/filters/limits";
+import type { PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 
 export interface ServerOptions {
   dataDir: string;
@@ -10,6 +11,8 @@ export interface ServerOptions {
   tokenAuthFile?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  /** --pod-security-*: Pod Security admission's defaults and exemptions. */
+  podSecurity?: PodSecurityConfig;
   storeBackend: "sqlite" | "etcd";
   etcdEndpoints?: string[];
   /** --advertise-address: what the kubernetes Service's endpoints name for this server. */

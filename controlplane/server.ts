@@ -44,6 +44,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     tlsKeyFile: opts.tlsPrivateKeyFile,
     tokenAuthFile: opts.tokenAuthFile,
     limits: opts.limits,
+    podSecurity: opts.podSecurity,
     advertiseAddress: opts.advertiseAddress,
     serviceAllocation: { serviceClusterIPRange: opts.serviceClusterIPRange, serviceNodePortRange: opts.serviceNodePortRange },
     logger: logger.child({ component: "apiserver" }),

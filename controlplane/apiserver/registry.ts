@@ -14,10 +14,16 @@ import { fieldValue, storageKey, storagePrefix } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
 import type { DeleteOptions, FinishWrite, Strategies, Strategy } from "./strategies";
 import { sameJson } from "./same-json";
+import type { AdmissionAttributes, AdmissionUser } from "./admission/attributes";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
 
 const noFinish: FinishWrite = async () => {};
+
+/** What a write's admission sees; its warnings join the validation warnings of the response. */
+function admissionAttributes(operation: AdmissionAttributes["operation"], opts: WriteOptions, warnings: string[]): AdmissionAttributes {
+  return { operation, subresource: opts.subresource, user: opts.user, dryRun: Boolean(opts.dryRun), warn: (m) => warnings.push(m) };
+}
 
 /** Runs `write` between a begun hook and its finish, finishing with whether it succeeded. */
 async function finishing<T>(finish: FinishWrite, write: () => Promise<T>): Promise<T> {
@@ -37,11 +43,15 @@ export interface WriteOptions {
   subresource?: string;
   /** managedFields were computed by server-side apply: keep them as they are. */
   applyManaged?: boolean;
+  /** Who writes, for admission (Pod Security exemptions, NodeRestriction); unset for the server's own writes. */
+  user?: AdmissionUser;
 }
 
 export interface WriteResult {
   object: KObject;
   warnings: string[];
+  /** The object as JSON text when the write stored it (the stored text with its resourceVersion), so a reply need not encode it again. */
+  json?: string;
 }
 
 export interface ListQuery {
@@ -77,6 +87,13 @@ export class Registry {
     const stored = await this.store.get(storageKey(rt, ns, name));
     if (!stored) throw notFound(rt.plural, rt.group, name);
     return decode(stored);
+  }
+
+  /** The object as JSON text, straight from the stored text (see storedJson). */
+  async getJson(rt: ResourceType, ns: string | undefined, name: string): Promise<string> {
+    const stored = await this.store.get(storageKey(rt, ns, name));
+    if (!stored) throw notFound(rt.plural, rt.group, name);
+    return storedJson(stored);
   }
 
   async tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined> {
@@ -162,7 +179,7 @@ export class Registry {
     delete valid.metadata.deletionGracePeriodSeconds;
     const strategy = this.strategies.of(rt);
     strategy.prepareForCreate(valid);
-    await strategy.admit(valid, undefined);
+    await strategy.admit(valid, undefined, admissionAttributes("CREATE", opts, warnings));
     const finish = (await strategy.beginCreate?.(valid, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
     return finishing(finish, () => this.writeCreated(rt, valid, warnings, now, opts));
   }
@@ -186,7 +203,7 @@ export class Registry {
     try {
       const stored = await this.store.create(storageKey(rt, valid.metadata.namespace, valid.metadata.name!), encode(valid));
       valid.metadata.resourceVersion = String(stored.modRevision);
-      return { object: valid, warnings };
+      return { object: valid, warnings, json: storedJson(stored) };
     } catch (e) {
       if (e instanceof StoreConflictError) throw alreadyExists(rt.plural, rt.group, valid.metadata.name!);
       throw e;
@@ -208,7 +225,7 @@ export class Registry {
     if (res.errors.length > 0 || !res.object) {
       throw invalid(rt.kind, rt.group, obj.metadata?.name ?? obj.metadata?.generateName ?? "", res.errors);
     }
-    return { object: res.object, warnings: res.warnings };
+    return { object: res.object, warnings: [...res.warnings] };
   }
 
   private async checkNamespace(ns: string): Promise<void> {
@@ -261,7 +278,7 @@ export class Registry {
     const { object: valid, warnings } = this.validate(rt, merged, opts);
     const causes = strategy.validateUpdate(valid, old);
     if (causes.length > 0) throw invalid(rt.kind, rt.group, old.metadata.name!, causes);
-    await strategy.admit(valid, old);
+    await strategy.admit(valid, old, admissionAttributes("UPDATE", opts, warnings));
     const finish = (await strategy.beginUpdate?.(valid, old, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
     return finishing(finish, () => this.writeUpdated(rt, strategy, old, revision, valid, warnings, opts));
   }
@@ -302,7 +319,7 @@ export class Registry {
       }
       const stored = await this.store.update(key, encode(valid), revision);
       valid.metadata.resourceVersion = String(stored.modRevision);
-      return { object: valid, warnings };
+      return { object: valid, warnings, json: storedJson(stored) };
     } catch (e) {
       if (e instanceof StoreConflictError) {
         if (e.reason === "notfound") throw notFound(rt.plural, rt.group, name);

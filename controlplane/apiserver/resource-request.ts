@@ -8,6 +8,7 @@ import type { RequestContext } from "./filter";
 import { apiVersionOf } from "./keys";
 import type { Registry, WriteOptions } from "./registry";
 import { decodeBody, readBody } from "./request";
+import type { AdmissionUser } from "./admission/attributes";
 
 /** What the resource handlers need of the server. */
 export interface ResourceContext {
@@ -33,6 +34,8 @@ export interface ResourceRequest {
   req: IncomingMessage;
   res: ServerResponse;
   reply: Reply;
+  /** The authenticated user (ctx.user), for admission. */
+  user?: AdmissionUser;
 }
 
 /** dryRun, fieldManager, fieldValidation and the subresource, from the query. */
@@ -42,6 +45,7 @@ export function writeOptions(r: ResourceRequest): WriteOptions {
     fieldManager: r.query.get("fieldManager") ?? defaultManager(r.req.headers["user-agent"]),
     fieldValidation: parseFieldValidation(r.query.get("fieldValidation")),
     subresource: r.subresource,
+    user: r.user,
   };
 }
 

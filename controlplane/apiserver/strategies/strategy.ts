@@ -7,6 +7,7 @@
 // at the edge); a strategy runs on the parsed, defaulted object.
 import type { FieldCause, KObject, ResourceType } from "../../../api/resource";
 import { planFinalizedDelete, propagationFinalizers, type DeleteOptions, type DeletePlan } from "./delete";
+import type { AdmissionAttributes } from "../admission/attributes";
 
 export type { DeleteOptions, DeletePlan } from "./delete";
 
@@ -18,8 +19,9 @@ export interface Strategy<T extends KObject = KObject> {
   prepareForUpdate(next: T, old: T, subresource: string | undefined): T;
   /** Update checks beyond the object's own validity (immutable fields): 422 causes. */
   validateUpdate(next: T, old: T): FieldCause[];
-  /** Admission that looks beyond the object (allocation); old is undefined on create. */
-  admit(obj: T, old: T | undefined): Promise<void>;
+  /** Admission that looks beyond the object (allocation); old is undefined on create. attrs:
+   *  who writes, and where warnings go (the registry always passes them). */
+  admit(obj: T, old: T | undefined, attrs?: AdmissionAttributes): Promise<void>;
   /** Does anything still hold the object back from removal? */
   hasFinalizers(obj: T): boolean;
   planDelete(obj: T, opts: DeleteOptions): DeletePlan;
