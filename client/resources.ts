@@ -28,6 +28,7 @@ export const events = core("events", "Event");
 export const namespaces = core("namespaces", "Namespace", false);
 export const configmaps = core("configmaps", "ConfigMap");
 export const secrets = core("secrets", "Secret");
+export const serviceaccounts = core("serviceaccounts", "ServiceAccount");
 export const deployments: ResourceRef = { group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true };
 export const replicasets: ResourceRef = { group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true };
 export const leases: ResourceRef = { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true };

@@ -7,6 +7,7 @@ import { parseBoolFlag, parseDurationFlag, parseQuantityFlag, UsageError } from 
 import { onFatal } from "../cmd/fatal";
 import { DEFAULT_LIMITS, type ServerLimits } from "./apiserver/filters/limits";
 import { CONTROLLER_NAMES } from "./controllers/names";
+import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerOptions } from "./options";
 import { LAB_POD_SECURITY_DEFAULTS, podSecurityFromFlags, type PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 
@@ -21,6 +22,14 @@ export function registerServerCommand(program: Command): void {
     .option("--token-auth-file <file>", "require bearer tokens from this CSV file (token,user,uid[,groups])")
     .option("--tls-cert-file <file>", "serve HTTPS with this certificate")
     .option("--tls-private-key-file <file>", "and this private key")
+    // kube-apiserver's authentication flags (controlplane/apiserver/authn/).
+    .option("--client-ca-file <file>", "accept client certificates signed by this CA (user = CN, groups = O)")
+    .option("--service-account-key-file <files>", "comma-separated PEM files whose keys verify ServiceAccount tokens")
+    .option("--service-account-signing-key-file <file>", "PEM private key that signs ServiceAccount tokens (TokenRequest)")
+    .option("--service-account-issuer <urls>", "comma-separated issuers of ServiceAccount tokens; the first signs", "https://kubernetes.default.svc.cluster.local")
+    .option("--api-audiences <list>", "comma-separated audiences a token must be for (default: the issuers)")
+    .option("--anonymous-auth <bool>", "let requests without credentials reach /healthz, /livez, /readyz and /version", "true")
+    .option("--root-ca-file <file>", "the CA published to every namespace as the kube-root-ca.crt ConfigMap (default: --tls-cert-file)")
     // Pod Security admission (admission/podsecurity): the policy of namespaces without labels, and exemptions.
     .option("--pod-security-defaults <policy>", `e.g. ${LAB_POD_SECURITY_DEFAULTS} (MODE=LEVEL[:v1.x] for enforce, audit, warn; unnamed modes privileged)`, "")
     .option("--pod-security-exempt-namespaces <names>", "comma-separated namespaces Pod Security admission skips", "kube-system")
@@ -78,6 +87,8 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     tokenAuthFile: o.tokenAuthFile,
     tlsCertFile: o.tlsCertFile,
     tlsPrivateKeyFile: o.tlsPrivateKeyFile,
+    authentication: authenticationFromFlags(o),
+    rootCAFile: o.rootCaFile ?? o.tlsCertFile,
     podSecurity: podSecurityOptions(o),
     storeBackend: o.store,
     etcdEndpoints: list(o.etcdEndpoints),
@@ -96,6 +107,19 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     gitopsSelfHeal: parseBoolFlag(o.gitopsSelfHeal, "--gitops-self-heal"),
     logLevel: o.logLevel,
     limits: limitsFromFlags(o),
+  };
+}
+
+/** kube-apiserver's authentication flags as the API server's options. */
+function authenticationFromFlags(o: Record<string, string>): AuthenticationOptions {
+  const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    clientCAFile: o.clientCaFile,
+    serviceAccountKeyFiles: list(o.serviceAccountKeyFile),
+    serviceAccountSigningKeyFile: o.serviceAccountSigningKeyFile,
+    serviceAccountIssuers: list(o.serviceAccountIssuer),
+    apiAudiences: list(o.apiAudiences),
+    anonymousAuth: parseBoolFlag(o.anonymousAuth, "--anonymous-auth"),
   };
 }
 

@@ -1,5 +1,6 @@
 // What `kubelab server` is started with (controlplane/cmd.ts parses the flags into it): shared by
 // the process wiring (server.ts) and the components it starts (components.ts).
+import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerLimits } from "./apiserver/filters/limits";
 import type { PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 
@@ -11,6 +12,10 @@ export interface ServerOptions {
   tokenAuthFile?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  /** Client CA, ServiceAccount keys and issuer, anonymous access (kube-apiserver's flags). */
+  authentication?: AuthenticationOptions;
+  /** The CA the root CA publisher puts into every namespace's kube-root-ca.crt ConfigMap. */
+  rootCAFile?: string;
   /** --pod-security-*: Pod Security admission's defaults and exemptions. */
   podSecurity?: PodSecurityConfig;
   storeBackend: "sqlite" | "etcd";

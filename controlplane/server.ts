@@ -43,6 +43,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     tlsCertFile: opts.tlsCertFile,
     tlsKeyFile: opts.tlsPrivateKeyFile,
     tokenAuthFile: opts.tokenAuthFile,
+    authentication: opts.authentication,
     limits: opts.limits,
     podSecurity: opts.podSecurity,
     advertiseAddress: opts.advertiseAddress,

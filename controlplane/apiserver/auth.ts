@@ -1,12 +1,11 @@
-// Bearer tokens from a static token file in Kubernetes' CSV format: token,user,uid[,"group1,group2"].
+// The old home of the token file: authentication is in ./authn/ now (the user type in
+// ./authn/user.ts). Kept so that callers of this module keep working; the lead removes it.
 import { readFileSync } from "node:fs";
 import { timingSafeEqual } from "node:crypto";
+import type { UserInfo } from "./authn/user";
 
-export interface TokenUser {
-  name: string;
-  uid: string;
-  groups: string[];
-}
+/** Alias of authn/user.ts's UserInfo. */
+export type TokenUser = UserInfo;
 
 export function loadTokenFile(path: string): Map<string, TokenUser> {
   const users = new Map<string, TokenUser>();

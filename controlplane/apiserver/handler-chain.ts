@@ -5,11 +5,11 @@
 // To add a filter: one file in ./filters/ exporting `withSomething(config): Filter`, and one line
 // in defaultHandlerChain below, at its place in the order.
 import type { Logger } from "pino";
-import type { TokenUser } from "./auth";
+import { withAuthentication, type AuthenticationFilterConfig } from "./authn/filter";
+import { withAuthenticationEndpoints, type AuthenticationEndpointsConfig } from "./authn/endpoints";
 import type { Filter } from "./filter";
 import type { RequestMetrics } from "./metrics";
 import {
-  withAuthentication,
   withExtraRoutes,
   withPanicRecovery,
   withRequestInfo,
@@ -29,8 +29,10 @@ import {
 export interface ChainConfig {
   logger: Logger;
   metrics: RequestMetrics;
-  /** Bearer tokens; undefined when the server does not authenticate. */
-  tokens?: Map<string, TokenUser>;
+  /** The authenticators (authn/); undefined when the server does not authenticate. */
+  authentication?: AuthenticationFilterConfig;
+  /** TokenRequest, TokenReview, SelfSubjectReview (authn/endpoints.ts). */
+  authenticationEndpoints: AuthenticationEndpointsConfig;
   extraHandlers: ExtraHandler[];
   /** --max-requests-inflight and the other limits (filters/limits.ts), and where they count. */
   limits: ServerLimits;
@@ -49,9 +51,10 @@ export function defaultHandlerChain(c: ChainConfig): Filter[] {
     withRequestInfo(),
     withQueryParamCheck(),
     withRequestTimeout(c.limits, c.filterMetrics),
-    withAuthentication(c.tokens),
+    withAuthentication(c.authentication),
     withMaxInFlightLimit(c.limits, c.filterMetrics),
     withWatchLimits(c.limits, c.filterMetrics),
     withExtraRoutes(c.extraHandlers),
+    withAuthenticationEndpoints(c.authenticationEndpoints),
   ];
 }

@@ -5,12 +5,15 @@ import { createServer as createHttpsServer } from "node:https";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { answerClientErrors, httpServerOptions, type ServerLimits } from "./filters";
+import { clientCertificateOptions } from "./authn/x509";
 
 export interface ListenOptions {
   /** "127.0.0.1:6443"; port 0 picks a free one. */
   listen: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** --client-ca-file: client certificates are asked for (not required) and verified against it. */
+  clientCAFile?: string;
   /** Header and request read timeouts (filters/http-server.ts). */
   limits: ServerLimits;
 }
@@ -26,7 +29,7 @@ export interface Listening {
 export async function listen(opts: ListenOptions, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<Listening> {
   const server =
     opts.tlsCertFile && opts.tlsKeyFile
-      ? createHttpsServer({ ...httpServerOptions(opts.limits), cert: readFileSync(opts.tlsCertFile), key: readFileSync(opts.tlsKeyFile) }, onRequest)
+      ? createHttpsServer({ ...httpServerOptions(opts.limits), cert: readFileSync(opts.tlsCertFile), key: readFileSync(opts.tlsKeyFile), ...clientCertificateOptions(opts.clientCAFile) }, onRequest)
       : createHttpServer(httpServerOptions(opts.limits), onRequest);
   answerClientErrors(server);
   const { host, port } = splitHostPort(opts.listen);

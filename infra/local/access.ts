@@ -5,7 +5,7 @@
 // The API is served over TLS even on loopback because kubectl (client-go) sends a bearer token
 // only over TLS: on plain http the kubeconfig's token would never leave kubectl.
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -76,4 +76,70 @@ export function ensureServingCert(dir: string): ServingCert {
   }
   chmodSync(keyFile, 0o600);
   return { certFile, keyFile };
+}
+
+export interface CertificateAuthority {
+  certFile: string;
+  keyFile: string;
+}
+
+function openssl(args: string[], what: string): void {
+  try {
+    execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`could not make ${what} with openssl: ${(err.stderr?.toString() || err.message).trim()} (install Debian's openssl)`);
+  }
+}
+
+/**
+ * The lab's client CA (the server's --client-ca-file), made once: a certificate it signs logs in
+ * as its CN with its O as groups. Apart from the serving certificate, whose only usage is serving.
+ */
+export function ensureClientCA(dir: string): CertificateAuthority {
+  const tls = join(dir, "tls");
+  privateDir(tls);
+  const certFile = join(tls, "client-ca.crt");
+  const keyFile = join(tls, "client-ca.key");
+  if (!existsSync(certFile) || !existsSync(keyFile)) {
+    openssl([
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
+      "-subj", "/CN=kubelab-lab-client-ca",
+      "-addext", "basicConstraints=critical,CA:TRUE",
+      "-addext", "keyUsage=critical,digitalSignature,keyCertSign,cRLSign",
+      "-keyout", keyFile, "-out", certFile,
+    ], "the lab's client CA");
+  }
+  chmodSync(keyFile, 0o600);
+  return { certFile, keyFile };
+}
+
+/** A client certificate signed by `ca` for user `name` in `groups` (CN and O, client-auth usage). */
+export function issueClientCertificate(ca: CertificateAuthority, outDir: string, name: string, groups: string[] = [], days = 365): ServingCert {
+  privateDir(outDir);
+  const base = join(outDir, name.replace(/[^A-Za-z0-9._-]/g, "_"));
+  const keyFile = `${base}.key`;
+  const csr = `${base}.csr`;
+  const certFile = `${base}.crt`;
+  const ext = `${base}.ext`;
+  const esc = (v: string) => v.replace(/[/\\=+,]/g, (c) => `\\${c}`);
+  const subject = `/CN=${esc(name)}${groups.map((g) => `/O=${esc(g)}`).join("")}`;
+  openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", subject, "-keyout", keyFile, "-out", csr], `a client certificate for ${name}`);
+  writeFileSync(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
+  openssl(["x509", "-req", "-in", csr, "-CA", ca.certFile, "-CAkey", ca.keyFile, "-CAcreateserial", "-days", String(days), "-extfile", ext, "-out", certFile], `a client certificate for ${name}`);
+  chmodSync(keyFile, 0o600);
+  return { certFile, keyFile };
+}
+
+/**
+ * The key that signs and verifies ServiceAccount tokens (--service-account-signing-key-file and
+ * --service-account-key-file): one file, so every API server of the lab accepts every token.
+ * RSA, so tokens are RS256 as Kubernetes' usually are.
+ */
+export function ensureServiceAccountKey(dir: string): string {
+  const tls = join(dir, "tls");
+  privateDir(tls);
+  return privateFile(join(tls, "service-account.key"), () =>
+    generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+  );
 }

@@ -24,6 +24,9 @@ const KINDS: Record<string, string> = {
   "apps/v1 Deployment": "Deployment",
   "apps/v1 ReplicaSet": "ReplicaSet",
   "coordination.k8s.io/v1 Lease": "Lease",
+  "v1 ServiceAccount": "ServiceAccount",
+  "authentication.k8s.io/v1 TokenRequest": "TokenRequest",
+  "authentication.k8s.io/v1 SelfSubjectReview": "SelfSubjectReview",
 };
 
 /** "v1 Namespace", "apps/v1 Deployment", ...: what protobuf bodies may carry (plus DeleteOptions). */
