@@ -1,0 +1,141 @@
+// The node's table on real netfilter: a host namespace with two nodes' bridges (w1 10.244.1/24,
+// w2 10.244.2/24), pods as namespaces with HTTP servers, and one Proxier per node writing its own
+// table there, as two agents of the lab do on one host.
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Namespace, Pod, Service } from "../../api/core";
+import type { EndpointSlice } from "../../api/discovery";
+import type { NetworkPolicy } from "../../api/networking";
+import { isTrafficAllowed } from "../../api/networking-allowed";
+import { consistently, eventually } from "../../test/fixtures/wait";
+import { tableName, type NodeFacts } from "./model";
+import { deleteNodeTable, listKubelabTables, nftCommand } from "./nft";
+import { NetnsHost } from "./netns-fixture";
+import { Proxier } from "./proxier";
+import { MemoryWatched, namespace, pod, policy, service, slice } from "./testing";
+
+const lab = new NetnsHost(`nbk${process.pid % 10000}`);
+const nft = nftCommand(["ip", "netns", "exec", lab.host]);
+const W1: NodeFacts = { nodeName: `nbk-w1-${process.pid}`, address: "127.0.0.2", podCIDR: "10.244.1.0/24", gateway: "10.244.1.1" };
+const W2: NodeFacts = { nodeName: `nbk-w2-${process.pid}`, address: "127.0.0.3", podCIDR: "10.244.2.0/24", gateway: "10.244.2.1" };
+const IPS = { a1: "10.244.1.2", a2: "10.244.1.3", a3: "10.244.1.4", b1: "10.244.2.2" } as const;
+const NODE_OF = { a1: W1, a2: W1, a3: W1, b1: W2 } as const;
+type PodName = keyof typeof IPS;
+
+const services = new MemoryWatched<Service>();
+const slices = new MemoryWatched<EndpointSlice>();
+const pods = new MemoryWatched<Pod>();
+const namespaces = new MemoryWatched<Namespace>();
+const policies = new MemoryWatched<NetworkPolicy>();
+const proxiers: Proxier[] = [];
+const log = pino({ level: "silent" });
+
+const ep = (p: PodName, ready = true) => ({ ip: IPS[p], node: NODE_OF[p].nodeName, ready });
+const http = [{ name: "http", port: 8080 }];
+const ns = (p: PodName) => lab.podNs(p);
+
+function startProxier(node: NodeFacts): Proxier {
+  const p = new Proxier({ sources: { services, slices, pods, namespaces, policies }, node: () => node, nft, log });
+  proxiers.push(p);
+  p.changed();
+  return p;
+}
+const idle = () => Promise.all(proxiers.map((p) => p.idle()));
+
+beforeAll(async () => {
+  await lab.start();
+  await lab.exec(lab.host, ["sysctl", "-qw", "net.ipv4.conf.all.route_localnet=1"]);
+  await lab.addBridge("br1", "10.244.1.1/24");
+  await lab.addBridge("br2", "10.244.2.1/24");
+  for (const p of Object.keys(IPS) as PodName[]) await lab.addPod(p, NODE_OF[p] === W1 ? "br1" : "br2", IPS[p], NODE_OF[p].gateway);
+  services.set(service("default", "web", { type: "NodePort", clusterIP: "10.96.0.10", ports: [{ name: "http", port: 80, targetPort: 8080, nodePort: 30080, protocol: "TCP" }] }));
+  slices.set(slice("default", "web", [ep("a1"), ep("a2", false), ep("a3")], http));
+  services.set(service("default", "self", { clusterIP: "10.96.0.11", ports: [{ name: "http", port: 80, protocol: "TCP" }] }));
+  slices.set(slice("default", "self", [ep("a1")], http));
+  services.set(service("default", "sticky", { clusterIP: "10.96.0.12", sessionAffinity: "ClientIP", sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ name: "http", port: 80, protocol: "TCP" }] }));
+  slices.set(slice("default", "sticky", [ep("a1"), ep("a3"), ep("b1")], http));
+  services.set(service("default", "local", { clusterIP: "10.96.0.13", internalTrafficPolicy: "Local", ports: [{ name: "http", port: 80, protocol: "TCP" }] }));
+  slices.set(slice("default", "local", [ep("a1"), ep("b1")], http));
+  services.set(service("default", "empty", { clusterIP: "10.96.0.14", ports: [{ port: 80, protocol: "TCP" }] }));
+  startProxier(W1);
+  startProxier(W2);
+  await idle();
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of proxiers) p.stop();
+  await lab.destroy();
+});
+
+describe("Services in the kernel", () => {
+  it("a ClusterIP balances over the ready endpoints only, and a pod turning ready gets traffic", async () => {
+    const seen = await eventually(async () => {
+      const s = await lab.answers(ns("b1"), "http://10.96.0.10/", 12);
+      return s.has("a1") && s.has("a3") && s;
+    }, 20_000, "both ready endpoints answer");
+    expect([...seen].sort()).toEqual(["a1", "a3"]);
+    slices.set(slice("default", "web", [ep("a1"), ep("a2"), ep("a3")], http));
+    await eventually(async () => (await lab.answers(ns("b1"), "http://10.96.0.10/", 6)).has("a2"), 20_000, "a2 answers once ready");
+  });
+
+  it("a pod reaches its own Service (hairpin, masqueraded to the gateway)", async () => {
+    const r = await lab.curl(ns("a1"), "http://10.96.0.11/");
+    expect(r).toEqual({ code: 0, body: "a1 10.244.1.1" });
+  });
+
+  it("a NodePort answers from the host on the node address and from pods on their gateway", async () => {
+    expect((await lab.curl(lab.host, "http://127.0.0.2:30080/")).code).toBe(0);
+    expect((await lab.curl(ns("a2"), "http://10.244.1.1:30080/")).code).toBe(0);
+    expect((await lab.curl(ns("b1"), "http://10.244.2.1:30080/")).code).toBe(0);
+    // NodePort traffic is masqueraded: the pod sees the node's address on that bridge, not 127.0.0.1.
+    const body = (await lab.curl(lab.host, "http://127.0.0.2:30080/")).body;
+    expect(body.split(" ")[1]).toBe("10.244.1.1");
+  });
+
+  it("sessionAffinity ClientIP keeps one client on one endpoint", async () => {
+    const seen = await lab.answers(ns("a2"), "http://10.96.0.12/", 8);
+    expect(seen.size).toBe(1);
+    expect([...seen][0]).toMatch(/^(a1|a3|b1)$/);
+  });
+
+  it("internalTrafficPolicy Local sends each node's pods to that node's endpoints", async () => {
+    expect([...(await lab.answers(ns("a2"), "http://10.96.0.13/", 6))]).toEqual(["a1"]);
+    expect([...(await lab.answers(ns("b1"), "http://10.96.0.13/", 6))]).toEqual(["b1"]);
+  });
+
+  it("a Service without endpoints refuses at once", async () => {
+    const started = performance.now();
+    expect((await lab.curl(ns("a2"), "http://10.96.0.14/")).code).toBe(7);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it("writes nothing when nothing changed, and a small update when one endpoint did", async () => {
+    const stats: Array<{ changed: boolean; lines: number }> = [];
+    // A third node without pods: its own table, so this writer does not race the others.
+    const w3 = { nodeName: `nbk-w3-${process.pid}`, address: "127.0.0.4", podCIDR: "10.244.3.0/24", gateway: "10.244.3.1" };
+    const p = new Proxier({ sources: { services, slices }, node: () => w3, nft, log, onSync: (s) => stats.push(s) });
+    p.changed();
+    await p.idle();
+    p.changed();
+    await p.idle();
+    slices.set(slice("default", "self", [ep("a1"), ep("a3")], http));
+    await p.idle();
+    p.stop();
+    expect(stats.map((s) => s.changed)).toEqual([true, false, true]);
+    expect(stats[2]!.lines).toBeLessThan(20);
+    expect(await deleteNodeTable(nft, w3.nodeName)).toBe(true);
+    await idle();
+  });
+
+  it("one node's table goes and comes back without disturbing the other node's", async () => {
+    expect(await listKubelabTables(nft)).toEqual(expect.arrayContaining([tableName(W1.nodeName), tableName(W2.nodeName)]));
+    const check = consistently(async () => (await lab.curl(ns("b1"), "http://10.96.0.13/")).code === 0, 1500, "w2's pods keep their Service");
+    await deleteNodeTable(nft, W1.nodeName);
+    expect((await lab.curl(ns("a2"), "http://10.96.0.11/", 1)).code).not.toBe(0);
+    await check;
+    const again = startProxier(W1);
+    await again.idle();
+    expect((await lab.curl(ns("a2"), "http://10.96.0.11/")).code).toBe(0);
+    proxiers.splice(0, 1)[0]!.stop();
+  });
+});
