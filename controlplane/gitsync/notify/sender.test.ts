@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Secret } from "../../../api/core";
 import type { GitRepository } from "../../../api/gitops";
 import { FakeClient } from "../../../client/fake";
 import { eventually } from "../../../test/fixtures/wait";
@@ -38,7 +39,8 @@ async function receiver(codes: number[] = []): Promise<{ url: string; got: Recei
 }
 
 function setup(address: string, notify: GitRepository["spec"]["notify"] = { secretRef: { name: "hook" } }) {
-  const client = new FakeClient({ apiVersion: "v1", kind: "Secret", metadata: { name: "hook", namespace: "apps" }, data: { address: b64(address), token: b64("s3cret") } });
+  const secret: Secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "hook", namespace: "apps" }, data: { address: b64(address), token: b64("s3cret") } };
+  const client = new FakeClient(secret);
   const metrics = new Registry();
   const notifier = new Notifier({ client, logger: log, metrics, retry: { attempts: 3, baseMs: 10, maxMs: 40 }, timeoutMs: 500 });
   const repo: GitRepository = {
