@@ -188,6 +188,44 @@ describe("custom resources", () => {
   });
 });
 
+const GADGETS = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  names: {plural: gadgets, kind: Gadget}
+  scope: Cluster
+  versions:
+  - name: v1beta1
+    served: true
+    storage: false
+    schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}, old: {type: string, default: beta}}}}}}
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}}
+`;
+
+describe("a CRD with two versions", () => {
+  it("serves both, stores in the storage version and answers each in its own apiVersion", async () => {
+    await kubectl.ok(["apply", "-f", manifest("gadgets.yaml", GADGETS)]);
+    const groups = JSON.parse(await kubectl.ok(["get", "--raw", "/apis/example.com"]));
+    expect(groups.preferredVersion.version).toBe("v1");
+    expect(groups.versions.map((v: { version: string }) => v.version)).toEqual(["v1", "v1beta1"]);
+    await kubectl.ok(["apply", "-f", manifest("g1.yaml", "apiVersion: example.com/v1beta1\nkind: Gadget\nmetadata: {name: g1}\nspec: {size: 3}\n")]);
+    const beta = JSON.parse(await kubectl.ok(["get", "--raw", "/apis/example.com/v1beta1/gadgets/g1"]));
+    expect(beta.apiVersion).toBe("example.com/v1beta1");
+    expect(beta.spec).toEqual({ size: 3, old: "beta" });
+    const list = JSON.parse(await kubectl.ok(["get", "--raw", "/apis/example.com/v1beta1/gadgets"]));
+    expect(list.items.map((i: { apiVersion: string }) => i.apiVersion)).toEqual(["example.com/v1beta1"]);
+    const ga = JSON.parse(await kubectl.ok(["get", "gadgets.v1.example.com", "g1", "-o", "json"]));
+    expect(ga.apiVersion).toBe("example.com/v1");
+    const crd = JSON.parse(await kubectl.ok(["get", "crd", "gadgets.example.com", "-o", "json"]));
+    expect(crd.status.storedVersions).toEqual(["v1"]);
+    await kubectl.ok(["delete", "crd", "gadgets.example.com"]);
+  });
+});
+
 describe("deleting the CustomResourceDefinition", () => {
   it("deletes its custom resources, then itself, and stops serving the resource", async () => {
     expect((await kubectl.ok(["get", "widgets", "-o", "name"])).trim().split("\n").length).toBeGreaterThanOrEqual(3);

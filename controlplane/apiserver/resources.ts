@@ -15,6 +15,7 @@ import { handleBinding } from "./subresources/binding";
 import { handleLog } from "./subresources/log";
 import { handleScale } from "./subresources/scale";
 import { customScale, handleCustomScale } from "./crd/scale";
+import { conversionOf, convertingReply, watchSources } from "./crd/conversion";
 import { TABLE_CONTENT_TYPE, toTable, wantsTable, type IncludeObject } from "./table";
 import { serveWatch } from "./watch";
 
@@ -39,7 +40,7 @@ export async function handleResource(server: ResourceContext, ctx: RequestContex
     query: url.searchParams,
     req: ctx.req,
     res: ctx.res,
-    reply: ctx.reply,
+    reply: convertingReply(rt, ctx.reply),
     user: ctx.user,
   };
   if (!r.name) return handleCollection(r);
@@ -55,7 +56,7 @@ async function handleCollection(r: ResourceRequest): Promise<void> {
   const labelSelector = parseLabelSelector(q.get("labelSelector"));
   const fieldSelector = parseFieldSelector(q.get("fieldSelector"), (f) => supportsField(rt, f));
   if (method === "GET" && boolParam(q.get("watch"))) {
-    return serveWatch(server.registry, server.registry.store, {
+    return serveWatch(...watchSources(rt, server.registry), {
       rt,
       namespace: ns,
       query: { labelSelector, fieldSelector },
@@ -148,7 +149,7 @@ const PLAIN_LIST_PARAMS = new Set(["resourceVersion", "resourceVersionMatch", "t
 
 /** A whole collection without selectors, paging, watch or Table: what informers and `kubectl get -o json` ask for. */
 function isPlainList(r: ResourceRequest): boolean {
-  if (wantsTable(r.req.headers.accept)) return false;
+  if (wantsTable(r.req.headers.accept) || conversionOf(r.rt)) return false;
   for (const k of r.query.keys()) if (!PLAIN_LIST_PARAMS.has(k)) return false;
   return true;
 }

@@ -1,0 +1,70 @@
+// Serving a CRD version that is not the storage version, with conversion strategy None: the
+// objects are the same and only apiVersion differs, so what leaves the server through such a
+// version gets that version's apiVersion: replies (objects, lists, Tables) and watch events (the
+// watch reads through views of the registry and the store that rewrite what they hand out).
+import type { KObject, ResourceType } from "../../../api/resource";
+import type { Store, WatchEvent } from "../../storage/store";
+import type { Registry } from "../registry";
+import type { Reply } from "../resource-request";
+import { customInfo } from "./custom-type";
+
+interface Conversion {
+  from: string;
+  to: string;
+  kind: string;
+}
+
+/** From the storage apiVersion to the served one; undefined when they are the same (or not a custom type). */
+export function conversionOf(rt: ResourceType): Conversion | undefined {
+  const info = customInfo(rt);
+  if (!info) return undefined;
+  const to = `${rt.group}/${rt.version}`;
+  return info.storageApiVersion === to ? undefined : { from: info.storageApiVersion, to, kind: rt.kind };
+}
+
+function convertObject(c: Conversion, obj: unknown): void {
+  const o = obj as KObject | undefined;
+  if (o && typeof o === "object" && o.apiVersion === c.from && o.kind === c.kind) o.apiVersion = c.to;
+}
+
+/** Rewrites, in place, an object, a list or a Table of the storage version into the served one. */
+export function convertOut(c: Conversion, body: unknown): unknown {
+  // Some replies are the stored JSON text itself.
+  if (typeof body === "string" && body.startsWith("{")) return convertOut(c, JSON.parse(body));
+  if (!body || typeof body !== "object") return body;
+  const b = body as { kind?: string; items?: unknown[]; rows?: { object?: unknown }[] };
+  if (Array.isArray(b.items)) b.items.forEach((i) => convertObject(c, i));
+  else if (b.kind === "Table" && Array.isArray(b.rows)) b.rows.forEach((r) => convertObject(c, r.object));
+  else convertObject(c, body);
+  return body;
+}
+
+/** The reply of a request through rt: converting when rt is not the storage version. */
+export function convertingReply(rt: ResourceType, reply: Reply): Reply {
+  const c = conversionOf(rt);
+  if (!c) return reply;
+  return (code, body, headers) => reply(code, convertOut(c, body), headers);
+}
+
+function convertText(c: Conversion, text: string): string {
+  const obj = JSON.parse(text) as KObject;
+  convertObject(c, obj);
+  return JSON.stringify(obj);
+}
+
+/** The registry and store a watch through rt reads from: as they are, or converting. */
+export function watchSources(rt: ResourceType, registry: Registry): [Registry, Store] {
+  const c = conversionOf(rt);
+  if (!c) return [registry, registry.store];
+  const store = registry.store;
+  const converting = Object.create(store) as Store;
+  converting.watch = (prefix, from, onEvent, onError) =>
+    store.watch(prefix, from, (ev: WatchEvent) => onEvent({ ...ev, value: convertText(c, ev.value), prevValue: ev.prevValue && convertText(c, ev.prevValue) }), onError);
+  const view = Object.create(registry) as Registry;
+  view.list = async (...args: Parameters<Registry["list"]>) => {
+    const out = await registry.list(...args);
+    out.items.forEach((i) => convertObject(c, i));
+    return out;
+  };
+  return [view, converting];
+}
