@@ -69,6 +69,7 @@ export class PodNetwork implements PodNetworkHooks {
   private stopped = false;
   private timer?: NodeJS.Timeout;
   private metricsTaken = false;
+  private failures = 0;
 
   constructor(private readonly opts: PodNetworkOptions) {
     if (opts.client) this.services = new ClusterServices(opts.client, opts.log);
@@ -116,7 +117,7 @@ export class PodNetwork implements PodNetworkHooks {
         const cidr = cfg.podCIDR ?? (await this.nodePodCIDR());
         if (!cidr) {
           this.problem = "the Node has no spec.podCIDR yet (give the agent --pod-cidr, or the server --allocate-node-cidrs)";
-          return this.retry();
+          return this.schedule(() => this.setUp(), this.opts.retryMs ?? 1000); // node IPAM's answer is one GET away
         }
         const bridge = await ensureBridge(this.opts.docker, { name: cfg.network, node: cfg.nodeName, subnet: cidr, masquerade: !cfg.clusterCIDR });
         await this.ensureRules(bridge);
@@ -128,6 +129,7 @@ export class PodNetwork implements PodNetworkHooks {
         this.metricsTaken = true; // CoreDNS's metrics register once per registry, even if the bind then fails
         this.dns = await this.services.startDns(this.bridge.gateway, this.opts.dnsPort ?? DNS_PORT, metrics);
       }
+      this.failures = 0;
       this.schedule(() => this.checkRules(), HOST_RULES_CHECK_MS);
     } catch (err) {
       this.problem = (err as Error).message;
@@ -136,8 +138,10 @@ export class PodNetwork implements PodNetworkHooks {
     }
   }
 
+  /** Again after 1 s, doubling up to 30 s while it keeps failing (a taken port 53 is not fixed by asking every second). */
   private retry(): void {
-    this.schedule(() => this.setUp(), this.opts.retryMs ?? 1000);
+    const base = this.opts.retryMs ?? 1000;
+    this.schedule(() => this.setUp(), Math.min(base * 2 ** Math.min(this.failures++, 5), 30_000));
   }
 
   private schedule(fn: () => Promise<void>, ms: number): void {
