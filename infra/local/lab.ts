@@ -13,6 +13,7 @@ import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, pushFolder } from "./repo";
 import { removePodNetworks } from "../../agent/network/teardown";
 import { readLabState, writeLabState, type LabState } from "./state";
+import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
 
 export { readLabState, type LabState } from "./state";
 export { labStatus, statusLines, type LabStatus } from "./status";
@@ -146,6 +147,8 @@ function startServer(dir: string, port: number, opts: LabUpOptions, logs: string
       "--node-monitor-grace-period", opts.nodeMonitorGracePeriod,
       "--default-unreachable-toleration-seconds", String(opts.unreachableTolerationSeconds),
       "--cluster-cidr", LAB_CLUSTER_CIDR,
+      // Namespaces without pod-security labels: baseline enforced, restricted warned (README, Pod Security).
+      "--pod-security-defaults", LAB_POD_SECURITY_DEFAULTS,
     ],
     join(logs, "server.log"),
     process.env,
