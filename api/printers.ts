@@ -11,6 +11,7 @@ import { timestampSince } from "./printing/duration";
 import { batchPrinters } from "./printing/batch";
 import { networkingPrinters } from "./printing/networking";
 import { storagePrinters } from "./printing/storage";
+import { rbacPrinters } from "./printing/rbac";
 import { podCells } from "./printing/pod";
 import type { KObject, ResourceType } from "./resource";
 
@@ -295,10 +296,11 @@ const printers: Record<string, Printer> = {
   ...networkingPrinters,
   ...batchPrinters,
   ...storagePrinters,
+  ...rbacPrinters,
 };
 
 /** The groups whose plurals the printers above are keyed by (no two of them share a plural). */
-const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io", "storage.k8s.io"]);
+const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io", "storage.k8s.io", "rbac.authorization.k8s.io"]);
 
 const fallback: Printer = { columns: [nameCol, ageCol], cells: (o, now) => [o.metadata.name, age(o, now)] };
 
