@@ -1,4 +1,4 @@
-// `npm run bench [-- api|scheduler|agent|gitsync|lab|network ...]`: runs the named benchmarks (all when
+// `npm run bench [-- api|scheduler|agent|gitsync|lab|network|auth ...]`: runs the named benchmarks (all when
 // none is named) and prints a table per benchmark.
 import { printTable, type BenchRow } from "./table";
 
@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   gitsync: async () => (await import("./gitsync")).benchGitsync(),
   lab: async () => (await import("./lab")).benchLab(),
   network: async () => (await import("./network")).benchNetwork(),
+  auth: async () => (await import("./auth")).benchAuth(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
