@@ -8,7 +8,6 @@ import type { ResourceType } from "../../../api/resource";
 import type { Store, WatchEvent, Watcher } from "../../storage/store";
 import { customTypeFor } from "./custom-type";
 import { byAge, judgeNames, type NamesVerdict } from "./names";
-import { forgetValidators } from "./schema";
 
 export const CRD_PREFIX = "/registry/apiextensions.k8s.io/customresourcedefinitions/";
 
@@ -92,10 +91,8 @@ export class CustomResourceCatalog {
       if (verdict.accepted) accepted.push(crd);
       const old = this.entries.get(name);
       const same = old && old.crd.metadata.uid === crd.metadata.uid && old.crd.metadata.generation === crd.metadata.generation && old.verdict.accepted === verdict.accepted;
-      if (old && !same) forgetValidators(`${old.crd.metadata.uid}/`);
       entries.set(name, { crd, verdict, types: same ? old.types : verdict.accepted ? servedTypes(crd, () => this.entries.get(name)?.crd) : [] });
     }
-    for (const [name, old] of this.entries) if (!entries.has(name)) forgetValidators(`${old.crd.metadata.uid}/`);
     const notify = [...new Set([...entries.keys(), ...this.entries.keys()])].filter((n) => n === changed || !changed || this.entries.get(n)?.verdict.accepted !== entries.get(n)?.verdict.accepted);
     this.entries = entries;
     this.byPath = new Map(this.types().map((t) => [`${t.group}/${t.version}/${t.plural}`, t]));

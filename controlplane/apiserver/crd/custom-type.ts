@@ -11,7 +11,7 @@ import { ObjectMeta } from "../../../api/meta";
 import type { FieldCause, FieldValidation, KObject, ResourceType, Subresource, ValidateResult } from "../../../api/resource";
 import { fieldError } from "../../../api/validation";
 import { applyDefaults, prune } from "./prune";
-import { schemaCauses, validatorFor } from "./schema";
+import { validateAgainst } from "./schema";
 
 type Node = Record<string, unknown>;
 
@@ -57,7 +57,6 @@ export function customTypeFor(crd: CustomResourceDefinition, version: CustomReso
     subresources,
     schema: Envelope,
   });
-  const key = `${crd.metadata.uid}/${crd.metadata.generation}/${version.name}`;
   const storageApiVersion = apiVersionOf(group, storage.name);
   const hasStatus = subresources.includes("status");
   let jsonSchema: Node | undefined;
@@ -66,7 +65,7 @@ export function customTypeFor(crd: CustomResourceDefinition, version: CustomReso
     get jsonSchema() {
       return (jsonSchema ??= withEnvelope(schema, { group, version: version.name, kind: names.kind }));
     },
-    validate: (obj, fv) => validateCustom(base, schema, key, storageApiVersion, obj, fv),
+    validate: (obj, fv) => validateCustom(base, schema, storageApiVersion, obj, fv),
     validateUpdate: (next, old) => base.validateUpdate(next, old),
     // With a status subresource only spec (everything but metadata and status) bumps generation;
     // without one, status is part of the object like any field.
@@ -93,7 +92,7 @@ function withEnvelope(schema: Node, gvk: { group: string; version: string; kind:
   };
 }
 
-function validateCustom(base: ResourceType, schema: Node, key: string, storageApiVersion: string, obj: unknown, fv: FieldValidation): ValidateResult {
+function validateCustom(base: ResourceType, schema: Node, storageApiVersion: string, obj: unknown, fv: FieldValidation): ValidateResult {
   if (!obj || typeof obj !== "object" || Array.isArray(obj)) return { errors: [fieldError.typeInvalid("", obj, "expected an object")], warnings: [] };
   const body = structuredClone(obj) as Node;
   // A status or scale write starts from the stored object, which is in the storage version.
@@ -105,8 +104,7 @@ function validateCustom(base: ResourceType, schema: Node, key: string, storageAp
   const head = base.validate(body, fv);
   if (head.errors.length || !head.object) return { errors: head.errors, warnings: [...warnings, ...head.warnings] };
   const valid = head.object;
-  const check = validatorFor(key, schema);
-  const errors: FieldCause[] = check(valid) ? [] : schemaCauses(check.errors, valid);
+  const errors: FieldCause[] = validateAgainst(schema, valid);
   if (errors.length) return { errors, warnings: [...warnings, ...head.warnings] };
   valid.apiVersion = storageApiVersion;
   return { object: valid, errors: [], warnings: [...warnings, ...head.warnings] };

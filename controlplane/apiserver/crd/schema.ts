@@ -1,7 +1,8 @@
-// A CRD version's openAPIV3Schema as an ajv validator: the OpenAPI/Kubernetes dialect turned into
-// the JSON Schema ajv knows (int-or-string as anyOf, draft-4 exclusive bounds, embedded
-// resources needing apiVersion and kind), compiled once per CRD version and remembered, and ajv's
-// errors as Kubernetes' field errors ("spec.replicas: Invalid value: ...").
+// Validation of custom resources by a CRD version's openAPIV3Schema with ajv: the
+// OpenAPI/Kubernetes dialect turned into the JSON Schema ajv knows (int-or-string as anyOf,
+// draft-4 exclusive bounds, embedded resources needing apiVersion and kind), each schema node
+// compiled once and remembered, and ajv's errors as Kubernetes' field errors
+// ("spec.replicas: Invalid value: ...").
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { FieldCause } from "../../../api/resource";
 import { fieldError } from "../../../api/validation";
@@ -41,21 +42,53 @@ export function toAjvSchema(node: unknown): unknown {
   return out;
 }
 
-const compiled = new Map<string, ValidateFunction>();
+// Compiling a whole schema of hundreds of KB takes ajv seconds (and blocks the server that
+// long), so each node's own keywords are compiled on their own, when a value first reaches that
+// node, and the walk from node to node (properties, additionalProperties, items) is done here:
+// validation costs what the object touches, not what the CRD declares. Nodes with the same
+// keywords share one compiled function.
+const byNode = new WeakMap<Node, ValidateFunction>();
+const byKeywords = new Map<string, ValidateFunction>();
+const STRUCTURE = new Set(["properties", "additionalProperties", "items", "default", "description", "example", "externalDocs", "title"]);
 
-/** The validator of a CRD version, compiled on first use; key names the CRD's uid, generation and version. */
-export function validatorFor(key: string, schema: Node): ValidateFunction {
-  let v = compiled.get(key);
+function shallowValidator(node: Node): ValidateFunction {
+  let v = byNode.get(node);
   if (!v) {
-    v = ajv.compile(toAjvSchema(schema) as Node);
-    compiled.set(key, v);
+    const own: Node = {};
+    for (const [k, val] of Object.entries(node)) if (!STRUCTURE.has(k)) own[k] = val;
+    const schema = toAjvSchema(own) as Node;
+    const id = JSON.stringify(schema);
+    v = byKeywords.get(id);
+    if (!v) byKeywords.set(id, (v = ajv.compile(schema)));
+    byNode.set(node, v);
   }
   return v;
 }
 
-/** Forget the validators of a CRD (it changed or went). */
-export function forgetValidators(prefix: string): void {
-  for (const k of compiled.keys()) if (k.startsWith(prefix)) compiled.delete(k);
+function walk(value: unknown, node: Node, path: string, errors: ErrorObject[]): void {
+  const check = shallowValidator(node);
+  if (!check(value)) {
+    const own = check.errors ?? [];
+    for (const e of own) errors.push({ ...e, instancePath: path + e.instancePath, schemaPath: `${path}|${e.schemaPath}` });
+    if (own.some((e) => e.keyword === "type" && e.instancePath === "")) return;
+  }
+  if (Array.isArray(value)) {
+    if (isNode(node.items)) value.forEach((v, i) => walk(v, node.items as Node, `${path}/${i}`, errors));
+  } else if (isNode(value)) {
+    const props = isNode(node.properties) ? node.properties : {};
+    const additional = isNode(node.additionalProperties) ? node.additionalProperties : undefined;
+    for (const [k, v] of Object.entries(value)) {
+      const child = isNode(props[k]) ? (props[k] as Node) : additional;
+      if (child) walk(v, child, `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, errors);
+    }
+  }
+}
+
+/** The field errors of a custom resource under its version's structural schema. */
+export function validateAgainst(schema: Node, value: unknown): FieldCause[] {
+  const errors: ErrorObject[] = [];
+  walk(value, schema, "", errors);
+  return errors.length ? schemaCauses(errors, value) : [];
 }
 
 /** "/spec/items/0/name" as Kubernetes writes it: "spec.items[0].name". */
