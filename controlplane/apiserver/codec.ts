@@ -16,11 +16,18 @@ export function decode(stored: StoredValue): KObject {
  * metadata.resourceVersion (encode drops it); text that has the key anywhere is decoded instead.
  */
 export function storedJson(stored: StoredValue): string {
-  const text = stored.value;
+  return jsonAtRevision(stored.value, stored.modRevision);
+}
+
+/** Stored JSON text as the object at `revision` (see storedJson): watch events are sent this way. */
+export function jsonAtRevision(text: string, revision: number): string {
   const at = text.indexOf('"resourceVersion":') < 0 ? metadataStart(text) : -1;
-  if (at < 0) return JSON.stringify(decode(stored));
-  const rv = `"resourceVersion":${JSON.stringify(String(stored.modRevision))}`;
-  return text.slice(0, at) + rv + (text[at] === "}" ? "" : ",") + text.slice(at);
+  if (at < 0) {
+    const obj = JSON.parse(text) as KObject;
+    obj.metadata.resourceVersion = String(revision);
+    return JSON.stringify(obj);
+  }
+  return text.slice(0, at) + `"resourceVersion":"${revision}"` + (text[at] === "}" ? "" : ",") + text.slice(at);
 }
 
 /** Index just after the `{` of the top-level "metadata" object in JSON text, or -1. */

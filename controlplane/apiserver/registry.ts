@@ -13,7 +13,7 @@ import { updateManagedFields } from "./field-manager";
 import { fieldValue, storageKey, storagePrefix } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
 import type { DeleteOptions, FinishWrite, Strategies, Strategy } from "./strategies";
-import { sameJson } from "./same-json";
+import { sameObject } from "./same-json";
 import type { AdmissionAttributes, AdmissionUser } from "./admission/attributes";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
@@ -394,9 +394,4 @@ export class Registry {
       }
     }
   }
-}
-
-/** Would writing a over b change anything but managedFields? (key order and undefined fields do not count, as in a JSON encoding) */
-function sameObject(a: KObject, b: KObject): boolean {
-  return sameJson({ ...a, metadata: { ...a.metadata, managedFields: undefined } }, { ...b, metadata: { ...b.metadata, managedFields: undefined } });
 }

@@ -63,22 +63,34 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     req.resume();
     throw tooLarge(limit);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) throw tooLarge(limit);
-      chunks.push(chunk);
-    }
-  } catch (e) {
-    // A client that goes away mid-body ("aborted") is its own failure, not the server's.
-    if (e instanceof ApiError) throw e;
-    throw badRequest(`the request body could not be read: ${(e as Error).message}`);
-  }
-  const body = Buffer.concat(chunks);
+  const body = await readAll(req, limit);
   if (mediaTypeOf(req.headers["content-type"]).endsWith("yaml")) checkYamlNesting(body);
   return body;
+}
+
+/** The whole body by its events: one promise per request (an async iterator makes one per chunk). */
+function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: ApiError) => {
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      done(tooLarge(limit));
+      req.destroy(); // a body streaming past the limit is not read to its end
+    };
+    const onEnd = () => done();
+    // A client that goes away mid-body ("aborted") is its own failure, not the server's.
+    const onError = (e: Error) => done(badRequest(`the request body could not be read: ${e.message}`));
+    const onClose = () => done(badRequest("the request body could not be read: aborted"));
+    if (req.readableEnded) return resolve(Buffer.alloc(0));
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
 }
 
 /**

@@ -1,5 +1,7 @@
 // Equality as a JSON encoding sees it: object key order and undefined fields do not count,
 // array order does. The registry uses it to skip writes that would change nothing.
+import type { KObject } from "../../api/resource";
+
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
@@ -9,4 +11,9 @@ export function sameJson(a: unknown, b: unknown): boolean {
   const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
   const ak = keys(ao);
   return ak.length === keys(bo).length && ak.every((k) => Object.hasOwn(bo, k) && sameJson(ao[k], bo[k]));
+}
+
+/** Would writing a over b change anything but managedFields? (key order and undefined fields do not count, as in a JSON encoding) */
+export function sameObject(a: KObject, b: KObject): boolean {
+  return sameJson({ ...a, metadata: { ...a.metadata, managedFields: undefined } }, { ...b, metadata: { ...b.metadata, managedFields: undefined } });
 }

@@ -7,6 +7,7 @@
 import type { ServerResponse } from "node:http";
 import type { KObject, ResourceType } from "../../api/resource";
 import { StoreCompactedError, type Store, type WatchEvent } from "../storage/store";
+import { jsonAtRevision } from "./codec";
 import { ApiError } from "./errors";
 import { apiVersionOf, storagePrefix } from "./keys";
 import type { ListQuery, Registry } from "./registry";
@@ -56,6 +57,19 @@ function eventLine(type: string, obj: object): string {
   let line = byType.get(type);
   if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object: obj }) + "\n"));
   return line;
+}
+
+/**
+ * The JSON line of a store event for watchers without selectors or Tables, made from the stored
+ * text once for all of them: the text goes out as it was written (resourceVersion spliced in),
+ * never decoded and encoded again.
+ */
+const storedLines = new WeakMap<WatchEvent, string>();
+
+function storedEventLine(type: string, ev: WatchEvent): string {
+  let object = storedLines.get(ev);
+  if (object === undefined) storedLines.set(ev, (object = jsonAtRevision(ev.value, ev.revision)));
+  return `{"type":"${type}","object":${object}}\n`;
 }
 
 export async function serveWatch(
@@ -111,7 +125,7 @@ export async function serveWatch(
     }
   }
   if (closed) return;
-  stopWatcher = watchFrom(registry, store, req, fromRevision, bookmarkIntervalMs, { send, finish, closed: () => closed });
+  stopWatcher = watchFrom(registry, store, req, fromRevision, bookmarkIntervalMs, { send, sendLine: (line) => stream.write(line), finish, closed: () => closed });
   if (closed) stopWatcher(); // ended while the store replayed history
   await done;
 }
@@ -138,10 +152,12 @@ function watchFrom(
   req: WatchRequest,
   fromRevision: number,
   bookmarkIntervalMs: number,
-  out: { send: Send; finish: (reason?: WatchTerminationReason) => void; closed: () => boolean },
+  out: { send: Send; sendLine: (line: string) => boolean; finish: (reason?: WatchTerminationReason) => void; closed: () => boolean },
 ): () => void {
   const { rt, query } = req;
   const { send, finish } = out;
+  // Without selectors every event goes to this watcher, and without a Table as the stored text.
+  const plain = !req.table && !query.labelSelector?.length && !query.fieldSelector?.length;
   let lastRevision = fromRevision;
   const expired = (compacted: number) => new ApiError(410, "Expired", `too old resource version: ${fromRevision} (${compacted + 1})`).toStatus();
   const bookmark = () => send("BOOKMARK", { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(lastRevision) } });
@@ -150,6 +166,10 @@ function watchFrom(
     watcher = store.watch(storagePrefix(rt, req.namespace), fromRevision, (ev) => {
       if (out.closed()) return;
       lastRevision = ev.revision;
+      if (plain) {
+        out.sendLine(storedEventLine(ev.type === "DELETE" ? "DELETED" : ev.created || !ev.prevValue ? "ADDED" : "MODIFIED", ev));
+        return;
+      }
       const obj = eventObject(ev);
       const matchesNow = ev.type === "PUT" && registry.matches(rt, obj, query);
       const prev = prevObject(ev);
