@@ -9,6 +9,8 @@ import { checkCIDR } from "./network/bridge";
 /** A bad flag value: `kubelab-agent` (agent/main.ts) prints the message alone and exits 2. */
 export class AgentFlagError extends Error {
   override readonly name = "AgentFlagError";
+  /** What cmd/cli.ts reports as a usage error (exit 2) when it escapes the action. */
+  readonly code = "commander.invalidArgument";
 }
 
 function flagValue<T>(flag: string, value: string, parse: (v: string) => T): T {

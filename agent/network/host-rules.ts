@@ -79,8 +79,13 @@ export function planRules(current: HostRule[], desired: HostRule[]): string | un
 const quoteComment = (spec: string) => spec.replace(/--comment (\S+)/, '--comment "$1"');
 
 async function save(): Promise<string> {
-  const { stdout } = await run("iptables-save", [], { maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
+  try {
+    const { stdout } = await run("iptables-save", [], { maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    throw Object.assign(new Error("iptables-save is not installed: the pod network's host rules (--cluster-cidr) need iptables"), { code: "ENOENT" });
+  }
 }
 
 async function restore(input: string): Promise<void> {
