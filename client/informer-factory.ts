@@ -3,7 +3,10 @@
 import type { Logger } from "pino";
 import type { Deployment, ReplicaSet } from "../api/apps";
 import type { Lease } from "../api/coordination";
-import type { Endpoints, Namespace, Node, Pod, Service } from "../api/core";
+import type { ConfigMap, Endpoints, Namespace, Node, Pod, Service } from "../api/core";
+import type { ServiceAccount } from "../api/serviceaccount";
+import type { PersistentVolume, PersistentVolumeClaim } from "../api/corev1/persistentvolume";
+import type { StorageClass } from "../api/storage";
 import { indexByNamespace, indexByNodeName, indexByOwnerUid, type IndexFunc } from "./indexer";
 import { Informer, waitForCacheSync } from "./informer";
 import type { ApiClient } from "./rest";
@@ -66,8 +69,28 @@ export class SharedInformers {
     return this.get<Endpoints>("endpoints", resources.endpoints, {});
   }
 
+  persistentVolumes(): Informer<PersistentVolume> {
+    return this.get<PersistentVolume>("persistentvolumes", resources.persistentvolumes, {});
+  }
+
+  persistentVolumeClaims(): Informer<PersistentVolumeClaim> {
+    return this.get<PersistentVolumeClaim>("persistentvolumeclaims", resources.persistentvolumeclaims, { namespace: indexByNamespace as IndexFunc<PersistentVolumeClaim> });
+  }
+
+  storageClasses(): Informer<StorageClass> {
+    return this.get<StorageClass>("storageclasses", resources.storageclasses, {});
+  }
+
   namespaces(): Informer<Namespace> {
     return this.get<Namespace>("namespaces", resources.namespaces, {});
+  }
+
+  serviceAccounts(): Informer<ServiceAccount> {
+    return this.get<ServiceAccount>("serviceaccounts", resources.serviceaccounts, { namespace: indexByNamespace as IndexFunc<ServiceAccount> });
+  }
+
+  configMaps(): Informer<ConfigMap> {
+    return this.get<ConfigMap>("configmaps", resources.configmaps, { namespace: indexByNamespace as IndexFunc<ConfigMap> });
   }
 
   /** Starts every informer asked for so far (and later ones as they are asked for). */

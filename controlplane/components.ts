@@ -88,6 +88,7 @@ async function startControllerManager(ctx: ComponentContext, client: RestClient,
       clusterCIDR: ctx.options.clusterCIDR,
       nodeCIDRMaskSize: ctx.options.nodeCIDRMaskSize,
       maxEndpointsPerSlice: ctx.options.maxEndpointsPerSlice,
+      rootCA: ctx.options.rootCAFile ? readFileSync(ctx.options.rootCAFile, "utf8") : undefined,
     },
   });
   return () => running.done;

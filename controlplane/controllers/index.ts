@@ -16,6 +16,8 @@ import { NamespaceController } from "./namespace/controller";
 import { NodeIpamController } from "./nodeipam/controller";
 import { NodeLifecycleController } from "./nodelifecycle/controller";
 import { ReplicaSetController } from "./replicaset/controller";
+import { RootCACertPublisher } from "./rootcacert/controller";
+import { ServiceAccountsController } from "./serviceaccount/controller";
 
 import type { ControllerName } from "./names";
 /** Names accepted by --disable-controllers ("all" disables every one). */
@@ -35,6 +37,8 @@ export interface ControllerManagerOptions {
   clusterCIDR?: string;
   /** --node-cidr-mask-size (default 24). */
   nodeCIDRMaskSize?: number;
+  /** --root-ca-file's PEM: published to every namespace as kube-root-ca.crt (none: not published). */
+  rootCA?: string;
 }
 
 export interface StartControllersOptions {
@@ -111,6 +115,14 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   if (enabled("nodeipam") && o.allocateNodeCIDRs !== false) {
     const c = new NodeIpamController({ client: opts.client, informers, recorder: recorder("node-ipam-controller"), clusterCIDR: o.clusterCIDR, nodeCIDRMaskSize: o.nodeCIDRMaskSize });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("nodeipam"))));
+  }
+  if (enabled("serviceaccount")) {
+    const c = new ServiceAccountsController({ client: opts.client, informers });
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("serviceaccount"))));
+  }
+  if (enabled("root-ca-cert-publisher") && o.rootCA) {
+    const c = new RootCACertPublisher({ client: opts.client, informers, rootCA: o.rootCA });
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("root-ca-cert-publisher"))));
   }
   informers.start(opts.signal);
   sliceInformer?.start(opts.signal);
