@@ -1,140 +1,152 @@
 // `npm run bench -- api`: the API server under load from this machine (loopback only), against a
-// real server process with the SQLite store and no controllers.
-import { Agent, fetch as undiciFetch } from "undici";
-import { startTestServer } from "../fixtures/server";
+// real server process with the SQLite store and no controllers; then, with the same payload and
+// concurrency, what bounds it: the HTTP floor (GET /version on the same server), the store's own
+// ceiling (SQLite through controlplane/storage, etcd raw and through EtcdStore) and the API on a
+// real etcd, each API rate also as a fraction of its store's ceiling.
 import { loadavg } from "node:os";
-import { readFileSync } from "node:fs";
+import { startTestServer, type TestServer } from "../fixtures/server";
+import { startEtcd } from "../fixtures/etcd";
+import { createLoad, pooledFetch, versionFloor, type BenchFetch, type CreateLoad } from "./api-load";
+import { etcdCeilings, sqliteCeiling } from "./store-ceiling";
 import { percentile, rssMb, type BenchRow } from "./table";
 
-/** User plus system CPU time of a process so far, in ms (from /proc; NaN when unreadable). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-const pod = (name: string) => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: { name, labels: { app: "bench", shard: String(name.length % 4) } },
-  spec: { containers: [{ name: "web", image: "kubelab/web:1", ports: [{ containerPort: 80 }], resources: { requests: { cpu: "10m", memory: "16Mi" } } }] },
-});
+const CLIENTS = 16;
 
 export async function benchApi(): Promise<BenchRow[]> {
+  const total = Number(process.env.BENCH_API_PODS ?? 10_000);
   const server = await startTestServer({ args: ["--disable-controllers", "all"] });
-  const dispatcher = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
-  // undici's own fetch with its pooled Agent (Node's built-in fetch cannot take this Agent).
-  const fetch = (url: string, init: Record<string, unknown> = {}) => undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1]);
-  const base = `${server.url}/api/v1/namespaces/default/pods`;
-  const json = { "Content-Type": "application/json" };
+  const { fetch, close } = pooledFetch();
   const rows: BenchRow[] = [];
+  let payload = "";
   try {
     // 1. Creates with 16 concurrent clients, reads measured alongside.
-    const total = Number(process.env.BENCH_API_PODS ?? 10_000);
-    const writeLat: number[] = [];
-    const readLat: number[] = [];
-    let next = 0;
-    let writing = true;
-    const started = performance.now();
-    const cpuBefore = cpuMs(server.pid());
-    const writers = Array.from({ length: 16 }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        const t = performance.now();
-        const res = await fetch(base, { method: "POST", headers: json, body: JSON.stringify(pod(`bench-${i}`)) });
-        await res.arrayBuffer();
-        if (res.status !== 201) throw new Error(`create failed: ${res.status}`);
-        writeLat.push(performance.now() - t);
-      }
-    });
-    const readers = Array.from({ length: 2 }, async () => {
-      while (writing) {
-        const i = Math.floor(Math.random() * Math.max(1, next - 32));
-        const t = performance.now();
-        const res = await fetch(`${base}/bench-${i}`, {});
-        await res.arrayBuffer();
-        if (res.status === 200) readLat.push(performance.now() - t);
-      }
-    });
-    await Promise.all(writers);
-    const elapsed = (performance.now() - started) / 1000;
-    const cpuPerCreate = (cpuMs(server.pid()) - cpuBefore) / total;
-    writing = false;
-    await Promise.all(readers);
-    writeLat.sort((a, b) => a - b);
-    readLat.sort((a, b) => a - b);
-    rows.push({ metric: "pod creates/s (16 clients)", value: total / elapsed, unit: "/s", target: ">= 1000/s" });
-    rows.push({ metric: "create p99 under that load", value: percentile(writeLat, 99), unit: "ms", target: "<= 20 ms" });
-    rows.push({ metric: "get p99 under that load", value: percentile(readLat, 99), unit: "ms", target: "<= 5 ms" });
-    // The server's own CPU time per create (the reads alongside included): comparable across runs
-    // even when other work on the machine stretches the wall-clock figures.
-    rows.push({ metric: "server CPU per create (incl. reads)", value: cpuPerCreate, unit: "ms", target: "(info)" });
-
-    // 2. List all 10,000 pods.
-    const listTimes: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      const res = await fetch(base, {});
-      const body = (await res.json()) as { items: unknown[] };
-      if (body.items.length !== total) throw new Error(`list returned ${body.items.length}`);
-      listTimes.push(performance.now() - t);
-    }
-    listTimes.sort((a, b) => a - b);
-    rows.push({ metric: `list ${total} pods (median of 5)`, value: percentile(listTimes, 50), unit: "ms", target: "<= 300 ms" });
-    rows.push({ metric: `server RSS with ${total} pods`, value: rssMb(server.pid()), unit: "MB", target: "<= 250 MB" });
-
-    // 3. One change reaching 100 watchers.
-    const watchers = 100;
-    const arrivals: number[] = [];
-    let sentAt = 0;
-    const controllers: AbortController[] = [];
-    const ready: Promise<void>[] = [];
-    const rv = ((await (await fetch(`${base}?limit=1`, {})).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
-    for (let w = 0; w < watchers; w++) {
-      const ac = new AbortController();
-      controllers.push(ac);
-      ready.push(
-        fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`, { signal: ac.signal }).then((res) => {
-          const reader = res.body!.getReader();
-          void (async () => {
-            try {
-              for (;;) {
-                const { done } = await reader.read();
-                if (done) return;
-                arrivals.push(performance.now() - sentAt);
-              }
-            } catch {
-              // aborted
-            }
-          })();
-        }),
-      );
-    }
-    await Promise.all(ready);
-    const changes = 20;
-    for (let c = 0; c < changes; c++) {
-      const before = arrivals.length;
-      sentAt = performance.now();
-      const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, {
-        method: "POST",
-        headers: json,
-        body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `fanout-${c}` }, data: { n: String(c) } }),
-      });
-      await res.arrayBuffer();
-      const deadline = performance.now() + 5000;
-      while (arrivals.length < before + watchers && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
-    }
-    for (const ac of controllers) ac.abort();
-    arrivals.sort((a, b) => a - b);
-    rows.push({ metric: `change to 100 watchers p99 (${changes} changes)`, value: percentile(arrivals, 99), unit: "ms", target: "<= 50 ms" });
-    rows.push({ metric: "load average (1 min) at the end", value: loadavg()[0], unit: "", target: "(info)" });
+    const load = await createLoad(fetch, server.url, server.pid(), total, CLIENTS);
+    rows.push(...loadRows(load, "", true));
+    // 2. List all of them, RSS, one change reaching 100 watchers.
+    rows.push(...(await listAndWatch(fetch, server, total)));
+    // 3. What bounds the API: the HTTP floor, the store's own ceiling (same payload, concurrency).
+    const floor = await versionFloor(fetch, server.url, total, CLIENTS);
+    payload = await storedPayload(fetch, server.url);
+    const sqlite = await sqliteCeiling(payload, total, CLIENTS);
+    rows.push(
+      { metric: `GET /version/s (${CLIENTS} clients): the HTTP floor`, value: floor, unit: "/s", target: "(info)" },
+      { metric: "SQLite store creates/s (storage layer, same payload)", value: sqlite, unit: "/s", target: "(info)" },
+      { metric: "API creates as a share of the HTTP floor", value: (100 * load.rate) / floor, unit: "%", target: "(info)" },
+      { metric: "API creates as a share of the SQLite ceiling", value: (100 * load.rate) / sqlite, unit: "%", target: ">= 40 %" },
+    );
   } finally {
-    await dispatcher.close();
+    await close();
     await server.stop();
   }
+  rows.push(...(await etcdRows(payload, Math.min(total, Number(process.env.BENCH_API_ETCD_PODS ?? 3_000)))));
+  rows.push({ metric: "load average (1 min) at the end", value: loadavg()[0], unit: "", target: "(info)" });
   return rows;
+}
+
+/** One created pod as the server stores it (no resourceVersion): the ceilings' payload. */
+async function storedPayload(fetch: BenchFetch, url: string): Promise<string> {
+  const obj = (await (await fetch(`${url}/api/v1/namespaces/default/pods/bench-0`, {})).json()) as { metadata: Record<string, unknown> };
+  delete obj.metadata.resourceVersion;
+  return JSON.stringify(obj);
+}
+
+function loadRows(load: CreateLoad, store: string, targets: boolean): BenchRow[] {
+  const t = (s: string) => (targets ? s : "(info)");
+  return [
+    { metric: `pod creates/s (${CLIENTS} clients${store})`, value: load.rate, unit: "/s", target: t(">= 1000/s") },
+    { metric: `create p50 / p99 under that load${store}`, value: load.createP50, unit: `ms / ${load.createP99.toFixed(2)} ms`, target: t("p99 <= 20 ms") },
+    { metric: `get p50 / p99 under that load${store}`, value: load.getP50, unit: `ms / ${load.getP99.toFixed(2)} ms`, target: t("p99 <= 5 ms") },
+    // The server's own CPU time per create (the reads alongside included): comparable across runs
+    // even when other work on the machine stretches the wall-clock figures.
+    { metric: `server CPU per create (incl. reads)${store}`, value: load.cpuPerCreate, unit: "ms", target: "(info)" },
+  ];
+}
+
+async function listAndWatch(fetch: BenchFetch, server: TestServer, total: number): Promise<BenchRow[]> {
+  const base = `${server.url}/api/v1/namespaces/default/pods`;
+  const listTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const res = await fetch(base, {});
+    const body = (await res.json()) as { items: unknown[] };
+    if (body.items.length !== total) throw new Error(`list returned ${body.items.length}`);
+    listTimes.push(performance.now() - t);
+  }
+  listTimes.sort((a, b) => a - b);
+  return [
+    { metric: `list ${total} pods (median of 5)`, value: percentile(listTimes, 50), unit: "ms", target: "<= 300 ms" },
+    { metric: `server RSS with ${total} pods`, value: rssMb(server.pid()), unit: "MB", target: "<= 250 MB" },
+    await watchFanout(fetch, server.url),
+  ];
+}
+
+/** One change reaching 100 watchers, 20 times: the p99 of the arrivals. */
+async function watchFanout(fetch: BenchFetch, url: string): Promise<BenchRow> {
+  const watchers = 100;
+  const arrivals: number[] = [];
+  let sentAt = 0;
+  const controllers: AbortController[] = [];
+  const ready: Promise<void>[] = [];
+  const cms = `${url}/api/v1/namespaces/default/configmaps`;
+  const rv = ((await (await fetch(`${url}/api/v1/namespaces/default/pods?limit=1`, {})).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  for (let w = 0; w < watchers; w++) {
+    const ac = new AbortController();
+    controllers.push(ac);
+    ready.push(
+      fetch(`${cms}?watch=true&resourceVersion=${rv}`, { signal: ac.signal }).then((res) => {
+        const reader = res.body!.getReader();
+        void (async () => {
+          try {
+            for (;;) {
+              const { done } = await reader.read();
+              if (done) return;
+              arrivals.push(performance.now() - sentAt);
+            }
+          } catch {
+            // aborted
+          }
+        })();
+      }),
+    );
+  }
+  await Promise.all(ready);
+  const changes = 20;
+  for (let c = 0; c < changes; c++) {
+    const before = arrivals.length;
+    sentAt = performance.now();
+    const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `fanout-${c}` }, data: { n: String(c) } });
+    const res = await fetch(cms, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+    await res.arrayBuffer();
+    const deadline = performance.now() + 5000;
+    while (arrivals.length < before + watchers && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  }
+  for (const ac of controllers) ac.abort();
+  arrivals.sort((a, b) => a - b);
+  return { metric: `change to 100 watchers p99 (${changes} changes)`, value: percentile(arrivals, 99), unit: "ms", target: "<= 50 ms" };
+}
+
+/** The etcd side: etcd's own ceilings, then the API on that etcd, and the API's share of them. */
+async function etcdRows(payload: string, total: number): Promise<BenchRow[]> {
+  const etcd = await startEtcd();
+  try {
+    const ceilings = await etcdCeilings(etcd.endpoint, payload, total, CLIENTS);
+    const server = await startTestServer({ args: ["--disable-controllers", "all", "--store", "etcd", "--etcd-endpoints", etcd.endpoint] });
+    const { fetch, close } = pooledFetch();
+    let load: CreateLoad;
+    try {
+      load = await createLoad(fetch, server.url, server.pid(), total, CLIENTS);
+    } finally {
+      await close();
+      await server.stop();
+    }
+    return [
+      { metric: "etcd puts/s (raw etcd3 client, same payload)", value: ceilings.rawPuts, unit: "/s", target: "(info)" },
+      { metric: "etcd store creates/s (storage layer)", value: ceilings.storeCreates, unit: "/s", target: "(info)" },
+      ...loadRows(load, `, etcd, ${total}`, false),
+      { metric: "API creates on etcd as a share of raw etcd puts", value: (100 * load.rate) / ceilings.rawPuts, unit: "%", target: "(info)" },
+      { metric: "API creates on etcd as a share of etcd store creates", value: (100 * load.rate) / ceilings.storeCreates, unit: "%", target: "(info)" },
+    ];
+  } finally {
+    await etcd.destroy();
+  }
 }

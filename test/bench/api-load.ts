@@ -1,0 +1,107 @@
+// The load the api benchmark puts on a running server: pod creates from N clients with reads
+// alongside, and the HTTP floor (GET /version, the cheapest request the server answers) at the
+// same concurrency. Loopback only.
+import { readFileSync } from "node:fs";
+import { Agent, fetch as undiciFetch } from "undici";
+import { percentile } from "./table";
+
+export type BenchFetch = (url: string, init?: Record<string, unknown>) => ReturnType<typeof undiciFetch>;
+
+/** undici's own fetch with one pooled Agent (Node's built-in fetch cannot take this Agent). */
+export function pooledFetch(): { fetch: BenchFetch; close(): Promise<void> } {
+  const dispatcher = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
+  const fetch: BenchFetch = (url, init = {}) => undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1]);
+  return { fetch, close: () => dispatcher.close() };
+}
+
+/** User plus system CPU time of a process so far, in ms (from /proc; NaN when unreadable). */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The benchmark's pod: the same payload for the API, the store ceilings and every run. */
+export const benchPod = (name: string) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, labels: { app: "bench", shard: String(name.length % 4) } },
+  spec: { containers: [{ name: "web", image: "kubelab/web:1", ports: [{ containerPort: 80 }], resources: { requests: { cpu: "10m", memory: "16Mi" } } }] },
+});
+
+export interface CreateLoad {
+  /** creates per second */
+  rate: number;
+  createP50: number;
+  createP99: number;
+  getP50: number;
+  getP99: number;
+  /** server CPU ms per create, the reads alongside included */
+  cpuPerCreate: number;
+}
+
+/** `total` pod creates from `clients` clients, two readers GETting created pods alongside. */
+export async function createLoad(fetch: BenchFetch, serverUrl: string, pid: number, total: number, clients = 16): Promise<CreateLoad> {
+  const base = `${serverUrl}/api/v1/namespaces/default/pods`;
+  const json = { "Content-Type": "application/json" };
+  const writeLat: number[] = [];
+  const readLat: number[] = [];
+  let next = 0;
+  let writing = true;
+  const started = performance.now();
+  const cpuBefore = cpuMs(pid);
+  const writers = Array.from({ length: clients }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= total) return;
+      const t = performance.now();
+      const res = await fetch(base, { method: "POST", headers: json, body: JSON.stringify(benchPod(`bench-${i}`)) });
+      await res.arrayBuffer();
+      if (res.status !== 201) throw new Error(`create failed: ${res.status}`);
+      writeLat.push(performance.now() - t);
+    }
+  });
+  const readers = Array.from({ length: 2 }, async () => {
+    while (writing) {
+      const i = Math.floor(Math.random() * Math.max(1, next - 32));
+      const t = performance.now();
+      const res = await fetch(`${base}/bench-${i}`, {});
+      await res.arrayBuffer();
+      if (res.status === 200) readLat.push(performance.now() - t);
+    }
+  });
+  await Promise.all(writers);
+  const elapsed = (performance.now() - started) / 1000;
+  const cpuPerCreate = (cpuMs(pid) - cpuBefore) / total;
+  writing = false;
+  await Promise.all(readers);
+  writeLat.sort((a, b) => a - b);
+  readLat.sort((a, b) => a - b);
+  return {
+    rate: total / elapsed,
+    createP50: percentile(writeLat, 50),
+    createP99: percentile(writeLat, 99),
+    getP50: percentile(readLat, 50),
+    getP99: percentile(readLat, 99),
+    cpuPerCreate,
+  };
+}
+
+/** GET /version requests per second from `clients` clients: what the HTTP stack alone allows. */
+export async function versionFloor(fetch: BenchFetch, serverUrl: string, total: number, clients = 16): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next++ < total) {
+        const res = await fetch(`${serverUrl}/version`, {});
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`GET /version: ${res.status}`);
+      }
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
