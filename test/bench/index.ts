@@ -1,4 +1,4 @@
-// `npm run bench [-- api|scheduler|agent|gitsync|lab|network|auth ...]`: runs the named benchmarks (all when
+// `npm run bench [-- api|scheduler|agent|gitsync|lab|network|auth|crd ...]`: runs the named benchmarks (all when
 // none is named) and prints a table per benchmark.
 import { printTable, type BenchRow } from "./table";
 
@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   lab: async () => (await import("./lab")).benchLab(),
   network: async () => (await import("./network")).benchNetwork(),
   auth: async () => (await import("./auth")).benchAuth(),
+  crd: async () => (await import("./crd")).benchCrd(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
