@@ -143,6 +143,17 @@ describe("ServiceAccount tokens", () => {
     await eventually(async () => (await robot.run(["get", "pods"])).stderr.includes("You must be logged in"), 10_000, "the deleted pod's token refused");
   });
 
+  it("a new pod runs as default with the kube-api-access token volume mounted in its container", async () => {
+    await admin.ok(["run", "plain", "--image", "kubelab/pause", "--restart", "Never"]);
+    const pod = JSON.parse(await admin.ok(["get", "pod", "plain", "-o", "json"])) as {
+      spec: { serviceAccountName: string; volumes: Array<{ name: string; projected?: { sources: Array<Record<string, unknown>> } }>; containers: Array<{ volumeMounts: Array<Record<string, unknown>> }> };
+    };
+    expect(pod.spec.serviceAccountName).toBe("default");
+    const volume = pod.spec.volumes.find((v) => v.name.startsWith("kube-api-access-"))!;
+    expect(volume.projected?.sources[0]).toEqual({ serviceAccountToken: { expirationSeconds: 3607, path: "token" } });
+    expect(pod.spec.containers[0]!.volumeMounts).toEqual([{ name: volume.name, readOnly: true, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }]);
+  });
+
   it("a token stops working when its ServiceAccount is deleted and made again (new uid)", async () => {
     await admin.ok(["create", "serviceaccount", "phoenix"]);
     const robot = tokenUser((await admin.ok(["create", "token", "phoenix"])).trim());

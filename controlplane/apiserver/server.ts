@@ -21,6 +21,7 @@ import { MAX_BODY_BYTES } from "./request";
 import type { ResourceContext } from "./resource-request";
 import { handleResource } from "./resources";
 import { createStrategies } from "./strategies";
+import { registryServiceAccountAdmission } from "./strategies/pod-serviceaccount";
 import { customResources, type CustomResources } from "./crd";
 import { registryPodSecurity, type PodSecurityConfig } from "./admission/podsecurity";
 import { serviceAllocation, type ServiceAllocation, type ServiceAllocationOptions } from "./allocators";
@@ -150,6 +151,7 @@ function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation, 
     notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
     unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     store,
+    serviceAccounts: registryServiceAccountAdmission(Boolean(opts.authentication?.serviceAccountSigningKeyFile), () => registry!, typeOfKind),
     podSecurity: opts.podSecurity && registryPodSecurity(opts.podSecurity, () => registry!, typeOfKind, opts.logger.child({ admission: "PodSecurity" })),
   });
   registry = new Registry(store, strategies);

@@ -8,12 +8,15 @@ import { validateServedVolumes } from "../../../api/storage-volumes";
 import { rfc3339 } from "../../../api/time";
 import { invalid } from "../errors";
 import { planFinalizedDelete, propagationFinalizers } from "./delete";
+import { admitServiceAccount, type ServiceAccountAdmission } from "./pod-serviceaccount";
 import { genericStrategy, type Strategy } from "./strategy";
 
 export interface PodStrategyOptions {
   /** tolerationSeconds of the default not-ready / unreachable tolerations added to every pod. */
   notReadyTolerationSeconds?: number;
   unreachableTolerationSeconds?: number;
+  /** The ServiceAccount admission (./pod-serviceaccount.ts). */
+  serviceAccounts?: ServiceAccountAdmission;
 }
 
 type PodObject = KObject & Pod;
@@ -35,6 +38,7 @@ export function podStrategy(rt: ResourceType, options: PodStrategyOptions): Stra
       // Volume types no agent serves are refused up front (never an empty directory in their place).
       const causes = old ? [] : validateServedVolumes(pod.spec?.volumes);
       if (causes.length) throw invalid("Pod", "", pod.metadata.name ?? "", causes);
+      if (!old) await admitServiceAccount(pod, options.serviceAccounts);
       await generic.admit(pod, old);
     },
     planDelete(pod, opts) {
