@@ -10,7 +10,8 @@ import type { ConfigSource } from "./env";
 import { Kubelet, type KubeletHooks } from "./kubelet";
 import { DockerRuntime } from "./runtime/docker";
 import { AgentMetrics } from "./metrics";
-import { PodNetwork, podNetworkClient } from "./pod-network";
+import { startKernelProxy } from "./netfilter";
+import { ownsBridge, PodNetwork, podNetworkClient } from "./pod-network";
 import { agentHandler, listen, portOf } from "./server";
 import { StaticPodSource } from "./static-pods";
 import { StatsProvider } from "./stats";
@@ -57,6 +58,8 @@ export async function startAgent(
   const podNetwork = new PodNetwork({ cfg, docker: runtime.docker, log, client: api ? podNetworkClient(cfg) : undefined, metrics: metrics.registry });
   kubelet.syncer.network = podNetwork;
   podNetwork.start();
+  // kube-proxy's part: nftables rules for Services and NetworkPolicies, where the node has a pod bridge of its own.
+  const kernelProxy = api && ownsBridge(cfg.network) ? await startKernelProxy({ cfg, client: podNetworkClient(cfg), log }) : undefined;
   if (!api) kubelet.podManager.apiSourceReady = true;
 
   let staticSource: StaticPodSource | undefined;
@@ -84,6 +87,7 @@ export async function startAgent(
       stats.stop();
       kubelet.stop();
       await podNetwork.stop();
+      kernelProxy?.stop();
       await api?.stop();
       await Promise.all(
         servers.map(

@@ -1,7 +1,9 @@
-// The NodePort proxy (our kube-proxy in userspace mode): for every NodePort or LoadBalancer
-// Service port it listens on <node address>:<nodePort> and forwards each TCP connection to a ready
-// endpoint (pod IP + target port), round robin. Listeners follow the Services: opened when a port
-// appears, closed when it goes.
+// The userspace NodePort proxy (kube-proxy's old userspace mode), the fallback of the kernel
+// proxy (agent/netfilter): for every NodePort or LoadBalancer Service port it listens on
+// <node address>:<nodePort> and forwards each TCP connection to a ready endpoint (pod IP + target
+// port), round robin. Listeners follow the Services: opened when a port appears, closed when it
+// goes. While the kernel serves a node address's NodePorts (setKernelServesNodePorts), the
+// proxies of that address keep no listeners; when the kernel rules cannot be written they reopen.
 import { createServer, connect, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
 import type { Endpoints, Service, ServicePort } from "../api/core";
@@ -19,6 +21,18 @@ function key(obj: { metadata: { namespace?: string; name?: string } }): string {
   return `${obj.metadata.namespace ?? "default"}/${obj.metadata.name}`;
 }
 
+/** Node addresses whose NodePorts nftables serves now, and the userspace proxies per address. */
+const kernelServed = new Set<string>();
+const proxies = new Set<ServiceProxy>();
+
+/** The kernel proxy of `address` is (or is no longer) in place: its userspace listeners close (reopen). */
+export function setKernelServesNodePorts(address: string, on: boolean): void {
+  if (kernelServed.has(address) === on) return;
+  if (on) kernelServed.add(address);
+  else kernelServed.delete(address);
+  for (const p of proxies) p.kernelChanged(address);
+}
+
 export class ServiceProxy {
   private readonly services = new Map<string, Service>();
   private readonly endpoints = new Map<string, Endpoints>();
@@ -29,7 +43,14 @@ export class ServiceProxy {
   constructor(
     private readonly address: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    proxies.add(this);
+  }
+
+  /** The kernel took over (or gave back) this address's NodePorts. */
+  kernelChanged(address: string): void {
+    if (address === this.address) this.sync();
+  }
 
   replaceServices(items: Service[]): void {
     this.services.clear();
@@ -74,7 +95,7 @@ export class ServiceProxy {
   private sync(): void {
     if (this.stopped) return;
     const wanted = new Map<number, { serviceKey: string; port: ServicePort }>();
-    for (const [k, svc] of this.services) {
+    for (const [k, svc] of kernelServed.has(this.address) ? [] : this.services) {
       const type = svc.spec?.type ?? "ClusterIP";
       if (type !== "NodePort" && type !== "LoadBalancer") continue;
       for (const port of svc.spec?.ports ?? []) {
@@ -165,6 +186,7 @@ export class ServiceProxy {
 
   stop(): void {
     this.stopped = true;
+    proxies.delete(this);
     clearTimeout(this.retryTimer);
     for (const l of this.listeners.values()) this.close(l);
     this.listeners.clear();

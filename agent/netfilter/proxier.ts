@@ -47,6 +47,8 @@ export interface ProxierOptions {
   nft: Nft;
   log: Logger;
   onSync?: (stats: SyncStats) => void;
+  /** A sync failed (it is retried). */
+  onError?: (err: Error) => void;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -117,6 +119,7 @@ export class Proxier {
     } catch (err) {
       this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 1000);
       this.opts.log.warn({ err: (err as Error).message, retryInMs: this.backoffMs }, "cannot write netfilter rules; retrying");
+      this.opts.onError?.(err as Error);
       this.retry = setTimeout(() => {
         this.retry = undefined;
         this.changed();

@@ -12,6 +12,7 @@ import { labApiGet, labReady } from "./api";
 import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, pushFolder } from "./repo";
 import { removePodNetworks } from "../../agent/network/teardown";
+import { teardownNodeTables } from "../../agent/netfilter/nft";
 import { readLabState, writeLabState, type LabState } from "./state";
 import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
 
@@ -242,6 +243,7 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
   log(`removed ${removed} container(s)`);
   const net = await removePodNetworks(nodes);
   log(`removed ${net.bridges.length} pod network(s) and ${net.rules} host rule(s)`);
+  log(`removed ${await teardownNodeTables(nodes)} service proxy table(s)`);
   if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 } });
 }
 
