@@ -189,13 +189,27 @@ export interface ApplyResult {
   errors: SyncError[];
 }
 
-/** Server-side apply in stages (Namespaces, config, Services, workloads, rest); concurrent within a stage. */
-export async function applyAll(client: ApiClient, objects: PreparedObject[], live: Map<string, LiveObject>, concurrency = 16, signal?: AbortSignal): Promise<ApplyResult> {
+/**
+ * Server-side apply in stages (Namespaces, config, Services, workloads, rest); concurrent within a
+ * stage. Objects `skip` says are unchanged since the last applied revision are not written.
+ */
+export async function applyAll(
+  client: ApiClient,
+  objects: PreparedObject[],
+  live: Map<string, LiveObject>,
+  concurrency = 16,
+  signal?: AbortSignal,
+  skip: (p: PreparedObject, live: LiveObject | undefined) => boolean = () => false,
+): Promise<ApplyResult> {
   const result: ApplyResult = { applied: new Map(), created: 0, configured: 0, unchanged: 0, errors: [] };
   for (const stage of applyStages(objects, (p) => p.ref)) {
     await mapLimit(stage, concurrency, async (p) => {
       try {
         const before = live.get(p.key);
+        if (skip(p, before)) {
+          result.unchanged++;
+          return;
+        }
         const out = await client.patch<LiveObject>(p.resource, p.ref.namespace, p.ref.name, applyBody(p, before), "apply", { fieldManager: FIELD_MANAGER, force: true, signal });
         result.applied.set(p.key, out);
         if (!before) result.created++;

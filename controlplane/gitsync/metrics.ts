@@ -2,6 +2,7 @@
 //   gitsync_reconcile_total{result}            runs by outcome (Applied, Unchanged, Invalid, ...)
 //   gitsync_reconcile_duration_seconds{result} time per run
 //   gitsync_api_writes_total{operation}        writes to the API server (apply, delete, status)
+//   gitsync_revision_api_writes                writes per applied revision (objects + status)
 // Flux calls its run time gotk_reconcile_duration_seconds with the object's kind, name and
 // namespace as labels; ours keep to bounded labels (no per-repository series), with a gitsync_
 // prefix as Flux uses gotk_. The controller's own controller_runtime_* and workqueue_* metrics
@@ -13,10 +14,11 @@ export type WriteOperation = "apply" | "delete" | "status";
 export interface GitSyncMetrics {
   reconciled(result: string, seconds: number): void;
   wrote(operation: WriteOperation, count?: number): void;
+  revisionWrites(count: number): void;
 }
 
 /** Records nothing (no registry given). */
-export const noMetrics: GitSyncMetrics = { reconciled: () => {}, wrote: () => {} };
+export const noMetrics: GitSyncMetrics = { reconciled: () => {}, wrote: () => {}, revisionWrites: () => {} };
 
 export function gitSyncMetrics(registry: Registry | undefined): GitSyncMetrics {
   if (!registry) return noMetrics;
@@ -37,7 +39,16 @@ export function gitSyncMetrics(registry: Registry | undefined): GitSyncMetrics {
   const writes =
     existing<Counter<"operation">>("gitsync_api_writes_total") ??
     new Counter({ name: "gitsync_api_writes_total", help: "Writes git-sync sent to the API server, by operation.", labelNames: ["operation"], registers: [registry] });
+  const perRevision =
+    existing<Histogram>("gitsync_revision_api_writes") ??
+    new Histogram({
+      name: "gitsync_revision_api_writes",
+      help: "API writes per applied revision: objects created, changed and pruned, and status writes.",
+      buckets: [1, 2, 3, 5, 10, 30, 100, 300, 1000, 3000],
+      registers: [registry],
+    });
   return {
+    revisionWrites: (count) => perRevision.observe(count),
     reconciled: (result, seconds) => {
       total.inc({ result });
       duration.observe({ result }, seconds);

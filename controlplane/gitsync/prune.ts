@@ -14,8 +14,11 @@ export interface PruneInput {
   live: Map<string, LiveObject>;
   source: string;
   allowMassPrune: boolean;
-  /** SHA of the last applied revision: objects stamped with it are the guard's baseline. */
-  lastAppliedSha?: string;
+  /**
+   * SHA of a revision an earlier run began and never finished (its inventory checkpoint is in the
+   * previous inventory): objects stamped with it do not count in the mass-prune guard's baseline.
+   */
+  unfinishedSha?: string;
   signal?: AbortSignal;
 }
 
@@ -34,9 +37,14 @@ export async function prune(client: ApiClient, mapper: RestMapper, input: PruneI
     const l = input.live.get(objectKey(ref));
     if (l) live.set(objectKey(ref), { labels: l.metadata.labels, annotations: l.metadata.annotations });
   }
-  let baseline = 0;
-  for (const ref of input.previous) {
-    if (input.lastAppliedSha && input.live.get(objectKey(ref))?.metadata.annotations?.[REVISION_ANNOTATION] === input.lastAppliedSha) baseline++;
+  // The objects the applied revisions own: live ones, less those an unfinished run created.
+  let baseline: number | undefined;
+  if (input.unfinishedSha) {
+    baseline = 0;
+    for (const ref of input.previous) {
+      const l = input.live.get(objectKey(ref));
+      if (l && l.metadata.annotations?.[REVISION_ANNOTATION] !== input.unfinishedSha) baseline++;
+    }
   }
   const plan = planPrune({
     previous: input.previous,
@@ -44,7 +52,7 @@ export async function prune(client: ApiClient, mapper: RestMapper, input: PruneI
     source: input.source,
     live,
     allowMassPrune: input.allowMassPrune,
-    baseline: baseline > 0 ? baseline : undefined,
+    baseline: baseline !== undefined && baseline > 0 ? baseline : undefined,
   });
   if (plan.blocked) return { deleted: [], kept: plan.prune, failed: [], blocked: plan.blocked.message };
   const { deleted, failed } = await deleteAll(client, mapper, plan.prune, input.signal);

@@ -260,4 +260,39 @@ describe("git-sync reconcile on a fake client", () => {
       await new Promise<void>((r) => rx.close(() => r()));
     }
   });
+
+  it("writes only what changed: one edited object of many is one dry run, one apply and the status", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 60; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`);
+    await repo.commit(files);
+    expect(await run()).toMatchObject({ outcome: "Applied" });
+    expect(applied()).toHaveLength(60);
+    fake.clearActions();
+    fake.applies.length = 0;
+
+    const sha = await repo.commit({ "cm-7.yaml": cm("cm-7", "2") });
+    expect(await run()).toMatchObject({ outcome: "Applied" });
+    expect(applied()).toEqual(["cm-7"]);
+    expect(fake.actions().filter((a) => (a.verb === "patch" || a.verb === "create") && a.resource === "configmaps").map((a) => a.name)).toEqual(["cm-7", "cm-7"]);
+    // A large revision records its checkpoint first, then the result: 3 writes in all.
+    expect(fake.statusWrites("gitrepositories")).toHaveLength(2);
+    expect(fake.writes().filter((a) => !a.options?.dryRun)).toHaveLength(3);
+    expect(fake.object<Cm>(configmaps, "default", "cm-7")?.data).toEqual({ v: "2" });
+    // The revision annotation names the revision that last changed each object.
+    expect(fake.object<Cm>(configmaps, "default", "cm-7")?.metadata.annotations?.["gitops.kubelab.io/revision"]).toBe(sha);
+    expect(fake.object<Cm>(configmaps, "default", "cm-8")?.metadata.annotations?.["gitops.kubelab.io/revision"]).not.toBe(sha);
+    expect(ready()).toMatchObject({ status: "True" });
+  });
+
+  it("still applies an unchanged manifest whose live object drifted, and applies everything after a failed apply", async () => {
+    await repo.commit({ "a.yaml": cm("a"), "b.yaml": cm("b") });
+    await run();
+    const live = fake.object<Cm & { apiVersion: string; kind: string }>(configmaps, "default", "b")!;
+    await fake.update(configmaps, "default", { ...live, data: { v: "edited" } });
+    fake.applies.length = 0;
+    await repo.commit({ "a.yaml": cm("a", "2") });
+    await run();
+    expect(applied()).toEqual(["a", "b"]);
+    expect(fake.object<Cm>(configmaps, "default", "b")?.data).toEqual({ v: "1" });
+  });
 });

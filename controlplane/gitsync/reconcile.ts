@@ -9,6 +9,7 @@ import { formatDuration, parseDuration } from "../../api/duration";
 import { gitRepositoryDefaults, type GitRepository, type GitRepositoryStatus } from "../../api/gitops";
 import { gitrepositories, ignoreNotFound, type ApiClient, type EventRecorder } from "../../client";
 import { applyAll, fetchLive, isTransient, type ApplyResult, type LiveObject, type PreparedObject } from "./apply";
+import { unchangedSince, type UnchangedCheck } from "./changes";
 import { dependencyVerdict, type RepoLookup } from "./depends";
 import { detectDrift } from "./drift";
 import { GitSourceError } from "./git";
@@ -75,6 +76,10 @@ interface Run {
   healthTimeout: { ms: number; text: string };
   /** The commit being applied (read only when spec.notify asks for notifications). */
   commit?: CommitInfo;
+  /** A revision an earlier run began applying and never finished (see prune.ts). */
+  unfinishedSha?: string;
+  /** Status writes so far in this run (for the writes-per-revision count). */
+  statusWrites: number;
 }
 
 export class Reconciler {
@@ -133,7 +138,9 @@ export class Reconciler {
       return this.sourceFailed(run, err);
     }
     if (repo.spec.notify) run.commit = await src.source.commitInfo(render.fetched.sha);
+    const unchanged = unchangedSince(this.rendered.get(run.key)?.objects);
     const validation = await validateRevision(this.opts.client, this.opts.mapper, {
+      unchanged,
       objects: render.objects,
       previous: run.status.inventory ?? [],
       source: this.source(run),
@@ -149,11 +156,11 @@ export class Reconciler {
       return { requeueAfterMs: run.requeueAfterMs, outcome: "Invalid" };
     }
     this.failed.delete(run.key);
-    return this.apply(run, render, validation, phasesMs, lap);
+    return this.apply(run, render, validation, unchanged, phasesMs, lap);
   }
 
   /** The apply and prune phases of a revision that validated, and the status they lead to. */
-  private async apply(run: Run, render: RenderResult, validation: ValidationResult, phasesMs: Record<string, number>, lap: () => number): Promise<ReconcileResult> {
+  private async apply(run: Run, render: RenderResult, validation: ValidationResult, unchanged: UnchangedCheck, phasesMs: Record<string, number>, lap: () => number): Promise<ReconcileResult> {
     const { objects } = render;
     const { revision } = render.fetched;
     const previous = run.status.inventory ?? [];
@@ -161,7 +168,7 @@ export class Reconciler {
     await this.commit(run, { kind: "Applying", revision, inventory: nextInventory(previous, objects.map((o) => o.ref)), objects: objects.length });
 
     const live = new Map(validation.live);
-    const applied = await applyAll(this.opts.client, objects, live, concurrency, run.signal);
+    const applied = await applyAll(this.opts.client, objects, live, concurrency, run.signal, unchanged);
     this.metrics.wrote("apply", applied.applied.size + applied.errors.length);
     for (const [k, v] of applied.applied) live.set(k, v);
     phasesMs.apply = lap();
@@ -173,7 +180,7 @@ export class Reconciler {
       live: validation.live,
       source: this.source(run),
       allowMassPrune: run.repo.metadata.annotations?.[ALLOW_MASS_PRUNE_ANNOTATION] === "true",
-      lastAppliedSha: shaOfRevision(run.status.lastAppliedRevision),
+      unfinishedSha: run.unfinishedSha,
       signal: run.signal,
     });
     this.metrics.wrote("delete", pruned.deleted.length + pruned.failed.length);
@@ -183,10 +190,14 @@ export class Reconciler {
     const inventory = nextInventory(objects.map((o) => o.ref), pruned.kept);
     await this.commit(run, { kind: "Applied", revision, apply: applied, prune: pruned, inventory, health });
     const ok = applied.errors.length === 0 && pruned.failed.length === 0;
+    // After a failed apply the cluster may hold part of this revision: the next one is applied whole.
     if (ok) this.rendered.set(run.key, { sha: render.fetched.sha, generation: run.generation, objects });
+    else this.rendered.delete(run.key);
     phasesMs.status = lap();
     const errors = applied.errors.length + pruned.failed.length;
-    run.log.info({ revision, created: applied.created, configured: applied.configured, pruned: pruned.deleted.length, errors, phasesMs }, "revision applied");
+    const writes = applied.created + applied.configured + pruned.deleted.length + run.statusWrites;
+    this.metrics.revisionWrites(writes);
+    run.log.info({ revision, created: applied.created, configured: applied.configured, unchanged: applied.unchanged, pruned: pruned.deleted.length, errors, writes, phasesMs }, "revision applied");
     return { requeueAfterMs: this.nextPoll(run, health), outcome: ok ? "Applied" : "ApplyFailed" };
   }
 
@@ -232,6 +243,7 @@ export class Reconciler {
   private async writeStatus(run: Run, status: GitRepositoryStatus): Promise<void> {
     const { repo } = run;
     this.metrics.wrote("status");
+    run.statusWrites++;
     const out = await this.opts.client
       .patchSubresource<GitRepository>(gitrepositories, repo.metadata.namespace, repo.metadata.name!, "status", { status }, "merge", { signal: run.signal })
       .catch(ignoreNotFound);
@@ -250,7 +262,8 @@ export class Reconciler {
     const status = structuredClone(repo.status ?? {});
     const timeoutText = repo.spec.timeout ?? repo.spec.interval ?? gitRepositoryDefaults.interval;
     const healthTimeout = { ms: parseDuration(timeoutText), text: formatDuration(parseDuration(timeoutText)) };
-    return { repo, key, generation: repo.metadata.generation ?? 0, started: Date.now(), intervalMs, requeueAfterMs: intervalMs + jitter, status, log, signal, healthTimeout };
+    const unfinishedSha = status.lastAttemptedRevision !== status.lastAppliedRevision ? shaOfRevision(status.lastAttemptedRevision) : undefined;
+    return { repo, key, generation: repo.metadata.generation ?? 0, started: Date.now(), intervalMs, requeueAfterMs: intervalMs + jitter, status, log, signal, healthTimeout, unfinishedSha, statusWrites: 0 };
   }
 
   /**

@@ -5,6 +5,7 @@ import type { InventoryEntry, SyncError } from "../../api/gitops";
 import { ignoreNotFound, type ApiClient } from "../../client";
 import type { ResourceRef } from "../../client/resources";
 import { dryRunAll, fetchLive, ownershipConflicts, type LiveObject, type PreparedObject } from "./apply";
+import { applyEverything, type UnchangedCheck } from "./changes";
 import type { RestMapper } from "./mapper";
 import { objectKey } from "./manifests";
 
@@ -15,6 +16,8 @@ export interface ValidationInput {
   /** "<ns>.<name>" of the GitRepository. */
   source: string;
   concurrency: number;
+  /** Objects the last applied revision already wrote as they are (not dry-run again). */
+  unchanged?: UnchangedCheck;
   signal?: AbortSignal;
 }
 
@@ -33,7 +36,9 @@ export async function validateRevision(client: ApiClient, mapper: RestMapper, in
   const namespaces = new Set([...live.values()].filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
   const referenced = [...new Set(objects.map((o) => o.ref.namespace).filter((x): x is string => Boolean(x)))];
   for (const n of referenced) if (!namespaces.has(n) && (await namespaceExists(client, mapper, n, signal))) namespaces.add(n);
-  errors.push(...(await dryRunAll(client, objects, namespaces, live, input.concurrency, signal)));
+  const unchanged = input.unchanged ?? applyEverything;
+  const changed = objects.filter((p) => !unchanged(p, live.get(p.key)));
+  errors.push(...(await dryRunAll(client, changed, namespaces, live, input.concurrency, signal)));
   return { errors, live };
 }
 
