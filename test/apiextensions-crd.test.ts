@@ -6,6 +6,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RestClient } from "../client";
+import { CustomResourceInformers } from "../controlplane/controllers/crd/informers";
+import { customResourceRefs } from "../controlplane/controllers/crd/resources";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
 import { eventually } from "./fixtures/wait";
@@ -223,6 +226,29 @@ describe("a CRD with two versions", () => {
     const crd = JSON.parse(await kubectl.ok(["get", "crd", "gadgets.example.com", "-o", "json"]));
     expect(crd.status.storedVersions).toEqual(["v1"]);
     await kubectl.ok(["delete", "crd", "gadgets.example.com"]);
+  });
+});
+
+describe("the controllers' view of custom resources", () => {
+  it("lists the established CRDs' kinds and runs an informer per kind as CRDs come and go", async () => {
+    const client = RestClient.fromKubeconfig(server.kubeconfig);
+    const refs = await customResourceRefs(client, "Namespaced");
+    expect(refs).toContainEqual({ group: "example.com", version: "v1", plural: "widgets", kind: "Widget", namespaced: true });
+    expect(await customResourceRefs(client, "Cluster")).toEqual([]);
+    const stop = new AbortController();
+    const kinds = new CustomResourceInformers(client);
+    const seen: string[] = [];
+    kinds.listen({ added: (key) => seen.push(`+${key}`), removed: (key) => seen.push(`-${key}`) });
+    kinds.start(stop.signal);
+    try {
+      await eventually(() => expect(kinds.kinds().get("widgets.example.com")?.informer.list().map((w) => w.metadata?.name)).toContain("w1"));
+      await kubectl.ok(["apply", "-f", manifest("things.yaml", GADGETS.replace(/gadgets/g, "things").replace("kind: Gadget", "kind: Thing"))]);
+      await eventually(() => expect(seen).toContain("+things.example.com"));
+      await kubectl.ok(["delete", "crd", "things.example.com"]);
+      await eventually(() => expect(seen).toContain("-things.example.com"));
+    } finally {
+      stop.abort();
+    }
   });
 });
 
