@@ -11,6 +11,7 @@ import { EndpointsController } from "./endpoints/controller";
 import { EndpointSliceController, endpointSlicesResource, newEndpointSliceInformer } from "./endpointslice/controller";
 import { GarbageCollector } from "./garbagecollector/controller";
 import { newBatchControllers } from "./job/start";
+import { newStorageControllers } from "./persistentvolume/start";
 import { SharedInformers } from "../../client/informer-factory";
 import { NamespaceController } from "./namespace/controller";
 import { NodeIpamController } from "./nodeipam/controller";
@@ -76,6 +77,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   // endpointslice controller and the garbage collector, started and synced with the others.
   const sliceInformer = enabled("endpointslice") || enabled("garbagecollector") ? newEndpointSliceInformer(opts.client) : undefined;
   const batch = newBatchControllers({ client: opts.client, informers, signal: opts.signal, enabled, recorder, runOpts, starters, runs });
+  newStorageControllers({ client: opts.client, informers, signal: opts.signal, enabled, recorder, runOpts, starters, runs });
 
   if (enabled("replicaset")) {
     const c = new ReplicaSetController({ client: opts.client, informers, recorder: recorder("replicaset-controller") });

@@ -1,0 +1,24 @@
+// The storage controllers' wiring for the controller manager: the PersistentVolume binder (with
+// the pvc/pv protection) and the local-path provisioner, on the shared informers.
+import type { ApiClient, EventRecorder } from "../../../client";
+import type { SharedInformers } from "../../../client/informer-factory";
+import { LocalPathProvisioner } from "../localpath/controller";
+import type { ControllerRunOptions } from "../run-options";
+import { PersistentVolumeController } from "./controller";
+
+export interface StorageWiring {
+  client: ApiClient;
+  informers: SharedInformers;
+  signal: AbortSignal;
+  enabled(name: "persistentvolume-binder" | "local-path-provisioner"): boolean;
+  recorder(component: string): EventRecorder;
+  runOpts(name: string): ControllerRunOptions;
+  starters: Array<() => void>;
+  runs: Array<Promise<void>>;
+}
+
+export function newStorageControllers(w: StorageWiring): void {
+  const run = (name: string, c: { run(signal: AbortSignal, o: ControllerRunOptions): Promise<void> }) => w.starters.push(() => w.runs.push(c.run(w.signal, w.runOpts(name))));
+  if (w.enabled("persistentvolume-binder")) run("persistentvolume-binder", new PersistentVolumeController({ client: w.client, informers: w.informers, recorder: w.recorder("persistentvolume-controller") }));
+  if (w.enabled("local-path-provisioner")) run("local-path-provisioner", new LocalPathProvisioner({ client: w.client, informers: w.informers, recorder: w.recorder("kubelab.io/local-path") }));
+}
