@@ -29,13 +29,14 @@ const namespaces = new MemoryWatched<Namespace>();
 const policies = new MemoryWatched<NetworkPolicy>();
 const proxiers: Proxier[] = [];
 const log = pino({ level: "silent" });
+const syncErrors: string[] = [];
 
 const ep = (p: PodName, ready = true) => ({ ip: IPS[p], node: NODE_OF[p].nodeName, ready });
 const http = [{ name: "http", port: 8080 }];
 const ns = (p: PodName) => lab.podNs(p);
 
 function startProxier(node: NodeFacts): Proxier {
-  const p = new Proxier({ sources: { services, slices, pods, namespaces, policies }, node: () => node, nft, log });
+  const p = new Proxier({ sources: { services, slices, pods, namespaces, policies }, node: () => node, nft, log, onError: (e) => syncErrors.push(e.message) });
   proxiers.push(p);
   p.changed();
   return p;
@@ -65,6 +66,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of proxiers) p.stop();
   await lab.destroy();
+  // Every update went in as one transaction (a failed one would have been retried as a full replacement).
+  expect(syncErrors).toEqual([]);
 });
 
 describe("Services in the kernel", () => {
@@ -137,5 +140,76 @@ describe("Services in the kernel", () => {
     await again.idle();
     expect((await lab.curl(ns("a2"), "http://10.96.0.11/")).code).toBe(0);
     proxiers.splice(0, 1)[0]!.stop();
+  });
+});
+
+describe("NetworkPolicy in the kernel, as api/networking-allowed.ts decides", () => {
+  const podObjects = {
+    a1: pod("prod", "a1", IPS.a1, W1.nodeName, { app: "db" }, [{ name: "http", containerPort: 8080 }]),
+    a2: pod("prod", "a2", IPS.a2, W1.nodeName, { app: "web" }),
+    a3: pod("dev", "a3", IPS.a3, W1.nodeName, { app: "web" }),
+    b1: pod("prod", "b1", IPS.b1, W2.nodeName, { app: "api" }),
+  };
+
+  /** Does a real connection from→to:port go through, and is that what the evaluator says? */
+  async function expectAsEvaluated(from: PodName, to: PodName | "gateway", port: number): Promise<boolean> {
+    const toEnd = to === "gateway" ? { ip: W1.gateway } : { ip: IPS[to], pod: podObjects[to] };
+    const verdict = isTrafficAllowed({ policies: policies.list(), namespaces: namespaces.list() }, { from: { ip: IPS[from], pod: podObjects[from] }, to: toEnd, port });
+    const r = await lab.curl(ns(from), `http://${toEnd.ip}:${port}/`, 0.5);
+    expect({ from, to, port, connected: r.code === 0 }).toEqual({ from, to, port, connected: verdict.allowed });
+    return verdict.allowed;
+  }
+  const apply = async (...ps: NetworkPolicy[]) => {
+    for (const p of policies.list()) policies.remove(p);
+    for (const p of ps) policies.set(p);
+    await idle();
+  };
+
+  beforeAll(async () => {
+    namespaces.set(namespace("prod", { team: "core" }));
+    namespaces.set(namespace("dev", { env: "dev" }));
+    for (const p of Object.values(podObjects)) pods.set(p);
+    await lab.serve(lab.host, "dns", W1.gateway, [53]);
+    await idle();
+  });
+  afterAll(async () => {
+    for (const p of policies.list()) policies.remove(p);
+    await idle();
+  });
+
+  it("default-deny blocks every client of the namespace's pods; replies to their own connections still flow", async () => {
+    await apply(policy("prod", "deny", { podSelector: {}, policyTypes: ["Ingress"] }));
+    expect(await expectAsEvaluated("a2", "a1", 8080)).toBe(false);
+    expect(await expectAsEvaluated("a3", "a1", 8080)).toBe(false);
+    expect(await expectAsEvaluated("b1", "a2", 8080)).toBe(false);
+    expect(await expectAsEvaluated("a1", "a3", 8080)).toBe(true); // a3 (dev) is not isolated; the reply is established
+  });
+
+  it("an allow rule by pod label and named port, and one by namespace label, admit exactly their clients", async () => {
+    await apply(
+      policy("prod", "deny", { podSelector: {}, policyTypes: ["Ingress"] }),
+      policy("prod", "web-to-db", { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: "http" }] }] }),
+    );
+    expect(await expectAsEvaluated("a2", "a1", 8080)).toBe(true);
+    expect(await expectAsEvaluated("a2", "a1", 8081)).toBe(false);
+    expect(await expectAsEvaluated("a3", "a1", 8080)).toBe(false);
+    expect(await expectAsEvaluated("b1", "a1", 8080)).toBe(false);
+    await apply(policy("prod", "from-dev", { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { env: "dev" } } }], ports: [{ port: 8080, endPort: 8081 }] }] }));
+    expect(await expectAsEvaluated("a3", "a1", 8081)).toBe(true);
+    expect(await expectAsEvaluated("a2", "a1", 8080)).toBe(false);
+  });
+
+  it("ipBlock with except admits the block minus the exception", async () => {
+    await apply(policy("prod", "block", { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ ipBlock: { cidr: "10.244.0.0/16", except: ["10.244.1.0/24"] } }] }] }));
+    expect(await expectAsEvaluated("b1", "a1", 8080)).toBe(true);
+    expect(await expectAsEvaluated("a3", "a1", 8080)).toBe(false);
+  });
+
+  it("egress deny blocks, and DNS to the node's gateway still works when the policy allows port 53", async () => {
+    await apply(policy("prod", "egress", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Egress"], egress: [{ ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] }] }));
+    expect(await expectAsEvaluated("a2", "b1", 8080)).toBe(false);
+    expect(await expectAsEvaluated("a2", "a3", 8080)).toBe(false);
+    expect(await expectAsEvaluated("a2", "gateway", 53)).toBe(true);
+    expect(await expectAsEvaluated("a3", "b1", 8080)).toBe(true); // dev's web: no policy there
   });
 });

@@ -16,7 +16,9 @@ export interface CurlResult {
 const SERVER = `
 const http = require("node:http");
 const name = process.argv[1];
-for (const port of [8080, 8081]) http.createServer((q, s) => s.end(name + " " + q.socket.remoteAddress.replace(/^::ffff:/, ""))).listen(port, "0.0.0.0");
+const host = process.argv[2] || "0.0.0.0";
+const ports = (process.argv[3] || "8080,8081").split(",").map(Number);
+for (const port of ports) http.createServer((q, s) => s.end(name + " " + q.socket.remoteAddress.replace(/^::ffff:/, ""))).listen(port, host);
 console.log("listening");
 `;
 
@@ -68,11 +70,16 @@ export class NetnsHost {
     await this.exec(ns, ["ip", "addr", "add", `${ip}/24`, "dev", inner]);
     await this.exec(ns, ["ip", "link", "set", inner, "up"]);
     await this.exec(ns, ["ip", "route", "add", "default", "via", gateway]);
-    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", SERVER, name], { stdio: ["ignore", "pipe", "ignore"] });
+    await this.serve(ns, name);
+  }
+
+  /** The HTTP server answering "<name> <client>" in a namespace, on address and ports. */
+  async serve(ns: string, name: string, address = "0.0.0.0", ports = [8080, 8081]): Promise<void> {
+    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", SERVER, name, address, ports.join(",")], { stdio: ["ignore", "pipe", "ignore"] });
     this.servers.push(child);
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once("data", () => resolve());
-      child.once("exit", (c) => reject(new Error(`pod server ${name} exited with ${c}`)));
+      child.once("exit", (c) => reject(new Error(`server ${name} exited with ${c}`)));
     });
   }
 

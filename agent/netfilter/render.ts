@@ -50,10 +50,12 @@ export function updateBatch(prev: Ruleset | undefined, next: Ruleset): string {
   const gone = prev.objects.filter((o) => !after.has(keyOf(o)));
   if (changed.length === 0 && gone.length === 0) return "";
   // Declarations first (a rule may jump to a chain or name a set declared in this batch), then
-  // contents, then what went: flushed (dropping its references) before it is deleted.
+  // contents, then what went.
   let out = changed.filter((o) => !before.has(keyOf(o)) || o.kind === "chain").map((o) => declare(next.table, o)).join("");
   out += changed.map((o) => fill(next.table, o)).join("");
-  out += gone.filter((o) => o.kind === "chain").map((o) => `flush chain ip ${next.table} ${o.name}\n`).join("");
-  out += gone.map((o) => `delete ${o.kind} ip ${next.table} ${o.name}\n`).join("");
+  // Chains and verdict maps refer to each other: empty both, then delete maps and sets, then chains.
+  out += gone.filter((o) => o.kind !== "set").map((o) => `flush ${o.kind} ip ${next.table} ${o.name}\n`).join("");
+  out += gone.filter((o) => o.kind !== "chain").map((o) => `delete ${o.kind} ip ${next.table} ${o.name}\n`).join("");
+  out += gone.filter((o) => o.kind === "chain").map((o) => `delete chain ip ${next.table} ${o.name}\n`).join("");
   return out;
 }
