@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { FieldValidation, KObject, ResourceType } from "../../api/resource";
 import { rfc3339 } from "../../api/time";
-import { StoreConflictError, type Store } from "../storage/store";
+import { StoreConflictError, type Store, type StoredValue } from "../storage/store";
 import { decode, decodeContinue, encode, encodeContinue, storedJson } from "./codec";
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from "./errors";
 import { updateManagedFields } from "./field-manager";
@@ -14,6 +14,8 @@ import { fieldValue, storageKey, storagePrefix } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
 import type { DeleteOptions, FinishWrite, Strategies, Strategy } from "./strategies";
 import { sameObject } from "./same-json";
+import { NamespaceCache } from "./namespace-cache";
+import { randomSuffix } from "./generate-name";
 import type { AdmissionAttributes, AdmissionUser } from "./admission/attributes";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
@@ -68,36 +70,37 @@ export interface ListOutcome {
   remainingItemCount?: number;
 }
 
-const SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-
-/** generateName's suffix: five characters of Kubernetes' alphabet (no vowels, no lookalikes). */
-function randomSuffix(n = 5): string {
-  let s = "";
-  for (let i = 0; i < n; i++) s += SUFFIX_ALPHABET[Math.floor(Math.random() * SUFFIX_ALPHABET.length)];
-  return s;
-}
-
 export class Registry {
+  /** Namespaces from memory where the store allows it (see namespace-cache.ts). */
+  private readonly namespaces: NamespaceCache | undefined;
+
   constructor(
     readonly store: Store,
     private readonly strategies: Strategies,
-  ) {}
+  ) {
+    if (store.watchBeforeAck) this.namespaces = new NamespaceCache(store, storagePrefix(strategies.namespaces));
+  }
+
+  private read(rt: ResourceType, ns: string | undefined, name: string): Promise<StoredValue | undefined> {
+    const key = storageKey(rt, ns, name);
+    return this.namespaces && rt === this.strategies.namespaces ? this.namespaces.get(key) : this.store.get(key);
+  }
 
   async get(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject> {
-    const stored = await this.store.get(storageKey(rt, ns, name));
+    const stored = await this.read(rt, ns, name);
     if (!stored) throw notFound(rt.plural, rt.group, name);
     return decode(stored);
   }
 
   /** The object as JSON text, straight from the stored text (see storedJson). */
   async getJson(rt: ResourceType, ns: string | undefined, name: string): Promise<string> {
-    const stored = await this.store.get(storageKey(rt, ns, name));
+    const stored = await this.read(rt, ns, name);
     if (!stored) throw notFound(rt.plural, rt.group, name);
     return storedJson(stored);
   }
 
   async tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined> {
-    const stored = await this.store.get(storageKey(rt, ns, name));
+    const stored = await this.read(rt, ns, name);
     return stored && decode(stored);
   }
 
@@ -229,8 +232,7 @@ export class Registry {
   }
 
   private async checkNamespace(ns: string): Promise<void> {
-    const nsType = this.strategies.namespaces;
-    const stored = await this.store.get(storageKey(nsType, undefined, ns));
+    const stored = await this.read(this.strategies.namespaces, undefined, ns);
     if (!stored) throw notFound("namespaces", "", ns);
     // Only a namespace being deleted needs a closer look (this runs on every namespaced create).
     if (stored.value.includes('"deletionTimestamp"') && decode(stored).metadata.deletionTimestamp) {

@@ -46,6 +46,8 @@ export interface SqliteStoreOptions {
 }
 
 export class SqliteStore implements Store {
+  /** Events are sent in the commit's own step, before any write of the batch is acknowledged. */
+  readonly watchBeforeAck = true;
   private readonly db: Database.Database;
   private readonly listeners = new Set<Listener>();
   /** The newest revision given out (queued writes included). */

@@ -96,5 +96,11 @@ export interface Store {
   compact(revision: number): Promise<void>;
   /** Oldest revision still watchable minus one. */
   compactedRevision(): Promise<number>;
+  /**
+   * true when every watch event reaches the watchers before the write it reports is acknowledged
+   * (SQLite: in the same step as its commit), so that a cache fed by a watch is never behind an
+   * acknowledged write and may answer reads in the store's place.
+   */
+  readonly watchBeforeAck?: boolean;
   close(): Promise<void>;
 }
