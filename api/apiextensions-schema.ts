@@ -25,6 +25,31 @@ const NOT_IN_JUNCTORS = ["type", "default", "nullable", "additionalProperties", 
 
 const isNode = (v: unknown): v is Node => Boolean(v) && typeof v === "object" && !Array.isArray(v);
 
+/** What each keyword's value must be (JSONSchemaProps' Go types). */
+const KEYWORD_TYPES: Record<string, [string, (v: unknown) => boolean]> = {
+  description: ["string", (v) => typeof v === "string"],
+  format: ["string", (v) => typeof v === "string"],
+  title: ["string", (v) => typeof v === "string"],
+  type: ["string", (v) => typeof v === "string"],
+  required: ["list of strings", (v) => Array.isArray(v) && v.every((x) => typeof x === "string")],
+  enum: ["list", Array.isArray],
+  nullable: ["boolean", (v) => typeof v === "boolean"],
+  uniqueItems: ["boolean", (v) => typeof v === "boolean"],
+  exclusiveMaximum: ["boolean", (v) => typeof v === "boolean"],
+  exclusiveMinimum: ["boolean", (v) => typeof v === "boolean"],
+  maximum: ["number", (v) => typeof v === "number"],
+  minimum: ["number", (v) => typeof v === "number"],
+  multipleOf: ["number greater than 0", (v) => typeof v === "number" && v > 0],
+  "x-kubernetes-preserve-unknown-fields": ["boolean", (v) => typeof v === "boolean"],
+  "x-kubernetes-embedded-resource": ["boolean", (v) => typeof v === "boolean"],
+  "x-kubernetes-int-or-string": ["boolean", (v) => typeof v === "boolean"],
+  "x-kubernetes-list-map-keys": ["list of strings", (v) => Array.isArray(v) && v.every((x) => typeof x === "string")],
+  "x-kubernetes-validations": ["list", Array.isArray],
+};
+for (const k of ["maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"]) {
+  KEYWORD_TYPES[k] = ["non-negative integer", (v) => Number.isInteger(v) && (v as number) >= 0];
+}
+
 /** Every structural-schema problem of a version's openAPIV3Schema; path is where it sits. */
 export function validateStructuralSchema(schema: Node, path: string): FieldCause[] {
   const out: FieldCause[] = [];
@@ -54,8 +79,10 @@ function checkRootMetadata(meta: unknown, path: string, out: FieldCause[]): void
 }
 
 function checkNode(node: Node, path: string, out: FieldCause[], inJunctor: boolean): void {
-  for (const k of Object.keys(node)) {
+  for (const [k, v] of Object.entries(node)) {
     if (!KEYWORDS.has(k)) out.push(fieldError.unknown(`${path}.${k}`));
+    const expected = KEYWORD_TYPES[k];
+    if (expected && !expected[1](v)) out.push(fieldError.typeInvalid(`${path}.${k}`, v, `must be a ${expected[0]}`));
   }
   for (const k of FORBIDDEN) if (node[k] !== undefined) out.push(fieldError.forbidden(`${path}.${k}`, `${k} is not supported`));
   if (node.uniqueItems === true) out.push(fieldError.forbidden(`${path}.uniqueItems`, "uniqueItems cannot be set to true since the runtime complexity becomes quadratic"));

@@ -73,6 +73,19 @@ export class CustomResourceCatalog {
     return this.entries.get(name);
   }
 
+  /** The served versions' types; none (and a log line) for a stored CRD they cannot be made of. */
+  private servedTypes(crd: CustomResourceDefinition, current: () => CustomResourceDefinition | undefined): ResourceType[] {
+    try {
+      return crd.spec.versions
+        .filter((v) => v.served)
+        .sort((a, b) => compareVersions(a.name, b.name))
+        .map((v) => customTypeFor(crd, v, current));
+    } catch (e) {
+      this.logger?.error({ err: e, crd: crd.metadata.name }, "CRD cannot be served");
+      return [];
+    }
+  }
+
   private onEvent(ev: WatchEvent): void {
     const name = ev.key.slice(CRD_PREFIX.length);
     const next = new Map([...this.entries].map(([k, e]) => [k, e.crd]));
@@ -91,7 +104,7 @@ export class CustomResourceCatalog {
       if (verdict.accepted) accepted.push(crd);
       const old = this.entries.get(name);
       const same = old && old.crd.metadata.uid === crd.metadata.uid && old.crd.metadata.generation === crd.metadata.generation && old.verdict.accepted === verdict.accepted;
-      entries.set(name, { crd, verdict, types: same ? old.types : verdict.accepted ? servedTypes(crd, () => this.entries.get(name)?.crd) : [] });
+      entries.set(name, { crd, verdict, types: same ? old.types : verdict.accepted ? this.servedTypes(crd, () => this.entries.get(name)?.crd) : [] });
     }
     const notify = [...new Set([...entries.keys(), ...this.entries.keys()])].filter((n) => n === changed || !changed || this.entries.get(n)?.verdict.accepted !== entries.get(n)?.verdict.accepted);
     this.entries = entries;
@@ -101,12 +114,7 @@ export class CustomResourceCatalog {
   }
 }
 
-function servedTypes(crd: CustomResourceDefinition, current: () => CustomResourceDefinition | undefined): ResourceType[] {
-  return crd.spec.versions
-    .filter((v) => v.served)
-    .sort((a, b) => compareVersions(a.name, b.name))
-    .map((v) => customTypeFor(crd, v, current));
-}
+
 
 /** Kubernetes' version priority: v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > anything else (by name). */
 export function compareVersions(a: string, b: string): number {

@@ -10,6 +10,7 @@ import { configmaps } from "../../../api/index";
 import { ObjectMeta } from "../../../api/meta";
 import type { FieldCause, FieldValidation, KObject, ResourceType, Subresource, ValidateResult } from "../../../api/resource";
 import { fieldError } from "../../../api/validation";
+import { findValues } from "./jsonpath";
 import { applyDefaults, prune } from "./prune";
 import { validateAgainst } from "./schema";
 
@@ -65,14 +66,29 @@ export function customTypeFor(crd: CustomResourceDefinition, version: CustomReso
     get jsonSchema() {
       return (jsonSchema ??= withEnvelope(schema, { group, version: version.name, kind: names.kind }));
     },
-    validate: (obj, fv) => validateCustom(base, schema, storageApiVersion, obj, fv),
+    validate: (obj, fv) => withDeprecation(version, `${apiVersionOf(group, version.name)} ${names.kind}`, validateCustom(base, schema, storageApiVersion, obj, fv)),
     validateUpdate: (next, old) => base.validateUpdate(next, old),
     // With a status subresource only spec (everything but metadata and status) bumps generation;
     // without one, status is part of the object like any field.
     specChanged: hasStatus ? specChanged : (next, old) => !deepEqual({ ...next, metadata: undefined }, { ...old, metadata: undefined }),
   };
+  if (version.selectableFields?.length) rt.fieldSelectors = selectableFields(version.selectableFields);
   infos.set(rt, { crd, version, storageApiVersion, current });
   return rt;
+}
+
+/** The version's selectableFields as field selectors (".spec.color" selects as "spec.color"). */
+function selectableFields(fields: { jsonPath: string }[]): Record<string, (obj: KObject) => string | undefined> {
+  return Object.fromEntries(fields.map(({ jsonPath }) => [jsonPath.replace(/^\./, ""), (obj: KObject) => {
+    const v = findValues(obj, jsonPath)[0];
+    return v === undefined || v === null ? undefined : String(v);
+  }]));
+}
+
+/** A deprecated version's writes carry its warning (Kubernetes' default wording without one). */
+function withDeprecation(version: CustomResourceDefinitionVersion, what: string, res: ValidateResult): ValidateResult {
+  if (!version.deprecated) return res;
+  return { ...res, warnings: [version.deprecationWarning ?? `${what} is deprecated`, ...res.warnings] };
 }
 
 /** A ResourceType's plain (non-getter) fields. */

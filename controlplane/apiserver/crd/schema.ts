@@ -59,10 +59,24 @@ function shallowValidator(node: Node): ValidateFunction {
     const schema = toAjvSchema(own) as Node;
     const id = JSON.stringify(schema);
     v = byKeywords.get(id);
-    if (!v) byKeywords.set(id, (v = ajv.compile(schema)));
+    if (!v) byKeywords.set(id, (v = compileOrRefuse(schema)));
     byNode.set(node, v);
   }
   return v;
+}
+
+/** ajv's function, or one that refuses every value with why (a schema ajv cannot read must not crash a write). */
+function compileOrRefuse(schema: Node): ValidateFunction {
+  try {
+    return ajv.compile(schema);
+  } catch (e) {
+    const message = `the schema of this field cannot be used: ${(e as Error).message}`;
+    const refuse = (() => {
+      refuse.errors = [{ keyword: "schema", instancePath: "", schemaPath: "#", params: {}, message }];
+      return false;
+    }) as unknown as ValidateFunction;
+    return refuse;
+  }
 }
 
 function walk(value: unknown, node: Node, path: string, errors: ErrorObject[]): void {
