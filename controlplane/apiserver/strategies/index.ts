@@ -10,13 +10,18 @@ import { serviceStrategy } from "./service";
 import { genericStrategy, type Strategy } from "./strategy";
 import { crdStrategy, customStrategy } from "../crd/strategy";
 import { withPodSecurity } from "../admission/podsecurity/strategy";
+import { withNodeRestriction } from "../admission/noderestriction";
 import type { PodSecurityAdmission } from "../admission/podsecurity/admission";
+import type { EscalationCheck } from "../authz/escalation";
+import { rbacStrategy } from "./rbac";
 
 export type { DeleteOptions, DeletePlan, FinishWrite, Strategy, WriteHooks } from "./strategy";
 
 export type StrategyOptions = PodStrategyOptions & StorageStrategyOptions & {
   /** Pod Security admission for Pods, Namespaces and pod templates (admission/podsecurity). */
   podSecurity?: PodSecurityAdmission;
+  /** What RBAC writes are checked against (privilege escalation prevention, strategies/rbac.ts). */
+  rbacEscalation?: EscalationCheck;
 };
 
 export interface Strategies {
@@ -28,7 +33,8 @@ export interface Strategies {
 
 export function createStrategies(types: ResourceType[], allocator: ServiceAllocator, options: StrategyOptions = {}): Strategies {
   const byType = new Map<ResourceType, Strategy>();
-  for (const rt of types) byType.set(rt, withPodSecurity(rt, strategyFor(rt, allocator, options), options.podSecurity));
+  // Admission in Kubernetes' order: the kind's own, NodeRestriction, then PodSecurity.
+  for (const rt of types) byType.set(rt, withPodSecurity(rt, withNodeRestriction(rt, strategyFor(rt, allocator, options)), options.podSecurity));
   const namespaces = types.find((t) => t.kind === "Namespace" && t.group === "");
   if (!namespaces) throw new Error("resource type Namespace missing");
   return {
@@ -54,6 +60,7 @@ const CORE_STRATEGIES = new Map<string, (rt: ResourceType, deps: StrategyDeps) =
 
 function strategyFor(rt: ResourceType, allocator: ServiceAllocator, options: StrategyOptions): Strategy {
   if (rt.group === "apiextensions.k8s.io" && rt.kind === "CustomResourceDefinition") return crdStrategy(rt) as Strategy;
+  if (rt.group === "rbac.authorization.k8s.io" && options.rbacEscalation) return rbacStrategy(rt, options.rbacEscalation);
   const make = rt.group === "" ? CORE_STRATEGIES.get(rt.kind) : undefined;
   return make ? make(rt, { allocator, options }) : genericStrategy(rt);
 }
