@@ -134,7 +134,7 @@ describe("ServiceAccount tokens", () => {
   });
 
   it("a pod-bound token names its pod and stops working once the pod is deleted", async () => {
-    await admin.ok(["run", "bound", "--image", "kubelab/pause", "--restart", "Never", "--overrides", JSON.stringify({ spec: { serviceAccountName: "robot" } })]);
+    await admin.ok(["run", "bound", "--image", "kubelab/pause:3.10", "--restart", "Never", "--overrides", JSON.stringify({ spec: { serviceAccountName: "robot" } })]);
     const token = (await admin.ok(["create", "token", "robot", "--bound-object-kind", "Pod", "--bound-object-name", "bound"])).trim();
     const robot = tokenUser(token);
     const user = await whoami(robot);
@@ -144,7 +144,7 @@ describe("ServiceAccount tokens", () => {
   });
 
   it("a new pod runs as default with the kube-api-access token volume mounted in its container", async () => {
-    await admin.ok(["run", "plain", "--image", "kubelab/pause", "--restart", "Never"]);
+    await admin.ok(["run", "plain", "--image", "kubelab/pause:3.10", "--restart", "Never"]);
     const pod = JSON.parse(await admin.ok(["get", "pod", "plain", "-o", "json"])) as {
       spec: { serviceAccountName: string; volumes: Array<{ name: string; projected?: { sources: Array<Record<string, unknown>> } }>; containers: Array<{ volumeMounts: Array<Record<string, unknown>> }> };
     };

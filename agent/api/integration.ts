@@ -10,7 +10,8 @@ import { RestClient, type ApiClient } from "../../client/rest";
 import { configmaps, endpoints, pods, secrets, services } from "../../client/resources";
 import type { ApiIntegration } from "../agent";
 import type { AgentConfig } from "../config";
-import type { ConfigSource } from "../env";
+import type { VolumeSources } from "../volumes";
+import { ServiceAccountTokens } from "../volumes-projected";
 import type { Kubelet } from "../kubelet";
 import { isMirrorPod } from "../pod-manager";
 import type { DockerRuntime } from "../runtime/docker";
@@ -43,9 +44,12 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
   let nodeStatus: NodeStatusManager | undefined;
   const loops: Array<Promise<void>> = [];
 
-  const config: ConfigSource = {
+  // Projected ServiceAccount tokens come from TokenRequest and are refreshed in place (../volumes-projected.ts).
+  const tokens = new ServiceAccountTokens({ client, rootDir: cfg.rootDir, log });
+  const config: VolumeSources = {
     getConfigMap: (ns, name) => getOrUndefined(() => client.get<ConfigMap>(configmaps, ns, name)),
     getSecret: (ns, name) => getOrUndefined(() => client.get<Secret>(secrets, ns, name)),
+    projection: tokens.projection,
   };
 
   return {
@@ -85,6 +89,7 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
     },
     async stop() {
       abort.abort();
+      tokens.stop();
       nodeStatus?.stop();
       mirrors?.stop();
       statusWriter.stop();
