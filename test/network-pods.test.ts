@@ -1,11 +1,14 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { startTestAgent, type TestAgent } from "../agent/testing";
+import { pods as podsResource } from "../client/resources";
+import { RestClient } from "../client/rest";
 import { formatResolvConf, parseResolvConf } from "../agent/dns/resolv-conf";
 import { removePodNetworks } from "../agent/network/teardown";
 import { labDown } from "../infra/local/lab";
@@ -21,21 +24,28 @@ import { eventually } from "./fixtures/wait";
 // the host's glibc tools (getent, through hostPath mounts of /usr) so names resolve by the pod's
 // resolv.conf exactly as an application's would (search path, ndots); busybox's nslookup asks for
 // the headless and SRV records.
+const run = promisify(execFile);
 const CLUSTER_CIDR = "10.252.0.0/16";
 const B_CIDR = "10.252.200.0/24";
 const id = randomBytes(3).toString("hex");
 const NS = `net-${id}`;
 const APP = `backend-${id}`;
+const TIER = `tier-${id}`;
 
 const sleeper = { image: "kubelab/busybox:1.36", command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"] };
 const web = { image: "kubelab/web:1", ports: [{ name: "http", containerPort: 80 }] };
+/** An HTTP server on port 80 answering `text` (evaluated by the shell: "$(hostname)" is the pod's name). */
+const says = (text: string) => ({
+  image: "kubelab/busybox:1.36",
+  command: ["sh", "-c", `mkdir -p /www && echo "${text}" > /www/index.html && exec httpd -f -p 80 -h /www`],
+});
 const glibc = {
   volumes: ["/usr", "/usr/lib", "/usr/lib64"].map((path, i) => ({ name: `g${i}`, hostPath: { path } })),
   mounts: ["/usr", "/lib", "/lib64"].map((mountPath, i) => ({ name: `g${i}`, mountPath, readOnly: true })),
 };
 
 interface PodJson {
-  metadata: { name: string; uid: string };
+  metadata: { name: string; uid: string; deletionTimestamp?: string };
   spec: { nodeName: string };
   status: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }> };
 }
@@ -53,6 +63,7 @@ describe("the pod network and cluster DNS across two nodes", () => {
   let a: TestAgent;
   let b: TestAgent;
   let kubectl: ReturnType<typeof kubectlFor>;
+  let client: RestClient;
   const pods = new Map<string, PodJson>();
 
   const agentArgs = (node: string, extra: string[] = []) => ["--node-status-update-frequency", "1s", "--network", `kubelab-${node}`, "--cluster-cidr", CLUSTER_CIDR, ...extra];
@@ -73,6 +84,7 @@ describe("the pod network and cluster DNS across two nodes", () => {
     await ensureImages();
     server = await startTestServer({ args: ["--cluster-cidr", CLUSTER_CIDR] });
     kubectl = kubectlFor(server.kubeconfig);
+    client = RestClient.fromKubeconfig(server.kubeconfig);
     const na = `na-${id}`;
     const nb = `nb-${id}`;
     [a, b] = await Promise.all([
@@ -85,12 +97,13 @@ describe("the pod network and cluster DNS across two nodes", () => {
       service("backend", { ports: [{ name: "http", port: 8000, targetPort: "http" }] }),
       service("backend-hl", { clusterIP: "None", ports: [{ name: "http", port: 80, targetPort: "http" }] }),
     ];
-    await kubectl.ok(["apply", "-f", "-"], services.map((o) => stringify(o)).join("---\n"));
-    const notReady = { ...web, readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 } };
+    const tier = service("tier", { selector: { tier: TIER }, ports: [{ port: 8000, targetPort: 80 }] });
+    await kubectl.ok(["apply", "-f", "-"], [...services, tier].map((o) => stringify(o)).join("---\n"));
+    const notReady = { ports: web.ports, readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 } };
     const items = [
       pod("web-0", b.nodeName, { hostname: "web-0", subdomain: "backend-hl", containers: [{ name: "c", ...web }] }, { app: APP }),
       pod("web-1", b.nodeName, { containers: [{ name: "c", ...web }] }, { app: APP }),
-      pod("web-unready", b.nodeName, { dnsPolicy: "Default", containers: [{ name: "c", ...notReady }] }, { app: APP }),
+      pod("web-unready", b.nodeName, { dnsPolicy: "Default", containers: [{ name: "c", ...says("unready"), ...notReady }] }, { app: APP, tier: TIER }),
       pod("client", a.nodeName, { volumes: glibc.volumes, containers: [{ name: "c", ...sleeper, volumeMounts: glibc.mounts }] }),
       pod("custom", a.nodeName, {
         enableServiceLinks: false,
@@ -99,12 +112,22 @@ describe("the pod network and cluster DNS across two nodes", () => {
         containers: [{ name: "c", ...sleeper }],
       }),
       pod("hostnet", b.nodeName, { hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet", containers: [{ name: "c", ...sleeper }] }),
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "tier", namespace: NS },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { tier: TIER } },
+          template: { metadata: { labels: { tier: TIER } }, spec: { nodeName: b.nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: "c", ...says("$(hostname)") }] } },
+        },
+      },
     ];
     await kubectl.ok(["apply", "-f", "-"], items.map((o) => stringify(o)).join("---\n"));
     await eventually(async () => {
       const list = JSON.parse(await kubectl.ok(["-n", NS, "get", "pods", "-o", "json"])) as { items: PodJson[] };
       for (const p of list.items) pods.set(p.metadata.name, p);
-      return list.items.length === items.length && list.items.every((p) => p.status.phase === "Running" && p.status.podIP);
+      return list.items.length === items.length + 1 && list.items.every((p) => p.status.phase === "Running" && p.status.podIP);
     }, 90_000, "every pod Running with an IP");
   }, 180_000);
 
@@ -176,6 +199,49 @@ describe("the pod network and cluster DNS across two nodes", () => {
     expect(custom).toContain("KUBERNETES_SERVICE_PORT=");
     expect(custom).not.toContain("BACKEND_SERVICE_HOST");
   });
+
+  /** The answers of n requests from the client pod (on node A) to url, one per line ("" for a failed one). */
+  const answers = (url: string, n: number) =>
+    inPod("client", `for i in $(seq ${n}); do /usr/bin/curl -s -m 1 ${url} || echo; done`).split("\n").slice(0, n);
+  const tierPods = async () =>
+    (JSON.parse(await kubectl.ok(["-n", NS, "get", "pods", "-l", `tier=${TIER}`, "-o", "json"])) as { items: PodJson[] }).items
+      .filter((p) => p.metadata.name !== "web-unready" && !p.metadata.deletionTimestamp && p.status.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+      .map((p) => p.metadata.name)
+      .sort();
+
+  it("serves a two-tier app: pods on node A reach the backend on node B by name, short name and Service variables, never the not-ready pod", async () => {
+    const backends = await eventually(async () => ((await tierPods()).length === 2 ? tierPods() : undefined), 30_000, "two ready tier pods");
+    expect(answers(`http://tier.${NS}.svc.cluster.local:8000/`, 1)[0]).toMatch(/^tier-/);
+    expect(answers("http://tier:8000/", 1)[0]).toMatch(/^tier-/);
+    expect(inPod("client", "/usr/bin/curl -sS -m 2 http://$TIER_SERVICE_HOST:$TIER_SERVICE_PORT/")).toMatch(/^tier-/);
+    const seen = new Set(answers("http://tier:8000/", 30));
+    expect([...seen].sort()).toEqual(backends); // both backends, and never "unready"
+  });
+
+  it("follows the backend within a second: a deleted pod stops answering, scaled to 0 nothing answers, scaled back new pods do", async () => {
+    const [gone] = await tierPods();
+    // Requests in a loop inside the client pod, each line "<ms since epoch> <answer>", while the pod is deleted
+    // (20 answers in a row from others by chance before the delete: one in a million).
+    const p = pods.get("client")!;
+    const loop = run("docker", ["exec", `k8s_c_client_${NS}_${p.metadata.uid}_0`, "sh", "-c",
+      // Until 20 answers in a row came from others (at most 400 requests).
+      `n=0; i=0; while [ $n -lt 20 ] && [ $i -lt 400 ]; do i=$((i+1)); a=$(/usr/bin/curl -s -m 1 http://tier:8000/); echo "$(/usr/bin/date +%s%3N) $a"; if [ "$a" = "${gone}" ]; then n=0; else n=$((n+1)); fi; done`]);
+    const deletedAt = Date.now();
+    await client.delete(podsResource, NS, gone!);
+    const lines = (await loop).stdout.trim().split("\n").map((l) => l.split(" ") as [string, string?]);
+    const lastGone = lines.findLastIndex(([, answer]) => answer === gone);
+    expect(lastGone).toBeLessThan(lines.length - 1); // it stopped answering before the loop ended
+    const followedMs = Number(lines[lastGone + 1]![0]) - deletedAt;
+    expect(followedMs).toBeLessThan(1000);
+    expect(lines.slice(lastGone + 1).every(([, answer]) => answer?.startsWith("tier-") && answer !== gone)).toBe(true);
+
+    await kubectl.ok(["-n", NS, "scale", "deployment", "tier", "--replicas=0"]);
+    await eventually(() => answers("http://tier:8000/", 5).every((a) => a === ""), { timeoutMs: 10_000, intervalMs: 20, what: "no answers at 0 replicas" });
+    await kubectl.ok(["-n", NS, "scale", "deployment", "tier", "--replicas=2"]);
+    const back = await eventually(async () => ((await tierPods()).length === 2 ? tierPods() : undefined), 30_000, "two new ready tier pods");
+    await eventually(() => new Set(answers("http://tier:8000/", 20)).size === 2, { timeoutMs: 5000, intervalMs: 20, what: "both new pods answering" });
+    expect(new Set(answers("http://tier:8000/", 20))).toEqual(new Set(back));
+  }, 90_000);
 
   it("keeps node A's pods reaching node B's while B's agent is killed and restarted, without writing its rules twice", async () => {
     const rulesOfB = () => execFileSync("iptables-save", { encoding: "utf8" }).split("\n").filter((l) => l.includes(`"kubelab:${b.nodeName}"`));
