@@ -112,6 +112,7 @@ describe("a CustomResourceDefinition", () => {
     expect(out).toContain("The widget's desired state.");
     expect(out).toMatch(/size\s+<string>/);
     expect(out).toContain("How big the widget is.");
+    expect(out).toMatch(/port\s+<IntOrString>/);
   });
 });
 

@@ -5,7 +5,7 @@
 // validates fields itself.
 import { createHash } from "node:crypto";
 import type { DefinedResource } from "../../../api/define";
-import { configmaps } from "../../../api/index";
+import { configmaps, deployments } from "../../../api/index";
 import { openapiDocumentOf } from "../../../api/openapi";
 import type { JSONSchema } from "../../../api/jsonschema";
 import type { ResourceType } from "../../../api/resource";
@@ -19,12 +19,27 @@ export function componentName(rt: ResourceType): string {
   return [...rt.group.split(".").reverse(), rt.version, rt.kind].join(".");
 }
 
-const metaComponents = (): Record<string, JSONSchema> =>
-  Object.fromEntries(Object.entries(configmaps.openapi.components).filter(([k]) => k.startsWith("io.k8s.apimachinery.")));
+const metaComponents = (): Record<string, JSONSchema> => ({
+  ...Object.fromEntries(Object.entries(configmaps.openapi.components).filter(([k]) => k.startsWith("io.k8s.apimachinery."))),
+  [INT_OR_STRING]: deployments.openapi.components[INT_OR_STRING]!,
+});
+
+const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
+
+/** The schema as published: int-or-string fields name the shared IntOrString (kubectl explain prints it so). */
+function published(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(published);
+  if (!node || typeof node !== "object") return node;
+  const out: JSONSchema = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === "default" || k === "enum" || k === "example" ? v : published(v);
+  if (out["x-kubernetes-int-or-string"] !== true) return out;
+  const { anyOf: _a, "x-kubernetes-int-or-string": _i, ...rest } = out;
+  return { ...rest, allOf: [{ $ref: COMPONENTS + INT_OR_STRING }] };
+}
 
 function asDefined(rt: ResourceType): DefinedResource {
   const info = customInfo(rt)!;
-  const schema = (info.version.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true }) as JSONSchema;
+  const schema = published((info.version.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true }) as JSONSchema) as JSONSchema;
   const props = (schema.properties as JSONSchema | undefined) ?? {};
   const name = componentName(rt);
   const component: JSONSchema = {
