@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { ensureServingCert, ensureTokenAuthFile, privateDataDir, privateDir, privateFile } from "./access";
+import { ensureClientCA, ensureServiceAccountKey, ensureServingCert, ensureTokenAuthFile, privateDataDir, privateDir, privateFile } from "./access";
 import { labApiGet, labReady } from "./api";
 import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, pushFolder } from "./repo";
@@ -121,6 +121,9 @@ function startServer(dir: string, port: number, opts: LabUpOptions, logs: string
   const kubeconfig = join(dir, "kubeconfig");
   const tokenFile = ensureTokenAuthFile(dir);
   const tls = ensureServingCert(dir);
+  // Client certificates signed by the lab's CA log in as their CN; pods' tokens are signed with one key file.
+  const clientCA = ensureClientCA(dir);
+  const serviceAccountKey = ensureServiceAccountKey(dir);
   const webhookTokenFile = privateFile(join(dir, "webhook-token"), () => randomBytes(24).toString("hex"));
   const webhookToken = readFileSync(webhookTokenFile, "utf8").trim();
   const webhookUrl = `${apiUrl}/hooks/gitops/default/lab`;
@@ -139,6 +142,9 @@ function startServer(dir: string, port: number, opts: LabUpOptions, logs: string
       "--token-auth-file", tokenFile,
       "--tls-cert-file", tls.certFile,
       "--tls-private-key-file", tls.keyFile,
+      "--client-ca-file", clientCA.certFile,
+      "--service-account-signing-key-file", serviceAccountKey,
+      "--service-account-key-file", serviceAccountKey,
       "--write-kubeconfig", kubeconfig,
       "--gitops-repo", `file://${repo}#main`,
       "--gitops-webhook-token-file", webhookTokenFile,
