@@ -224,9 +224,58 @@ describe("a CRD with two versions", () => {
     expect(list.items.map((i: { apiVersion: string }) => i.apiVersion)).toEqual(["example.com/v1beta1"]);
     const ga = JSON.parse(await kubectl.ok(["get", "gadgets.v1.example.com", "g1", "-o", "json"]));
     expect(ga.apiVersion).toBe("example.com/v1");
+    const events = await kubectl.ok(["get", "--raw", "/apis/example.com/v1beta1/gadgets?watch=1&timeoutSeconds=1"]);
+    expect(events.trim().split("\n").map((l) => JSON.parse(l).object.apiVersion)).toEqual(["example.com/v1beta1"]);
     const crd = JSON.parse(await kubectl.ok(["get", "crd", "gadgets.example.com", "-o", "json"]));
     expect(crd.status.storedVersions).toEqual(["v1"]);
     await kubectl.ok(["delete", "crd", "gadgets.example.com"]);
+  });
+});
+
+const ROUTERS = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: routers.example.com}
+spec:
+  group: example.com
+  names: {plural: routers, kind: Router}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              ports:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [name]
+                items: {type: object, required: [name], properties: {name: {type: string}, port: {type: integer}}}
+              tags: {type: array, x-kubernetes-list-type: set, items: {type: string}}
+`;
+
+describe("server-side apply by several managers", () => {
+  it("merges list-type map and set entries per manager and reports conflicts by key", async () => {
+    await kubectl.ok(["apply", "-f", manifest("routers.yaml", ROUTERS)]);
+    await kubectl.ok(["wait", "--for", "condition=established", "crd/routers.example.com", "--timeout", "10s"]);
+    const router = (spec: string) => manifest("r.yaml", `apiVersion: example.com/v1\nkind: Router\nmetadata: {name: r}\nspec: ${spec}\n`);
+    await kubectl.ok(["apply", "--server-side", "--field-manager", "one", "-f", router("{ports: [{name: http, port: 80}], tags: [a]}")]);
+    await kubectl.ok(["apply", "--server-side", "--field-manager", "two", "-f", router("{ports: [{name: https, port: 443}], tags: [b]}")]);
+    expect(JSON.parse(await kubectl.ok(["get", "router", "r", "-o", "jsonpath={.spec}"]))).toEqual({ ports: [{ name: "http", port: 80 }, { name: "https", port: 443 }], tags: ["a", "b"] });
+    const conflict = await kubectl.run(["apply", "--server-side", "--field-manager", "two", "-f", router("{ports: [{name: http, port: 8080}]}")]);
+    expect(conflict.stderr).toContain('conflict with "one": .spec.ports[name="http"].port');
+  });
+
+  it("serves a changed schema at once", async () => {
+    const more = ROUTERS.replace("tags: {type: array", "weight: {type: integer, default: 7}\n              tags: {type: array");
+    await kubectl.ok(["apply", "-f", manifest("routers2.yaml", more)]);
+    await kubectl.ok(["apply", "-f", manifest("r2.yaml", "apiVersion: example.com/v1\nkind: Router\nmetadata: {name: r2}\nspec: {weight: 3}\n")]);
+    await kubectl.ok(["apply", "-f", manifest("r3.yaml", "apiVersion: example.com/v1\nkind: Router\nmetadata: {name: r3}\nspec: {}\n")]);
+    expect(await kubectl.ok(["get", "routers", "-o", "jsonpath={.items[*].spec.weight}"])).toBe("3 7");
   });
 });
 
