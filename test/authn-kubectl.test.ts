@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { importPKCS8, SignJWT } from "jose";
+import { Agent, fetch as undiciFetch } from "undici";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureClientCA, ensureServiceAccountKey, ensureServingCert, issueClientCertificate } from "../infra/local/access";
@@ -39,6 +40,7 @@ beforeAll(async () => {
   admin = kubectlFor(server.kubeconfig);
   await admin.ok(["create", "serviceaccount", "robot"]);
   issueClientCertificate(ca, join(dir, "certs"), "alice", ["dev", "qa"]);
+  issueClientCertificate(ca, join(dir, "certs"), "ops", ["system:masters"]);
 }, 60_000);
 afterAll(async () => {
   await server?.stop();
@@ -82,7 +84,11 @@ describe("kubectl auth whoami", () => {
       "client-key-data": readFileSync(join(dir, "certs", "alice.key")).toString("base64"),
     });
     expect(await whoami(alice)).toEqual({ username: "alice", groups: ["dev", "qa", "system:authenticated"] });
-    expect(await alice.ok(["get", "serviceaccounts", "-o", "name"])).toContain("serviceaccount/robot");
+    const ops = kubeconfigFor("ops", {
+      "client-certificate-data": readFileSync(join(dir, "certs", "ops.crt")).toString("base64"),
+      "client-key-data": readFileSync(join(dir, "certs", "ops.key")).toString("base64"),
+    });
+    expect(await ops.ok(["get", "serviceaccounts", "-o", "name"])).toContain("serviceaccount/robot");
   });
 
   it("refuses a certificate the client CA did not sign", async () => {
@@ -152,6 +158,24 @@ describe("ServiceAccount tokens", () => {
     const volume = pod.spec.volumes.find((v) => v.name.startsWith("kube-api-access-"))!;
     expect(volume.projected?.sources[0]).toEqual({ serviceAccountToken: { expirationSeconds: 3607, path: "token" } });
     expect(pod.spec.containers[0]!.volumeMounts).toEqual([{ name: volume.name, readOnly: true, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }]);
+  });
+
+  it("answers a TokenReview for a valid and an invalid token", async () => {
+    const token = (await admin.ok(["create", "token", "robot"])).trim();
+    const dispatcher = new Agent({ connect: { ca: readFileSync(serving.certFile) } });
+    const review = async (t: string) => {
+      const res = await undiciFetch(`${server.url}/apis/authentication.k8s.io/v1/tokenreviews`, {
+        method: "POST",
+        dispatcher,
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token: t } }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { status: { authenticated?: boolean; user?: { username?: string }; audiences?: string[]; error?: string } }).status;
+    };
+    expect(await review(token)).toMatchObject({ authenticated: true, user: { username: "system:serviceaccount:default:robot" }, audiences: [ISSUER] });
+    expect(await review("not-a-token")).toMatchObject({ authenticated: false, error: "invalid bearer token" });
+    await dispatcher.close();
   });
 
   it("a token stops working when its ServiceAccount is deleted and made again (new uid)", async () => {
