@@ -178,7 +178,8 @@ describe("the pod network and cluster DNS across two nodes", () => {
     expect(a4).not.toContain(pods.get("web-unready")!.status.podIP);
     const srv = inPod("client", `nslookup -type=srv _http._tcp.${name}`);
     const targets = [...srv.matchAll(/service = \d+ \d+ 80 (\S+)/g)].map((m) => m[1]!.replace(/\.$/, "")).sort();
-    expect(targets).toEqual([`${ready[1]!.replace(/\./g, "-")}.${name}`, `web-0.${name}`].sort());
+    // web-0 by its hostname (its subdomain is the Service), web-1 by its dashed IP.
+    expect(targets).toEqual([`${pods.get("web-1")!.status.podIP!.replace(/\./g, "-")}.${name}`, `web-0.${name}`].sort());
     expect(inPod("client", `/usr/bin/getent hosts web-0.${name}`)).toMatch(new RegExp(`^${pods.get("web-0")!.status.podIP}\\s`));
   });
 
@@ -243,7 +244,7 @@ describe("the pod network and cluster DNS across two nodes", () => {
     expect(new Set(answers("http://tier:8000/", 20))).toEqual(new Set(back));
   }, 90_000);
 
-  it("keeps node A's pods reaching node B's while B's agent is killed and restarted, without writing its rules twice", async () => {
+  it("keeps node A's pods reaching node B's pods and Services while B's agent is killed and restarted, without writing its rules twice", async () => {
     const rulesOfB = () => execFileSync("iptables-save", { encoding: "utf8" }).split("\n").filter((l) => l.includes(`"kubelab:${b.nodeName}"`));
     const before = rulesOfB();
     expect(before).toHaveLength(3);
@@ -251,6 +252,7 @@ describe("the pod network and cluster DNS across two nodes", () => {
     const started = readyCount();
     await b.kill("SIGKILL");
     expect(inPod("client", `/usr/bin/curl -sS -m 5 http://${pods.get("web-0")!.status.podIP}/`)).toBe("kubelab web v1\n");
+    expect(answers("http://tier:8000/", 5).every((a) => a.startsWith("tier-"))).toBe(true); // node A's Service rules, B's pods
     await b.start();
     await eventually(() => readyCount() > started, 20_000, "B's pod network ready again");
     expect(rulesOfB()).toEqual(before);
@@ -261,6 +263,7 @@ describe("the pod network and cluster DNS across two nodes", () => {
     const nodes = [a.nodeName, b.nodeName];
     const bridges = nodes.map((n) => `br-${docker("network", "inspect", `kubelab-${n}`, "--format", "{{.Id}}").slice(0, 12)}`);
     expect(execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })).toContain(bridges[0]);
+    expect(execFileSync("nft", ["list", "tables"], { encoding: "utf8" })).toContain(`kubelab-${a.nodeName}`);
     const dir = mkdtempSync(join(tmpdir(), "kubelab-netlab-"));
     const proc = (name: string, pid: number) => ({ name, pid, log: "", args: [] });
     writeLabState({
@@ -277,5 +280,7 @@ describe("the pod network and cluster DNS across two nodes", () => {
     for (const br of bridges) expect(links).not.toContain(br);
     expect(execFileSync("ip", ["-4", "route", "show"], { encoding: "utf8" })).not.toContain("10.252.");
     expect(execFileSync("iptables-save", { encoding: "utf8" })).not.toMatch(new RegExp(`kubelab:(${nodes.join("|")})`));
+    const tables = execFileSync("nft", ["list", "tables"], { encoding: "utf8" });
+    for (const n of nodes) expect(tables).not.toContain(n); // the service proxy's table ip kubelab-<node>
   }, 60_000);
 });
