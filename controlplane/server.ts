@@ -12,6 +12,7 @@ import type { Store } from "./storage/store";
 import { writeKubeconfig } from "./kubeconfig";
 import { loadTokenFile } from "./apiserver/auth";
 import type { ServerOptions } from "./options";
+import { startNodeAuthorizer } from "./apiserver/authz/node-graph-sync";
 
 export type { ServerOptions } from "./options";
 
@@ -35,7 +36,11 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
   // controllers, scheduler and git-sync record into it.
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  // Mode Node's graph of what each node's pods use (authz/node*.ts): kept only when requests are authenticated.
+  const authenticating = Boolean(opts.tokenAuthFile || opts.authentication?.clientCAFile);
+  const node = authenticating ? await startNodeAuthorizer(store, resourceTypes, logger.child({ component: "apiserver" })) : undefined;
   const api = await startApiServer({
+    nodeAuthorizer: node?.authorizer,
     metrics,
     store,
     types: resourceTypes,
@@ -81,6 +86,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
       controller.abort();
       for (const s of stops.reverse()) await s();
       await api.close();
+      node?.stop();
       await store.close();
     },
   };
