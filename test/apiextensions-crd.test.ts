@@ -171,6 +171,11 @@ describe("custom resources", () => {
     expect(obj.status.replicas).toBe(2);
   });
 
+  it("are counted in the request metrics under their own resource name", async () => {
+    const metrics = await kubectl.ok(["get", "--raw", "/metrics"]);
+    expect(metrics).toMatch(/apiserver_request_total\{[^}]*resource="widgets"/);
+  });
+
   it("scale through the scale subresource", async () => {
     expect(await kubectl.ok(["scale", "widget", "w1", "--replicas", "4"])).toContain("widget.example.com/w1 scaled");
     expect(await kubectl.ok(["get", "widget", "w1", "-o", "jsonpath={.spec.replicas}"])).toBe("4");

@@ -9,6 +9,10 @@ import type { Store } from "../storage/store";
 import { authenticationEndpointsConfig, buildAuthentication, registryBoundObjectGetter, type AuthenticationOptions } from "./authn";
 import type { ExtraHandler } from "./base-filters";
 import { startCompaction } from "./compaction";
+import type { AuthorizationMode, Authorizer } from "./authz";
+import type { EscalationCheck } from "./authz/escalation";
+import { startAuthorization } from "./authz/setup";
+import { addComponentTokens, type ComponentTokens } from "./bootstrap/rbac-components";
 import { ApiError } from "./errors";
 import { buildHandlerChain, newRequestContext, requestInfo, type Handler } from "./filter";
 import { defaultHandlerChain } from "./handler-chain";
@@ -41,6 +45,10 @@ export interface ApiServerOptions {
   tokenAuthFile?: string;
   /** Client certificates, ServiceAccount tokens, anonymous access (authn/index.ts). */
   authentication?: AuthenticationOptions;
+  /** --authorization-mode (default Node,RBAC when requests are authenticated, else AlwaysAllow). */
+  authorizationModes?: AuthorizationMode[];
+  /** The Node authorizer for mode Node (authz/node*.ts). */
+  nodeAuthorizer?: Authorizer;
   maxBodyBytes?: number;
   logger: Logger;
   /** Keep this many revisions of history for watches; older ones are compacted. */
@@ -77,6 +85,8 @@ export interface ApiServer {
   /** The registry /metrics serves (the one passed in, or the server's own). */
   metrics: MetricsRegistry;
   server: Server;
+  /** The tokens of the in-process components' own users (with a token file only). */
+  componentTokens?: ComponentTokens;
   close(): Promise<void>;
 }
 
@@ -85,7 +95,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const metrics = opts.metrics ?? ownMetricsRegistry();
   const allocation = serviceAllocation(store, types, logger, opts.serviceAllocation, metrics);
   const custom = customResources(store, types, logger.child({ component: "apiextensions" }));
-  const resources = resourceContext(opts, allocation, custom);
+  const escalation: EscalationCheck = {};
+  const resources = resourceContext(opts, allocation, custom, escalation);
   const limits = opts.limits ?? DEFAULT_LIMITS;
   await ensureDefaultNamespaces(resources);
   await ensureDefaultStorageClass(resources.registry, types);
@@ -96,13 +107,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     { tokenAuthFile: opts.tokenAuthFile, ...opts.authentication },
     registryBoundObjectGetter(resources.registry, resources.typeOfKind),
   );
+  const authorization = await startAuthorization({
+    modes: opts.authorizationModes,
+    authenticated: Boolean(authentication.filter),
+    store,
+    types,
+    registry: resources.registry,
+    logger: logger.child({ component: "authorization" }),
+    node: opts.nodeAuthorizer,
+    escalation,
+  });
+  const componentTokens = authentication.tokenFile && addComponentTokens(authentication.tokenFile);
   let address = opts.listen;
   const handler = buildHandlerChain(
     defaultHandlerChain({
       logger,
-      metrics: requestMetrics(metrics, servedResources(types)),
+      metrics: requestMetrics(metrics, custom.orServed(servedResources(types))),
       authentication: authentication.filter,
       authenticationEndpoints: authenticationEndpointsConfig(authentication, resources.registry, resources.typeOfKind, resources.maxBodyBytes),
+      authorizer: authorization.authorizer,
+      authorizationReviews: { authorizer: authorization.reviewer, maxBodyBytes: resources.maxBodyBytes },
       extraHandlers: opts.extraHandlers ?? [],
       limits,
       filterMetrics: filterMetrics(metrics),
@@ -127,10 +151,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     registry: resources.registry,
     metrics,
     server,
+    componentTokens,
     close: async () => {
       stopCompaction();
       stopRepair();
       stopCustom();
+      authorization.stop();
       stopKubernetesService();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -139,7 +165,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 }
 
 /** The registry with its strategies, and the type lookups the resource handlers use. */
-function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation, custom?: CustomResources): ResourceContext {
+function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation, custom?: CustomResources, escalation: EscalationCheck = {}): ResourceContext {
   const { types, store } = opts;
   const typeOfKind = (kind: string) => {
     const t = types.find((x) => x.kind === kind);
@@ -152,6 +178,7 @@ function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation, 
     unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     store,
     serviceAccounts: registryServiceAccountAdmission(Boolean(opts.authentication?.serviceAccountSigningKeyFile), () => registry!, typeOfKind),
+    rbacEscalation: escalation,
     podSecurity: opts.podSecurity && registryPodSecurity(opts.podSecurity, () => registry!, typeOfKind, opts.logger.child({ admission: "PodSecurity" })),
   });
   registry = new Registry(store, strategies);

@@ -20,6 +20,8 @@ export interface CustomResources {
   types(): ResourceType[];
   openapiRoot(): Record<string, { serverRelativeURL: string }>;
   openapiDocument(key: string): object | undefined;
+  /** `served`, or a custom resource's name ("widgets", "widgets/status"): for metric labels. */
+  orServed(served: (resource: string) => boolean): (resource: string) => boolean;
   /** Loads the CRDs and starts the controller; resolves to stop. */
   start(registry: Registry): Promise<() => void>;
 }
@@ -32,6 +34,7 @@ export function customResources(store: Store, builtin: readonly ResourceType[], 
     types: () => catalog.types(),
     openapiRoot: () => openapi.root(),
     openapiDocument: (key) => openapi.document(key),
+    orServed: (served) => (resource) => served(resource) || catalog.types().some((t) => t.plural === resource.split("/")[0]),
     async start(registry) {
       const crdType = builtin.find((t) => t.group === "apiextensions.k8s.io" && t.kind === "CustomResourceDefinition");
       const stopCatalog = await catalog.start();
