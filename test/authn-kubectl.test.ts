@@ -1,7 +1,7 @@
 // Authentication with the real kubectl against a real TLS server: the static token, x509 client
 // certificates signed by the client CA, and ServiceAccount tokens from `kubectl create token`,
 // with `kubectl auth whoami` saying who each one is; expired, wrong-audience and unbound tokens
-// refused.
+// refused; and the ServiceAccount key shared by two API servers on one etcd.
 import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,12 +12,14 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureClientCA, ensureServiceAccountKey, ensureServingCert, issueClientCertificate } from "../infra/local/access";
 import { kubectlFor } from "./fixtures/kubectl";
-import { startTestServer, type TestServer } from "./fixtures/server";
+import { startServersOnEtcd, type ServersOnEtcd } from "./fixtures/servers-on-etcd";
+import type { TestServer } from "./fixtures/server";
 import { eventually } from "./fixtures/wait";
 
 const dir = mkdtempSync(join(tmpdir(), "kubelab-authn-"));
 const ADMIN_TOKEN = "authn-test-admin-token";
 const ISSUER = "https://kubernetes.default.svc.cluster.local";
+let ha: ServersOnEtcd;
 let server: TestServer;
 let admin: ReturnType<typeof kubectlFor>;
 let serving: { certFile: string };
@@ -28,31 +30,31 @@ beforeAll(async () => {
   const ca = ensureClientCA(dir);
   saKeyFile = ensureServiceAccountKey(dir);
   writeFileSync(join(dir, "tokens.csv"), `${ADMIN_TOKEN},admin,admin-uid,"system:masters"\n`);
-  server = await startTestServer({
-    args: [
-      "--disable-controllers", "all",
-      "--tls-cert-file", serving.certFile, "--tls-private-key-file", join(dir, "tls", "apiserver.key"),
-      "--token-auth-file", join(dir, "tokens.csv"),
-      "--client-ca-file", ca.certFile,
-      "--service-account-signing-key-file", saKeyFile, "--service-account-key-file", saKeyFile,
-    ],
-  });
+  // Two API servers on one etcd, sharing the key file (the HA shape); most tests use the first.
+  ha = await startServersOnEtcd(2, [
+    "--disable-controllers", "all",
+    "--tls-cert-file", serving.certFile, "--tls-private-key-file", join(dir, "tls", "apiserver.key"),
+    "--token-auth-file", join(dir, "tokens.csv"),
+    "--client-ca-file", ca.certFile,
+    "--service-account-signing-key-file", saKeyFile, "--service-account-key-file", saKeyFile,
+  ]);
+  server = ha.servers[0]!;
   admin = kubectlFor(server.kubeconfig);
   await admin.ok(["create", "serviceaccount", "robot"]);
   issueClientCertificate(ca, join(dir, "certs"), "alice", ["dev", "qa"]);
   issueClientCertificate(ca, join(dir, "certs"), "ops", ["system:masters"]);
 }, 60_000);
 afterAll(async () => {
-  await server?.stop();
+  await ha?.stop();
 });
 
 /** A kubeconfig for the test server with one user: a token or a client certificate. */
-function kubeconfigFor(name: string, user: Record<string, string>): ReturnType<typeof kubectlFor> {
+function kubeconfigFor(name: string, user: Record<string, string>, url = server.url): ReturnType<typeof kubectlFor> {
   const file = join(dir, `${name}.kubeconfig`);
   writeFileSync(file, stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "c", cluster: { server: server.url, "certificate-authority-data": readFileSync(serving.certFile).toString("base64") } }],
+    clusters: [{ name: "c", cluster: { server: url, "certificate-authority-data": readFileSync(serving.certFile).toString("base64") } }],
     users: [{ name, user }],
     contexts: [{ name: "c", context: { cluster: "c", user: name, namespace: "default" } }],
     "current-context": "c",
@@ -113,6 +115,12 @@ describe("ServiceAccount tokens", () => {
     const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ iss: ISSUER, aud: [ISSUER], sub: "system:serviceaccount:default:robot", "kubernetes.io": { namespace: "default", serviceaccount: { name: "robot", uid: sa.metadata.uid } } });
     expect((claims.exp as number) - (claims.iat as number)).toBe(900);
+  });
+
+  it("a token one API server issues authenticates at the other, which shares the key file", async () => {
+    const token = (await admin.ok(["create", "token", "robot"])).trim();
+    const atSecond = kubeconfigFor("second", { token }, ha.servers[1]!.url);
+    expect((await whoami(atSecond)).username).toBe("system:serviceaccount:default:robot");
   });
 
   it("refuses a duration under 10 minutes and a ServiceAccount that does not exist", async () => {
