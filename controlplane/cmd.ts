@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS, type ServerLimits } from "./apiserver/filters/limits";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerOptions } from "./options";
+import { parseAuthorizationModes, type AuthorizationMode } from "./apiserver/authz/union";
 import { LAB_POD_SECURITY_DEFAULTS, podSecurityFromFlags, type PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 
 export function registerServerCommand(program: Command): void {
@@ -29,6 +30,7 @@ export function registerServerCommand(program: Command): void {
     .option("--service-account-issuer <urls>", "comma-separated issuers of ServiceAccount tokens; the first signs", "https://kubernetes.default.svc.cluster.local")
     .option("--api-audiences <list>", "comma-separated audiences a token must be for (default: the issuers)")
     .option("--anonymous-auth <bool>", "let requests without credentials reach /healthz, /livez, /readyz and /version", "true")
+    .option("--authorization-mode <modes>", "comma-separated, in order: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC when requests are authenticated, else AlwaysAllow)")
     .option("--root-ca-file <file>", "the CA published to every namespace as the kube-root-ca.crt ConfigMap (default: --tls-cert-file)")
     // Pod Security admission (admission/podsecurity): the policy of namespaces without labels, and exemptions.
     .option("--pod-security-defaults <policy>", `e.g. ${LAB_POD_SECURITY_DEFAULTS} (MODE=LEVEL[:v1.x] for enforce, audit, warn; unnamed modes privileged)`, "")
@@ -90,6 +92,7 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     authentication: authenticationFromFlags(o),
     rootCAFile: o.rootCaFile ?? o.tlsCertFile,
     podSecurity: podSecurityOptions(o),
+    authorizationModes: authorizationModesFlag(o.authorizationMode),
     storeBackend: o.store,
     etcdEndpoints: list(o.etcdEndpoints),
     advertiseAddress: o.advertiseAddress,
@@ -108,6 +111,15 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     logLevel: o.logLevel,
     limits: limitsFromFlags(o),
   };
+}
+
+function authorizationModesFlag(v: string | undefined): AuthorizationMode[] | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseAuthorizationModes(v);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** kube-apiserver's authentication flags as the API server's options. */

@@ -14,6 +14,8 @@ import type { ServerOptions } from "./options";
 export interface ComponentContext {
   apiUrl: string;
   token?: string;
+  /** Each component's own user's token (apiserver/bootstrap/rbac-components.ts); else `token`. */
+  componentTokens?: Partial<Record<"scheduler" | "controllerManager" | "gitSync", string>>;
   caData?: string;
   options: ServerOptions;
   logger: Logger;
@@ -40,7 +42,7 @@ export async function startComponents(ctx: ComponentContext): Promise<Stop[]> {
       throw new Error(`--disable-controllers: unknown name ${JSON.stringify(name)}; known: all, ${COMPONENT_NAMES.join(", ")}`);
     }
   }
-  const client = clientFor(ctx, "kubelab-controller-manager");
+  const client = clientFor(ctx, "kubelab-controller-manager", "controllerManager");
   // Every informer and worker listens on the one signal.
   setMaxListeners(0, ctx.signal);
   // One cache per resource for the scheduler and the controllers (the pod cache is the big one).
@@ -48,18 +50,19 @@ export async function startComponents(ctx: ComponentContext): Promise<Stop[]> {
   const stops: Stop[] = [];
   if (isEnabled(disabled, "scheduler")) stops.push(await startScheduler(ctx, informers));
   if (CONTROLLER_NAMES.some((n) => n !== "scheduler" && isEnabled(disabled, n))) stops.push(await startControllerManager(ctx, client, informers));
-  if (isEnabled(disabled, "gitsync")) stops.push(await startGitSyncComponent(ctx, client));
+  if (isEnabled(disabled, "gitsync")) stops.push(await startGitSyncComponent(ctx));
   return stops;
 }
 
-function clientFor(ctx: ComponentContext, userAgent: string): RestClient {
-  return new RestClient({ server: ctx.apiUrl, token: ctx.token, caData: ctx.caData }, { userAgent });
+function clientFor(ctx: ComponentContext, userAgent: string, as?: keyof NonNullable<ComponentContext["componentTokens"]>): RestClient {
+  const token = (as && ctx.componentTokens?.[as]) || ctx.token;
+  return new RestClient({ server: ctx.apiUrl, token, caData: ctx.caData }, { userAgent });
 }
 
 /** The scheduler, as its own component (kube-scheduler is not part of the controller manager). */
 async function startScheduler(ctx: ComponentContext, informers: SharedInformers): Promise<Stop> {
   const { Scheduler, DEFAULT_SCHEDULER_NAME } = await import("./scheduler/scheduler");
-  const client = clientFor(ctx, "kubelab-scheduler");
+  const client = clientFor(ctx, "kubelab-scheduler", "scheduler");
   const logger = ctx.logger.child({ component: "scheduler" });
   const recorder = new EventRecorder({ client, component: DEFAULT_SCHEDULER_NAME, logger });
   const scheduler = new Scheduler({ client, informers, recorder, logger, metrics: ctx.metrics });
@@ -94,13 +97,14 @@ async function startControllerManager(ctx: ComponentContext, client: RestClient,
   return () => running.done;
 }
 
-async function startGitSyncComponent(ctx: ComponentContext, client: RestClient): Promise<Stop> {
+async function startGitSyncComponent(ctx: ComponentContext): Promise<Stop> {
+  const client = clientFor(ctx, "kubelab-gitsync", "gitSync");
   const { startGitSync, ensureGitRepositoryFromFlag } = await import("./gitsync");
   const defaultWebhookToken = ctx.options.gitopsWebhookTokenFile
     ? readFileSync(ctx.options.gitopsWebhookTokenFile, "utf8").trim()
     : undefined;
   const gitsync = startGitSync({
-    client: clientFor(ctx, "kubelab-gitsync"),
+    client,
     logger: ctx.logger.child({ component: "gitsync" }),
     cacheDir: join(ctx.options.dataDir, "gitsync"),
     metrics: ctx.metrics,

@@ -1,5 +1,6 @@
 // What `kubelab server` is started with (controlplane/cmd.ts parses the flags into it): shared by
 // the process wiring (server.ts) and the components it starts (components.ts).
+import type { AuthorizationMode } from "./apiserver/authz/union";
 import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerLimits } from "./apiserver/filters/limits";
 import type { PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
@@ -16,6 +17,8 @@ export interface ServerOptions {
   authentication?: AuthenticationOptions;
   /** The CA the root CA publisher puts into every namespace's kube-root-ca.crt ConfigMap. */
   rootCAFile?: string;
+  /** --authorization-mode; undefined: Node,RBAC when requests are authenticated, else AlwaysAllow. */
+  authorizationModes?: AuthorizationMode[];
   /** --pod-security-*: Pod Security admission's defaults and exemptions. */
   podSecurity?: PodSecurityConfig;
   storeBackend: "sqlite" | "etcd";

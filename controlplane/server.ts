@@ -10,7 +10,7 @@ import { startApiServer, type ApiServer, type ExtraHandler } from "./apiserver/s
 import { SqliteStore } from "./storage/sqlite";
 import type { Store } from "./storage/store";
 import { writeKubeconfig } from "./kubeconfig";
-import { loadTokenFile } from "./apiserver/auth";
+import { loadTokenFile } from "./apiserver/authn/token-file";
 import type { ServerOptions } from "./options";
 import { startNodeAuthorizer } from "./apiserver/authz/node-graph-sync";
 
@@ -51,6 +51,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     authentication: opts.authentication,
     limits: opts.limits,
     podSecurity: opts.podSecurity,
+    authorizationModes: opts.authorizationModes,
     advertiseAddress: opts.advertiseAddress,
     serviceAllocation: { serviceClusterIPRange: opts.serviceClusterIPRange, serviceNodePortRange: opts.serviceNodePortRange },
     logger: logger.child({ component: "apiserver" }),
@@ -59,7 +60,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
   });
   const localUrl = api.url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://127.0.0.1");
-  const token = opts.tokenAuthFile ? [...loadTokenFile(opts.tokenAuthFile).keys()][0] : undefined;
+  const token = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile).tokens[0] : undefined;
   if (opts.writeKubeconfig) {
     writeKubeconfig(opts.writeKubeconfig, {
       server: opts.kubeconfigServer ?? localUrl,
@@ -73,6 +74,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
   stops.push(...(await components.startComponents({
     apiUrl: localUrl,
     token,
+    componentTokens: api.componentTokens,
     caData: opts.tlsCertFile ? readFileSync(opts.tlsCertFile).toString("base64") : undefined,
     options: opts,
     logger,

@@ -7,7 +7,10 @@
 import type { Logger } from "pino";
 import { withAuthentication, type AuthenticationFilterConfig } from "./authn/filter";
 import { withAuthenticationEndpoints, type AuthenticationEndpointsConfig } from "./authn/endpoints";
+import { withAuthorizationReviews, type ReviewConfig } from "./authz/reviews";
 import type { Filter } from "./filter";
+import { withAuthorization } from "./filters/authorization";
+import { withImpersonation } from "./filters/impersonation";
 import type { RequestMetrics } from "./metrics";
 import {
   withExtraRoutes,
@@ -33,6 +36,10 @@ export interface ChainConfig {
   authentication?: AuthenticationFilterConfig;
   /** TokenRequest, TokenReview, SelfSubjectReview (authn/endpoints.ts). */
   authenticationEndpoints: AuthenticationEndpointsConfig;
+  /** The union of --authorization-mode; undefined when every request is allowed (no authentication). */
+  authorizer?: ReviewConfig["authorizer"];
+  /** What (Self)SubjectAccessReview and SelfSubjectRulesReview answer from (authz/reviews.ts). */
+  authorizationReviews: ReviewConfig;
   extraHandlers: ExtraHandler[];
   /** --max-requests-inflight and the other limits (filters/limits.ts), and where they count. */
   limits: ServerLimits;
@@ -52,9 +59,13 @@ export function defaultHandlerChain(c: ChainConfig): Filter[] {
     withQueryParamCheck(),
     withRequestTimeout(c.limits, c.filterMetrics),
     withAuthentication(c.authentication),
+    withImpersonation(c.authorizer),
     withMaxInFlightLimit(c.limits, c.filterMetrics),
+    // After max-inflight, as kube-apiserver has it (authentication, impersonation, APF, authorization).
+    withAuthorization(c.authorizer),
     withWatchLimits(c.limits, c.filterMetrics),
     withExtraRoutes(c.extraHandlers),
     withAuthenticationEndpoints(c.authenticationEndpoints),
+    withAuthorizationReviews(c.authorizationReviews),
   ];
 }

@@ -54,7 +54,7 @@ describe("API server metrics", () => {
 
 describe("the handler chain", () => {
   it("refuses a request without a token with a 401 Status, counted under its code, and lets health checks through", async () => {
-    const api = await start(undefined, { tokenAuthFile: "s3cret,admin,1\n" });
+    const api = await start(undefined, { tokenAuthFile: "s3cret,admin,1,system:masters\n" });
     const refused = await fetch(`${api.url}/api/v1/namespaces/default/pods`);
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ kind: "Status", reason: "Unauthorized", code: 401 });

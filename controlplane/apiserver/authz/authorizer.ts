@@ -7,11 +7,11 @@
 // throws for a request it cannot judge (it says NoOpinion with a reason), and is fast: it runs
 // on every request.
 
-/** The user a request acts as (authentication's user.Info). */
+/** The user a request acts as: what authorizers read of authentication's user.Info (authn/user.ts). */
 export interface UserInfo {
   name: string;
   uid?: string;
-  groups: string[];
+  groups: readonly string[];
   extra?: Record<string, string[]>;
 }
 

@@ -1,0 +1,177 @@
+// The default roles and bindings every server makes sure exist at start (Kubernetes'
+// plugin/pkg/auth/authorizer/rbac/bootstrappolicy): cluster-admin for system:masters, the
+// user-facing admin/edit/view aggregated from their aggregate-to-* parts, discovery, basic-user and
+// public-info for everyone, and one role per component of the control plane. kubelab's own kinds
+// (GitRepository) join view/edit/admin through the same aggregation labels a CRD's roles use.
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from "../../../api/rbac";
+
+const READ = ["get", "list", "watch"];
+const WRITE = ["create", "delete", "deletecollection", "patch", "update"];
+const READ_WRITE = [...READ, ...WRITE];
+
+export const AUTOUPDATE_ANNOTATION = "rbac.authorization.kubernetes.io/autoupdate";
+export const AGGREGATE_TO = (role: "admin" | "edit" | "view") => `rbac.authorization.k8s.io/aggregate-to-${role}`;
+
+/** The user each in-process component authenticates as (bootstrap/rbac-components.ts mints their tokens). */
+export const COMPONENT_USERS = {
+  scheduler: "system:kube-scheduler",
+  controllerManager: "system:kube-controller-manager",
+  gitSync: "system:kubelab:git-sync",
+} as const;
+
+const r = (verbs: string[], apiGroups: string[], resources: string[], resourceNames?: string[]): PolicyRule => ({
+  verbs,
+  apiGroups,
+  resources,
+  ...(resourceNames ? { resourceNames } : {}),
+});
+const url = (verbs: string[], nonResourceURLs: string[]): PolicyRule => ({ verbs, nonResourceURLs });
+
+function clusterRole(name: string, rules: PolicyRule[], extra: { labels?: Record<string, string>; aggregateFrom?: "admin" | "edit" | "view" } = {}): ClusterRole {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: {
+      name,
+      labels: { "kubernetes.io/bootstrapping": "rbac-defaults", ...extra.labels },
+      annotations: { [AUTOUPDATE_ANNOTATION]: "true" },
+    },
+    ...(extra.aggregateFrom ? { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_TO(extra.aggregateFrom)]: "true" } }] } } : {}),
+    rules: extra.aggregateFrom ? [] : rules,
+  };
+}
+
+const user = (name: string): Subject => ({ kind: "User", apiGroup: "rbac.authorization.k8s.io", name });
+const group = (name: string): Subject => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name });
+
+function clusterRoleBinding(name: string, role: string, subjects: Subject[]): ClusterRoleBinding {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name, labels: { "kubernetes.io/bootstrapping": "rbac-defaults" }, annotations: { [AUTOUPDATE_ANNOTATION]: "true" } },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+    subjects,
+  };
+}
+
+const viewRules: PolicyRule[] = [
+  r(READ, [""], ["pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services", "services/status", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "configmaps"]),
+  r(READ, [""], ["limitranges", "resourcequotas", "bindings", "events", "pods/status", "resourcequotas/status", "namespaces/status", "replicationcontrollers/status", "pods/log"]),
+  r(READ, [""], ["namespaces"]),
+  r(READ, ["discovery.k8s.io"], ["endpointslices"]),
+  r(READ, ["apps"], ["controllerrevisions", "statefulsets", "statefulsets/status", "statefulsets/scale", "daemonsets", "daemonsets/status", "deployments", "deployments/status", "deployments/scale", "replicasets", "replicasets/status", "replicasets/scale"]),
+  r(READ, ["autoscaling"], ["horizontalpodautoscalers", "horizontalpodautoscalers/status"]),
+  r(READ, ["batch"], ["jobs", "cronjobs", "cronjobs/status", "jobs/status"]),
+  r(READ, ["policy"], ["poddisruptionbudgets", "poddisruptionbudgets/status"]),
+  r(READ, ["networking.k8s.io"], ["networkpolicies", "ingresses", "ingresses/status"]),
+];
+
+const editRules: PolicyRule[] = [
+  r(["impersonate"], [""], ["serviceaccounts"]),
+  r(WRITE, [""], ["pods", "pods/attach", "pods/proxy", "pods/exec", "pods/portforward"]),
+  r(["create"], [""], ["pods/eviction"]),
+  r(WRITE, [""], ["replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services", "services/proxy", "persistentvolumeclaims", "configmaps", "secrets", "events"]),
+  r(["create"], [""], ["serviceaccounts/token"]),
+  r(WRITE, ["apps"], ["statefulsets", "statefulsets/scale", "daemonsets", "deployments", "deployments/scale", "deployments/rollback", "replicasets", "replicasets/scale"]),
+  r(WRITE, ["autoscaling"], ["horizontalpodautoscalers"]),
+  r(WRITE, ["batch"], ["jobs", "cronjobs"]),
+  r(WRITE, ["policy"], ["poddisruptionbudgets"]),
+  r(WRITE, ["networking.k8s.io"], ["networkpolicies", "ingresses"]),
+  r(READ_WRITE, ["coordination.k8s.io"], ["leases"]),
+  // Read on the resources that escalate (a Secret's token, a shell in a pod).
+  r(READ, [""], ["pods/attach", "pods/proxy", "pods/exec", "pods/portforward", "secrets", "services/proxy"]),
+];
+
+const adminRules: PolicyRule[] = [
+  r(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
+  r(READ_WRITE, ["rbac.authorization.k8s.io"], ["rolebindings", "roles"]),
+];
+
+const schedulerRules: PolicyRule[] = [
+  r(["create"], ["coordination.k8s.io"], ["leases"]),
+  r(["get", "update"], ["coordination.k8s.io"], ["leases"], ["kube-scheduler"]),
+  r(["create", "patch", "update"], ["", "events.k8s.io"], ["events"]),
+  r(READ, [""], ["nodes", "namespaces", "services", "replicationcontrollers", "persistentvolumeclaims", "persistentvolumes"]),
+  r(["delete", ...READ], [""], ["pods"]),
+  r(["create"], [""], ["bindings", "pods/binding"]),
+  r(["patch", "update"], [""], ["pods/status"]),
+  r(READ, ["apps"], ["replicasets", "statefulsets"]),
+  r(READ, ["policy"], ["poddisruptionbudgets"]),
+  r(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
+  r(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
+];
+
+/**
+ * The controllers run in one process with one identity, so the controller manager's role is the
+ * union of Kubernetes' system:controller:* roles for the controllers kubelab has: the garbage
+ * collector and the namespace controller may read and remove anything (as theirs may); the rest
+ * create what they own.
+ */
+const controllerManagerRules: PolicyRule[] = [
+  r([...READ, "patch", "update", "delete", "deletecollection"], ["*"], ["*"]),
+  r(["create"], [""], ["pods", "events", "endpoints", "serviceaccounts", "secrets", "configmaps", "serviceaccounts/token"]),
+  r(["create"], ["events.k8s.io"], ["events"]),
+  r(["create"], ["apps"], ["replicasets"]),
+  r(["create"], ["batch"], ["jobs"]),
+  r(["create"], ["discovery.k8s.io"], ["endpointslices"]),
+  r(["create"], ["coordination.k8s.io"], ["leases"]),
+  // The ClusterRole aggregation controller writes rules it may not hold itself.
+  r(["escalate"], ["rbac.authorization.k8s.io"], ["clusterroles"]),
+  r(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
+  r(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
+];
+
+const gitSyncRules: PolicyRule[] = [
+  r(READ, ["gitops.kubelab.io"], ["gitrepositories"]),
+  r(["patch", "update"], ["gitops.kubelab.io"], ["gitrepositories/status"]),
+  r(["create", "patch", "update"], ["", "events.k8s.io"], ["events"]),
+  r(["create", "get", "update"], ["coordination.k8s.io"], ["leases"]),
+  // It acts as each GitRepository's ServiceAccount.
+  r(["impersonate"], [""], ["serviceaccounts", "users", "groups"]),
+];
+
+const DISCOVERY_URLS = ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"];
+const PUBLIC_INFO_URLS = ["/healthz", "/livez", "/readyz", "/version", "/version/"];
+
+export function bootstrapClusterRoles(): ClusterRole[] {
+  return [
+    clusterRole("cluster-admin", [r(["*"], ["*"], ["*"]), url(["*"], ["*"])]),
+    clusterRole("admin", [], { aggregateFrom: "admin" }),
+    clusterRole("edit", [], { aggregateFrom: "edit", labels: { [AGGREGATE_TO("admin")]: "true" } }),
+    clusterRole("view", [], { aggregateFrom: "view", labels: { [AGGREGATE_TO("edit")]: "true" } }),
+    clusterRole("system:aggregate-to-admin", adminRules, { labels: { [AGGREGATE_TO("admin")]: "true" } }),
+    clusterRole("system:aggregate-to-edit", editRules, { labels: { [AGGREGATE_TO("edit")]: "true" } }),
+    clusterRole("system:aggregate-to-view", viewRules, { labels: { [AGGREGATE_TO("view")]: "true" } }),
+    clusterRole("system:kubelab:aggregate-gitops-to-edit", [r(WRITE, ["gitops.kubelab.io"], ["gitrepositories"])], { labels: { [AGGREGATE_TO("edit")]: "true" } }),
+    clusterRole("system:kubelab:aggregate-gitops-to-view", [r(READ, ["gitops.kubelab.io"], ["gitrepositories", "gitrepositories/status"])], { labels: { [AGGREGATE_TO("view")]: "true" } }),
+    clusterRole("system:discovery", [url(["get"], DISCOVERY_URLS)]),
+    clusterRole("system:basic-user", [
+      r(["create"], ["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
+      r(["create"], ["authentication.k8s.io"], ["selfsubjectreviews"]),
+    ]),
+    clusterRole("system:public-info-viewer", [url(["get"], PUBLIC_INFO_URLS)]),
+    clusterRole("system:monitoring", [url(["get"], ["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/readyz", "/readyz/*"])]),
+    clusterRole("system:kube-scheduler", schedulerRules),
+    clusterRole("system:kube-controller-manager", controllerManagerRules),
+    clusterRole("system:kubelab:git-sync", gitSyncRules),
+    // The git-sync webhook (/hooks/...) checks its own token, so anyone may reach it.
+    clusterRole("system:kubelab:webhooks", [url(["get", "post"], ["/hooks/*"])]),
+  ];
+}
+
+export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
+  return [
+    clusterRoleBinding("cluster-admin", "cluster-admin", [group("system:masters")]),
+    clusterRoleBinding("system:discovery", "system:discovery", [group("system:authenticated")]),
+    clusterRoleBinding("system:basic-user", "system:basic-user", [group("system:authenticated")]),
+    clusterRoleBinding("system:public-info-viewer", "system:public-info-viewer", [group("system:authenticated"), group("system:unauthenticated")]),
+    clusterRoleBinding("system:monitoring", "system:monitoring", [group("system:monitoring")]),
+    clusterRoleBinding("system:kube-scheduler", "system:kube-scheduler", [user(COMPONENT_USERS.scheduler)]),
+    clusterRoleBinding("system:kube-controller-manager", "system:kube-controller-manager", [user(COMPONENT_USERS.controllerManager)]),
+    clusterRoleBinding("system:kubelab:git-sync", "system:kubelab:git-sync", [user(COMPONENT_USERS.gitSync)]),
+    // Until git-sync impersonates each GitRepository's ServiceAccount (issue 14, scope 6), what it
+    // applies needs cluster-admin; this binding is the one to delete then.
+    clusterRoleBinding("system:kubelab:git-sync-apply", "cluster-admin", [user(COMPONENT_USERS.gitSync)]),
+    clusterRoleBinding("system:kubelab:webhooks", "system:kubelab:webhooks", [group("system:authenticated"), group("system:unauthenticated")]),
+  ];
+}
