@@ -10,10 +10,16 @@ import { nodeResourcesFit } from "./plugins/node-resources-fit";
 import { nodeUnschedulable } from "./plugins/node-unschedulable";
 import { selectorSpread } from "./plugins/selector-spread";
 import { taintToleration } from "./plugins/taint-toleration";
+import { volumeBinding, type ClaimLookup } from "./plugins/volume-binding";
 import type { FilterPlugin, FilterStatus, NodeInfo, PodInfo, ScorePlugin } from "./types";
 
 export const defaultFilters: FilterPlugin[] = [nodeUnschedulable, nodeName, nodeReady, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit];
 export const defaultScores: ScorePlugin[] = [selectorSpread, leastAllocated];
+
+/** The default filters and VolumeBinding over the scheduler's claim caches (after NodeResourcesFit, as Kubernetes orders them). */
+export function filtersWithVolumes(lookup: ClaimLookup): FilterPlugin[] {
+  return [...defaultFilters, volumeBinding(lookup)];
+}
 
 export interface ScheduleOptions {
   filters?: FilterPlugin[];

@@ -25,7 +25,8 @@ import {
 import type { SharedInformers } from "../../client/informer-factory";
 import { SchedulerCache } from "./cache";
 import { SchedulerMetrics } from "./metrics";
-import { fitErrorMessage, schedulePod } from "./framework";
+import { filtersWithVolumes, fitErrorMessage, schedulePod } from "./framework";
+import { VolumeBinder } from "./plugins/volume-binding";
 import { newPodInfo } from "./node-info";
 
 export const DEFAULT_SCHEDULER_NAME = "default-scheduler";
@@ -55,6 +56,8 @@ export class Scheduler {
   private readonly retryMs: number;
   private readonly bindings: ConcurrencyLimiter;
   private readonly metrics?: SchedulerMetrics;
+  private readonly volumes: VolumeBinder;
+  private readonly filters: ReturnType<typeof filtersWithVolumes>;
   private nextStart = 0;
   /** Pods bound by this scheduler (for benchmarks and tests). */
   scheduledCount = 0;
@@ -67,6 +70,8 @@ export class Scheduler {
     if (opts.metrics) this.metrics = new SchedulerMetrics(opts.metrics, this.schedulerName, () => this.pendingPods());
     this.podInformer = opts.informers.pods();
     this.nodeInformer = opts.informers.nodes();
+    this.volumes = new VolumeBinder({ client: opts.client, informers: opts.informers, onChange: () => this.retryUnschedulable() });
+    this.filters = filtersWithVolumes(this.volumes.lookup);
     this.nodeInformer.addEventHandler({
       onAdd: (node) => {
         this.cache.addNode(node);
@@ -109,7 +114,7 @@ export class Scheduler {
     const started = performance.now();
     const info = newPodInfo(pod);
     const nodes = this.cache.nodeList();
-    const result = schedulePod(info, nodes, { startIndex: this.nextStart });
+    const result = schedulePod(info, nodes, { startIndex: this.nextStart, filters: this.filters });
     this.nextStart = result.nextStartIndex;
     if (!result.node) {
       const message = fitErrorMessage(nodes.length, result.diagnosis);
@@ -134,6 +139,8 @@ export class Scheduler {
   private async bind(pod: Pod, key: string, nodeName: string, started: number): Promise<void> {
     const { namespace, name } = splitKey(key);
     try {
+      const volumes = this.volumes.preBind(pod, nodeName);
+      if (volumes) await volumes;
       await this.client.createBinding(namespace!, name, nodeName, { podUid: pod.metadata?.uid });
       this.scheduledCount++;
       this.metrics?.attempt("scheduled", started);
