@@ -1,17 +1,34 @@
-// Serving a CRD version that is not the storage version, with conversion strategy None: the
-// objects are the same and only apiVersion differs, so what leaves the server through such a
-// version gets that version's apiVersion: replies (objects, lists, Tables) and watch events (the
-// watch reads through views of the registry and the store that rewrite what they hand out).
+// What custom resources go through on the way out, as apiextensions-apiserver decodes them from
+// storage: conversion to the requested version (strategy None: only apiVersion changes) and the
+// schema's defaults (a default added to the schema shows on objects stored before it). Replies
+// (objects, lists, Tables) and watch events (the watch reads through views of the registry and
+// the store that rewrite what they hand out); types that need neither keep the fast paths.
 import type { KObject, ResourceType } from "../../../api/resource";
 import type { Store, WatchEvent } from "../../storage/store";
 import type { Registry } from "../registry";
 import type { Reply } from "../resource-request";
 import { customInfo } from "./custom-type";
+import { applyDefaults } from "./prune";
 
 interface Conversion {
   from: string;
   to: string;
   kind: string;
+  /** The version's schema when it has defaults to apply. */
+  defaults?: Record<string, unknown>;
+}
+
+const withDefaults = new WeakMap<object, boolean>();
+
+function hasDefaults(node: unknown): boolean {
+  if (!node || typeof node !== "object") return false;
+  let found = withDefaults.get(node);
+  if (found === undefined) {
+    const n = node as Record<string, unknown>;
+    found = n.default !== undefined || Object.entries(n).some(([k, v]) => k !== "default" && k !== "enum" && k !== "example" && typeof v === "object" && hasDefaults(v));
+    withDefaults.set(node, found);
+  }
+  return found;
 }
 
 /** From the storage apiVersion to the served one; undefined when they are the same (or not a custom type). */
@@ -19,12 +36,16 @@ export function conversionOf(rt: ResourceType): Conversion | undefined {
   const info = customInfo(rt);
   if (!info) return undefined;
   const to = `${rt.group}/${rt.version}`;
-  return info.storageApiVersion === to ? undefined : { from: info.storageApiVersion, to, kind: rt.kind };
+  const schema = info.version.schema?.openAPIV3Schema;
+  const defaults = schema && hasDefaults(schema) ? schema : undefined;
+  return info.storageApiVersion === to && !defaults ? undefined : { from: info.storageApiVersion, to, kind: rt.kind, defaults };
 }
 
 function convertObject(c: Conversion, obj: unknown): void {
   const o = obj as KObject | undefined;
-  if (o && typeof o === "object" && o.apiVersion === c.from && o.kind === c.kind) o.apiVersion = c.to;
+  if (!o || typeof o !== "object" || o.kind !== c.kind || (o.apiVersion !== c.from && o.apiVersion !== c.to)) return;
+  o.apiVersion = c.to;
+  if (c.defaults) applyDefaults(o, c.defaults);
 }
 
 /** Rewrites, in place, an object, a list or a Table of the storage version into the served one. */
