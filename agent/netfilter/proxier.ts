@@ -17,6 +17,7 @@ import type { Nft } from "./nft";
 import { TableWriter } from "./nft";
 import { compilePolicies } from "./policy";
 import { renderRuleset } from "./ruleset";
+import { ServiceRenderCache } from "./services";
 
 /** What an informer offers; a test may stand in with a memory list. */
 export interface Watched<T> {
@@ -35,7 +36,10 @@ export interface ProxierSources {
 }
 
 export interface SyncStats {
+  /** The whole sync: render, diff and nft. */
   ms: number;
+  /** Of which rendering the ruleset (the rest is the diff and nft). */
+  renderMs: number;
   changed: boolean;
   lines: number;
 }
@@ -55,6 +59,7 @@ const MAX_BACKOFF_MS = 30_000;
 
 export class Proxier {
   private readonly writer: TableWriter;
+  private readonly cache = new ServiceRenderCache();
   private readonly unsubscribe: Array<() => void> = [];
   private running?: Promise<void>;
   private dirty = false;
@@ -111,9 +116,11 @@ export class Proxier {
     try {
       const s = this.opts.sources;
       const policy = s.pods && s.namespaces && s.policies ? compilePolicies({ node, pods: s.pods.list(), namespaces: s.namespaces.list(), policies: s.policies.list() }) : undefined;
-      const result = await this.writer.apply(renderRuleset({ services: s.services.list(), slices: s.slices.list(), node, policy }));
+      const ruleset = renderRuleset({ services: s.services.list(), slices: s.slices.list(), node, policy, cache: this.cache });
+      const renderMs = performance.now() - started;
+      const result = await this.writer.apply(ruleset);
       this.backoffMs = 0;
-      const stats = { ms: performance.now() - started, ...result };
+      const stats = { ms: performance.now() - started, renderMs, ...result };
       if (result.changed) this.opts.log.debug({ ms: Math.round(stats.ms), lines: result.lines }, "netfilter rules written");
       this.opts.onSync?.(stats);
     } catch (err) {

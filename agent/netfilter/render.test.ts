@@ -6,6 +6,7 @@ import type { NodeFacts } from "./model";
 import { compilePolicies } from "./policy";
 import { renderTable, updateBatch } from "./render";
 import { renderRuleset } from "./ruleset";
+import { ServiceRenderCache } from "./services";
 import { namespace, pod, policy, service, slice } from "./testing";
 
 const W1: NodeFacts = { nodeName: "w1", address: "127.0.0.2", podCIDR: "10.244.1.0/24", gateway: "10.244.1.1" };
@@ -44,6 +45,21 @@ describe("renderRuleset", () => {
     expect(text).not.toContain("10.244.1.9");
     expect(text).toContain("meta l4proto udp dnat to 10.244.2.4:5353");
     expect(text).toContain("numgen random mod 2 vmap");
+  });
+});
+
+describe("ServiceRenderCache", () => {
+  it("renders what a render without it renders, reusing only the Services whose objects are the same", () => {
+    const cache = new ServiceRenderCache();
+    const w = world();
+    const first = renderRuleset({ ...w, cache });
+    w.slices[1] = slice("shop", "db", [{ ip: "10.244.2.3", node: "w2" }, { ip: "10.244.1.7", node: "w1" }], http);
+    w.services = w.services.filter((x) => x.metadata.name !== "dns");
+    const second = renderRuleset({ ...w, cache });
+    expect(renderTable(second)).toBe(renderTable(renderRuleset(w)));
+    const web = (rs: typeof first) => rs.objects.find((o) => o.name.startsWith("svc-") && o.name.endsWith("shop/web/tcp/http"));
+    expect(web(second)).toBe(web(first));
+    expect(renderTable(second)).toContain("10.244.1.7");
   });
 });
 

@@ -26,7 +26,7 @@ export function renderTable(rs: Ruleset): string {
 }
 
 const keyOf = (o: NftObject): string => `${o.kind} ${o.name}`;
-const same = (a: NftObject, b: NftObject): boolean => a.spec === b.spec && a.items.length === b.items.length && a.items.every((x, i) => x === b.items[i]);
+const same = (a: NftObject, b: NftObject): boolean => a === b || (a.spec === b.spec && a.items.length === b.items.length && a.items.every((x, i) => x === b.items[i]));
 
 function declare(table: string, o: NftObject): string {
   return o.kind === "chain" && !o.spec ? `add chain ip ${table} ${o.name}\n` : `add ${o.kind} ip ${table} ${o.name} { ${o.spec} }\n`;

@@ -13,11 +13,13 @@
 import type { NftObject, NodeFacts, Ruleset } from "./model";
 import { tableName } from "./model";
 import type { PolicyObjects } from "./policy";
-import { MASQ_MARK, serviceObjects, type ServiceInput } from "./services";
+import { MASQ_MARK, serviceObjects, type ServiceInput, type ServiceRenderCache } from "./services";
 
 export interface RulesetInput extends ServiceInput {
   /** The NetworkPolicy part (policy.ts); none: no pod of this node is isolated. */
   policy?: PolicyObjects;
+  /** Reuses the unchanged Services' part of the last render (the Proxier keeps one). */
+  cache?: ServiceRenderCache;
 }
 
 const base = (name: string, spec: string, items: string[]): NftObject => ({ kind: "chain", name, spec, items });
@@ -48,7 +50,7 @@ function baseChains(node: NodeFacts, policy: PolicyObjects | undefined): NftObje
 /** The node's table. Order matters to nft: sets, then chains (each after those it jumps to), then
  *  the verdict maps (whose elements name chains), then the base chains that use the maps. */
 export function renderRuleset(input: RulesetInput): Ruleset {
-  const svc = serviceObjects(input);
+  const svc = serviceObjects(input, input.cache);
   const policy = input.policy;
   const maps: NftObject[] = [
     { kind: "map", name: "cluster-ips", spec: "type ipv4_addr . inet_proto . inet_service : verdict;", items: svc.clusterIPs },

@@ -144,6 +144,11 @@ function zoneRebuildMs(): number {
 }
 
 export async function benchNetwork(): Promise<BenchRow[]> {
+  const { benchNetworkProxy } = await import("./network-proxy");
+  return [...(await benchDns()), ...(await benchNetworkProxy())];
+}
+
+async function benchDns(): Promise<BenchRow[]> {
   const { child, port } = await startServer();
   try {
     const repeated = queries(1000, false);
