@@ -8,14 +8,21 @@ import { removeHostRules } from "./host-rules";
 export interface RemovedPodNetwork {
   bridges: string[];
   rules: number;
+  /** What could not be removed (e.g. a bridge something outside the lab still uses), and why. */
+  errors: string[];
 }
 
-/** Removes the bridges and host rules of these nodes; a host without Docker or iptables has none. */
+/** Removes the bridges and host rules of these nodes, as much as it can; a host without Docker or iptables has none. */
 export async function removePodNetworks(nodes: string[], docker: Docker = new Docker()): Promise<RemovedPodNetwork> {
-  const out: RemovedPodNetwork = { bridges: [], rules: 0 };
+  const out: RemovedPodNetwork = { bridges: [], rules: 0, errors: [] };
+  const failed = (what: string) => (err: Error) => void out.errors.push(`${what}: ${err.message}`);
   for (const node of nodes) {
-    out.bridges.push(...(await removeBridges(docker, node).catch(noEngine<string[]>([]))));
-    out.rules += await removeHostRules(node).catch(noEngine(0));
+    await removeBridges(docker, node)
+      .catch(noEngine<string[]>([]))
+      .then((names) => out.bridges.push(...names), failed(`pod network of ${node}`));
+    await removeHostRules(node)
+      .catch(noEngine(0))
+      .then((n) => (out.rules += n), failed(`host rules of ${node}`));
   }
   return out;
 }

@@ -249,6 +249,7 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
   log(`removed ${removed} container(s)`);
   const net = await removePodNetworks(nodes);
   log(`removed ${net.bridges.length} pod network(s) and ${net.rules} host rule(s)`);
+  for (const e of net.errors) log(`could not remove the ${e}`);
   log(`removed ${await teardownNodeTables(nodes)} service proxy table(s)`);
   if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 } });
 }
