@@ -157,6 +157,14 @@ describe("ServiceAccount tokens", () => {
     await eventually(async () => (await robot.run(["get", "pods"])).stderr.includes("You must be logged in"), 10_000, "the deleted pod's token refused");
   });
 
+  it("a Secret-bound token stops working once the Secret is deleted", async () => {
+    await admin.ok(["create", "secret", "generic", "binding", "--from-literal", "k=v"]);
+    const robot = tokenUser((await admin.ok(["create", "token", "robot", "--bound-object-kind", "Secret", "--bound-object-name", "binding"])).trim());
+    expect((await whoami(robot)).username).toBe("system:serviceaccount:default:robot");
+    await admin.ok(["delete", "secret", "binding"]);
+    await expectUnauthorized(robot);
+  });
+
   it("a new pod runs as default with the kube-api-access token volume mounted in its container", async () => {
     await admin.ok(["run", "plain", "--image", "kubelab/pause:3.10", "--restart", "Never"]);
     const pod = JSON.parse(await admin.ok(["get", "pod", "plain", "-o", "json"])) as {
