@@ -62,6 +62,8 @@ async function buildDir(ctx: BuildContext, dir: string, stack: string[], from?: 
 }
 
 async function buildLevel(ctx: BuildContext, k: Kustomization, acc: Resource[], stack: string[]): Promise<void> {
+  const listed = [...listField(k, "resources"), ...listField(k, "bases")].filter((e): e is string => typeof e === "string" && !isRemote(e));
+  await ctx.files.prefetch(listed.map((rel) => resolvePath(k.dir, rel)).filter((p): p is string => p !== undefined));
   for (const [i, entry] of [...listField(k, "resources").map((e, i) => [e, ["resources", i]] as const), ...listField(k, "bases").map((e, i) => [e, ["bases", i]] as const)].entries()) {
     await addResource(ctx, k, stringValue(k, [...entry[1]], entry[0]), { file: k.file, line: k.lineOf([...entry[1]]) }, acc, stack, i);
   }

@@ -49,6 +49,17 @@ export class SnapshotFiles {
     return this.raw(at);
   }
 
+  /**
+   * Reads files ahead in one batch (one git process for a kustomization's whole resource list,
+   * instead of one per file); what read() checks (symlinks, load restrictor, size) it still checks.
+   */
+  async prefetch(paths: string[]): Promise<void> {
+    const wanted = paths.filter((p) => !this.cache.has(p) && this.files.get(p)?.type === "file" && (this.files.get(p)?.size ?? 0) <= MAX_FILE_BYTES);
+    if (wanted.length < 2) return;
+    const got = await this.snapshot.read(wanted);
+    for (const [p, buf] of got) this.cache.set(p, buf);
+  }
+
   private async raw(path: string): Promise<Buffer | undefined> {
     if (!this.cache.has(path)) {
       const got = await this.snapshot.read([path]);
