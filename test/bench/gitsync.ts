@@ -1,7 +1,7 @@
 // `npm run bench -- gitsync`: git-sync against a real API server process (SQLite, no other
 // controllers) and real git repositories on disk. Push -> applied through the webhook for a
 // 20-object commit (p50/p99), a 1,000-manifest repository applied from scratch, and the re-check
-// of an unchanged revision.
+// of an unchanged revision; then the scale rows of gitsync-scale.ts.
 import { mkdtempSync, rmSync } from "node:fs";
 import { pino } from "pino";
 import { tmpdir } from "node:os";
@@ -12,6 +12,8 @@ import { startGitSync, type GitSync } from "../../controlplane/gitsync";
 import type { ReconcileResult } from "../../controlplane/gitsync/reconcile";
 import { createTestRepo, startGitDaemon, type TestRepo } from "../fixtures/git";
 import { startTestServer } from "../fixtures/server";
+import { Registry } from "prom-client";
+import { kustomizeOneChange, manyRepositories } from "./gitsync-scale";
 import { percentile, type BenchRow } from "./table";
 
 const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
@@ -19,11 +21,14 @@ const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetada
 type Outcome = { result: ReconcileResult; ms: number };
 
 /** What every part of the benchmark shares: the server, git-sync, and a way to wait for a run. */
-interface Bench {
+export interface Bench {
   client: ApiClient;
   sync: GitSync;
   small: TestRepo;
   big: TestRepo;
+  kustomize: TestRepo;
+  many: TestRepo;
+  resource: typeof gitrepositories;
   token: string;
   rounds: number;
   next(key: string, pred: (r: ReconcileResult) => boolean): Promise<Outcome>;
@@ -38,11 +43,15 @@ export async function benchGitsync(): Promise<BenchRow[]> {
   const cacheDir = mkdtempSync(join(tmpdir(), "bench-gitsync-"));
   const small = await createTestRepo();
   const big = await createTestRepo();
+  const kustomize = await createTestRepo();
+  const many = await createTestRepo();
+  const metrics = new Registry();
   const waiters = new Map<string, (r: Outcome) => void>();
   const sync = startGitSync({
     client,
     ...(process.env.BENCH_GITSYNC_LOG ? { logger: pino({ level: "info" }, pino.destination(2)) } : {}),
     cacheDir,
+    metrics,
     healthPollMs: 3_600_000,
     onReconciled: (key, result, ms) => waiters.get(key)?.({ result, ms }),
   });
@@ -51,6 +60,9 @@ export async function benchGitsync(): Promise<BenchRow[]> {
     sync,
     small,
     big,
+    kustomize,
+    many,
+    resource: gitrepositories,
     token: "bench-token",
     rounds: Number(process.env.BENCH_GITSYNC_ROUNDS ?? 40),
     next: (key, pred) =>
@@ -71,12 +83,21 @@ export async function benchGitsync(): Promise<BenchRow[]> {
       } as GitRepository),
   };
   try {
-    return [...(await pushViaWebhook(bench)), ...(await overGitDaemon(bench)), ...(await rechecks(bench)), ...(await bigRepository(bench))];
+    return [
+      ...(await pushViaWebhook(bench)),
+      ...(await overGitDaemon(bench)),
+      ...(await rechecks(bench)),
+      ...(await bigRepository(bench)),
+      ...(await kustomizeOneChange(bench, metrics)),
+      ...(await manyRepositories(bench)),
+    ];
   } finally {
     await sync.stop();
     await server.stop();
     small.cleanup();
     big.cleanup();
+    kustomize.cleanup();
+    many.cleanup();
     rmSync(cacheDir, { recursive: true, force: true });
   }
 }
