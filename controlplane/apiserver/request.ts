@@ -153,8 +153,9 @@ function parseBody(body: Buffer, ct: string): unknown {
     return decodeProtobufBody(body);
   }
   const text = body.toString("utf8");
-  if (text.trim() === "") throw badRequest("the request body is empty");
+  const empty = () => badRequest("the request body is empty");
   if (ct === "application/yaml") {
+    if (text.trim() === "") throw empty();
     try {
       return parseYaml(text, { maxAliasCount: 100, logLevel: "error" });
     } catch (e) {
@@ -164,7 +165,8 @@ function parseBody(body: Buffer, ct: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw badRequest(`json: cannot unmarshal request body: ${(e as Error).message}`);
+    // Whitespace alone is not JSON either: only a failed parse needs the (copying) trim.
+    throw text.trim() === "" ? empty() : badRequest(`json: cannot unmarshal request body: ${(e as Error).message}`);
   }
 }
 

@@ -49,7 +49,8 @@ export function withMaxInFlightLimit(limits: ServerLimits, metrics: FilterMetric
       inflight[kind]--;
       metrics.inflight(kind, -1);
     };
-    ctx.res.once("close", release);
+    // `on`, not `once`: release is idempotent and "close" comes once, so no once-wrapper per request.
+    ctx.res.on("close", release);
     let handled: Promise<void>;
     try {
       handled = next(ctx);
