@@ -309,6 +309,14 @@ describe("the controllers' view of custom resources", () => {
   });
 });
 
+describe("a server restart", () => {
+  it("keeps the CRDs served and their custom resources", async () => {
+    await server.restart();
+    expect(await kubectl.ok(["get", "widget", "w1", "-o", "jsonpath={.spec.size}"])).toBe("small");
+    expect(await kubectl.ok(["get", "crd", "widgets.example.com", "-o", "jsonpath={.status.conditions[?(@.type==\"Established\")].status}"])).toBe("True");
+  });
+});
+
 describe("deleting the CustomResourceDefinition", () => {
   it("deletes its custom resources, then itself, and stops serving the resource", async () => {
     expect((await kubectl.ok(["get", "widgets", "-o", "name"])).trim().split("\n").length).toBeGreaterThanOrEqual(3);

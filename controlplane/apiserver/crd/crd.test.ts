@@ -10,6 +10,7 @@ import { findValues } from "./jsonpath";
 import { judgeNames } from "./names";
 import { applyDefaults, prune } from "./prune";
 import { validateAgainst } from "./schema";
+import { defaultCauses } from "./strategy";
 
 const crd = (schema: Record<string, unknown>, more: Record<string, unknown> = {}) => ({
   apiVersion: "apiextensions.k8s.io/v1",
@@ -119,6 +120,17 @@ describe("schema validation with ajv", () => {
     expect((res.object as KObject).spec).toEqual({ size: "small", replicas: 1 });
     expect(res.warnings).toEqual(["example.com/v1beta1 Widget is deprecated", 'unknown field "spec.extra"']);
     expect(rt.validate({ apiVersion: "example.com/v1beta1", kind: "Widget", metadata: { name: "w", bad: 1 }, spec: { extra: 1 } }, "Strict").errors.map((e) => e.field)).toEqual(["spec.extra"]);
+  });
+});
+
+describe("defaults in a CRD's schema", () => {
+  it("must be valid under their own field and have no fields pruning would drop", () => {
+    const bad = { type: "object", properties: { spec: { type: "object", properties: { replicas: { type: "integer", default: "x" }, opts: { type: "object", properties: { a: { type: "string" } }, default: { a: "y", b: 1 } } } } } };
+    expect(defaultCauses(bad, "s").map((c) => `${c.field}: ${c.message}`)).toEqual([
+      's.properties[spec].properties[replicas].default: Invalid value: "x": <root> in body must be of type integer: "string"',
+      's.properties[spec].properties[opts].default: Invalid value: {"a":"y","b":1}: must not have unknown fields: b',
+    ]);
+    expect(defaultCauses(schema, "s")).toEqual([]);
   });
 });
 

@@ -5,12 +5,15 @@
 // once its custom resources are gone. A custom resource cannot be created while its CRD is
 // terminating.
 import { CRD_CLEANUP_FINALIZER, storageVersionOf, type CustomResourceDefinition, type CustomResourceDefinitionCondition } from "../../../api/apiextensions";
-import type { KObject, ResourceType } from "../../../api/resource";
+import type { FieldCause, KObject, ResourceType } from "../../../api/resource";
+import { fieldError } from "../../../api/validation";
 import { rfc3339 } from "../../../api/time";
-import { ApiError } from "../errors";
+import { ApiError, invalid } from "../errors";
 import { planFinalizedDelete, propagationFinalizers } from "../strategies/delete";
 import { genericStrategy, type Strategy } from "../strategies/strategy";
 import { customInfo } from "./custom-type";
+import { prune } from "./prune";
+import { validateAgainst } from "./schema";
 
 type Crd = KObject & CustomResourceDefinition;
 
@@ -40,6 +43,11 @@ export function crdStrategy(rt: ResourceType): Strategy<Crd> {
       if (storage && !stored.includes(storage)) out.status = { ...(out.status ?? {}), storedVersions: [...stored, storage] };
       return out;
     },
+    async admit(crd, old) {
+      const causes = crd.spec.versions.flatMap((v, i) => defaultCauses(v.schema?.openAPIV3Schema, `spec.versions[${i}].schema.openAPIV3Schema`));
+      if (causes.length) throw invalid(rt.kind, rt.group, crd.metadata.name ?? "", causes);
+      await generic.admit(crd, old);
+    },
     planDelete(crd, opts) {
       if (crd.metadata.deletionTimestamp) return planFinalizedDelete(structuredClone(crd), propagationFinalizers(crd, opts));
       const copy = structuredClone(crd);
@@ -52,6 +60,30 @@ export function crdStrategy(rt: ResourceType): Strategy<Crd> {
       return planFinalizedDelete(copy, finalizers);
     },
   };
+}
+
+type Node = Record<string, unknown>;
+const isNode = (v: unknown): v is Node => Boolean(v) && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Every `default` of a schema must be valid under its own node and have nothing pruning would
+ * drop (Kubernetes' validation of defaults), or every custom resource would be refused later.
+ */
+export function defaultCauses(node: unknown, path: string): FieldCause[] {
+  if (!isNode(node)) return [];
+  const out: FieldCause[] = [];
+  if (node.default !== undefined) {
+    const { default: value, ...rest } = node;
+    for (const c of validateAgainst(rest, value)) out.push(fieldError.invalid(`${path}.default`, value, c.message.replace(/^Invalid value: [^:]*: /, "")));
+    if (isNode(value)) {
+      const unknown = prune(structuredClone(value), rest);
+      if (unknown.length) out.push(fieldError.invalid(`${path}.default`, value, `must not have unknown fields: ${unknown.join(", ")}`));
+    }
+  }
+  if (isNode(node.properties)) for (const [k, v] of Object.entries(node.properties)) out.push(...defaultCauses(v, `${path}.properties[${k}]`));
+  if (isNode(node.items)) out.push(...defaultCauses(node.items, `${path}.items`));
+  if (isNode(node.additionalProperties)) out.push(...defaultCauses(node.additionalProperties, `${path}.additionalProperties`));
+  return out;
 }
 
 /** The strategy of a custom resource type; undefined for built-in kinds. */
