@@ -73,6 +73,23 @@ export async function listKubelabTables(nft: Nft): Promise<string[]> {
     .filter((t): t is string => t !== undefined && t.startsWith(TABLE_PREFIX));
 }
 
+/**
+ * Deletes the tables of other nodes that act on this pod CIDR: no two live nodes share one, so
+ * such a table is left from a node that is gone (a lab or test agent stopped without `lab down`),
+ * and its rules would catch this node's pods' traffic. Returns the tables deleted.
+ */
+export async function deleteStaleTables(nft: Nft, own: string, podCIDR: string): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const table of await listKubelabTables(nft)) {
+    if (table === own) continue;
+    const chain = await nft("", ["list", "chain", "ip", table, "nat-prerouting"]).catch(() => "");
+    if (!chain.includes(`ip saddr ${podCIDR} `)) continue;
+    await nft(`delete table ip ${table}\n`).catch(() => undefined); // gone meanwhile
+    deleted.push(table);
+  }
+  return deleted;
+}
+
 /** `lab down`: removes the tables of these nodes; returns how many there were. Never throws for a
  *  machine without nft (there is then nothing to remove). */
 export async function teardownNodeTables(nodeNames: readonly string[], nft: Nft = nftCommand()): Promise<number> {

@@ -5,6 +5,8 @@
 // - changes are coalesced: one sync at a time; changes during a sync cause exactly one more;
 // - a failed sync is retried with back-off (1 s doubling to 30 s) and logged; the next sync then
 //   replaces the table whole;
+// - before its first write it deletes other nodes' tables on the same pod CIDR (left by nodes
+//   that are gone: they would catch this node's pods' traffic);
 // - stop() leaves the table in place (pods keep their Services while the agent restarts, as with
 //   kube-proxy); teardown is a separate, explicit step (teardownNodeTables).
 import type { Logger } from "pino";
@@ -14,7 +16,8 @@ import type { NetworkPolicy } from "../../api/networking";
 import type { EventHandlers } from "../../client/informer";
 import type { NodeFacts } from "./model";
 import type { Nft } from "./nft";
-import { TableWriter } from "./nft";
+import { deleteStaleTables, TableWriter } from "./nft";
+import { tableName } from "./model";
 import { compilePolicies } from "./policy";
 import { renderRuleset } from "./ruleset";
 import { ServiceRenderCache } from "./services";
@@ -66,6 +69,7 @@ export class Proxier {
   private stopped = false;
   private backoffMs = 0;
   private retry?: NodeJS.Timeout;
+  private cleaned = false;
 
   constructor(private readonly opts: ProxierOptions) {
     this.writer = new TableWriter(opts.nft);
@@ -110,10 +114,15 @@ export class Proxier {
   }
 
   private async syncOnce(): Promise<void> {
-    const node = this.opts.node();
-    if (!node || !this.synced()) return; // a later change (the last source's sync, the node's CIDR) calls again
     const started = performance.now();
     try {
+      const node = this.opts.node();
+      if (!node || !this.synced()) return; // a later change (the last source's sync, the node's CIDR) calls again
+      if (!this.cleaned) {
+        const stale = await deleteStaleTables(this.opts.nft, tableName(node.nodeName), node.podCIDR);
+        if (stale.length) this.opts.log.info({ tables: stale, podCIDR: node.podCIDR }, "deleted tables of gone nodes on this pod CIDR");
+        this.cleaned = true;
+      }
       const s = this.opts.sources;
       const policy = s.pods && s.namespaces && s.policies ? compilePolicies({ node, pods: s.pods.list(), namespaces: s.namespaces.list(), policies: s.policies.list() }) : undefined;
       const ruleset = renderRuleset({ services: s.services.list(), slices: s.slices.list(), node, policy, cache: this.cache });
