@@ -57,7 +57,7 @@ export async function startAgent(
   const kubelet = new Kubelet(cfg, runtime, api?.config ?? noConfig, log, api?.hooks ?? {}, metrics);
   const podNetwork = new PodNetwork({ cfg, docker: runtime.docker, log, client: api ? podNetworkClient(cfg) : undefined, metrics: metrics.registry });
   kubelet.syncer.network = podNetwork;
-  podNetwork.start();
+  await podNetwork.start();
   // kube-proxy's part: nftables rules for Services and NetworkPolicies, where the node has a pod bridge of its own.
   const kernelProxy = api && ownsBridge(cfg.network) ? await startKernelProxy({ cfg, client: podNetworkClient(cfg), log }) : undefined;
   if (!api) kubelet.podManager.apiSourceReady = true;

@@ -35,8 +35,7 @@ describe("a node's pod network", () => {
     );
     const net = new PodNetwork({ cfg: defaultConfig({ nodeName: node, network, rootDir, podCIDR }), docker: new Docker(), log: pino({ level: "silent" }), client, retryMs: 20, dnsPort: 0 });
     networks.push(net);
-    net.start();
-    return { net, client };
+    return { net, client, started: net.start() };
   };
   afterAll(async () => {
     await Promise.all(networks.map((n) => n.stop()));
@@ -71,7 +70,8 @@ describe("a node's pod network", () => {
   });
 
   it("refuses to reuse the bridge for another pod CIDR, saying how to fix it", async () => {
-    const { net } = start("10.253.8.0/24");
+    const { net, started } = start("10.253.8.0/24");
+    await started; // with --pod-cidr the first attempt is awaited
     const why = await eventually(() => {
       const s = net.sandboxNetwork();
       return "notReady" in s && s.notReady.includes("has subnet") ? s.notReady : undefined;

@@ -75,9 +75,15 @@ export class PodNetwork implements PodNetworkHooks {
     if (opts.client) this.services = new ClusterServices(opts.client, opts.log);
   }
 
-  start(): void {
+  /**
+   * Starts the set-up. With --pod-cidr it needs nothing of the API server, so the first attempt is
+   * awaited: the bridge exists before the agent reports healthy. Never throws (failures are retried).
+   */
+  async start(): Promise<void> {
     this.services?.start();
-    if (ownsBridge(this.opts.cfg.network)) void this.setUp();
+    if (!ownsBridge(this.opts.cfg.network)) return;
+    if (this.opts.cfg.podCIDR) await this.setUp();
+    else void this.setUp();
   }
 
   async stop(): Promise<void> {
