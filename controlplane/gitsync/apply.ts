@@ -4,6 +4,7 @@
 import type { SyncError } from "../../api/gitops";
 import { ApiStatusError, ignoreNotFound, isNotFound, mapLimit, type ApiClient } from "../../client";
 import type { ResourceRef } from "../../client/resources";
+import { providedKinds, waitEstablished } from "./crd-order";
 import type { RestMapper } from "./mapper";
 import { objectKey, parseFieldPath, type Manifest, type ManifestObject } from "./manifests";
 import { ADOPT_ANNOTATION, CREATED_BY_ANNOTATION, FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, REVISION_ANNOTATION, SOURCE_LABEL, applyStages, isOwnedBy, type ObjectRef } from "./plan";
@@ -15,6 +16,8 @@ export interface PreparedObject {
   resource: ResourceRef;
   /** The body sent with server-side apply. */
   body: ManifestObject;
+  /** A custom resource whose CRD comes in the same revision: the CRD's name (see crd-order.ts). */
+  awaitsCrd?: string;
 }
 
 export type LiveObject = ManifestObject & { metadata: ManifestObject["metadata"] & { resourceVersion?: string; uid?: string } };
@@ -42,9 +45,11 @@ const whereOf = (m: Manifest, o: { apiVersion: string; kind: string; namespace?:
 export async function prepareObjects(manifests: Manifest[], mapper: RestMapper, opts: PrepareOptions): Promise<{ objects: PreparedObject[]; errors: SyncError[] }> {
   const objects: PreparedObject[] = [];
   const errors: SyncError[] = [];
+  const provided = providedKinds(manifests);
   for (const m of manifests) {
     const o = m.object;
-    const resource = await mapper.resourceFor(o.apiVersion, o.kind);
+    const fromRevision = provided.get(`${o.apiVersion}/${o.kind}`);
+    const resource = (await mapper.resourceFor(o.apiVersion, o.kind)) ?? fromRevision?.resource;
     if (!resource) {
       errors.push({ ...whereOf(m, { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace }), reason: "UnknownKind", message: `the server does not serve kind ${o.kind} in ${o.apiVersion}` });
       continue;
@@ -54,7 +59,8 @@ export async function prepareObjects(manifests: Manifest[], mapper: RestMapper, 
     const metadata = { ...o.metadata, labels: { ...(o.metadata.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [SOURCE_LABEL]: opts.source }, annotations: { ...(o.metadata.annotations ?? {}), [REVISION_ANNOTATION]: opts.sha } };
     if (namespace) metadata.namespace = namespace;
     else delete metadata.namespace;
-    objects.push({ manifest: m, ref, key: objectKey(ref), resource, body: { ...o, metadata } });
+    const awaitsCrd = fromRevision && !mapper.cached(o.apiVersion, o.kind) ? fromRevision.crd : undefined;
+    objects.push({ manifest: m, ref, key: objectKey(ref), resource, body: { ...o, metadata }, ...(awaitsCrd ? { awaitsCrd } : {}) });
   }
   return { objects, errors };
 }
@@ -159,7 +165,8 @@ export async function dryRunAll(
   concurrency = 16,
   signal?: AbortSignal,
 ): Promise<SyncError[]> {
-  const errors = await mapLimit(objects, concurrency, async (p) => {
+  // Custom resources of a CRD this revision brings are dry-run once it is established (applyAll).
+  const errors = await mapLimit(objects.filter((p) => !p.awaitsCrd), concurrency, async (p) => {
     let ns = p.ref.namespace;
     let body = p.body;
     if (ns && !existingNamespaces.has(ns) && objects.some((o) => o.ref.kind === "Namespace" && o.ref.name === ns)) {
@@ -202,7 +209,8 @@ export async function applyAll(
   skip: (p: PreparedObject, live: LiveObject | undefined) => boolean = () => false,
 ): Promise<ApplyResult> {
   const result: ApplyResult = { applied: new Map(), created: 0, configured: 0, unchanged: 0, errors: [] };
-  for (const stage of applyStages(objects, (p) => p.ref)) {
+  for (const all of applyStages(objects, (p) => p.ref)) {
+    const stage = await readyForApply(client, all, concurrency, result, signal);
     await mapLimit(stage, concurrency, async (p) => {
       try {
         const before = live.get(p.key);
@@ -223,6 +231,36 @@ export async function applyAll(
   }
   return result;
 }
+
+/**
+ * The objects of a stage that may be applied now: custom resources waiting for a CRD of this
+ * revision go once it is Established and they pass the dry run they could not have before.
+ */
+async function readyForApply(client: ApiClient, stage: PreparedObject[], concurrency: number, result: ApplyResult, signal?: AbortSignal): Promise<PreparedObject[]> {
+  const waiting = stage.filter((p) => p.awaitsCrd);
+  if (waiting.length === 0) return stage;
+  const notEstablished = await waitEstablished(client, [...new Set(waiting.map((p) => p.awaitsCrd!))], { timeoutMs: CRD_ESTABLISH_TIMEOUT_MS, signal });
+  const ready: PreparedObject[] = stage.filter((p) => !p.awaitsCrd);
+  for (const p of waiting) {
+    const why = notEstablished.get(p.awaitsCrd!);
+    if (why) result.errors.push({ ...whereOf(p.manifest, p.ref), reason: "CRDNotEstablished", message: `CustomResourceDefinition ${p.awaitsCrd} of this revision is not established (${why}); ${p.ref.kind} ${display(p.ref)} was not applied` });
+  }
+  const candidates = waiting.filter((p) => !notEstablished.has(p.awaitsCrd!));
+  const errors = await mapLimit(candidates, concurrency, async (p) => {
+    try {
+      await client.patch(p.resource, p.ref.namespace, p.ref.name, p.body, "apply", { fieldManager: FIELD_MANAGER, force: true, dryRun: true, fieldValidation: "Strict", signal });
+      return [];
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      return apiErrors(p, err);
+    }
+  });
+  candidates.forEach((p, i) => (errors[i]!.length ? result.errors.push(...errors[i]!) : ready.push(p)));
+  return ready;
+}
+
+/** How long a revision's custom resources wait for their CRD to be Established. */
+const CRD_ESTABLISH_TIMEOUT_MS = 30_000;
 
 /** Deletes objects in the given order (reverse apply order); NotFound counts as deleted. */
 export async function deleteAll(
