@@ -42,6 +42,8 @@ function parseReview<T>(rt: ResourceType, body: unknown): T {
   if (!body || typeof body !== "object" || Array.isArray(body)) throw badRequest("the request body must be a JSON object");
   const obj = { apiVersion: `${GROUP}/v1`, kind: rt.kind, ...(body as object) } as KObject;
   obj.metadata = { ...(obj.metadata ?? {}), name: "review" };
+  // The status is the server's answer; whatever the client sent there is dropped.
+  delete obj.status;
   const res = rt.validate(obj, "Strict");
   if (res.errors.length || !res.object) throw invalid(rt.kind, rt.group, "", res.errors);
   const out = res.object;

@@ -27,6 +27,13 @@ const KINDS: Record<string, string> = {
   "v1 ServiceAccount": "ServiceAccount",
   "authentication.k8s.io/v1 TokenRequest": "TokenRequest",
   "authentication.k8s.io/v1 SelfSubjectReview": "SelfSubjectReview",
+  "rbac.authorization.k8s.io/v1 Role": "Role",
+  "rbac.authorization.k8s.io/v1 ClusterRole": "ClusterRole",
+  "rbac.authorization.k8s.io/v1 RoleBinding": "RoleBinding",
+  "rbac.authorization.k8s.io/v1 ClusterRoleBinding": "ClusterRoleBinding",
+  "authorization.k8s.io/v1 SelfSubjectAccessReview": "SelfSubjectAccessReview",
+  "authorization.k8s.io/v1 SelfSubjectRulesReview": "SelfSubjectRulesReview",
+  "authorization.k8s.io/v1 SubjectAccessReview": "SubjectAccessReview",
 };
 
 /** "v1 Namespace", "apps/v1 Deployment", ...: what protobuf bodies may carry (plus DeleteOptions). */
