@@ -301,6 +301,7 @@ describe("the controllers' view of custom resources", () => {
       await eventually(() => expect(kinds.kinds().get("widgets.example.com")?.informer.list().map((w) => w.metadata?.name)).toContain("w1"));
       await kubectl.ok(["apply", "-f", manifest("things.yaml", GADGETS.replace(/gadgets/g, "things").replace("kind: Gadget", "kind: Thing"))]);
       await eventually(() => expect(seen).toContain("+things.example.com"));
+      expect(kinds.refForKind("example.com/v1beta1", "Thing")).toEqual({ group: "example.com", version: "v1beta1", plural: "things", kind: "Thing", namespaced: false });
       await kubectl.ok(["delete", "crd", "things.example.com"]);
       await eventually(() => expect(seen).toContain("-things.example.com"));
     } finally {

@@ -21,6 +21,9 @@ export class CustomResourceInformers {
   readonly crds: Informer<Crd>;
   private readonly running = new Map<string, { informer: Informer<ObjectWithMeta>; res: ResourceRef; stop: AbortController }>();
   private readonly listeners: CustomKindListener[] = [];
+  /** "example.com/v1/Widget" -> its ResourceRef, for every served version of each established CRD. */
+  private readonly byKind = new Map<string, ResourceRef>();
+  private readonly kindsOf = new Map<string, string[]>();
   private signal?: AbortSignal;
 
   constructor(private readonly client: ApiClient, private readonly logger?: Logger) {
@@ -42,6 +45,11 @@ export class CustomResourceInformers {
     }, { once: true });
   }
 
+  /** The resource of an object's apiVersion and kind (an ownerReference's), if a CRD defines it. */
+  refForKind(apiVersion: string, kind: string): ResourceRef | undefined {
+    return this.byKind.get(`${apiVersion}/${kind}`);
+  }
+
   /** The informers running now, by CRD name. */
   kinds(): Map<string, { informer: Informer<ObjectWithMeta>; res: ResourceRef }> {
     return new Map([...this.running].map(([k, v]) => [k, { informer: v.informer, res: v.res }]));
@@ -53,6 +61,9 @@ export class CustomResourceInformers {
     const current = this.running.get(name);
     if (current && (!res || res.version !== current.res.version)) this.drop(name);
     if (!res || this.running.has(name) || !this.signal || this.signal.aborted) return;
+    const kinds = crd.spec.versions.filter((v) => v.served).map((v) => `${crd.spec.group}/${v.name}/${res.kind}`);
+    for (const [i, k] of kinds.entries()) this.byKind.set(k, { ...res, version: crd.spec.versions.filter((v) => v.served)[i]!.name });
+    this.kindsOf.set(name, kinds);
     const stop = new AbortController();
     this.signal.addEventListener("abort", () => stop.abort(), { once: true });
     const informer = new Informer<ObjectWithMeta>({ client: this.client, resource: res, pageSize: 500, logger: this.logger });
@@ -66,6 +77,8 @@ export class CustomResourceInformers {
     if (!r) return;
     r.stop.abort();
     this.running.delete(name);
+    for (const k of this.kindsOf.get(name) ?? []) this.byKind.delete(k);
+    this.kindsOf.delete(name);
     for (const l of this.listeners) l.removed(name);
   }
 }
