@@ -94,6 +94,7 @@ describe("a CustomResourceDefinition", () => {
     expect(status.acceptedNames).toMatchObject({ plural: "widgets", kind: "Widget", listKind: "WidgetList", shortNames: ["wg"] });
     expect(status.storedVersions).toEqual(["v1"]);
     expect(await kubectl.ok(["api-resources", "--api-group", "example.com"])).toMatch(/widgets\s+wg\s+example.com\/v1\s+true\s+Widget/);
+    expect((await kubectl.ok(["get", "crds"])).split("\n")[0].split(/\s{2,}/)).toEqual(["NAME", "CREATED AT"]);
   });
 
   it("is refused with the field when it is not valid", async () => {

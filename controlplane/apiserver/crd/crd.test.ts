@@ -120,6 +120,8 @@ describe("schema validation with ajv", () => {
     expect((res.object as KObject).spec).toEqual({ size: "small", replicas: 1 });
     expect(res.warnings).toEqual(["example.com/v1beta1 Widget is deprecated", 'unknown field "spec.extra"']);
     expect(rt.validate({ apiVersion: "example.com/v1beta1", kind: "Widget", metadata: { name: "w", bad: 1 }, spec: { extra: 1 } }, "Strict").errors.map((e) => e.field)).toEqual(["spec.extra"]);
+    const selectable = customTypeFor({ ...def, spec: { ...def.spec, versions: [{ ...def.spec.versions[1], selectableFields: [{ jsonPath: ".spec.size" }] }] } }, { ...def.spec.versions[1], selectableFields: [{ jsonPath: ".spec.size" }] }, () => def);
+    expect(selectable.fieldSelectors?.["spec.size"]?.({ apiVersion: "example.com/v1", kind: "Widget", metadata: {}, spec: { size: "large" } })).toBe("large");
   });
 });
 
