@@ -19,6 +19,7 @@ import { NodeLifecycleController } from "./nodelifecycle/controller";
 import { ReplicaSetController } from "./replicaset/controller";
 import { RootCACertPublisher } from "./rootcacert/controller";
 import { ServiceAccountsController } from "./serviceaccount/controller";
+import { ClusterRoleAggregationController } from "./clusterroleaggregation/controller";
 
 import type { ControllerName } from "./names";
 /** Names accepted by --disable-controllers ("all" disables every one). */
@@ -125,6 +126,10 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   if (enabled("root-ca-cert-publisher") && o.rootCA) {
     const c = new RootCACertPublisher({ client: opts.client, informers, rootCA: o.rootCA });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("root-ca-cert-publisher"))));
+  }
+  if (enabled("clusterrole-aggregation")) {
+    const c = new ClusterRoleAggregationController({ client: opts.client });
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("clusterrole-aggregation"))));
   }
   informers.start(opts.signal);
   sliceInformer?.start(opts.signal);
