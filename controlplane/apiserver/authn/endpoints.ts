@@ -25,25 +25,26 @@ export function withAuthenticationEndpoints(c: AuthenticationEndpointsConfig): F
     const rp = requestInfo(ctx).resource;
     if (!rp) return next(ctx);
     if (rp.group === GROUP && rp.version === "v1" && !rp.namespace && !rp.name) {
-      if (rp.plural === "selfsubjectreviews") return post(ctx, async () => selfSubjectReview(ctx.user ?? anonymousUser));
-      if (rp.plural === "tokenreviews") return post(ctx, (body) => tokenReview(c, body));
+      if (rp.plural === "selfsubjectreviews") return post(c, ctx, async () => selfSubjectReview(ctx.user ?? anonymousUser));
+      if (rp.plural === "tokenreviews") return post(c, ctx, (body) => tokenReview(c, body));
     }
     if (rp.group === "" && rp.plural === "serviceaccounts" && rp.subresource === "token" && rp.namespace && rp.name) {
       const tr = c.tokenRequest;
       if (!tr) return Promise.reject(new ApiError(404, "NotFound", "the server could not find the requested resource (TokenRequest needs --service-account-signing-key-file)"));
-      return post(ctx, (body) => createToken(tr, rp.namespace!, rp.name!, body));
+      return post(c, ctx, (body) => createToken(tr, rp.namespace!, rp.name!, body));
     }
     return next(ctx);
   };
+}
 
-  async function post(ctx: RequestContext, answer: (body: unknown) => Promise<unknown>): Promise<void> {
-    const method = ctx.req.method ?? "GET";
-    if (method !== "POST") throw methodNotAllowed(method);
-    const raw = await readBody(ctx.req, c.maxBodyBytes);
-    const body = raw.length ? decodeBody(raw, ctx.req.headers["content-type"]) : {};
-    if (!body || typeof body !== "object" || Array.isArray(body)) throw badRequest("the request body must be a JSON object");
-    ctx.reply(201, await answer(body));
-  }
+/** A POST whose decoded body `answer` turns into the 201 answer; any other method is 405. */
+async function post(c: AuthenticationEndpointsConfig, ctx: RequestContext, answer: (body: unknown) => Promise<unknown>): Promise<void> {
+  const method = ctx.req.method ?? "GET";
+  if (method !== "POST") throw methodNotAllowed(method);
+  const raw = await readBody(ctx.req, c.maxBodyBytes);
+  const body = raw.length ? decodeBody(raw, ctx.req.headers["content-type"]) : {};
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw badRequest("the request body must be a JSON object");
+  ctx.reply(201, await answer(body));
 }
 
 async function tokenReview(c: TokenAuthenticators, body: unknown) {
