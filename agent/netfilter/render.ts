@@ -25,7 +25,14 @@ export function renderTable(rs: Ruleset): string {
   return `table ip ${rs.table} {\n${objects}}\n`;
 }
 
-const keyOf = (o: NftObject): string => `${o.kind} ${o.name}`;
+/** Objects by kind and name. Keyed by the name strings themselves (no new key strings): with an
+ *  unchanged Service's objects reused, their names' hashes are computed once, not per sync. */
+type Index = Record<NftObject["kind"], Map<string, NftObject>>;
+function indexOf(objects: readonly NftObject[]): Index {
+  const ix: Index = { chain: new Map(), map: new Map(), set: new Map() };
+  for (const o of objects) ix[o.kind].set(o.name, o);
+  return ix;
+}
 const same = (a: NftObject, b: NftObject): boolean => a === b || (a.spec === b.spec && a.items.length === b.items.length && a.items.every((x, i) => x === b.items[i]));
 
 function declare(table: string, o: NftObject): string {
@@ -41,17 +48,17 @@ function fill(table: string, o: NftObject): string {
 /** The transaction from `prev` (what the kernel has) to `next`; "" when they are the same. */
 export function updateBatch(prev: Ruleset | undefined, next: Ruleset): string {
   if (!prev || prev.table !== next.table) return `add table ip ${next.table}\ndelete table ip ${next.table}\n${renderTable(next)}`;
-  const before = new Map(prev.objects.map((o) => [keyOf(o), o]));
-  const after = new Set(next.objects.map(keyOf));
+  const before = indexOf(prev.objects);
+  const after = indexOf(next.objects);
   const changed = next.objects.filter((o) => {
-    const old = before.get(keyOf(o));
+    const old = before[o.kind].get(o.name);
     return !old || !same(old, o);
   });
-  const gone = prev.objects.filter((o) => !after.has(keyOf(o)));
+  const gone = prev.objects.filter((o) => !after[o.kind].has(o.name));
   if (changed.length === 0 && gone.length === 0) return "";
   // Declarations first (a rule may jump to a chain or name a set declared in this batch), then
   // contents, then what went.
-  let out = changed.filter((o) => !before.has(keyOf(o)) || o.kind === "chain").map((o) => declare(next.table, o)).join("");
+  let out = changed.filter((o) => !before[o.kind].has(o.name) || o.kind === "chain").map((o) => declare(next.table, o)).join("");
   out += changed.map((o) => fill(next.table, o)).join("");
   // Chains and verdict maps refer to each other: empty both, then delete maps and sets, then chains.
   out += gone.filter((o) => o.kind !== "set").map((o) => `flush ${o.kind} ip ${next.table} ${o.name}\n`).join("");
