@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { ensureClientCA, ensureServiceAccountKey, ensureServingCert, ensureTokenAuthFile, privateDataDir, privateDir, privateFile } from "./access";
+import { ensureClientCA, ensureServiceAccountKey, ensureServingCert, ensureTokenAuthFile, privateDataDir, privateDir, privateFile, tokenAuthFile } from "./access";
 import { labApiGet, labReady } from "./api";
 import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, pushFolder } from "./repo";
@@ -15,6 +15,7 @@ import { removePodNetworks } from "../../agent/network/teardown";
 import { teardownNodeTables } from "../../agent/netfilter/nft";
 import { readLabState, writeLabState, type LabState } from "./state";
 import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
+import { ensureNodeTokens, writeNodeKubeconfig } from "./node-credentials";
 
 export { readLabState, type LabState } from "./state";
 export { labStatus, statusLines, type LabStatus } from "./status";
@@ -120,6 +121,7 @@ function startServer(dir: string, port: number, opts: LabUpOptions, logs: string
   const apiUrl = `https://127.0.0.1:${port}`;
   const kubeconfig = join(dir, "kubeconfig");
   const tokenFile = ensureTokenAuthFile(dir);
+  ensureNodeTokens(tokenFile, Array.from({ length: opts.workers }, (_, i) => `${opts.namePrefix ?? "worker"}${i + 1}`));
   const tls = ensureServingCert(dir);
   // Client certificates signed by the lab's CA log in as their CN; pods' tokens are signed with one key file.
   const clientCA = ensureClientCA(dir);
@@ -184,7 +186,8 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
         "--max-semi-space-size=1",
         BUNDLE, "agent",
         "--node-name", node,
-        "--kubeconfig", kubeconfig, // carries the lab's token
+        // The node's own credential (system:node:<name>; node-credentials.ts), not the admin's.
+        "--kubeconfig", writeNodeKubeconfig(dir, node, ensureNodeTokens(state.tokenFile ?? tokenAuthFile(dir), [node]).get(node)!, kubeconfig),
         "--address", address,
         "--pause-image", "kubelab/pause:3.10",
         "--pod-manifest-path", manifests,
