@@ -141,19 +141,21 @@ export class ServiceAccountTokenAuthenticator {
   private async boundObjectsProblem(k: KubernetesClaim): Promise<string | undefined> {
     const { getter } = this.o;
     const ns = k.namespace;
-    const checks: Array<[string, ObjectRefLike | undefined, (ns: string, n: string) => Promise<LiveObject | undefined>]> = [
-      ["service account", k.serviceaccount, getter.serviceAccount.bind(getter)],
-      ["pod", k.pod, getter.pod.bind(getter)],
-      ["secret", k.secret, getter.secret.bind(getter)],
-    ];
-    for (const [what, ref, get] of checks) {
-      if (!ref) continue;
-      const live = await get(ns, ref.name);
-      if (!live) return `${what} ${ns}/${ref.name} has been deleted`;
-      if (ref.uid && live.uid !== ref.uid) return `${what} UID (${live.uid}) does not match claim (${ref.uid})`;
-      if (live.deletionTimestamp && Date.parse(live.deletionTimestamp) < this.now() - DELETED_GRACE_MS) {
-        return `${what} ${ns}/${ref.name} has been deleted for more than 60s`;
-      }
+    const sa = this.problem("service account", ns, k.serviceaccount, await getter.serviceAccount(ns, k.serviceaccount.name));
+    if (sa) return sa;
+    if (k.pod) {
+      const pod = this.problem("pod", ns, k.pod, await getter.pod(ns, k.pod.name));
+      if (pod) return pod;
+    }
+    if (k.secret) return this.problem("secret", ns, k.secret, await getter.secret(ns, k.secret.name));
+    return undefined;
+  }
+
+  private problem(what: string, ns: string, ref: ObjectRefLike, live: LiveObject | undefined): string | undefined {
+    if (!live) return `${what} ${ns}/${ref.name} has been deleted`;
+    if (ref.uid && live.uid !== ref.uid) return `${what} UID (${live.uid}) does not match claim (${ref.uid})`;
+    if (live.deletionTimestamp && Date.parse(live.deletionTimestamp) < this.now() - DELETED_GRACE_MS) {
+      return `${what} ${ns}/${ref.name} has been deleted for more than 60s`;
     }
     return undefined;
   }
