@@ -1,6 +1,7 @@
 // The install scripts that Pulumi runs on the VMs, run here for real in a temp root: the master's
 // script makes the token, the certificate, the kubeconfigs and the git repository and starts the
 // bundled server (through a systemctl stand-in), which the real kubectl then reaches over TLS.
+import { removePodNetworks } from "../../../agent/network/teardown";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -250,6 +251,8 @@ describe("install-master.sh", () => {
       expect(node.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
     } finally {
       worker.stop();
+      // The agent's bridge and its host rules (--cluster-cidr) go with the test.
+      await removePodNetworks(["kubelab-worker-7"]);
       spawnSync("docker", ["network", "rm", network], { encoding: "utf8" });
     }
   });
