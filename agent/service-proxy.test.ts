@@ -2,7 +2,7 @@ import { connect, createServer, type Server } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../test/fixtures/wait";
-import { ServiceProxy } from "./service-proxy";
+import { ServiceProxy, setKernelServesNodePorts } from "./service-proxy";
 import { freePort } from "./testing";
 import type { Endpoints, Service } from "../api/core";
 
@@ -85,5 +85,16 @@ describe("NodePort proxy", () => {
     expect(await exchange(nodePort, "anyone?\n")).toBe("");
     proxy.upsertEndpoints(endpoints("web", [[ADDRESS, echoPort]]));
     expect(await exchange(nodePort, "now\n")).toBe("echo:now\n");
+  });
+
+  it("closes its listeners while the kernel serves the address's NodePorts, and reopens them when it stops", async () => {
+    proxy.replaceServices([service("web", nodePort)]);
+    await eventually(() => proxy.listening().includes(nodePort), 5000, "node port open");
+    setKernelServesNodePorts(ADDRESS, true);
+    await eventually(() => proxy.listening().length === 0, 5000, "userspace listener closed");
+    setKernelServesNodePorts("127.0.0.44", false); // another node's address: nothing changes here
+    expect(proxy.listening()).toEqual([]);
+    setKernelServesNodePorts(ADDRESS, false);
+    await eventually(() => proxy.listening().includes(nodePort), 5000, "userspace listener back");
   });
 });
