@@ -234,7 +234,29 @@ describe("a CRD with two versions", () => {
     expect(events.trim().split("\n").map((l) => JSON.parse(l).object.apiVersion)).toEqual(["example.com/v1beta1"]);
     const crd = JSON.parse(await kubectl.ok(["get", "crd", "gadgets.example.com", "-o", "json"]));
     expect(crd.status.storedVersions).toEqual(["v1"]);
+    // The storage version moves to v1beta1: objects stored before still read in either version.
+    await kubectl.ok(["apply", "-f", manifest("gadgets2.yaml", GADGETS.replace("storage: false", "storage: STORE").replace("storage: true", "storage: false").replace("storage: STORE", "storage: true"))]);
+    await kubectl.ok(["apply", "-f", manifest("g2.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g2}\nspec: {size: 4}\n")]);
+    const both = JSON.parse(await kubectl.ok(["get", "--raw", "/apis/example.com/v1/gadgets"]));
+    expect(both.items.map((i: { apiVersion: string; metadata: { name: string } }) => `${i.metadata.name} ${i.apiVersion}`)).toEqual(["g1 example.com/v1", "g2 example.com/v1"]);
+    expect(JSON.parse(await kubectl.ok(["get", "crd", "gadgets.example.com", "-o", "json"])).status.storedVersions).toEqual(["v1", "v1beta1"]);
     await kubectl.ok(["delete", "crd", "gadgets.example.com"]);
+  });
+
+  it("is not served when its names are taken, and its deletion leaves the other CRD's resources alone", async () => {
+    const rival = CRD.replace("name: widgets.example.com", "name: gizmos.example.com").replace("plural: widgets, singular: widget", "plural: gizmos, singular: gizmo").replace("shortNames: [wg]", "shortNames: [gz]");
+    await kubectl.ok(["apply", "-f", manifest("rival.yaml", rival)]);
+    await eventually(async () => {
+      const status = JSON.parse(await kubectl.ok(["get", "crd", "gizmos.example.com", "-o", "jsonpath={.status}"]));
+      expect(status.conditions.map((c: { type: string; status: string; message: string }) => `${c.type}=${c.status} ${c.message}`)).toEqual([
+        'NamesAccepted=False "Widget" is already in use',
+        "Established=False not all names are accepted",
+      ]);
+      return true;
+    });
+    expect((await kubectl.run(["get", "--raw", "/apis/example.com/v1/namespaces/default/gizmos"])).code).not.toBe(0);
+    await kubectl.ok(["delete", "crd", "gizmos.example.com"]);
+    expect(await kubectl.ok(["get", "widget", "w1", "-o", "name"])).toBe("widget.example.com/w1\n");
   });
 });
 

@@ -85,7 +85,7 @@ export class CrdController {
     if (!entry) return false;
     const crd = (await this.registry.tryGet(this.crdType, undefined, name)) as Crd | undefined;
     if (!crd) return false;
-    if (crd.metadata.deletionTimestamp) return this.cleanUp(crd);
+    if (crd.metadata.deletionTimestamp) return this.cleanUp(crd, entry.verdict.accepted);
     const status = desiredStatus(crd, entry.verdict);
     if (!deepEqual(status, crd.status ?? {})) {
       await this.registry.update(this.crdType, undefined, name, { ...crd, status }, { ...MANAGER, subresource: "status" });
@@ -94,11 +94,13 @@ export class CrdController {
   }
 
   /** Deletes the CRD's custom resources; once none is left, lets the CRD go. */
-  private async cleanUp(crd: Crd): Promise<boolean> {
+  private async cleanUp(crd: Crd, namesAccepted: boolean): Promise<boolean> {
     const finalizers = crd.metadata.finalizers ?? [];
     if (!finalizers.includes(CRD_CLEANUP_FINALIZER)) return false;
     const storage = storageVersionOf(crd);
-    if (storage) {
+    // Names never accepted: nothing was served, and the store prefix may be another CRD's.
+    const accepted = namesAccepted || crd.status?.conditions?.some((c) => c.type === "NamesAccepted" && c.status === "True");
+    if (storage && accepted) {
       const rt = customTypeFor(crd, storage, () => crd);
       const { items } = await this.registry.list(rt, undefined);
       if (items.length) {

@@ -11,7 +11,8 @@ import { customInfo } from "./custom-type";
 import { applyDefaults } from "./prune";
 
 interface Conversion {
-  from: string;
+  /** "example.com/": objects of any version of the group are converted. */
+  group: string;
   to: string;
   kind: string;
   /** The version's schema when it has defaults to apply. */
@@ -31,19 +32,21 @@ function hasDefaults(node: unknown): boolean {
   return found;
 }
 
-/** From the storage apiVersion to the served one; undefined when they are the same (or not a custom type). */
+/** What objects read through rt need; undefined when nothing (or not a custom type). */
 export function conversionOf(rt: ResourceType): Conversion | undefined {
   const info = customInfo(rt);
   if (!info) return undefined;
   const to = `${rt.group}/${rt.version}`;
   const schema = info.version.schema?.openAPIV3Schema;
   const defaults = schema && hasDefaults(schema) ? schema : undefined;
-  return info.storageApiVersion === to && !defaults ? undefined : { from: info.storageApiVersion, to, kind: rt.kind, defaults };
+  // With one version ever there is nothing to convert; with more, objects may be stored in any.
+  const single = info.crd.spec.versions.length === 1 && (info.crd.status?.storedVersions ?? []).length <= 1;
+  return single && info.storageApiVersion === to && !defaults ? undefined : { group: `${rt.group}/`, to, kind: rt.kind, defaults };
 }
 
 function convertObject(c: Conversion, obj: unknown): void {
   const o = obj as KObject | undefined;
-  if (!o || typeof o !== "object" || o.kind !== c.kind || (o.apiVersion !== c.from && o.apiVersion !== c.to)) return;
+  if (!o || typeof o !== "object" || o.kind !== c.kind || typeof o.apiVersion !== "string" || !o.apiVersion.startsWith(c.group)) return;
   o.apiVersion = c.to;
   if (c.defaults) applyDefaults(o, c.defaults);
 }

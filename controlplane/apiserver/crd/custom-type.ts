@@ -111,8 +111,9 @@ function withEnvelope(schema: Node, gvk: { group: string; version: string; kind:
 function validateCustom(base: ResourceType, schema: Node, storageApiVersion: string, obj: unknown, fv: FieldValidation): ValidateResult {
   if (!obj || typeof obj !== "object" || Array.isArray(obj)) return { errors: [fieldError.typeInvalid("", obj, "expected an object")], warnings: [] };
   const body = structuredClone(obj) as Node;
-  // A status or scale write starts from the stored object, which is in the storage version.
-  if (body.apiVersion === storageApiVersion) body.apiVersion = apiVersionOf(base.group, base.version);
+  // A status or scale write starts from the stored object, which is in the storage version (or
+  // the one that was the storage version when it was written).
+  if (typeof body.apiVersion === "string" && body.apiVersion.startsWith(`${base.group}/`) && body.kind === base.kind) body.apiVersion = apiVersionOf(base.group, base.version);
   const unknown = prune(body, schema);
   if (unknown.length && fv === "Strict") return { errors: unknown.map((f) => fieldError.unknown(f)), warnings: [] };
   const warnings = fv === "Warn" ? unknown.map((f) => `unknown field ${JSON.stringify(f)}`) : [];
