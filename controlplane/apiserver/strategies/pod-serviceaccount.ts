@@ -6,9 +6,13 @@
 // /var/run/secrets/kubernetes.io/serviceaccount. Mirror pods are left alone, as Kubernetes does.
 import { randomInt } from "node:crypto";
 import type { Container, Pod, Volume } from "../../../api/core";
-import type { ResourceType } from "../../../api/resource";
+import type { KObject, ResourceType } from "../../../api/resource";
 import type { ServiceAccount } from "../../../api/serviceaccount";
-import type { Registry } from "../registry";
+
+/** The registry's read (not the Registry type: the registry imports the strategies). */
+interface ObjectReader {
+  tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined>;
+}
 
 export const SERVICE_ACCOUNT_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 export const TOKEN_VOLUME_PREFIX = "kube-api-access-";
@@ -84,9 +88,9 @@ function randomSuffix(): string {
 }
 
 /** The admission reading ServiceAccounts from the server's registry (made after the strategies). */
-export function registryServiceAccountAdmission(mountTokens: boolean, registry: () => Registry, typeOfKind: (kind: string) => ResourceType): ServiceAccountAdmission {
+export function registryServiceAccountAdmission(mountTokens: boolean, registry: () => ObjectReader, typeOfKind: (kind: string) => ResourceType): ServiceAccountAdmission {
   return {
     mountTokens,
-    serviceAccount: async (ns, name) => (await registry().tryGet(typeOfKind("ServiceAccount"), ns, name)) as ServiceAccount | undefined,
+    serviceAccount: async (ns, name) => (await registry().tryGet(typeOfKind("ServiceAccount"), ns, name)) as (KObject & ServiceAccount) | undefined,
   };
 }
