@@ -48,10 +48,14 @@ describe("node credentials", () => {
     expect(nb.status?.addresses ?? []).toEqual([]);
   });
 
-  it("cannot register a Node under another name", async () => {
+  it("cannot register a Node under another name, nor create a pod that is not its mirror pod", async () => {
     const r = await api(NODE_A, "/api/v1/nodes", { method: "POST", body: json({ apiVersion: "v1", kind: "Node", metadata: { name: "nc" } }) });
     expect(r.status).toBe(403);
     expect(((await r.json()) as { message: string }).message).toBe('nodes "nc" is forbidden: node "na" is not allowed to modify node "nc"');
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "sneaky" }, spec: { nodeName: "na", containers: [{ name: "c", image: "kubelab/busybox:1.36" }] } };
+    const p = await api(NODE_A, "/api/v1/namespaces/default/pods", { method: "POST", body: json(pod) });
+    expect(p.status).toBe(403);
+    expect(((await p.json()) as { message: string }).message).toBe('pods "sneaky" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "na" can only create mirror pods');
   });
 
   it("runs a pod with its own credential and reads only the Secret that pod uses", async () => {
@@ -63,7 +67,7 @@ users: [{name: na, user: {token: "${NODE_A}"}}]
 contexts: [{name: na, context: {cluster: lab, user: na}}]
 current-context: na
 `);
-    agent = await startTestAgent({ address: "127.0.0.131", nodeName: "na", kubeconfig, manifestDir: false, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.249.131.0/24"] });
+    agent = await startTestAgent({ address: "127.0.0.131", nodeName: "na", kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.249.131.0/24"] });
     const pod = {
       apiVersion: "v1",
       kind: "Pod",
@@ -93,5 +97,21 @@ current-context: na
     // Its own Node is its to update (the agent has registered it and reports status).
     const na = (await (await api(NODE_A, "/api/v1/nodes/na")).json()) as { status?: { conditions?: Array<{ type: string; status: string }> } };
     expect(na.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect((await api(NODE_A, "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/na")).status).toBe(200);
   }, 120_000);
+
+  it("mirrors a static pod through NodeRestriction", async () => {
+    writeFileSync(join(agent!.manifestDir, "static.yaml"), `apiVersion: v1
+kind: Pod
+metadata: {name: static}
+spec:
+  containers: [{name: c, image: kubelab/busybox:1.36, command: [sleep, "3600"]}]
+`);
+    const mirror = await eventually(async () => {
+      const r = await api(ADMIN, "/api/v1/namespaces/default/pods/static-na");
+      return r.status === 200 ? ((await r.json()) as { metadata: { annotations?: Record<string, string> }; spec: { nodeName?: string } }) : undefined;
+    }, 60_000);
+    expect(mirror.spec.nodeName).toBe("na");
+    expect(mirror.metadata.annotations?.["kubernetes.io/config.mirror"]).toBeTruthy();
+  }, 90_000);
 });
