@@ -15,6 +15,7 @@ import { ServiceAccountTokens } from "../volumes-projected";
 import type { Kubelet } from "../kubelet";
 import { isMirrorPod } from "../pod-manager";
 import type { DockerRuntime } from "../runtime/docker";
+import { claimSource, startPvReclaimer } from "../pv-reclaimer";
 import { ServiceProxy } from "../service-proxy";
 import type { ConfigMap, Endpoints, Secret, Service } from "../../api/core";
 import type { Pod } from "../types";
@@ -50,6 +51,8 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
     getConfigMap: (ns, name) => getOrUndefined(() => client.get<ConfigMap>(configmaps, ns, name)),
     getSecret: (ns, name) => getOrUndefined(() => client.get<Secret>(secrets, ns, name)),
     projection: tokens.projection,
+    // Claims and volumes for pvc mounts (../pv-reclaimer.ts).
+    ...claimSource(client),
   };
 
   return {
@@ -86,6 +89,7 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
       mirrors.start();
       loops.push(watchPods({ client, cfg, log, kubelet: k, mirrors, statusWriter, signal: abort.signal }));
       watchServices(client, log, proxy, abort.signal);
+      startPvReclaimer({ client, nodeName: cfg.nodeName, rootDir: cfg.rootDir, log, signal: abort.signal });
     },
     async stop() {
       abort.abort();
