@@ -60,6 +60,7 @@ describe("Node authorizer", () => {
     ["updates its pods' status", { verb: "update", resource: "pods", subresource: "status", namespace: "team", name: "web" }, "Allow"],
     ["cannot update another node's pod status", { verb: "update", resource: "pods", subresource: "status", namespace: "team", name: "db" }, "NoOpinion"],
     ["deletes its own pod", { verb: "delete", resource: "pods", namespace: "team", name: "web" }, "Allow"],
+    ["cannot change a pod's spec, even its own", { verb: "patch", resource: "pods", namespace: "team", name: "web" }, "NoOpinion"],
     ["cannot delete another node's pod", { verb: "delete", resource: "pods", namespace: "team", name: "db" }, "NoOpinion"],
     ["creates events", { verb: "create", resource: "events", namespace: "team" }, "Allow"],
     ["reads Services and EndpointSlices (proxy and DNS)", { verb: "list", resource: "endpointslices", apiGroup: "discovery.k8s.io" }, "Allow"],

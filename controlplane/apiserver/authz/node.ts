@@ -97,7 +97,8 @@ export class NodeAuthorizer implements Authorizer {
     if (!a.subresource && (READ.has(a.verb) || a.verb === "create")) return ALLOW;
     const own = (ok: boolean) => (ok ? ALLOW : noOpinion(`node '${node}' can only modify pods bound to itself`));
     const bound = this.graph.nodeOfPod(a.namespace, a.name) === node;
-    if (!a.subresource && ["update", "patch", "delete"].includes(a.verb)) return own(bound);
+    // No update of a pod's spec or metadata, even its own: the kubelet writes only status.
+    if (!a.subresource && a.verb === "delete") return own(bound);
     if (a.subresource === "status" && ["get", "update", "patch"].includes(a.verb)) return own(bound);
     if (a.subresource === "eviction" && a.verb === "create") return own(bound);
     return NO_OPINION;
