@@ -59,6 +59,9 @@ beforeAll(async () => {
   services.set(service("default", "local", { clusterIP: "10.96.0.13", internalTrafficPolicy: "Local", ports: [{ name: "http", port: 80, protocol: "TCP" }] }));
   slices.set(slice("default", "local", [ep("a1"), ep("b1")], http));
   services.set(service("default", "empty", { clusterIP: "10.96.0.14", ports: [{ port: 80, protocol: "TCP" }] }));
+  services.set(service("default", "keep-client", { type: "NodePort", clusterIP: "10.96.0.15", externalTrafficPolicy: "Local", ports: [{ name: "http", port: 80, nodePort: 30081, protocol: "TCP" }] }));
+  slices.set(slice("default", "keep-client", [ep("a3"), ep("b1")], http));
+  await lab.addOutside("outside", "192.0.3.2", "192.0.3.1");
   // A table left by a gone node on w1's pod CIDR (a stopped agent of another lab): w1's proxier removes it.
   await new TableWriter(nft).apply(renderRuleset({ services: [], slices: [], node: { ...W1, nodeName: `nbk-gone-${process.pid}` } }));
   startProxier(W1);
@@ -96,6 +99,19 @@ describe("Services in the kernel", () => {
     // NodePort traffic is masqueraded: the pod sees the node's address on that bridge, not 127.0.0.1.
     const body = (await lab.curl(lab.host, "http://127.0.0.2:30080/")).body;
     expect(body.split(" ")[1]).toBe("10.244.1.1");
+  });
+
+  it("a NodePort from outside: Cluster policy masquerades; Local keeps the client's address and uses this node's endpoints only", async () => {
+    const outside = lab.podNs("outside");
+    expect((await lab.curl(outside, "http://10.244.1.1:30080/")).body).toMatch(/^a[13] 10\.244\.1\.1$/);
+    expect([...(await lab.answers(outside, "http://10.244.1.1:30081/", 6))]).toEqual(["a3"]);
+    expect((await lab.curl(outside, "http://10.244.1.1:30081/")).body).toBe("a3 192.0.3.2");
+    expect((await lab.curl(outside, "http://10.244.2.1:30081/")).body).toBe("b1 192.0.3.2");
+    // From the node itself a Local NodePort goes cluster-wide (masqueraded), as in kube-proxy.
+    await eventually(async () => {
+      const seen = await lab.answers(lab.host, "http://127.0.0.2:30081/", 8);
+      return seen.has("a3") && seen.has("b1");
+    }, 10_000, "both nodes' endpoints answer the node's own Local NodePort traffic");
   });
 
   it("sessionAffinity ClientIP keeps one client on one endpoint", async () => {

@@ -83,6 +83,21 @@ export class NetnsHost {
     });
   }
 
+  /** A client outside every pod CIDR (as a machine on the node's network): ip/24 on a veth to the host, which has hostIp. */
+  async addOutside(name: string, ip: string, hostIp: string): Promise<string> {
+    const ns = `${this.prefix}-${name}`;
+    await this.addNamespace(ns);
+    const [outer, inner] = [`${this.prefix.slice(0, 8)}xh`, `${this.prefix.slice(0, 8)}xp`];
+    await this.exec(this.host, ["ip", "link", "add", outer, "type", "veth", "peer", "name", inner]);
+    await this.exec(this.host, ["ip", "link", "set", inner, "netns", ns]);
+    await this.exec(this.host, ["ip", "addr", "add", `${hostIp}/24`, "dev", outer]);
+    await this.exec(this.host, ["ip", "link", "set", outer, "up"]);
+    await this.exec(ns, ["ip", "addr", "add", `${ip}/24`, "dev", inner]);
+    await this.exec(ns, ["ip", "link", "set", inner, "up"]);
+    await this.exec(ns, ["ip", "route", "add", "default", "via", hostIp]);
+    return ns;
+  }
+
   podNs(name: string): string {
     return `${this.prefix}-${name}`;
   }
