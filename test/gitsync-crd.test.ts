@@ -76,7 +76,7 @@ describe("git-sync with a CRD and its custom resources in one revision", () => {
       return g.status?.lastAppliedRevision?.endsWith(sha) && cond(g, "Healthy")?.status === "True" ? g : undefined;
     }, 30_000, "the revision applied and healthy");
     expect(cond(r, "Ready")).toMatchObject({ status: "True" });
-    const big = await client.get<{ spec: { size: number } }>(widgets, "shop", "big");
+    const big = await client.get<{ metadata: { name: string }; spec: { size: number } }>(widgets, "shop", "big");
     expect(big.spec.size).toBe(9);
     expect(r.status?.inventory?.map((e) => `${e.kind}/${e.name}`).sort()).toEqual(["CustomResourceDefinition/widgets.shop.example.com", "Namespace/shop", "Widget/big", "Widget/small"]);
   });
@@ -90,6 +90,6 @@ describe("git-sync with a CRD and its custom resources in one revision", () => {
     }, 30_000, "the revision attempted");
     expect(cond(r, "Ready")).toMatchObject({ status: "False" });
     expect(r.status?.errors).toEqual([expect.objectContaining({ file: "widgets/big.yaml", kind: "Widget", name: "big", message: expect.stringContaining("spec.size") })]);
-    expect((await client.get<{ spec: { size: number } }>(widgets, "shop", "big")).spec.size).toBe(9);
+    expect((await client.get<{ metadata: { name: string }; spec: { size: number } }>(widgets, "shop", "big")).spec.size).toBe(9);
   });
 });
