@@ -306,6 +306,9 @@ describe("server-side apply by several managers", () => {
     // r was stored before weight had a default: it gets it when read, as Kubernetes defaults on read.
     expect(await kubectl.ok(["get", "routers", "-o", "jsonpath={.items[*].spec.weight}"])).toBe("7 3 7");
     expect(await kubectl.ok(["get", "router", "r", "-o", "jsonpath={.spec.weight}"])).toBe("7");
+    const more2 = more.replace("    schema:", "    additionalPrinterColumns: [{name: Weight, type: integer, jsonPath: .spec.weight}]\n    schema:");
+    await kubectl.ok(["apply", "-f", manifest("routers3.yaml", more2)]);
+    expect((await kubectl.ok(["get", "router", "r", "--no-headers"])).split(/\s+/).slice(0, 2)).toEqual(["r", "7"]);
   });
 });
 

@@ -5,6 +5,7 @@
 import type { CustomResourceColumnDefinition } from "../../../api/apiextensions";
 import { timestampSince, type ColumnDefinition, type PrintedTable } from "../../../api/printers";
 import type { KObject, ResourceType } from "../../../api/resource";
+import { conversionOf, convertOut } from "./conversion";
 import { customInfo } from "./custom-type";
 import { findValues } from "./jsonpath";
 
@@ -48,6 +49,9 @@ function tableOf(columns: CustomResourceColumnDefinition[], objects: KObject[], 
 export function customTable(rt: ResourceType, objects: KObject[], now = new Date()): PrintedTable | undefined {
   const info = customInfo(rt);
   if (info) {
+    // Cells are read from the objects as they are served (defaults of the schema filled in).
+    const c = conversionOf(rt);
+    if (c) for (const o of objects) convertOut(c, o);
     const columns = info.version.additionalPrinterColumns?.length ? info.version.additionalPrinterColumns : [ageColumn];
     return tableOf(columns, objects, now);
   }
