@@ -11,7 +11,7 @@ import { EndpointsController } from "./endpoints/controller";
 import { EndpointSliceController, endpointSlicesResource, newEndpointSliceInformer } from "./endpointslice/controller";
 import { GarbageCollector } from "./garbagecollector/controller";
 import { newBatchControllers } from "./job/start";
-import { newStorageControllers } from "./persistentvolume/start";
+import { newStorageControllers, storageGcWatch } from "./persistentvolume/start";
 import { SharedInformers } from "../../client/informer-factory";
 import { NamespaceController } from "./namespace/controller";
 import { NodeIpamController } from "./nodeipam/controller";
@@ -107,7 +107,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     starters.push(() => runs.push(c.run(opts.signal, runOpts("endpointslice"))));
   }
   if (enabled("garbagecollector")) {
-    const watch = { ...(sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : {}), ...batch.gcWatch };
+    const watch = { ...(sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : {}), ...batch.gcWatch, ...storageGcWatch(informers) };
     const c = new GarbageCollector({ client: opts.client, informers, watch });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("garbagecollector"))));
   }

@@ -47,6 +47,8 @@ const kinds: Record<string, ResourceRef> = {
   "v1/Endpoints": resources.endpoints,
   "v1/ConfigMap": resources.configmaps,
   "v1/Secret": resources.secrets,
+  "v1/PersistentVolumeClaim": resources.persistentvolumeclaims,
+  "v1/PersistentVolume": resources.persistentvolumes,
   "v1/Namespace": resources.namespaces,
   "apps/v1/Deployment": resources.deployments,
   "apps/v1/ReplicaSet": resources.replicasets,

@@ -19,6 +19,8 @@ export const NAMESPACED_RESOURCES: ResourceRef[] = [
   resources.deployments,
   resources.replicasets,
   resources.pods,
+  // After the pods: a claim goes once no pod uses it (pvc-protection), and its volume with it.
+  resources.persistentvolumeclaims,
   resources.services,
   resources.endpoints,
   endpointslices,
