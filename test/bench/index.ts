@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   network: async () => (await import("./network")).benchNetwork(),
   auth: async () => (await import("./auth")).benchAuth(),
   crd: async () => (await import("./crd")).benchCrd(),
+  rbac: async () => (await import("./rbac")).benchRbac(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
