@@ -19,7 +19,7 @@ import type { AgentConfig } from "../config";
 import { gatewayOf } from "../network/bridge";
 import { setKernelServesNodePorts } from "../service-proxy";
 import { ensureHairpin, ensureRouteLocalnet } from "./host";
-import type { NodeFacts } from "./model";
+import { tableName, type NodeFacts } from "./model";
 import { nftCommand, type Nft } from "./nft";
 import { Proxier, type SyncStats } from "./proxier";
 
@@ -92,12 +92,13 @@ export async function startKernelProxy({ cfg, client, log, nft = nftCommand() }:
     onSync,
     onError: () => setKernelServesNodePorts(cfg.address, false),
   });
-  node.addEventHandler({ onAdd: () => proxier.changed(), onUpdate: () => proxier.changed() });
+  // The Node matters only through its pod CIDR (its status changes every heartbeat).
+  node.addEventHandler({ onAdd: () => proxier.changed(), onUpdate: (a, b) => a.spec?.podCIDR !== b.spec?.podCIDR && proxier.changed() });
   const all: Array<Pick<Informer<never>, "start" | "waitForSync">> = [node, podInformer, ...Object.values(watched)];
   for (const i of all) i.start(abort.signal);
   // Informers with nothing to list send no event: say when all have synced.
   void Promise.all(all.map((i) => i.waitForSync(abort.signal))).then(() => proxier.changed());
-  log.info({ table: `kubelab-${cfg.nodeName}` }, "kernel service proxy and NetworkPolicy enforcement started (nftables)");
+  log.info({ table: tableName(cfg.nodeName) }, "kernel service proxy and NetworkPolicy enforcement started (nftables)");
   return {
     proxier,
     stop() {
