@@ -16,16 +16,11 @@ import type { DeleteOptions, FinishWrite, Strategies, Strategy } from "./strateg
 import { sameObject } from "./same-json";
 import { NamespaceCache } from "./namespace-cache";
 import { randomSuffix } from "./generate-name";
-import type { AdmissionAttributes, AdmissionUser } from "./admission/attributes";
+import { admissionAttributes, type AdmissionUser } from "./admission/attributes";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
 
 const noFinish: FinishWrite = async () => {};
-
-/** What a write's admission sees; its warnings join the validation warnings of the response. */
-function admissionAttributes(operation: AdmissionAttributes["operation"], opts: WriteOptions, warnings: string[]): AdmissionAttributes {
-  return { operation, subresource: opts.subresource, user: opts.user, dryRun: Boolean(opts.dryRun), warn: (m) => warnings.push(m) };
-}
 
 /** Runs `write` between a begun hook and its finish, finishing with whether it succeeded. */
 async function finishing<T>(finish: FinishWrite, write: () => Promise<T>): Promise<T> {

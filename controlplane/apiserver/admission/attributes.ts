@@ -19,6 +19,15 @@ export interface AdmissionAttributes {
   warn(message: string): void;
 }
 
+/** A write's attributes from its options; warnings go into `warnings` (the response's Warning headers). */
+export function admissionAttributes(
+  operation: AdmissionAttributes["operation"],
+  opts: { subresource?: string; user?: AdmissionUser; dryRun?: boolean },
+  warnings: string[],
+): AdmissionAttributes {
+  return { operation, subresource: opts.subresource, user: opts.user, dryRun: Boolean(opts.dryRun), warn: (m) => warnings.push(m) };
+}
+
 /** Attributes for a write the server makes itself (no user, warnings dropped). */
 export function internalAttributes(operation: AdmissionAttributes["operation"]): AdmissionAttributes {
   return { operation, dryRun: false, warn: () => {} };

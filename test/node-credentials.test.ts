@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestAgent, type TestAgent } from "../../../agent/testing";
-import { startTestServer, type TestServer } from "../../../test/fixtures/server";
+import { eventually, startTestAgent, type TestAgent } from "../agent/testing";
+import { startTestServer, type TestServer } from "./fixtures/server";
 
 const ADMIN = "admin-token-node-e2e";
 const NODE_A = "node-a-token-node-e2e";
