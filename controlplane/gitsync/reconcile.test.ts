@@ -295,4 +295,30 @@ describe("git-sync reconcile on a fake client", () => {
     expect(applied()).toEqual(["a", "b"]);
     expect(fake.object<Cm>(configmaps, "default", "b")?.data).toEqual({ v: "1" });
   });
+
+  it("applies sync waves in order, each only once the waves before it are healthy", async () => {
+    const dep = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\n  annotations:\n    gitops.kubelab.io/sync-wave: "-1"\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: db }\n  template:\n    metadata:\n      labels: { app: db }\n    spec:\n      containers: [{ name: db, image: kubelab/web:1 }]\n`;
+    const app = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  annotations:\n    argocd.argoproj.io/sync-wave: "1"\ndata:\n  v: "1"\n`;
+    await repo.commit({ "db.yaml": dep, "app.yaml": app });
+    const quick = () => ({ ...current(), spec: { ...current().spec, timeout: "1s" } });
+    expect(await reconciler.reconcile(quick(), log)).toMatchObject({ outcome: "ApplyFailed" });
+    expect(fake.object(deployments, "default", "db")).toBeDefined();
+    expect(fake.object(configmaps, "default", "app")).toBeUndefined();
+    expect(ready()?.message).toContain("wave 1 not applied: wave -1 is not healthy after 1s: Deployment default/db");
+
+    // The controller finishes the rollout: the next run applies the later wave.
+    const d = fake.object<{ metadata: { generation?: number } }>(deployments, "default", "db")!;
+    await fake.updateStatus(deployments, "default", {
+      ...(d as object),
+      status: { observedGeneration: d.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: "Available", status: "True" }, { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" }] },
+    } as never);
+    expect(await reconciler.reconcile(quick(), log)).toMatchObject({ outcome: "Applied" });
+    expect(fake.object(configmaps, "default", "app")).toBeDefined();
+  });
+
+  it("refuses a sync-wave that is not an integer, at its file", async () => {
+    await repo.commit({ "a.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    gitops.kubelab.io/sync-wave: first\n` });
+    expect(await run()).toMatchObject({ outcome: "Invalid" });
+    expect(current().status?.errors).toEqual([expect.objectContaining({ file: "a.yaml", reason: "InvalidSyncWave", message: 'sync-wave "first" is not an integer' })]);
+  });
 });

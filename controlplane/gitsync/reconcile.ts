@@ -10,6 +10,7 @@ import { gitRepositoryDefaults, type GitRepository, type GitRepositoryStatus } f
 import { gitrepositories, ignoreNotFound, type ApiClient, type EventRecorder } from "../../client";
 import { applyAll, fetchLive, isTransient, type ApplyResult, type LiveObject, type PreparedObject } from "./apply";
 import { unchangedSince, type UnchangedCheck } from "./changes";
+import { applyInWaves, waveErrors } from "./waves";
 import { dependencyVerdict, type RepoLookup } from "./depends";
 import { detectDrift } from "./drift";
 import { GitSourceError } from "./git";
@@ -148,7 +149,7 @@ export class Reconciler {
       signal,
     });
     phasesMs.validate = lap();
-    const errors = sortErrors([...render.errors, ...validation.errors]);
+    const errors = sortErrors([...render.errors, ...validation.errors, ...waveErrors(render.objects)]);
     if (errors.length > 0) {
       this.failed.set(run.key, { id: `${render.fetched.sha}@${run.generation}`, at: Date.now() });
       await this.commit(run, { kind: "Invalid", revision: render.fetched.revision, errors });
@@ -168,7 +169,14 @@ export class Reconciler {
     await this.commit(run, { kind: "Applying", revision, inventory: nextInventory(previous, objects.map((o) => o.ref)), objects: objects.length });
 
     const live = new Map(validation.live);
-    const applied = await applyAll(this.opts.client, objects, live, concurrency, run.signal, unchanged);
+    const applied = await applyInWaves(this.opts.client, objects, live, {
+      concurrency,
+      signal: run.signal,
+      unchanged,
+      timeoutMs: run.healthTimeout.ms,
+      timeoutText: run.healthTimeout.text,
+      pollMs: Math.min(500, this.opts.healthPollMs ?? 500),
+    });
     this.metrics.wrote("apply", applied.applied.size + applied.errors.length);
     for (const [k, v] of applied.applied) live.set(k, v);
     phasesMs.apply = lap();
