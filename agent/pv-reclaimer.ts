@@ -4,8 +4,8 @@
 // directory of a local-path PV of this node once the PV is being deleted, then lets the PV go
 // (the kubelab.io/local-path-cleanup finalizer). Only directories under the node's own
 // local-path dir are ever removed, whatever a PV says.
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { ignoreNotFound, isConflict, isNotFound } from "../client/errors";
 import { Informer } from "../client/informer";
@@ -15,7 +15,7 @@ import type { PersistentVolume, PersistentVolumeClaim } from "../api/corev1/pers
 import { LOCAL_PATH_CLEANUP_FINALIZER, LOCAL_PATH_DIR_ANNOTATION } from "../api/storage-names";
 import type { ClaimSource } from "./pv-volume";
 import { persistentVolumeDir } from "./pv-volume";
-import { isWithin } from "./volume-paths";
+import { assertRealPathWithin, isWithin } from "./volume-paths";
 
 /** Where this node keeps local-path volumes. */
 export const localPathDir = (rootDir: string) => join(rootDir, "storage");
@@ -78,8 +78,15 @@ export function startPvReclaimer(o: PvReclaimerOptions): void {
   void annotateNode(o, dir);
 }
 
-async function cleanup(o: PvReclaimerOptions, pv: PersistentVolume, path: string): Promise<"done" | "conflict" | "failed"> {
+async function cleanup(o: PvReclaimerOptions, pv: PersistentVolume, path: string): Promise<"done" | "conflict" | "failed" | "refused"> {
   const name = pv.metadata.name!;
+  try {
+    // A symlink on the way (planted through a pod's mount) must not lead the removal elsewhere.
+    if (await stat(path).catch(() => undefined)) await assertRealPathWithin(localPathDir(o.rootDir), dirname(path), `path of local-path volume ${name}`);
+  } catch (err) {
+    o.log.error({ pv: name, path, err }, "local-path volume not removed: its path leaves the node's storage dir");
+    return "refused";
+  }
   try {
     await rm(path, { recursive: true, force: true });
     const finalizers = (pv.metadata.finalizers ?? []).filter((f) => f !== LOCAL_PATH_CLEANUP_FINALIZER);
