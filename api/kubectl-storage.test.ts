@@ -32,6 +32,12 @@ describe("storage through kubectl", () => {
     expect(out).toMatch(/^local-path \(default\)\s+kubelab\.io\/local-path\s+Delete\s+WaitForFirstConsumer\s+false\s+\S+$/m);
   });
 
+  it("explains persistentvolumeclaim.spec from /openapi/v3", async () => {
+    const out = await kubectl.ok(["explain", "persistentvolumeclaim.spec"]);
+    expect(out).toContain("FIELD: spec <PersistentVolumeClaimSpec>");
+    expect(out).toMatch(/storageClassName\s+<string>/);
+  });
+
   it("gives a claim without a class the default one and the pvc-protection finalizer", async () => {
     await kubectl.ok(["apply", "-f", "-"], claim("data"));
     const pvc = JSON.parse(await kubectl.ok(["get", "pvc", "data", "-o", "json"]));
