@@ -227,6 +227,23 @@ describe("privilege escalation prevention", () => {
   });
 });
 
+describe("ClusterRole aggregation", () => {
+  it("adds a role labelled aggregate-to-view to view, so the viewer may use it", async () => {
+    const canCreateSlices = async (u: User) => (await k[u].run(["auth", "can-i", "create", "endpointslices.discovery.k8s.io", "-n", NS])).stdout.trim();
+    expect(await canCreateSlices("viewer")).toBe("no");
+    expect(await canCreateSlices("nsadmin")).toBe("no");
+    await k.admin.ok(["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "slice-writer", labels: { "rbac.authorization.k8s.io/aggregate-to-view": "true" } },
+      rules: [{ apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["create"] }],
+    }));
+    await eventually(async () => (await canCreateSlices("viewer")) === "yes", 20_000, "view to aggregate slice-writer");
+    // edit aggregates view, and admin edit.
+    await eventually(async () => (await canCreateSlices("nsadmin")) === "yes", 20_000, "admin to aggregate it through edit");
+  });
+});
+
 describe("the control plane's components", () => {
   it("run as their own users: the controller manager creates a Deployment's pods, the scheduler reports them unschedulable", async () => {
     await k.admin.ok(["create", "deployment", "web", "--image", "kubelab/web:1", "-n", NS]);
