@@ -60,7 +60,9 @@ export class ApiError extends Error {
       status: "Failure",
       message: this.message,
       reason: this.reason,
-      ...(this.details ? { details: this.details } : {}),
+      // Every 404 has details, as kube-apiserver's do (NewNotFound, NewGenericServerResponse):
+      // kubectl reads err.ErrStatus.Details.Name on some of them (debug) and panics on none.
+      ...(this.details ? { details: this.details } : this.code === 404 ? { details: {} } : {}),
       code: this.code,
     };
   }
@@ -77,6 +79,9 @@ export const notFound = (plural: string, group: string, name: string) =>
     group,
     kind: plural,
   });
+
+/** A path no route serves (an unknown resource, subresource or group), as kube-apiserver answers it. */
+export const notFoundPath = () => new ApiError(404, "NotFound", "the server could not find the requested resource", {});
 
 export const alreadyExists = (plural: string, group: string, name: string) =>
   new ApiError(409, "AlreadyExists", `${qualifiedResource(plural, group)} "${name}" already exists`, {

@@ -13,7 +13,7 @@ import {
   versionInfo,
   wantsAggregated,
 } from "./discovery";
-import { ApiError } from "./errors";
+import { ApiError, notFoundPath } from "./errors";
 import { requestInfo, type Handler } from "./filter";
 import type { CustomResources } from "./crd";
 
@@ -72,6 +72,3 @@ function openapiDocument(p: string, custom: NonResourceConfig["custom"]): unknow
   return doc;
 }
 
-function notFoundPath(): ApiError {
-  return new ApiError(404, "NotFound", "the server could not find the requested resource");
-}

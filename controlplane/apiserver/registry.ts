@@ -15,7 +15,8 @@ import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector
 import type { DeleteOptions, FinishWrite, Strategies, Strategy } from "./strategies";
 import { sameObject } from "./same-json";
 import { NamespaceCache } from "./namespace-cache";
-import { randomSuffix } from "./generate-name";
+import { randomSuffix, withNameRetries } from "./generate-name";
+import { fillAlwaysSerialized } from "./serialized-defaults";
 import { admissionAttributes, type AdmissionUser } from "./admission/attributes";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
@@ -154,7 +155,11 @@ export class Registry {
     return true;
   }
 
-  async create(rt: ResourceType, ns: string | undefined, body: KObject, opts: WriteOptions = {}): Promise<WriteResult> {
+  create(rt: ResourceType, ns: string | undefined, body: KObject, opts: WriteOptions = {}): Promise<WriteResult> {
+    return withNameRetries(body, () => this.createOnce(rt, ns, body, opts));
+  }
+
+  private async createOnce(rt: ResourceType, ns: string | undefined, body: KObject, opts: WriteOptions): Promise<WriteResult> {
     const obj = structuredClone(body);
     if (rt.namespaced) {
       if (obj.metadata.namespace && ns && obj.metadata.namespace !== ns) {
@@ -177,6 +182,7 @@ export class Registry {
     delete valid.metadata.deletionGracePeriodSeconds;
     const strategy = this.strategies.of(rt);
     strategy.prepareForCreate(valid);
+    fillAlwaysSerialized(rt, valid);
     await strategy.admit(valid, undefined, admissionAttributes("CREATE", opts, warnings));
     const finish = (await strategy.beginCreate?.(valid, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
     return finishing(finish, () => this.writeCreated(rt, valid, warnings, now, opts));

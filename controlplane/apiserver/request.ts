@@ -4,6 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { ApiError, badRequest } from "./errors";
+import { GO_TRUE } from "./filters/query-params";
 import { decodeProtobufBody, PROTOBUF_CONTENT_TYPE } from "./protobuf/decode";
 import { describeUnsafeShape, findUnsafeShape, MAX_NESTING_DEPTH } from "./patch/safe-keys";
 
@@ -180,6 +181,7 @@ export function checkDecoded<T>(value: T): T {
   });
 }
 
+/** A boolean query parameter as strconv.ParseBool reads it (`watch=True` from the Python client); checkQueryParams refused the rest. */
 export function boolParam(v: string | null): boolean {
-  return v === "true" || v === "1";
+  return v !== null && GO_TRUE.has(v);
 }

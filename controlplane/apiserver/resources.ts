@@ -3,7 +3,7 @@
 // through ./subresources.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { KObject } from "../../api/resource";
-import { ApiError, badRequest } from "./errors";
+import { ApiError, badRequest, notFoundPath } from "./errors";
 import { requestInfo, type RequestContext } from "./filter";
 import { apiVersionOf, supportsField } from "./keys";
 import { applyPatch } from "./patching";
@@ -25,7 +25,7 @@ export async function handleResource(server: ResourceContext, ctx: RequestContex
   const { url, resource: rp } = requestInfo(ctx);
   if (!rp) throw notFoundPath();
   const rt = server.findType(rp.group, rp.version, rp.plural);
-  if (!rt) throw new ApiError(404, "NotFound", "the server could not find the requested resource", {});
+  if (!rt) throw notFoundPath();
   if (rt.namespaced === false && rp.namespace) throw notFoundPath();
   const sub = rp.subresource;
   if (sub && !(rt.subresources as string[]).includes(sub) && !(rt.kind === "Namespace" && sub === "finalize")) throw notFoundPath();
@@ -116,6 +116,8 @@ async function handleObject(r: ResourceRequest): Promise<void> {
     case "PUT": {
       const body = await readObject(r);
       checkKind(rt, body);
+      // As kube's update handler: a body without a namespace takes the request's.
+      if (ns && !body.metadata.namespace) body.metadata.namespace = ns;
       const out = await server.registry.update(rt, ns, name, body, writeOptions(r));
       return replyObject(r, 200, out);
     }
@@ -185,9 +187,6 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-function notFoundPath(): ApiError {
-  return new ApiError(404, "NotFound", "the server could not find the requested resource");
-}
 
 function includeObject(q: URLSearchParams): IncludeObject {
   const v = q.get("includeObject");
