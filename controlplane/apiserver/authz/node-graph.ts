@@ -55,10 +55,13 @@ export class NodeGraph {
   setPod(pod: { metadata: { namespace?: string; name?: string }; spec?: Pod["spec"] }): void {
     const ns = pod.metadata.namespace ?? "";
     const name = pod.metadata.name ?? "";
-    this.deletePod(ns, name);
     const node = pod.spec?.nodeName;
-    if (!node || !pod.spec) return;
-    const refs = podReferences(ns, name, pod.spec);
+    const refs = node && pod.spec ? podReferences(ns, name, pod.spec) : [];
+    // Most pod writes are status updates: nothing the graph holds changes.
+    const known = this.pods.get(`${ns}/${name}`);
+    if (known && known.node === node && known.refs.length === refs.length && known.refs.every((r, i) => r === refs[i])) return;
+    this.deletePod(ns, name);
+    if (!node) return;
     this.pods.set(`${ns}/${name}`, { node, refs });
     const counts = this.uses.get(node) ?? new Map<string, number>();
     for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);

@@ -80,6 +80,11 @@ describe("Node authorizer", () => {
   it("forgets what a deleted or rescheduled pod used", () => {
     const g = graph();
     const authz = new NodeAuthorizer(g);
+    // A status update of the same pod counts nothing twice.
+    const web = { metadata: { namespace: "team", name: "web" }, spec: { nodeName: "a", containers: [{ name: "c", image: "x" }], volumes: [{ name: "s", secret: { secretName: "vol-secret" } }] } };
+    g.setPod(web);
+    g.setPod(web);
+    expect(ask(authz, { verb: "get", resource: "secrets", namespace: "team", name: "env-secret" }).decision).toBe("NoOpinion");
     g.deletePod("team", "web");
     expect(ask(authz, { verb: "get", resource: "secrets", namespace: "team", name: "vol-secret" }).decision).toBe("NoOpinion");
     g.setPod({ metadata: { namespace: "team", name: "db" }, spec: { nodeName: "a", containers: [{ name: "c", image: "x" }], volumes: [{ name: "s", secret: { secretName: "db-secret" } }] } });
