@@ -12,7 +12,7 @@ import { Informer } from "../client/informer";
 import { nodes, persistentvolumeclaims, persistentvolumes } from "../client/resources";
 import type { ApiClient } from "../client/rest";
 import type { PersistentVolume, PersistentVolumeClaim } from "../api/corev1/persistentvolume";
-import { LOCAL_PATH_CLEANUP_FINALIZER, LOCAL_PATH_DIR_ANNOTATION } from "../api/storage-names";
+import { LOCAL_PATH_CLEANUP_FINALIZER, LOCAL_PATH_DIR_ANNOTATION, LOCAL_PATH_NODE_LABEL } from "../api/storage-names";
 import type { ClaimSource } from "./pv-volume";
 import { persistentVolumeDir } from "./pv-volume";
 import { assertRealPathWithin, isWithin } from "./volume-paths";
@@ -53,7 +53,9 @@ export interface PvReclaimerOptions {
 /** Watches the PVs and cleans up those of this node; annotates the Node with its local-path dir. */
 export function startPvReclaimer(o: PvReclaimerOptions): void {
   const dir = localPathDir(o.rootDir);
-  const informer = new Informer<PersistentVolume>({ client: o.client, resource: persistentvolumes, logger: o.log });
+  // Only this node's volumes (a selector a Node authorizer can grant, as spec.nodeName for pods).
+  const labelSelector = `${LOCAL_PATH_NODE_LABEL}=${o.nodeName}`;
+  const informer = new Informer<PersistentVolume>({ client: o.client, resource: persistentvolumes, labelSelector, logger: o.log });
   const inFlight = new Set<string>();
   const consider = (pv: PersistentVolume) => {
     const path = needsCleanup(pv, o.nodeName, dir);

@@ -16,6 +16,8 @@ export const LOCAL_PATH_CLEANUP_FINALIZER = "kubelab.io/local-path-cleanup";
 /** Where a node keeps local-path volumes; the agent sets it on its Node (k3s' nodePathMap). */
 export const LOCAL_PATH_DIR_ANNOTATION = "kubelab.io/local-path-dir";
 export const LOCAL_PATH_PROVISIONER = "kubelab.io/local-path";
+/** The node a local-path PV lives on, as a label: the agent watches only its own volumes by it. */
+export const LOCAL_PATH_NODE_LABEL = "kubelab.io/local-path-node";
 export const DEFAULT_STORAGE_CLASS = "local-path";
 
 /** Is this class the cluster's default (either annotation "true")? */

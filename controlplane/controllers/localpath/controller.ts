@@ -8,7 +8,7 @@
 import { posix } from "node:path";
 import type { Node } from "../../../api/core";
 import type { PersistentVolume, PersistentVolumeClaim } from "../../../api/corev1/persistentvolume";
-import { LOCAL_PATH_CLEANUP_FINALIZER, LOCAL_PATH_DIR_ANNOTATION, LOCAL_PATH_PROVISIONER, PROVISIONED_BY_ANNOTATION, SELECTED_NODE_ANNOTATION, type StorageClass } from "../../../api/storage";
+import { LOCAL_PATH_CLEANUP_FINALIZER, LOCAL_PATH_DIR_ANNOTATION, LOCAL_PATH_NODE_LABEL, LOCAL_PATH_PROVISIONER, PROVISIONED_BY_ANNOTATION, SELECTED_NODE_ANNOTATION, type StorageClass } from "../../../api/storage";
 import { claimClass, pinnedToNode } from "../../../api/storage-binding";
 import { isAlreadyExists, keyOf, persistentvolumes, runController, WorkQueue, type ApiClient, type EventRecorder, type Informer, type Result } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
@@ -34,7 +34,7 @@ export function provisionedVolume(pvc: PersistentVolumeClaim, cls: StorageClass,
   return {
     apiVersion: "v1",
     kind: "PersistentVolume",
-    metadata: { name, annotations: { [PROVISIONED_BY_ANNOTATION]: LOCAL_PATH_PROVISIONER }, finalizers: [LOCAL_PATH_CLEANUP_FINALIZER] },
+    metadata: { name, labels: { [LOCAL_PATH_NODE_LABEL]: nodeName }, annotations: { [PROVISIONED_BY_ANNOTATION]: LOCAL_PATH_PROVISIONER }, finalizers: [LOCAL_PATH_CLEANUP_FINALIZER] },
     spec: {
       capacity: { storage: pvc.spec?.resources?.requests?.storage ?? 0 },
       accessModes: pvc.spec?.accessModes,

@@ -73,6 +73,7 @@ describe("local-path provisioning and binding", () => {
     const pv = f.client.creates("persistentvolumes")[0]?.object as PersistentVolume;
     expect(pv.metadata.name).toBe("pvc-uid-data");
     expect(pv.metadata.finalizers).toEqual(["kubelab.io/local-path-cleanup"]);
+    expect(pv.metadata.labels).toEqual({ "kubelab.io/local-path-node": "worker1" });
     expect(pv.spec).toMatchObject({
       capacity: { storage: "1Gi" },
       accessModes: ["ReadWriteOnce"],
