@@ -2,6 +2,7 @@
 import { Deployment, ReplicaSet, Scale } from "./apps";
 import { defaultDeployment, defaultReplicaSet, validateDeployment, validateReplicaSet, validateSelectorUpdate } from "./apps-rules";
 import { customresourcedefinitions } from "./apiextensions-resource";
+import { daemonsets } from "./apps-daemonset";
 import { cronjobs, jobs } from "./batch-resources";
 import { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
 import { serviceaccounts } from "./serviceaccount";
@@ -264,6 +265,7 @@ export const gitrepositories = defineResource<GitRepository>({
 });
 
 export { cronjobs, jobs } from "./batch-resources";
+export { daemonsets } from "./apps-daemonset";
 export { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
 export { serviceaccounts } from "./serviceaccount";
 export { customresourcedefinitions } from "./apiextensions-resource";
@@ -283,6 +285,7 @@ export const resourceTypes: DefinedResource[] = [
   events,
   deployments,
   replicasets,
+  daemonsets,
   jobs,
   cronjobs,
   leases,

@@ -9,6 +9,7 @@ import { formatLabelSelector } from "./meta";
 import { age, ageCol, col, containerCells, containersCol, imagesCol, nameCol, wide, type ColumnDefinition, type Printer } from "./printing/columns";
 import { timestampSince } from "./printing/duration";
 import { batchPrinters } from "./printing/batch";
+import { daemonSetPrinters } from "./apps-daemonset";
 import { networkingPrinters } from "./printing/networking";
 import { storagePrinters } from "./printing/storage";
 import { rbacPrinters } from "./printing/rbac";
@@ -295,6 +296,7 @@ const printers: Record<string, Printer> = {
   },
   ...networkingPrinters,
   ...batchPrinters,
+  ...daemonSetPrinters,
   ...storagePrinters,
   ...rbacPrinters,
 };

@@ -34,6 +34,7 @@ export const storageclasses: ResourceRef = { group: "storage.k8s.io", version: "
 export const serviceaccounts = core("serviceaccounts", "ServiceAccount");
 export const deployments: ResourceRef = { group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true };
 export const replicasets: ResourceRef = { group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true };
+export const daemonsets: ResourceRef = { group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true };
 export const leases: ResourceRef = { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true };
 export const gitrepositories: ResourceRef = {
   group: "gitops.kubelab.io",
