@@ -35,7 +35,17 @@ function parsePatchBody(raw: Buffer, type: PatchType): unknown {
   const text = raw.toString("utf8");
   if (!text.trim()) throw badRequest("the patch body is empty");
   try {
-    return type === "apply" ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
+    if (type !== "apply") return JSON.parse(text);
+    // kubectl sends its apply body as JSON under the YAML type: JSON first (much faster on a large
+    // CRD), YAML when it is not JSON.
+    if (/^\s*\{/.test(text)) {
+      try {
+        return JSON.parse(text);
+      } catch {
+        // not JSON after all: YAML below
+      }
+    }
+    return parseYaml(text, { maxAliasCount: 100 });
   } catch (e) {
     throw badRequest(`error decoding patch: ${(e as Error).message}`);
   }

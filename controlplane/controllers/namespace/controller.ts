@@ -8,6 +8,7 @@ import { cronJobsResource, jobsResource } from "../job/resources";
 import { ignoreNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
 import type { ControllerRunOptions } from "../run-options";
+import { customResourceRefs } from "../crd/resources";
 import { ignoreNotFoundOrConflict } from "../errors";
 
 export const NAMESPACE_FINALIZER = "kubernetes";
@@ -29,6 +30,9 @@ export const NAMESPACED_RESOURCES: ResourceRef[] = [
   resources.secrets,
   resources.leases,
   resources.gitrepositories,
+  resources.serviceaccounts,
+  { group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings", kind: "RoleBinding", namespaced: true },
+  { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles", kind: "Role", namespaced: true },
   resources.events,
 ];
 
@@ -56,7 +60,9 @@ export class NamespaceController {
     if (!ns?.metadata?.deletionTimestamp) return;
     if (!(ns.spec?.finalizers ?? []).includes(NAMESPACE_FINALIZER)) return;
     let remaining = 0;
-    for (const res of NAMESPACED_RESOURCES) {
+    // Custom resources too: every established namespaced CRD's kind (a failed lookup skips them this round).
+    const custom = await customResourceRefs(this.client, "Namespaced").catch(() => []);
+    for (const res of [...NAMESPACED_RESOURCES, ...custom]) {
       const list = await this.client.listAll(res, name).catch(ignoreNotFound);
       if (!list) continue;
       for (const obj of list.items) {
