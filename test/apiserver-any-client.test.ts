@@ -108,3 +108,16 @@ describe("objects as Go serializes them", () => {
     expect(elsewhere.status).toBe(400);
   });
 });
+
+describe("/openapi/v2", () => {
+  it("is served, so kubectl apply of a kind the server lacks says what Kubernetes says", async () => {
+    const json = await send("GET", "/openapi/v2");
+    expect(json.status).toBe(200);
+    expect(json.json).toMatchObject({ swagger: "2.0", info: { title: "Kubernetes" } });
+    const manifest = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n";
+    const r = await kubectl.run(["apply", "-f", "-"], manifest);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('no matches for kind "Widget" in version "example.com/v1"');
+    expect(r.stderr).not.toContain("openapi");
+  });
+});

@@ -17,7 +17,7 @@ export function randomSuffix(n = 5): string {
 export const GENERATE_NAME_ATTEMPTS = 8;
 
 /** Runs `create` (which picks a new suffix each call) until it does not collide on a generated name. */
-export async function withNameRetries<T>(body: KObject, create: () => Promise<T>): Promise<T> {
+export async function withNameRetries<T>(body: Pick<KObject, "metadata">, create: () => Promise<T>): Promise<T> {
   const generated = !body.metadata?.name && Boolean(body.metadata?.generateName);
   for (let attempt = 1; ; attempt++) {
     try {

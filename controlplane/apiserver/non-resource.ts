@@ -1,5 +1,5 @@
 // The paths that are not resources: /version, health, /metrics, discovery (/api, /apis and the
-// group-version lists, plain and aggregated) and the OpenAPI v3 documents.
+// group-version lists, plain and aggregated) and the OpenAPI v2 and v3 documents.
 import type { Registry as MetricsRegistry } from "prom-client";
 import type { ResourceType } from "../../api/resource";
 import { openapiV3Document, openapiV3Root } from "../../api/openapi";
@@ -14,6 +14,7 @@ import {
   wantsAggregated,
 } from "./discovery";
 import { ApiError, notFoundPath } from "./errors";
+import { openapiV2Json, wantsOpenapiV2Protobuf, writeOpenapiV2Protobuf } from "./openapi-v2";
 import { requestInfo, type Handler } from "./filter";
 import type { CustomResources } from "./crd";
 
@@ -41,6 +42,11 @@ export function nonResourceHandler(config: NonResourceConfig): Handler {
         return reply(200, aggregatedDiscovery(c.types, p === "/api", agg), { "Content-Type": aggregatedContentType(agg) });
       }
       return reply(200, p === "/api" ? coreVersions(c.address()) : apiGroupList(c.types));
+    }
+    if (p === "/openapi/v2") {
+      if (!wantsOpenapiV2Protobuf(req.headers.accept)) return reply(200, openapiV2Json());
+      ctx.code = 200;
+      return writeOpenapiV2Protobuf(ctx.res);
     }
     if (p.startsWith("/openapi/v3")) return reply(200, openapiDocument(p, c.custom));
     return reply(200, groupDiscovery(c.types, p));
