@@ -9,6 +9,8 @@ import { DEFAULT_LIMITS, type ServerLimits } from "./apiserver/filters/limits";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerOptions } from "./options";
+import type { LeaderElectionOptions } from "./leader";
+import { validateLeaderElectionTimes } from "../client/leaderelection";
 import { parseAuthorizationModes, type AuthorizationMode } from "./apiserver/authz/union";
 import { LAB_POD_SECURITY_DEFAULTS, podSecurityFromFlags, type PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 
@@ -54,6 +56,11 @@ export function registerServerCommand(program: Command): void {
     .option("--gitops-webhook-token-file <file>", "token that POST /hooks/gitops/... requires for the --gitops-repo repository")
     .option("--gitops-self-heal <bool>", "restore drift from kubectl edits in the --gitops-repo objects (true/false)", "true")
     .option("--log-level <level>", "pino log level", "info")
+    // kube-scheduler's and kube-controller-manager's leader election flags (controlplane/leader.ts).
+    .option("--leader-elect <bool>", "scheduler, controller manager and git-sync each run only while holding their Lease in kube-system (default: true with --store etcd, false with SQLite)")
+    .option("--leader-elect-lease-duration <duration>", "how long others wait after the last observed change of a Lease before taking it", "15s")
+    .option("--leader-elect-renew-deadline <duration>", "a leader that has not renewed for this long stops leading (less than the lease duration)", "10s")
+    .option("--leader-elect-retry-period <duration>", "how often candidates try to acquire and leaders renew", "2s")
     // kube-apiserver's limits, with its names and defaults (controlplane/apiserver/filters/limits.ts).
     .option("--max-requests-inflight <n>", "read-only requests served at once; more get 429 (0: no limit)", String(DEFAULT_LIMITS.maxRequestsInflight))
     .option("--max-mutating-requests-inflight <n>", "writes served at once; more get 429 (0: no limit)", String(DEFAULT_LIMITS.maxMutatingRequestsInflight))
@@ -110,7 +117,19 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     gitopsSelfHeal: parseBoolFlag(o.gitopsSelfHeal, "--gitops-self-heal"),
     logLevel: o.logLevel,
     limits: limitsFromFlags(o),
+    leaderElection: leaderElectionFromFlags(o),
   };
+}
+
+/** --leader-elect*: on by default when the store is shared (etcd); durations as client-go checks them. */
+export function leaderElectionFromFlags(o: Record<string, string>): LeaderElectionOptions {
+  const enabled = o.leaderElect === undefined ? o.store === "etcd" : parseBoolFlag(o.leaderElect, "--leader-elect");
+  const leaseDurationMs = parseDurationFlag(o.leaderElectLeaseDuration, "--leader-elect-lease-duration");
+  const renewDeadlineMs = parseDurationFlag(o.leaderElectRenewDeadline, "--leader-elect-renew-deadline");
+  const retryPeriodMs = parseDurationFlag(o.leaderElectRetryPeriod, "--leader-elect-retry-period");
+  const bad = validateLeaderElectionTimes(leaseDurationMs, renewDeadlineMs, retryPeriodMs);
+  if (bad) throw new UsageError(`invalid --leader-elect-* durations (lease ${o.leaderElectLeaseDuration}, renew ${o.leaderElectRenewDeadline}, retry ${o.leaderElectRetryPeriod}): ${bad}`);
+  return { enabled, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 }
 
 function authorizationModesFlag(v: string | undefined): AuthorizationMode[] | undefined {

@@ -10,6 +10,7 @@ import { SharedInformers } from "../client/informer-factory";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { ExtraHandler } from "./apiserver/server";
 import type { ServerOptions } from "./options";
+import { informersOutlivingTerms, LEASE_NAMES, runLeaderElected, type Term } from "./leader";
 
 export interface ComponentContext {
   apiUrl: string;
@@ -46,11 +47,18 @@ export async function startComponents(ctx: ComponentContext): Promise<Stop[]> {
   // Every informer and worker listens on the one signal.
   setMaxListeners(0, ctx.signal);
   // One cache per resource for the scheduler and the controllers (the pod cache is the big one).
-  const informers = new SharedInformers(client, ctx.logger.child({ component: "informers" }));
+  // They outlive leader terms: a term's loops stop, the caches stay warm for the next one.
+  const informers = informersOutlivingTerms(new SharedInformers(client, ctx.logger.child({ component: "informers" })), ctx.signal);
   const stops: Stop[] = [];
-  if (isEnabled(disabled, "scheduler")) stops.push(await startScheduler(ctx, informers));
-  if (CONTROLLER_NAMES.some((n) => n !== "scheduler" && isEnabled(disabled, n))) stops.push(await startControllerManager(ctx, client, informers));
-  if (isEnabled(disabled, "gitsync")) stops.push(await startGitSyncComponent(ctx));
+  // Each component leads its own Lease in kube-system (controlplane/leader.ts; off: always runs).
+  const elected = (lease: string, as: "scheduler" | "controllerManager" | "gitSync", start: (t: Term) => Promise<Stop>) =>
+    runLeaderElected({ client: clientFor(ctx, `kubelab-leader-election/${lease}`, as), lease, election: ctx.options.leaderElection, logger: ctx.logger, metrics: ctx.metrics, signal: ctx.signal, addHandler: ctx.addHandler, start });
+  const inTerm = (t: Term): ComponentContext => ({ ...ctx, signal: t.signal, addHandler: t.addHandler });
+  if (isEnabled(disabled, "scheduler")) stops.push(await elected(LEASE_NAMES.scheduler, "scheduler", (t) => startScheduler(inTerm(t), informers, t)));
+  if (CONTROLLER_NAMES.some((n) => n !== "scheduler" && isEnabled(disabled, n))) {
+    stops.push(await elected(LEASE_NAMES.controllerManager, "controllerManager", (t) => startControllerManager(inTerm(t), t.guard(client), informers)));
+  }
+  if (isEnabled(disabled, "gitsync")) stops.push(await elected(LEASE_NAMES.gitSync, "gitSync", (t) => startGitSyncComponent(inTerm(t), t)));
   return stops;
 }
 
@@ -60,9 +68,9 @@ function clientFor(ctx: ComponentContext, userAgent: string, as?: keyof NonNulla
 }
 
 /** The scheduler, as its own component (kube-scheduler is not part of the controller manager). */
-async function startScheduler(ctx: ComponentContext, informers: SharedInformers): Promise<Stop> {
+async function startScheduler(ctx: ComponentContext, informers: SharedInformers, term: Term): Promise<Stop> {
   const { Scheduler, DEFAULT_SCHEDULER_NAME } = await import("./scheduler/scheduler");
-  const client = clientFor(ctx, "kubelab-scheduler", "scheduler");
+  const client = term.guard(clientFor(ctx, "kubelab-scheduler", "scheduler"));
   const logger = ctx.logger.child({ component: "scheduler" });
   const recorder = new EventRecorder({ client, component: DEFAULT_SCHEDULER_NAME, logger });
   const scheduler = new Scheduler({ client, informers, recorder, logger, metrics: ctx.metrics });
@@ -97,8 +105,8 @@ async function startControllerManager(ctx: ComponentContext, client: RestClient,
   return () => running.done;
 }
 
-async function startGitSyncComponent(ctx: ComponentContext): Promise<Stop> {
-  const client = clientFor(ctx, "kubelab-gitsync", "gitSync");
+async function startGitSyncComponent(ctx: ComponentContext, term: Term): Promise<Stop> {
+  const client = term.guard(clientFor(ctx, "kubelab-gitsync", "gitSync"));
   const { startGitSync, ensureGitRepositoryFromFlag } = await import("./gitsync");
   const defaultWebhookToken = ctx.options.gitopsWebhookTokenFile
     ? readFileSync(ctx.options.gitopsWebhookTokenFile, "utf8").trim()

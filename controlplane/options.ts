@@ -4,6 +4,7 @@ import type { AuthorizationMode } from "./apiserver/authz/union";
 import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerLimits } from "./apiserver/filters/limits";
 import type { PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
+import type { LeaderElectionOptions } from "./leader";
 
 export interface ServerOptions {
   dataDir: string;
@@ -48,4 +49,6 @@ export interface ServerOptions {
   /** spec.selfHeal of the GitRepository made from --gitops-repo (the lab turns it off). */
   gitopsSelfHeal?: boolean;
   logLevel?: string;
+  /** --leader-elect and its durations (controlplane/leader.ts); undefined: no election. */
+  leaderElection?: LeaderElectionOptions;
 }
