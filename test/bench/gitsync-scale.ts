@@ -3,7 +3,7 @@
 // GitRepositories of 4 objects each (Flux's benchmark shape) reconciled from scratch.
 import type { Registry } from "prom-client";
 import { percentile, type BenchRow } from "./table";
-import type { Bench } from "./gitsync";
+import type { Bench } from "./gitsync-bench";
 
 const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
 

@@ -13,27 +13,11 @@ import type { ReconcileResult } from "../../controlplane/gitsync/reconcile";
 import { createTestRepo, startGitDaemon, type TestRepo } from "../fixtures/git";
 import { startTestServer } from "../fixtures/server";
 import { Registry } from "prom-client";
+import type { Bench, Outcome } from "./gitsync-bench";
 import { kustomizeOneChange, manyRepositories } from "./gitsync-scale";
 import { percentile, type BenchRow } from "./table";
 
 const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
-
-type Outcome = { result: ReconcileResult; ms: number };
-
-/** What every part of the benchmark shares: the server, git-sync, and a way to wait for a run. */
-export interface Bench {
-  client: ApiClient;
-  sync: GitSync;
-  small: TestRepo;
-  big: TestRepo;
-  kustomize: TestRepo;
-  many: TestRepo;
-  resource: typeof gitrepositories;
-  token: string;
-  rounds: number;
-  next(key: string, pred: (r: ReconcileResult) => boolean): Promise<Outcome>;
-  create(name: string, url: string, secret?: string): Promise<unknown>;
-}
 
 const files = (v: string) => Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`apps/cm-${i}.yaml`, cm(`small-${i}`, v)]));
 
