@@ -24,8 +24,13 @@ const GO_FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
 
 const INTEGER = /^[+-]?\d{1,16}$/;
 
-/** Throws a 400 ApiError for the first malformed parameter. */
+/**
+ * Throws a 400 ApiError for the first malformed parameter. A boolean spelled otherwise than
+ * "true"/"false" (the Python client sends `watch=True`, `follow=True`) is rewritten to that
+ * spelling, so every reader after this, the agent's log endpoint too, reads it alike.
+ */
 export function checkQueryParams(q: URLSearchParams): void {
+  let respell: [string, string][] | undefined;
   for (const [k, v] of q) {
     const min = INTEGERS[k];
     if (min !== undefined) {
@@ -33,6 +38,7 @@ export function checkQueryParams(q: URLSearchParams): void {
       if (!Number.isSafeInteger(n) || n < min) throw invalidParam(k, v, `must be an integer from ${min} to ${Number.MAX_SAFE_INTEGER}`);
     } else if (BOOLEANS.has(k)) {
       if (!GO_TRUE.has(v) && !GO_FALSE.has(v)) throw invalidParam(k, v, "must be true or false");
+      if (v !== "true" && v !== "false") (respell ??= []).push([k, GO_TRUE.has(v) ? "true" : "false"]);
     } else if (k === "resourceVersion") {
       if (v !== "" && !(/^\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)))) throw badRequest(`invalid resource version: ${JSON.stringify(v)}`);
     } else if (k === "timeout") {
@@ -43,6 +49,7 @@ export function checkQueryParams(q: URLSearchParams): void {
       }
     }
   }
+  if (respell) for (const [k, v] of respell) q.set(k, v);
 }
 
 function invalidParam(name: string, value: string, why: string) {
