@@ -94,7 +94,7 @@ export async function runLeaderElected(opts: LeaderElectedOptions): Promise<Stop
   gauge.set({ name: opts.lease }, 0);
   let handler: ExtraHandler | undefined;
   let current: { ctrl: AbortController; stopped: Promise<void> } | undefined;
-  const logger = opts.logger.child({ lease: `${LEADER_ELECTION_NAMESPACE}/${opts.lease}` });
+  const logger = opts.logger.child({ component: "leader-election" });
   const elector: LeaderElector = new LeaderElector({
     client: opts.client,
     namespace: LEADER_ELECTION_NAMESPACE,
