@@ -238,7 +238,8 @@ describe("a lab with 3 workers", () => {
     expect(await value(out.workerAddresses)).toEqual(["198.51.100.10", "198.51.100.11", "198.51.100.12"]);
     expect(await value(out.nodePortBaseUrl)).toBe("http://198.51.100.10");
     const reads = resources.filter((r) => r.type === "command:remote:Command" && r.name.includes("-read-"));
-    expect(reads).toHaveLength(2);
+    // The admin kubeconfig and one kubeconfig per worker (3), each its own identity.
+    expect(reads.map((r) => r.name).sort()).toEqual(["kubelab-master-read-admin-kubeconfig", "kubelab-master-read-kubelab-worker-0-kubeconfig", "kubelab-master-read-kubelab-worker-1-kubeconfig", "kubelab-master-read-kubelab-worker-2-kubeconfig"]);
     for (const r of reads) {
       expect((r.opts as pulumi.CustomResourceOptions).additionalSecretOutputs).toContain("stdout");
       expect(r.props.logging).toBe("none");

@@ -144,6 +144,7 @@ export class KubelabCluster extends pulumi.ComponentResource {
     const master_ = installMaster(name, {
       host: masterAddress.address,
       internalIp: MASTER_IP,
+      workers: workers.map((w) => w.name),
       user: cfg.sshUser,
       privateKey: args.sshPrivateKey,
       gitUrl: cfg.gitUrl,
@@ -158,7 +159,7 @@ export class KubelabCluster extends pulumi.ComponentResource {
       podCidr: w.cidr,
       user: cfg.sshUser,
       privateKey: args.sshPrivateKey,
-      nodeKubeconfig: master_.nodeKubeconfig,
+      nodeKubeconfig: master_.nodeKubeconfigs[w.name]!,
       deployment: args.deployment,
       instance: w.instance,
       version: cfg.kubelabVersion,

@@ -80,6 +80,8 @@ function stage(name: string, t: NodeTarget, files: Record<string, string>, paren
 
 export interface MasterInstallArgs extends NodeTarget {
   internalIp: string;
+  /** The workers' node names: each gets its own token (system:node:<name>) made on the master. */
+  workers: string[];
   gitUrl?: string;
   deployment: Deployment;
 }
@@ -87,7 +89,8 @@ export interface MasterInstallArgs extends NodeTarget {
 export interface MasterInstall {
   install: command.remote.Command;
   adminKubeconfig: pulumi.Output<string>;
-  nodeKubeconfig: pulumi.Output<string>;
+  /** Each worker's own kubeconfig, by node name (secret). */
+  nodeKubeconfigs: Record<string, pulumi.Output<string>>;
 }
 
 export function installMaster(name: string, args: MasterInstallArgs, parent: pulumi.Resource): MasterInstall {
@@ -103,7 +106,7 @@ export function installMaster(name: string, args: MasterInstallArgs, parent: pul
   const gitFlag = args.gitUrl ? ` --git-url '${args.gitUrl.replace(/'/g, "'\\''")}'` : "";
   const install = new command.remote.Command(`${node}-install`, {
     connection: conn,
-    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user} --version ${args.version}${gitFlag} # ${digest}`,
+    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user} --workers '${args.workers.join(" ")}' --version ${args.version}${gitFlag} # ${digest}`,
     triggers,
   }, { parent, dependsOn: copies });
   // Token and certificate are generated on the master once; their files are read back as secrets.
@@ -116,7 +119,7 @@ export function installMaster(name: string, args: MasterInstallArgs, parent: pul
   return {
     install,
     adminKubeconfig: pulumi.secret(read("admin.kubeconfig", "admin-kubeconfig")),
-    nodeKubeconfig: pulumi.secret(read("node.kubeconfig", "node-kubeconfig")),
+    nodeKubeconfigs: Object.fromEntries(args.workers.map((w) => [w, pulumi.secret(read(`nodes/${w}.kubeconfig`, `${w}-kubeconfig`))])),
   };
 }
 

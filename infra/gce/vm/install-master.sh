@@ -5,8 +5,8 @@
 # service restarted. KUBELAB_ROOT and SYSTEMCTL exist for the tests, which run it in a temp root.
 set -euo pipefail
 
-usage() { echo "usage: $0 --staging DIR [--version V] --public-ip IP --internal-ip IP --git-user USER [--git-url URL] [--listen HOST:PORT]" >&2; exit 2; }
-staging="" version="0.1.0" public_ip="" internal_ip="" git_user="" git_url="" listen="0.0.0.0:6443"
+usage() { echo "usage: $0 --staging DIR [--version V] --public-ip IP --internal-ip IP --git-user USER [--workers 'NAME ...'] [--git-url URL] [--listen HOST:PORT]" >&2; exit 2; }
+staging="" version="0.1.0" public_ip="" internal_ip="" git_user="" git_url="" listen="0.0.0.0:6443" workers=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --staging) staging="$2"; shift 2 ;;
@@ -16,6 +16,7 @@ while [ $# -gt 0 ]; do
     --git-user) git_user="$2"; shift 2 ;;
     --git-url) git_url="$2"; shift 2 ;;
     --listen) listen="$2"; shift 2 ;;
+    --workers) workers="${2//,/ }"; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -43,18 +44,26 @@ rm -rf "$opt/node_modules"
 mv "$opt/node_modules.new" "$opt/node_modules"
 mv "$opt/kubelab.mjs.new" "$opt/kubelab.mjs"
 
-# Bearer tokens: the first line is the admin (also used by the server's own components), the
-# second the nodes'. Made once; `pulumi up` reads the kubeconfigs built from them back as secrets.
+# Bearer tokens: the first line is the admin (also used by the server's own components), then
+# one per worker, system:node:<name> in system:nodes, so the Node authorizer lets each node read
+# and write only what its own pods need. Made once per name; `pulumi up` reads each worker's
+# kubeconfig back as a secret for that worker alone. (An older shared "workers" line is dropped.)
 install -d -m 0755 "$etc"
 umask 077
 if [ ! -s "$etc/tokens.csv" ]; then
-  printf '%s,admin,admin,"system:masters"\n%s,system:node:workers,nodes,"system:nodes"\n' \
-    "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" > "$etc/tokens.csv"
-  say "generated bearer tokens"
+  printf '%s,admin,admin,"system:masters"\n' "$(openssl rand -hex 32)" > "$etc/tokens.csv"
+  say "generated the admin token"
 fi
+if grep -q ',system:node:workers,' "$etc/tokens.csv"; then
+  grep -v ',system:node:workers,' "$etc/tokens.csv" > "$etc/tokens.csv.new" && mv "$etc/tokens.csv.new" "$etc/tokens.csv"
+fi
+for w in $workers; do
+  grep -q ",system:node:$w,$w," "$etc/tokens.csv" || printf '%s,system:node:%s,%s,"system:nodes"\n' "$(openssl rand -hex 32)" "$w" "$w" >> "$etc/tokens.csv"
+done
 [ -s "$etc/webhook-token" ] || openssl rand -hex 32 > "$etc/webhook-token"
+# The key ServiceAccount tokens are signed and checked with (one for every API server).
+[ -s "$etc/service-account.key" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$etc/service-account.key" 2>/dev/null
 admin_token="$(sed -n '1s/,.*//p' "$etc/tokens.csv")"
-node_token="$(sed -n '2s/,.*//p' "$etc/tokens.csv")"
 
 # TLS: a self-signed certificate for the API server, valid for the static external IP, the
 # internal IP and loopback. Kept while its addresses stay the same.
@@ -95,7 +104,12 @@ current-context: kubelab
 KUBECONFIG
 }
 kubeconfig "https://$public_ip:$port" "$admin_token" admin > "$etc/admin.kubeconfig"
-kubeconfig "https://$internal_ip:$port" "$node_token" node > "$etc/node.kubeconfig"
+install -d -m 0700 "$etc/nodes"
+rm -f "$etc/node.kubeconfig"
+for w in $workers; do
+  token="$(grep ",system:node:$w,$w," "$etc/tokens.csv" | cut -d, -f1)"
+  kubeconfig "https://$internal_ip:$port" "$token" "system:node:$w" > "$etc/nodes/$w.kubeconfig"
+done
 umask 022
 
 # The git repository users push to (unless the stack names an external one).

@@ -166,7 +166,7 @@ describe("install-master.sh", () => {
     master = vm("master", ["kubelab-server.service"]);
     vms.push(master);
     port = await freePort();
-    args = ["--staging", staging, "--public-ip", "127.0.0.2", "--internal-ip", "127.0.0.3", "--git-user", "root", "--listen", `127.0.0.2:${port}`];
+    args = ["--staging", staging, "--public-ip", "127.0.0.2", "--internal-ip", "127.0.0.3", "--git-user", "root", "--workers", "kubelab-worker-7 kubelab-worker-8", "--listen", `127.0.0.2:${port}`];
   }, 30_000);
 
   it("starts the bundled server, which kubectl reaches over TLS with the generated admin token", async () => {
@@ -179,8 +179,8 @@ describe("install-master.sh", () => {
     const version = JSON.parse(await kubectl.ok(["get", "--raw", "/version"]));
     expect(version.major).toBe("1");
     expect(await kubectl.ok(["get", "namespaces", "-o", "name"])).toContain("namespace/default");
-    // The node kubeconfig's token works too (its server is the master's internal IP on the VPC).
-    const node = kubectlFor(path.join(etc(), "node.kubeconfig"));
+    // Each worker's own kubeconfig works too (its server is the master's internal IP on the VPC).
+    const node = kubectlFor(path.join(etc(), "nodes/kubelab-worker-7.kubeconfig"));
     expect(await node.ok(["--server", `https://127.0.0.2:${port}`, "get", "--raw", "/version"])).toContain("gitVersion");
   });
 
@@ -192,10 +192,15 @@ describe("install-master.sh", () => {
   it("makes a certificate for the static IP, the internal IP and loopback, and keeps secrets private", () => {
     const text = execFileSync("openssl", ["x509", "-in", path.join(etc(), "tls.crt"), "-noout", "-ext", "subjectAltName"], { encoding: "utf8" });
     for (const ip of ["127.0.0.2", "127.0.0.3", "127.0.0.1"]) expect(text).toContain(`IP Address:${ip}`);
-    for (const f of ["tls.key", "tokens.csv", "admin.kubeconfig", "node.kubeconfig"]) expect(statSync(path.join(etc(), f)).mode & 0o077, f).toBe(0);
+    for (const f of ["tls.key", "tokens.csv", "service-account.key", "admin.kubeconfig", "nodes/kubelab-worker-7.kubeconfig", "nodes/kubelab-worker-8.kubeconfig"]) expect(statSync(path.join(etc(), f)).mode & 0o077, f).toBe(0);
+    // One identity per worker, never a shared one.
+    const tokens = readFileSync(path.join(etc(), "tokens.csv"), "utf8");
+    expect(tokens).toContain(",system:node:kubelab-worker-7,kubelab-worker-7,\"system:nodes\"");
+    expect(tokens).toContain(",system:node:kubelab-worker-8,kubelab-worker-8,\"system:nodes\"");
+    expect(tokens).not.toContain("system:node:workers");
     const admin = readFileSync(path.join(etc(), "admin.kubeconfig"), "utf8");
     expect(admin).toContain(`server: https://127.0.0.2:${port}`);
-    expect(readFileSync(path.join(etc(), "node.kubeconfig"), "utf8")).toContain(`server: https://127.0.0.3:${port}`);
+    expect(readFileSync(path.join(etc(), "nodes/kubelab-worker-7.kubeconfig"), "utf8")).toContain(`server: https://127.0.0.3:${port}`);
   });
 
   it("re-running it keeps the token and the certificate and restarts the server", async () => {
@@ -233,7 +238,7 @@ describe("install-master.sh", () => {
     const worker = vm("worker-live", ["kubelab-agent.service"]);
     vms.push(worker);
     const network = `kubelab-it-${process.pid}`;
-    const kubeconfig = readFileSync(path.join(etc(), "node.kubeconfig"), "utf8").replace("https://127.0.0.3:", "https://127.0.0.2:");
+    const kubeconfig = readFileSync(path.join(etc(), "nodes/kubelab-worker-7.kubeconfig"), "utf8").replace("https://127.0.0.3:", "https://127.0.0.2:");
     try {
       const r = run("install-worker.sh", [
         "--staging", staging, "--node-name", "kubelab-worker-7", "--address", "127.0.0.4",
