@@ -140,6 +140,8 @@ export class LeaderElector {
       if (!this.isLeader()) return;
       const left = this.renewDeadlineMs - (this.clock.now() - this.lastRenew);
       if (await this.tryAcquireOrRenew(Math.max(1, left))) this.armDeadline();
+      // Someone else holds it now (we were too slow): no reason to wait for the deadline.
+      else if (this.getLeader() !== this.cfg.identity) return;
     }
   }
 
