@@ -2,6 +2,7 @@
 // process (the pod cache is the big one), with the indexes they look things up by.
 import type { Logger } from "pino";
 import type { Deployment, ReplicaSet } from "../api/apps";
+import type { DaemonSet } from "../api/apps-daemonset";
 import type { Lease } from "../api/coordination";
 import type { ConfigMap, Endpoints, Namespace, Node, Pod, Service } from "../api/core";
 import type { ServiceAccount } from "../api/serviceaccount";
@@ -51,6 +52,10 @@ export class SharedInformers {
 
   deployments(): Informer<Deployment> {
     return this.get<Deployment>("deployments", resources.deployments, { namespace: indexByNamespace as IndexFunc<Deployment> });
+  }
+
+  daemonSets(): Informer<DaemonSet> {
+    return this.get<DaemonSet>("daemonsets", resources.daemonsets, { namespace: indexByNamespace as IndexFunc<DaemonSet> });
   }
 
   nodes(): Informer<Node> {

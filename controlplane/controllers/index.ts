@@ -6,6 +6,7 @@ import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import { EventRecorder, type ApiClient, type Informer, type ObjectWithMeta } from "../../client";
+import { DaemonSetController } from "./daemonset/controller";
 import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
 import { EndpointSliceController, endpointSlicesResource, newEndpointSliceInformer } from "./endpointslice/controller";
@@ -87,6 +88,10 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   if (enabled("deployment")) {
     const c = new DeploymentController({ client: opts.client, informers, recorder: recorder("deployment-controller") });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("deployment"))));
+  }
+  if (enabled("daemonset")) {
+    const c = new DaemonSetController({ client: opts.client, informers, recorder: recorder("daemonset-controller") });
+    starters.push(() => runs.push(c.run(opts.signal, runOpts("daemonset"))));
   }
   if (enabled("nodelifecycle")) {
     const c = new NodeLifecycleController({
