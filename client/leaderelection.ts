@@ -79,6 +79,9 @@ export function nextLeaseSpec(current: LeaseSpec | undefined, observedAt: number
   };
 }
 
+/** Wall time that never steps back (NTP adjustments would stretch a term): the monotonic clock from process start. */
+const monotonicClock: Clock = { now: () => performance.timeOrigin + performance.now(), after: realClock.after };
+
 const sameRecord = (a: LeaseSpec | undefined, b: LeaseSpec | undefined) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
 
 export class LeaderElector {
@@ -97,7 +100,7 @@ export class LeaderElector {
     this.retryPeriodMs = cfg.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS;
     const bad = validateLeaderElectionTimes(this.leaseDurationMs, this.renewDeadlineMs, this.retryPeriodMs);
     if (bad) throw new Error(`leader election ${cfg.namespace}/${cfg.name}: ${bad}`);
-    this.clock = cfg.clock ?? realClock;
+    this.clock = cfg.clock ?? monotonicClock;
   }
 
   /** Leading now: in a term, and the last renew started at most renewDeadline ago on our clock. */
