@@ -3,8 +3,8 @@
 // authentication, and the extra routes other components mount (the git-sync webhook).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { authenticate, type TokenUser } from "./auth";
 import { ApiError } from "./errors";
+import { GO_TRUE } from "./go-bool";
 import { requestInfo, type Filter, type Handler, type RequestContext, type RequestInfo } from "./filter";
 import type { RequestMetrics } from "./metrics";
 import { boolParam, parseResourcePath, type ResourcePath } from "./request";
@@ -29,7 +29,7 @@ export function withRequestMetrics(metrics: RequestMetrics): Filter {
 /** apiserver_request_total's verb label: LIST and WATCH apart from GET, else the method. */
 function metricsVerb(method: string, info: RequestInfo): string {
   if (method !== "GET") return method;
-  if (info.url.searchParams.get("watch") === "true") return "WATCH";
+  if (GO_TRUE.has(info.url.searchParams.get("watch") ?? "")) return "WATCH";
   return info.resource?.name ? "GET" : "LIST";
 }
 
@@ -92,24 +92,6 @@ function kubernetesVerb(method: string, url: URL, rp: ResourcePath): string {
     default:
       return method.toLowerCase();
   }
-}
-
-/** Health, version and the webhook paths need no token (Kubernetes' anonymous health checks). */
-const UNAUTHENTICATED = new Set(["/healthz", "/livez", "/readyz", "/version"]);
-
-/** With tokens: a request without a known bearer token is 401. Without: everyone passes. */
-export function withAuthentication(tokens: Map<string, TokenUser> | undefined): Filter {
-  return (next) => (ctx) => {
-    if (tokens) {
-      const path = requestInfo(ctx).url.pathname;
-      if (!UNAUTHENTICATED.has(path) && !path.startsWith("/hooks/")) {
-        const user = authenticate(tokens, ctx.req.headers.authorization);
-        if (!user) return Promise.reject(new ApiError(401, "Unauthorized", "Unauthorized"));
-        ctx.user = user;
-      }
-    }
-    return next(ctx);
-  };
 }
 
 /** Routes mounted by other components; the first that handles a request answers it. */

@@ -13,7 +13,7 @@
 //
 // Filters import this module, never handler-chain.ts (which imports them).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TokenUser } from "./auth";
+import type { UserInfo } from "./authn/user";
 import type { ResourcePath } from "./request";
 
 /** What the chain has learned about a request so far (Kubernetes' RequestInfo). */
@@ -35,7 +35,7 @@ export interface RequestContext {
   /** Set by withRequestInfo. */
   info?: RequestInfo;
   /** Set by withAuthentication when the server checks tokens. */
-  user?: TokenUser;
+  user?: UserInfo;
   /** HTTP status of the answer given through reply (200 until then). */
   code: number;
   /** Answer with a JSON (or, for a string, verbatim) body; a no-op once headers are out. */

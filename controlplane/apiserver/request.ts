@@ -4,7 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { ApiError, badRequest } from "./errors";
-import { GO_TRUE } from "./filters/query-params";
+import { GO_TRUE } from "./go-bool";
 import { decodeProtobufBody, PROTOBUF_CONTENT_TYPE } from "./protobuf/decode";
 import { describeUnsafeShape, findUnsafeShape, MAX_NESTING_DEPTH } from "./patch/safe-keys";
 

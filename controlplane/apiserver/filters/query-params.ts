@@ -4,6 +4,7 @@
 // conversion answers, never a NaN or Infinity deeper in (limit=1e309 once answered 500).
 import { isDuration } from "../../../api/duration";
 import { badRequest } from "../errors";
+import { GO_FALSE, GO_TRUE } from "../go-bool";
 import { requestInfo, type Filter } from "../filter";
 
 /** Integer parameters and their least allowed value (kube: sinceSeconds and limitBytes > 0). */
@@ -19,8 +20,6 @@ const INTEGERS: Record<string, number> = {
 const BOOLEANS = new Set(["watch", "allowWatchBookmarks", "follow", "previous", "timestamps", "force", "pretty", "sendInitialEvents", "insecureSkipTLSVerifyBackend", "stdin", "stdout", "stderr", "tty"]);
 
 /** strconv.ParseBool's spellings. */
-export const GO_TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
-const GO_FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
 
 const INTEGER = /^[+-]?\d{1,16}$/;
 
