@@ -369,12 +369,12 @@ describe("resource registry", () => {
     expect(findByKind("gitops.kubelab.io/v1alpha1", "GitRepository")?.shortNames).toEqual(["gitrepo"]);
   });
 
-  it("puts pods, services, deployments, replicasets, jobs and cronjobs in the 'all' category", () => {
-    expect(resourceTypes.filter((r) => r.categories.includes("all")).map((r) => r.plural).sort()).toEqual(["cronjobs", "deployments", "jobs", "pods", "replicasets", "services"]);
+  it("puts pods, services, daemonsets, deployments, replicasets, jobs and cronjobs in the 'all' category", () => {
+    expect(resourceTypes.filter((r) => r.categories.includes("all")).map((r) => r.plural).sort()).toEqual(["cronjobs", "daemonsets", "deployments", "jobs", "pods", "replicasets", "services"]);
   });
 
-  it("serves nodes and namespaces cluster-scoped and advertises subresources", () => {
-    expect(resourceTypes.filter((r) => !r.namespaced).map((r) => r.plural)).toEqual(["namespaces", "nodes"]);
+  it("serves nodes, namespaces, volumes, classes, CRDs and cluster RBAC cluster-scoped and advertises subresources", () => {
+    expect(resourceTypes.filter((r) => !r.namespaced).map((r) => r.plural).sort()).toEqual(["clusterrolebindings", "clusterroles", "customresourcedefinitions", "namespaces", "nodes", "persistentvolumes", "storageclasses"]);
     expect(findResource("", "v1", "pods")?.subresources).toEqual(["status", "binding", "log"]);
     expect(findResource("apps", "v1", "deployments")?.subresources).toEqual(["status", "scale"]);
   });
