@@ -5,7 +5,7 @@
 import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
-import { EventRecorder, type ApiClient, type Informer, type ObjectWithMeta } from "../../client";
+import { daemonsets as daemonsetsRes, EventRecorder, type ApiClient, type Informer, type ObjectWithMeta } from "../../client";
 import { DaemonSetController } from "./daemonset/controller";
 import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
@@ -112,7 +112,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     starters.push(() => runs.push(c.run(opts.signal, runOpts("endpointslice"))));
   }
   if (enabled("garbagecollector")) {
-    const watch = { ...(sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : {}), ...batch.gcWatch, ...storageGcWatch(informers) };
+    const watch = { ...(sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : {}), ...batch.gcWatch, ...storageGcWatch(informers), daemonsets: { informer: informers.daemonSets() as unknown as Informer<ObjectWithMeta>, res: daemonsetsRes } };
     const c = new GarbageCollector({ client: opts.client, informers, watch });
     starters.push(() => runs.push(c.run(opts.signal, runOpts("garbagecollector"))));
   }

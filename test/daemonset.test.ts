@@ -1,0 +1,59 @@
+// DaemonSets on a real API server with the controllers and scheduler in-process and hollow nodes,
+// driven by the real kubectl: one pod per node, new nodes get theirs, a rollout.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Pod } from "../api/core";
+import { eventually, isRunningReady, startControllerCluster, type ControllerCluster } from "./controllers-fixture";
+
+const DS = (image: string) => `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: node-agent
+spec:
+  selector:
+    matchLabels:
+      app: node-agent
+  template:
+    metadata:
+      labels:
+        app: node-agent
+    spec:
+      containers:
+      - name: agent
+        image: ${image}
+`;
+
+describe("DaemonSet with kubectl", () => {
+  let c: ControllerCluster;
+  const agentPods = async () => (await c.pods()).filter((p: Pod) => p.metadata?.labels?.app === "node-agent" && !p.metadata?.deletionTimestamp);
+  const nodesOf = (pods: Pod[]) => pods.map((p) => p.spec?.nodeName ?? "").sort();
+  beforeAll(async () => {
+    c = await startControllerCluster();
+    await c.addNodes({ nodeNamePrefix: "dsw", count: 2 });
+  }, 60_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
+
+  it("runs one pod per node, shows kubectl get ds's columns, follows a new node and rolls out", async () => {
+    await c.kubectl.ok(["apply", "-f", "-"], DS("kubelab/web:1"));
+    await eventually(async () => {
+      const pods = await agentPods();
+      return pods.length === 2 && pods.every(isRunningReady) && nodesOf(pods).join() === "dsw-0,dsw-1";
+    }, 30_000, "one running pod on each of the two nodes");
+    await c.kubectl.ok(["rollout", "status", "ds/node-agent", "--timeout=30s"]);
+    const table = await c.kubectl.ok(["get", "ds", "node-agent"]);
+    const [header, row] = table.trim().split("\n");
+    expect(header!.split(/\s{2,}/)).toEqual(["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"]);
+    expect(row!.split(/\s+/).slice(0, 7)).toEqual(["node-agent", "2", "2", "2", "2", "2", "<none>"]);
+
+    await c.addNodes({ nodeNamePrefix: "dsx", count: 1 });
+    await eventually(async () => nodesOf((await agentPods()).filter(isRunningReady)).join() === "dsw-0,dsw-1,dsx-0", 30_000, "the new node got its pod");
+
+    await c.kubectl.ok(["apply", "-f", "-"], DS("kubelab/web:2"));
+    await c.kubectl.ok(["rollout", "status", "ds/node-agent", "--timeout=45s"]);
+    const rolled = await agentPods();
+    expect(rolled.map((p) => p.spec?.containers[0]?.image)).toEqual(["kubelab/web:2", "kubelab/web:2", "kubelab/web:2"]);
+    expect(nodesOf(rolled)).toEqual(["dsw-0", "dsw-1", "dsx-0"]);
+
+  }, 120_000);
+});
