@@ -34,7 +34,7 @@ describe("DaemonSet with kubectl", () => {
     await c?.stop();
   });
 
-  it("runs one pod per node, shows kubectl get ds's columns, follows a new node and rolls out", async () => {
+  it("runs one pod per node, shows kubectl get ds's columns, follows a new node, rolls out, and takes its pods with it on foreground deletion", async () => {
     await c.kubectl.ok(["apply", "-f", "-"], DS("kubelab/web:1"));
     await eventually(async () => {
       const pods = await agentPods();
@@ -54,6 +54,11 @@ describe("DaemonSet with kubectl", () => {
     const rolled = await agentPods();
     expect(rolled.map((p) => p.spec?.containers[0]?.image)).toEqual(["kubelab/web:2", "kubelab/web:2", "kubelab/web:2"]);
     expect(nodesOf(rolled)).toEqual(["dsw-0", "dsw-1", "dsx-0"]);
+
+    // Foreground deletion: the garbage collector removes the pods before the DaemonSet goes.
+    const out = await c.kubectl.run(["delete", "ds", "node-agent", "--cascade=foreground", "--timeout=30s"]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(await agentPods()).toHaveLength(0);
 
   }, 120_000);
 });
