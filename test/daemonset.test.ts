@@ -61,4 +61,12 @@ describe("DaemonSet with kubectl", () => {
     expect(await agentPods()).toHaveLength(0);
 
   }, 120_000);
+
+  it("is in discovery and explain, and refuses a selector that does not match the template with the field", async () => {
+    expect(await c.kubectl.ok(["api-resources", "--api-group=apps"])).toMatch(/daemonsets\s+ds\s+apps\/v1\s+true\s+DaemonSet/);
+    expect(await c.kubectl.ok(["explain", "ds.spec.updateStrategy.rollingUpdate"])).toContain("maxSurge");
+    const bad = await c.kubectl.run(["apply", "-f", "-"], DS("kubelab/web:1").replace("labels:\n        app: node-agent", "labels:\n        app: other"));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not match template `labels`');
+  }, 30_000);
 });
