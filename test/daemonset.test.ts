@@ -49,8 +49,14 @@ describe("DaemonSet with kubectl", () => {
     await c.addNodes({ nodeNamePrefix: "dsx", count: 1 });
     await eventually(async () => nodesOf((await agentPods()).filter(isRunningReady)).join() === "dsw-0,dsw-1,dsx-0", 30_000, "the new node got its pod");
 
+    // Sampled back to back while the rollout runs: maxUnavailable 1 of 3 leaves at least 2 ready pods.
     await c.kubectl.ok(["apply", "-f", "-"], DS("kubelab/web:2"));
-    await c.kubectl.ok(["rollout", "status", "ds/node-agent", "--timeout=45s"]);
+    let done = false;
+    const rollout = c.kubectl.ok(["rollout", "status", "ds/node-agent", "--timeout=45s"]).finally(() => (done = true));
+    let fewestReady = 3;
+    while (!done) fewestReady = Math.min(fewestReady, (await agentPods()).filter(isRunningReady).length);
+    await rollout;
+    expect(fewestReady).toBeGreaterThanOrEqual(2);
     const rolled = await agentPods();
     expect(rolled.map((p) => p.spec?.containers[0]?.image)).toEqual(["kubelab/web:2", "kubelab/web:2", "kubelab/web:2"]);
     expect(nodesOf(rolled)).toEqual(["dsw-0", "dsw-1", "dsx-0"]);
