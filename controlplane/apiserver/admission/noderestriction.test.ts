@@ -64,4 +64,16 @@ describe("NodeRestriction", () => {
     expect(await admit(POD, mirror({ nodeName: "b" }, { annotations: {} }), undefined, asUser)).toBeUndefined();
     expect(await admit(NODE, node("b"), undefined, asUser)).toBeUndefined();
   });
+
+  it("lets a node drop the local-path cleanup finalizer of a volume provisioned on it, and nothing else", async () => {
+    const PV: [string, string] = ["", "PersistentVolume"];
+    const pv = (node: string, finalizers: string[], capacity = "1Gi"): KObject =>
+      ({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "pvc-1", labels: { "kubelab.io/local-path-node": node }, finalizers }, spec: { capacity: { storage: capacity } } }) as KObject;
+    const both = ["kubernetes.io/pv-protection", "kubelab.io/local-path-cleanup"];
+    expect(await admit(PV, pv("a", ["kubernetes.io/pv-protection"]), pv("a", both))).toBeUndefined();
+    expect(await admit(PV, pv("b", ["kubernetes.io/pv-protection"]), pv("b", both))).toBe('persistentvolumes "pvc-1" is forbidden: node "a" can only modify persistentvolumes provisioned on it');
+    expect(await admit(PV, pv("a", []), pv("a", both))).toMatch(/can only remove the kubelab.io\/local-path-cleanup finalizer/);
+    expect(await admit(PV, pv("a", both, "9Gi"), pv("a", both))).toMatch(/can only remove the kubelab.io\/local-path-cleanup finalizer/);
+    expect(await admit(PV, pv("a", both))).toBe('persistentvolumes "pvc-1" is forbidden: node "a" can not create persistentvolumes');
+  });
 });

@@ -7,6 +7,7 @@
 // Everyone else passes untouched.
 import type { Node, Pod } from "../../../api/core";
 import type { KObject, ResourceType } from "../../../api/resource";
+import { LOCAL_PATH_CLEANUP_FINALIZER, LOCAL_PATH_NODE_LABEL } from "../../../api/storage-names";
 import { ApiError, qualifiedResource } from "../errors";
 import { nodeNameOf } from "../authz/node";
 import { podReferences } from "../authz/node-graph";
@@ -57,7 +58,17 @@ const checkNode: Check = (node, obj, old) => {
 const checkLease: Check = (node, obj) =>
   obj.metadata.namespace === "kube-node-lease" && obj.metadata.name === node ? undefined : "can only access node lease with the same name as the requesting node";
 
-const CHECKS: Record<string, Check> = { "/Pod": checkPod, "/Node": checkNode, "coordination.k8s.io/Lease": checkLease };
+/** A node changes a PersistentVolume only to drop the local-path cleanup finalizer of one provisioned on it. */
+const checkVolume: Check = (node, obj, old) => {
+  if (!old) return `node "${node}" can not create persistentvolumes`;
+  if (old.metadata.labels?.[LOCAL_PATH_NODE_LABEL] !== node) return `node "${node}" can only modify persistentvolumes provisioned on it`;
+  const strip = (o: KObject) => ({ ...o, metadata: { ...o.metadata, finalizers: undefined, resourceVersion: undefined, managedFields: undefined } });
+  const removedOnly = (old.metadata.finalizers ?? []).filter((f) => !(obj.metadata.finalizers ?? []).includes(f)).every((f) => f === LOCAL_PATH_CLEANUP_FINALIZER) && (obj.metadata.finalizers ?? []).every((f) => (old.metadata.finalizers ?? []).includes(f));
+  if (!removedOnly || JSON.stringify(strip(obj)) !== JSON.stringify(strip(old))) return `node "${node}" can only remove the ${LOCAL_PATH_CLEANUP_FINALIZER} finalizer of a persistentvolume`;
+  return undefined;
+};
+
+const CHECKS: Record<string, Check> = { "/Pod": checkPod, "/Node": checkNode, "coordination.k8s.io/Lease": checkLease, "/PersistentVolume": checkVolume };
 
 /** `strategy` with NodeRestriction after its own admit, for Pods, Nodes and Leases. */
 export function withNodeRestriction(rt: ResourceType, strategy: Strategy): Strategy {

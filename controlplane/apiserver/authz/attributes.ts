@@ -25,5 +25,6 @@ export function requestAttributes(info: RequestInfo, user: UserInfo): Attributes
     namespace,
     name: rp.name ?? "",
     path: info.url.pathname,
+    labelSelector: info.url.searchParams.get("labelSelector") ?? "",
   };
 }

@@ -31,6 +31,8 @@ export interface Attributes {
   name: string;
   /** Non-resource requests: the URL path ("/healthz", "/apis"). */
   path: string;
+  /** A list or watch's labelSelector, as Kubernetes 1.31's AuthorizeWithSelectors passes it ("" when none). */
+  labelSelector?: string;
 }
 
 export type Decision = "Allow" | "Deny" | "NoOpinion";
@@ -87,6 +89,7 @@ export function resourceAttributes(user: UserInfo, a: Partial<Omit<Attributes, "
     namespace: a.namespace ?? "",
     name: a.name ?? "",
     path: "",
+    labelSelector: a.labelSelector ?? "",
   };
 }
 

@@ -10,6 +10,7 @@
 //   Endpoints, EndpointSlices, NetworkPolicies, Namespaces, Nodes and Pods (the agent is also
 //   kube-proxy and the node's DNS, which Kubernetes runs under identities of their own).
 // Anything else, and every request of a user that is not a node, gets no opinion (RBAC decides).
+import { LOCAL_PATH_NODE_LABEL } from "../../../api/storage-names";
 import type { Attributes, AuthorizationResult, Authorizer } from "./authorizer";
 import { ALLOW, NO_OPINION } from "./authorizer";
 import type { NodeGraph, RefKind } from "./node-graph";
@@ -49,8 +50,7 @@ export class NodeAuthorizer implements Authorizer {
       case "/persistentvolumeclaims":
         return this.related(a, node, a.resource as RefKind);
       case "/persistentvolumes":
-        if (a.verb !== "get" || !a.name) return noOpinion("can only get individual resources of this type");
-        return this.graph.nodeUsesVolume(node, a.name) ? ALLOW : noOpinion(`no relationship found between node '${node}' and this object`);
+        return this.volumes(a, node);
       case "/serviceaccounts":
         if (a.subresource === "token" && a.verb === "create") return this.graph.nodeUses(node, "serviceaccounts", a.namespace, a.name) ? ALLOW : noOpinion(`no relationship found between node '${node}' and this object`);
         return this.related(a, node, "serviceaccounts");
@@ -76,6 +76,20 @@ export class NodeAuthorizer implements Authorizer {
   private related(a: Attributes, node: string, kind: RefKind): AuthorizationResult {
     if (a.verb !== "get" || !a.name || a.subresource) return noOpinion("can only get individual resources of this type");
     return this.graph.nodeUses(node, kind, a.namespace, a.name) ? ALLOW : noOpinion(`no relationship found between node '${node}' and this object`);
+  }
+
+  /**
+   * The volumes its pods use; and the node-local volumes provisioned on it (kubelab's local-path
+   * provisioner labels them with the node): listed and watched with exactly that selector, and
+   * updated to drop the cleanup finalizer once their directory is gone (NodeRestriction checks the
+   * label and that nothing else changes).
+   */
+  private volumes(a: Attributes, node: string): AuthorizationResult {
+    const ownSelector = `${LOCAL_PATH_NODE_LABEL}=${node}`;
+    if ((a.verb === "list" || a.verb === "watch") && !a.name && a.labelSelector === ownSelector) return ALLOW;
+    if ((a.verb === "update" || a.verb === "patch") && a.name && !a.subresource) return ALLOW;
+    if (a.verb !== "get" || !a.name) return noOpinion("can only get individual resources of this type");
+    return this.graph.nodeUsesVolume(node, a.name) ? ALLOW : noOpinion(`no relationship found between node '${node}' and this object`);
   }
 
   private lease(a: Attributes, node: string): AuthorizationResult {
