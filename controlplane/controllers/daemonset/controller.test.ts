@@ -187,3 +187,14 @@ describe("DaemonSet controller sync", () => {
     expect(g.client.creates("pods")).toHaveLength(0);
   });
 });
+
+describe("DaemonSet controller and node health", () => {
+  it("creates no pod on a node that is not Ready but keeps the pod of a node that stopped being Ready (misscheduled)", async () => {
+    const ds = newDaemonSet("agent");
+    const f = setup(ds, newNode("n1", { ready: "False" }), newNode("n2", { ready: "Unknown" }), daemonPod(ds, "n2"), newNode("n3"));
+    await f.controller.sync("default/agent");
+    expect(createdPods(f).map(pinnedTo)).toEqual(["n3"]);
+    expect(f.client.deletes("pods")).toHaveLength(0);
+    expect(lastStatus(f)).toMatchObject({ desiredNumberScheduled: 1, numberMisscheduled: 1 });
+  });
+});

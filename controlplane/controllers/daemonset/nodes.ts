@@ -5,6 +5,7 @@ import type { DaemonSet } from "../../../api/apps-daemonset";
 import type { Node, Pod, PodSpec, Taint, Toleration } from "../../../api/core";
 import { tolerationsTolerateTaint } from "../../../api/core";
 import { matchesNodeSelectorAndAffinity } from "../../scheduler/plugins/node-affinity";
+import { NODE_UNREACHABLE_REASON, nodeHealthReason } from "../../scheduler/plugins/node-ready";
 
 /** Label on every daemon pod: the hash of the template it was made from. */
 export const REVISION_HASH_LABEL = "controller-revision-hash";
@@ -40,12 +41,23 @@ export interface Eligibility {
   shouldContinue: boolean;
 }
 
+/**
+ * The NoSchedule taint Kubernetes' TaintNodesByCondition puts on a node that is not Ready (our
+ * node lifecycle controller sets only the NoExecute ones): a node that never became Ready gets no
+ * pod, one that stopped being Ready keeps its pod.
+ */
+function healthTaints(node: Node): Taint[] {
+  const reason = nodeHealthReason(node);
+  if (!reason) return [];
+  return [{ key: reason === NODE_UNREACHABLE_REASON ? "node.kubernetes.io/unreachable" : "node.kubernetes.io/not-ready", effect: "NoSchedule" }];
+}
+
 /** NodeShouldRunDaemonPod: node selector and required affinity, then the taints. */
 export function eligibility(ds: DaemonSet, node: Node): Eligibility {
   const pod = { spec: ds.spec.template.spec } as Pod;
   if (!matchesNodeSelectorAndAffinity(pod, node)) return { shouldRun: false, shouldContinue: false };
   const tolerations = withDaemonTolerations(ds.spec.template.spec);
-  const untolerated = (effect: string) => (node.spec?.taints ?? []).some((t: Taint) => t.effect === effect && !tolerationsTolerateTaint(tolerations, t));
+  const untolerated = (effect: string) => [...(node.spec?.taints ?? []), ...healthTaints(node)].some((t: Taint) => t.effect === effect && !tolerationsTolerateTaint(tolerations, t));
   if (untolerated("NoExecute")) return { shouldRun: false, shouldContinue: false };
   return { shouldRun: !untolerated("NoSchedule"), shouldContinue: true };
 }
