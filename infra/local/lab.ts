@@ -12,7 +12,6 @@ import { labApiGet, labReady } from "./api";
 import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, pushFolder } from "./repo";
 import { removePodNetworks } from "../../agent/network/teardown";
-import { teardownNodeTables } from "../../agent/netfilter/nft";
 import { readLabState, writeLabState, type LabState } from "./state";
 import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
 import { ensureNodeTokens, writeNodeKubeconfig } from "./node-credentials";
@@ -251,9 +250,8 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
   const removed = await removeLabContainers(nodes);
   log(`removed ${removed} container(s)`);
   const net = await removePodNetworks(nodes);
-  log(`removed ${net.bridges.length} pod network(s) and ${net.rules} host rule(s)`);
+  log(`removed ${net.bridges.length} pod network(s), ${net.rules} host rule(s) and ${net.tables} service proxy table(s)`);
   for (const e of net.errors) log(`could not remove the ${e}`);
-  log(`removed ${await teardownNodeTables(nodes)} service proxy table(s)`);
   if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 } });
 }
 
