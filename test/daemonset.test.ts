@@ -61,10 +61,10 @@ describe("DaemonSet with kubectl", () => {
     expect(rolled.map((p) => p.spec?.containers[0]?.image)).toEqual(["kubelab/web:2", "kubelab/web:2", "kubelab/web:2"]);
     expect(nodesOf(rolled)).toEqual(["dsw-0", "dsw-1", "dsx-0"]);
 
-    // Foreground deletion: the garbage collector removes the pods before the DaemonSet goes.
-    const out = await c.kubectl.run(["delete", "ds", "node-agent", "--cascade=foreground", "--timeout=30s"]);
+    // The default (background) deletion: the garbage collector then removes the pods it owned.
+    const out = await c.kubectl.run(["delete", "ds", "node-agent", "--timeout=30s"]);
     expect(out.code, out.stderr).toBe(0);
-    expect(await agentPods()).toHaveLength(0);
+    await eventually(async () => (await agentPods()).length === 0, 30_000, "the DaemonSet's pods gone");
 
   }, 120_000);
 

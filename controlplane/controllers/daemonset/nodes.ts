@@ -4,8 +4,8 @@
 import type { DaemonSet } from "../../../api/apps-daemonset";
 import type { Node, Pod, PodSpec, Taint, Toleration } from "../../../api/core";
 import { tolerationsTolerateTaint } from "../../../api/core";
-import { matchesNodeSelectorAndAffinity } from "../../scheduler/plugins/node-affinity";
-import { NODE_UNREACHABLE_REASON, nodeHealthReason } from "../../scheduler/plugins/node-ready";
+import { matchesNodeSelectorAndAffinity } from "../../../api/corev1/node-affinity";
+import { NODE_UNREACHABLE_REASON, nodeHealthReason } from "../../../api/corev1/node-health";
 
 /** Label on every daemon pod: the hash of the template it was made from. */
 export const REVISION_HASH_LABEL = "controller-revision-hash";

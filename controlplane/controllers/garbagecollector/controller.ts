@@ -52,6 +52,7 @@ const kinds: Record<string, ResourceRef> = {
   "v1/Namespace": resources.namespaces,
   "apps/v1/Deployment": resources.deployments,
   "apps/v1/ReplicaSet": resources.replicasets,
+  "apps/v1/DaemonSet": resources.daemonsets,
   "coordination.k8s.io/v1/Lease": resources.leases,
   "discovery.k8s.io/v1/EndpointSlice": endpointslices,
   "gitops.kubelab.io/v1alpha1/GitRepository": resources.gitrepositories,
