@@ -20,7 +20,6 @@ import { fillAlwaysSerialized } from "./serialized-defaults";
 import { admissionAttributes, type AdmissionUser } from "./admission/attributes";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
-
 const noFinish: FinishWrite = async () => {};
 
 /** Runs `write` between a begun hook and its finish, finishing with whether it succeeded. */

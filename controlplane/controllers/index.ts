@@ -5,7 +5,7 @@
 import { setMaxListeners } from "node:events";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
-import { daemonsets as daemonsetsRes, EventRecorder, type ApiClient, type Informer, type ObjectWithMeta } from "../../client";
+import { daemonsets as daemonsetsRes, EventRecorder, type ApiClient, type Informer, type ObjectWithMeta, type ResourceRef } from "../../client";
 import { DaemonSetController } from "./daemonset/controller";
 import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
@@ -81,61 +81,29 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   const batch = newBatchControllers({ client: opts.client, informers, signal: opts.signal, enabled, recorder, runOpts, starters, runs });
   newStorageControllers({ client: opts.client, informers, signal: opts.signal, enabled, recorder, runOpts, starters, runs });
 
-  if (enabled("replicaset")) {
-    const c = new ReplicaSetController({ client: opts.client, informers, recorder: recorder("replicaset-controller") });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("replicaset"))));
-  }
-  if (enabled("deployment")) {
-    const c = new DeploymentController({ client: opts.client, informers, recorder: recorder("deployment-controller") });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("deployment"))));
-  }
-  if (enabled("daemonset")) {
-    const c = new DaemonSetController({ client: opts.client, informers, recorder: recorder("daemonset-controller") });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("daemonset"))));
-  }
-  if (enabled("nodelifecycle")) {
-    const c = new NodeLifecycleController({
-      client: opts.client,
-      informers,
-      recorder: recorder("node-controller"),
-      gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds,
-      defaultTolerationSeconds: o.defaultUnreachableTolerationSeconds,
-    });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("nodelifecycle"))));
-  }
-  if (enabled("endpoints")) {
-    const c = new EndpointsController({ client: opts.client, informers });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("endpoints"))));
-  }
-  if (enabled("endpointslice")) {
-    const c = new EndpointSliceController({ client: opts.client, informers, recorder: recorder("endpoint-slice-controller"), maxEndpointsPerSlice: o.maxEndpointsPerSlice, sliceInformer });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("endpointslice"))));
-  }
-  if (enabled("garbagecollector")) {
-    const watch = { ...(sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : {}), ...batch.gcWatch, ...storageGcWatch(informers), daemonsets: { informer: informers.daemonSets() as unknown as Informer<ObjectWithMeta>, res: daemonsetsRes } };
-    const c = new GarbageCollector({ client: opts.client, informers, watch });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("garbagecollector"))));
-  }
-  if (enabled("namespace")) {
-    const c = new NamespaceController({ client: opts.client, informers });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("namespace"))));
-  }
-  if (enabled("nodeipam") && o.allocateNodeCIDRs !== false) {
-    const c = new NodeIpamController({ client: opts.client, informers, recorder: recorder("node-ipam-controller"), clusterCIDR: o.clusterCIDR, nodeCIDRMaskSize: o.nodeCIDRMaskSize });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("nodeipam"))));
-  }
-  if (enabled("serviceaccount")) {
-    const c = new ServiceAccountsController({ client: opts.client, informers });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("serviceaccount"))));
-  }
-  if (enabled("root-ca-cert-publisher") && o.rootCA) {
-    const c = new RootCACertPublisher({ client: opts.client, informers, rootCA: o.rootCA });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("root-ca-cert-publisher"))));
-  }
-  if (enabled("clusterrole-aggregation")) {
-    const c = new ClusterRoleAggregationController({ client: opts.client });
-    starters.push(() => runs.push(c.run(opts.signal, runOpts("clusterrole-aggregation"))));
-  }
+  // One controller: made only when enabled, its workers started once the caches have synced.
+  const add = (name: ControllerName, make: () => { run(signal: AbortSignal, o: ReturnType<typeof runOpts>): Promise<void> }, when = true) => {
+    if (!enabled(name) || !when) return;
+    const c = make();
+    starters.push(() => runs.push(c.run(opts.signal, runOpts(name))));
+  };
+  const client = opts.client;
+  add("replicaset", () => new ReplicaSetController({ client, informers, recorder: recorder("replicaset-controller") }));
+  add("deployment", () => new DeploymentController({ client, informers, recorder: recorder("deployment-controller") }));
+  add("daemonset", () => new DaemonSetController({ client, informers, recorder: recorder("daemonset-controller") }));
+  add("nodelifecycle", () => new NodeLifecycleController({ client, informers, recorder: recorder("node-controller"), gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds, defaultTolerationSeconds: o.defaultUnreachableTolerationSeconds }));
+  add("endpoints", () => new EndpointsController({ client, informers }));
+  add("endpointslice", () => new EndpointSliceController({ client, informers, recorder: recorder("endpoint-slice-controller"), maxEndpointsPerSlice: o.maxEndpointsPerSlice, sliceInformer }));
+  add("garbagecollector", () => {
+    const slices: Record<string, { informer: Informer<ObjectWithMeta>; res: ResourceRef }> = sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : {};
+    const daemonsets = { informer: informers.daemonSets() as unknown as Informer<ObjectWithMeta>, res: daemonsetsRes };
+    return new GarbageCollector({ client, informers, watch: { ...slices, ...batch.gcWatch, ...storageGcWatch(informers), daemonsets } });
+  });
+  add("namespace", () => new NamespaceController({ client, informers }));
+  add("nodeipam", () => new NodeIpamController({ client, informers, recorder: recorder("node-ipam-controller"), clusterCIDR: o.clusterCIDR, nodeCIDRMaskSize: o.nodeCIDRMaskSize }), o.allocateNodeCIDRs !== false);
+  add("serviceaccount", () => new ServiceAccountsController({ client, informers }));
+  add("root-ca-cert-publisher", () => new RootCACertPublisher({ client, informers, rootCA: o.rootCA! }), o.rootCA !== undefined);
+  add("clusterrole-aggregation", () => new ClusterRoleAggregationController({ client }));
   informers.start(opts.signal);
   sliceInformer?.start(opts.signal);
   batch.start(opts.signal);
