@@ -24,19 +24,24 @@ export interface EnvContext {
   config: ConfigSource;
 }
 
+/**
+ * The pod's own metadata fields a fieldRef may name, for env vars and downwardAPI volumes alike:
+ * name, namespace, uid, and one label or annotation by key; undefined for any other path.
+ */
+export function metadataField(pod: Pod, fieldPath: string): string | undefined {
+  const key = /^metadata\.(annotations|labels)\['(.+)'\]$/.exec(fieldPath);
+  if (key) return (key[1] === "labels" ? pod.metadata.labels : pod.metadata.annotations)?.[key[2]!] ?? "";
+  if (fieldPath === "metadata.name") return pod.metadata.name;
+  if (fieldPath === "metadata.namespace") return pod.metadata.namespace;
+  if (fieldPath === "metadata.uid") return pod.metadata.uid;
+  return undefined;
+}
+
 function fieldValue(ctx: EnvContext, fieldPath: string): string {
   const { pod } = ctx;
-  const annotation = /^metadata\.annotations\['(.+)'\]$/.exec(fieldPath);
-  if (annotation) return pod.metadata.annotations?.[annotation[1]!] ?? "";
-  const label = /^metadata\.labels\['(.+)'\]$/.exec(fieldPath);
-  if (label) return pod.metadata.labels?.[label[1]!] ?? "";
+  const meta = metadataField(pod, fieldPath);
+  if (meta !== undefined) return meta;
   switch (fieldPath) {
-    case "metadata.name":
-      return pod.metadata.name;
-    case "metadata.namespace":
-      return pod.metadata.namespace;
-    case "metadata.uid":
-      return pod.metadata.uid;
     case "spec.nodeName":
       return pod.spec.nodeName ?? ctx.nodeName;
     case "spec.serviceAccountName":

@@ -4,7 +4,7 @@
 // Pure except for reading ConfigMaps and Secrets through the ConfigSource.
 import { parseQuantity } from "../api/quantity";
 import type { Volume } from "../api/core";
-import { ContainerConfigError, type ConfigSource } from "./env";
+import { ContainerConfigError, metadataField, type ConfigSource } from "./env";
 import type { Pod } from "./types";
 
 type DownwardAPIVolumeFile = NonNullable<NonNullable<Volume["downwardAPI"]>["items"]>[number];
@@ -26,15 +26,9 @@ function formatMap(map: Record<string, string> | undefined): string {
 }
 
 function podField(pod: Pod, fieldPath: string): string {
-  const key = /^metadata\.(annotations|labels)\['(.+)'\]$/.exec(fieldPath);
-  if (key) return (key[1] === "labels" ? pod.metadata.labels : pod.metadata.annotations)?.[key[2]!] ?? "";
+  const meta = metadataField(pod, fieldPath);
+  if (meta !== undefined) return meta;
   switch (fieldPath) {
-    case "metadata.name":
-      return pod.metadata.name;
-    case "metadata.namespace":
-      return pod.metadata.namespace;
-    case "metadata.uid":
-      return pod.metadata.uid;
     case "metadata.labels":
       return formatMap(pod.metadata.labels);
     case "metadata.annotations":
