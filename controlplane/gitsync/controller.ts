@@ -19,7 +19,7 @@ export interface GitSyncControllerOptions {
   client: ApiClient;
   cacheDir: string;
   logger?: Logger;
-  /** Concurrent GitRepositories (default 2). */
+  /** Concurrent GitRepositories (default 4, as Flux's kustomize-controller --concurrent). */
   workers?: number;
   gitTimeoutMs?: number;
   healthPollMs?: number;
@@ -86,7 +86,7 @@ export class GitSyncController {
     await runController({
       name: "gitsync",
       queue: this.queue,
-      workers: this.opts.workers ?? 2,
+      workers: this.opts.workers ?? 4,
       sync: (key, ctx) => this.sync(key, ctx),
       logger: this.logger,
       signal,
