@@ -195,6 +195,9 @@ describe("the local lab follows the seed articles", () => {
     const state = JSON.parse(readFileSync(join(labDir, "lab.json"), "utf8")) as { agents: Array<{ node: string; pid: number }> };
     const dead = state.agents.find((a) => a.node === `${PREFIX}2`)!;
     process.kill(dead.pid, "SIGKILL");
+    // First the control plane notices the dead node (all pods may have been on the other one
+    // already, so their place alone proves nothing), then its pods come back on the survivor.
+    await eventually(`${PREFIX}2 NotReady`, async () => /NotReady|Unknown/.test(await kubectl.ok(["get", "node", `${PREFIX}2`])) || undefined, 120_000);
     const moved = await eventually(
       "all pods on the surviving worker",
       async () => {
@@ -204,7 +207,6 @@ describe("the local lab follows the seed articles", () => {
       120_000,
     );
     expect(moved).toHaveLength(3);
-    expect(await kubectl.ok(["get", "node", `${PREFIX}2`])).toMatch(/NotReady|Unknown/);
   });
 
   it("5. a broken push changes nothing and says why; a fix is applied", async () => {
