@@ -1,9 +1,8 @@
-// Keeps a NodeGraph in step with the store: lists pods and PersistentVolumeClaims, then follows
-// the store's watch of each; a watch that ends (compaction, a lost etcd stream) is relisted.
+// Keeps a NodeGraph in step with the store's pods and PersistentVolumeClaims (store-mirror.ts).
 import type { Logger } from "pino";
 import type { ResourceType } from "../../../api/resource";
-import { storagePrefix } from "../keys";
-import type { Store, Watcher, WatchEvent } from "../../storage/store";
+import type { Store } from "../../storage/store";
+import { mirrorStore } from "../store-mirror";
 import { NodeGraph } from "./node-graph";
 import { NodeAuthorizer } from "./node";
 
@@ -30,33 +29,9 @@ function forget(graph: NodeGraph, rt: ResourceType, id: string): void {
 }
 
 /** Fills `graph` from the store and follows it; resolves once listed, returns the stop function. */
-export async function syncNodeGraph(store: Store, types: { pods: ResourceType; claims?: ResourceType }, graph: NodeGraph, logger: Logger): Promise<() => void> {
-  const watchers = new Map<ResourceType, Watcher>();
-  const known = new Map<ResourceType, Set<string>>();
-  let stopped = false;
-  const follow = async (rt: ResourceType): Promise<void> => {
-    const prefix = storagePrefix(rt);
-    const listed = await store.list(prefix);
-    const ids = new Set(listed.items.map((item) => apply(graph, rt, item.value, false)));
-    for (const id of known.get(rt) ?? []) if (!ids.has(id)) forget(graph, rt, id);
-    known.set(rt, ids);
-    const onEvent = (ev: WatchEvent) => {
-      const id = apply(graph, rt, ev.value, ev.type === "DELETE");
-      if (ev.type === "DELETE") ids.delete(id);
-      else ids.add(id);
-    };
-    const onError = (err: Error) => {
-      logger.warn({ err, resource: rt.plural }, "node graph watch ended; relisting");
-      if (!stopped) void follow(rt).catch((e: unknown) => logger.error({ err: e, resource: rt.plural }, "node graph relist failed"));
-    };
-    watchers.get(rt)?.close();
-    watchers.set(rt, store.watch(prefix, listed.revision, onEvent, onError));
-  };
-  await Promise.all([types.pods, types.claims].filter((t): t is ResourceType => t !== undefined).map((rt) => follow(rt)));
-  return () => {
-    stopped = true;
-    for (const w of watchers.values()) w.close();
-  };
+export function syncNodeGraph(store: Store, types: { pods: ResourceType; claims?: ResourceType }, graph: NodeGraph, logger: Logger): Promise<() => void> {
+  const kinds = [types.pods, types.claims].filter((t): t is ResourceType => t !== undefined);
+  return mirrorStore(store, kinds, { apply: (rt, value, deleted) => apply(graph, rt, value, deleted), forget: (rt, id) => forget(graph, rt, id) }, logger, "node graph");
 }
 
 /** The Node authorizer over a graph kept in sync with the store (authorization mode "Node"). */

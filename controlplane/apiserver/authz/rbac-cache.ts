@@ -6,8 +6,8 @@
 import type { AnyBinding, PolicyRule, RoleRef, Subject } from "../../../api/rbac";
 import type { ResourceType } from "../../../api/resource";
 import type { Logger } from "pino";
-import type { Store, Watcher, WatchEvent } from "../../storage/store";
-import { storagePrefix } from "../keys";
+import type { Store } from "../../storage/store";
+import { mirrorStore } from "../store-mirror";
 
 /** One binding as the authorizer needs it: where it is, what it grants, to whom (its key says). */
 export interface CachedBinding {
@@ -131,37 +131,7 @@ function forget(cache: RbacCache, rt: ResourceType, id: string): void {
   else cache.deleteRole(ns, name);
 }
 
-/**
- * Lists the four kinds into the cache, then follows the store's watch of each. A watch that ends
- * (compacted, etcd stream lost) is relisted and watched again. Resolves once the lists are in;
- * the returned function stops the watches.
- */
-export async function syncRbacCache(store: Store, types: RbacTypes, cache: RbacCache, logger: Logger): Promise<() => void> {
-  const watchers = new Map<ResourceType, Watcher>();
-  const known = new Map<ResourceType, Set<string>>();
-  let stopped = false;
-  const follow = async (rt: ResourceType): Promise<void> => {
-    const prefix = storagePrefix(rt);
-    const listed = await store.list(prefix);
-    // A relist swaps in place: what vanished while the watch was down goes, nothing blinks.
-    const ids = new Set(listed.items.map((item) => applyTo(cache, rt, item.value, false)));
-    for (const id of known.get(rt) ?? []) if (!ids.has(id)) forget(cache, rt, id);
-    known.set(rt, ids);
-    const onEvent = (ev: WatchEvent) => {
-      const id = applyTo(cache, rt, ev.value, ev.type === "DELETE");
-      if (ev.type === "DELETE") ids.delete(id);
-      else ids.add(id);
-    };
-    const onError = (err: Error) => {
-      logger.warn({ err, resource: rt.plural }, "RBAC cache watch ended; relisting");
-      if (!stopped) void follow(rt).catch((e: unknown) => logger.error({ err: e, resource: rt.plural }, "RBAC cache relist failed"));
-    };
-    watchers.get(rt)?.close();
-    watchers.set(rt, store.watch(prefix, listed.revision, onEvent, onError));
-  };
-  await Promise.all(Object.values(types).map((rt) => follow(rt)));
-  return () => {
-    stopped = true;
-    for (const w of watchers.values()) w.close();
-  };
+/** Lists the four kinds into the cache and follows them (store-mirror.ts); resolves once listed. */
+export function syncRbacCache(store: Store, types: RbacTypes, cache: RbacCache, logger: Logger): Promise<() => void> {
+  return mirrorStore(store, Object.values(types), { apply: (rt, value, deleted) => applyTo(cache, rt, value, deleted), forget: (rt, id) => forget(cache, rt, id) }, logger, "RBAC cache");
 }
