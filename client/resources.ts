@@ -35,6 +35,12 @@ export const serviceaccounts = core("serviceaccounts", "ServiceAccount");
 export const deployments: ResourceRef = { group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true };
 export const replicasets: ResourceRef = { group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true };
 export const daemonsets: ResourceRef = { group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true };
+const rbac = (plural: string, kind: string, namespaced: boolean): ResourceRef => ({ group: "rbac.authorization.k8s.io", version: "v1", plural, kind, namespaced });
+export const roles = rbac("roles", "Role", true);
+export const rolebindings = rbac("rolebindings", "RoleBinding", true);
+export const clusterroles = rbac("clusterroles", "ClusterRole", false);
+export const clusterrolebindings = rbac("clusterrolebindings", "ClusterRoleBinding", false);
+export const customresourcedefinitions: ResourceRef = { group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false };
 export const leases: ResourceRef = { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true };
 export const gitrepositories: ResourceRef = {
   group: "gitops.kubelab.io",

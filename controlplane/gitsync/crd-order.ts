@@ -4,10 +4,8 @@
 // (`waitEstablished`), then dry-run and applied like any other object. This is what Flux does
 // with CRDs in a Kustomization; `kubectl apply` of such a file fails with "no matches for kind".
 import { ignoreNotFound, type ApiClient } from "../../client";
-import type { ResourceRef } from "../../client/resources";
+import { customresourcedefinitions, type ResourceRef } from "../../client/resources";
 import type { Manifest } from "./manifests";
-
-export const customResourceDefinitions: ResourceRef = { group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false };
 
 export interface ProvidedKind {
   /** metadata.name of the CRD that serves it. */
@@ -54,7 +52,7 @@ export async function waitEstablished(client: ApiClient, names: string[], opts: 
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     for (const name of [...pending.keys()]) {
-      const crd = await client.get<Crd & { metadata: { name: string } }>(customResourceDefinitions, undefined, name, { signal: opts.signal }).catch(ignoreNotFound);
+      const crd = await client.get<Crd & { metadata: { name: string } }>(customresourcedefinitions, undefined, name, { signal: opts.signal }).catch(ignoreNotFound);
       const established = crd?.status?.conditions?.find((c) => c.type === "Established");
       if (established?.status === "True") pending.delete(name);
       else pending.set(name, established?.message || (crd ? "not Established yet" : "not found"));

@@ -5,7 +5,8 @@
 import type { Logger } from "pino";
 import type { CustomResourceDefinition } from "../../../api/apiextensions";
 import { Informer, type ApiClient, type ObjectWithMeta, type ResourceRef } from "../../../client";
-import { customResourceDefinitions, customResourceRef, isEstablished } from "./resources";
+import { customresourcedefinitions } from "../../../client/resources";
+import { customResourceRef, isEstablished } from "./resources";
 
 type Crd = CustomResourceDefinition & ObjectWithMeta;
 
@@ -27,7 +28,7 @@ export class CustomResourceInformers {
   private signal?: AbortSignal;
 
   constructor(private readonly client: ApiClient, private readonly logger?: Logger) {
-    this.crds = new Informer<Crd>({ client, resource: customResourceDefinitions, pageSize: 500, logger });
+    this.crds = new Informer<Crd>({ client, resource: customresourcedefinitions, pageSize: 500, logger });
     const update = (crd: Crd) => this.reconcile(crd);
     this.crds.addEventHandler({ onAdd: update, onUpdate: (_o, crd) => update(crd), onDelete: (crd) => this.drop(crd.metadata.name!) });
   }

@@ -4,14 +4,8 @@
 // discovery; here the CRDs are the source of truth for the same list).
 import type { CustomResourceDefinition } from "../../../api/apiextensions";
 import type { ApiClient, ResourceRef } from "../../../client";
+import { customresourcedefinitions } from "../../../client/resources";
 
-export const customResourceDefinitions: ResourceRef = {
-  group: "apiextensions.k8s.io",
-  version: "v1",
-  plural: "customresourcedefinitions",
-  kind: "CustomResourceDefinition",
-  namespaced: false,
-};
 
 /** The kind a CRD defines, at its storage version when served (else its first served one). */
 export function customResourceRef(crd: CustomResourceDefinition): ResourceRef | undefined {
@@ -28,7 +22,7 @@ export function isEstablished(crd: CustomResourceDefinition): boolean {
 
 /** The kinds the cluster's established CRDs define; only the namespaced ones when asked. */
 export async function customResourceRefs(client: ApiClient, scope?: "Namespaced" | "Cluster"): Promise<ResourceRef[]> {
-  const list = await client.listAll<CustomResourceDefinition & { metadata: { name?: string } }>(customResourceDefinitions);
+  const list = await client.listAll<CustomResourceDefinition & { metadata: { name?: string } }>(customresourcedefinitions);
   return list.items
     .filter(isEstablished)
     .map(customResourceRef)

@@ -31,8 +31,8 @@ export const NAMESPACED_RESOURCES: ResourceRef[] = [
   resources.leases,
   resources.gitrepositories,
   resources.serviceaccounts,
-  { group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings", kind: "RoleBinding", namespaced: true },
-  { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles", kind: "Role", namespaced: true },
+  resources.rolebindings,
+  resources.roles,
   resources.events,
 ];
 
