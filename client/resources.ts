@@ -41,6 +41,8 @@ export const rolebindings = rbac("rolebindings", "RoleBinding", true);
 export const clusterroles = rbac("clusterroles", "ClusterRole", false);
 export const clusterrolebindings = rbac("clusterrolebindings", "ClusterRoleBinding", false);
 export const customresourcedefinitions: ResourceRef = { group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false };
+export const endpointslices: ResourceRef = { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", kind: "EndpointSlice", namespaced: true };
+export const networkpolicies: ResourceRef = { group: "networking.k8s.io", version: "v1", plural: "networkpolicies", kind: "NetworkPolicy", namespaced: true };
 export const leases: ResourceRef = { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true };
 export const gitrepositories: ResourceRef = {
   group: "gitops.kubelab.io",

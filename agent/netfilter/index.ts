@@ -13,7 +13,7 @@ import type { Namespace, Node, Pod, Service } from "../../api/core";
 import type { EndpointSlice } from "../../api/discovery";
 import type { NetworkPolicy } from "../../api/networking";
 import { Informer } from "../../client/informer";
-import { namespaces, nodes, pods, services, type ResourceRef } from "../../client/resources";
+import { endpointslices, namespaces, networkpolicies, nodes, pods, services, type ResourceRef } from "../../client/resources";
 import type { ApiClient } from "../../client/rest";
 import type { AgentConfig } from "../config";
 import { gatewayOf } from "../network/bridge";
@@ -26,8 +26,6 @@ import { Proxier, type SyncStats } from "./proxier";
 export { teardownNodeTables } from "./nft";
 
 // Not yet in client/resources.ts (the controllers have their own copy).
-const endpointslices: ResourceRef = { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", kind: "EndpointSlice", namespaced: true };
-const networkpolicies: ResourceRef = { group: "networking.k8s.io", version: "v1", plural: "networkpolicies", kind: "NetworkPolicy", namespaced: true };
 
 export interface KernelProxy {
   proxier: Proxier;

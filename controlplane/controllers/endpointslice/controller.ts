@@ -20,7 +20,7 @@ import {
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
 import { controllerRef, controllerRefTo } from "../owner";
-import { endpointslices } from "../resources";
+import { endpointslices } from "../../../client/resources";
 import type { ControllerRunOptions } from "../run-options";
 import { addressTypesOf, desiredGroups, sliceLabels } from "./endpoints";
 import { planSlices, type SlicePlan } from "./reconcile";

@@ -21,7 +21,7 @@ import {
   type Result,
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
-import { endpointslices } from "../resources";
+import { endpointslices } from "../../../client/resources";
 import type { ControllerRunOptions } from "../run-options";
 import { ignoreNotFoundOrConflict } from "../errors";
 import { release } from "../owner";

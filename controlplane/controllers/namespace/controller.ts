@@ -3,7 +3,7 @@
 // removed through the namespace's finalize subresource and the API server removes it.
 import type { Namespace } from "../../../api/core";
 import * as resources from "../../../client/resources";
-import { endpointslices, networkpolicies } from "../resources";
+import { endpointslices, networkpolicies } from "../../../client/resources";
 import { cronJobsResource, jobsResource } from "../job/resources";
 import { ignoreNotFound, keyOf, runController, WorkQueue, type ApiClient, type Informer, type ResourceRef, type Result } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
