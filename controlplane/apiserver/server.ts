@@ -31,6 +31,7 @@ import { registryPodSecurity, type PodSecurityConfig } from "./admission/podsecu
 import { serviceAllocation, type ServiceAllocation, type ServiceAllocationOptions } from "./allocators";
 import { advertiseAddress, splitHostPort } from "./bootstrap/advertise";
 import { KubernetesServiceReconciler } from "./bootstrap/kubernetes-service";
+import { startApiServerIdentity, type ApiServerIdentity, type IdentityLeaseFlags } from "./identity";
 import { ensureDefaultStorageClass } from "./bootstrap/storageclass";
 
 export type { ExtraHandler } from "./base-filters";
@@ -75,6 +76,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** How often the kubernetes Service and its endpoints are reconciled (default 10 s). */
   kubernetesServiceIntervalMs?: number;
+  /** The identity Lease's duration and renew interval (identity/lease.ts; kube-apiserver's 3600 s and 10 s). */
+  identityLease?: IdentityLeaseFlags;
   /** Pod Security admission's defaults and exemptions; without, every namespace is privileged (Kubernetes' default). */
   podSecurity?: PodSecurityConfig;
 }
@@ -141,7 +144,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   });
   address = listening.address;
-  const stopKubernetesService = kubernetesService(opts, resources, allocation, listening.address).start();
+  const identity = apiServerIdentity(opts, resources, listening.address);
+  const stopKubernetesService = kubernetesService(opts, resources, allocation, listening.address, identity).start();
   const stopCompaction = startCompaction(store, { historyRevisions: opts.historyRevisions, intervalMs: opts.compactIntervalMs }, logger);
 
   logger.info({ url: listening.url }, "API server listening");
@@ -158,6 +162,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       stopCustom();
       authorization.stop();
       stopKubernetesService();
+      await identity.stop().catch(() => undefined);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -191,13 +196,22 @@ function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation, 
   };
 }
 
-function kubernetesService(opts: ApiServerOptions, { registry }: ResourceContext, allocation: ServiceAllocation, listening: string) {
+/** This server's identity Lease and master lease (identity/), which the kubernetes Service's endpoints follow. */
+function apiServerIdentity(opts: ApiServerOptions, { registry }: ResourceContext, listening: string): ApiServerIdentity {
+  const { host, port } = splitHostPort(listening);
+  const self = { ip: advertiseAddress(host, opts.advertiseAddress), port };
+  const logger = opts.logger.child({ controller: "apiserver-identity" });
+  return startApiServerIdentity({ store: opts.store, registry, types: opts.types, self, reconcileIntervalMs: opts.kubernetesServiceIntervalMs, lease: opts.identityLease, logger });
+}
+
+function kubernetesService(opts: ApiServerOptions, { registry }: ResourceContext, allocation: ServiceAllocation, listening: string, identity: ApiServerIdentity) {
   const { host, port } = splitHostPort(listening);
   return new KubernetesServiceReconciler({
     registry,
     types: opts.types,
     clusterIP: allocation.allocator.ipRange.first(),
     self: { ip: advertiseAddress(host, opts.advertiseAddress), port },
+    peers: identity.peers,
     intervalMs: opts.kubernetesServiceIntervalMs,
     logger: opts.logger.child({ controller: "kubernetes-service" }),
   });

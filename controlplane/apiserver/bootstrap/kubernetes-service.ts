@@ -2,9 +2,9 @@
 // pkg/controlplane/controller/kubernetesservice): ClusterIP the first address of the service
 // range, port 443 "https" to the API server's port, and Endpoints plus an EndpointSlice, both
 // named kubernetes, listing the API servers. Reconciled at start and every intervalMs, so an edit
-// or a delete is undone. With several API servers on one store each adds itself and removes no
-// one: the seam for apiserver identity leases (issue 15) is `peers`, which today returns only
-// this server; a lease-backed one returns the servers with live leases, and the others drop out.
+// or a delete is undone. `peers` says which API servers are live: the API server passes its
+// master leases (identity/master-leases.ts, Kubernetes' lease endpoint reconciler), so every
+// live server is listed and a dead one drops out; without `peers` each adds itself only.
 import type { Logger } from "pino";
 import type { EndpointSubset, Endpoints, Service } from "../../../api/core";
 import type { EndpointSlice } from "../../../api/discovery";
