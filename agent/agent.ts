@@ -13,7 +13,7 @@ import { AgentMetrics } from "./metrics";
 import { startKernelProxy } from "./netfilter";
 import { ownsBridge, PodNetwork, podNetworkClient } from "./pod-network";
 import { agentHandler, listen, portOf } from "./server";
-import { StaticPodSource } from "./static-pods";
+import { startStaticPodSources } from "./static-pods-sources";
 import { StatsProvider } from "./stats";
 
 export interface ApiIntegration {
@@ -62,16 +62,8 @@ export async function startAgent(
   const kernelProxy = api && ownsBridge(cfg.network) ? await startKernelProxy({ cfg, client: podNetworkClient(cfg), log }) : undefined;
   if (!api) kubelet.podManager.apiSourceReady = true;
 
-  let staticSource: StaticPodSource | undefined;
-  if (cfg.podManifestPath) {
-    await mkdir(cfg.podManifestPath, { recursive: true });
-    staticSource = new StaticPodSource(cfg.podManifestPath, cfg.nodeName, cfg.staticPodRescanMs, log, (pods) =>
-      kubelet.podManager.setStaticPods(pods),
-    );
-    await staticSource.start();
-  } else {
-    kubelet.podManager.setStaticPods([]);
-  }
+  // The folder and --manifest-url (./static-pods-sources.ts).
+  const staticSources = await startStaticPodSources(cfg, kubelet.podManager, log);
 
   kubelet.start();
   const stats = new StatsProvider(kubelet, cfg.statsPeriodMs);
@@ -83,7 +75,7 @@ export async function startAgent(
     kubelet,
     runtime,
     async stop() {
-      staticSource?.stop();
+      staticSources.stop();
       stats.stop();
       kubelet.stop();
       await podNetwork.stop();

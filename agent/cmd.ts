@@ -29,6 +29,9 @@ export function registerAgentCommand(program: Command): void {
     .option("--image-pull-backoff-max <duration>", "longest ImagePullBackOff delay", "300s")
     .option("--sync-frequency <duration>", "periodic resync of every pod", "10s")
     .option("--static-pod-rescan <duration>", "how often the manifest folder is re-read", "20s")
+    .option("--manifest-url <url>", "URL of static pods (a Pod, a List of Pods or several YAML documents), read every --http-check-frequency")
+    .option("--manifest-url-header <Name:Value>", "HTTP header for --manifest-url ('a:x,b:y'; repeat the flag for more, a name may repeat)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--http-check-frequency <duration>", "how often --manifest-url is read", "20s")
     .option("--hollow", "simulate the node without Docker (kubemark's hollow kubelet): pods are reported Running")
     .option("--hollow-count <n>", "with --hollow: simulate N nodes named NODE-NAME-0 ... NODE-NAME-(N-1) in this process")
     .action(async (flags: Record<string, string | boolean | undefined>) => {

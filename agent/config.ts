@@ -36,6 +36,11 @@ export interface AgentConfig {
   resyncPeriodMs: number;
   staticPodRescanMs: number;
   statsPeriodMs: number;
+  /** --manifest-url: static pods polled from there (./manifest-url.ts). */
+  manifestUrl?: string;
+  manifestUrlHeaders?: Array<[string, string]>;
+  /** How often the manifest URL is read (the kubelet's --http-check-frequency). */
+  httpCheckFrequencyMs?: number;
 }
 
 export const KUBELET_VERSION = "v1.32.0-kubelab";

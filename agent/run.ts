@@ -4,6 +4,7 @@ import { parseDuration as parseGoDuration } from "../api/duration";
 import { parseQuantity } from "../api/quantity";
 import { startAgent } from "./agent";
 import { defaultConfig, type AgentConfig } from "./config";
+import { parseManifestUrlHeader } from "./manifest-url";
 import { checkCIDR } from "./network/bridge";
 
 /** A bad flag value: `kubelab-agent` (agent/main.ts) prints the message alone and exits 2. */
@@ -28,6 +29,18 @@ function parseDuration(value: string, flag = "duration"): number {
     if (ms < 0) throw new Error("must not be negative");
     return ms;
   });
+}
+
+/** --manifest-url-header is the one repeatable flag: commander collects it into an array. */
+function headerFlags(flags: Record<string, unknown>): string[] {
+  const value = flags.manifestUrlHeader;
+  return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+function checkUrl(value: string): string {
+  const url = new URL(value);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("must be an http or https URL");
+  return value;
 }
 
 export function configFromFlags(flags: Record<string, string | undefined>): AgentConfig {
@@ -60,6 +73,9 @@ export function configFromFlags(flags: Record<string, string | undefined>): Agen
     imagePullBackoffMaxMs: parseDuration(flags.imagePullBackoffMax ?? "300s", "image-pull-backoff-max"),
     resyncPeriodMs: parseDuration(flags.syncFrequency ?? "10s", "sync-frequency"),
     staticPodRescanMs: parseDuration(flags.staticPodRescan ?? "20s", "static-pod-rescan"),
+    manifestUrl: flags.manifestUrl !== undefined ? flagValue("manifest-url", flags.manifestUrl, checkUrl) : undefined,
+    manifestUrlHeaders: headerFlags(flags).flatMap((h) => flagValue("manifest-url-header", h, parseManifestUrlHeader)),
+    httpCheckFrequencyMs: parseDuration(flags.httpCheckFrequency ?? "20s", "http-check-frequency"),
   };
   if (flags.address) overrides.address = flags.address;
   for (const key of Object.keys(overrides) as Array<keyof AgentConfig>) if (overrides[key] === undefined) delete overrides[key];

@@ -24,8 +24,12 @@ function defaultContainer(c: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-/** One manifest document -> the static pod the agent runs (Kubernetes' defaults applied). */
-export function staticPodFromManifest(doc: unknown, nodeName: string, file: string): Pod {
+/** Where a static pod came from: kubernetes.io/config.source, as the kubelet names its sources. */
+export type StaticPodOrigin = "file" | "http";
+
+/** One manifest document -> the static pod the agent runs (Kubernetes' defaults applied). `file`
+ *  is the file's path or the URL: it goes into the uid, so the same pod from two places is two pods. */
+export function staticPodFromManifest(doc: unknown, nodeName: string, file: string, origin: StaticPodOrigin = "file"): Pod {
   const obj = doc as Pod;
   if (!obj || typeof obj !== "object" || obj.kind !== "Pod") throw new Error(`${file}: not a Pod manifest`);
   if (!obj.metadata?.name) throw new Error(`${file}: metadata.name is required`);
@@ -50,7 +54,7 @@ export function staticPodFromManifest(doc: unknown, nodeName: string, file: stri
       annotations: {
         ...obj.metadata.annotations,
         [CONFIG_HASH_ANNOTATION]: hash,
-        [CONFIG_SOURCE_ANNOTATION]: "file",
+        [CONFIG_SOURCE_ANNOTATION]: origin,
         [CONFIG_SEEN_ANNOTATION]: new Date().toISOString(),
       },
     },
@@ -65,6 +69,25 @@ export function staticPodFromManifest(doc: unknown, nodeName: string, file: stri
     } as Pod["spec"],
     status: {},
   };
+}
+
+/** A manifest's text -> its static pods: one Pod, a v1 List/PodList of Pods, or several YAML
+ *  documents of either (the kubelet reads a Pod or a PodList; several documents are kubelab's
+ *  addition). Throws on the first bad document, so a half-valid text changes nothing. */
+export function staticPodsFromText(text: string, nodeName: string, file: string, origin: StaticPodOrigin = "file"): Pod[] {
+  const pods: Pod[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]!.message}`);
+    const value = doc.toJS() as { kind?: string; items?: unknown } | null;
+    if (value == null) continue;
+    if (typeof value === "object" && (value.kind === "List" || value.kind === "PodList")) {
+      if (!Array.isArray(value.items)) throw new Error(`${file}: a ${value.kind} needs items`);
+      for (const item of value.items) pods.push(staticPodFromManifest(item, nodeName, file, origin));
+    } else {
+      pods.push(staticPodFromManifest(value, nodeName, file, origin));
+    }
+  }
+  return pods;
 }
 
 /** Parsed manifests by path, reused while the file's size and mtime stay the same. */
@@ -91,13 +114,7 @@ export async function readManifestDir(dir: string, nodeName: string, log: Logger
         pods.push(...cached.pods);
         continue;
       }
-      const text = await readFile(file, "utf8");
-      const parsed: Pod[] = [];
-      for (const doc of parseAllDocuments(text)) {
-        const value = doc.toJS();
-        if (value == null) continue;
-        parsed.push(staticPodFromManifest(value, nodeName, file));
-      }
+      const parsed = staticPodsFromText(await readFile(file, "utf8"), nodeName, file);
       cache.set(file, { stamp, pods: parsed });
       pods.push(...parsed);
     } catch (err) {
@@ -109,12 +126,11 @@ export async function readManifestDir(dir: string, nodeName: string, log: Logger
   return pods;
 }
 
-/** Watches the folder and calls onPods with the full set whenever it may have changed. */
+/** Watches the folder and calls onPods with the folder's full set whenever it may have changed. */
 export class StaticPodSource {
   private watcher?: FSWatcher;
   private timer?: NodeJS.Timeout;
   private debounce?: NodeJS.Timeout;
-  private lastSeen = new Map<string, string>();
   private readonly cache: ManifestCache = new Map();
 
   constructor(
@@ -147,17 +163,7 @@ export class StaticPodSource {
 
   async scan(): Promise<void> {
     try {
-      const pods = await readManifestDir(this.dir, this.nodeName, this.log, this.cache);
-      // Keep the first-seen time stable, so a rescan does not look like a change.
-      const seen = new Map<string, string>();
-      for (const pod of pods) {
-        const uid = pod.metadata.uid;
-        const at = this.lastSeen.get(uid) ?? pod.metadata.annotations![CONFIG_SEEN_ANNOTATION]!;
-        pod.metadata.annotations![CONFIG_SEEN_ANNOTATION] = at;
-        seen.set(uid, at);
-      }
-      this.lastSeen = seen;
-      this.onPods(pods);
+      this.onPods(await readManifestDir(this.dir, this.nodeName, this.log, this.cache));
     } catch (err) {
       this.log.warn({ dir: this.dir, err: (err as Error).message }, "static pod scan failed");
     }
