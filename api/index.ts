@@ -3,6 +3,8 @@ import { Deployment, ReplicaSet, Scale } from "./apps";
 import { defaultDeployment, defaultReplicaSet, validateDeployment, validateReplicaSet, validateSelectorUpdate } from "./apps-rules";
 import { customresourcedefinitions } from "./apiextensions-resource";
 import { daemonsets } from "./apps-daemonset";
+import { statefulsets } from "./apps-statefulset";
+import { controllerrevisions } from "./apps-controllerrevision";
 import { cronjobs, jobs } from "./batch-resources";
 import { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
 import { serviceaccounts } from "./serviceaccount";
@@ -28,6 +30,7 @@ import { GitRepository, gitRepositoryDefaults } from "./gitops";
 import { NetworkPolicy } from "./networking";
 import { defaultNetworkPolicy, validateNetworkPolicy } from "./networking-rules";
 import { rbacResources } from "./rbac";
+import { certificatesigningrequests } from "./certificates";
 import type { KObject } from "./resource";
 import { fieldError, isDNS1035Label, isDNS1123Label } from "./validation";
 
@@ -62,7 +65,7 @@ export const pods = defineResource<Pod>({
   namespaced: true,
   shortNames: ["po"],
   categories: ["all"],
-  subresources: ["status", "binding", "log"],
+  subresources: ["status", "binding", "log", "proxy"],
   schema: Pod,
   defaults: defaultPod,
   validateObject: validatePod,
@@ -86,7 +89,7 @@ export const nodes = defineResource<Node>({
   plural: "nodes",
   namespaced: false,
   shortNames: ["no"],
-  subresources: ["status"],
+  subresources: ["status", "proxy"],
   schema: Node,
   validateObject: validateNode,
   fieldSelectors: { "spec.unschedulable": bool("spec.unschedulable") },
@@ -100,7 +103,7 @@ export const services = defineResource<Service>({
   namespaced: true,
   shortNames: ["svc"],
   categories: ["all"],
-  subresources: ["status"],
+  subresources: ["status", "proxy"],
   schema: Service,
   nameValidator: isDNS1035Label,
   defaults: defaultService,
@@ -266,11 +269,14 @@ export const gitrepositories = defineResource<GitRepository>({
 
 export { cronjobs, jobs } from "./batch-resources";
 export { daemonsets } from "./apps-daemonset";
+export { statefulsets } from "./apps-statefulset";
+export { controllerrevisions } from "./apps-controllerrevision";
 export { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
 export { serviceaccounts } from "./serviceaccount";
 export { customresourcedefinitions } from "./apiextensions-resource";
 export { clusterrolebindings, clusterroles, rolebindings, roles } from "./rbac";
 export { authorizationReviewResources } from "./authorization";
+export { certificatesigningrequests } from "./certificates";
 
 /** Every served resource, in discovery order. */
 export const resourceTypes: DefinedResource[] = [
@@ -286,6 +292,8 @@ export const resourceTypes: DefinedResource[] = [
   deployments,
   replicasets,
   daemonsets,
+  statefulsets,
+  controllerrevisions,
   jobs,
   cronjobs,
   leases,
@@ -297,6 +305,7 @@ export const resourceTypes: DefinedResource[] = [
   storageclasses,
   customresourcedefinitions,
   ...rbacResources,
+  certificatesigningrequests,
 ];
 
 /** Not served as resources of their own; the bodies of the binding and scale subresources. */

@@ -10,9 +10,12 @@ import { age, ageCol, col, containerCells, containersCol, imagesCol, nameCol, wi
 import { timestampSince } from "./printing/duration";
 import { batchPrinters } from "./printing/batch";
 import { daemonSetPrinters } from "./apps-daemonset";
+import { statefulSetPrinters } from "./apps-statefulset";
+import { controllerRevisionPrinters } from "./apps-controllerrevision";
 import { networkingPrinters } from "./printing/networking";
 import { storagePrinters } from "./printing/storage";
 import { rbacPrinters } from "./printing/rbac";
+import { certificatePrinters } from "./certificates";
 import { podCells } from "./printing/pod";
 import type { KObject, ResourceType } from "./resource";
 
@@ -297,12 +300,15 @@ const printers: Record<string, Printer> = {
   ...networkingPrinters,
   ...batchPrinters,
   ...daemonSetPrinters,
+  ...statefulSetPrinters,
+  ...controllerRevisionPrinters,
   ...storagePrinters,
   ...rbacPrinters,
+  ...certificatePrinters,
 };
 
 /** The groups whose plurals the printers above are keyed by (no two of them share a plural). */
-const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io", "storage.k8s.io", "rbac.authorization.k8s.io"]);
+const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io", "storage.k8s.io", "rbac.authorization.k8s.io", "certificates.k8s.io"]);
 
 const fallback: Printer = { columns: [nameCol, ageCol], cells: (o, now) => [o.metadata.name, age(o, now)] };
 

@@ -3,6 +3,8 @@
 import type { Logger } from "pino";
 import type { Deployment, ReplicaSet } from "../api/apps";
 import type { DaemonSet } from "../api/apps-daemonset";
+import type { StatefulSet } from "../api/apps-statefulset";
+import type { ControllerRevision } from "../api/apps-controllerrevision";
 import type { Lease } from "../api/coordination";
 import type { ConfigMap, Endpoints, Namespace, Node, Pod, Service } from "../api/core";
 import type { ServiceAccount } from "../api/serviceaccount";
@@ -56,6 +58,17 @@ export class SharedInformers {
 
   daemonSets(): Informer<DaemonSet> {
     return this.get<DaemonSet>("daemonsets", resources.daemonsets, { namespace: indexByNamespace as IndexFunc<DaemonSet> });
+  }
+
+  statefulSets(): Informer<StatefulSet> {
+    return this.get<StatefulSet>("statefulsets", resources.statefulsets, { namespace: indexByNamespace as IndexFunc<StatefulSet> });
+  }
+
+  controllerRevisions(): Informer<ControllerRevision> {
+    return this.get<ControllerRevision>("controllerrevisions", resources.controllerrevisions, {
+      namespace: indexByNamespace as IndexFunc<ControllerRevision>,
+      owner: indexByOwnerUid as IndexFunc<ControllerRevision>,
+    });
   }
 
   nodes(): Informer<Node> {
