@@ -54,6 +54,9 @@ function internalError(e: unknown, logger: Logger): ApiError {
   return new ApiError(500, "InternalError", `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
 }
 
+/** Held open as long as the client wants (kube's long-running check: log, proxy, exec, attach, portforward). */
+const LONG_RUNNING_SUBRESOURCES = new Set(["log", "proxy"]);
+
 /** Parses the URL and the resource path into ctx.info. */
 export function withRequestInfo(): Filter {
   // The pass-through filters are plain functions: they add no promise of their own per request.
@@ -66,7 +69,7 @@ export function withRequestInfo(): Filter {
         url,
         resource,
         verb: resource ? kubernetesVerb(method, url, resource) : method.toLowerCase(),
-        longRunning: resource !== undefined && (resource.subresource === "log" || (method === "GET" && boolParam(url.searchParams.get("watch")))),
+        longRunning: resource !== undefined && (LONG_RUNNING_SUBRESOURCES.has(resource.subresource ?? "") || (method === "GET" && boolParam(url.searchParams.get("watch")))),
       };
     } catch (err) {
       return Promise.reject(err);

@@ -49,11 +49,13 @@ const SUB_VERBS: Record<string, string[]> = {
   scale: ["get", "patch", "update"],
   binding: ["create"],
   log: ["get"],
+  proxy: ["create", "delete", "get", "patch", "update"],
 };
 
 function subKind(t: ResourceType, sub: string): { group: string; version: string; kind: string } {
   if (sub === "scale") return { group: "autoscaling", version: "v1", kind: "Scale" };
   if (sub === "binding") return { group: "", version: "v1", kind: "Binding" };
+  if (sub === "proxy") return { group: "", version: "v1", kind: `${t.kind}ProxyOptions` };
   return { group: t.group, version: t.version, kind: t.kind };
 }
 

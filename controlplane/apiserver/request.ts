@@ -36,7 +36,8 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   if (rest[0] === "namespaces" && rest.length >= 3 && !(group === "" && rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize"))) {
     return { group, version, namespace: pathName(rest[1]), plural: rest[2], name: pathName(rest[3]), subresource: rest[4] };
   }
-  if (rest.length > 3) return undefined;
+  // nodes/<name>/proxy/<path...>: the proxy subresource carries a path of its own.
+  if (rest.length > 3 && rest[2] !== "proxy") return undefined;
   return { group, version, plural: rest[0], name: pathName(rest[1]), subresource: rest[2] };
 }
 
