@@ -11,6 +11,8 @@ import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerOptions } from "./options";
 import type { LeaderElectionOptions } from "./leader";
 import { validateLeaderElectionTimes } from "../client/leaderelection";
+import { etcdClientProblem, type EtcdTLSFiles } from "./storage/etcd-client";
+import type { IdentityLeaseFlags } from "./apiserver/identity";
 import { parseAuthorizationModes, type AuthorizationMode } from "./apiserver/authz/union";
 import { LAB_POD_SECURITY_DEFAULTS, podSecurityFromFlags, type PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 
@@ -25,6 +27,7 @@ export function registerServerCommand(program: Command): void {
     .option("--token-auth-file <file>", "require bearer tokens from this CSV file (token,user,uid[,groups])")
     .option("--tls-cert-file <file>", "serve HTTPS with this certificate")
     .option("--tls-private-key-file <file>", "and this private key")
+    .option("--kubelet-client-token-file <file>", "bearer token presented to node agents, which check it with a TokenReview (default: a random one per process; give every server of a cluster the same)")
     // kube-apiserver's authentication flags (controlplane/apiserver/authn/).
     .option("--client-ca-file <file>", "accept client certificates signed by this CA (user = CN, groups = O)")
     .option("--service-account-key-file <files>", "comma-separated PEM files whose keys verify ServiceAccount tokens")
@@ -41,6 +44,13 @@ export function registerServerCommand(program: Command): void {
     .option("--pod-security-exempt-runtime-classes <names>", "comma-separated runtimeClassNames Pod Security admission skips", "")
     .option("--store <backend>", "sqlite (embedded, default) or etcd", "sqlite")
     .option("--etcd-endpoints <urls>", "comma-separated etcd URLs (with --store etcd)", "http://127.0.0.1:2379")
+    // kube-apiserver's etcd flags (controlplane/storage/etcd-client.ts); --etcd-servers wins over --etcd-endpoints.
+    .option("--etcd-servers <urls>", "comma-separated etcd URLs, every member of the cluster (kube-apiserver's name for --etcd-endpoints)")
+    .option("--etcd-cafile <file>", "CA that signed the etcd members' certificates (https:// endpoints)")
+    .option("--etcd-certfile <file>", "client certificate for etcd")
+    .option("--etcd-keyfile <file>", "its private key")
+    .option("--identity-lease-duration-seconds <n>", "how long this API server's identity Lease in kube-system lasts unrenewed", "3600")
+    .option("--identity-lease-renew-interval-seconds <n>", "how often it is renewed", "10")
     .option("--advertise-address <ip>", "the address the kubernetes Service's endpoints name for this server (default: the listen host, or the first non-loopback IPv4 for 0.0.0.0)")
     .option("--service-cluster-ip-range <cidr>", "the range Service ClusterIPs are allocated from", "10.96.0.0/16")
     .option("--service-node-port-range <range>", "the range NodePorts are allocated from", "30000-32767")
@@ -96,12 +106,15 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     tokenAuthFile: o.tokenAuthFile,
     tlsCertFile: o.tlsCertFile,
     tlsPrivateKeyFile: o.tlsPrivateKeyFile,
+    kubeletClientTokenFile: o.kubeletClientTokenFile,
     authentication: authenticationFromFlags(o),
     rootCAFile: o.rootCaFile ?? o.tlsCertFile,
     podSecurity: podSecurityOptions(o),
     authorizationModes: authorizationModesFlag(o.authorizationMode),
     storeBackend: o.store,
-    etcdEndpoints: list(o.etcdEndpoints),
+    etcdEndpoints: list(o.etcdServers ?? o.etcdEndpoints),
+    etcdTLS: etcdTLSFromFlags(o),
+    identityLease: identityLeaseFromFlags(o),
     advertiseAddress: o.advertiseAddress,
     serviceClusterIPRange: o.serviceClusterIpRange,
     serviceNodePortRange: o.serviceNodePortRange,
@@ -119,6 +132,23 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     limits: limitsFromFlags(o),
     leaderElection: leaderElectionFromFlags(o),
   };
+}
+
+/** --etcd-cafile, --etcd-certfile, --etcd-keyfile, checked with the endpoints (storage/etcd-client.ts). */
+function etcdTLSFromFlags(o: Record<string, string>): EtcdTLSFiles | undefined {
+  const tls = o.etcdCafile || o.etcdCertfile || o.etcdKeyfile ? { caFile: o.etcdCafile, certFile: o.etcdCertfile, keyFile: o.etcdKeyfile } : undefined;
+  const problem = o.store === "etcd" ? etcdClientProblem({ endpoints: (o.etcdServers ?? o.etcdEndpoints).split(",").map((s) => s.trim()).filter(Boolean), tls }) : undefined;
+  if (problem) throw new UsageError(`invalid etcd flags: ${problem}`);
+  return tls;
+}
+
+function identityLeaseFromFlags(o: Record<string, string>): IdentityLeaseFlags {
+  const durationSeconds = Number(o.identityLeaseDurationSeconds);
+  const renewIntervalSeconds = Number(o.identityLeaseRenewIntervalSeconds);
+  if (!(renewIntervalSeconds > 0 && renewIntervalSeconds < durationSeconds)) {
+    throw new UsageError("--identity-lease-renew-interval-seconds must be more than 0 and less than --identity-lease-duration-seconds");
+  }
+  return { durationSeconds, renewIntervalSeconds };
 }
 
 /** --leader-elect*: on by default when the store is shared (etcd); durations as client-go checks them. */

@@ -5,6 +5,8 @@ import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerLimits } from "./apiserver/filters/limits";
 import type { PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 import type { LeaderElectionOptions } from "./leader";
+import type { EtcdTLSFiles } from "./storage/etcd-client";
+import type { IdentityLeaseFlags } from "./apiserver/identity";
 
 export interface ServerOptions {
   dataDir: string;
@@ -14,6 +16,8 @@ export interface ServerOptions {
   tokenAuthFile?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  /** --kubelet-client-token-file: the token presented to node agents (default: random per process). */
+  kubeletClientTokenFile?: string;
   /** Client CA, ServiceAccount keys and issuer, anonymous access (kube-apiserver's flags). */
   authentication?: AuthenticationOptions;
   /** The CA the root CA publisher puts into every namespace's kube-root-ca.crt ConfigMap. */
@@ -24,6 +28,10 @@ export interface ServerOptions {
   podSecurity?: PodSecurityConfig;
   storeBackend: "sqlite" | "etcd";
   etcdEndpoints?: string[];
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile. */
+  etcdTLS?: EtcdTLSFiles;
+  /** --identity-lease-duration-seconds, --identity-lease-renew-interval-seconds. */
+  identityLease?: IdentityLeaseFlags;
   /** --advertise-address: what the kubernetes Service's endpoints name for this server. */
   advertiseAddress?: string;
   /** --service-cluster-ip-range (default 10.96.0.0/16). */

@@ -21,10 +21,10 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function openStore(opts: Pick<ServerOptions, "storeBackend" | "etcdEndpoints" | "dataDir">): Promise<Store> {
+export async function openStore(opts: Pick<ServerOptions, "storeBackend" | "etcdEndpoints" | "etcdTLS" | "dataDir">): Promise<Store> {
   if (opts.storeBackend === "etcd") {
     const { EtcdStore } = await import("./storage/etcd");
-    return new EtcdStore({ endpoints: opts.etcdEndpoints ?? ["http://127.0.0.1:2379"] });
+    return new EtcdStore({ endpoints: opts.etcdEndpoints ?? ["http://127.0.0.1:2379"], tls: opts.etcdTLS });
   }
   return new SqliteStore(join(opts.dataDir, "state.db"));
 }
@@ -48,11 +48,13 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     tlsCertFile: opts.tlsCertFile,
     tlsKeyFile: opts.tlsPrivateKeyFile,
     tokenAuthFile: opts.tokenAuthFile,
+    kubeletClientTokenFile: opts.kubeletClientTokenFile,
     authentication: opts.authentication,
     limits: opts.limits,
     podSecurity: opts.podSecurity,
     authorizationModes: opts.authorizationModes,
     advertiseAddress: opts.advertiseAddress,
+    identityLease: opts.identityLease,
     serviceAllocation: { serviceClusterIPRange: opts.serviceClusterIPRange, serviceNodePortRange: opts.serviceNodePortRange },
     logger: logger.child({ component: "apiserver" }),
     extraHandlers,

@@ -9,6 +9,7 @@ import { apiVersionOf } from "./keys";
 import type { Registry, WriteOptions } from "./registry";
 import { decodeBody, readBody } from "./request";
 import type { AdmissionUser } from "./admission/attributes";
+import type { NodeClientCredential } from "./subresources/node-proxy-credential";
 
 /** What the resource handlers need of the server. */
 export interface ResourceContext {
@@ -17,6 +18,8 @@ export interface ResourceContext {
   typeOfKind(kind: string): ResourceType;
   maxBodyBytes: number;
   bookmarkIntervalMs?: number;
+  /** What the server presents to node agents (subresources/node-proxy.ts); none: requests go unauthenticated. */
+  nodeClient?: NodeClientCredential;
 }
 
 export type Reply = RequestContext["reply"];

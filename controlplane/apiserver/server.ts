@@ -1,7 +1,7 @@
 // The API server: the generic registry over the store, the handler chain (./handler-chain.ts)
 // in front of the resource and non-resource handlers, one HTTP(S) listener, and history
 // compaction. startApiServer wires these phases together; each is a function of its own.
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Registry as MetricsRegistry } from "prom-client";
 import type { KObject, ResourceType } from "../../api/resource";
@@ -20,6 +20,7 @@ import { DEFAULT_LIMITS, filterMetrics, type ServerLimits } from "./filters";
 import { listen } from "./listener";
 import { ownMetricsRegistry, requestMetrics } from "./metrics";
 import { nonResourceHandler } from "./non-resource";
+import { startMetricsPipeline, type MetricsServerOptions } from "./metrics-api";
 import { Registry } from "./registry";
 import { MAX_BODY_BYTES } from "./request";
 import type { ResourceContext } from "./resource-request";
@@ -33,6 +34,8 @@ import { advertiseAddress, splitHostPort } from "./bootstrap/advertise";
 import { KubernetesServiceReconciler } from "./bootstrap/kubernetes-service";
 import { startApiServerIdentity, type ApiServerIdentity, type IdentityLeaseFlags } from "./identity";
 import { ensureDefaultStorageClass } from "./bootstrap/storageclass";
+import { loadNodeClientCredential, withNodeClientToken } from "./subresources/node-proxy-credential";
+import { serveUpgrades } from "./subresources/node-proxy-upgrade";
 
 export type { ExtraHandler } from "./base-filters";
 
@@ -80,6 +83,10 @@ export interface ApiServerOptions {
   identityLease?: IdentityLeaseFlags;
   /** Pod Security admission's defaults and exemptions; without, every namespace is privileged (Kubernetes' default). */
   podSecurity?: PodSecurityConfig;
+  /** The metrics pipeline (metrics.k8s.io from every node's agent, ./metrics-api); undefined: not served. */
+  metricsServer?: MetricsServerOptions;
+  /** --kubelet-client-token-file: the token presented to node agents (default: random per process; node-proxy-credential.ts). */
+  kubeletClientTokenFile?: string;
 }
 
 export interface ApiServer {
@@ -121,6 +128,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     escalation,
   });
   const componentTokens = authentication.tokenFile && addComponentTokens(authentication.tokenFile);
+  // After the component tokens: with no token file, the server's TokenReview still knows this one.
+  authentication.tokenFile = withNodeClientToken(authentication.tokenFile, resources.nodeClient!);
+  const metricsPipeline = startMetrics(opts, resources);
   let address = opts.listen;
   const handler = buildHandlerChain(
     defaultHandlerChain({
@@ -131,18 +141,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       authorizer: authorization.authorizer,
       authorizationReviews: { authorizer: authorization.reviewer, maxBodyBytes: resources.maxBodyBytes },
       extraHandlers: opts.extraHandlers ?? [],
+      metricsApi: metricsPipeline?.api,
       limits,
       filterMetrics: filterMetrics(metrics),
     }),
-    routeRequest(resources, nonResourceHandler({ types, metrics, address: () => address, custom })),
+    routeRequest(resources, nonResourceHandler({ types: metricsPipeline ? [...types, ...metricsPipeline.types] : types, metrics, address: () => address, custom })),
   );
-  const listening = await listen({ ...opts, clientCAFile: opts.authentication?.clientCAFile, limits }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(newRequestContext(req, res)).catch((e: unknown) => {
       // The chain answers every error itself; this is only the last guard of the process.
       logger.error({ err: e }, "request failed outside the handler chain");
       res.destroy();
     });
-  });
+  };
+  const listening = await listen({ ...opts, clientCAFile: opts.authentication?.clientCAFile, limits }, onRequest);
+  const upgrades = serveUpgrades(listening.server, onRequest);
   address = listening.address;
   const identity = apiServerIdentity(opts, resources, listening.address);
   const stopKubernetesService = kubernetesService(opts, resources, allocation, listening.address, identity).start();
@@ -158,12 +171,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     componentTokens,
     close: async () => {
       stopCompaction();
+      metricsPipeline?.stop();
       stopRepair();
       stopCustom();
       authorization.stop();
       stopKubernetesService();
       await identity.stop().catch(() => undefined);
       server.closeAllConnections();
+      upgrades.closeAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
@@ -193,6 +208,7 @@ function resourceContext(opts: ApiServerOptions, allocation: ServiceAllocation, 
     typeOfKind,
     maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
+    nodeClient: loadNodeClientCredential(opts.kubeletClientTokenFile),
   };
 }
 
@@ -202,6 +218,14 @@ function apiServerIdentity(opts: ApiServerOptions, { registry }: ResourceContext
   const self = { ip: advertiseAddress(host, opts.advertiseAddress), port };
   const logger = opts.logger.child({ controller: "apiserver-identity" });
   return startApiServerIdentity({ store: opts.store, registry, types: opts.types, self, reconcileIntervalMs: opts.kubernetesServiceIntervalMs, lease: opts.identityLease, logger });
+}
+
+/** The scraper and metrics.k8s.io, scraping with the credential the server presents to agents. */
+function startMetrics(opts: ApiServerOptions, resources: ResourceContext) {
+  if (!opts.metricsServer) return undefined;
+  const credential = (resources as { nodeClient?: { token: string } }).nodeClient;
+  const agentHeaders = (): Record<string, string> => (credential ? { Authorization: `Bearer ${credential.token}` } : {});
+  return startMetricsPipeline({ agentHeaders, ...opts.metricsServer }, resources.registry, resources.typeOfKind, opts.logger.child({ component: "metrics-server" }));
 }
 
 function kubernetesService(opts: ApiServerOptions, { registry }: ResourceContext, allocation: ServiceAllocation, listening: string, identity: ApiServerIdentity) {

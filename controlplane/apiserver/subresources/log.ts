@@ -1,24 +1,23 @@
-// pods/log: proxied to the node agent's /containerLogs (the kubelet's), streamed as it comes.
-import { request as httpRequest } from "node:http";
+// pods/log: proxied to the node agent's /containerLogs (the kubelet's), streamed as it comes, with
+// the server's credential (node-proxy.ts).
 import type { ServerResponse } from "node:http";
-import type { KObject } from "../../../api/resource";
-import type { Node, Pod } from "../../../api/core";
-import { ApiError, badRequest, notFound } from "../errors";
-import type { Reply, ResourceRequest } from "../resource-request";
+import { ApiError, badRequest } from "../errors";
+import type { Reply, ResourceContext, ResourceRequest } from "../resource-request";
+import { agentGet, dialError, podAgent, requestPod, type AgentEndpoint } from "./node-proxy";
 
 const LOG_PARAMS = ["follow", "tailLines", "previous", "timestamps", "sinceSeconds", "limitBytes"];
 
 export async function handleLog(r: ResourceRequest): Promise<void> {
-  const target = await logTarget(r);
-  await proxy(target, r.res, r.reply);
+  const { agent, path } = await logTarget(r);
+  await proxy(r.server, agent, path, r.res, r.reply);
 }
 
-/** The agent URL that serves the requested container's log. */
-async function logTarget(r: ResourceRequest): Promise<string> {
-  const { server, url } = r;
+/** The agent and path that serve the requested container's log. */
+async function logTarget(r: ResourceRequest): Promise<{ agent: AgentEndpoint; path: string }> {
+  const { url } = r;
   const ns = r.ns!;
   const name = r.name!;
-  const pod = (await server.registry.get(server.typeOfKind("Pod"), ns, name)) as KObject & Pod;
+  const pod = await requestPod(r);
   const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((c) => c.name);
   let container = url.searchParams.get("container");
   if (!container) {
@@ -28,24 +27,19 @@ async function logTarget(r: ResourceRequest): Promise<string> {
     container = pod.spec.containers[0].name;
   }
   if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-  if (!pod.spec.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
-  const node = (await server.registry.tryGet(server.typeOfKind("Node"), undefined, pod.spec.nodeName)) as (KObject & Node) | undefined;
-  if (!node) throw notFound("nodes", "", pod.spec.nodeName);
-  const address = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? node.status?.addresses?.[0]?.address;
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
-  if (!address) throw new ApiError(500, "InternalError", `node ${node.metadata.name} has no address`);
+  const agent = await podAgent(r.server, pod);
   const params = new URLSearchParams();
   for (const k of LOG_PARAMS) {
     const v = url.searchParams.get(k);
     if (v !== null) params.set(k, v);
   }
-  return `http://${address.includes(":") ? `[${address}]` : address}:${port}/containerLogs/${ns}/${name}/${container}?${params}`;
+  return { agent, path: `/containerLogs/${ns}/${name}/${container}?${params}` };
 }
 
 /** Streams the agent's answer; its errors become a Status (404 stays 404, the rest 400). */
-function proxy(target: string, res: ServerResponse, reply: Reply): Promise<void> {
+function proxy(server: ResourceContext, agent: AgentEndpoint, path: string, res: ServerResponse, reply: Reply): Promise<void> {
   return new Promise<void>((resolve) => {
-    const up = httpRequest(target, { method: "GET" }, (upRes) => {
+    const up = agentGet(server, agent, path, (upRes) => {
       if ((upRes.statusCode ?? 500) >= 400) {
         const chunks: Buffer[] = [];
         upRes.on("data", (c: Buffer) => chunks.push(c));
@@ -70,11 +64,11 @@ function proxy(target: string, res: ServerResponse, reply: Reply): Promise<void>
     });
     up.on("error", (e) => {
       if (!res.headersSent) {
-        reply(502, new ApiError(502 as number, "InternalError", `Get "${target}": ${e.message}`).toStatus());
+        const err = dialError(agent, e);
+        reply(err.code, err.toStatus());
       } else res.end();
       resolve();
     });
-    up.end();
   });
 }
 
