@@ -2,6 +2,7 @@
 // pkg/apis/apps/validation) as Kubernetes 1.32 has them, with their field paths and messages.
 import type { StatefulSet } from "./apps-statefulset";
 import type { PodSpec } from "./core";
+import type { PersistentVolumeClaim } from "./corev1/persistentvolume";
 import { defaultPodSpec } from "./corev1/defaults";
 import { validatePodSpec } from "./corev1/validate-pod";
 import { deepEqual } from "./define";
@@ -33,7 +34,7 @@ export function defaultStatefulSet(sts: StatefulSet): void {
   spec.revisionHistoryLimit ??= 10;
   if (spec.template.spec) defaultPodSpec(spec.template.spec);
   for (const claim of spec.volumeClaimTemplates ?? []) {
-    defaultPersistentVolumeClaim(claim);
+    defaultPersistentVolumeClaim(claim as PersistentVolumeClaim);
     claim.status ??= {};
     claim.status.phase ||= "Pending";
   }
@@ -96,7 +97,7 @@ function validateClaimTemplates(sts: StatefulSet): FieldCause[] {
       if (seen.has(name)) out.push(fieldError.duplicate(`${path}.metadata.name`, name));
       seen.add(name);
     }
-    for (const cause of validatePersistentVolumeClaim(claim)) out.push({ ...cause, field: `${path}.${cause.field}` });
+    for (const cause of validatePersistentVolumeClaim(claim as PersistentVolumeClaim)) out.push({ ...cause, field: `${path}.${cause.field}` });
   });
   return out;
 }
