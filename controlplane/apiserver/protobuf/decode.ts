@@ -34,6 +34,7 @@ const KINDS: Record<string, string> = {
   "authorization.k8s.io/v1 SelfSubjectAccessReview": "SelfSubjectAccessReview",
   "authorization.k8s.io/v1 SelfSubjectRulesReview": "SelfSubjectRulesReview",
   "authorization.k8s.io/v1 SubjectAccessReview": "SubjectAccessReview",
+  "certificates.k8s.io/v1 CertificateSigningRequest": "CertificateSigningRequest",
 };
 
 /** "v1 Namespace", "apps/v1 Deployment", ...: what protobuf bodies may carry (plus DeleteOptions). */

@@ -47,6 +47,11 @@ export const MESSAGES: Record<string, string> = {
   SubjectAccessReviewStatus: "1:allowed:b 4:denied:b? 2:reason:s 3:evaluationError:s",
   SelfSubjectRulesReview: "1:metadata:ObjectMeta 2:spec:SelfSubjectRulesReviewSpec",
   SelfSubjectRulesReviewSpec: "1:namespace:s",
+  // certificates.k8s.io/v1 (kubectl certificate approve|deny; spec.extra is the server's to set)
+  CertificateSigningRequest: "1:metadata:ObjectMeta 2:spec:CertificateSigningRequestSpec 3:status:CertificateSigningRequestStatus",
+  CertificateSigningRequestSpec: "1:request:y 7:signerName:s 8:expirationSeconds:i? 5:usages:s[] 2:username:s 3:uid:s 4:groups:s[]",
+  CertificateSigningRequestStatus: "1:conditions:CertificateSigningRequestCondition[] 2:certificate:y",
+  CertificateSigningRequestCondition: "1:type:s 6:status:s 2:reason:s 3:message:s 4:lastUpdateTime:T 5:lastTransitionTime:T",
   DeleteOptions: "1:gracePeriodSeconds:i? 2:preconditions:Preconditions 3:orphanDependents:b? 4:propagationPolicy:s? 5:dryRun:s[] 6:ignoreStoreReadErrorWithClusterBreakingPotential:b?",
   ObjectMeta: "1:name:s 2:generateName:s 3:namespace:s 4:selfLink:s 5:uid:s 6:resourceVersion:s 7:generation:i 8:creationTimestamp:T 9:deletionTimestamp:T 10:deletionGracePeriodSeconds:i? 11:labels:{s} 12:annotations:{s} 13:ownerReferences:OwnerReference[] 14:finalizers:s[] 17:managedFields:ManagedFieldsEntry[]",
   NamespaceSpec: "1:finalizers:s[]",

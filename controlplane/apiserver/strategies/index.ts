@@ -14,6 +14,7 @@ import { withNodeRestriction } from "../admission/noderestriction";
 import type { PodSecurityAdmission } from "../admission/podsecurity/admission";
 import type { EscalationCheck } from "../authz/escalation";
 import { rbacStrategy } from "./rbac";
+import { certificateSigningRequestStrategy } from "./certificates";
 
 export type { DeleteOptions, DeletePlan, FinishWrite, Strategy, WriteHooks } from "./strategy";
 
@@ -61,6 +62,7 @@ const CORE_STRATEGIES = new Map<string, (rt: ResourceType, deps: StrategyDeps) =
 function strategyFor(rt: ResourceType, allocator: ServiceAllocator, options: StrategyOptions): Strategy {
   if (rt.group === "apiextensions.k8s.io" && rt.kind === "CustomResourceDefinition") return crdStrategy(rt) as Strategy;
   if (rt.group === "rbac.authorization.k8s.io" && options.rbacEscalation) return rbacStrategy(rt, options.rbacEscalation);
+  if (rt.group === "certificates.k8s.io" && rt.kind === "CertificateSigningRequest") return certificateSigningRequestStrategy(rt);
   const make = rt.group === "" ? CORE_STRATEGIES.get(rt.kind) : undefined;
   return make ? make(rt, { allocator, options }) : genericStrategy(rt);
 }
