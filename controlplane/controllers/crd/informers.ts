@@ -57,7 +57,9 @@ export class CustomResourceInformers {
   }
 
   private reconcile(crd: Crd): void {
-    const res = isEstablished(crd) && !crd.metadata.deletionTimestamp ? customResourceRef(crd) : undefined;
+    // A terminating CRD's resources are still served while the API server deletes them: the
+    // informer stays to see those deletes, and stops when the CRD itself is gone.
+    const res = isEstablished(crd) ? customResourceRef(crd) : undefined;
     const name = crd.metadata.name!;
     const current = this.running.get(name);
     if (current && (!res || res.version !== current.res.version)) this.drop(name);

@@ -1,6 +1,6 @@
-// The garbage collector: follows ownerReferences among Deployments, ReplicaSets, Pods, Services
-// and whatever else it is given to watch (the EndpointSlices the endpointslice controller owns to
-// their Service).
+// The garbage collector: follows ownerReferences among Deployments, ReplicaSets, Pods, Services,
+// ConfigMaps, whatever else it is given to watch (the EndpointSlices the endpointslice controller
+// owns to their Service) and every custom resource while its CRD is served (../crd/informers.ts).
 // - background: a dependent whose owners are all gone is deleted (one gone of several: the
 //   reference is removed);
 // - foreground: an owner being deleted with the foregroundDeletion finalizer has its dependents
@@ -22,6 +22,7 @@ import {
 } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
 import { endpointslices } from "../../../client/resources";
+import type { CustomResourceInformers } from "../crd/informers";
 import type { ControllerRunOptions } from "../run-options";
 import { ignoreNotFoundOrConflict } from "../errors";
 import { release } from "../owner";
@@ -53,6 +54,8 @@ const kinds: Record<string, ResourceRef> = {
   "apps/v1/Deployment": resources.deployments,
   "apps/v1/ReplicaSet": resources.replicasets,
   "apps/v1/DaemonSet": resources.daemonsets,
+  "apps/v1/StatefulSet": resources.statefulsets,
+  "apps/v1/ControllerRevision": resources.controllerrevisions,
   "coordination.k8s.io/v1/Lease": resources.leases,
   "discovery.k8s.io/v1/EndpointSlice": endpointslices,
   "gitops.kubelab.io/v1alpha1/GitRepository": resources.gitrepositories,
@@ -60,39 +63,80 @@ const kinds: Record<string, ResourceRef> = {
   "batch/v1/CronJob": { group: "batch", version: "v1", plural: "cronjobs", kind: "CronJob", namespaced: true },
 };
 
-function resourceForKind(apiVersion: string, kind: string): ResourceRef | undefined {
-  return kinds[`${apiVersion}/${kind}`];
-}
+type Watched = { informer: Informer<Obj>; res: ResourceRef };
+
+/** "example.com/Widget": a kind without its version (an owner may name any served version). */
+const groupKind = (apiVersion: string, kind: string) => `${apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.lastIndexOf("/")) : ""}/${kind}`;
 
 export class GarbageCollector {
   readonly queue = new WorkQueue({ name: "garbagecollector" });
   private readonly client: ApiClient;
-  private readonly watched: Record<string, { informer: Informer<Obj>; res: ResourceRef }>;
+  private readonly watched: Record<string, Watched>;
+  private readonly unsubscribe = new Map<string, () => void>();
+  private readonly customResources?: CustomResourceInformers;
+  /** Custom kinds whose CRD went: no object of theirs exists, so their dependents are orphans. */
+  private readonly retired = new Set<string>();
   /** uid -> item ("plural|key") of every watched object. */
   private readonly byUid = new Map<string, string>();
   /** owner uid -> items that reference it. */
   private readonly dependents = new Map<string, Set<string>>();
 
-  /** `watch`: more resources to follow, by plural, with their (started elsewhere) informers. */
-  constructor(opts: { client: ApiClient; informers: SharedInformers; watch?: Record<string, { informer: Informer<ObjectWithMeta>; res: ResourceRef }> }) {
+  /** `watch`: more resources to follow, by plural, with their (started elsewhere) informers;
+   *  `customResources`: the informers of custom resources, followed as their CRDs come and go. */
+  constructor(opts: {
+    client: ApiClient;
+    informers: SharedInformers;
+    watch?: Record<string, { informer: Informer<ObjectWithMeta>; res: ResourceRef }>;
+    customResources?: CustomResourceInformers;
+  }) {
     this.client = opts.client;
-    this.watched = {
-      pods: { informer: opts.informers.pods() as unknown as Informer<Obj>, res: resources.pods },
-      replicasets: { informer: opts.informers.replicaSets() as unknown as Informer<Obj>, res: resources.replicasets },
-      deployments: { informer: opts.informers.deployments() as unknown as Informer<Obj>, res: resources.deployments },
-      services: { informer: opts.informers.services() as unknown as Informer<Obj>, res: resources.services },
-      ...(opts.watch as Record<string, { informer: Informer<Obj>; res: ResourceRef }> | undefined),
+    this.watched = {};
+    const builtIn: Record<string, { informer: unknown; res: ResourceRef }> = {
+      pods: { informer: opts.informers.pods(), res: resources.pods },
+      replicasets: { informer: opts.informers.replicaSets(), res: resources.replicasets },
+      deployments: { informer: opts.informers.deployments(), res: resources.deployments },
+      services: { informer: opts.informers.services(), res: resources.services },
+      // Owners too: a custom resource (or anything) may be owned by a ConfigMap.
+      configmaps: { informer: opts.informers.configMaps(), res: resources.configmaps },
+      ...opts.watch,
     };
-    for (const [plural, { informer }] of Object.entries(this.watched)) {
-      informer.addEventHandler({
-        onAdd: (o) => this.seen(plural, o),
-        onUpdate: (old, o) => {
-          this.unlink(plural, old);
-          this.seen(plural, o, old);
-        },
-        onDelete: (o) => this.gone(plural, o),
-      });
-    }
+    for (const [plural, w] of Object.entries(builtIn)) this.follow(plural, w as Watched);
+    this.customResources = opts.customResources;
+    opts.customResources?.listen({
+      added: (key, informer, res) => {
+        this.retired.delete(`${res.group}/${res.kind}`);
+        this.follow(key, { informer: informer as Informer<Obj>, res });
+      },
+      removed: (key) => this.unfollow(key),
+    });
+  }
+
+  /** Starts following one resource's informer (its cached objects come as adds). */
+  private follow(plural: string, w: Watched): void {
+    this.watched[plural] = w;
+    this.unsubscribe.set(plural, w.informer.addEventHandler({
+      onAdd: (o) => this.seen(plural, o),
+      onUpdate: (old, o) => {
+        this.unlink(plural, old);
+        this.seen(plural, o, old);
+      },
+      onDelete: (o) => this.gone(plural, o),
+    }));
+  }
+
+  /** A CRD went: its objects are gone (whether or not their deletes were seen), and so is the kind. */
+  private unfollow(plural: string): void {
+    const w = this.watched[plural];
+    if (!w) return;
+    this.unsubscribe.get(plural)?.();
+    this.unsubscribe.delete(plural);
+    this.retired.add(`${w.res.group}/${w.res.kind}`);
+    for (const obj of w.informer.list()) this.gone(plural, obj);
+    delete this.watched[plural];
+  }
+
+  private resourceForKind(apiVersion: string, kind: string): ResourceRef | undefined {
+    return kinds[`${apiVersion}/${kind}`] ?? this.customResources?.refForKind(apiVersion, kind);
   }
 
   /** Runs the workers (4 unless opts.workers says otherwise) until signal aborts. */
@@ -150,8 +194,9 @@ export class GarbageCollector {
 
   private async ownerExists(ref: OwnerReference, namespace: string | undefined): Promise<boolean> {
     if (this.byUid.has(ref.uid)) return true;
-    const res = resourceForKind(ref.apiVersion, ref.kind);
-    if (!res) return true; // a kind we cannot look up: leave the dependent alone
+    const res = this.resourceForKind(ref.apiVersion, ref.kind);
+    // A kind we cannot look up: leave the dependent alone, unless its CRD is known to be gone.
+    if (!res) return !this.retired.has(groupKind(ref.apiVersion, ref.kind));
     try {
       const owner = await this.client.get(res, res.namespaced ? namespace : undefined, ref.name);
       return owner.metadata?.uid === ref.uid;
