@@ -35,6 +35,7 @@ export function registerServerCommand(program: Command): void {
     .option("--service-account-issuer <urls>", "comma-separated issuers of ServiceAccount tokens; the first signs", "https://kubernetes.default.svc.cluster.local")
     .option("--api-audiences <list>", "comma-separated audiences a token must be for (default: the issuers)")
     .option("--anonymous-auth <bool>", "let requests without credentials reach /healthz, /livez, /readyz and /version", "true")
+    .option("--enable-bootstrap-token-auth", "accept bootstrap tokens (Secrets of type bootstrap.kubernetes.io/token in kube-system) as system:bootstrap:<id>")
     .option("--authorization-mode <modes>", "comma-separated, in order: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC when requests are authenticated, else AlwaysAllow)")
     .option("--root-ca-file <file>", "the CA published to every namespace as the kube-root-ca.crt ConfigMap (default: --tls-cert-file)")
     // Pod Security admission (admission/podsecurity): the policy of namespaces without labels, and exemptions.
@@ -66,6 +67,7 @@ export function registerServerCommand(program: Command): void {
     .option("--gitops-webhook-token-file <file>", "token that POST /hooks/gitops/... requires for the --gitops-repo repository")
     .option("--gitops-self-heal <bool>", "restore drift from kubectl edits in the --gitops-repo objects (true/false)", "true")
     .option("--log-level <level>", "pino log level", "info")
+    .option("--metric-resolution <duration>", "how often the API server scrapes every Ready node's usage for metrics.k8s.io (kubectl top, HPAs); 0s: not served", "15s")
     // kube-scheduler's and kube-controller-manager's leader election flags (controlplane/leader.ts).
     .option("--leader-elect <bool>", "scheduler, controller manager and git-sync each run only while holding their Lease in kube-system (default: true with --store etcd, false with SQLite)")
     .option("--leader-elect-lease-duration <duration>", "how long others wait after the last observed change of a Lease before taking it", "15s")
@@ -131,6 +133,7 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     logLevel: o.logLevel,
     limits: limitsFromFlags(o),
     leaderElection: leaderElectionFromFlags(o),
+    metricResolutionMs: parseDurationFlag(o.metricResolution ?? "15s", "--metric-resolution"),
   };
 }
 
@@ -181,6 +184,7 @@ function authenticationFromFlags(o: Record<string, string>): AuthenticationOptio
     serviceAccountIssuers: list(o.serviceAccountIssuer),
     apiAudiences: list(o.apiAudiences),
     anonymousAuth: parseBoolFlag(o.anonymousAuth, "--anonymous-auth"),
+    enableBootstrapTokenAuth: Boolean(o.enableBootstrapTokenAuth),
   };
 }
 

@@ -57,6 +57,8 @@ export interface ServerOptions {
   /** spec.selfHeal of the GitRepository made from --gitops-repo (the lab turns it off). */
   gitopsSelfHeal?: boolean;
   logLevel?: string;
+  /** --metric-resolution: the metrics pipeline's scrape period (default 15 s; 0: metrics.k8s.io not served). */
+  metricResolutionMs?: number;
   /** --leader-elect and its durations (controlplane/leader.ts); undefined: no election. */
   leaderElection?: LeaderElectionOptions;
 }

@@ -52,6 +52,7 @@ export async function runServer(opts: ServerOptions, logger: Logger = pino({ lev
     authentication: opts.authentication,
     limits: opts.limits,
     podSecurity: opts.podSecurity,
+    metricsServer: opts.metricResolutionMs === 0 ? undefined : { resolutionMs: opts.metricResolutionMs },
     authorizationModes: opts.authorizationModes,
     advertiseAddress: opts.advertiseAddress,
     identityLease: opts.identityLease,

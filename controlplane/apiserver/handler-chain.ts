@@ -11,6 +11,7 @@ import { withAuthorizationReviews, type ReviewConfig } from "./authz/reviews";
 import type { Filter } from "./filter";
 import { withAuthorization } from "./filters/authorization";
 import { withImpersonation } from "./filters/impersonation";
+import { withMetricsApi, type MetricsApiConfig } from "./metrics-api/filter";
 import type { RequestMetrics } from "./metrics";
 import {
   withExtraRoutes,
@@ -41,6 +42,8 @@ export interface ChainConfig {
   /** What (Self)SubjectAccessReview and SelfSubjectRulesReview answer from (authz/reviews.ts). */
   authorizationReviews: ReviewConfig;
   extraHandlers: ExtraHandler[];
+  /** metrics.k8s.io from the metrics store (metrics-api/); undefined when not served. */
+  metricsApi?: MetricsApiConfig;
   /** --max-requests-inflight and the other limits (filters/limits.ts), and where they count. */
   limits: ServerLimits;
   filterMetrics: FilterMetrics;
@@ -67,5 +70,6 @@ export function defaultHandlerChain(c: ChainConfig): Filter[] {
     withExtraRoutes(c.extraHandlers),
     withAuthenticationEndpoints(c.authenticationEndpoints),
     withAuthorizationReviews(c.authorizationReviews),
+    withMetricsApi(c.metricsApi),
   ];
 }

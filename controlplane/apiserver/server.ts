@@ -223,7 +223,7 @@ function apiServerIdentity(opts: ApiServerOptions, { registry }: ResourceContext
 /** The scraper and metrics.k8s.io, scraping with the credential the server presents to agents. */
 function startMetrics(opts: ApiServerOptions, resources: ResourceContext) {
   if (!opts.metricsServer) return undefined;
-  const credential = (resources as { nodeClient?: { token: string } }).nodeClient;
+  const credential = resources.nodeClient;
   const agentHeaders = (): Record<string, string> => (credential ? { Authorization: `Bearer ${credential.token}` } : {});
   return startMetricsPipeline({ agentHeaders, ...opts.metricsServer }, resources.registry, resources.typeOfKind, opts.logger.child({ component: "metrics-server" }));
 }
