@@ -2,7 +2,10 @@
 // metadata.resourceVersion, as in Kubernetes). Writes are transactions guarded by create_revision
 // (create) or mod_revision (update, delete); watches are raw etcd watch streams from
 // fromRevision+1 with prev_kv, resumed after a dropped connection from the last revision seen.
-import { Etcd3, type IKeyValue, type IResponseHeader, type IWatchResponse } from "etcd3";
+import type { Etcd3, IKeyValue, IResponseHeader, IWatchResponse } from "etcd3";
+import type { CallCredentials } from "@grpc/grpc-js";
+import { etcdClient, requireLeaderOptions, type EtcdTLSFiles } from "./etcd-client";
+import { storeUnavailable } from "./etcd-errors";
 import {
   StoreCompactedError,
   StoreConflictError,
@@ -15,9 +18,11 @@ import {
 } from "./store";
 
 export interface EtcdStoreOptions {
-  /** etcd client URLs, e.g. ["http://127.0.0.1:2379"]. */
+  /** etcd client URLs, e.g. ["http://127.0.0.1:2379"]; calls fail over between them. */
   endpoints: string[];
-  /** Per-call deadline (default 10 s). */
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile (for https:// endpoints). */
+  tls?: EtcdTLSFiles;
+  /** Per-call deadline (default 5 s: past it, with no quorum, the request gets a 503). */
   callTimeoutMs?: number;
   /** How often to re-read etcd's compacted revision (other API servers may compact); default 30 s. */
   compactionProbeMs?: number;
@@ -36,10 +41,12 @@ export class EtcdStore implements Store {
   private readonly watchers = new Set<{ close(): void }>();
   private readonly probeTimer: NodeJS.Timeout;
   private closed = false;
+  private readonly requireLeader: { credentials?: CallCredentials };
 
   constructor(opts: EtcdStoreOptions) {
-    this.client = new Etcd3({ hosts: opts.endpoints });
-    this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
+    this.client = etcdClient({ endpoints: opts.endpoints, tls: opts.tls });
+    this.callTimeoutMs = opts.callTimeoutMs ?? 5_000;
+    this.requireLeader = requireLeaderOptions(opts.endpoints);
     const probe = () => {
       this.compactedRevision().catch(() => undefined);
     };
@@ -49,18 +56,25 @@ export class EtcdStore implements Store {
   }
 
   private callOptions() {
-    return { deadline: Date.now() + this.callTimeoutMs };
+    return { deadline: Date.now() + this.callTimeoutMs, ...this.requireLeader };
+  }
+
+  /** One etcd call: what etcd fails with becomes a 503 Status (etcd-errors.ts). */
+  private call<T>(p: Promise<T>): Promise<T> {
+    return p.catch((e: unknown) => {
+      throw storeUnavailable(e);
+    });
   }
 
   async get(key: string): Promise<StoredValue | undefined> {
-    const res = await this.client.kv.range({ key: Buffer.from(key) }, this.callOptions());
+    const res = await this.call(this.client.kv.range({ key: Buffer.from(key) }, this.callOptions()));
     return res.kvs[0] ? toStored(res.kvs[0]) : undefined;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const start = opts.continueAfter !== undefined ? Buffer.concat([Buffer.from(opts.continueAfter), Buffer.from([0])]) : Buffer.from(prefix);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
-    const res = await this.client.kv.range({ key: start, range_end: prefixEnd(prefix), limit }, this.callOptions());
+    const res = await this.call(this.client.kv.range({ key: start, range_end: prefixEnd(prefix), limit }, this.callOptions()));
     const items = res.kvs.map(toStored);
     const result: ListResult = { items, revision: revisionOf(res.header) };
     if (limit > 0 && res.more && items.length > 0) {
@@ -72,14 +86,14 @@ export class EtcdStore implements Store {
 
   async create(key: string, value: string): Promise<StoredValue> {
     const k = Buffer.from(key);
-    const res = await this.client.kv.txn(
+    const res = await this.call(this.client.kv.txn(
       {
         compare: [{ key: k, target: "Create", result: "Equal", create_revision: 0 }],
         success: [{ request_put: { key: k, value: Buffer.from(value) } }],
         failure: [{ request_range: { key: k } }],
       },
       this.callOptions(),
-    );
+    ));
     if (!res.succeeded) {
       const current = res.responses[0]?.response_range.kvs[0];
       throw new StoreConflictError(key, "exists", current && toStored(current));
@@ -90,14 +104,14 @@ export class EtcdStore implements Store {
 
   async update(key: string, value: string, expectedRevision?: number): Promise<StoredValue> {
     const k = Buffer.from(key);
-    const res = await this.client.kv.txn(
+    const res = await this.call(this.client.kv.txn(
       {
         compare: [guard(k, expectedRevision)],
         success: [{ request_put: { key: k, value: Buffer.from(value), prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       },
       this.callOptions(),
-    );
+    ));
     if (!res.succeeded) throw conflict(key, res.responses[0]?.response_range.kvs[0]);
     const prev = res.responses[0]!.response_put.prev_kv;
     return { key, value, modRevision: revisionOf(res.header), createRevision: Number(prev.create_revision) };
@@ -105,14 +119,14 @@ export class EtcdStore implements Store {
 
   async delete(key: string, expectedRevision?: number): Promise<StoredValue> {
     const k = Buffer.from(key);
-    const res = await this.client.kv.txn(
+    const res = await this.call(this.client.kv.txn(
       {
         compare: [guard(k, expectedRevision)],
         success: [{ request_delete_range: { key: k, prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       },
       this.callOptions(),
-    );
+    ));
     if (!res.succeeded) throw conflict(key, res.responses[0]?.response_range.kvs[0]);
     const prev = res.responses[0]!.response_delete_range.prev_kvs[0];
     if (!prev) throw new StoreConflictError(key, "notfound");
@@ -194,7 +208,7 @@ export class EtcdStore implements Store {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.client.kv.range({ key: Buffer.from([0]), count_only: true }, this.callOptions());
+    const res = await this.call(this.client.kv.range({ key: Buffer.from([0]), count_only: true }, this.callOptions()));
     return revisionOf(res.header);
   }
 
@@ -202,7 +216,7 @@ export class EtcdStore implements Store {
     const target = Math.min(revision, await this.currentRevision());
     if (target <= this.compacted) return;
     try {
-      await this.client.kv.compact({ revision: target, physical: true }, this.callOptions());
+      await this.call(this.client.kv.compact({ revision: target, physical: true }, this.callOptions()));
     } catch (err) {
       // Someone compacted further already: fine, learn how far.
       if (!isCompactedError(err)) throw err;
