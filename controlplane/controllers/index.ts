@@ -7,9 +7,12 @@ import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import { daemonsets as daemonsetsRes, EventRecorder, type ApiClient, type Informer, type ObjectWithMeta, type ResourceRef } from "../../client";
 import { DaemonSetController } from "./daemonset/controller";
+import { StatefulSetController } from "./statefulset/controller";
+import { statefulSetGcWatch } from "./statefulset/gc";
 import { DeploymentController } from "./deployment/controller";
 import { EndpointsController } from "./endpoints/controller";
 import { EndpointSliceController, endpointSlicesResource, newEndpointSliceInformer } from "./endpointslice/controller";
+import { CustomResourceInformers } from "./crd/informers";
 import { GarbageCollector } from "./garbagecollector/controller";
 import { newBatchControllers } from "./job/start";
 import { newStorageControllers, storageGcWatch } from "./persistentvolume/start";
@@ -91,13 +94,17 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   add("replicaset", () => new ReplicaSetController({ client, informers, recorder: recorder("replicaset-controller") }));
   add("deployment", () => new DeploymentController({ client, informers, recorder: recorder("deployment-controller") }));
   add("daemonset", () => new DaemonSetController({ client, informers, recorder: recorder("daemonset-controller") }));
+  add("statefulset", () => new StatefulSetController({ client, informers, recorder: recorder("statefulset-controller") }));
   add("nodelifecycle", () => new NodeLifecycleController({ client, informers, recorder: recorder("node-controller"), gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds, defaultTolerationSeconds: o.defaultUnreachableTolerationSeconds }));
   add("endpoints", () => new EndpointsController({ client, informers }));
   add("endpointslice", () => new EndpointSliceController({ client, informers, recorder: recorder("endpoint-slice-controller"), maxEndpointsPerSlice: o.maxEndpointsPerSlice, sliceInformer }));
   add("garbagecollector", () => {
     const slices: Record<string, { informer: Informer<ObjectWithMeta>; res: ResourceRef }> = sliceInformer ? { endpointslices: { informer: sliceInformer as unknown as Informer<ObjectWithMeta>, res: endpointSlicesResource } } : {};
     const daemonsets = { informer: informers.daemonSets() as unknown as Informer<ObjectWithMeta>, res: daemonsetsRes };
-    return new GarbageCollector({ client, informers, watch: { ...slices, ...batch.gcWatch, ...storageGcWatch(informers), daemonsets } });
+    // Custom resources are followed as their CRDs come and go.
+    const customResources = new CustomResourceInformers(client, log("garbagecollector"));
+    customResources.start(opts.signal);
+    return new GarbageCollector({ client, informers, watch: { ...slices, ...batch.gcWatch, ...storageGcWatch(informers), ...statefulSetGcWatch(informers), daemonsets }, customResources });
   });
   add("namespace", () => new NamespaceController({ client, informers }));
   add("nodeipam", () => new NodeIpamController({ client, informers, recorder: recorder("node-ipam-controller"), clusterCIDR: o.clusterCIDR, nodeCIDRMaskSize: o.nodeCIDRMaskSize }), o.allocateNodeCIDRs !== false);
