@@ -80,7 +80,7 @@ function world(...objects: Obj[]) {
       f.client.add(pod);
     },
     names: () => w.pods().map((p) => p.metadata.name),
-    deletedPods: () => f.client.deletes("pods").map((a) => a.name),
+    deletedPods: () => f.client.deletes("pods").map((a) => a.name ?? ""),
   };
   return w;
 }
