@@ -9,6 +9,7 @@ import { unionAuthenticator } from "./request";
 import { loadSigningKey, loadVerificationKeys, publicHalf, type VerificationKey } from "./serviceaccount/keys";
 import { ServiceAccountTokenAuthenticator, ServiceAccountTokenSigner, type BoundObjectGetter } from "./serviceaccount/tokens";
 import { loadTokenFile, type TokenFile } from "./token-file";
+import { BootstrapTokenAuthenticator, type BootstrapSecretGetter } from "./bootstrap-token";
 
 export type { UserInfo } from "./user";
 export { withAuthentication, ANONYMOUS_PATHS } from "./filter";
@@ -32,6 +33,8 @@ export interface AuthenticationOptions {
   apiAudiences?: string[];
   /** --anonymous-auth (default true). */
   anonymousAuth?: boolean;
+  /** --enable-bootstrap-token-auth: Secrets of type bootstrap.kubernetes.io/token in kube-system authenticate. */
+  enableBootstrapTokenAuth?: boolean;
 }
 
 export interface Authentication {
@@ -45,7 +48,7 @@ export interface Authentication {
   audiences: string[];
 }
 
-export async function buildAuthentication(o: AuthenticationOptions, getter: BoundObjectGetter): Promise<Authentication> {
+export async function buildAuthentication(o: AuthenticationOptions, getter: BoundObjectGetter & { bootstrapSecret?: BootstrapSecretGetter }): Promise<Authentication> {
   const issuers = o.serviceAccountIssuers?.length ? o.serviceAccountIssuers : [DEFAULT_SERVICE_ACCOUNT_ISSUER];
   const audiences = o.apiAudiences?.length ? o.apiAudiences : issuers;
   const tokenFile = o.tokenAuthFile ? loadTokenFile(o.tokenAuthFile) : undefined;
@@ -58,9 +61,10 @@ export async function buildAuthentication(o: AuthenticationOptions, getter: Boun
   }
   const serviceAccountTokens = keys.length ? new ServiceAccountTokenAuthenticator({ issuers, keys, audiences, getter }) : undefined;
   const clientCertificates = Boolean(o.clientCAFile);
-  const any = clientCertificates || tokenFile || serviceAccountTokens;
+  const bootstrapTokens = o.enableBootstrapTokenAuth && getter.bootstrapSecret ? new BootstrapTokenAuthenticator(getter.bootstrapSecret) : undefined;
+  const any = clientCertificates || tokenFile || serviceAccountTokens || bootstrapTokens;
   return {
-    filter: any ? { authenticate: unionAuthenticator({ clientCertificates, tokenFile, serviceAccounts: serviceAccountTokens }), anonymous: o.anonymousAuth ?? true } : undefined,
+    filter: any ? { authenticate: unionAuthenticator({ clientCertificates, tokenFile, bootstrapTokens, serviceAccounts: serviceAccountTokens }), anonymous: o.anonymousAuth ?? true } : undefined,
     tokenFile,
     serviceAccountTokens,
     signer,

@@ -1,8 +1,9 @@
 // The request authenticator: Kubernetes' union of authenticators, first that succeeds wins.
-// Client certificate first, then the bearer token: the static token file, then ServiceAccount
-// JWTs. A request with no credentials is "nobody" (the filter decides whether that may pass); a
+// Client certificate first, then the bearer token: the static token file, bootstrap tokens,
+// then ServiceAccount JWTs. A request with no credentials is "nobody" (the filter decides whether that may pass); a
 // bearer token that no authenticator accepts is an error, never anonymous.
 import type { IncomingMessage } from "node:http";
+import type { BootstrapTokenAuthenticator } from "./bootstrap-token";
 import type { ServiceAccountTokenAuthenticator } from "./serviceaccount/tokens";
 import type { TokenFile } from "./token-file";
 import type { UserInfo } from "./user";
@@ -14,6 +15,7 @@ export type AuthOutcome = UserInfo | { error: string } | undefined;
 export interface RequestAuthenticators {
   clientCertificates: boolean;
   tokenFile?: TokenFile;
+  bootstrapTokens?: BootstrapTokenAuthenticator;
   serviceAccounts?: ServiceAccountTokenAuthenticator;
 }
 
@@ -30,6 +32,8 @@ export function unionAuthenticator(a: RequestAuthenticators): RequestAuthenticat
     if (token === "") return { error: "invalid bearer token" };
     const fromFile = a.tokenFile?.authenticateToken(token);
     if (fromFile) return fromFile;
+    const bootstrap = a.bootstrapTokens?.authenticateToken(token);
+    if (bootstrap) return bootstrap.then((r) => r ?? { error: "invalid bearer token" });
     const sa = a.serviceAccounts?.authenticateToken(token);
     if (sa) return sa.then((r) => ("user" in r ? r.user : r));
     return { error: "invalid bearer token" };

@@ -119,16 +119,48 @@ const controllerManagerRules: PolicyRule[] = [
   r(["escalate"], ["rbac.authorization.k8s.io"], ["clusterroles"]),
   r(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
   r(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
+  // The CSR approver and signer (system:controller:certificate-controller).
+  r(["approve", "sign"], ["certificates.k8s.io"], ["signers"], ["kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kube-apiserver-client"]),
 ];
 
+/** The kubelet TLS bootstrap's roles (bootstrappolicy's), bound as kubeadm binds them. */
+const CSR = "certificates.k8s.io";
+const nodeBootstrapRoles = () => [
+  clusterRole("system:node-bootstrapper", [r(["create", "get", "list", "watch"], [CSR], ["certificatesigningrequests"])]),
+  clusterRole("system:certificates.k8s.io:certificatesigningrequests:nodeclient", [r(["create"], [CSR], ["certificatesigningrequests/nodeclient"])]),
+  clusterRole("system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", [r(["create"], [CSR], ["certificatesigningrequests/selfnodeclient"])]),
+  clusterRole("system:certificates.k8s.io:kube-apiserver-client-kubelet-approver", [r(["approve"], [CSR], ["signers"], ["kubernetes.io/kube-apiserver-client-kubelet"])]),
+];
+
+/** Bootstrappers may ask for a node certificate, which is approved; nodes may renew their own. */
+const nodeBootstrapBindings = () => [
+  clusterRoleBinding("kubelab:kubelet-bootstrap", "system:node-bootstrapper", [group("system:bootstrappers")]),
+  clusterRoleBinding("kubelab:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", [group("system:bootstrappers")]),
+  clusterRoleBinding("kubelab:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", [group("system:nodes")]),
+];
+
+/**
+ * git-sync's own user keeps its GitRepositories (and creates the one of --gitops-repo), their
+ * status, Events and its Lease; everything a repository applies, prunes or reads (its Secrets
+ * too) goes as that repository's ServiceAccount, impersonated (controlplane/gitsync/identity.ts).
+ */
 const gitSyncRules: PolicyRule[] = [
-  r(READ, ["gitops.kubelab.io"], ["gitrepositories"]),
+  r([...READ, "create", "patch", "update"], ["gitops.kubelab.io"], ["gitrepositories"]),
   r(["patch", "update"], ["gitops.kubelab.io"], ["gitrepositories/status"]),
   r(["create", "patch", "update"], ["", "events.k8s.io"], ["events"]),
   r(["create", "get", "update"], ["coordination.k8s.io"], ["leases"]),
-  // It acts as each GitRepository's ServiceAccount.
-  r(["impersonate"], [""], ["serviceaccounts", "users", "groups"]),
+  r(["impersonate"], [""], ["serviceaccounts"]),
 ];
+
+/** Kubernetes' system:kubelet-api-admin: everything a kubelet's API serves. */
+const kubeletApiAdminRules: PolicyRule[] = [
+  r(READ, [""], ["nodes"]),
+  r(["proxy"], [""], ["nodes"]),
+  r(["*"], [""], ["nodes/proxy", "nodes/metrics", "nodes/spec", "nodes/stats", "nodes/log"]),
+];
+
+/** The user the API server presents to node agents (subresources/node-proxy-credential.ts). */
+export const KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
 
 const DISCOVERY_URLS = ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"];
 const PUBLIC_INFO_URLS = ["/healthz", "/livez", "/readyz", "/version", "/version/"];
@@ -154,8 +186,10 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole("system:kube-scheduler", schedulerRules),
     clusterRole("system:kube-controller-manager", controllerManagerRules),
     clusterRole("system:kubelab:git-sync", gitSyncRules),
+    clusterRole("system:kubelet-api-admin", kubeletApiAdminRules),
     // The git-sync webhook (/hooks/...) checks its own token, so anyone may reach it.
     clusterRole("system:kubelab:webhooks", [url(["get", "post"], ["/hooks/*"])]),
+    ...nodeBootstrapRoles(),
   ];
 }
 
@@ -169,9 +203,9 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding("system:kube-scheduler", "system:kube-scheduler", [user(COMPONENT_USERS.scheduler)]),
     clusterRoleBinding("system:kube-controller-manager", "system:kube-controller-manager", [user(COMPONENT_USERS.controllerManager)]),
     clusterRoleBinding("system:kubelab:git-sync", "system:kubelab:git-sync", [user(COMPONENT_USERS.gitSync)]),
-    // Until git-sync impersonates each GitRepository's ServiceAccount (issue 14, scope 6), what it
-    // applies needs cluster-admin; this binding is the one to delete then.
-    clusterRoleBinding("system:kubelab:git-sync-apply", "cluster-admin", [user(COMPONENT_USERS.gitSync)]),
+    // The API server towards node agents, as kubeadm binds its kube-apiserver-kubelet-client certificate.
+    clusterRoleBinding("system:kubelab:kubelet-api-admin", "system:kubelet-api-admin", [user(KUBELET_CLIENT_USER)]),
     clusterRoleBinding("system:kubelab:webhooks", "system:kubelab:webhooks", [group("system:authenticated"), group("system:unauthenticated")]),
+    ...nodeBootstrapBindings(),
   ];
 }
