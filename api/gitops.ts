@@ -65,6 +65,12 @@ export const GitRepositorySpec = z
       .strictObject({ name: z.string().describe("Name of the Secret in the same namespace.") })
       .optional()
       .describe("Secret with credentials (username/password, token or identity) for the repository."),
+    serviceAccountName: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a DNS subdomain name (lowercase letters, digits, '-' and '.')" })
+      .max(253)
+      .optional()
+      .describe("ServiceAccount in this namespace that git-sync impersonates for every read, dry run, apply and prune of this repository (Flux's model): the repository can do exactly what that account may. Defaults to the namespace's \"default\" ServiceAccount, never git-sync's own identity."),
   })
   .meta(gitops("GitRepositorySpec", "GitRepositorySpec says which repository, revision and paths to sync into the cluster."));
 export type GitRepositorySpec = z.infer<typeof GitRepositorySpec>;

@@ -2,7 +2,7 @@
 export * from "./errors";
 export * from "./resources";
 export * from "./kubeconfig";
-export type { RequestOptions, QueryValue, TransportOptions } from "./transport";
+export type { Impersonation, RequestOptions, QueryValue, TransportOptions } from "./transport";
 export * from "./rest";
 export * from "./watch";
 export * from "./keys";

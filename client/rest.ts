@@ -6,7 +6,7 @@ import type { KObject } from "../api/resource";
 import type { ApiStatus } from "./errors";
 import { connectionFromKubeconfig, connectionFromOptions, type Connection, type ConnectionOptions } from "./kubeconfig";
 import { apiVersionOf, resourcePath, type ResourceRef } from "./resources";
-import { parseJson, Transport, type QueryValue, type RequestOptions } from "./transport";
+import { parseJson, Transport, type Impersonation, type QueryValue, type RequestOptions } from "./transport";
 import type {
   ApiClientOptions,
   DeleteOptions,
@@ -65,11 +65,23 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 export class RestClient implements ApiClient {
   readonly transport: Transport;
 
-  constructor(connection: Connection | ConnectionOptions, opts: ApiClientOptions = {}) {
+  constructor(connection: Connection | ConnectionOptions | Transport, opts: ApiClientOptions = {}) {
+    if (connection instanceof Transport) {
+      this.transport = connection;
+      return;
+    }
     const conn = "token" in connection && typeof connection.token === "function"
       ? (connection as Connection)
       : connectionFromOptions(connection as ConnectionOptions);
     this.transport = new Transport(conn, opts);
+  }
+
+  /**
+   * This client's connection acting as another user on every call (Impersonate-* headers, as
+   * client-go's ImpersonationConfig); the real user needs `impersonate` on that user.
+   */
+  impersonate(as: Impersonation): RestClient {
+    return new RestClient(this.transport.impersonating(as));
   }
 
   static fromKubeconfig(path: string, opts: ApiClientOptions & { context?: string } = {}): RestClient {

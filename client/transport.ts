@@ -37,21 +37,43 @@ export interface TransportOptions {
   /** Default timeout for calls that do not give one (default 30 s). */
   timeoutMs?: number;
   userAgent?: string;
+  /** Act as another user on every call (client-go's ImpersonationConfig, `kubectl --as`). */
+  impersonate?: Impersonation;
+}
+
+/**
+ * Sent as Impersonate-User, one Impersonate-Group per group and Impersonate-Uid. The real user
+ * needs the `impersonate` verb on each; for a ServiceAccount user
+ * ("system:serviceaccount:<ns>:<name>") the server adds its groups itself.
+ */
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+  uid?: string;
 }
 
 export class Transport {
   private readonly dispatcher?: Dispatcher;
   private readonly defaultTimeoutMs: number;
   private readonly userAgent: string;
+  private readonly impersonation: Array<[string, string]>;
 
-  constructor(readonly connection: Connection, opts: TransportOptions = {}) {
+  constructor(readonly connection: Connection, private readonly opts: TransportOptions = {}, shared?: Transport) {
     this.defaultTimeoutMs = opts.timeoutMs ?? 30_000;
     this.userAgent = opts.userAgent ?? "kubelab-client";
-    if (connection.server.startsWith("https:") && (connection.ca || connection.insecureSkipTLSVerify)) {
+    const imp = opts.impersonate;
+    this.impersonation = imp ? [["impersonate-user", imp.user], ...(imp.groups ?? []).map((g): [string, string] => ["impersonate-group", g]), ...(imp.uid !== undefined ? [["impersonate-uid", imp.uid] as [string, string]] : [])] : [];
+    if (shared) this.dispatcher = shared.dispatcher;
+    else if (connection.server.startsWith("https:") && (connection.ca || connection.insecureSkipTLSVerify)) {
       this.dispatcher = new Agent({
         connect: connection.insecureSkipTLSVerify ? { rejectUnauthorized: false } : { ca: connection.ca },
       });
     }
+  }
+
+  /** The same connection (and connection pool) acting as another user. */
+  impersonating(as: Impersonation): Transport {
+    return new Transport(this.connection, { ...this.opts, impersonate: as }, this);
   }
 
   url(path: string, query?: Record<string, QueryValue>): string {
@@ -133,7 +155,9 @@ export class Transport {
       body = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
       headers["content-type"] = req.contentType ?? "application/json";
     }
-    const init: RequestInit = { method: req.method, headers, body, signal: ctrl.signal, dispatcher: this.dispatcher };
+    // A list of pairs: Impersonate-Group is repeated, once per group.
+    const all = this.impersonation.length ? [...Object.entries(headers), ...this.impersonation] : headers;
+    const init: RequestInit = { method: req.method, headers: all, body, signal: ctrl.signal, dispatcher: this.dispatcher };
     const url = this.url(req.path, req.query);
     return {
       fetch: () => guard(() => fetch(url, init)),

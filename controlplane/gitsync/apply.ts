@@ -99,37 +99,53 @@ export function applyBody(p: PreparedObject, before: LiveObject | undefined): Ma
   return { ...p.body, metadata: { ...p.body.metadata, annotations: { ...p.body.metadata.annotations, [CREATED_BY_ANNOTATION]: source } } };
 }
 
-/** Live state of objects: per-object GETs for a few, one list per resource for many. */
-export async function fetchLive(client: ApiClient, items: Array<{ ref: ObjectRef; resource: ResourceRef }>, signal?: AbortSignal): Promise<Map<string, LiveObject>> {
+/**
+ * Live state of objects: per-object GETs for a few, one list per resource and namespace for many
+ * (a repository's account may read only its namespaces). With `denied`, an object the account may
+ * not read is recorded there (by key) instead of failing the whole call.
+ */
+export async function fetchLive(client: ApiClient, items: Array<{ ref: ObjectRef; resource: ResourceRef }>, signal?: AbortSignal, denied?: Map<string, ApiStatusError>): Promise<Map<string, LiveObject>> {
   const live = new Map<string, LiveObject>();
-  const byResource = new Map<string, Array<{ ref: ObjectRef; resource: ResourceRef }>>();
+  const groups = new Map<string, Array<{ ref: ObjectRef; resource: ResourceRef }>>();
   for (const it of items) {
-    const k = `${it.resource.group}/${it.resource.plural}`;
-    if (!byResource.has(k)) byResource.set(k, []);
-    byResource.get(k)!.push(it);
+    const k = `${it.resource.group}/${it.resource.plural}/${it.ref.namespace ?? ""}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(it);
   }
-  await Promise.all(
-    [...byResource.values()].map(async (group) => {
-      if (group.length <= 16) {
-        await mapLimit(group, 16, async ({ ref, resource }) => {
-          const obj = await client.get<LiveObject>(resource, ref.namespace, ref.name, { signal }).catch(ignoreNotFound);
-          if (obj) live.set(objectKey(ref), obj);
-        });
-        return;
+  const getEach = (group: Array<{ ref: ObjectRef; resource: ResourceRef }>) =>
+    mapLimit(group, 16, async ({ ref, resource }) => {
+      try {
+        const obj = await client.get<LiveObject>(resource, ref.namespace, ref.name, { signal }).catch(ignoreNotFound);
+        if (obj) live.set(objectKey(ref), obj);
+      } catch (err) {
+        if (!denied || !isForbidden(err)) throw err;
+        denied.set(objectKey(ref), err as ApiStatusError);
       }
-      const namespaces = new Set(group.map((g) => g.ref.namespace));
-      const ns = namespaces.size === 1 ? [...namespaces][0] : undefined;
+    });
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      if (group.length <= 16) return getEach(group);
       const wanted = new Set(group.map((g) => objectKey(g.ref)));
-      const list = await client.listAll<LiveObject>(group[0]!.resource, ns, { limit: 2000, signal });
-      const apiVersion = group[0]!.resource.group ? `${group[0]!.resource.group}/${group[0]!.resource.version}` : group[0]!.resource.version;
+      const { resource, ref } = group[0]!;
+      let list;
+      try {
+        list = await client.listAll<LiveObject>(resource, ref.namespace, { limit: 2000, signal });
+      } catch (err) {
+        // Not allowed to list: each object then says for itself whether it may be read.
+        if (denied && isForbidden(err)) return getEach(group);
+        throw err;
+      }
+      const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
       for (const item of list.items) {
-        const key = objectKey({ apiVersion, kind: group[0]!.resource.kind ?? "", namespace: item.metadata.namespace, name: item.metadata.name });
+        const key = objectKey({ apiVersion, kind: resource.kind ?? "", namespace: item.metadata.namespace, name: item.metadata.name });
         if (wanted.has(key)) live.set(key, item);
       }
     }),
   );
   return live;
 }
+
+export const isForbidden = (err: unknown): boolean => err instanceof ApiStatusError && err.code === 403;
 
 /**
  * Errors that say nothing about the object (no answer, server overloaded or failing): the run

@@ -10,6 +10,7 @@ import type { Registry } from "prom-client";
 import type { GitRepository } from "../../api/gitops";
 import { EventRecorder, Informer, WorkQueue, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../../client";
 import { dependentsOf } from "./depends";
+import { impersonatingClients, type ClientFor } from "./identity";
 import { RestMapper } from "./mapper";
 import { Notifier } from "./notify";
 import { gitSyncMetrics, type GitSyncMetrics } from "./metrics";
@@ -25,6 +26,8 @@ export interface GitSyncControllerOptions {
   healthPollMs?: number;
   /** The process's registry: git-sync's, the controller's and the work queue's metrics go there. */
   metrics?: Registry;
+  /** The ServiceAccount a GitRepository without spec.serviceAccountName acts as (default "default"). */
+  defaultServiceAccount?: string;
   /** Called after each reconcile (tests and benchmarks wait on it). */
   onReconciled?: (key: string, result: ReconcileResult, durationMs: number) => void;
 }
@@ -37,13 +40,16 @@ export class GitSyncController {
   private readonly logger: Logger;
   private readonly metrics: GitSyncMetrics;
   private readonly notifier: Notifier;
+  /** Each repository's ServiceAccount, impersonated: what it reads and writes for that repository. */
+  readonly clientFor: ClientFor;
 
   constructor(private readonly opts: GitSyncControllerOptions) {
+    this.clientFor = impersonatingClients(opts.client, opts.defaultServiceAccount);
     this.logger = (opts.logger ?? pino({ level: "silent" })).child({ component: "gitsync" });
     this.informer = new Informer<GitRepository>({ client: opts.client, resource: gitrepositories, logger: this.logger });
     this.recorder = new EventRecorder({ client: opts.client, component: "gitsync-controller", logger: this.logger });
     this.metrics = gitSyncMetrics(opts.metrics);
-    this.notifier = new Notifier({ client: opts.client, logger: this.logger, metrics: opts.metrics });
+    this.notifier = new Notifier({ client: opts.client, clientFor: this.clientFor, logger: this.logger, metrics: opts.metrics });
     this.reconciler = new Reconciler({
       client: opts.client,
       mapper: new RestMapper(opts.client),
@@ -54,6 +60,7 @@ export class GitSyncController {
       metrics: this.metrics,
       lookup: (namespace, name) => this.informer.get(`${namespace}/${name}`),
       notifier: this.notifier,
+      clientFor: this.clientFor,
     });
     this.informer.addEventHandler({
       onAdd: (repo) => this.enqueue(repo),

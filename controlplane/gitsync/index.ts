@@ -33,6 +33,11 @@ export interface GitSyncOptions {
    * controller_runtime_* and workqueue_* metrics are registered there.
    */
   metrics?: Registry;
+  /**
+   * The ServiceAccount (in the repository's namespace) that a GitRepository without
+   * spec.serviceAccountName acts as; default "default". git-sync never applies as itself.
+   */
+  defaultServiceAccount?: string;
   /** Body size and time limits of the webhook (defaults: 1 MiB, 5 s). */
   webhookLimits?: WebhookLimits;
   onReconciled?: (key: string, result: ReconcileResult, durationMs: number) => void;
@@ -64,6 +69,7 @@ export function startGitSync(opts: GitSyncOptions): GitSync {
     gitTimeoutMs: opts.gitTimeoutMs,
     healthPollMs: opts.healthPollMs,
     metrics: opts.metrics,
+    defaultServiceAccount: opts.defaultServiceAccount,
     onReconciled: opts.onReconciled,
   });
   const running = controller.run(ctrl.signal).catch((err) => logger.error({ err }, "git-sync stopped on an error"));
@@ -90,7 +96,8 @@ async function webhookTarget(opts: GitSyncOptions, controller: GitSyncController
   const repo = controller.informer.get(`${ns}/${name}`) ?? (await opts.client.get<GitRepository>(gitrepositories, ns, name).catch(ignoreNotFound));
   if (!repo) return undefined;
   const secretName = repo.spec.secretRef?.name;
-  const secret = secretName ? await opts.client.get<{ metadata?: object; data?: Record<string, string> }>(secrets, ns, secretName).catch(ignoreNotFound) : undefined;
+  // Read as the repository's account, like everything else it owns.
+  const secret = secretName ? await controller.clientFor(repo).get<{ metadata?: object; data?: Record<string, string> }>(secrets, ns, secretName).catch(ignoreNotFound) : undefined;
   const raw = secret?.data?.webhookToken;
   const token = raw ? Buffer.from(raw, "base64").toString("utf8").trim() : undefined;
   return { token: token ?? opts.defaultWebhookToken, branch: repo.spec.ref?.branch ?? repo.spec.branch };

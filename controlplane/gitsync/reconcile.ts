@@ -14,6 +14,7 @@ import { applyInWaves, waveErrors } from "./waves";
 import { dependencyVerdict, type RepoLookup } from "./depends";
 import { detectDrift } from "./drift";
 import { GitSourceError } from "./git";
+import type { ClientFor } from "./identity";
 import { aggregateHealth, objectHealth, type Health } from "./health";
 import type { RestMapper } from "./mapper";
 import { noMetrics, type GitSyncMetrics } from "./metrics";
@@ -43,6 +44,11 @@ export interface ReconcilerOptions {
   lookup?: RepoLookup;
   /** Sends spec.notify's notifications (none when absent). */
   notifier?: Notifier;
+  /**
+   * The client a repository's reads, dry runs, applies and prunes go through: its ServiceAccount,
+   * impersonated (identity.ts). Status and events are written with `client`. Default: `client`.
+   */
+  clientFor?: ClientFor;
 }
 
 /** How soon a repository waiting on its dependencies looks again (they also requeue it when they change). */
@@ -81,6 +87,8 @@ interface Run {
   unfinishedSha?: string;
   /** Status writes so far in this run (for the writes-per-revision count). */
   statusWrites: number;
+  /** The repository's own account (its ServiceAccount): everything but status and events. */
+  client: ApiClient;
 }
 
 export class Reconciler {
@@ -112,7 +120,7 @@ export class Reconciler {
     }
     const phasesMs: Record<string, number> = {};
     const lap = stopwatch();
-    const sourceOpts = { client: this.opts.client, cacheDir: this.opts.cacheDir, gitTimeoutMs: this.opts.gitTimeoutMs, signal };
+    const sourceOpts = { client: run.client, cacheDir: this.opts.cacheDir, gitTimeoutMs: this.opts.gitTimeoutMs, signal };
     let src: SourceResult;
     try {
       src = await resolveSource(repo, sourceOpts);
@@ -140,7 +148,7 @@ export class Reconciler {
     }
     if (repo.spec.notify) run.commit = await src.source.commitInfo(render.fetched.sha);
     const unchanged = unchangedSince(this.rendered.get(run.key)?.objects);
-    const validation = await validateRevision(this.opts.client, this.opts.mapper, {
+    const validation = await validateRevision(run.client, this.opts.mapper, {
       unchanged,
       objects: render.objects,
       previous: run.status.inventory ?? [],
@@ -169,7 +177,7 @@ export class Reconciler {
     await this.commit(run, { kind: "Applying", revision, inventory: nextInventory(previous, objects.map((o) => o.ref)), objects: objects.length });
 
     const live = new Map(validation.live);
-    const applied = await applyInWaves(this.opts.client, objects, live, {
+    const applied = await applyInWaves(run.client, objects, live, {
       concurrency,
       signal: run.signal,
       unchanged,
@@ -180,7 +188,7 @@ export class Reconciler {
     this.metrics.wrote("apply", applied.applied.size + applied.errors.length);
     for (const [k, v] of applied.applied) live.set(k, v);
     phasesMs.apply = lap();
-    const pruned = await pruneAfterApply(this.opts.client, this.opts.mapper, {
+    const pruned = await pruneAfterApply(run.client, this.opts.mapper, {
       enabled: run.repo.spec.prune !== false,
       applyFailed: applied.errors.length > 0,
       previous,
@@ -211,12 +219,12 @@ export class Reconciler {
 
   /** Same revision and spec: restore (selfHeal) or report drift, refresh health. */
   private async recheck(run: Run, rendered: Rendered): Promise<ReconcileResult> {
-    const live = await fetchLive(this.opts.client, rendered.objects, run.signal);
+    const live = await fetchLive(run.client, rendered.objects, run.signal);
     const drifted = detectDrift(rendered.objects, live);
     let healed: { result: ApplyResult; started: number } | undefined;
     if (drifted.length && run.repo.spec.selfHeal !== false) {
       const started = Date.now();
-      const result = await applyAll(this.opts.client, drifted.map((d) => d.object), live, this.opts.concurrency ?? 32, run.signal);
+      const result = await applyAll(run.client, drifted.map((d) => d.object), live, this.opts.concurrency ?? 32, run.signal);
       this.metrics.wrote("apply", result.applied.size + result.errors.length);
       for (const [k, v] of result.applied) live.set(k, v);
       healed = { result, started };
@@ -271,7 +279,8 @@ export class Reconciler {
     const timeoutText = repo.spec.timeout ?? repo.spec.interval ?? gitRepositoryDefaults.interval;
     const healthTimeout = { ms: parseDuration(timeoutText), text: formatDuration(parseDuration(timeoutText)) };
     const unfinishedSha = status.lastAttemptedRevision !== status.lastAppliedRevision ? shaOfRevision(status.lastAttemptedRevision) : undefined;
-    return { repo, key, generation: repo.metadata.generation ?? 0, started: Date.now(), intervalMs, requeueAfterMs: intervalMs + jitter, status, log, signal, healthTimeout, unfinishedSha, statusWrites: 0 };
+    const client = this.opts.clientFor?.(repo) ?? this.opts.client;
+    return { repo, key, generation: repo.metadata.generation ?? 0, started: Date.now(), intervalMs, requeueAfterMs: intervalMs + jitter, status, log, signal, healthTimeout, unfinishedSha, statusWrites: 0, client };
   }
 
   /**

@@ -4,6 +4,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { RestClient, gitrepositories, isAlreadyExists, isNotFound, rolebindings, serviceaccounts } from "../../client";
 
 const git = (args: string[], cwd?: string) =>
   execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } }).toString();
@@ -75,4 +77,39 @@ process.stdin.on("data", (c) => (body += c)).on("end", async () => {
   // It holds the webhook token: readable by the lab's user only.
   writeFileSync(hook, script, { mode: 0o700 });
   chmodSync(hook, 0o700);
+}
+
+/** The lab repository's ServiceAccount: git-sync applies and prunes its objects as this account. */
+export const LAB_REPO_ACCOUNT = { namespace: "default", name: "gitops-lab" } as const;
+
+/**
+ * Gives the lab's GitRepository (default/lab, made by the server from --gitops-repo) its own
+ * ServiceAccount with `admin` on the namespaces it targets (only `default` in the examples), so
+ * a push can do what that account may and nothing else. Widen it with more RoleBindings (README).
+ */
+export async function ensureLabRepoAccount(kubeconfig: string, namespaces: string[] = ["default"]): Promise<void> {
+  const client = RestClient.fromKubeconfig(kubeconfig, { userAgent: "kubelab-lab" });
+  const { namespace, name } = LAB_REPO_ACCOUNT;
+  const create = (p: Promise<unknown>) => p.catch((e: unknown) => (isAlreadyExists(e) ? undefined : Promise.reject(e)));
+  await create(client.create(serviceaccounts, namespace, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } }));
+  for (const ns of namespaces) {
+    await create(client.create(rolebindings, ns, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: `${name}-admin`, namespace: ns },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    }));
+  }
+  // git-sync creates default/lab once it leads: wait for it (a few seconds at most).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await client.patch(gitrepositories, "default", "lab", { spec: { serviceAccountName: name } }, "merge");
+      return;
+    } catch (e) {
+      if (!isNotFound(e) || Date.now() > deadline) throw e;
+    }
+    await sleep(500);
+  }
 }

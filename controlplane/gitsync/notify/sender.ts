@@ -21,6 +21,8 @@ export interface RetryPolicy {
 
 export interface NotifierOptions {
   client: ApiClient;
+  /** Reads a repository's notify Secret as its ServiceAccount (identity.ts); default: client. */
+  clientFor?: (repo: GitRepository) => ApiClient;
   logger: Logger;
   metrics?: Registry;
   retry?: RetryPolicy;
@@ -91,7 +93,8 @@ export class Notifier {
   private async prepare(repo: GitRepository, chosen: Transition[], commit: CommitInfo | undefined): Promise<void> {
     const spec = repo.spec.notify!;
     const ns = repo.metadata.namespace ?? "default";
-    const secret = await this.opts.client.get<Secret>(secrets, ns, spec.secretRef.name, { signal: this.abort.signal });
+    const client = this.opts.clientFor?.(repo) ?? this.opts.client;
+    const secret = await client.get<Secret>(secrets, ns, spec.secretRef.name, { signal: this.abort.signal });
     const read = (k: string) => (secret.data?.[k] === undefined ? undefined : Buffer.from(secret.data[k]!, "base64").toString("utf8").trim());
     const address = read("address");
     if (!address || !/^https?:\/\//i.test(address) || !URL.canParse(address)) throw new Error(`Secret ${ns}/${spec.secretRef.name} needs an http(s) URL under "address"`);
