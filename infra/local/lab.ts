@@ -15,9 +15,6 @@ import { removePodNetworks } from "../../agent/network/teardown";
 import { readLabState, writeLabState, type LabState } from "./state";
 import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
 import { ensureNodeTokens, writeNodeKubeconfig } from "./node-credentials";
-import { labServingCert } from "./ha/serving-cert";
-import { startHaControlPlane, stopHaControlPlane } from "./ha/masters";
-import { mastersPlan, mastersProblem } from "./ha/topology";
 
 export { readLabState, type LabState } from "./state";
 export { labStatus, statusLines, type LabStatus } from "./status";
@@ -40,8 +37,6 @@ export interface LabUpOptions {
   /** Short times so a dead worker's pods move within a minute (the lab is for watching that). */
   nodeMonitorGracePeriod: string;
   unreachableTolerationSeconds: number;
-  /** --masters: 1 (SQLite, one server) or 3, 5, 7 (an etcd cluster, that many servers, HAProxy; ha/). */
-  masters?: number;
   log?: (line: string) => void;
 }
 
@@ -57,8 +52,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + "\n"));
   const dir = resolve(opts.dir);
   if (opts.workers < 1 || opts.workers > 50) throw new Error(`--workers must be between 1 and 50, got ${opts.workers}`);
-  const mastersError = mastersProblem(opts.masters ?? 1);
-  if (mastersError) throw new Error(mastersError);
   const existing = readLabState(dir);
   if (existing && existing.server.pid && isAlive(existing.server.pid)) {
     throw new Error(`a lab is already running from ${dir} (server pid ${existing.server.pid}); run \`kubelab lab down --dir ${opts.dir}\` first`);
@@ -66,7 +59,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   // Agents left from an earlier run whose server died would fight the new ones over the same
   // node names (and remove their containers): stop them first.
   if (existing) await Promise.all(existing.agents.map((a) => stopProcess(a.pid)));
-  if (existing?.ha) await stopHaControlPlane(existing.ha);
   privateDir(dir);
   const logs = join(dir, "logs");
   privateDir(logs);
@@ -77,7 +69,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   await buildImagesAndBundle(log);
 
   log("[3/5] API server, scheduler, controllers and git-sync");
-  const { state, created } = await startServer(dir, opts.port, opts, logs, log);
+  const { state, created } = startServer(dir, opts.port, opts, logs);
   writeLabState(state);
   try {
     await startWorkers(state, opts, logs, log);
@@ -126,13 +118,12 @@ async function buildImagesAndBundle(log: (l: string) => void): Promise<void> {
  * The server with bearer-token auth: the lab's API runs privileged pods, so no request without
  * the token (which only the lab's kubeconfig carries) is served, whatever its origin.
  */
-async function startServer(dir: string, port: number, opts: LabUpOptions, logs: string, log: (l: string) => void): Promise<{ state: LabState; created: boolean }> {
+function startServer(dir: string, port: number, opts: LabUpOptions, logs: string): { state: LabState; created: boolean } {
   const apiUrl = `https://127.0.0.1:${port}`;
   const kubeconfig = join(dir, "kubeconfig");
   const tokenFile = ensureTokenAuthFile(dir);
   ensureNodeTokens(tokenFile, Array.from({ length: opts.workers }, (_, i) => `${opts.namePrefix ?? "worker"}${i + 1}`));
-  const masters = opts.masters ?? 1;
-  const tls = labServingCert(dir, masters > 1 ? mastersPlan({ count: masters, apiPort: port, tls: true }).map((m) => m.address) : []);
+  const tls = ensureServingCert(dir);
   // Client certificates signed by the lab's CA log in as their CN; pods' tokens are signed with one key file.
   const clientCA = ensureClientCA(dir);
   const serviceAccountKey = ensureServiceAccountKey(dir);
@@ -144,7 +135,10 @@ async function startServer(dir: string, port: number, opts: LabUpOptions, logs: 
   privateDataDir(dataDir);
   // The server writes it again (0600) once it listens; the old one must not pass for the new.
   rmSync(kubeconfig, { force: true });
-  const serverArgs = [
+  const server = startDetached(
+    "server",
+    process.execPath,
+    [
       BUNDLE, "server",
       "--data-dir", dataDir,
       "--listen", `127.0.0.1:${port}`,
@@ -165,13 +159,11 @@ async function startServer(dir: string, port: number, opts: LabUpOptions, logs: 
       "--cluster-cidr", LAB_CLUSTER_CIDR,
       // Namespaces without pod-security labels: baseline enforced, restricted warned (README, Pod Security).
       "--pod-security-defaults", LAB_POD_SECURITY_DEFAULTS,
-  ];
-  if (masters > 1) {
-    const ha = await startHaControlPlane({ dir, logs, count: masters, port, apiUrl, kubeconfig, command: process.execPath, baseArgs: serverArgs, log });
-    return { state: { dir, apiUrl, kubeconfig, tokenFile, caFile: tls.certFile, repo, server: ha.masters[0]!, agents: [], ha }, created };
-  }
-  // SQLite's file (and anything else the server makes) readable by this user only.
-  const server = startDetached("server", process.execPath, serverArgs, join(logs, "server.log"), process.env, 0o077);
+    ],
+    join(logs, "server.log"),
+    process.env,
+    0o077, // SQLite's file (and anything else the server makes) readable by this user only
+  );
   return { state: { dir, apiUrl, kubeconfig, tokenFile, caFile: tls.certFile, repo, server, agents: [] }, created };
 }
 
@@ -253,8 +245,7 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
     // Agents first (they would otherwise restart what we remove), then the server.
     await Promise.all(state.agents.map((a) => stopProcess(a.pid)));
     await stopProcess(state.server.pid);
-    if (state.ha) await stopHaControlPlane(state.ha);
-    log(state.ha ? `stopped ${state.ha.masters.length} servers, ${state.ha.etcd.length} etcd members, HAProxy and ${state.agents.length} agent(s)` : `stopped the server and ${state.agents.length} agent(s)`);
+    log(`stopped the server and ${state.agents.length} agent(s)`);
   } else {
     log(`no lab state in ${dir}`);
   }
@@ -263,7 +254,7 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
   const net = await removePodNetworks(nodes);
   log(`removed ${net.bridges.length} pod network(s), ${net.rules} host rule(s) and ${net.tables} service proxy table(s)`);
   for (const e of net.errors) log(`could not remove the ${e}`);
-  if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 }, ha: undefined });
+  if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 } });
 }
 
 /** Every container an agent of this lab made (label io.kubelab.node = one of the lab's nodes). */
