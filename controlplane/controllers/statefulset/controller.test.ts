@@ -273,3 +273,22 @@ describe("StatefulSet controller: claim retention and bad input", () => {
     expect(w.events.at(-1)).toBe("Warning FailedCreate create Pod web-0 in StatefulSet web failed error: quota exceeded");
   });
 });
+
+describe("StatefulSet controller: maxUnavailable", () => {
+  it("replaces up to maxUnavailable pods at once, from the highest ordinal, within the partition", async () => {
+    const w = world(newSet({ replicas: 4, policy: "Parallel" }));
+    await w.sync();
+    w.settle();
+    w.edit((s) => {
+      s.spec.template.spec!.containers[0]!.image = "kubelab/web:2";
+      s.spec.updateStrategy = { type: "RollingUpdate", rollingUpdate: { partition: 1, maxUnavailable: 2 } };
+    });
+    await w.sync();
+    expect(w.deletedPods()).toEqual(["web-3", "web-2"]);
+    w.settle(() => false);
+    await w.sync(); // web-3 and web-2 come back, not Ready: the budget is spent
+    w.settle(() => false);
+    await w.sync();
+    expect(w.deletedPods()).toEqual([]);
+  });
+});

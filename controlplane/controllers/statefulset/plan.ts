@@ -138,14 +138,35 @@ export function plan(inp: PlanInput): Plan {
   return { actions: [...actions, ...rollingUpdate(inp, replicas)] };
 }
 
-/** The highest-ordinal pod (down to the partition) not at the update revision goes; one at a time, waiting for health. */
+/**
+ * The highest-ordinal pod (down to the partition) not at the update revision goes, one at a time
+ * waiting for health; with maxUnavailable set (the MaxUnavailableStatefulSet behaviour), as many
+ * at once as keep the unhealthy pods within it.
+ */
 function rollingUpdate(inp: PlanInput, replicas: Array<Pod | undefined>): Action[] {
-  const partition = inp.set.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
+  const ru = inp.set.spec.updateStrategy?.rollingUpdate;
+  const partition = ru?.partition ?? 0;
+  const outdated = (pod: Pod) => podRevision(pod) !== inp.update.name && !isTerminating(pod);
+  if (ru?.maxUnavailable !== undefined) {
+    const budget = maxUnavailable(ru.maxUnavailable, replicas.length) - replicas.filter((p) => !p || !isHealthy(p)).length;
+    const doomed: Action[] = [];
+    for (let i = replicas.length - 1; i >= partition && doomed.length < budget; i--) {
+      const pod = replicas[i];
+      if (pod && outdated(pod)) doomed.push({ kind: "delete", pod, why: "update" });
+    }
+    return doomed;
+  }
   for (let i = replicas.length - 1; i >= partition; i--) {
     const pod = replicas[i];
     if (!pod) return [];
-    if (podRevision(pod) !== inp.update.name && !isTerminating(pod)) return [{ kind: "delete", pod, why: "update" }];
+    if (outdated(pod)) return [{ kind: "delete", pod, why: "update" }];
     if (!isHealthy(pod)) return [];
   }
   return [];
+}
+
+/** GetScaledValueFromIntOrPercent rounding up, at least 1. */
+function maxUnavailable(v: number | string, replicas: number): number {
+  const n = typeof v === "number" ? v : Math.ceil((Number(v.replace("%", "")) * replicas) / 100);
+  return Math.max(1, n);
 }
