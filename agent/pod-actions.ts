@@ -9,6 +9,7 @@
 // containers alike.
 import type { RuntimeContainer } from "./runtime/docker";
 import { containerHash } from "./runtime/labels";
+import { ephemeralToStart, type EphemeralStart } from "./ephemeral";
 import { currentSandbox, latestByName } from "./status";
 import type { Container } from "../api/core";
 import type { Pod } from "./types";
@@ -85,6 +86,8 @@ export type PodActions =
       /** When set, app containers wait: containers is empty. */
       init?: InitAction;
       containers: ContainerAction[];
+      /** Ephemeral containers to start in the running sandbox (agent/ephemeral.ts). */
+      ephemeral?: EphemeralStart[];
     };
 
 export function crashKey(pod: Pod, name: string): string {
@@ -189,7 +192,8 @@ export function computePodActions(input: PodActionsInput): PodActions {
     };
   }
   const view = { ...input, containers, crashBackoff };
+  const ephemeral = sandbox ? ephemeralToStart(pod, containers) : [];
   const init = initAction(pod, containers, crashBackoff);
-  if (init) return { kind: "sync", sandbox, createSandbox, init, containers: [] };
-  return { kind: "sync", sandbox, createSandbox, containers: pod.spec.containers.map((spec) => containerAction(view, spec)) };
+  if (init) return { kind: "sync", sandbox, createSandbox, init, containers: [], ephemeral };
+  return { kind: "sync", sandbox, createSandbox, containers: pod.spec.containers.map((spec) => containerAction(view, spec)), ephemeral };
 }

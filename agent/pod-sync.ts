@@ -1,7 +1,9 @@
 // The executor of a pod's sync (the kubelet's SyncPod): computePodActions (pod-actions.ts, pure)
 // decides, this file does it on Docker: replace the sandbox, start the init container or the app
 // containers it names, kill what it names, wait out back-offs, and record why a container waits.
+import type Docker from "dockerode";
 import type { Logger } from "pino";
+import { ephemeralHostConfig } from "./ephemeral";
 import { Backoff } from "./backoff";
 import type { AgentConfig } from "./config";
 import { ContainerConfigError, resolveEnv, type ConfigSource } from "./env";
@@ -155,6 +157,9 @@ export class PodSyncer {
       result.acted = true;
     }
     if (!sandbox) return result;
+    for (const e of actions.ephemeral ?? []) {
+      if ((await this.createAndStart(pod, e.spec, sandbox, 0, ephemeralHostConfig(e))) === "started") result.acted = true;
+    }
     if (actions.init) return this.executeInit(pod, actions.init, sandbox, result);
     for (const action of actions.containers) await this.executeContainer(pod, action, sandbox, result);
     return result;
@@ -319,7 +324,7 @@ export class PodSyncer {
   }
 
   /** "retry" when the container could not start (its waiting reason says why). */
-  private async createAndStart(pod: Pod, spec: Container, sandbox: RuntimeContainer, attempt: number): Promise<"started" | "retry"> {
+  private async createAndStart(pod: Pod, spec: Container, sandbox: RuntimeContainer, attempt: number, hostConfig?: Partial<Docker.HostConfig>): Promise<"started" | "retry"> {
     const waiting = this.waitingFor(pod.metadata.uid);
     const podIP = sandbox.ip;
     const image = await this.ensureImage(pod, spec);
@@ -341,6 +346,7 @@ export class PodSyncer {
         binds,
         imageUser: image.user,
       });
+      if (hostConfig) opts.HostConfig = { ...opts.HostConfig, ...hostConfig };
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       // A volume not ready yet (an unbound claim) waits as ContainerCreating with FailedMount.

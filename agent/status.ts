@@ -106,6 +106,17 @@ export function containerStatuses(input: StatusInput, specs: Container[] = input
   });
 }
 
+/**
+ * ephemeralContainerStatuses: like an app container's, but never ready, never restarted and
+ * with no last state (the kubelet reports them so); they do not count for phase or readiness.
+ */
+export function ephemeralContainerStatuses(input: StatusInput): NodeContainerStatus[] | undefined {
+  const specs = input.pod.spec.ephemeralContainers ?? [];
+  if (specs.length === 0) return undefined;
+  const notProbed = { ...input, ready: () => false, started: () => false };
+  return containerStatuses(notProbed, specs as Container[]).map(({ started: _started, ...s }) => ({ ...s, lastState: {}, ready: false, restartCount: 0 }));
+}
+
 /** Kubernetes' getPhase: from the container states and the restart policy. */
 export function podPhase(pod: Pod, statuses: ContainerStatus[]): string {
   let waiting = 0;
@@ -202,6 +213,8 @@ export function computePodStatus(input: StatusInput): NodePodStatus {
     containerStatuses: statuses,
     qosClass: previous?.qosClass ?? qosClass(pod),
   };
+  const ephemeral = ephemeralContainerStatuses(input);
+  if (ephemeral) status.ephemeralContainerStatuses = ephemeral;
   return status;
 }
 

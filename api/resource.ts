@@ -56,7 +56,7 @@ export interface ObjectMetaLike {
   [key: string]: unknown;
 }
 
-export type Subresource = "status" | "scale" | "binding" | "log" | "proxy" | "approval";
+export type Subresource = "status" | "scale" | "binding" | "log" | "proxy" | "ephemeralcontainers" | "approval" | "exec" | "attach";
 
 export interface ResourceType {
   /** "" for the core group. */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { mergeBy, ObjectMeta, StringMap, Time, typeMeta } from "../meta";
 import { ResourceList } from "../quantity-schema";
 import { Container, ResourceRequirements } from "./container";
+import { EphemeralContainer } from "./ephemeral-container";
 import {
   Affinity,
   HostAlias,
@@ -33,6 +34,10 @@ export const PodSpec = z
     containers: z
       .array(Container)
       .meta({ ...mergeBy("name"), description: "List of containers belonging to the pod. There must be at least one container in a Pod. Cannot be updated." }),
+    ephemeralContainers: z
+      .array(EphemeralContainer)
+      .optional()
+      .meta({ ...mergeBy("name"), description: "List of ephemeral containers run in this pod, added through the pods/ephemeralcontainers subresource." }),
     restartPolicy: z
       .string()
       .optional()

@@ -50,6 +50,7 @@ const SUB_VERBS: Record<string, string[]> = {
   binding: ["create"],
   log: ["get"],
   proxy: ["create", "delete", "get", "patch", "update"],
+  ephemeralcontainers: ["get", "patch", "update"],
 };
 
 function subKind(t: ResourceType, sub: string): { group: string; version: string; kind: string } {

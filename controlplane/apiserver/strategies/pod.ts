@@ -10,6 +10,7 @@ import { invalid } from "../errors";
 import { planFinalizedDelete, propagationFinalizers } from "./delete";
 import { admitServiceAccount, type ServiceAccountAdmission } from "./pod-serviceaccount";
 import { genericStrategy, type Strategy } from "./strategy";
+import { ephemeralCreateCauses, prepareEphemeralUpdate, validateEphemeralAwareUpdate } from "../subresources/ephemeral";
 
 export interface PodStrategyOptions {
   /** tolerationSeconds of the default not-ready / unreachable tolerations added to every pod. */
@@ -34,9 +35,12 @@ export function podStrategy(rt: ResourceType, options: PodStrategyOptions): Stra
         pod.status.conditions = [scheduled as unknown as PodCondition];
       }
     },
+    // pods/ephemeralcontainers writes only spec.ephemeralContainers; nothing else can (subresources/ephemeral.ts).
+    prepareForUpdate: (next, old, subresource) => prepareEphemeralUpdate(generic.prepareForUpdate(next, old, subresource), old, subresource),
+    validateUpdate: (next, old) => validateEphemeralAwareUpdate(next, old, generic.validateUpdate),
     async admit(pod, old) {
       // Volume types no agent serves are refused up front (never an empty directory in their place).
-      const causes = old ? [] : validateServedVolumes(pod.spec?.volumes);
+      const causes = old ? [] : [...validateServedVolumes(pod.spec?.volumes), ...ephemeralCreateCauses(pod)];
       if (causes.length) throw invalid("Pod", "", pod.metadata.name ?? "", causes);
       if (!old) await admitServiceAccount(pod, options.serviceAccounts);
       await generic.admit(pod, old);

@@ -18,7 +18,7 @@ async function logTarget(r: ResourceRequest): Promise<{ agent: AgentEndpoint; pa
   const ns = r.ns!;
   const name = r.name!;
   const pod = await requestPod(r);
-  const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((c) => c.name);
+  const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? []), ...(pod.spec.ephemeralContainers ?? [])].map((c) => c.name);
   let container = url.searchParams.get("container");
   if (!container) {
     if (pod.spec.containers.length !== 1) {
