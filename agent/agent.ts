@@ -12,7 +12,10 @@ import { DockerRuntime } from "./runtime/docker";
 import { AgentMetrics } from "./metrics";
 import { startKernelProxy } from "./netfilter";
 import { ownsBridge, PodNetwork, podNetworkClient } from "./pod-network";
+import { mainPortAuth, refusal } from "./auth";
+import { withPodApi } from "./pod-api";
 import { agentHandler, listen, portOf } from "./server";
+import { streamingUpgrades } from "./streaming/upgrade";
 import { startStaticPodSources } from "./static-pods-sources";
 import { StatsProvider } from "./stats";
 
@@ -106,7 +109,18 @@ export async function startAgent(
     }
   }
   if (cfg.port !== 0 && opts.listenPorts !== false) {
-    const s = await listen(agentHandler({ kubelet, stats, metrics: metrics.registry, readOnly: false }), host, cfg.port, log);
+    const auth = mainPortAuth(cfg, api ? podNetworkClient(cfg) : undefined, log);
+    const upgrades = streamingUpgrades({ kubelet, docker: runtime.docker, auth, log });
+    const main = agentHandler({ kubelet, stats, metrics: metrics.registry, readOnly: false, auth });
+    // Pods posted to the agent (./pod-api.ts), behind the same check.
+    const handler = withPodApi(main, {
+      manifestDir: cfg.podManifestPath,
+      nodeName: cfg.nodeName,
+      podManager: kubelet.podManager,
+      rescan: () => staticSources.rescanFolder(),
+      authorize: (req, pathname) => refusal(auth, req, pathname),
+    });
+    const s = await listen(handler, host, cfg.port, log, upgrades);
     servers.push(s);
     agent.port = portOf(s);
   }

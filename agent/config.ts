@@ -36,6 +36,8 @@ export interface AgentConfig {
   resyncPeriodMs: number;
   staticPodRescanMs: number;
   statsPeriodMs: number;
+  /** --authorization-mode of the main port: Webhook (ask the API server, auth/) or AlwaysAllow. */
+  authorizationMode: "Webhook" | "AlwaysAllow";
   /** --manifest-url: static pods polled from there (./manifest-url.ts). */
   manifestUrl?: string;
   manifestUrlHeaders?: Array<[string, string]>;
@@ -74,6 +76,7 @@ export function defaultConfig(overrides: Partial<AgentConfig> & { nodeName?: str
     resyncPeriodMs: 10_000,
     staticPodRescanMs: 20_000,
     statsPeriodMs: 10_000,
+    authorizationMode: "Webhook",
     ...overrides,
   };
 }

@@ -73,6 +73,7 @@ export function configFromFlags(flags: Record<string, string | undefined>): Agen
     imagePullBackoffMaxMs: parseDuration(flags.imagePullBackoffMax ?? "300s", "image-pull-backoff-max"),
     resyncPeriodMs: parseDuration(flags.syncFrequency ?? "10s", "sync-frequency"),
     staticPodRescanMs: parseDuration(flags.staticPodRescan ?? "20s", "static-pod-rescan"),
+    authorizationMode: flags.authorizationMode === undefined ? undefined : flagValue("authorization-mode", flags.authorizationMode, authorizationMode),
     manifestUrl: flags.manifestUrl !== undefined ? flagValue("manifest-url", flags.manifestUrl, checkUrl) : undefined,
     manifestUrlHeaders: headerFlags(flags).flatMap((h) => flagValue("manifest-url-header", h, parseManifestUrlHeader)),
     httpCheckFrequencyMs: parseDuration(flags.httpCheckFrequency ?? "20s", "http-check-frequency"),
@@ -106,4 +107,9 @@ export async function runAgentCommand(flags: Record<string, string | undefined>)
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+function authorizationMode(v: string): "Webhook" | "AlwaysAllow" {
+  if (v !== "Webhook" && v !== "AlwaysAllow") throw new Error("must be Webhook or AlwaysAllow");
+  return v;
 }

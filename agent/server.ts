@@ -1,12 +1,14 @@
 // The agent's HTTP endpoints. The read-only port (10255) serves /pods (a v1 PodList of what this
 // node runs), /healthz and /stats/summary; the main port (10250) adds /containerLogs (what the
-// API server proxies `pods/log` to) and Prometheus /metrics.
+// API server proxies `pods/log` to), Prometheus /metrics and the streaming upgrades (exec, attach:
+// ./streaming), all behind the webhook check of ./auth (only /healthz stays open there).
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { statusFromHttp } from "../client/errors";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { refusal, type AgentAuth } from "./auth/gate";
 import type { Kubelet } from "./kubelet";
 import type { StatsProvider } from "./stats";
 import { latestByName } from "./status";
@@ -80,7 +82,9 @@ async function containerLogs(kubelet: Kubelet, req: IncomingMessage, res: Server
   if (!container) {
     throw new HttpError(400, `a container name must be specified for pod ${podName}, choose one of: [${names.join(" ")}]`);
   }
-  if (!names.includes(container)) throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
+  // Init and ephemeral containers have logs too, but are never the default.
+  const valid = pod ? [...names, ...[...(pod.spec.initContainers ?? []), ...(pod.spec.ephemeralContainers ?? [])].map((c) => c.name)] : names;
+  if (!valid.includes(container)) throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
   const history = latestByName(all, container);
   const previous = flag(url.searchParams.get("previous"));
   const target = previous ? history[1] : history[0];
@@ -127,6 +131,8 @@ export interface AgentServerOptions {
   metrics?: Registry;
   /** The main port also serves logs and metrics. */
   readOnly: boolean;
+  /** The main port's check of callers (auth/gate.ts); undefined: everyone may (no API server to ask). */
+  auth?: AgentAuth;
 }
 
 export type AgentHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -151,6 +157,8 @@ export function agentHandler(opts: AgentServerOptions): AgentHandler {
   // The one error boundary: every failure becomes a Status; nothing escapes to the process.
   return async (req, res) => {
     try {
+      const denied = await refusal(opts.auth, req, requestUrl(req.url).pathname);
+      if (denied) return sendStatus(res, denied.code, denied.message);
       await route(req, res);
     } catch (err) {
       const code = err instanceof HttpError ? err.code : 500;
@@ -174,13 +182,16 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-export async function listen(handler: AgentHandler, host: string, port: number, log?: Logger): Promise<Server> {
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export async function listen(handler: AgentHandler, host: string, port: number, log?: Logger, upgrade?: UpgradeHandler): Promise<Server> {
   // GET requests have no body: a client gets 10 s for its headers and 30 s for the whole request
   // (a log stream's response may last as long as it wants).
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     handler(req, res).catch(() => res.destroy());
   });
   server.on("clientError", onClientError);
+  if (upgrade) server.on("upgrade", upgrade);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -8,6 +8,7 @@ import { controllerrevisions } from "./apps-controllerrevision";
 import { cronjobs, jobs } from "./batch-resources";
 import { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
 import { serviceaccounts } from "./serviceaccount";
+import { horizontalpodautoscalers } from "./autoscaling";
 import { Lease } from "./coordination";
 import { Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from "./core";
 import { defaultNamespace, defaultPod, defaultSecret, defaultService } from "./corev1/defaults";
@@ -65,7 +66,7 @@ export const pods = defineResource<Pod>({
   namespaced: true,
   shortNames: ["po"],
   categories: ["all"],
-  subresources: ["status", "binding", "log", "proxy"],
+  subresources: ["status", "binding", "log", "proxy", "ephemeralcontainers", "exec", "attach"],
   schema: Pod,
   defaults: defaultPod,
   validateObject: validatePod,
@@ -273,6 +274,7 @@ export { statefulsets } from "./apps-statefulset";
 export { controllerrevisions } from "./apps-controllerrevision";
 export { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
 export { serviceaccounts } from "./serviceaccount";
+export { horizontalpodautoscalers } from "./autoscaling";
 export { customresourcedefinitions } from "./apiextensions-resource";
 export { clusterrolebindings, clusterroles, rolebindings, roles } from "./rbac";
 export { authorizationReviewResources } from "./authorization";
@@ -296,6 +298,7 @@ export const resourceTypes: DefinedResource[] = [
   controllerrevisions,
   jobs,
   cronjobs,
+  horizontalpodautoscalers,
   leases,
   endpointslices,
   networkpolicies,

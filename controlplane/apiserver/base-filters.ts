@@ -55,7 +55,14 @@ function internalError(e: unknown, logger: Logger): ApiError {
 }
 
 /** Held open as long as the client wants (kube's long-running check: log, proxy, exec, attach, portforward). */
-const LONG_RUNNING_SUBRESOURCES = new Set(["log", "proxy"]);
+const LONG_RUNNING_SUBRESOURCES = new Set(["log", "proxy", "exec", "attach"]);
+
+/**
+ * Upgrades that run something in a pod are create, also as the WebSocket GET (kubectl 1.32's
+ * default): Kubernetes' AuthorizePodWebsocketUpgradeCreatePermission, so that read access alone
+ * never opens a shell.
+ */
+const CREATE_ON_GET = new Set(["exec", "attach", "portforward"]);
 
 /** Parses the URL and the resource path into ctx.info. */
 export function withRequestInfo(): Filter {
@@ -83,6 +90,7 @@ function kubernetesVerb(method: string, url: URL, rp: ResourcePath): string {
     case "GET":
     case "HEAD":
       if (boolParam(url.searchParams.get("watch"))) return "watch";
+      if (rp.name && CREATE_ON_GET.has(rp.subresource ?? "")) return "create";
       return rp.name ? "get" : "list";
     case "POST":
       return "create";

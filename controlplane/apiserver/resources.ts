@@ -13,6 +13,7 @@ import { checkKind, methodNotAllowed, readObject, writeOptions, type ResourceCon
 import { parseFieldSelector, parseLabelSelector } from "./selectors";
 import { handleBinding } from "./subresources/binding";
 import { handleLog } from "./subresources/log";
+import { handleStream } from "./subresources/exec";
 import { handleProxy } from "./subresources/proxy";
 import { handleScale } from "./subresources/scale";
 import { customScale, handleCustomScale } from "./crd/scale";
@@ -46,6 +47,7 @@ export async function handleResource(server: ResourceContext, ctx: RequestContex
   };
   if (!r.name) return handleCollection(r);
   if (sub === "log") return handleLog(r);
+  if (sub === "exec" || sub === "attach") return handleStream(r, sub);
   if (sub === "proxy") return handleProxy(r);
   if (sub === "binding") return handleBinding(r);
   if (sub === "scale") return customScale(rt) ? handleCustomScale(r, customScale(rt)!) : handleScale(r);

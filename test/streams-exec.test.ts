@@ -1,0 +1,148 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { stringify } from "yaml";
+import { startTestAgent, type TestAgent } from "../agent/testing";
+import { ensureImages } from "./fixtures/docker";
+import { kubectlFor } from "./fixtures/kubectl";
+import { startTestServer, type TestServer } from "./fixtures/server";
+import { eventually } from "./fixtures/wait";
+
+// kubectl exec, exec -i, exec -it, attach and cp as a user runs them, through the API server to
+// the agent (which authenticates the server) and Docker; and the bad inputs, each a clear error
+// after which both keep serving.
+const id = randomBytes(3).toString("hex");
+const NS = `exec-${id}`;
+const ADDRESS = "127.0.0.91";
+const busybox = (name: string, script: string, extra: Record<string, unknown> = {}) => ({ name, image: "kubelab/busybox:1.36", command: ["sh", "-c", script], ...extra });
+
+describe("kubectl exec, attach and cp", () => {
+  let server: TestServer;
+  let agent: TestAgent;
+  let kubectl: ReturnType<typeof kubectlFor>;
+  const run = (args: string[], input?: string) => kubectl.run(["-n", NS, ...args], input);
+
+  beforeAll(async () => {
+    await ensureImages();
+    server = await startTestServer();
+    kubectl = kubectlFor(server.kubeconfig);
+    agent = await startTestAgent({ address: ADDRESS, nodeName: `ex-${id}`, kubeconfig: server.kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.91.0/24"] });
+    await kubectl.ok(["create", "namespace", NS]);
+    const pod = (name: string, spec: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: NS }, spec: { nodeName: agent.nodeName, terminationGracePeriodSeconds: 1, ...spec } });
+    const objects = [
+      pod("shell", { containers: [busybox("c", "sleep 3600")] }),
+      pod("loop", { containers: [busybox("c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done")] }),
+      pod("done", { restartPolicy: "Never", containers: [busybox("c", "true")] }),
+      // A node whose agent is gone (nothing listens on its port), and a pod bound to it.
+      { apiVersion: "v1", kind: "Node", metadata: { name: `gone-${id}` }, status: { addresses: [{ type: "InternalIP", address: "127.0.0.92" }], daemonEndpoints: { kubeletEndpoint: { Port: 1 } } } },
+      pod("stranded", { nodeName: `gone-${id}`, containers: [busybox("c", "sleep 3600")] }),
+    ];
+    await kubectl.ok(["apply", "-f", "-"], objects.map((o) => stringify(o)).join("---\n"));
+    const phase = (p: string) => kubectl.ok(["-n", NS, "get", "pod", p, "-o", "jsonpath={.status.phase}"]);
+    await eventually(async () => (await phase("shell")) === "Running" && (await phase("loop")) === "Running", 60_000, "the pods running");
+    await eventually(async () => (await phase("done")) === "Succeeded", 60_000, "the completed pod Succeeded");
+  }, 120_000);
+
+  afterAll(async () => {
+    await agent?.cleanup();
+    await server?.stop();
+  });
+
+  it("runs a command and prints its output", async () => {
+    const r = await run(["exec", "shell", "--", "echo", "hello", "world"]);
+    expect(r).toMatchObject({ code: 0, stdout: "hello world\n" });
+  });
+
+  it("exits with the command's exit code, and keeps stderr apart from stdout", async () => {
+    const failed = await run(["exec", "shell", "--", "sh", "-c", "exit 3"]);
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toContain("command terminated with exit code 3");
+    const both = await run(["exec", "shell", "--", "sh", "-c", "echo out; echo err >&2"]);
+    expect(both).toMatchObject({ code: 0, stdout: "out\n" });
+    expect(both.stderr).toBe("err\n");
+  });
+
+  it("passes stdin on with -i, and its end (cat finishes)", async () => {
+    expect(await run(["exec", "-i", "shell", "--", "cat"], "hi\nthere\n")).toMatchObject({ code: 0, stdout: "hi\nthere\n" });
+    const big = "x".repeat(300_000);
+    expect((await run(["exec", "-i", "shell", "--", "wc", "-c"], big)).stdout.trim()).toBe("300000");
+  });
+
+  it("gives the command a terminal with -it", async () => {
+    // script(1) gives kubectl a terminal of its own, as a user's shell would.
+    const out = await new Promise<string>((resolve) => {
+      const cmd = `kubectl --kubeconfig ${server.kubeconfig} -n ${NS} exec -it shell -- sh -c 'tty; for i in $(seq 100); do s=$(stty size 2>/dev/null) && [ "$s" != "0 0" ] && break; usleep 50000; done; echo "$s"'`;
+      // stty gives script's terminal a size, which kubectl sends on as a resize (the loop waits for it).
+      execFile("script", ["-qec", `stty rows 30 cols 100; ${cmd}`, "/dev/null"], { timeout: 30_000 }, (_e, stdout) => resolve(stdout));
+    });
+    expect(out).toMatch(/\/dev\/pts\/\d+/);
+    expect(out).toContain("30 100");
+  });
+
+  it("copies files into a pod and out of it (tar through exec)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubelab-cp-"));
+    const content = `payload ${id}\n`.repeat(5000);
+    writeFileSync(join(dir, "in.txt"), content);
+    expect((await run(["cp", join(dir, "in.txt"), "shell:/tmp/in.txt"])).code).toBe(0);
+    expect((await run(["exec", "shell", "--", "md5sum", "/tmp/in.txt"])).stdout.split(" ")[0]).toHaveLength(32);
+    const back = await run(["cp", "shell:/tmp/in.txt", join(dir, "out.txt")]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(readFileSync(join(dir, "out.txt"), "utf8")).toBe(content);
+  });
+
+  it("attaches to a running container and prints what it writes", async () => {
+    const child = kubectl.spawn(["-n", NS, "attach", "loop"]);
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    try {
+      await eventually(() => /tick \d+\n.*tick \d+/s.test(out), 20_000, "ticks from the attached container");
+    } finally {
+      child.kill("SIGINT");
+    }
+  });
+
+  it("answers bad input with a clear error and keeps serving", async () => {
+    const missing = await run(["exec", "shell", "-c", "nope", "--", "true"]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/container nope not found|container nope is not valid/);
+    const done = await run(["exec", "done", "--", "true"]);
+    expect(done.code).not.toBe(0);
+    expect(done.stderr).toContain("cannot exec into a container in a completed pod; current phase is Succeeded");
+    const stranded = await run(["exec", "stranded", "--", "true"]);
+    expect(stranded.code).not.toBe(0);
+    expect(stranded.stderr).toContain("error dialing backend: dial tcp 127.0.0.92:1");
+    const noCommand = await run(["exec", "shell"]);
+    expect(noCommand.code).not.toBe(0);
+    expect(noCommand.stderr).toContain("you must specify at least one command for the container");
+    // Docker's own answer, as with the kubelet's dockershim: its message, and exit code 126.
+    const notFound = await run(["exec", "shell", "--", "/no/such/binary"]);
+    expect(notFound.code).toBe(126);
+    expect(notFound.stdout + notFound.stderr).toContain("no such file or directory");
+    // Both still serve.
+    expect(await run(["exec", "shell", "--", "echo", "still here"])).toMatchObject({ code: 0, stdout: "still here\n" });
+  });
+
+  it("refuses exec on the agent's port without a credential the API server vouches for", async () => {
+    const path = `/exec/${NS}/shell/c?command=true&output=1`;
+    const answer = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`ws://${ADDRESS}:${agent.port}${path}`, ["v5.channel.k8s.io"], { headers });
+        ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on("open", () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on("error", reject);
+      });
+    expect(await answer({})).toBe(401);
+    expect(await answer({ Authorization: "Bearer not-a-token" })).toBe(401);
+    expect((await fetch(`http://${ADDRESS}:${agent.port}/containerLogs/${NS}/shell/c`)).status).toBe(401);
+    expect((await fetch(`http://${ADDRESS}:${agent.port}/healthz`)).status).toBe(200);
+    // Logs through the API server still work: it presents its own credential.
+    expect((await run(["logs", "loop", "--tail", "1"])).stdout).toMatch(/tick \d+/);
+  });
+});
