@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { stringify } from "yaml";
 import { startTestAgent, type TestAgent } from "../agent/testing";
+import { ensureServingCert } from "../infra/local/access";
 import { ensureImages } from "./fixtures/docker";
 import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
@@ -18,6 +19,8 @@ import { eventually } from "./fixtures/wait";
 const id = randomBytes(3).toString("hex");
 const NS = `exec-${id}`;
 const ADDRESS = "127.0.0.91";
+const READER = `reader-${id}`;
+const EXECER = `execer-${id}`;
 const busybox = (name: string, script: string, extra: Record<string, unknown> = {}) => ({ name, image: "kubelab/busybox:1.36", command: ["sh", "-c", script], ...extra });
 
 describe("kubectl exec, attach and cp", () => {
@@ -28,10 +31,22 @@ describe("kubectl exec, attach and cp", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    server = await startTestServer();
+    // Authentication on: the agent checks the API server's own credential with a TokenReview, and
+    // RBAC decides who may exec (the first token is the admin's, whom the kubeconfig names).
+    // (kubectl sends tokens over HTTPS only.)
+    const dir = mkdtempSync(join(tmpdir(), "kubelab-exec-"));
+    const tokens = join(dir, "tokens.csv");
+    writeFileSync(tokens, [`admin-${id},admin,admin,"system:masters"`, `${READER},reader,reader`, `${EXECER},execer,execer`].join("\n") + "\n");
+    const serving = ensureServingCert(dir);
+    server = await startTestServer({ args: ["--token-auth-file", tokens, "--tls-cert-file", serving.certFile, "--tls-private-key-file", join(dir, "tls", "apiserver.key")] });
     kubectl = kubectlFor(server.kubeconfig);
     agent = await startTestAgent({ address: ADDRESS, nodeName: `ex-${id}`, kubeconfig: server.kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.91.0/24"] });
     await kubectl.ok(["create", "namespace", NS]);
+    // reader may get pods/exec (what the WebSocket GET used to need), execer may create it.
+    await kubectl.ok(["-n", NS, "create", "role", "exec-get", "--verb=get", "--resource=pods,pods/exec"]);
+    await kubectl.ok(["-n", NS, "create", "role", "exec-create", "--verb=get,create", "--resource=pods,pods/exec"]);
+    await kubectl.ok(["-n", NS, "create", "rolebinding", "reader", "--role=exec-get", "--user=reader"]);
+    await kubectl.ok(["-n", NS, "create", "rolebinding", "execer", "--role=exec-create", "--user=execer"]);
     const pod = (name: string, spec: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: NS }, spec: { nodeName: agent.nodeName, terminationGracePeriodSeconds: 1, ...spec } });
     const objects = [
       pod("shell", { containers: [busybox("c", "sleep 3600")] }),
@@ -124,6 +139,13 @@ describe("kubectl exec, attach and cp", () => {
     expect(notFound.stdout + notFound.stderr).toContain("no such file or directory");
     // Both still serve.
     expect(await run(["exec", "shell", "--", "echo", "still here"])).toMatchObject({ code: 0, stdout: "still here\n" });
+  });
+
+  it("needs create on pods/exec, also for the WebSocket GET", async () => {
+    const refused = await run(["--token", READER, "exec", "shell", "--", "true"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('User "reader" cannot create resource "pods/exec" in API group "" in the namespace');
+    expect(await run(["--token", EXECER, "exec", "shell", "--", "echo", "allowed"])).toMatchObject({ code: 0, stdout: "allowed\n" });
   });
 
   it("refuses exec on the agent's port without a credential the API server vouches for", async () => {
