@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removePodNetworks } from "../agent/network/teardown";
 import { startTestAgent, type TestAgent } from "../agent/testing";
 import { ensureImages } from "./fixtures/docker";
 import { kubectlFor } from "./fixtures/kubectl";
@@ -86,6 +87,7 @@ describe("a StatefulSet on a real cluster", () => {
   }, 90_000);
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.cleanup()));
+    await removePodNetworks(agents.map((a) => a.nodeName));
     await server?.stop();
   });
 
@@ -108,6 +110,17 @@ describe("a StatefulSet on a real cluster", () => {
     const claims = JSON.parse(await kubectl.ok(["-n", NS, "get", "pvc", "-o", "json"])).items.map((c: { metadata: { name: string }; status: { phase: string } }) => `${c.metadata.name}:${c.status.phase}`);
     expect(claims.sort()).toEqual(["data-web-0:Bound", "data-web-1:Bound"]);
     for (const n of [0, 1]) expect((await volumeLog(`data-web-${n}`)).log).toBe(`start web-${n}\n`);
+    const described = await kubectl.ok(["-n", NS, "describe", "sts", "web"]);
+    expect(described).toMatch(/Pods Status:\s+2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed/);
+    expect(described).toMatch(/Volume Claims:\s*\n\s+Name:\s+data/);
+    expect(await kubectl.ok(["explain", "statefulset.spec.podManagementPolicy"])).toMatch(/FIELD: podManagementPolicy <string>/);
+  });
+
+  it("refuses a bad StatefulSet with the field and Kubernetes' message", async () => {
+    const bad = manifest.split("---\n")[1]!.replace("name: web,", "name: bad,").replace("replicas: 2", "replicas: 2\n  podManagementPolicy: Random");
+    const r = await kubectl.run(["apply", "-f", "-"], bad);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`The StatefulSet "bad" is invalid: spec.podManagementPolicy: Invalid value: "Random": must be 'OrderedReady' or 'Parallel'`);
   });
 
   it("brings a deleted <sts>-0 back under its name, on its node, with its data", async () => {
@@ -179,5 +192,12 @@ describe("a StatefulSet on a real cluster", () => {
       }
       return out.includes(`Address: ${target.status.podIP}`);
     }, 20_000, `${name} resolving to ${target.status.podIP}`);
+  });
+
+  it("deletes its pods and revisions with it and keeps the claims (whenDeleted: Retain)", async () => {
+    await kubectl.ok(["-n", NS, "delete", "sts", "web", "--wait=false"]);
+    await eventually(async () => JSON.parse(await kubectl.ok(["-n", NS, "get", "pods,controllerrevisions", "-l", "app=web", "-o", "json"])).items.length === 0, 30_000, "pods and revisions gone");
+    const claims = JSON.parse(await kubectl.ok(["-n", NS, "get", "pvc", "-o", "json"])).items.map((c: { metadata: { name: string } }) => c.metadata.name);
+    expect(claims.sort()).toEqual(["data-web-0", "data-web-1"]);
   });
 });
