@@ -101,7 +101,8 @@ const getRepo = () => client.get<GitRepository>(gitrepositories, "default", "kus
 async function synced(sha: string): Promise<GitRepository> {
   return (await eventually(async () => {
     const r = await getRepo();
-    return r.status?.lastAppliedRevision?.endsWith(sha) && r.status.conditions?.find((c) => c.type === "Reconciling")?.status === "False" ? r : undefined;
+    // Applied (its Deployments may still be rolling out: no nodes here, so it stays Reconciling).
+    return r.status?.lastAppliedRevision?.endsWith(sha) ? r : undefined;
   }, 30_000, `kustomized at ${sha.slice(0, 8)}`)) as GitRepository;
 }
 

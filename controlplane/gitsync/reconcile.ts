@@ -22,7 +22,7 @@ import { transitions, type CommitInfo, type Notifier } from "./notify";
 import { ALLOW_MASS_PRUNE_ANNOTATION, nextInventory, sourceLabelValue } from "./plan";
 import { pruneAfterApply } from "./prune";
 import { renderRevision, resolveSource, type RenderResult, type SourceResult } from "./render";
-import { decideStatus, type RunOutcome } from "./run-status";
+import { APPLIED_READY_REASONS, decideStatus, type RunOutcome } from "./run-status";
 import { shaOfRevision } from "./source";
 import { sortErrors, validateRevision, type ValidationResult } from "./validate";
 
@@ -288,7 +288,8 @@ export class Reconciler {
    * blocked prune, a failed apply or a git error is retried by a full run.
    */
   private isUpToDate(run: Run, src: SourceResult, rendered: Rendered | undefined): boolean {
-    const clean = run.status.conditions?.find((c) => c.type === "Ready")?.status === "True";
+    // Applied cleanly (healthy, rolling out or degraded): rechecks judge its health again.
+    const clean = APPLIED_READY_REASONS.has(run.status.conditions?.find((c) => c.type === "Ready")?.reason ?? "") && run.status.lastAttemptedRevision === run.status.lastAppliedRevision;
     const sameSpec = run.status.observedGeneration === run.generation;
     return clean && sameSpec && src.resolved.sha === shaOfRevision(run.status.lastAppliedRevision) && rendered?.sha === src.resolved.sha && rendered.generation === run.generation;
   }

@@ -87,9 +87,42 @@ describe("git-sync status decision", () => {
     const timeout = { healthTimeout: { ms: 60_000, text: "1m0s" } };
     const late = decideStatus(current, { kind: "Rechecked", drifted: [], health: waiting }, { ...ctx, ...timeout });
     expect(cond(late.status, "Healthy")).toMatchObject({ status: "False", reason: "HealthCheckTimeout", message: "timeout after 1m0s waiting for: Deployment default/web: ready 1/3" });
+    expect(cond(late.status, "Ready")).toMatchObject({ status: "False", reason: "HealthCheckTimeout" });
+    expect(cond(late.status, "Stalled")).toMatchObject({ status: "True", reason: "HealthCheckTimeout" });
     const early = decideStatus(current, { kind: "Rechecked", drifted: [], health: waiting }, { ...ctx, healthTimeout: { ms: 120_000, text: "2m0s" } });
     expect(cond(early.status, "Healthy")).toMatchObject({ status: "Unknown", reason: "Progressing" });
+    expect(cond(early.status, "Reconciling")).toMatchObject({ status: "True", reason: "Progressing" });
     const recovered = decideStatus(late.status, { kind: "Rechecked", drifted: [], health: healthy }, { ...ctx, ...timeout });
     expect(cond(recovered.status, "Healthy")).toMatchObject({ status: "True", reason: "Healthy" });
+    expect(cond(recovered.status, "Ready")).toMatchObject({ status: "True", reason: "ReconciliationSucceeded" });
+  });
+
+  // Issue 16: what each verdict of kstatus makes of Ready, Reconciling and Stalled (Flux's wait).
+  const prune = { deleted: [], kept: [], failed: [] };
+  const sts: Health = { status: "Progressing", reason: "LessReady", message: "StatefulSet default/db: ready 1/3" };
+  const job: Health = { status: "Degraded", reason: "JobFailed", message: "Job default/migrate failed (BackoffLimitExceeded): Job has reached the specified backoff limit" };
+  const cases: Array<[string, Health, Record<string, [string, string]>]> = [
+    ["everything healthy", healthy, { Ready: ["True", "ReconciliationSucceeded"], Reconciling: ["False", "ReconciliationSucceeded"], Stalled: ["False", "ReconciliationSucceeded"], Healthy: ["True", "Healthy"] }],
+    ["a StatefulSet still rolling out", sts, { Ready: ["Unknown", "Progressing"], Reconciling: ["True", "Progressing"], Stalled: ["False", "Progressing"], Healthy: ["Unknown", "Progressing"] }],
+    ["a failed Job", job, { Ready: ["False", "HealthCheckFailed"], Reconciling: ["False", "HealthCheckFailed"], Stalled: ["True", "HealthCheckFailed"], Healthy: ["False", "Degraded"] }],
+    ["a paused Deployment", { status: "Suspended", reason: "Paused", message: "Deployment default/web is paused" }, { Ready: ["True", "ReconciliationSucceeded"], Reconciling: ["False", "ReconciliationSucceeded"], Healthy: ["Unknown", "Suspended"] }],
+  ];
+  it.each(cases)("after an apply, %s sets the conditions as Flux's wait does", (_, health, want) => {
+    const d = decideStatus({}, { kind: "Applied", revision: rev, apply: applyResult(), prune, inventory: [], health }, ctx);
+    for (const [type, [status, reason]] of Object.entries(want)) expect(cond(d.status, type), type).toMatchObject({ status, reason });
+    expect(d.status.lastAppliedRevision).toBe(rev);
+  });
+
+  it("names what it waits for while Reconciling, the failed Job when Degraded, and turns Ready once the rollout is done", () => {
+    const rolling = decideStatus({}, { kind: "Applied", revision: rev, apply: applyResult(), prune, inventory: [], health: sts }, ctx);
+    expect(cond(rolling.status, "Reconciling")?.message).toBe("waiting for: StatefulSet default/db: ready 1/3");
+    expect(cond(rolling.status, "Ready")?.message).toBe(`Applied revision: ${rev}; waiting for: StatefulSet default/db: ready 1/3`);
+    const ready = decideStatus(rolling.status, { kind: "Rechecked", drifted: [], health: healthy }, ctx);
+    expect(ready.write).toBe(true);
+    expect(cond(ready.status, "Ready")).toMatchObject({ status: "True", message: `Applied revision: ${rev}` });
+    expect(cond(ready.status, "Reconciling")).toMatchObject({ status: "False", message: `${rev} is healthy` });
+    const failed = decideStatus(ready.status, { kind: "Rechecked", drifted: [], health: job }, ctx);
+    expect(cond(failed.status, "Ready")?.message).toBe(`Applied revision: ${rev}; ${job.message}`);
+    expect(cond(failed.status, "Stalled")?.message).toBe(job.message);
   });
 });

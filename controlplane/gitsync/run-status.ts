@@ -156,16 +156,18 @@ function applied(current: GitRepositoryStatus, o: Extract<RunOutcome, { kind: "A
   const summary = `${apply.created} created, ${apply.configured} configured, ${apply.unchanged} unchanged${prune.deleted.length ? `, ${prune.deleted.length} pruned` : ""}`;
   const allErrors: SyncError[] = [...apply.errors, ...prune.failed.map((f) => ({ ...f.ref, reason: Reasons.PruneFailed, message: f.message }))];
   const outcome = ok ? Reasons.Succeeded : Reasons.ApplyFailed;
+  const health = timedOut(o.health, ctx.started, ctx);
   const conditions: ConditionInput[] = [
-    { type: "Reconciling", status: "False", reason: outcome, message: summary },
-    { type: "Stalled", status: "False", reason: outcome, message: "" },
-    healthCondition(timedOut(o.health, ctx.started, ctx)),
     { type: "Drifted", status: "False", reason: Reasons.NoDrift, message: "live objects match the revision" },
     prune.blocked ? { type: "PruneBlocked", status: "True", reason: Reasons.PruneBlocked, message: prune.blocked } : { type: "PruneBlocked", status: "False", reason: Reasons.Succeeded, message: "" },
   ];
-  if (ok && !prune.blocked) conditions.push({ type: "Ready", status: "True", reason: Reasons.Succeeded, message: `Applied revision: ${revision}` });
-  else if (ok) conditions.push({ type: "Ready", status: "False", reason: Reasons.PruneBlocked, message: `Applied revision: ${revision}; prune blocked: ${prune.blocked}` });
-  else conditions.push({ type: "Ready", status: "False", reason: apply.errors.length ? Reasons.ApplyFailed : Reasons.PruneFailed, message: errorSummary(allErrors, revision) });
+  // A clean run is then judged by what it applied (Flux's wait): Ready once everything is healthy.
+  if (ok && !prune.blocked) conditions.push(...healthConditions(health, revision, summary));
+  else {
+    conditions.push({ type: "Reconciling", status: "False", reason: outcome, message: summary }, { type: "Stalled", status: "False", reason: outcome, message: "" }, healthCondition(health));
+    if (ok) conditions.push({ type: "Ready", status: "False", reason: Reasons.PruneBlocked, message: `Applied revision: ${revision}; prune blocked: ${prune.blocked}` });
+    else conditions.push({ type: "Ready", status: "False", reason: apply.errors.length ? Reasons.ApplyFailed : Reasons.PruneFailed, message: errorSummary(allErrors, revision) });
+  }
   const next = structuredClone(current);
   next.conditions = setConditions(next.conditions, conditions, ctx.generation, rfc3339(ctx.now));
   next.inventory = o.inventory;
@@ -215,8 +217,48 @@ function rechecked(current: GitRepositoryStatus, o: Extract<RunOutcome, { kind: 
     next.conditions = setConditions(next.conditions, [{ type: "Drifted", status: "False", reason: Reasons.NoDrift, message: "live objects match the revision" }], ctx.generation, now);
   }
   const since = o.healed?.started ?? appliedSince(current);
-  next.conditions = setConditions(next.conditions, [healthCondition(timedOut(o.health, since, ctx))], ctx.generation, now);
+  const health = timedOut(o.health, since, ctx);
+  const reconciling = current.conditions?.find((c) => c.type === "Reconciling");
+  const done = reconciling?.status === "False" && reconciling.message ? reconciling.message : `${current.lastAppliedRevision} is healthy`;
+  next.conditions = setConditions(next.conditions, healthConditions(health, current.lastAppliedRevision ?? "", done), ctx.generation, now);
   return ifChanged(current, next, events, ctx.now);
+}
+
+/** Ready reasons of a revision that applied cleanly, whatever its health: rechecks keep judging it. */
+export const APPLIED_READY_REASONS: ReadonlySet<string> = new Set([Reasons.Succeeded, Reasons.Progressing, Reasons.HealthCheckFailed, Reasons.HealthCheckTimeout]);
+
+/**
+ * The conditions of a revision applied without errors, from the health of its objects (kstatus's
+ * verdict, as Flux's `wait`): all Current is Ready=True; anything still rolling out keeps
+ * Reconciling=True (reason Progressing, naming what is awaited) with Ready=Unknown; a Degraded
+ * object, or a rollout past spec.timeout, is Ready=False and Stalled=True naming the object.
+ * `done` is the Reconciling message once nothing is awaited.
+ */
+export function healthConditions(h: Health, revision: string, done: string): ConditionInput[] {
+  const detail = healthCondition(h);
+  if (h.status === "Healthy" || h.status === "Suspended") {
+    return [
+      { type: "Ready", status: "True", reason: Reasons.Succeeded, message: `Applied revision: ${revision}` },
+      { type: "Reconciling", status: "False", reason: Reasons.Succeeded, message: done },
+      { type: "Stalled", status: "False", reason: Reasons.Succeeded, message: "" },
+      detail,
+    ];
+  }
+  if (h.status === "Degraded") {
+    const reason = h.reason === "HealthCheckTimeout" ? Reasons.HealthCheckTimeout : Reasons.HealthCheckFailed;
+    return [
+      { type: "Ready", status: "False", reason, message: `Applied revision: ${revision}; ${h.message}` },
+      { type: "Reconciling", status: "False", reason, message: "waiting for the objects to recover or a new revision" },
+      { type: "Stalled", status: "True", reason, message: h.message },
+      detail,
+    ];
+  }
+  return [
+    { type: "Ready", status: "Unknown", reason: Reasons.Progressing, message: `Applied revision: ${revision}; waiting for: ${h.message}` },
+    { type: "Reconciling", status: "True", reason: Reasons.Progressing, message: `waiting for: ${h.message}` },
+    { type: "Stalled", status: "False", reason: Reasons.Progressing, message: "" },
+    detail,
+  ];
 }
 
 function timedOut(h: Health, since: number | undefined, ctx: RunContext): Health {

@@ -21,6 +21,10 @@ export const Reasons = {
   NoDrift: "NoDrift",
   Healthy: "Healthy",
   Degraded: "Degraded",
+  /** Applied, and an object is Degraded (a Job failed, a pod crash-loops). */
+  HealthCheckFailed: "HealthCheckFailed",
+  /** Applied, and still rolling out after spec.timeout. */
+  HealthCheckTimeout: "HealthCheckTimeout",
 } as const;
 
 export interface ConditionInput {

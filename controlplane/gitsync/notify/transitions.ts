@@ -10,8 +10,8 @@ import type { GitRepositoryStatus } from "../../../api/gitops";
 export type NotificationEvent = "applied" | "failed" | "degraded" | "recovered";
 export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ["applied", "failed", "degraded", "recovered"];
 
-/** Ready=False reasons that are waiting, not failing. */
-const NOT_A_FAILURE = new Set(["DependencyNotReady", "DependencyNotFound", "Progressing", "Suspended"]);
+/** Ready=False reasons that are waiting, not failing, or that `degraded` already tells (health). */
+const NOT_A_FAILURE = new Set(["DependencyNotReady", "DependencyNotFound", "Progressing", "Suspended", "HealthCheckFailed", "HealthCheckTimeout"]);
 
 const cond = (s: GitRepositoryStatus | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
 
