@@ -79,7 +79,8 @@ export const StatefulSetCondition = z
 export const StatefulSetStatus = z
   .strictObject({
     observedGeneration: int().optional().describe("observedGeneration is the most recent generation observed for this StatefulSet. It corresponds to the StatefulSet's generation, which is updated on mutation by the API Server."),
-    replicas: int().describe("replicas is the number of Pods created by the StatefulSet controller."),
+    // Go always writes it (no omitempty); optional here so a status without it (a merge, an apply) still decodes.
+    replicas: int().optional().describe("replicas is the number of Pods created by the StatefulSet controller."),
     readyReplicas: int().optional().describe("readyReplicas is the number of pods created for this StatefulSet with a Ready Condition."),
     currentReplicas: int().optional().describe("currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision."),
     updatedReplicas: int().optional().describe("updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision."),
