@@ -16,6 +16,12 @@ export interface ConnectionOptions {
   /** Path of a PEM CA bundle (kubeconfig's certificate-authority). */
   caFile?: string;
   insecureSkipTLSVerify?: boolean;
+  /** TLS client certificate and key: base64 of PEM or PEM (client-certificate-data, client-key-data)... */
+  certData?: string;
+  keyData?: string;
+  /** ...or their files (client-certificate, client-key), read when the connection is made. */
+  certFile?: string;
+  keyFile?: string;
 }
 
 /** A resolved connection: server URL without trailing slash, CA in PEM, and a token source. */
@@ -24,6 +30,9 @@ export interface Connection {
   /** PEM CA bundle for https, when the server's certificate is not publicly trusted. */
   ca?: string;
   insecureSkipTLSVerify: boolean;
+  /** PEM client certificate and key for https (x509 client authentication). */
+  cert?: string;
+  key?: string;
   /** The bearer token to send now (undefined: none). */
   token(): string | undefined;
 }
@@ -33,12 +42,15 @@ const TOKEN_FILE_REFRESH_MS = 60_000;
 export function connectionFromOptions(opts: ConnectionOptions): Connection {
   const server = opts.server.replace(/\/+$/, "");
   if (!/^https?:\/\//.test(server)) throw new Error(`server must be an http(s) URL, got "${opts.server}"`);
-  let ca: string | undefined;
-  if (opts.caData) ca = opts.caData.includes("-----BEGIN") ? opts.caData : Buffer.from(opts.caData, "base64").toString("utf8");
-  else if (opts.caFile) ca = readFileSync(opts.caFile, "utf8");
+  const pem = (data: string | undefined, file: string | undefined) =>
+    data ? (data.includes("-----BEGIN") ? data : Buffer.from(data, "base64").toString("utf8")) : file ? readFileSync(file, "utf8") : undefined;
+  const ca = pem(opts.caData, opts.caFile);
+  const cert = pem(opts.certData, opts.certFile);
+  const key = pem(opts.keyData, opts.keyFile);
   return {
     server,
     ca,
+    ...(cert && key ? { cert, key } : {}),
     insecureSkipTLSVerify: opts.insecureSkipTLSVerify ?? false,
     token: tokenSource(opts.token, opts.tokenFile),
   };
@@ -69,6 +81,10 @@ interface KubeconfigCluster {
 interface KubeconfigUser {
   token?: string;
   tokenFile?: string;
+  "client-certificate-data"?: string;
+  "client-certificate"?: string;
+  "client-key-data"?: string;
+  "client-key"?: string;
 }
 
 interface KubeconfigContext {
@@ -114,6 +130,10 @@ export function readKubeconfig(path: string, context?: string): KubeconfigContex
       caData: cluster["certificate-authority-data"],
       caFile: abs(cluster["certificate-authority"]),
       insecureSkipTLSVerify: cluster["insecure-skip-tls-verify"] ?? false,
+      certData: user["client-certificate-data"],
+      certFile: abs(user["client-certificate"]),
+      keyData: user["client-key-data"],
+      keyFile: abs(user["client-key"]),
     },
   };
 }

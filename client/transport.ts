@@ -64,9 +64,10 @@ export class Transport {
     const imp = opts.impersonate;
     this.impersonation = imp ? [["impersonate-user", imp.user], ...(imp.groups ?? []).map((g): [string, string] => ["impersonate-group", g]), ...(imp.uid !== undefined ? [["impersonate-uid", imp.uid] as [string, string]] : [])] : [];
     if (shared) this.dispatcher = shared.dispatcher;
-    else if (connection.server.startsWith("https:") && (connection.ca || connection.insecureSkipTLSVerify)) {
+    else if (connection.server.startsWith("https:") && (connection.ca || connection.insecureSkipTLSVerify || connection.cert)) {
+      const client = connection.cert ? { cert: connection.cert, key: connection.key } : {};
       this.dispatcher = new Agent({
-        connect: connection.insecureSkipTLSVerify ? { rejectUnauthorized: false } : { ca: connection.ca },
+        connect: connection.insecureSkipTLSVerify ? { rejectUnauthorized: false, ...client } : { ca: connection.ca, ...client },
       });
     }
   }
