@@ -63,8 +63,8 @@ export function runningContainer(kubelet: Kubelet, r: StreamRequest): string {
 async function execExitCode(exec: Docker.Exec): Promise<number> {
   for (let i = 0; ; i++) {
     const info = await exec.inspect();
-    if (!info.Running || i >= 50) return info.ExitCode ?? -1;
-    await new Promise((r) => setTimeout(r, 20));
+    if (!info.Running || i >= 200) return info.ExitCode ?? -1;
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -11,7 +11,9 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   network: async () => (await import("./network")).benchNetwork(),
   auth: async () => (await import("./auth")).benchAuth(),
   crd: async () => (await import("./crd")).benchCrd(),
+  workloads: async () => (await import("./workloads")).benchWorkloads(),
   rbac: async () => (await import("./rbac")).benchRbac(),
+  streams: async () => (await import("./streams")).benchStreams(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
