@@ -292,3 +292,48 @@ describe("StatefulSet controller: maxUnavailable", () => {
     expect(w.deletedPods()).toEqual([]);
   });
 });
+
+describe("StatefulSet controller: more of the spec", () => {
+  it("numbers pods from ordinals.start", async () => {
+    const set = newSet({ replicas: 2, policy: "Parallel" });
+    set.spec.ordinals = { start: 5 };
+    const w = world(set);
+    await w.sync();
+    expect(w.names()).toEqual(["web-5", "web-6"]);
+    expect(w.claims().map((c) => c.metadata.name).sort()).toEqual(["data-web-5", "data-web-6"]);
+  });
+
+  it("waits minReadySeconds after Ready before the next pod, and asks to be synced again then", async () => {
+    const w = world(newSet({ replicas: 2, minReadySeconds: 10 }));
+    await w.sync();
+    w.settle();
+    const result = await w.sync();
+    expect(w.names()).toEqual(["web-0"]);
+    expect(result).toEqual({ requeueAfter: 10_050 });
+    expect(w.set().status).toMatchObject({ readyReplicas: 1, availableReplicas: 0 });
+  });
+
+  it("puts back a pod's identity labels when they were removed", async () => {
+    const w = world(newSet({ replicas: 1 }));
+    await w.sync();
+    w.settle();
+    const pod = w.pods()[0]!;
+    delete pod.metadata.labels![POD_INDEX_LABEL];
+    await w.put(pod);
+    w.settle();
+    await w.sync();
+    expect(w.pods()[0]!.metadata.labels?.[POD_INDEX_LABEL]).toBe("0");
+    expect(w.events.at(-1)).toBe("Normal SuccessfulUpdate update Pod web-0 in StatefulSet web successful");
+  });
+
+  it("adopts an orphaned revision of its template instead of making another", async () => {
+    const w = world(newSet({ replicas: 1 }));
+    await w.sync();
+    const rev = w.revisions()[0]!;
+    const orphan = { ...rev, metadata: { ...rev.metadata, ownerReferences: undefined } } as ControllerRevision;
+    const again = world({ ...w.set(), status: undefined } as StatefulSet, orphan);
+    await again.sync();
+    expect(again.revisions()).toHaveLength(1);
+    expect(again.revisions()[0]!.metadata.ownerReferences?.[0]).toMatchObject({ kind: "StatefulSet", name: "web", controller: true });
+  });
+});

@@ -11,6 +11,7 @@ import type { PersistentVolumeClaim } from "../../../api/corev1/persistentvolume
 import type { Pod } from "../../../api/core";
 import { selectorMatches } from "../../../api/meta";
 import {
+  controllerrevisions as crRes,
   ignoreNotFound,
   isAlreadyExists,
   isConflict,
@@ -86,7 +87,7 @@ export class StatefulSetController {
     if (!set) return;
     const ns = set.metadata.namespace ?? "";
     const pods = (await this.claimPods(set, this.podInformer.byIndex("namespace", ns))).filter((p) => isMemberOf(set, p));
-    const owned = this.revisionInformer.byIndex("owner", set.metadata.uid ?? "");
+    const owned = await this.claimRevisions(set, this.revisionInformer.byIndex("namespace", ns));
     const revs = await syncRevisions(this.client, set, owned);
     const claims = new Map(this.claimInformer.byIndex("namespace", ns).map((c) => [c.metadata.name!, c]));
     const next = plan({ set, pods, claims, current: revs.current, update: revs.update, now: this.now() });
@@ -108,6 +109,12 @@ export class StatefulSetController {
     const owner = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: set.metadata };
     const manager = new ControllerRefManager<Pod>({ client: this.client, resource: podsRes, owner, selector: set.spec.selector, adoptable: (p) => isPodActive(p) && isMemberOf(set, p) });
     return manager.claim(candidates);
+  }
+
+  /** ClaimControllerRevisions: the set's revisions, orphans matching its selector adopted. */
+  private claimRevisions(set: StatefulSet, candidates: ControllerRevision[]): Promise<ControllerRevision[]> {
+    const owner = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: set.metadata };
+    return new ControllerRefManager<ControllerRevision>({ client: this.client, resource: crRes, owner, selector: set.spec.selector }).claim(candidates);
   }
 
   /** Does the plan's actions; Parallel's several creates and deletes go at once. */

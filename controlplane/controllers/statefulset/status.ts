@@ -21,7 +21,7 @@ export function calculateStatus(set: StatefulSet, pods: Pod[], revisions: { curr
     collisionCount: revisions.collisionCount,
   };
   for (const pod of pods) {
-    status.replicas++;
+    status.replicas!++;
     if (isRunningAndReady(pod)) {
       status.readyReplicas!++;
       if (isRunningAndAvailable(pod, minReady, now)) status.availableReplicas!++;
