@@ -3,7 +3,8 @@
 // (system:kubelab:git-sync, which may only impersonate ServiceAccounts), real git and the real
 // kubectl: an object the account may not create is reported at its file and line and nothing of
 // the revision is applied; once a binding allows it the same revision applies; prune runs as the
-// account too; a repository without serviceAccountName is its namespace's `default` account.
+// account too, and so do the rechecks; a repository without serviceAccountName is its
+// namespace's `default` account.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -138,6 +139,16 @@ describe("git-sync acts as the GitRepository's ServiceAccount", () => {
       return ready(r)?.status === "True" && r.status?.lastAppliedRevision?.endsWith(dropped) ? r : undefined;
     }, 20_000, "the repository Ready again");
     expect(done.status?.inventory?.map((e) => e.name).sort()).toEqual(["app-config", "rbac-notes"]);
+
+    // The account loses its namespace: the next recheck can no longer read what it applied, and
+    // says so at each object's file and line instead of failing silently.
+    await kubectl.ok(["delete", "rolebinding", "deployer-admin", "-n", NS]);
+    const revoked = await eventually(async () => {
+      const r = await getRepo("apps");
+      return ready(r)?.reason === "ValidationFailed" ? r : undefined;
+    }, 20_000, "the lost rights reported");
+    expect(revoked.status?.errors?.map((e) => `${e.file}:${e.line} ${e.kind} ${e.name} ${e.reason}`).sort()).toEqual(["config.yaml:1 ConfigMap app-config Forbidden", "rbac.yaml:1 ConfigMap rbac-notes Forbidden"]);
+    expect(revoked.status?.errors?.[0]?.message).toContain(`User "${SA_USER}" cannot`);
   });
 
   it("a repository without serviceAccountName acts as its namespace's default ServiceAccount, never as git-sync", async () => {

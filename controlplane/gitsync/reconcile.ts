@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import { formatDuration, parseDuration } from "../../api/duration";
 import { gitRepositoryDefaults, type GitRepository, type GitRepositoryStatus } from "../../api/gitops";
-import { gitrepositories, ignoreNotFound, type ApiClient, type EventRecorder } from "../../client";
+import { gitrepositories, ignoreNotFound, type ApiClient, type ApiStatusError, type EventRecorder } from "../../client";
 import { applyAll, fetchLive, isTransient, type ApplyResult, type LiveObject, type PreparedObject } from "./apply";
 import { unchangedSince, type UnchangedCheck } from "./changes";
 import { applyInWaves, waveErrors } from "./waves";
@@ -129,7 +129,10 @@ export class Reconciler {
       return this.sourceFailed(run, err);
     }
     const rendered = this.rendered.get(run.key);
-    if (this.isUpToDate(run, src, rendered)) return this.recheck(run, rendered!);
+    if (this.isUpToDate(run, src, rendered)) {
+      const rechecked = await this.recheck(run, rendered!);
+      if (rechecked) return rechecked;
+    }
     // A revision in place keeps being rechecked and healed; a new one waits for spec.dependsOn.
     const deps = dependencyVerdict(repo, this.opts.lookup ?? (() => undefined));
     if (!deps.ready) {
@@ -217,9 +220,17 @@ export class Reconciler {
     return { requeueAfterMs: this.nextPoll(run, health), outcome: ok ? "Applied" : "ApplyFailed" };
   }
 
-  /** Same revision and spec: restore (selfHeal) or report drift, refresh health. */
-  private async recheck(run: Run, rendered: Rendered): Promise<ReconcileResult> {
-    const live = await fetchLive(run.client, rendered.objects, run.signal);
+  /**
+   * Same revision and spec: restore (selfHeal) or report drift, refresh health. Undefined when
+   * the account may no longer read an object: the full run then reports it at its file and line.
+   */
+  private async recheck(run: Run, rendered: Rendered): Promise<ReconcileResult | undefined> {
+    const denied = new Map<string, ApiStatusError>();
+    const live = await fetchLive(run.client, rendered.objects, run.signal, denied);
+    if (denied.size > 0) {
+      this.rendered.delete(run.key);
+      return undefined;
+    }
     const drifted = detectDrift(rendered.objects, live);
     let healed: { result: ApplyResult; started: number } | undefined;
     if (drifted.length && run.repo.spec.selfHeal !== false) {

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { GitRepository, SyncError } from "../../api/gitops";
 import { ignoreNotFound, secrets, type ApiClient } from "../../client";
-import { prepareObjects, type PreparedObject } from "./apply";
+import { isForbidden, prepareObjects, type PreparedObject } from "./apply";
 import { GitSourceError, type GitAuth } from "./git";
 import type { RestMapper } from "./mapper";
 import { posix } from "node:path";
@@ -115,7 +115,11 @@ async function credentials(repo: GitRepository, client: ApiClient, signal?: Abor
   if (!ref) return undefined;
   const secret = await client
     .get<{ metadata?: { name?: string }; data?: Record<string, string> }>(secrets, repo.metadata.namespace, ref, { signal })
-    .catch(ignoreNotFound);
+    .catch(ignoreNotFound)
+    .catch((err: unknown) => {
+      // Read as the repository's ServiceAccount (identity.ts): it must be allowed to get it.
+      throw isForbidden(err) ? new GitSourceError("AuthenticationFailed", `secret ${repo.metadata.namespace}/${ref} (spec.secretRef): ${(err as Error).message}`) : err;
+    });
   if (!secret) throw new GitSourceError("AuthenticationFailed", `secret ${repo.metadata.namespace}/${ref} (spec.secretRef) not found`);
   return authFromSecret(secret.data ?? {});
 }
