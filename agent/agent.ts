@@ -16,6 +16,7 @@ import { mainPortAuth, refusal } from "./auth";
 import { withPodApi } from "./pod-api";
 import { agentHandler, listen, portOf } from "./server";
 import { streamingUpgrades } from "./streaming/upgrade";
+import { portForwardRoute } from "./portforward/route";
 import { startStaticPodSources } from "./static-pods-sources";
 import { StatsProvider } from "./stats";
 
@@ -110,7 +111,7 @@ export async function startAgent(
   }
   if (cfg.port !== 0 && opts.listenPorts !== false) {
     const auth = mainPortAuth(cfg, api ? podNetworkClient(cfg) : undefined, log);
-    const upgrades = streamingUpgrades({ kubelet, docker: runtime.docker, auth, log });
+    const upgrades = streamingUpgrades({ kubelet, docker: runtime.docker, auth, log, routes: { portForward: portForwardRoute(kubelet) } });
     const main = agentHandler({ kubelet, stats, metrics: metrics.registry, readOnly: false, auth });
     // Pods posted to the agent (./pod-api.ts), behind the same check.
     const handler = withPodApi(main, {

@@ -3,7 +3,7 @@ import { Deployment, ReplicaSet, Scale } from "./apps";
 import { defaultDeployment, defaultReplicaSet, validateDeployment, validateReplicaSet, validateSelectorUpdate } from "./apps-rules";
 import { customresourcedefinitions } from "./apiextensions-resource";
 import { daemonsets } from "./apps-daemonset";
-import { statefulsets } from "./apps-statefulset";
+import { statefulsets } from "./apps-statefulset-resource";
 import { controllerrevisions } from "./apps-controllerrevision";
 import { cronjobs, jobs } from "./batch-resources";
 import { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
@@ -66,7 +66,7 @@ export const pods = defineResource<Pod>({
   namespaced: true,
   shortNames: ["po"],
   categories: ["all"],
-  subresources: ["status", "binding", "log", "proxy", "ephemeralcontainers", "exec", "attach"],
+  subresources: ["status", "binding", "log", "proxy", "ephemeralcontainers", "exec", "attach", "portforward"],
   schema: Pod,
   defaults: defaultPod,
   validateObject: validatePod,
@@ -270,7 +270,7 @@ export const gitrepositories = defineResource<GitRepository>({
 
 export { cronjobs, jobs } from "./batch-resources";
 export { daemonsets } from "./apps-daemonset";
-export { statefulsets } from "./apps-statefulset";
+export { statefulsets } from "./apps-statefulset-resource";
 export { controllerrevisions } from "./apps-controllerrevision";
 export { persistentvolumeclaims, persistentvolumes, storageclasses } from "./storage-resources";
 export { serviceaccounts } from "./serviceaccount";

@@ -56,7 +56,7 @@ export interface ObjectMetaLike {
   [key: string]: unknown;
 }
 
-export type Subresource = "status" | "scale" | "binding" | "log" | "proxy" | "ephemeralcontainers" | "approval" | "exec" | "attach";
+export type Subresource = "status" | "scale" | "binding" | "log" | "proxy" | "ephemeralcontainers" | "approval" | "exec" | "attach" | "portforward";
 
 export interface ResourceType {
   /** "" for the core group. */

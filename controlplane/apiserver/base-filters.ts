@@ -55,7 +55,7 @@ function internalError(e: unknown, logger: Logger): ApiError {
 }
 
 /** Held open as long as the client wants (kube's long-running check: log, proxy, exec, attach, portforward). */
-const LONG_RUNNING_SUBRESOURCES = new Set(["log", "proxy", "exec", "attach"]);
+const LONG_RUNNING_SUBRESOURCES = new Set(["log", "proxy", "exec", "attach", "portforward"]);
 
 /**
  * Upgrades that run something in a pod are create, also as the WebSocket GET (kubectl 1.32's

@@ -51,12 +51,14 @@ const SUB_VERBS: Record<string, string[]> = {
   log: ["get"],
   proxy: ["create", "delete", "get", "patch", "update"],
   ephemeralcontainers: ["get", "patch", "update"],
+  portforward: ["create", "get"],
 };
 
 function subKind(t: ResourceType, sub: string): { group: string; version: string; kind: string } {
   if (sub === "scale") return { group: "autoscaling", version: "v1", kind: "Scale" };
   if (sub === "binding") return { group: "", version: "v1", kind: "Binding" };
   if (sub === "proxy") return { group: "", version: "v1", kind: `${t.kind}ProxyOptions` };
+  if (sub === "portforward") return { group: "", version: "v1", kind: "PodPortForwardOptions" };
   return { group: t.group, version: t.version, kind: t.kind };
 }
 

@@ -15,6 +15,7 @@ import { handleBinding } from "./subresources/binding";
 import { handleLog } from "./subresources/log";
 import { handleStream } from "./subresources/exec";
 import { handleProxy } from "./subresources/proxy";
+import { handlePortForward } from "./subresources/portforward";
 import { handleScale } from "./subresources/scale";
 import { customScale, handleCustomScale } from "./crd/scale";
 import { conversionOf, convertingReply, watchSources } from "./crd/conversion";
@@ -49,6 +50,7 @@ export async function handleResource(server: ResourceContext, ctx: RequestContex
   if (sub === "log") return handleLog(r);
   if (sub === "exec" || sub === "attach") return handleStream(r, sub);
   if (sub === "proxy") return handleProxy(r);
+  if (sub === "portforward") return handlePortForward(r);
   if (sub === "binding") return handleBinding(r);
   if (sub === "scale") return customScale(rt) ? handleCustomScale(r, customScale(rt)!) : handleScale(r);
   return handleObject(r);
