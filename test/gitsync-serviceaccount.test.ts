@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepository } from "../api/gitops";
 import { RestClient, clusterroles, configmaps, gitrepositories, isNotFound } from "../client";
 import { CONTROLLER_NAMES } from "../controlplane/controllers/names";
+import { diffRevision } from "../controlplane/gitsync/diff";
 import { ensureServingCert } from "../infra/local/access";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
 import { kubectlFor } from "./fixtures/kubectl";
@@ -108,6 +109,9 @@ describe("git-sync acts as the GitRepository's ServiceAccount", () => {
     // Nothing of the revision: not even the ConfigMaps the account may create.
     for (const name of ["app-config", "rbac-notes"]) await expect(admin.get(configmaps, NS, name)).rejects.toSatisfy(isNotFound);
     expect(refused.status?.lastAppliedRevision).toBeUndefined();
+    // `kubelab gitops diff` (run by the admin) validates as the account too, so it says the same.
+    const diff = await diffRevision({ client: admin, namespace: NS, name: "apps" });
+    expect(diff.errors.map((e) => `${e.file}:${e.line} ${e.kind} ${e.reason}`)).toEqual(["rbac.yaml:7 ClusterRole Forbidden"]);
 
     // A ClusterRole for the account's cluster-scoped objects (escalate: it may write rules it does not hold).
     await kubectl.ok(["create", "clusterrole", "gs-sa-clusterroles", "--verb", "get,list,create,patch,update,escalate", "--resource", "clusterroles"]);

@@ -1,5 +1,6 @@
 // `kubelab gitops diff`: what a sync of a revision would do, computed through the controller's
-// own phases (render, validate, prune plan) without writing anything.
+// own phases (render, validate, prune plan) without writing anything, reading and dry-running as
+// the repository's ServiceAccount as the controller does (the caller needs \`impersonate\` on it).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import type { GitRepository, InventoryEntry, SyncError } from "../../api/gitops"
 import { gitrepositories, ignoreNotFound, type ApiClient } from "../../client";
 import type { LiveObject, PreparedObject } from "./apply";
 import { driftedFields } from "./drift";
+import { impersonatingClients } from "./identity";
 import { RestMapper } from "./mapper";
 import { objectKey } from "./manifests";
 import { ALLOW_MASS_PRUNE_ANNOTATION, FIELD_MANAGER, REVISION_ANNOTATION, planPrune, sourceLabelValue, type LiveOwner } from "./plan";
@@ -58,7 +60,9 @@ export async function diffRevision(opts: DiffOptions): Promise<DiffResult> {
     const render = await renderRevision({ source, ref, resolved: await source.resolve(ref) }, { namespace, name, paths }, mapper);
     const previous = repo?.status?.inventory ?? [];
     const sourceLabel = sourceLabelValue(namespace, name);
-    const validation = await validateRevision(client, mapper, { objects: render.objects, previous, source: sourceLabel, concurrency: 16 });
+    // Read and dry-run as the controller would: as the repository's ServiceAccount (identity.ts).
+    const asRepository = impersonatingClients(client)(repo ?? ({ metadata: { namespace, name }, spec: { url } } as GitRepository));
+    const validation = await validateRevision(asRepository, mapper, { objects: render.objects, previous, source: sourceLabel, concurrency: 16 });
     const result: DiffResult = { revision: render.fetched.revision, created: [], changed: [], unchanged: 0, pruned: [], errors: sortErrors([...render.errors, ...validation.errors]) };
     classify(result, render.objects, validation.live);
     const plan = planPrune({
