@@ -111,7 +111,8 @@ describe("kubectl proxy to Services, pods and nodes", () => {
     expect(junk.status).toBe(400);
   });
 
-  it("reaches the node's agent through nodes/<name>/proxy/", async () => {
+  it("reaches the node's agent through nodes/<name>/proxy/ with the server's credential (the agent refuses anyone else)", async () => {
+    expect((await fetch(`http://${agent.address}:${agent.port}/pods`)).status).toBe(401);
     const res = await fetch(`${base}/api/v1/nodes/${agent.nodeName}/proxy/pods`);
     expect(res.status).toBe(200);
     const list = (await res.json()) as { kind: string; items: Array<{ metadata: { name: string } }> };

@@ -29,7 +29,9 @@ export async function handleProxy(r: ResourceRequest): Promise<void> {
     return;
   }
   const loc = await locate(r, plural, id);
-  await passThrough(loc, r.req, r.res, { target: `${rest}${r.url.search}` });
+  // A node's agent takes the API server's own credential (kube-apiserver's kubelet client); pods and Services get none.
+  const token = plural === "nodes" ? r.server.nodeClient?.token : undefined;
+  await passThrough(loc, r.req, r.res, { target: `${rest}${r.url.search}`, headers: token ? { authorization: `Bearer ${token}` } : undefined });
 }
 
 /** The path after ".../<name>/proxy", still percent-encoded as the client sent it ("" for none). */
