@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { controllerRevisionPrinters, controllerrevisions } from "./apps-controllerrevision";
-import { statefulSetPrinters, statefulsets, type StatefulSet } from "./apps-statefulset";
+import { statefulSetPrinters, type StatefulSet } from "./apps-statefulset";
+import { statefulsets } from "./apps-statefulset-resource";
 import { findByKind } from "./index";
 
 const sts = (spec: Record<string, unknown> = {}, labels: Record<string, string> = { app: "web" }) => ({

@@ -1,14 +1,12 @@
-// apps/v1 StatefulSet as Kubernetes 1.32 serves it (k8s.io/api/apps/v1): the schema, the served
-// resource (status and scale subresources) and the `kubectl get sts` Table columns. Defaults and
-// validation are in ./apps-statefulset-rules.
+// apps/v1 StatefulSet as Kubernetes 1.32 serves it (k8s.io/api/apps/v1): the schema and the
+// `kubectl get sts` Table columns. Defaults and validation are in ./apps-statefulset-rules, the
+// served resource in ./apps-statefulset-resource.
 import { z } from "zod";
 import { PodTemplateSpec } from "./corev1/pod";
 import { PersistentVolumeClaim } from "./corev1/persistentvolume";
-import { defineResource } from "./define";
 import { LabelSelector, mergeBy, ObjectMeta, Time, typeMeta } from "./meta";
 import { age, ageCol, col, containerCells, containersCol, imagesCol, nameCol, type Printer } from "./printing/columns";
 import { IntOrString } from "./quantity-schema";
-import { defaultStatefulSet, validateStatefulSet, validateStatefulSetUpdate } from "./apps-statefulset-rules";
 
 const apps = (name: string, description: string) => ({ id: `io.k8s.api.apps.v1.${name}`, description });
 const int = () => z.number().int();
@@ -107,21 +105,6 @@ export const StatefulSet = z
   })
   .meta(apps("StatefulSet", "StatefulSet represents a set of pods with consistent identities. Identities are defined as:\n  - Network: A single stable DNS and hostname.\n  - Storage: As many VolumeClaims as requested.\n\nThe StatefulSet guarantees that a given network identity will always map to the same storage identity."));
 export type StatefulSet = z.infer<typeof StatefulSet>;
-
-export const statefulsets = defineResource<StatefulSet>({
-  group: "apps",
-  version: "v1",
-  kind: "StatefulSet",
-  plural: "statefulsets",
-  namespaced: true,
-  shortNames: ["sts"],
-  categories: ["all"],
-  subresources: ["status", "scale"],
-  schema: StatefulSet,
-  defaults: defaultStatefulSet,
-  validateObject: validateStatefulSet,
-  validateUpdate: validateStatefulSetUpdate,
-});
 
 /** printStatefulSet (pkg/printers/internalversion): READY is readyReplicas/spec.replicas. */
 export const statefulSetPrinters: Record<string, Printer> = {
