@@ -61,6 +61,8 @@ for w in $workers; do
   grep -q ",system:node:$w,$w," "$etc/tokens.csv" || printf '%s,system:node:%s,%s,"system:nodes"\n' "$(openssl rand -hex 32)" "$w" "$w" >> "$etc/tokens.csv"
 done
 [ -s "$etc/webhook-token" ] || openssl rand -hex 32 > "$etc/webhook-token"
+# What the API server presents to the agents, which check it with a TokenReview (--kubelet-client-token-file).
+[ -s "$etc/kubelet-client-token" ] || openssl rand -hex 32 > "$etc/kubelet-client-token"
 # The key ServiceAccount tokens are signed and checked with (one for every API server).
 [ -s "$etc/service-account.key" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$etc/service-account.key" 2>/dev/null
 admin_token="$(sed -n '1s/,.*//p' "$etc/tokens.csv")"
