@@ -7,6 +7,8 @@ export function registerAgentCommand(program: Command): void {
     .description("run the node agent (kubelet) for one node: pods on Docker, static pods, node status")
     .requiredOption("--node-name <name>", "name of this node")
     .option("--kubeconfig <file>", "kubeconfig of the API server")
+    .option("--bootstrap-kubeconfig <file>", "when --kubeconfig has no valid client certificate, get one with this kubeconfig's bootstrap token (a CertificateSigningRequest) and write --kubeconfig")
+    .option("--cert-dir <dir>", "where the bootstrapped client certificate and key are kept (default: <root-dir>/pki)")
     .option("--server <url>", "API server URL (when no kubeconfig is given)")
     .option("--pod-manifest-path <dir>", "folder of static pod manifests")
     .option("--read-only-port <port>", "read-only API port (/pods, /healthz, /stats/summary); 0 disables", "10255")
@@ -41,6 +43,7 @@ export function registerAgentCommand(program: Command): void {
         await runHollowCommand(flags);
         return;
       }
+      if (flags.bootstrapKubeconfig) await (await import("./bootstrap/cmd")).bootstrapFromFlags(flags);
       const { runAgentCommand } = await import("./run");
       await runAgentCommand(flags as Record<string, string | undefined>);
     });

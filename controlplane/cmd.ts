@@ -37,6 +37,10 @@ export function registerServerCommand(program: Command): void {
     .option("--anonymous-auth <bool>", "let requests without credentials reach /healthz, /livez, /readyz and /version", "true")
     .option("--enable-bootstrap-token-auth", "accept bootstrap tokens (Secrets of type bootstrap.kubernetes.io/token in kube-system) as system:bootstrap:<id>")
     .option("--authorization-mode <modes>", "comma-separated, in order: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC when requests are authenticated, else AlwaysAllow)")
+    // kube-controller-manager's CSR signer flags (controllers/certificates/).
+    .option("--cluster-signing-cert-file <file>", "CA certificate the CSR signer issues kubernetes.io/kube-apiserver-client(-kubelet) certificates with")
+    .option("--cluster-signing-key-file <file>", "and its private key")
+    .option("--cluster-signing-duration <duration>", "the longest validity of a signed certificate", "8760h")
     .option("--root-ca-file <file>", "the CA published to every namespace as the kube-root-ca.crt ConfigMap (default: --tls-cert-file)")
     // Pod Security admission (admission/podsecurity): the policy of namespaces without labels, and exemptions.
     .option("--pod-security-defaults <policy>", `e.g. ${LAB_POD_SECURITY_DEFAULTS} (MODE=LEVEL[:v1.x] for enforce, audit, warn; unnamed modes privileged)`, "")
@@ -67,6 +71,8 @@ export function registerServerCommand(program: Command): void {
     .option("--gitops-webhook-token-file <file>", "token that POST /hooks/gitops/... requires for the --gitops-repo repository")
     .option("--gitops-self-heal <bool>", "restore drift from kubectl edits in the --gitops-repo objects (true/false)", "true")
     .option("--log-level <level>", "pino log level", "info")
+    .option("--horizontal-pod-autoscaler-sync-period <duration>", "how often every HorizontalPodAutoscaler is reconciled", "15s")
+    .option("--horizontal-pod-autoscaler-downscale-stabilization <duration>", "how far back an HPA looks for a higher recommendation before it scales down (when its behavior does not say)", "5m0s")
     .option("--metric-resolution <duration>", "how often the API server scrapes every Ready node's usage for metrics.k8s.io (kubectl top, HPAs); 0s: not served", "15s")
     // kube-scheduler's and kube-controller-manager's leader election flags (controlplane/leader.ts).
     .option("--leader-elect <bool>", "scheduler, controller manager and git-sync each run only while holding their Lease in kube-system (default: true with --store etcd, false with SQLite)")
@@ -111,6 +117,7 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     kubeletClientTokenFile: o.kubeletClientTokenFile,
     authentication: authenticationFromFlags(o),
     rootCAFile: o.rootCaFile ?? o.tlsCertFile,
+    clusterSigning: clusterSigningFromFlags(o),
     podSecurity: podSecurityOptions(o),
     authorizationModes: authorizationModesFlag(o.authorizationMode),
     storeBackend: o.store,
@@ -134,6 +141,8 @@ export function serverOptionsFromFlags(o: Record<string, string>): ServerOptions
     limits: limitsFromFlags(o),
     leaderElection: leaderElectionFromFlags(o),
     metricResolutionMs: parseDurationFlag(o.metricResolution ?? "15s", "--metric-resolution"),
+    hpaSyncPeriodMs: parseDurationFlag(o.horizontalPodAutoscalerSyncPeriod ?? "15s", "--horizontal-pod-autoscaler-sync-period"),
+    hpaDownscaleStabilizationMs: parseDurationFlag(o.horizontalPodAutoscalerDownscaleStabilization ?? "5m0s", "--horizontal-pod-autoscaler-downscale-stabilization"),
   };
 }
 
@@ -172,6 +181,13 @@ function authorizationModesFlag(v: string | undefined): AuthorizationMode[] | un
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+/** --cluster-signing-*: both files or neither. */
+function clusterSigningFromFlags(o: Record<string, string>): ServerOptions["clusterSigning"] {
+  if (Boolean(o.clusterSigningCertFile) !== Boolean(o.clusterSigningKeyFile)) throw new UsageError("--cluster-signing-cert-file and --cluster-signing-key-file go together");
+  if (!o.clusterSigningCertFile) return undefined;
+  return { certFile: o.clusterSigningCertFile, keyFile: o.clusterSigningKeyFile, durationMs: parseDurationFlag(o.clusterSigningDuration ?? "8760h", "--cluster-signing-duration") };
 }
 
 /** kube-apiserver's authentication flags as the API server's options. */

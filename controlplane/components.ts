@@ -100,6 +100,9 @@ async function startControllerManager(ctx: ComponentContext, client: RestClient,
       nodeCIDRMaskSize: ctx.options.nodeCIDRMaskSize,
       maxEndpointsPerSlice: ctx.options.maxEndpointsPerSlice,
       rootCA: ctx.options.rootCAFile ? readFileSync(ctx.options.rootCAFile, "utf8") : undefined,
+      hpaSyncPeriodMs: ctx.options.hpaSyncPeriodMs,
+      hpaDownscaleStabilizationMs: ctx.options.hpaDownscaleStabilizationMs,
+      clusterSigning: ctx.options.clusterSigning,
     },
   });
   return () => running.done;

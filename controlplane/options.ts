@@ -7,6 +7,7 @@ import type { PodSecurityConfig } from "./apiserver/admission/podsecurity/config
 import type { LeaderElectionOptions } from "./leader";
 import type { EtcdTLSFiles } from "./storage/etcd-client";
 import type { IdentityLeaseFlags } from "./apiserver/identity";
+import type { ClusterSigningOptions } from "./controllers/certificates/start";
 
 export interface ServerOptions {
   dataDir: string;
@@ -22,6 +23,8 @@ export interface ServerOptions {
   authentication?: AuthenticationOptions;
   /** The CA the root CA publisher puts into every namespace's kube-root-ca.crt ConfigMap. */
   rootCAFile?: string;
+  /** --cluster-signing-cert-file/-key-file/-duration: the CA the CSR signer issues certificates with. */
+  clusterSigning?: ClusterSigningOptions;
   /** --authorization-mode; undefined: Node,RBAC when requests are authenticated, else AlwaysAllow. */
   authorizationModes?: AuthorizationMode[];
   /** --pod-security-*: Pod Security admission's defaults and exemptions. */
@@ -59,6 +62,10 @@ export interface ServerOptions {
   logLevel?: string;
   /** --metric-resolution: the metrics pipeline's scrape period (default 15 s; 0: metrics.k8s.io not served). */
   metricResolutionMs?: number;
+  /** --horizontal-pod-autoscaler-sync-period (default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min). */
+  hpaDownscaleStabilizationMs?: number;
   /** --leader-elect and its durations (controlplane/leader.ts); undefined: no election. */
   leaderElection?: LeaderElectionOptions;
 }

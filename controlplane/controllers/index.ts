@@ -21,9 +21,11 @@ import { NamespaceController } from "./namespace/controller";
 import { NodeIpamController } from "./nodeipam/controller";
 import { NodeLifecycleController } from "./nodelifecycle/controller";
 import { ReplicaSetController } from "./replicaset/controller";
+import { PodAutoscalerController } from "./podautoscaler/controller";
 import { RootCACertPublisher } from "./rootcacert/controller";
 import { ServiceAccountsController } from "./serviceaccount/controller";
 import { ClusterRoleAggregationController } from "./clusterroleaggregation/controller";
+import { newNodeBootstrapControllers, type ClusterSigningOptions } from "./certificates/start";
 
 import type { ControllerName } from "./names";
 /** Names accepted by --disable-controllers ("all" disables every one). */
@@ -45,6 +47,12 @@ export interface ControllerManagerOptions {
   nodeCIDRMaskSize?: number;
   /** --root-ca-file's PEM: published to every namespace as kube-root-ca.crt (none: not published). */
   rootCA?: string;
+  /** --cluster-signing-*: the CSR signer's CA (none: the signer does not run). */
+  clusterSigning?: ClusterSigningOptions;
+  /** --horizontal-pod-autoscaler-sync-period (default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min). */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 export interface StartControllersOptions {
@@ -83,6 +91,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   const sliceInformer = enabled("endpointslice") || enabled("garbagecollector") ? newEndpointSliceInformer(opts.client) : undefined;
   const batch = newBatchControllers({ client: opts.client, informers, signal: opts.signal, enabled, recorder, runOpts, starters, runs });
   newStorageControllers({ client: opts.client, informers, signal: opts.signal, enabled, recorder, runOpts, starters, runs });
+  const nodeBootstrap = newNodeBootstrapControllers({ client: opts.client, signal: opts.signal, enabled, runOpts, signing: o.clusterSigning, starters, runs });
 
   // One controller: made only when enabled, its workers started once the caches have synced.
   const add = (name: ControllerName, make: () => { run(signal: AbortSignal, o: ReturnType<typeof runOpts>): Promise<void> }, when = true) => {
@@ -95,6 +104,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   add("deployment", () => new DeploymentController({ client, informers, recorder: recorder("deployment-controller") }));
   add("daemonset", () => new DaemonSetController({ client, informers, recorder: recorder("daemonset-controller") }));
   add("statefulset", () => new StatefulSetController({ client, informers, recorder: recorder("statefulset-controller") }));
+  add("horizontalpodautoscaling", () => new PodAutoscalerController({ client, informers, recorder: recorder("horizontal-pod-autoscaler"), syncPeriodMs: o.hpaSyncPeriodMs, downscaleStabilizationMs: o.hpaDownscaleStabilizationMs }));
   add("nodelifecycle", () => new NodeLifecycleController({ client, informers, recorder: recorder("node-controller"), gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds, defaultTolerationSeconds: o.defaultUnreachableTolerationSeconds }));
   add("endpoints", () => new EndpointsController({ client, informers }));
   add("endpointslice", () => new EndpointSliceController({ client, informers, recorder: recorder("endpoint-slice-controller"), maxEndpointsPerSlice: o.maxEndpointsPerSlice, sliceInformer }));
@@ -114,10 +124,12 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   informers.start(opts.signal);
   sliceInformer?.start(opts.signal);
   batch.start(opts.signal);
+  nodeBootstrap.start(opts.signal);
   // Workers start once the caches hold the first lists (as Kubernetes' WaitForCacheSync).
   await informers.waitForSync(opts.signal);
   await sliceInformer?.waitForSync(opts.signal);
   await batch.waitForSync(opts.signal);
+  await nodeBootstrap.waitForSync(opts.signal);
   for (const start of starters) start();
   return { informers, done: Promise.all(runs).then(() => undefined) };
 }

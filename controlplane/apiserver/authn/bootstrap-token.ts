@@ -3,48 +3,17 @@
 // of type bootstrap.kubernetes.io/token. A token that is unknown, expired, not for authentication,
 // or whose Secret is being deleted names nobody; a good one is system:bootstrap:<id> in
 // system:bootstrappers and the token's auth-extra-groups. The format and the Secret's fields are
-// kubeadm's (the one definition is here; the agent, the lab and the token cleaner import it).
+// kubeadm's (api/bootstrap-token.ts).
 import { timingSafeEqual } from "node:crypto";
+import { BOOTSTRAP_TOKEN_SECRET_TYPE, BOOTSTRAPPERS_GROUP, bootstrapUser, decodeTokenData, isExpired, parseBootstrapToken, type BootstrapTokenSecret } from "../../../api/bootstrap-token";
 import type { UserInfo } from "./user";
 
-export const BOOTSTRAP_TOKEN_SECRET_TYPE = "bootstrap.kubernetes.io/token";
-export const BOOTSTRAP_TOKEN_NAMESPACE = "kube-system";
-export const BOOTSTRAP_TOKEN_SECRET_PREFIX = "bootstrap-token-";
-export const BOOTSTRAPPERS_GROUP = "system:bootstrappers";
-export const bootstrapUser = (id: string) => `system:bootstrap:${id}`;
+export { BOOTSTRAP_TOKEN_NAMESPACE, type BootstrapTokenSecret } from "../../../api/bootstrap-token";
 
-const TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 const EXTRA_GROUP_RE = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
-
-/** A bootstrap token's Secret data, decoded (Secret.data is base64). */
-export type BootstrapTokenData = Partial<Record<"token-id" | "token-secret" | "expiration" | "usage-bootstrap-authentication" | "usage-bootstrap-signing" | "auth-extra-groups" | "description", string>>;
-
-export interface BootstrapTokenSecret {
-  type?: string;
-  metadata: { deletionTimestamp?: string };
-  data?: Record<string, string>;
-}
 
 /** Reads kube-system/bootstrap-token-<id> (the API server's registry behind it). */
 export type BootstrapSecretGetter = (name: string) => Promise<BootstrapTokenSecret | undefined>;
-
-export function parseBootstrapToken(token: string): { id: string; secret: string } | undefined {
-  const m = TOKEN_RE.exec(token);
-  return m ? { id: m[1]!, secret: m[2]! } : undefined;
-}
-
-export function decodeTokenData(secret: BootstrapTokenSecret): BootstrapTokenData {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, "base64").toString("utf8");
-  return out as BootstrapTokenData;
-}
-
-/** Has the token's expiration (RFC 3339) passed at `now`? A bad timestamp counts as expired. */
-export function isExpired(data: BootstrapTokenData, now: number): boolean {
-  if (!data.expiration) return false;
-  const t = Date.parse(data.expiration);
-  return Number.isNaN(t) || t <= now;
-}
 
 export type BootstrapOutcome = UserInfo | { error: string } | undefined;
 
@@ -58,7 +27,7 @@ export class BootstrapTokenAuthenticator {
   authenticateToken(token: string): Promise<BootstrapOutcome> | undefined {
     const parsed = parseBootstrapToken(token);
     if (!parsed) return undefined;
-    return this.getSecret(BOOTSTRAP_TOKEN_SECRET_PREFIX + parsed.id).then((secret) => this.judge(parsed, secret));
+    return this.getSecret(`bootstrap-token-${parsed.id}`).then((secret) => this.judge(parsed, secret));
   }
 
   /** Every refusal is the same "invalid bearer token" to the client; the reason is for the log. */
