@@ -135,8 +135,9 @@ describe("git-sync judges what it applied on a real cluster", () => {
   });
 
   it("makes the repository Degraded, naming the Job, when a Job it applied fails", async () => {
-    // A running Job is healthy (kstatus); its failure is seen by the next recheck (the interval).
-    const sha = await repository("job", { "job.yaml": failingJob }, "2s");
+    // A running Job is healthy (kstatus), but git-sync keeps rechecking it until it ends: the
+    // failure is seen at once, not at the next interval (an hour here).
+    const sha = await repository("job", { "job.yaml": failingJob }, "1h");
     const degraded = await eventually(async () => {
       const r = await get("job");
       return r.status?.lastAppliedRevision?.endsWith(sha) && cond(r, "Ready")?.status === "False" ? r : undefined;

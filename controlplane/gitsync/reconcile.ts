@@ -15,7 +15,7 @@ import { dependencyVerdict, type RepoLookup } from "./depends";
 import { detectDrift } from "./drift";
 import { GitSourceError } from "./git";
 import type { ClientFor } from "./identity";
-import { aggregateHealth, objectHealth, type Health } from "./health";
+import { aggregateHealth, isRunningJob, objectHealth, type Health } from "./health";
 import type { RestMapper } from "./mapper";
 import { noMetrics, type GitSyncMetrics } from "./metrics";
 import { transitions, type CommitInfo, type Notifier } from "./notify";
@@ -205,7 +205,7 @@ export class Reconciler {
     this.metrics.wrote("delete", pruned.deleted.length + pruned.failed.length);
     phasesMs.prune = lap();
 
-    const health = this.health(objects, live);
+    const { health, running } = this.health(objects, live);
     const inventory = nextInventory(objects.map((o) => o.ref), pruned.kept);
     await this.commit(run, { kind: "Applied", revision, apply: applied, prune: pruned, inventory, health });
     const ok = applied.errors.length === 0 && pruned.failed.length === 0;
@@ -217,7 +217,7 @@ export class Reconciler {
     const writes = applied.created + applied.configured + pruned.deleted.length + run.statusWrites;
     this.metrics.revisionWrites(writes);
     run.log.info({ revision, created: applied.created, configured: applied.configured, unchanged: applied.unchanged, pruned: pruned.deleted.length, errors, writes, phasesMs }, "revision applied");
-    return { requeueAfterMs: this.nextPoll(run, health), outcome: ok ? "Applied" : "ApplyFailed" };
+    return { requeueAfterMs: this.nextPoll(run, health, running), outcome: ok ? "Applied" : "ApplyFailed" };
   }
 
   /**
@@ -241,10 +241,10 @@ export class Reconciler {
       healed = { result, started };
       run.log.info({ objects: drifted.length }, "drift corrected");
     }
-    const health = this.health(rendered.objects, live);
+    const { health, running } = this.health(rendered.objects, live);
     await this.commit(run, { kind: "Rechecked", drifted, healed, health });
     const outcome = healed ? "Healed" : drifted.length ? "Drifted" : "Unchanged";
-    return { requeueAfterMs: this.nextPoll(run, health), outcome };
+    return { requeueAfterMs: this.nextPoll(run, health, running), outcome };
   }
 
   private async sourceFailed(run: Run, err: unknown): Promise<ReconcileResult> {
@@ -309,13 +309,18 @@ export class Reconciler {
     return sourceLabelValue(run.repo.metadata.namespace!, run.repo.metadata.name!);
   }
 
-  private health(objects: PreparedObject[], live: Map<string, LiveObject>): Health {
-    return aggregateHealth(objects.map((p) => ({ ref: p.key, health: objectHealth(p.ref, live.get(p.key)) })));
+  /** The repository's health, and whether a Job it applied is still running (its outcome pending). */
+  private health(objects: PreparedObject[], live: Map<string, LiveObject>): { health: Health; running: boolean } {
+    const items = objects.map((p) => ({ ref: p.key, health: objectHealth(p.ref, live.get(p.key)) }));
+    return { health: aggregateHealth(items), running: items.some((i) => isRunningJob(i.health)) };
   }
 
-  /** Poll health while a rollout progresses, else wait for the interval. */
-  private nextPoll(run: Run, health: Health): number {
-    const poll = health.status === "Progressing" || health.status === "Missing" ? (this.opts.healthPollMs ?? 2_000) : run.requeueAfterMs;
+  /**
+   * Poll health while a rollout progresses, or while a Job runs (kstatus calls it Current, but
+   * its failure must not wait for the interval to be seen), else wait for the interval.
+   */
+  private nextPoll(run: Run, health: Health, running: boolean): number {
+    const poll = health.status === "Progressing" || health.status === "Missing" || running ? (this.opts.healthPollMs ?? 2_000) : run.requeueAfterMs;
     return Math.min(poll, run.requeueAfterMs);
   }
 }

@@ -56,6 +56,11 @@ export function aggregateHealth(items: Array<{ ref: string; health: Health }>): 
   return { status: worst, reason: bad[0]!.health.reason, message: shown.join("; ") + more };
 }
 
+/** A Job that has started and not ended: healthy for kstatus, but its outcome is still to come. */
+export function isRunningJob(h: Health): boolean {
+  return h.reason === "JobInProgress";
+}
+
 /** Whether a verdict is still waiting for something (what spec.timeout bounds). */
 export function isWaiting(h: Health): boolean {
   return h.status === "Progressing" || h.status === "Missing" || h.status === "Terminating";
