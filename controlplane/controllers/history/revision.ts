@@ -42,9 +42,11 @@ export function newRevision(o: {
   template: PodTemplateSpec;
   revision: number;
   collisionCount: number;
+  /** The hash to name it by (default: of its data, with the collision count). */
+  hash?: string;
 }): ControllerRevision {
   const data = revisionData(o.template);
-  const hash = revisionHash(data, o.collisionCount);
+  const hash = o.hash ?? revisionHash(data, o.collisionCount);
   return {
     apiVersion: "apps/v1",
     kind: "ControllerRevision",

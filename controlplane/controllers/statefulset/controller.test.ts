@@ -337,3 +337,22 @@ describe("StatefulSet controller: more of the spec", () => {
     expect(again.revisions()[0]!.metadata.ownerReferences?.[0]).toMatchObject({ kind: "StatefulSet", name: "web", controller: true });
   });
 });
+
+describe("StatefulSet controller: history limit", () => {
+  it("keeps revisionHistoryLimit old revisions besides the live ones", async () => {
+    const set = newSet({ replicas: 1 });
+    set.spec.revisionHistoryLimit = 1;
+    const w = world(set);
+    await w.sync();
+    w.settle();
+    for (const image of ["kubelab/web:2", "kubelab/web:3", "kubelab/web:4"]) {
+      w.edit((s) => (s.spec.template.spec!.containers[0]!.image = image));
+      for (let i = 0; i < 3; i++) {
+        await w.sync();
+        w.settle();
+      }
+    }
+    // web-0 runs revision 4 (current and update); one older (3) is kept, 1 and 2 are gone.
+    expect(w.revisions().map((r) => r.revision).sort()).toEqual([3, 4]);
+  });
+});

@@ -99,7 +99,7 @@ export class StatefulSetController {
     }
     const status = calculateStatus(set, pods, { current: revs.current.name, update: revs.update.name, collisionCount: revs.collisionCount }, this.now());
     if (!statusEqual(set.status, status)) await this.writeStatus(set, status);
-    await truncateHistory(this.client, set, owned, pods, revs);
+    await truncateHistory(this.client, set, pods, revs);
     if (failure) throw failure;
     if (next.waitMs) return { requeueAfter: next.waitMs + 50 };
   }
