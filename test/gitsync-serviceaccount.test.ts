@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepository } from "../api/gitops";
 import { RestClient, clusterroles, configmaps, gitrepositories, isNotFound } from "../client";
 import { CONTROLLER_NAMES } from "../controlplane/controllers/names";
+import { ensureGitRepositoryFromFlag } from "../controlplane/gitsync";
 import { diffRevision } from "../controlplane/gitsync/diff";
+import { ensureLabRepoAccount } from "../infra/local/repo";
 import { ensureServingCert } from "../infra/local/access";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
 import { kubectlFor } from "./fixtures/kubectl";
@@ -153,6 +155,25 @@ describe("git-sync acts as the GitRepository's ServiceAccount", () => {
     }, 20_000, "the lost rights reported");
     expect(revoked.status?.errors?.map((e) => `${e.file}:${e.line} ${e.kind} ${e.name} ${e.reason}`).sort()).toEqual(["config.yaml:1 ConfigMap app-config Forbidden", "rbac.yaml:1 ConfigMap rbac-notes Forbidden"]);
     expect(revoked.status?.errors?.[0]?.message).toContain(`User "${SA_USER}" cannot`);
+  });
+
+  it("the lab's repository gets an account with admin in default, and applies as it", async () => {
+    const lab = await createTestRepo();
+    try {
+      const sha = await lab.commit({ "cm.yaml": cm("lab-config", "1") });
+      await ensureGitRepositoryFromFlag(admin, `${lab.url}#main`);
+      await ensureLabRepoAccount(join(dir, "admin.kubeconfig"));
+      const r = await eventually(async () => {
+        const g = await admin.get<GitRepository>(gitrepositories, "default", "lab");
+        return g.spec.serviceAccountName === "gitops-lab" && g.status?.lastAppliedRevision?.endsWith(sha) && ready(g)?.status === "True" ? g : undefined;
+      }, 20_000, "the lab repository applied as default/gitops-lab");
+      expect(r.status?.inventory).toEqual([{ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "lab-config" }]);
+      expect((await kubectl.run(["auth", "can-i", "create", "clusterroles", "--as", "system:serviceaccount:default:gitops-lab"])).stdout.trim()).toBe("no");
+      // Idempotent, as every `lab up` runs it.
+      await ensureLabRepoAccount(join(dir, "admin.kubeconfig"));
+    } finally {
+      lab.cleanup();
+    }
   });
 
   it("a repository without serviceAccountName acts as its namespace's default ServiceAccount, never as git-sync", async () => {
