@@ -6,6 +6,7 @@ export function registerLabCommand(program: Command): void {
     .command("up")
     .description("start the server, the worker agents and the lab's git repository")
     .option("--workers <n>", "number of worker agents", "2")
+    .option("--masters <n>", "1 (one server on SQLite), or 3, 5 or 7: an etcd cluster of that many members, that many servers, HAProxy in front", "1")
     .option("--dir <dir>", "lab directory (kubeconfig, repo.git, logs)", ".kubelab")
     .option("--port <port>", "API server port on 127.0.0.1", "6443")
     .option("--name-prefix <prefix>", "worker node names are PREFIX1, PREFIX2, ...", "worker")
@@ -13,11 +14,12 @@ export function registerLabCommand(program: Command): void {
     .option("--no-seed", "start with an empty lab repository instead of the example")
     .option("--node-monitor-grace-period <duration>", "how long a silent worker stays Ready", "10s")
     .option("--unreachable-toleration-seconds <n>", "how long pods stay on an unreachable worker", "10")
-    .action(async (o: { workers: string; dir: string; port: string; seed: boolean; namePrefix: string; firstAddress: string; nodeMonitorGracePeriod: string; unreachableTolerationSeconds: string }) => {
+    .action(async (o: { workers: string; dir: string; port: string; seed: boolean; namePrefix: string; firstAddress: string; nodeMonitorGracePeriod: string; unreachableTolerationSeconds: string; masters: string }) => {
       const { labUp } = await import("./lab");
       await labUp({
         dir: o.dir,
         workers: Number(o.workers),
+        masters: Number(o.masters),
         port: Number(o.port),
         seed: o.seed,
         namePrefix: o.namePrefix,

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { ensureClientCA, ensureServiceAccountKey, ensureServingCert, ensureTokenAuthFile, privateDataDir, privateDir, privateFile, tokenAuthFile } from "./access";
+import { ensureClientCA, ensureServiceAccountKey, ensureTokenAuthFile, privateDataDir, privateDir, privateFile, tokenAuthFile } from "./access";
 import { labApiGet, labReady } from "./api";
 import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, ensureLabRepoAccount, pushFolder } from "./repo";
@@ -15,6 +15,9 @@ import { removePodNetworks } from "../../agent/network/teardown";
 import { readLabState, writeLabState, type LabState } from "./state";
 import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
 import { ensureNodeTokens, writeNodeKubeconfig } from "./node-credentials";
+import { labServingCert } from "./ha/serving-cert";
+import { startHaControlPlane, stopHaControlPlane } from "./ha/masters";
+import { mastersPlan, mastersProblem } from "./ha/topology";
 
 export { readLabState, type LabState } from "./state";
 export { labStatus, statusLines, type LabStatus } from "./status";
@@ -37,6 +40,8 @@ export interface LabUpOptions {
   /** Short times so a dead worker's pods move within a minute (the lab is for watching that). */
   nodeMonitorGracePeriod: string;
   unreachableTolerationSeconds: number;
+  /** --masters: 1 (SQLite, one server) or 3, 5, 7 (an etcd cluster, that many servers, HAProxy; ha/). */
+  masters?: number;
   log?: (line: string) => void;
 }
 
@@ -52,6 +57,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + "\n"));
   const dir = resolve(opts.dir);
   if (opts.workers < 1 || opts.workers > 50) throw new Error(`--workers must be between 1 and 50, got ${opts.workers}`);
+  const mastersError = mastersProblem(opts.masters ?? 1);
+  if (mastersError) throw new Error(mastersError);
   const existing = readLabState(dir);
   if (existing && existing.server.pid && isAlive(existing.server.pid)) {
     throw new Error(`a lab is already running from ${dir} (server pid ${existing.server.pid}); run \`kubelab lab down --dir ${opts.dir}\` first`);
@@ -59,6 +66,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   // Agents left from an earlier run whose server died would fight the new ones over the same
   // node names (and remove their containers): stop them first.
   if (existing) await Promise.all(existing.agents.map((a) => stopProcess(a.pid)));
+  if (existing?.ha) await stopHaControlPlane(existing.ha);
   privateDir(dir);
   const logs = join(dir, "logs");
   privateDir(logs);
@@ -69,7 +77,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   await buildImagesAndBundle(log);
 
   log("[3/5] API server, scheduler, controllers and git-sync");
-  const { state, created } = startServer(dir, opts.port, opts, logs);
+  const { state, created } = await startServer(dir, opts.port, opts, logs, log);
   writeLabState(state);
   try {
     await startWorkers(state, opts, logs, log);
@@ -118,12 +126,13 @@ async function buildImagesAndBundle(log: (l: string) => void): Promise<void> {
  * The server with bearer-token auth: the lab's API runs privileged pods, so no request without
  * the token (which only the lab's kubeconfig carries) is served, whatever its origin.
  */
-function startServer(dir: string, port: number, opts: LabUpOptions, logs: string): { state: LabState; created: boolean } {
+async function startServer(dir: string, port: number, opts: LabUpOptions, logs: string, log: (l: string) => void): Promise<{ state: LabState; created: boolean }> {
   const apiUrl = `https://127.0.0.1:${port}`;
   const kubeconfig = join(dir, "kubeconfig");
   const tokenFile = ensureTokenAuthFile(dir);
   ensureNodeTokens(tokenFile, Array.from({ length: opts.workers }, (_, i) => `${opts.namePrefix ?? "worker"}${i + 1}`));
-  const tls = ensureServingCert(dir);
+  const masters = opts.masters ?? 1;
+  const tls = labServingCert(dir, masters > 1 ? mastersPlan({ count: masters, apiPort: port, tls: true }).map((m) => m.address) : []);
   // Client certificates signed by the lab's CA log in as their CN; pods' tokens are signed with one key file.
   const clientCA = ensureClientCA(dir);
   const serviceAccountKey = ensureServiceAccountKey(dir);
@@ -135,10 +144,7 @@ function startServer(dir: string, port: number, opts: LabUpOptions, logs: string
   privateDataDir(dataDir);
   // The server writes it again (0600) once it listens; the old one must not pass for the new.
   rmSync(kubeconfig, { force: true });
-  const server = startDetached(
-    "server",
-    process.execPath,
-    [
+  const serverArgs = [
       BUNDLE, "server",
       "--data-dir", dataDir,
       "--listen", `127.0.0.1:${port}`,
@@ -151,6 +157,8 @@ function startServer(dir: string, port: number, opts: LabUpOptions, logs: string
       "--write-kubeconfig", kubeconfig,
       "--gitops-repo", `file://${repo}#main`,
       "--gitops-webhook-token-file", webhookTokenFile,
+      // What every server presents to the agents (one token for all, as with several masters any may call).
+      "--kubelet-client-token-file", privateFile(join(dir, "kubelet-client-token"), () => randomBytes(32).toString("hex")),
       // The articles change the lab with kubectl (set image, rollout undo): keep such changes and
       // report them as drift instead of reverting them on the next sync.
       "--gitops-self-heal", "false",
@@ -159,11 +167,13 @@ function startServer(dir: string, port: number, opts: LabUpOptions, logs: string
       "--cluster-cidr", LAB_CLUSTER_CIDR,
       // Namespaces without pod-security labels: baseline enforced, restricted warned (README, Pod Security).
       "--pod-security-defaults", LAB_POD_SECURITY_DEFAULTS,
-    ],
-    join(logs, "server.log"),
-    process.env,
-    0o077, // SQLite's file (and anything else the server makes) readable by this user only
-  );
+  ];
+  if (masters > 1) {
+    const ha = await startHaControlPlane({ dir, logs, count: masters, port, apiUrl, kubeconfig, caFile: tls.certFile, command: process.execPath, baseArgs: serverArgs, log });
+    return { state: { dir, apiUrl, kubeconfig, tokenFile, caFile: tls.certFile, repo, server: ha.masters[0]!, agents: [], ha }, created };
+  }
+  // SQLite's file (and anything else the server makes) readable by this user only.
+  const server = startDetached("server", process.execPath, serverArgs, join(logs, "server.log"), process.env, 0o077);
   return { state: { dir, apiUrl, kubeconfig, tokenFile, caFile: tls.certFile, repo, server, agents: [] }, created };
 }
 
@@ -245,7 +255,8 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
     // Agents first (they would otherwise restart what we remove), then the server.
     await Promise.all(state.agents.map((a) => stopProcess(a.pid)));
     await stopProcess(state.server.pid);
-    log(`stopped the server and ${state.agents.length} agent(s)`);
+    if (state.ha) await stopHaControlPlane(state.ha);
+    log(state.ha ? `stopped ${state.ha.masters.length} servers, ${state.ha.etcd.length} etcd members, HAProxy and ${state.agents.length} agent(s)` : `stopped the server and ${state.agents.length} agent(s)`);
   } else {
     log(`no lab state in ${dir}`);
   }
@@ -254,7 +265,7 @@ export async function labDown(dirOpt: string, log: (l: string) => void = (l) => 
   const net = await removePodNetworks(nodes);
   log(`removed ${net.bridges.length} pod network(s), ${net.rules} host rule(s) and ${net.tables} service proxy table(s)`);
   for (const e of net.errors) log(`could not remove the ${e}`);
-  if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 } });
+  if (state) writeLabState({ ...state, agents: [], server: { ...state.server, pid: 0 }, ha: undefined });
 }
 
 /** Every container an agent of this lab made (label io.kubelab.node = one of the lab's nodes). */

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { LabProcess } from "./processes";
+import type { HaLabState } from "./ha/masters";
 
 export interface LabState {
   dir: string;
@@ -15,6 +16,8 @@ export interface LabState {
   repo: string;
   server: LabProcess;
   agents: Array<LabProcess & { node: string; address: string }>;
+  /** With --masters 3, 5 or 7: every server (`server` is master1), etcd member and HAProxy. */
+  ha?: HaLabState;
 }
 
 const stateFile = (dir: string) => join(dir, "lab.json");

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { labApiGet, labReady } from "./api";
 import { isAlive } from "./processes";
 import { readLabState } from "./state";
+import { haStatus, haStatusLines, type HaStatus } from "./ha/status";
 
 export interface LabStatus {
   /** True when the server answers, every agent runs and every lab node is Ready. */
@@ -17,6 +18,8 @@ export interface LabStatus {
   kubeconfig?: string;
   repo?: string;
   logs?: string;
+  /** With several masters: each master's server, etcd member, HAProxy state and Leases (ha/status.ts). */
+  ha?: HaStatus;
 }
 
 type Conditioned = { metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }>; phase?: string } };
@@ -46,7 +49,8 @@ export async function labStatus(dirOpt: string): Promise<LabStatus> {
     nodeReady: nodes.get(a.node) ?? ("Unknown" as const),
     address: a.address,
   }));
-  const healthy = running && apiReady && pods !== undefined && agents.every((a) => a.running && a.nodeReady === "Ready");
+  const ha = state.ha ? await haStatus({ ...state, ha: state.ha }) : undefined;
+  const healthy = running && apiReady && pods !== undefined && agents.every((a) => a.running && a.nodeReady === "Ready") && (ha?.healthy ?? true);
   return {
     healthy,
     dir,
@@ -56,6 +60,7 @@ export async function labStatus(dirOpt: string): Promise<LabStatus> {
     kubeconfig: state.kubeconfig,
     repo: state.repo,
     logs: join(dir, "logs"),
+    ha,
   };
 }
 
@@ -64,6 +69,7 @@ export function statusLines(s: LabStatus): string[] {
   if (!s.server) return ["no lab is running (start one with `npm run lab`)"];
   const lines = [
     `server   pid ${s.server.pid}  ${s.server.running ? "running" : "STOPPED"}  ${s.server.apiReady ? "API ready" : "API not answering"}  ${s.server.url}`,
+    ...(s.ha ? haStatusLines(s.ha) : []),
     ...s.agents.map((a) => `${a.node.padEnd(8)} pid ${a.pid}  ${a.running ? "running" : "STOPPED"}  node ${a.nodeReady}  ${a.address}`),
   ];
   if (s.pods) lines.push(`pods     ${s.pods.total} (${s.pods.running} running)`);

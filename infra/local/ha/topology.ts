@@ -7,7 +7,7 @@ export const MASTER_COUNTS = [1, 3, 5, 7] as const;
 export function mastersProblem(n: number): string | undefined {
   return (MASTER_COUNTS as readonly number[]).includes(n)
     ? undefined
-    : `--masters must be 1, 3, 5 or 7 (an etcd cluster of an odd size: ${Math.floor(n / 2) + 1} of ${n} would be needed for a quorum, as of ${n + 1}), got ${JSON.stringify(n)}`;
+    : `--masters must be 1, 3, 5 or 7 (etcd needs a majority of its members: an even count survives no more losses than one fewer), got ${Number.isFinite(n) ? n : "not a number"}`;
 }
 
 export interface Master {
