@@ -141,6 +141,31 @@ describe("kubectl exec, attach and cp", () => {
     expect(await run(["exec", "shell", "--", "echo", "still here"])).toMatchObject({ code: 0, stdout: "still here\n" });
   });
 
+  it("answers upgrades it cannot serve with a Status, over WebSocket as kubectl's would come", async () => {
+    const refusal = (path: string, protocols: string[]) =>
+      new Promise<{ code: number; body: string }>((resolve, reject) => {
+        const ws = new WebSocket(`${server.url.replace(/^https/, "wss")}${path}`, protocols, { headers: { Authorization: `Bearer admin-${id}` }, rejectUnauthorized: false });
+        ws.on("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve({ code: res.statusCode ?? 0, body }));
+        });
+        ws.on("open", () => reject(new Error(`${path} was upgraded`)));
+        ws.on("error", reject);
+      });
+    const exec = `/api/v1/namespaces/${NS}/pods/shell/exec`;
+    const noProtocol = await refusal(`${exec}?command=true&stdout=true`, ["base64.channel.k8s.io"]);
+    expect(noProtocol.code).toBe(400);
+    expect(JSON.parse(noProtocol.body).message).toContain("none of the requested protocols is supported");
+    const noCommand = await refusal(`${exec}?stdout=true`, ["v5.channel.k8s.io"]);
+    expect(noCommand.code).toBe(400);
+    expect(JSON.parse(noCommand.body).message).toBe("you must specify at least one command for the container");
+    expect((await refusal(`/api/v1/namespaces/${NS}/pods/nope/exec?command=true&stdout=true`, ["v5.channel.k8s.io"])).code).toBe(404);
+    // An upgrade to something that does not stream is answered as a plain request.
+    expect((await refusal(`/api/v1/namespaces/${NS}/pods`, ["v5.channel.k8s.io"])).code).toBe(200);
+    expect(await run(["exec", "shell", "--", "echo", "ok"])).toMatchObject({ code: 0, stdout: "ok\n" });
+  });
+
   it("needs create on pods/exec, also for the WebSocket GET", async () => {
     const refused = await run(["--token", READER, "exec", "shell", "--", "true"]);
     expect(refused.code).not.toBe(0);

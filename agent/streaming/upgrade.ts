@@ -43,6 +43,14 @@ export function refuseUpgrade(socket: Duplex, code: number, message: string): vo
   socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/** What to answer for a failure: ours as they are; Docker's conflict (the container stopped meanwhile) is the caller's 400. */
+function failure(err: unknown): { code: number; message: string } {
+  if (err instanceof StreamError) return { code: err.code, message: err.message };
+  const docker = err as { statusCode?: number; json?: { message?: string }; message?: string };
+  if (docker?.statusCode === 409) return { code: 400, message: docker.json?.message ?? docker.message ?? "container is not running" };
+  return { code: 500, message: docker?.message ?? String(err) };
+}
+
 function parse(target: string | undefined): { url: URL; segments: string[] } {
   const raw = target ?? "/";
   if (!raw.startsWith("/")) throw new StreamError(400, "malformed request target");
@@ -82,9 +90,9 @@ export function streamingUpgrades(opts: StreamingOptions): (req: IncomingMessage
   return (req, socket, head) => {
     socket.on("error", () => socket.destroy());
     serve(req, socket, head).catch((err: unknown) => {
-      const code = err instanceof StreamError ? err.code : 500;
-      if (code === 500) opts.log?.warn({ err: (err as Error).message, url: req.url }, "streaming request failed");
-      refuseUpgrade(socket, code, (err as Error).message ?? String(err));
+      const { code, message } = failure(err);
+      if (code === 500) opts.log?.warn({ err: message, url: req.url }, "streaming request failed");
+      refuseUpgrade(socket, code, message);
     });
   };
 }
