@@ -97,6 +97,8 @@ export class SpdySession {
   private incoming: Promise<void> = Promise.resolve();
   private outgoing: Promise<void> = Promise.resolve();
   private lastStreamId = 0;
+  /** SYN_REPLYs still being compressed: data waits behind them. */
+  private replying = 0;
 
   constructor(
     private readonly socket: Duplex,
@@ -172,30 +174,35 @@ export class SpdySession {
   }
 
   reply(id: number): void {
+    this.replying++;
     this.outgoing = this.outgoing
       .then(async () => {
         const headers = await zlibBlock(this.deflate, encodeHeaderBlock({}));
         if (!this.socket.destroyed) this.socket.write(synReplyFrame(id, headers));
       })
-      .catch((e: Error) => this.fail(e));
+      .catch((e: Error) => this.fail(e))
+      .finally(() => this.replying--);
   }
 
   /** Data on a stream, in frames; cb once the socket has taken it (TCP's back-pressure). */
   sendData(id: number, data: Buffer, fin: boolean, cb: (err?: Error | null) => void): void {
     // A reply still being compressed goes first: the client drops data for a stream it has no reply for.
-    void this.outgoing.then(() => {
-      if (this.socket.destroyed) return cb(new Error("connection closed"));
-      let ok = true;
-      for (let off = 0; off < data.length || (off === 0 && fin); off += MAX_DATA_FRAME) {
-        const piece = data.subarray(off, off + MAX_DATA_FRAME);
-        const last = off + MAX_DATA_FRAME >= data.length;
-        this.socket.write(dataFrameHead(id, fin && last ? FLAG_FIN : 0, piece.length));
-        ok = piece.length ? this.socket.write(piece) : ok;
-        if (last) break;
-      }
-      if (ok) cb();
-      else this.socket.once("drain", () => cb());
-    });
+    if (this.replying > 0) return void this.outgoing.then(() => this.writeData(id, data, fin, cb));
+    this.writeData(id, data, fin, cb);
+  }
+
+  private writeData(id: number, data: Buffer, fin: boolean, cb: (err?: Error | null) => void): void {
+    if (this.socket.destroyed) return cb(new Error("connection closed"));
+    let ok = true;
+    for (let off = 0; ; off += MAX_DATA_FRAME) {
+      const piece = data.subarray(off, off + MAX_DATA_FRAME);
+      const last = off + MAX_DATA_FRAME >= data.length;
+      // Head and data in one write: one syscall per frame.
+      ok = this.socket.write(Buffer.concat([dataFrameHead(id, fin && last ? FLAG_FIN : 0, piece.length), piece]));
+      if (last) break;
+    }
+    if (ok) cb();
+    else this.socket.once("drain", () => cb());
   }
 
   reset(id: number, status: number): void {
