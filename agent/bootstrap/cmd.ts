@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { ensureNodeCertificate } from "./bootstrap";
 
-/** A bad flag combination, reported as a usage error (exit 2). */
+/** A bad flag combination, reported as a usage error (exit 2; agent/main.ts knows errors by this name). */
 class BootstrapFlagError extends Error {
-  override readonly name = "BootstrapFlagError";
+  override readonly name = "AgentFlagError";
   readonly code = "commander.invalidArgument";
 }
 
