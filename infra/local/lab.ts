@@ -7,14 +7,14 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { ensureClientCA, ensureServiceAccountKey, ensureTokenAuthFile, privateDataDir, privateDir, privateFile, tokenAuthFile } from "./access";
+import { ensureClientCA, ensureServiceAccountKey, ensureTokenAuthFile, privateDataDir, privateDir, privateFile } from "./access";
 import { labApiGet, labReady } from "./api";
 import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, ensureLabRepoAccount, pushFolder } from "./repo";
 import { removePodNetworks } from "../../agent/network/teardown";
 import { readLabState, writeLabState, type LabState } from "./state";
 import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
-import { ensureNodeTokens, writeNodeKubeconfig } from "./node-credentials";
+import { bootstrapServerArgs, createBootstrapToken, dropNodeTokens, nodeCredentialArgs, writeBootstrapKubeconfig } from "./node-credentials";
 import { labServingCert } from "./ha/serving-cert";
 import { startHaControlPlane, stopHaControlPlane } from "./ha/masters";
 import { mastersPlan, mastersProblem } from "./ha/topology";
@@ -130,7 +130,7 @@ async function startServer(dir: string, port: number, opts: LabUpOptions, logs: 
   const apiUrl = `https://127.0.0.1:${port}`;
   const kubeconfig = join(dir, "kubeconfig");
   const tokenFile = ensureTokenAuthFile(dir);
-  ensureNodeTokens(tokenFile, Array.from({ length: opts.workers }, (_, i) => `${opts.namePrefix ?? "worker"}${i + 1}`));
+  dropNodeTokens(tokenFile);
   const masters = opts.masters ?? 1;
   const tls = labServingCert(dir, masters > 1 ? mastersPlan({ count: masters, apiPort: port, tls: true }).map((m) => m.address) : []);
   // Client certificates signed by the lab's CA log in as their CN; pods' tokens are signed with one key file.
@@ -152,6 +152,8 @@ async function startServer(dir: string, port: number, opts: LabUpOptions, logs: 
       "--tls-cert-file", tls.certFile,
       "--tls-private-key-file", tls.keyFile,
       "--client-ca-file", clientCA.certFile,
+      // Workers bootstrap their own certificates from one short-lived token (node-credentials.ts).
+      ...bootstrapServerArgs(clientCA),
       "--service-account-signing-key-file", serviceAccountKey,
       "--service-account-key-file", serviceAccountKey,
       "--write-kubeconfig", kubeconfig,
@@ -184,6 +186,7 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
   });
 
   log(`[4/5] ${opts.workers} worker agent(s)`);
+  const bootstrapKubeconfig = writeBootstrapKubeconfig(dir, await createBootstrapToken(kubeconfig), kubeconfig);
   for (let i = 0; i < opts.workers; i++) {
     const node = `${opts.namePrefix ?? "worker"}${i + 1}`;
     const address = workerAddress(i, opts.firstAddress);
@@ -197,8 +200,8 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
         "--max-semi-space-size=1",
         BUNDLE, "agent",
         "--node-name", node,
-        // The node's own credential (system:node:<name>; node-credentials.ts), not the admin's.
-        "--kubeconfig", writeNodeKubeconfig(dir, node, ensureNodeTokens(state.tokenFile ?? tokenAuthFile(dir), [node]).get(node)!, kubeconfig),
+        // The node's own certificate (system:node:<name>), bootstrapped from the token (node-credentials.ts).
+        ...nodeCredentialArgs(dir, node, bootstrapKubeconfig),
         "--address", address,
         "--pause-image", "kubelab/pause:3.10",
         "--pod-manifest-path", manifests,
