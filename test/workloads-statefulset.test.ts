@@ -194,6 +194,28 @@ describe("a StatefulSet on a real cluster", () => {
     }, 20_000, `${name} resolving to ${target.status.podIP}`);
   });
 
+  it("keeps DaemonSet revisions too: kubectl rollout history and undo ds", async () => {
+    const ds = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: hist, namespace: ${NS}}
+spec:
+  selector: {matchLabels: {app: hist}}
+  template:
+    metadata: {labels: {app: hist}}
+    spec:
+      nodeSelector: {kubelab.io/no-such-node: "true"}
+      containers: [{name: c, image: kubelab/busybox:1.36}]
+`;
+    await kubectl.ok(["apply", "-f", "-"], ds);
+    const history = () => kubectl.ok(["-n", NS, "rollout", "history", "ds/hist"]);
+    await eventually(async () => /CHANGE-CAUSE\n1\s+<none>\n\s*$/.test(await history()), 10_000, "revision 1");
+    await kubectl.ok(["-n", NS, "patch", "ds", "hist", "-p", '{"spec":{"template":{"metadata":{"annotations":{"release":"2"}}}}}']);
+    await eventually(async () => /CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n\s*$/.test(await history()), 10_000, "revision 2");
+    expect(await kubectl.ok(["-n", NS, "rollout", "undo", "ds/hist"])).toMatch(/daemonset.apps\/hist rolled back/);
+    await eventually(async () => /CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n\s*$/.test(await history()), 10_000, "revision 1 renumbered 3");
+    expect(await kubectl.ok(["-n", NS, "get", "ds", "hist", "-o", "jsonpath={.spec.template.metadata.annotations}"])).toBe("");
+  });
+
   it("deletes its pods and revisions with it and keeps the claims (whenDeleted: Retain)", async () => {
     await kubectl.ok(["-n", NS, "delete", "sts", "web", "--wait=false"]);
     await eventually(async () => JSON.parse(await kubectl.ok(["-n", NS, "get", "pods,controllerrevisions", "-l", "app=web", "-o", "json"])).items.length === 0, 30_000, "pods and revisions gone");

@@ -3,6 +3,7 @@
 // or ineligible nodes go; RollingUpdate replaces old-template pods within maxUnavailable/maxSurge
 // (./plan), OnDelete leaves them. Expectations keep it from acting twice on the same gap; status
 // is written in one place (writeStatus).
+import type { ControllerRevision } from "../../../api/apps-controllerrevision";
 import type { DaemonSet, DaemonSetStatus } from "../../../api/apps-daemonset";
 import type { Node, Pod } from "../../../api/core";
 import { selectorMatches } from "../../../api/meta";
@@ -26,7 +27,7 @@ import {
 import type { SharedInformers } from "../../../client/informer-factory";
 import type { ControllerRunOptions } from "../run-options";
 import { ControllerRefManager } from "../controller-ref-manager";
-import { computeHash } from "../deployment/hash";
+import { syncDaemonSetHistory } from "../history/daemonset";
 import { controllerRef, controllerRefTo } from "../owner";
 import { isPodActive, isPodReady, msUntilAvailable } from "../pods";
 import { Expectations } from "../replicaset/expectations";
@@ -48,6 +49,7 @@ export class DaemonSetController {
   private readonly dsInformer: Informer<DaemonSet>;
   private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
+  private readonly revisionInformer: Informer<ControllerRevision>;
   private readonly now: () => number;
 
   constructor(private readonly opts: DaemonSetControllerOptions) {
@@ -59,6 +61,7 @@ export class DaemonSetController {
     this.dsInformer = opts.informers.daemonSets();
     this.podInformer = opts.informers.pods();
     this.nodeInformer = opts.informers.nodes();
+    this.revisionInformer = opts.informers.controllerRevisions();
     this.dsInformer.addEventHandler({
       onAdd: (ds) => this.queue.add(keyOf(ds)),
       onUpdate: (_o, ds) => this.queue.add(keyOf(ds)),
@@ -90,7 +93,9 @@ export class DaemonSetController {
     const { namespace } = splitKey(key);
     const owned = await this.claimPods(ds, this.podInformer.byIndex("namespace", namespace ?? ""));
     const nodes = this.nodeInformer.list();
-    const hash = computeHash(ds.spec.template, ds.status?.collisionCount);
+    // The live template's ControllerRevision (for kubectl rollout history/undo) names the hash its pods carry.
+    const history = await syncDaemonSetHistory(this.client, ds, this.revisionInformer.byIndex("namespace", namespace ?? ""));
+    const hash = history.hash;
     let manageError: unknown;
     if (this.expectations.satisfied(key) && !ds.metadata.deletionTimestamp) {
       try {
@@ -102,7 +107,9 @@ export class DaemonSetController {
     const now = this.now();
     const { states } = nodeStates(ds, nodes, owned, hash);
     const status = calculateStatus(ds, states, hash, now);
+    if (history.collisionCount) status.collisionCount = history.collisionCount;
     if (!statusEqual(ds.status, status)) await this.writeStatus(ds, status);
+    await history.prune(owned);
     if (manageError) throw manageError;
     const minReady = ds.spec.minReadySeconds ?? 0;
     if (minReady > 0 && status.numberReady !== status.numberAvailable) {
