@@ -316,6 +316,32 @@ describe("git-sync reconcile on a fake client", () => {
     expect(fake.object(configmaps, "default", "app")).toBeDefined();
   });
 
+  it("rechecks a rollout in progress on the cheap path (no dry run, no apply) until it is ready, then is Ready", async () => {
+    const dep = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      containers: [{ name: web, image: kubelab/web:1 }]\n`;
+    await repo.commit({ "web.yaml": dep });
+    expect(await run()).toMatchObject({ outcome: "Applied" });
+    const reconciling = () => current().status?.conditions?.find((c) => c.type === "Reconciling");
+    expect(reconciling()).toMatchObject({ status: "True", reason: "Progressing", message: expect.stringContaining("Deployment default/web") });
+    expect(ready()).toMatchObject({ status: "Unknown", reason: "Progressing" });
+    fake.clearActions();
+    fake.applies.length = 0;
+    expect(await run()).toMatchObject({ outcome: "Unchanged" });
+    expect(fake.writes()).toEqual([]);
+    expect(applied()).toEqual([]);
+
+    const d = fake.object<{ metadata: { generation?: number } }>(deployments, "default", "web")!;
+    await fake.updateStatus(deployments, "default", {
+      ...(d as object),
+      status: { observedGeneration: d.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: "Available", status: "True" }, { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" }] },
+    } as never);
+    fake.clearActions();
+    expect(await run()).toMatchObject({ outcome: "Unchanged" });
+    expect(applied()).toEqual([]);
+    expect(fake.statusWrites("gitrepositories")).toHaveLength(1);
+    expect(ready()).toMatchObject({ status: "True", reason: "ReconciliationSucceeded" });
+    expect(reconciling()?.status).toBe("False");
+  });
+
   it("refuses a sync-wave that is not an integer, at its file", async () => {
     await repo.commit({ "a.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    gitops.kubelab.io/sync-wave: first\n` });
     expect(await run()).toMatchObject({ outcome: "Invalid" });
