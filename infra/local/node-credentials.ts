@@ -5,8 +5,7 @@
 // CertificateSigningRequest the controller manager approves) and writes its own kubeconfig. No
 // per-node secret is made up front, and the token is worth nothing an hour later (the token
 // cleaner removes it). A restarted agent reuses its certificate.
-import { randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { bootstrapTokenSecret, generateBootstrapToken } from "../../api/bootstrap-token";
@@ -72,34 +71,3 @@ export function dropNodeTokens(tokenFile: string): void {
   chmodSync(tokenFile, 0o600);
 }
 
-// ---- The per-node token scheme this replaced: kept until infra/local/lab.ts calls the bootstrap
-// above (its file is being reworked for the HA lab); the lead removes these then.
-
-/** @deprecated per-node tokens in the token file; use the bootstrap (nodeCredentialArgs). */
-export function ensureNodeTokens(tokenFile: string, nodes: readonly string[]): Map<string, string> {
-  const lines = readFileSync(tokenFile, "utf8").split(/\r?\n/);
-  const tokens = new Map<string, string>();
-  const added: string[] = [];
-  for (const node of nodes) {
-    const line = lines.find((l) => l.split(",")[1]?.trim() === nodeUser(node));
-    let token = line?.split(",")[0]?.trim();
-    if (!token) {
-      token = randomBytes(32).toString("hex");
-      added.push(`${token},${nodeUser(node)},node-${node},"system:nodes"`);
-    }
-    tokens.set(node, token);
-  }
-  if (added.length) {
-    const text = readFileSync(tokenFile, "utf8");
-    appendFileSync(tokenFile, (text.endsWith("\n") || text === "" ? "" : "\n") + added.join("\n") + "\n");
-  }
-  chmodSync(tokenFile, 0o600);
-  return tokens;
-}
-
-/** @deprecated a worker kubeconfig with a per-node token; use the bootstrap (nodeCredentialArgs). */
-export function writeNodeKubeconfig(dir: string, node: string, token: string, adminKubeconfig: string): string {
-  const nodesDir = join(dir, "nodes");
-  privateDir(nodesDir);
-  return writeKubeconfigAs(join(nodesDir, `${node}.kubeconfig`), nodeUser(node), { token }, adminKubeconfig);
-}
