@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -73,6 +74,26 @@ describe("kubectl debug with an ephemeral container", () => {
     expect(status).toMatchObject({ ready: false, restartCount: 0, state: { terminated: { reason: "Completed", exitCode: 0 } } });
     const spec = (await getPod("p")).spec.ephemeralContainers!.find((c) => c.name === name);
     expect(spec).toMatchObject({ targetContainerName: "c", image: "kubelab/busybox:1.36", terminationMessagePolicy: "File", imagePullPolicy: "IfNotPresent" });
+  });
+
+  it("runs `kubectl debug -i --target` attached: what is typed runs in the debugger, which sees the target's processes", async () => {
+    // stdin stays open until the answer is there, as a user at a terminal would keep it.
+    const proc = spawn("kubectl", ["--kubeconfig", server.kubeconfig, "-n", NS, "debug", "p", "-i", "--image=kubelab/busybox:1.36", "--target=c", "--", "sh"], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    proc.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    proc.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+    try {
+      await eventually(() => {
+        proc.stdin!.write("ps; echo typed-$((40+2))\n");
+        return out.includes("typed-42");
+      }, 30_000, "the debugger's answer to what was typed");
+      expect(out).toContain(MARK);
+      proc.stdin!.end("exit\n");
+      expect(await exited).toBe(0);
+    } finally {
+      proc.kill();
+    }
   });
 
   it("refuses to remove or change an ephemeral container, as Kubernetes words it", async () => {
