@@ -34,7 +34,7 @@ import { ControllerRefManager } from "../controller-ref-manager";
 import { controllerRef } from "../owner";
 import { isPodActive } from "../pods";
 import type { ControllerRunOptions } from "../run-options";
-import { isMemberOf, podName } from "./identity";
+import { isMemberOf } from "./identity";
 import { plan, type Action } from "./plan";
 import { syncRevisions, truncateHistory } from "./revisions";
 import { calculateStatus, statusEqual } from "./status";
@@ -202,7 +202,7 @@ export class StatefulSetController {
   private claimEvent(claim: PersistentVolumeClaim): void {
     for (const set of this.setInformer.byIndex("namespace", claim.metadata.namespace ?? "")) {
       const templates = set.spec.volumeClaimTemplates ?? [];
-      if (templates.some((t) => (claim.metadata.name ?? "").startsWith(`${t.metadata.name}-${podName(set, 0).slice(0, -1)}`))) this.queue.add(keyOf(set));
+      if (templates.some((t) => (claim.metadata.name ?? "").startsWith(`${t.metadata.name}-${set.metadata.name}-`))) this.queue.add(keyOf(set));
     }
   }
 }
