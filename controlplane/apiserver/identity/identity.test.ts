@@ -49,7 +49,7 @@ describe("identity leases", () => {
     const lease = (name: string, renewTime: string, identity = true) => ({
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
-      metadata: { name, labels: identity ? { "apiserver.kubernetes.io/identity": "kube-apiserver" } : {} },
+      metadata: { name, labels: (identity ? { "apiserver.kubernetes.io/identity": "kube-apiserver" } : {}) as Record<string, string> },
       spec: { renewTime, leaseDurationSeconds: 30 },
     });
     const now = Date.parse("2026-12-02T04:00:00Z");
