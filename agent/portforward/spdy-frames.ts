@@ -35,23 +35,36 @@ export type Frame =
 /** The longest frame body accepted (SPDY's 24-bit length allows 16 MiB; spdystream sends far less). */
 const MAX_FRAME_BODY = 0xffffff;
 
+/** What the reader has seen so far: the highest stream id a SYN_STREAM opened. */
+export interface ReadState {
+  maxStreamId: number;
+}
+
 /**
  * Splits buf into whole frames; `rest` is the start of an incomplete one. A length over the
- * limit is a protocol error (thrown), never a buffer grown without bound.
+ * limit, or data for a stream no SYN_STREAM opened (an HTTP request sent by mistake looks like
+ * that), is a protocol error (thrown) as soon as the frame's head is there, never a wait for
+ * megabytes that will not come.
  */
-export function readFrames(buf: Buffer): { frames: Frame[]; rest: Buffer } {
+export function readFrames(buf: Buffer, state: ReadState = { maxStreamId: Infinity }): { frames: Frame[]; rest: Buffer } {
   const frames: Frame[] = [];
   let off = 0;
   while (buf.length - off >= 8) {
     const len = buf.readUIntBE(off + 5, 3);
     if (len > MAX_FRAME_BODY) throw new Error(`frame too long: ${len} bytes`);
+    if (!(buf[off]! & 0x80)) {
+      const streamId = buf.readUInt32BE(off) & 0x7fffffff;
+      if (streamId === 0 || streamId > state.maxStreamId) throw new Error(`data for stream ${streamId}, which was never opened`);
+    }
     if (buf.length - off < 8 + len) break;
     const flags = buf[off + 4]!;
     const body = buf.subarray(off + 8, off + 8 + len);
     if (buf[off]! & 0x80) {
       const version = buf.readUInt16BE(off) & 0x7fff;
       if (version !== SPDY_VERSION) throw new Error(`unsupported SPDY version ${version}`);
-      frames.push({ kind: "control", type: buf.readUInt16BE(off + 2), flags, body });
+      const type = buf.readUInt16BE(off + 2);
+      if (type === FrameType.SynStream && body.length >= 4) state.maxStreamId = Math.max(state.maxStreamId, body.readUInt32BE(0) & 0x7fffffff);
+      frames.push({ kind: "control", type, flags, body });
     } else {
       frames.push({ kind: "data", streamId: buf.readUInt32BE(off) & 0x7fffffff, flags, data: body });
     }

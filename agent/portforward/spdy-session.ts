@@ -93,6 +93,7 @@ export class SpdySession {
   private readonly inflate: Inflate;
   private readonly deflate: Deflate;
   private pending: Buffer = Buffer.alloc(0);
+  private readonly readState = { maxStreamId: 0 };
   /** Frames are handled in order; header blocks decompress asynchronously, so in a chain. */
   private incoming: Promise<void> = Promise.resolve();
   private outgoing: Promise<void> = Promise.resolve();
@@ -121,7 +122,7 @@ export class SpdySession {
   private onData(chunk: Buffer): void {
     let frames: Frame[];
     try {
-      ({ frames, rest: this.pending } = readFrames(this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk));
+      ({ frames, rest: this.pending } = readFrames(this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk, this.readState));
     } catch (e) {
       return this.fail(e as Error);
     }
