@@ -166,6 +166,22 @@ describe("kubectl exec, attach and cp", () => {
     expect(await run(["exec", "shell", "--", "echo", "ok"])).toMatchObject({ code: 0, stdout: "ok\n" });
   });
 
+  it("speaks v4 to clients that offer no v5 (the exit code in the error channel's Status)", async () => {
+    const q = new URLSearchParams([["command", "sh"], ["command", "-c"], ["command", "echo v4; exit 7"], ["stdout", "true"]]);
+    const got = await new Promise<{ protocol: string; out: string; status: { reason?: string; details?: { causes?: Array<{ reason: string; message: string }> } } }>((resolve, reject) => {
+      const ws = new WebSocket(`${server.url.replace(/^https/, "wss")}/api/v1/namespaces/${NS}/pods/shell/exec?${q}`, ["v4.channel.k8s.io"], { headers: { Authorization: `Bearer admin-${id}` }, rejectUnauthorized: false });
+      let out = "";
+      let status = "";
+      ws.on("message", (d: Buffer) => (d[0] === 1 ? (out += d.subarray(1)) : d[0] === 3 ? (status += d.subarray(1)) : undefined));
+      ws.on("close", () => resolve({ protocol: ws.protocol, out, status: JSON.parse(status || "{}") }));
+      ws.on("error", reject);
+    });
+    expect(got.protocol).toBe("v4.channel.k8s.io");
+    expect(got.out).toBe("v4\n");
+    expect(got.status.reason).toBe("NonZeroExitCode");
+    expect(got.status.details?.causes).toEqual([{ reason: "ExitCode", message: "7" }]);
+  });
+
   it("needs create on pods/exec, also for the WebSocket GET", async () => {
     const refused = await run(["--token", READER, "exec", "shell", "--", "true"]);
     expect(refused.code).not.toBe(0);
