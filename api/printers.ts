@@ -16,6 +16,7 @@ import { networkingPrinters } from "./printing/networking";
 import { storagePrinters } from "./printing/storage";
 import { rbacPrinters } from "./printing/rbac";
 import { certificatePrinters } from "./certificates";
+import { autoscalingPrinters } from "./autoscaling-printer";
 import { podCells } from "./printing/pod";
 import type { KObject, ResourceType } from "./resource";
 
@@ -305,10 +306,11 @@ const printers: Record<string, Printer> = {
   ...storagePrinters,
   ...rbacPrinters,
   ...certificatePrinters,
+  ...autoscalingPrinters,
 };
 
 /** The groups whose plurals the printers above are keyed by (no two of them share a plural). */
-const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io", "storage.k8s.io", "rbac.authorization.k8s.io", "certificates.k8s.io"]);
+const printerGroups = new Set(["", "apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io", "gitops.kubelab.io", "storage.k8s.io", "rbac.authorization.k8s.io", "certificates.k8s.io", "autoscaling"]);
 
 const fallback: Printer = { columns: [nameCol, ageCol], cells: (o, now) => [o.metadata.name, age(o, now)] };
 

@@ -10,6 +10,7 @@ import type { ConfigMap, Endpoints, Namespace, Node, Pod, Service } from "../api
 import type { ServiceAccount } from "../api/serviceaccount";
 import type { PersistentVolume, PersistentVolumeClaim } from "../api/corev1/persistentvolume";
 import type { StorageClass } from "../api/storage";
+import type { HorizontalPodAutoscaler } from "../api/autoscaling";
 import { indexByNamespace, indexByNodeName, indexByOwnerUid, type IndexFunc } from "./indexer";
 import { Informer, waitForCacheSync } from "./informer";
 import type { ApiClient } from "./rest";
@@ -69,6 +70,10 @@ export class SharedInformers {
       namespace: indexByNamespace as IndexFunc<ControllerRevision>,
       owner: indexByOwnerUid as IndexFunc<ControllerRevision>,
     });
+  }
+
+  horizontalPodAutoscalers(): Informer<HorizontalPodAutoscaler> {
+    return this.get<HorizontalPodAutoscaler>("horizontalpodautoscalers", resources.horizontalpodautoscalers, { namespace: indexByNamespace as IndexFunc<HorizontalPodAutoscaler> });
   }
 
   nodes(): Informer<Node> {

@@ -36,6 +36,8 @@ export const deployments: ResourceRef = { group: "apps", version: "v1", plural: 
 export const replicasets: ResourceRef = { group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true };
 export const daemonsets: ResourceRef = { group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true };
 export const statefulsets: ResourceRef = { group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true };
+export const horizontalpodautoscalers: ResourceRef = { group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", namespaced: true };
+export const podmetrics: ResourceRef = { group: "metrics.k8s.io", version: "v1beta1", plural: "pods", kind: "PodMetrics", namespaced: true };
 export const controllerrevisions: ResourceRef = { group: "apps", version: "v1", plural: "controllerrevisions", kind: "ControllerRevision", namespaced: true };
 const rbac = (plural: string, kind: string, namespaced: boolean): ResourceRef => ({ group: "rbac.authorization.k8s.io", version: "v1", plural, kind, namespaced });
 export const roles = rbac("roles", "Role", true);

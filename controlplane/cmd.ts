@@ -17,8 +17,7 @@ import { parseAuthorizationModes, type AuthorizationMode } from "./apiserver/aut
 import { LAB_POD_SECURITY_DEFAULTS, podSecurityFromFlags, type PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 
 export function registerServerCommand(program: Command): void {
-  program
-    .command("server")
+  withAutoscalingFlags(program.command("server"))
     .description("run the control plane: API server (SQLite or etcd store), scheduler, controllers, git-sync")
     .option("--data-dir <dir>", "where the SQLite store lives", ".kubelab/server")
     .option("--listen <host:port>", "address to serve the API on", "127.0.0.1:6443")
@@ -71,9 +70,6 @@ export function registerServerCommand(program: Command): void {
     .option("--gitops-webhook-token-file <file>", "token that POST /hooks/gitops/... requires for the --gitops-repo repository")
     .option("--gitops-self-heal <bool>", "restore drift from kubectl edits in the --gitops-repo objects (true/false)", "true")
     .option("--log-level <level>", "pino log level", "info")
-    .option("--horizontal-pod-autoscaler-sync-period <duration>", "how often every HorizontalPodAutoscaler is reconciled", "15s")
-    .option("--horizontal-pod-autoscaler-downscale-stabilization <duration>", "how far back an HPA looks for a higher recommendation before it scales down (when its behavior does not say)", "5m0s")
-    .option("--metric-resolution <duration>", "how often the API server scrapes every Ready node's usage for metrics.k8s.io (kubectl top, HPAs); 0s: not served", "15s")
     // kube-scheduler's and kube-controller-manager's leader election flags (controlplane/leader.ts).
     .option("--leader-elect <bool>", "scheduler, controller manager and git-sync each run only while holding their Lease in kube-system (default: true with --store etcd, false with SQLite)")
     .option("--leader-elect-lease-duration <duration>", "how long others wait after the last observed change of a Lease before taking it", "15s")
@@ -99,6 +95,14 @@ export function registerServerCommand(program: Command): void {
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
     });
+}
+
+/** The metrics pipeline's and the HPA controller's flags (kube-controller-manager's and metrics-server's names). */
+function withAutoscalingFlags(c: Command): Command {
+  return c
+    .option("--horizontal-pod-autoscaler-sync-period <duration>", "how often every HorizontalPodAutoscaler is reconciled", "15s")
+    .option("--horizontal-pod-autoscaler-downscale-stabilization <duration>", "how far back an HPA looks for a higher recommendation before it scales down (when its behavior does not say)", "5m0s")
+    .option("--metric-resolution <duration>", "how often the API server scrapes every Ready node's usage for metrics.k8s.io (kubectl top, HPAs); 0s: not served", "15s");
 }
 
 /** The parsed flags as runServer's options; what is wrong with them is a UsageError. */

@@ -12,6 +12,7 @@ import type { Filter } from "./filter";
 import { withAuthorization } from "./filters/authorization";
 import { withImpersonation } from "./filters/impersonation";
 import { withMetricsApi, type MetricsApiConfig } from "./metrics-api/filter";
+import { withAutoscalingV1, type AutoscalingV1Config } from "./autoscaling-v1/filter";
 import type { RequestMetrics } from "./metrics";
 import {
   withExtraRoutes,
@@ -44,6 +45,8 @@ export interface ChainConfig {
   extraHandlers: ExtraHandler[];
   /** metrics.k8s.io from the metrics store (metrics-api/); undefined when not served. */
   metricsApi?: MetricsApiConfig;
+  /** autoscaling/v1 HorizontalPodAutoscalers as views of the v2 ones (autoscaling-v1/); undefined when not served. */
+  autoscalingV1?: AutoscalingV1Config;
   /** --max-requests-inflight and the other limits (filters/limits.ts), and where they count. */
   limits: ServerLimits;
   filterMetrics: FilterMetrics;
@@ -71,5 +74,6 @@ export function defaultHandlerChain(c: ChainConfig): Filter[] {
     withAuthenticationEndpoints(c.authenticationEndpoints),
     withAuthorizationReviews(c.authorizationReviews),
     withMetricsApi(c.metricsApi),
+    ...(c.autoscalingV1 ? [withAutoscalingV1(c.autoscalingV1)] : []),
   ];
 }

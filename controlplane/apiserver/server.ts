@@ -20,7 +20,8 @@ import { DEFAULT_LIMITS, filterMetrics, type ServerLimits } from "./filters";
 import { listen } from "./listener";
 import { ownMetricsRegistry, requestMetrics } from "./metrics";
 import { nonResourceHandler } from "./non-resource";
-import { startMetricsPipeline, type MetricsServerOptions } from "./metrics-api";
+import type { MetricsServerOptions } from "./metrics-api";
+import { startExtraApis } from "./extra-apis";
 import { Registry } from "./registry";
 import { MAX_BODY_BYTES } from "./request";
 import type { ResourceContext } from "./resource-request";
@@ -130,7 +131,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const componentTokens = authentication.tokenFile && addComponentTokens(authentication.tokenFile);
   // After the component tokens: with no token file, the server's TokenReview still knows this one.
   authentication.tokenFile = withNodeClientToken(authentication.tokenFile, resources.nodeClient!);
-  const metricsPipeline = startMetrics(opts, resources);
+  const extra = startExtraApis(opts, resources);
   let address = opts.listen;
   const handler = buildHandlerChain(
     defaultHandlerChain({
@@ -141,11 +142,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       authorizer: authorization.authorizer,
       authorizationReviews: { authorizer: authorization.reviewer, maxBodyBytes: resources.maxBodyBytes },
       extraHandlers: opts.extraHandlers ?? [],
-      metricsApi: metricsPipeline?.api,
+      ...extra.chain,
       limits,
       filterMetrics: filterMetrics(metrics),
     }),
-    routeRequest(resources, nonResourceHandler({ types: metricsPipeline ? [...types, ...metricsPipeline.types] : types, metrics, address: () => address, custom })),
+    routeRequest(resources, nonResourceHandler({ types: [...types, ...extra.types], metrics, address: () => address, custom })),
   );
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(newRequestContext(req, res)).catch((e: unknown) => {
@@ -164,14 +165,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   logger.info({ url: listening.url }, "API server listening");
   const { server, url } = listening;
   return {
-    url,
-    registry: resources.registry,
-    metrics,
-    server,
-    componentTokens,
+    url, registry: resources.registry, metrics, server, componentTokens,
     close: async () => {
       stopCompaction();
-      metricsPipeline?.stop();
+      extra.stop();
       stopRepair();
       stopCustom();
       authorization.stop();
@@ -218,14 +215,6 @@ function apiServerIdentity(opts: ApiServerOptions, { registry }: ResourceContext
   const self = { ip: advertiseAddress(host, opts.advertiseAddress), port };
   const logger = opts.logger.child({ controller: "apiserver-identity" });
   return startApiServerIdentity({ store: opts.store, registry, types: opts.types, self, reconcileIntervalMs: opts.kubernetesServiceIntervalMs, lease: opts.identityLease, logger });
-}
-
-/** The scraper and metrics.k8s.io, scraping with the credential the server presents to agents. */
-function startMetrics(opts: ApiServerOptions, resources: ResourceContext) {
-  if (!opts.metricsServer) return undefined;
-  const credential = resources.nodeClient;
-  const agentHeaders = (): Record<string, string> => (credential ? { Authorization: `Bearer ${credential.token}` } : {});
-  return startMetricsPipeline({ agentHeaders, ...opts.metricsServer }, resources.registry, resources.typeOfKind, opts.logger.child({ component: "metrics-server" }));
 }
 
 function kubernetesService(opts: ApiServerOptions, { registry }: ResourceContext, allocation: ServiceAllocation, listening: string, identity: ApiServerIdentity) {

@@ -61,6 +61,8 @@ const viewRules: PolicyRule[] = [
   r(READ, ["discovery.k8s.io"], ["endpointslices"]),
   r(READ, ["apps"], ["controllerrevisions", "statefulsets", "statefulsets/status", "statefulsets/scale", "daemonsets", "daemonsets/status", "deployments", "deployments/status", "deployments/scale", "replicasets", "replicasets/status", "replicasets/scale"]),
   r(READ, ["autoscaling"], ["horizontalpodautoscalers", "horizontalpodautoscalers/status"]),
+  // metrics-server's system:aggregated-metrics-reader aggregates into view, edit and admin.
+  r(READ, ["metrics.k8s.io"], ["pods", "nodes"]),
   r(READ, ["batch"], ["jobs", "cronjobs", "cronjobs/status", "jobs/status"]),
   r(READ, ["policy"], ["poddisruptionbudgets", "poddisruptionbudgets/status"]),
   r(READ, ["networking.k8s.io"], ["networkpolicies", "ingresses", "ingresses/status"]),

@@ -6,7 +6,7 @@
 // answers. Authorization ran before (withAuthorization), so RBAC on nodes.metrics.k8s.io holds.
 import { METRICS_GROUP, METRICS_VERSION, type NodeMetrics, type PodMetrics } from "../../../api/metrics";
 import type { KObject, ResourceType } from "../../../api/resource";
-import type { MetricsStore } from "../../metrics-server/store";
+import type { MetricsStore } from "./store";
 import { ApiError, notFound, notFoundPath } from "../errors";
 import { requestInfo, type Filter, type RequestContext } from "../filter";
 import type { ListQuery, Registry } from "../registry";

@@ -7,8 +7,8 @@ import type { Logger } from "pino";
 import type { Node } from "../../../api/core";
 import { metricsResourceTypes } from "../../../api/metrics";
 import type { ResourceType } from "../../../api/resource";
-import { Scraper } from "../../metrics-server/scraper";
-import { MetricsStore } from "../../metrics-server/store";
+import { Scraper } from "./scraper";
+import { MetricsStore } from "./store";
 import type { Registry } from "../registry";
 import type { MetricsApiConfig } from "./filter";
 

@@ -3,7 +3,7 @@
 import { cpuQuantity, goDuration, memoryQuantity, METRICS_GROUP, METRICS_VERSION, type NodeMetrics, type PodMetrics } from "../../../api/metrics";
 import type { KObject } from "../../../api/resource";
 import { rfc3339 } from "../../../api/time";
-import type { PodPoint, UsagePoint } from "../../metrics-server/store";
+import type { PodPoint, UsagePoint } from "./store";
 
 const API_VERSION = `${METRICS_GROUP}/${METRICS_VERSION}`;
 

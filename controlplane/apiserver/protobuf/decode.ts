@@ -35,6 +35,7 @@ const KINDS: Record<string, string> = {
   "authorization.k8s.io/v1 SelfSubjectRulesReview": "SelfSubjectRulesReview",
   "authorization.k8s.io/v1 SubjectAccessReview": "SubjectAccessReview",
   "certificates.k8s.io/v1 CertificateSigningRequest": "CertificateSigningRequest",
+  "autoscaling/v1 HorizontalPodAutoscaler": "HorizontalPodAutoscalerV1",
 };
 
 /** "v1 Namespace", "apps/v1 Deployment", ...: what protobuf bodies may carry (plus DeleteOptions). */

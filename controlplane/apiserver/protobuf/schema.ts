@@ -28,6 +28,11 @@ export const MESSAGES: Record<string, string> = {
   TokenRequestStatus: "1:token:s 2:expirationTimestamp:T",
   BoundObjectReference: "1:kind:s 2:apiVersion:s 3:name:s 4:uid:s",
   SelfSubjectReview: "1:metadata:ObjectMeta",
+  // autoscaling/v1 (kubectl autoscale)
+  HorizontalPodAutoscalerV1: "1:metadata:ObjectMeta 2:spec:HorizontalPodAutoscalerSpecV1 3:status:HorizontalPodAutoscalerStatusV1",
+  HorizontalPodAutoscalerSpecV1: "1:scaleTargetRef:CrossVersionObjectReference 2:minReplicas:i? 3:maxReplicas:i 4:targetCPUUtilizationPercentage:i?",
+  HorizontalPodAutoscalerStatusV1: "1:observedGeneration:i? 2:lastScaleTime:T 3:currentReplicas:i 4:desiredReplicas:i 5:currentCPUUtilizationPercentage:i?",
+  CrossVersionObjectReference: "1:kind:s 2:name:s 3:apiVersion:s",
   // rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
   Role: "1:metadata:ObjectMeta 2:rules:PolicyRule[]",
   ClusterRole: "1:metadata:ObjectMeta 2:rules:PolicyRule[] 3:aggregationRule:AggregationRule",

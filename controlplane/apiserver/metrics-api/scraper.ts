@@ -3,8 +3,7 @@
 // than the period, and hands what came back to the store. A node that does not answer keeps
 // its last points until it is no longer Ready; one bad agent never stops the others' scrape.
 import type { Logger } from "pino";
-import type { Node } from "../../api/core";
-import { mapLimit } from "../../client/limiter";
+import type { Node } from "../../../api/core";
 import type { MetricsStore } from "./store";
 import { batchFromSummary } from "./summary";
 
@@ -65,13 +64,16 @@ export class Scraper {
     const ready = (await this.opts.listNodes()).filter(isNodeReady);
     this.opts.store.retainNodes(new Set(ready.map((n) => n.metadata.name ?? "")));
     const timeoutMs = Math.min(10_000, Math.max(1_000, this.resolutionMs * 0.9));
-    await mapLimit(ready, this.opts.concurrency ?? 16, async (node) => {
-      try {
-        await this.scrapeNode(node, timeoutMs);
-      } catch (err) {
-        this.opts.logger.debug({ node: node.metadata.name, err: (err as Error).message }, "scraping node failed");
+    // A few workers take the nodes in turn (the API server does not use client/'s limiter).
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let node = ready[next++]; node; node = ready[next++]) {
+        await this.scrapeNode(node, timeoutMs).catch((err: unknown) => {
+          this.opts.logger.debug({ node: node!.metadata.name, err: (err as Error).message }, "scraping node failed");
+        });
       }
-    });
+    };
+    await Promise.all(Array.from({ length: Math.min(ready.length, this.opts.concurrency ?? 16) }, worker));
   }
 
   private async scrapeNode(node: Node, timeoutMs: number): Promise<void> {
