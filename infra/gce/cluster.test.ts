@@ -229,7 +229,7 @@ describe("a lab with 3 workers", () => {
     expect(second.replace(/kubelab\.mjs=[0-9a-f]{64}/, "")).toBe(first.replace(/kubelab\.mjs=[0-9a-f]{64}/, ""));
   });
 
-  it("keeps the kubeconfig, the SSH key and the read-back tokens secret, and exports every output", async () => {
+  it("keeps the kubeconfig, the SSH key and the bootstrap tokens secret, and exports every output", async () => {
     const out = await up();
     expect(await pulumi.isSecret(out.kubeconfig)).toBe(true);
     expect(await value(out.kubeconfig)).toBe(KUBECONFIG);
@@ -237,9 +237,11 @@ describe("a lab with 3 workers", () => {
     expect(await value(out.gitRemote)).toBe("ssh://kubelab@203.0.113.7/srv/git/lab.git");
     expect(await value(out.workerAddresses)).toEqual(["198.51.100.10", "198.51.100.11", "198.51.100.12"]);
     expect(await value(out.nodePortBaseUrl)).toBe("http://198.51.100.10");
-    const reads = resources.filter((r) => r.type === "command:remote:Command" && r.name.includes("-read-"));
-    // The admin kubeconfig and one kubeconfig per worker (3), each its own identity.
-    expect(reads.map((r) => r.name).sort()).toEqual(["kubelab-master-read-admin-kubeconfig", "kubelab-master-read-kubelab-worker-0-kubeconfig", "kubelab-master-read-kubelab-worker-1-kubeconfig", "kubelab-master-read-kubelab-worker-2-kubeconfig"]);
+    const reads = resources.filter((r) => r.type === "command:remote:Command" && /^kubelab-master-(read|bootstrap)-/.test(r.name));
+    // The admin kubeconfig, and for each worker (3) a bootstrap kubeconfig made for it: a
+    // short-lived bootstrap token, never a node credential (each agent makes its own certificate).
+    expect(reads.map((r) => r.name).sort()).toEqual(["kubelab-master-bootstrap-kubelab-worker-0", "kubelab-master-bootstrap-kubelab-worker-1", "kubelab-master-bootstrap-kubelab-worker-2", "kubelab-master-read-admin-kubeconfig"]);
+    expect(reads.filter((r) => r.name.includes("bootstrap")).map((r) => r.props.create)).toEqual(["kubelab-worker-0", "kubelab-worker-1", "kubelab-worker-2"].map((w) => `sudo bash /opt/kubelab/bootstrap-token.sh # ${w}`));
     for (const r of reads) {
       expect((r.opts as pulumi.CustomResourceOptions).additionalSecretOutputs).toContain("stdout");
       expect(r.props.logging).toBe("none");

@@ -80,7 +80,7 @@ function stage(name: string, t: NodeTarget, files: Record<string, string>, paren
 
 export interface MasterInstallArgs extends NodeTarget {
   internalIp: string;
-  /** The workers' node names: each gets its own token (system:node:<name>) made on the master. */
+  /** The workers' node names: each gets a bootstrap kubeconfig made for its install. */
   workers: string[];
   gitUrl?: string;
   deployment: Deployment;
@@ -89,7 +89,12 @@ export interface MasterInstallArgs extends NodeTarget {
 export interface MasterInstall {
   install: command.remote.Command;
   adminKubeconfig: pulumi.Output<string>;
-  /** Each worker's own kubeconfig, by node name (secret). */
+  /**
+   * Each worker's bootstrap kubeconfig, by node name (secret): a short-lived bootstrap token (1 h),
+   * which the worker's agent exchanges for its own certificate; no node credential is in the state.
+   */
+  bootstrapKubeconfigs: Record<string, pulumi.Output<string>>;
+  /** @deprecated alias of bootstrapKubeconfigs (cluster.ts passes it as nodeKubeconfig). */
   nodeKubeconfigs: Record<string, pulumi.Output<string>>;
 }
 
@@ -101,25 +106,29 @@ export function installMaster(name: string, args: MasterInstallArgs, parent: pul
     "kubelab-server.service": vmFilePath("kubelab-server.service"),
     "install-node.sh": vmFilePath("install-node.sh"),
     "install-master.sh": vmFilePath("install-master.sh"),
+    "bootstrap-token.sh": vmFilePath("bootstrap-token.sh"),
     "post-receive": vmFilePath("post-receive"),
   }, parent);
   const gitFlag = args.gitUrl ? ` --git-url '${args.gitUrl.replace(/'/g, "'\\''")}'` : "";
   const install = new command.remote.Command(`${node}-install`, {
     connection: conn,
-    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user} --workers '${args.workers.join(" ")}' --version ${args.version}${gitFlag} # ${digest}`,
+    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user} --version ${args.version}${gitFlag} # ${digest}`,
     triggers,
   }, { parent, dependsOn: copies });
-  // Token and certificate are generated on the master once; their files are read back as secrets.
-  const read = (file: string, suffix: string) => new command.remote.Command(`${node}-read-${suffix}`, {
+  // The admin token and the certificate are generated on the master once and read back as
+  // secrets; each worker's bootstrap token is made for it there (bootstrap-token.sh) and expires.
+  const remote = (suffix: string, create: string) => new command.remote.Command(`${node}-${suffix}`, {
     connection: conn,
-    create: `sudo cat /etc/kubelab/${file}`,
+    create,
     logging: "none",
     triggers,
   }, { parent, dependsOn: [install], additionalSecretOutputs: ["stdout"] }).stdout;
+  const bootstrapKubeconfigs = Object.fromEntries(args.workers.map((w) => [w, pulumi.secret(remote(`bootstrap-${w}`, `sudo bash /opt/kubelab/bootstrap-token.sh # ${w}`))]));
   return {
     install,
-    adminKubeconfig: pulumi.secret(read("admin.kubeconfig", "admin-kubeconfig")),
-    nodeKubeconfigs: Object.fromEntries(args.workers.map((w) => [w, pulumi.secret(read(`nodes/${w}.kubeconfig`, `${w}-kubeconfig`))])),
+    adminKubeconfig: pulumi.secret(remote("read-admin-kubeconfig", "sudo cat /etc/kubelab/admin.kubeconfig")),
+    bootstrapKubeconfigs,
+    nodeKubeconfigs: bootstrapKubeconfigs,
   };
 }
 
@@ -140,7 +149,7 @@ export function installWorker(node: string, args: WorkerInstallArgs, parent: pul
   }, parent);
   return new command.remote.Command(`${node}-install`, {
     connection: conn,
-    // The node's kubeconfig (with its bearer token) goes through stdin, never the command line.
+    // The bootstrap kubeconfig (with its token) goes through stdin, never the command line.
     create: `sudo bash ${STAGING(args.user)}/install-worker.sh --staging ${STAGING(args.user)} --node-name ${node} --address ${args.internalIp} --pod-cidr ${args.podCidr} --version ${args.version} # ${digest}`,
     stdin: args.nodeKubeconfig,
     logging: "stdoutAndStderr",

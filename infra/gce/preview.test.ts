@@ -35,9 +35,9 @@ it("registers the whole lab in a preview, where addresses and command outputs ar
   writeFileSync(nativeModulesPath, "x");
   const { createCluster } = await import("./program");
   createCluster("kubelab", { bundlePath, nativeModulesPath });
-  // Default 2 workers: 6 network + 12 master + 9 per worker and the read-back of its kubeconfig
+  // Default 2 workers: 6 network + 13 master + 9 per worker and the bootstrap token made for it
   // on the master, plus the component.
-  const total = 6 + 12 + 2 * (9 + 1) + 1;
+  const total = 6 + 13 + 2 * (9 + 1) + 1;
   await eventually(() => created.length >= total, 10_000, `${total} registrations`);
   const count = (t: string) => created.filter((c) => c.type === t).length;
   expect(count("gcp:compute/instance:Instance")).toBe(3);

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 usage() { echo "usage: $0 --staging DIR [--version V] --public-ip IP --internal-ip IP --git-user USER [--workers 'NAME ...'] [--git-url URL] [--listen HOST:PORT]" >&2; exit 2; }
-staging="" version="0.1.0" public_ip="" internal_ip="" git_user="" git_url="" listen="0.0.0.0:6443" workers=""
+staging="" version="0.1.0" public_ip="" internal_ip="" git_user="" git_url="" listen="0.0.0.0:6443"
 while [ $# -gt 0 ]; do
   case "$1" in
     --staging) staging="$2"; shift 2 ;;
@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
     --git-user) git_user="$2"; shift 2 ;;
     --git-url) git_url="$2"; shift 2 ;;
     --listen) listen="$2"; shift 2 ;;
-    --workers) workers="${2//,/ }"; shift 2 ;;
+    --workers) shift 2 ;; # older callers named the workers; they bootstrap now
     *) usage ;;
   esac
 done
@@ -44,22 +44,30 @@ rm -rf "$opt/node_modules"
 mv "$opt/node_modules.new" "$opt/node_modules"
 mv "$opt/kubelab.mjs.new" "$opt/kubelab.mjs"
 
-# Bearer tokens: the first line is the admin (also used by the server's own components), then
-# one per worker, system:node:<name> in system:nodes, so the Node authorizer lets each node read
-# and write only what its own pods need. Made once per name; `pulumi up` reads each worker's
-# kubeconfig back as a secret for that worker alone. (An older shared "workers" line is dropped.)
+# Bearer tokens: the admin only (also used by the server's own components). Workers get no
+# credential made here: each bootstraps its own client certificate (system:node:<name>) from a
+# short-lived bootstrap token that bootstrap-token.sh makes per worker install, signed by the
+# cluster CA below, so no node credential ever reaches Pulumi's state. (Per-node token lines of
+# older installs are dropped.) --workers is accepted for older callers and not needed.
 install -d -m 0755 "$etc"
 umask 077
 if [ ! -s "$etc/tokens.csv" ]; then
   printf '%s,admin,admin,"system:masters"\n' "$(openssl rand -hex 32)" > "$etc/tokens.csv"
   say "generated the admin token"
 fi
-if grep -q ',system:node:workers,' "$etc/tokens.csv"; then
-  grep -v ',system:node:workers,' "$etc/tokens.csv" > "$etc/tokens.csv.new" && mv "$etc/tokens.csv.new" "$etc/tokens.csv"
+if grep -q ',system:node:' "$etc/tokens.csv"; then
+  grep -v ',system:node:' "$etc/tokens.csv" > "$etc/tokens.csv.new" && mv "$etc/tokens.csv.new" "$etc/tokens.csv"
 fi
-for w in $workers; do
-  grep -q ",system:node:$w,$w," "$etc/tokens.csv" || printf '%s,system:node:%s,%s,"system:nodes"\n' "$(openssl rand -hex 32)" "$w" "$w" >> "$etc/tokens.csv"
-done
+# The cluster CA: client certificates it signs log in as their CN/O (--client-ca-file), and the
+# controller manager's CSR signer issues the nodes' certificates with it (--cluster-signing-*).
+if [ ! -s "$etc/ca.crt" ] || [ ! -s "$etc/ca.key" ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj "/CN=kubelab-cluster-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,digitalSignature,keyCertSign,cRLSign" \
+    -keyout "$etc/ca.key" -out "$etc/ca.crt" 2>/dev/null
+  say "generated the cluster CA"
+fi
 [ -s "$etc/webhook-token" ] || openssl rand -hex 32 > "$etc/webhook-token"
 # What the API server presents to the agents, which check it with a TokenReview (--kubelet-client-token-file).
 [ -s "$etc/kubelet-client-token" ] || openssl rand -hex 32 > "$etc/kubelet-client-token"
@@ -106,12 +114,13 @@ current-context: kubelab
 KUBECONFIG
 }
 kubeconfig "https://$public_ip:$port" "$admin_token" admin > "$etc/admin.kubeconfig"
-install -d -m 0700 "$etc/nodes"
-rm -f "$etc/node.kubeconfig"
-for w in $workers; do
-  token="$(grep ",system:node:$w,$w," "$etc/tokens.csv" | cut -d, -f1)"
-  kubeconfig "https://$internal_ip:$port" "$token" "system:node:$w" > "$etc/nodes/$w.kubeconfig"
-done
+# Per-node kubeconfigs of older installs go: workers bootstrap (bootstrap-token.sh).
+rm -rf "$etc/nodes" "$etc/node.kubeconfig"
+cat > "$etc/bootstrap.env" <<ENV
+KUBELAB_BOOTSTRAP_SERVER=https://$internal_ip:$port
+KUBELAB_LOCAL_API=https://$local_host:$port
+ENV
+install -m 0755 "$staging/bootstrap-token.sh" "$opt/bootstrap-token.sh"
 umask 022
 
 # The git repository users push to (unless the stack names an external one).

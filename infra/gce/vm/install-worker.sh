@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs (or updates) the kubelab agent on a worker; run by Pulumi over SSH as root after the
-# files were copied to the staging folder. The node's kubeconfig comes on stdin (it carries the
-# node token). Idempotent: the bundle and unit are replaced and the service restarted.
+# files were copied to the staging folder. The bootstrap kubeconfig comes on stdin (it carries
+# only a short-lived bootstrap token; the agent exchanges it for the node's own certificate, kept
+# in /var/lib/kubelab/agent). Idempotent: the bundle and unit are replaced and the service restarted.
 # KUBELAB_ROOT and SYSTEMCTL exist for the tests, which run it in a temp root.
 set -euo pipefail
 
-usage() { echo "usage: $0 --staging DIR [--version V] --node-name NAME --address IP --pod-cidr CIDR [--cluster-pod-range CIDR] [--network NAME] < node.kubeconfig" >&2; exit 2; }
+usage() { echo "usage: $0 --staging DIR [--version V] --node-name NAME --address IP --pod-cidr CIDR [--cluster-pod-range CIDR] [--network NAME] < bootstrap.kubeconfig" >&2; exit 2; }
 staging="" version="0.1.0" node_name="" address="" pod_cidr="" cluster_range="" network="kubelab"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,7 +41,9 @@ case "$kubeconfig" in
   *"kind: Config"*) ;;
   *) echo "install-worker: no kubeconfig on stdin" >&2; exit 1 ;;
 esac
-(umask 077 && printf '%s\n' "$kubeconfig" > "$etc/node.kubeconfig")
+(umask 077 && printf '%s\n' "$kubeconfig" > "$etc/bootstrap.kubeconfig")
+# The per-node token kubeconfig of older installs goes.
+rm -f "$etc/node.kubeconfig"
 
 cat > "$etc/agent.env" <<ENV
 KUBELAB_NODE_NAME=$node_name

@@ -1,6 +1,7 @@
 // The install scripts that Pulumi runs on the VMs, run here for real in a temp root: the master's
-// script makes the token, the certificate, the kubeconfigs and the git repository and starts the
-// bundled server (through a systemctl stand-in), which the real kubectl then reaches over TLS.
+// script makes the token, the certificates, the admin kubeconfig and the git repository and starts
+// the bundled server (through a systemctl stand-in), which the real kubectl then reaches over TLS;
+// a worker bootstraps its own certificate from a bootstrap token the master makes for it.
 import { removePodNetworks } from "../../../agent/network/teardown";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -17,7 +18,7 @@ import { waitForReadyScript } from "../install";
 
 const VM = path.resolve(import.meta.dirname);
 const REPO = path.resolve(VM, "../../..");
-const SCRIPTS = ["install-node.sh", "install-master.sh", "install-worker.sh", "allow-pod-traffic.sh", "startup-master.sh", "startup-worker.sh", "post-receive"];
+const SCRIPTS = ["install-node.sh", "install-master.sh", "install-worker.sh", "bootstrap-token.sh", "allow-pod-traffic.sh", "startup-master.sh", "startup-worker.sh", "post-receive"];
 
 let dir: string;
 let staging: string;
@@ -179,9 +180,20 @@ describe("install-master.sh", () => {
     const version = JSON.parse(await kubectl.ok(["get", "--raw", "/version"]));
     expect(version.major).toBe("1");
     expect(await kubectl.ok(["get", "namespaces", "-o", "name"])).toContain("namespace/default");
-    // Each worker's own kubeconfig works too (its server is the master's internal IP on the VPC).
-    const node = kubectlFor(path.join(etc(), "nodes/kubelab-worker-7.kubeconfig"));
-    expect(await node.ok(["--server", `https://127.0.0.2:${port}`, "get", "--raw", "/version"])).toContain("gitVersion");
+    // A worker's bootstrap kubeconfig (its server is the master's internal IP on the VPC) names a
+    // bootstrap token, valid for an hour, and nothing else.
+    const made = spawnSync("bash", [path.join(master.root, "opt/kubelab/bootstrap-token.sh")], { encoding: "utf8", env: { ...process.env, ...master.env } });
+    expect(made.status, made.stderr).toBe(0);
+    expect(made.stdout).toContain(`server: https://127.0.0.3:${port}`);
+    writeFileSync(path.join(dir, "bootstrap.kubeconfig"), made.stdout);
+    const who = JSON.parse(await kubectlFor(path.join(dir, "bootstrap.kubeconfig")).ok(["--server", `https://127.0.0.2:${port}`, "auth", "whoami", "-o", "json"])) as { status: { userInfo: { username: string; groups: string[] } } };
+    expect(who.status.userInfo.username).toMatch(/^system:bootstrap:[0-9a-f]{6}$/);
+    expect(who.status.userInfo.groups).toContain("system:bootstrappers");
+    const secret = JSON.parse(await kubectl.ok(["get", "secret", "-n", "kube-system", `bootstrap-token-${who.status.userInfo.username.slice(-6)}`, "-o", "json"])) as { type: string; data: Record<string, string> };
+    expect(secret.type).toBe("bootstrap.kubernetes.io/token");
+    const expires = Date.parse(Buffer.from(secret.data.expiration!, "base64").toString());
+    expect(expires - Date.now()).toBeGreaterThan(3500_000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(3600_000);
   });
 
   it("serves nothing without a token", () => {
@@ -192,24 +204,21 @@ describe("install-master.sh", () => {
   it("makes a certificate for the static IP, the internal IP and loopback, and keeps secrets private", () => {
     const text = execFileSync("openssl", ["x509", "-in", path.join(etc(), "tls.crt"), "-noout", "-ext", "subjectAltName"], { encoding: "utf8" });
     for (const ip of ["127.0.0.2", "127.0.0.3", "127.0.0.1"]) expect(text).toContain(`IP Address:${ip}`);
-    for (const f of ["tls.key", "tokens.csv", "service-account.key", "admin.kubeconfig", "nodes/kubelab-worker-7.kubeconfig", "nodes/kubelab-worker-8.kubeconfig"]) expect(statSync(path.join(etc(), f)).mode & 0o077, f).toBe(0);
-    // One identity per worker, never a shared one.
-    const tokens = readFileSync(path.join(etc(), "tokens.csv"), "utf8");
-    expect(tokens).toContain(",system:node:kubelab-worker-7,kubelab-worker-7,\"system:nodes\"");
-    expect(tokens).toContain(",system:node:kubelab-worker-8,kubelab-worker-8,\"system:nodes\"");
-    expect(tokens).not.toContain("system:node:workers");
+    for (const f of ["tls.key", "tokens.csv", "service-account.key", "admin.kubeconfig", "ca.key"]) expect(statSync(path.join(etc(), f)).mode & 0o077, f).toBe(0);
+    // No node credential is made up front: workers bootstrap their own certificates.
+    expect(readFileSync(path.join(etc(), "tokens.csv"), "utf8")).not.toContain("system:node:");
+    expect(existsSync(path.join(etc(), "nodes"))).toBe(false);
     const admin = readFileSync(path.join(etc(), "admin.kubeconfig"), "utf8");
     expect(admin).toContain(`server: https://127.0.0.2:${port}`);
-    expect(readFileSync(path.join(etc(), "nodes/kubelab-worker-7.kubeconfig"), "utf8")).toContain(`server: https://127.0.0.3:${port}`);
   });
 
   it("re-running it keeps the token and the certificate and restarts the server", async () => {
-    const before = ["tokens.csv", "tls.crt", "webhook-token"].map((f) => readFileSync(path.join(etc(), f), "utf8"));
+    const before = ["tokens.csv", "tls.crt", "webhook-token", "ca.crt"].map((f) => readFileSync(path.join(etc(), f), "utf8"));
     const pid = readFileSync(path.join(master.state, "kubelab-server.service.pid"), "utf8");
     const r = run("install-master.sh", args, master.env);
     expect(r.status, r.out + readLog(master, "kubelab-server.service")).toBe(0);
     expect(r.out).not.toContain("generated");
-    expect(["tokens.csv", "tls.crt", "webhook-token"].map((f) => readFileSync(path.join(etc(), f), "utf8"))).toEqual(before);
+    expect(["tokens.csv", "tls.crt", "webhook-token", "ca.crt"].map((f) => readFileSync(path.join(etc(), f), "utf8"))).toEqual(before);
     expect(readFileSync(path.join(master.state, "kubelab-server.service.pid"), "utf8")).not.toBe(pid);
     expect(await kubectlFor(path.join(etc(), "admin.kubeconfig")).ok(["get", "--raw", "/version"])).toContain("gitVersion");
   });
@@ -234,11 +243,11 @@ describe("install-master.sh", () => {
     const kubectl = kubectlFor(path.join(etc(), "admin.kubeconfig"));
     await eventually(async () => (await kubectl.ok(["get", "namespaces", "-o", "name"])).includes("namespace/pushed"), 30_000, "namespace/pushed");
   });
-  it("a worker installed with the node kubeconfig runs the agent, which registers its node and pod CIDR", async () => {
+  it("a worker installed with its bootstrap kubeconfig gets its own certificate and registers its node and pod CIDR", async () => {
     const worker = vm("worker-live", ["kubelab-agent.service"]);
     vms.push(worker);
     const network = `kubelab-it-${process.pid}`;
-    const kubeconfig = readFileSync(path.join(etc(), "nodes/kubelab-worker-7.kubeconfig"), "utf8").replace("https://127.0.0.3:", "https://127.0.0.2:");
+    const kubeconfig = readFileSync(path.join(dir, "bootstrap.kubeconfig"), "utf8").replace("https://127.0.0.3:", "https://127.0.0.2:");
     try {
       const r = run("install-worker.sh", [
         "--staging", staging, "--node-name", "kubelab-worker-7", "--address", "127.0.0.4",
@@ -254,6 +263,10 @@ describe("install-master.sh", () => {
       }, { timeoutMs: 30_000, intervalMs: 500, what: "node kubelab-worker-7 Ready" });
       expect(node.spec?.podCIDR, readLog(worker, "kubelab-agent.service")).toBe("10.213.7.0/24");
       expect(node.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+      // The agent works as the node itself, by the certificate it bootstrapped.
+      const own = path.join(worker.root, "var/lib/kubelab/agent/kubeconfig");
+      expect(statSync(own).mode & 0o077).toBe(0);
+      expect(await kubectlFor(own).ok(["auth", "whoami"])).toMatch(/Username\s+system:node:kubelab-worker-7/);
     } finally {
       worker.stop();
       // The agent's bridge and its host rules (--cluster-cidr) go with the test.
@@ -283,14 +296,14 @@ describe("allow-pod-traffic.sh", () => {
 });
 
 describe("install-worker.sh", () => {
-  it("installs the agent with its node's name, address and pod CIDR, the kubeconfig from stdin", () => {
+  it("installs the agent with its node's name, address and pod CIDR, the bootstrap kubeconfig from stdin", () => {
     const w = vm("worker");
     const kubeconfig = "apiVersion: v1\nkind: Config\nusers:\n- name: node\n  user:\n    token: abc\n";
     const r = run("install-worker.sh", ["--staging", staging, "--node-name", "kubelab-worker-1", "--address", "10.240.0.21", "--pod-cidr", "10.200.1.0/24"], w.env, kubeconfig);
     expect(r.status, r.out).toBe(0);
     const etc = path.join(w.root, "etc/kubelab");
-    expect(readFileSync(path.join(etc, "node.kubeconfig"), "utf8")).toBe(kubeconfig);
-    expect(statSync(path.join(etc, "node.kubeconfig")).mode & 0o077).toBe(0);
+    expect(readFileSync(path.join(etc, "bootstrap.kubeconfig"), "utf8")).toBe(kubeconfig);
+    expect(statSync(path.join(etc, "bootstrap.kubeconfig")).mode & 0o077).toBe(0);
     expect(readFileSync(path.join(etc, "agent.env"), "utf8")).toBe(
       "KUBELAB_NODE_NAME=kubelab-worker-1\nKUBELAB_NODE_ADDRESS=10.240.0.21\nKUBELAB_POD_CIDR=10.200.1.0/24\nKUBELAB_CLUSTER_POD_RANGE=10.200.0.0/16\nKUBELAB_NETWORK=kubelab\nKUBELAB_VERSION=0.1.0\n",
     );
