@@ -111,7 +111,6 @@ export async function startAgent(
   }
   if (cfg.port !== 0 && opts.listenPorts !== false) {
     const auth = mainPortAuth(cfg, api ? podNetworkClient(cfg) : undefined, log);
-    const upgrades = streamingUpgrades({ kubelet, docker: runtime.docker, auth, log, routes: { portForward: portForwardRoute(kubelet) } });
     const main = agentHandler({ kubelet, stats, metrics: metrics.registry, readOnly: false, auth });
     // Pods posted to the agent (./pod-api.ts), behind the same check.
     const handler = withPodApi(main, {
@@ -121,7 +120,7 @@ export async function startAgent(
       rescan: () => staticSources.rescanFolder(),
       authorize: (req, pathname) => refusal(auth, req, pathname),
     });
-    const s = await listen(handler, host, cfg.port, log, upgrades);
+    const s = await listen(handler, host, cfg.port, log, streamingUpgrades({ kubelet, docker: runtime.docker, auth, log, routes: { portForward: portForwardRoute(kubelet) } }));
     servers.push(s);
     agent.port = portOf(s);
   }
