@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { stringify } from "yaml";
 import { startTestAgent, type TestAgent } from "../agent/testing";
 import { removePodNetworks } from "../agent/network/teardown";
@@ -118,6 +119,22 @@ describe("kubectl proxy to Services, pods and nodes", () => {
     const list = (await res.json()) as { kind: string; items: Array<{ metadata: { name: string } }> };
     expect(list.kind).toBe("PodList");
     expect(list.items.map((p) => p.metadata.name)).toContain("web-0");
+  });
+
+  it("passes a WebSocket upgrade through (nodes/proxy to the agent's exec, as a client of the kubelet API would)", async () => {
+    const q = new URLSearchParams([["command", "echo"], ["command", "through the proxy"], ["output", "1"]]);
+    const url = `${base.replace(/^http/, "ws")}/api/v1/nodes/${agent.nodeName}/proxy/exec/${NS}/web-0/c?${q}`;
+    const out = await new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(url, ["v5.channel.k8s.io"]);
+      let text = "";
+      ws.on("message", (data: Buffer) => {
+        if (data[0] === 1) text += data.subarray(1).toString();
+      });
+      ws.on("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.on("error", reject);
+      ws.on("close", () => resolve(text));
+    });
+    expect(out).toBe("through the proxy\n");
   });
 
   it("lists the proxy subresources in discovery", async () => {

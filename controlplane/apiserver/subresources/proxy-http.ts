@@ -3,6 +3,9 @@
 // ways; hop-by-hop headers and the client's credentials to the API server stay behind.
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { connect as netConnect } from "node:net";
+import type { Duplex } from "node:stream";
+import { connect as tlsConnect } from "node:tls";
 import { ApiError } from "../errors";
 import { locationUrl, type ProxyLocation } from "./proxy-location";
 
@@ -73,5 +76,48 @@ export function passThrough(loc: ProxyLocation, req: IncomingMessage, res: Serve
       resolve();
     });
     req.pipe(up);
+  });
+}
+
+/**
+ * An upgrade request (a WebSocket to the app) goes on with its Upgrade and Connection headers,
+ * and from then on bytes flow both ways unchanged, the location's answer (101 or not) included,
+ * as kube's UpgradeAwareHandler does. `client` is the raw connection (node-proxy-upgrade.ts).
+ */
+export function upgradeThrough(loc: ProxyLocation, req: IncomingMessage, client: { socket: Duplex; head: Buffer }, opts: PassThroughOptions): Promise<void> {
+  const headers: OutgoingHttpHeaders = { ...forwardHeaders(req.headers), ...opts.headers, host: `${loc.host.includes(":") ? `[${loc.host}]` : loc.host}:${loc.port}` };
+  headers.connection = "Upgrade";
+  headers.upgrade = req.headers.upgrade;
+  const lines = [`${req.method} ${opts.target} HTTP/1.1`];
+  for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) lines.push(`${k}: ${one}`);
+  return new Promise<void>((resolve) => {
+    const up =
+      loc.scheme === "https"
+        ? tlsConnect({ host: loc.host, port: loc.port, rejectUnauthorized: false, ...opts.tls })
+        : netConnect({ host: loc.host, port: loc.port });
+    const { socket } = client;
+    let closed = 0;
+    const onClose = () => {
+      socket.destroy();
+      up.destroy();
+      if (++closed === 2) resolve();
+    };
+    up.once(loc.scheme === "https" ? "secureConnect" : "connect", () => {
+      up.write(lines.join("\r\n") + "\r\n\r\n");
+      if (client.head.length) up.write(client.head);
+      socket.pipe(up);
+      up.pipe(socket);
+    });
+    up.on("error", (e) => {
+      // Not reached: the client gets kube's 503 wording as a plain answer on its connection.
+      if (socket.writable && !socket.destroyed && closed === 0 && up.bytesRead === 0) {
+        const body = JSON.stringify(new ApiError(503, "ServiceUnavailable", `error trying to reach service: ${e.message}`).toStatus());
+        socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
+      up.destroy();
+    });
+    socket.on("error", () => socket.destroy());
+    socket.once("close", onClose);
+    up.once("close", onClose);
   });
 }

@@ -6,7 +6,8 @@ import type { KObject } from "../../../api/resource";
 import type { Endpoints, Node, Pod, Service } from "../../../api/core";
 import { badRequest } from "../errors";
 import type { ResourceRequest } from "../resource-request";
-import { passThrough } from "./proxy-http";
+import { takeUpgrade } from "./node-proxy-upgrade";
+import { passThrough, upgradeThrough } from "./proxy-http";
 import { nodeAgentLocation, podLocation, serviceLocation, splitSchemeNamePort, type ProxyLocation, type SchemeNamePort } from "./proxy-location";
 
 /** The plurals that have a proxy subresource, and what their name segment is called in errors. */
@@ -31,7 +32,10 @@ export async function handleProxy(r: ResourceRequest): Promise<void> {
   const loc = await locate(r, plural, id);
   // A node's agent takes the API server's own credential (kube-apiserver's kubelet client); pods and Services get none.
   const token = plural === "nodes" ? r.server.nodeClient?.token : undefined;
-  await passThrough(loc, r.req, r.res, { target: `${rest}${r.url.search}`, headers: token ? { authorization: `Bearer ${token}` } : undefined });
+  const opts = { target: `${rest}${r.url.search}`, headers: token ? { authorization: `Bearer ${token}` } : undefined };
+  const upgrade = r.req.headers.upgrade ? takeUpgrade(r.res) : undefined;
+  if (upgrade) return upgradeThrough(loc, r.req, upgrade, opts);
+  await passThrough(loc, r.req, r.res, opts);
 }
 
 /** The path after ".../<name>/proxy", still percent-encoded as the client sent it ("" for none). */
