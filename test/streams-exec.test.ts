@@ -141,6 +141,18 @@ describe("kubectl exec, attach and cp", () => {
     expect(await run(["exec", "shell", "--", "echo", "still here"])).toMatchObject({ code: 0, stdout: "still here\n" });
   });
 
+  // As on Kubernetes, the command itself goes on when its client is gone (Docker has no way to stop
+  // an exec): this one ends by itself.
+  it("survives a client that goes away in the middle of a flood of output", async () => {
+    const child = kubectl.spawn(["-n", NS, "exec", "shell", "--", "sh", "-c", "yes flood | head -c 200000000"]);
+    let bytes = 0;
+    child.stdout!.on("data", (c: Buffer) => (bytes += c.length));
+    await eventually(() => bytes > 1_000_000, 30_000, "a megabyte of output");
+    child.kill("SIGKILL");
+    expect(await run(["exec", "shell", "--", "echo", "after"])).toMatchObject({ code: 0, stdout: "after\n" });
+    expect((await fetch(`http://${ADDRESS}:${agent.readOnlyPort}/healthz`)).status).toBe(200);
+  });
+
   it("answers upgrades it cannot serve with a Status, over WebSocket as kubectl's would come", async () => {
     const refusal = (path: string, protocols: string[]) =>
       new Promise<{ code: number; body: string }>((resolve, reject) => {
