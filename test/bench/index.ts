@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   workloads: async () => (await import("./workloads")).benchWorkloads(),
   rbac: async () => (await import("./rbac")).benchRbac(),
   streams: async () => (await import("./streams")).benchStreams(),
+  ha: async () => (await import("./ha")).benchHa(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -104,7 +104,14 @@ export async function startHaControlPlane(o: {
   // kubernetes Service) then is done once; servers starting at the same moment on an empty
   // store raced over the same roles and one exited on the conflict.
   const first = startServer(masters[0]!, 0);
-  await waitServerReady(first, o.caFile, o.logs);
+  try {
+    await waitServerReady(first, o.caFile, o.logs);
+  } catch (e) {
+    // Nothing of a failed start stays behind (the lab records this state only once it returns).
+    await stopProcess(first.pid);
+    await cluster.stop();
+    throw e;
+  }
   const servers = [first, ...masters.slice(1).map((m, i) => startServer(m, i + 1))];
   const statsSocket = join(o.dir, "haproxy.sock");
   const listen = `127.0.0.1:${o.port}`;
