@@ -42,10 +42,10 @@ export type DaemonSetSpec = z.infer<typeof DaemonSetSpec>;
 
 export const DaemonSetStatus = z
   .strictObject({
-    currentNumberScheduled: int().describe("The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod."),
-    numberMisscheduled: int().describe("The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod."),
-    desiredNumberScheduled: int().describe("The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod)."),
-    numberReady: int().describe("numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition."),
+    currentNumberScheduled: int().optional().describe("The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod."),
+    numberMisscheduled: int().optional().describe("The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod."),
+    desiredNumberScheduled: int().optional().describe("The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod)."),
+    numberReady: int().optional().describe("numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition."),
     observedGeneration: int().optional().describe("The most recent generation observed by the daemon set controller."),
     updatedNumberScheduled: int().optional().describe("The total number of nodes that are running updated daemon pod"),
     numberAvailable: int().optional().describe("The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)"),

@@ -369,13 +369,13 @@ describe("resource registry", () => {
     expect(findByKind("gitops.kubelab.io/v1alpha1", "GitRepository")?.shortNames).toEqual(["gitrepo"]);
   });
 
-  it("puts pods, services, daemonsets, deployments, replicasets, jobs and cronjobs in the 'all' category", () => {
-    expect(resourceTypes.filter((r) => r.categories.includes("all")).map((r) => r.plural).sort()).toEqual(["cronjobs", "daemonsets", "deployments", "jobs", "pods", "replicasets", "services"]);
+  it("puts pods, services, daemonsets, deployments, replicasets, statefulsets, jobs, cronjobs and HPAs in the 'all' category", () => {
+    expect(resourceTypes.filter((r) => r.categories.includes("all")).map((r) => r.plural).sort()).toEqual(["cronjobs", "daemonsets", "deployments", "horizontalpodautoscalers", "jobs", "pods", "replicasets", "services", "statefulsets"]);
   });
 
-  it("serves nodes, namespaces, volumes, classes, CRDs and cluster RBAC cluster-scoped and advertises subresources", () => {
-    expect(resourceTypes.filter((r) => !r.namespaced).map((r) => r.plural).sort()).toEqual(["clusterrolebindings", "clusterroles", "customresourcedefinitions", "namespaces", "nodes", "persistentvolumes", "storageclasses"]);
-    expect(findResource("", "v1", "pods")?.subresources).toEqual(["status", "binding", "log"]);
+  it("serves nodes, namespaces, volumes, classes, CRDs, CSRs and cluster RBAC cluster-scoped and advertises subresources", () => {
+    expect(resourceTypes.filter((r) => !r.namespaced).map((r) => r.plural).sort()).toEqual(["certificatesigningrequests", "clusterrolebindings", "clusterroles", "customresourcedefinitions", "namespaces", "nodes", "persistentvolumes", "storageclasses"]);
+    expect(findResource("", "v1", "pods")?.subresources).toEqual(["status", "binding", "log", "proxy", "ephemeralcontainers", "exec", "attach", "portforward"]);
     expect(findResource("apps", "v1", "deployments")?.subresources).toEqual(["status", "scale"]);
   });
 

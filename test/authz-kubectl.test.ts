@@ -203,6 +203,11 @@ describe("impersonation", () => {
     expect(denied.stderr).toContain(`User "viewer" cannot delete resource "configmaps"`);
   });
 
+  it("keeps repeated --as-group flags apart (each header one group)", async () => {
+    const who = JSON.parse(await k.admin.ok(["auth", "whoami", "-o", "json", "--as", "someone", "--as-group", "g1", "--as-group", "g2"])) as { status: { userInfo: { groups: string[] } } };
+    expect(who.status.userInfo.groups).toEqual(["g1", "g2", "system:authenticated"]);
+  });
+
   it("is 403 for anyone else", async () => {
     const r = await k.editor.run(["get", "pods", "-n", NS, "--as", "admin"]);
     expect(r.code).toBe(1);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterRole, ClusterRoleBinding } from "../../../api/rbac";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./rbac-policy";
-import { reconcileBinding, reconcileClusterRole } from "./rbac-reconcile";
+import { isRetiredBinding, reconcileBinding, reconcileClusterRole } from "./rbac-reconcile";
+import type { KObject } from "../../../api/resource";
 
 const expected = (name: string) => bootstrapClusterRoles().find((r) => r.metadata.name === name)!;
 
@@ -39,5 +40,14 @@ describe("bootstrap RBAC reconciliation", () => {
     const masters = bootstrapClusterRoleBindings().find((b) => b.metadata.name === "cluster-admin")!;
     const edited: ClusterRoleBinding = { ...structuredClone(masters), subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "root" }] };
     expect(reconcileBinding(edited, masters)!.subjects).toEqual([{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "root" }, ...masters.subjects!]);
+  });
+
+  it("retires git-sync's old cluster-admin binding unless the user took it over", () => {
+    const old = (annotations: Record<string, string>, labels: Record<string, string> = { "kubernetes.io/bootstrapping": "rbac-defaults" }) =>
+      ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "system:kubelab:git-sync-apply", labels, annotations } }) as KObject;
+    expect(isRetiredBinding(old({ "rbac.authorization.kubernetes.io/autoupdate": "true" }))).toBe(true);
+    expect(isRetiredBinding(old({ "rbac.authorization.kubernetes.io/autoupdate": "false" }))).toBe(false);
+    expect(isRetiredBinding(old({}, {}))).toBe(false);
+    expect(isRetiredBinding({ ...old({}), metadata: { name: "cluster-admin", labels: { "kubernetes.io/bootstrapping": "rbac-defaults" } } } as KObject)).toBe(false);
   });
 });

@@ -105,6 +105,31 @@ async function aggregateAll(registry: Registry, rt: ResourceType): Promise<void>
   }
 }
 
+/**
+ * Bindings an earlier release made and this one no longer wants: deleted while they still carry the
+ * bootstrapping label and are not the user's (autoupdate "false"). git-sync's cluster-admin
+ * stop-gap went when it started acting as each GitRepository's ServiceAccount.
+ */
+const RETIRED_CLUSTER_ROLE_BINDINGS = ["system:kubelab:git-sync-apply"];
+
+/** True for a binding of ours this release retires (never one the user took over or made). */
+export function isRetiredBinding(b: KObject): boolean {
+  return RETIRED_CLUSTER_ROLE_BINDINGS.includes(b.metadata.name!) && !userOwned(b) && b.metadata.labels?.["kubernetes.io/bootstrapping"] === "rbac-defaults";
+}
+
+async function removeRetired(registry: Registry, rt: ResourceType): Promise<void> {
+  for (const name of RETIRED_CLUSTER_ROLE_BINDINGS) {
+    const actual = await registry.tryGet(rt, undefined, name);
+    if (!actual || !isRetiredBinding(actual)) continue;
+    try {
+      await registry.delete(rt, undefined, name);
+    } catch (e) {
+      // Another server of an HA cluster removed it first.
+      if (!(e instanceof ApiError && e.reason === "NotFound")) throw e;
+    }
+  }
+}
+
 export async function reconcileBootstrapRBAC(registry: Registry, types: RbacBootstrapTypes, logger: Logger): Promise<void> {
   for (const role of bootstrapClusterRoles()) {
     await ensure(registry, types.clusterroles, role as unknown as KObject, (a) => reconcileClusterRole(a as unknown as ClusterRole, role) as unknown as KObject | undefined);
@@ -112,6 +137,7 @@ export async function reconcileBootstrapRBAC(registry: Registry, types: RbacBoot
   for (const b of bootstrapClusterRoleBindings()) {
     await ensure(registry, types.clusterrolebindings, b as unknown as KObject, (a) => reconcileBinding(a as unknown as ClusterRoleBinding, b) as unknown as KObject | undefined);
   }
+  await removeRetired(registry, types.clusterrolebindings);
   await aggregateAll(registry, types.clusterroles);
   logger.debug("bootstrap RBAC policy reconciled");
 }

@@ -21,8 +21,12 @@ interface Impersonation {
 
 const values = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** The impersonation headers, or undefined when there are none (the common case, checked cheaply). */
-export function impersonationOf(headers: IncomingHttpHeaders): Impersonation | undefined {
+/**
+ * The impersonation headers, or undefined when there are none (the common case, checked cheaply).
+ * Pass `req.headersDistinct`: Node joins a repeated unknown header with ", ", which would make
+ * `--as-group a --as-group b` one group "a, b".
+ */
+export function impersonationOf(headers: IncomingHttpHeaders | NodeJS.Dict<string[]>): Impersonation | undefined {
   let any = false;
   for (const k in headers) if (k.startsWith("impersonate-")) any = true;
   if (!any) return undefined;
@@ -72,7 +76,7 @@ function validate(imp: Impersonation): void {
 /** Without an authorizer (no authentication), impersonation is taken as asked. */
 export function withImpersonation(authorizer: Authorizer | undefined): Filter {
   return (next) => (ctx) => {
-    const imp = impersonationOf(ctx.req.headers);
+    const imp = impersonationOf(ctx.req.headersDistinct);
     if (!imp) return next(ctx);
     try {
       validate(imp);

@@ -6,8 +6,11 @@ import { isPodAvailable, isPodReady } from "../pods";
 import { REVISION_HASH_LABEL } from "./nodes";
 import { countedPod, type NodeState } from "./plan";
 
+/** The counts are optional in the schema (Go writes its zero values; a client may omit them), never here. */
+type CountedStatus = DaemonSetStatus & Required<Pick<DaemonSetStatus, "currentNumberScheduled" | "numberMisscheduled" | "desiredNumberScheduled" | "numberReady" | "updatedNumberScheduled" | "numberAvailable">>;
+
 export function calculateStatus(ds: DaemonSet, states: NodeState[], hash: string, now: number): DaemonSetStatus {
-  const s: DaemonSetStatus = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0, updatedNumberScheduled: 0, numberAvailable: 0 };
+  const s: CountedStatus = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0, updatedNumberScheduled: 0, numberAvailable: 0 };
   for (const st of states) {
     const pod = countedPod(st);
     if (!st.eligible.shouldRun) {
@@ -18,10 +21,10 @@ export function calculateStatus(ds: DaemonSet, states: NodeState[], hash: string
     if (!pod) continue;
     s.currentNumberScheduled++;
     if (isPodReady(pod)) s.numberReady++;
-    if (isPodAvailable(pod, ds.spec.minReadySeconds ?? 0, now)) s.numberAvailable!++;
-    if (pod.metadata.labels?.[REVISION_HASH_LABEL] === hash) s.updatedNumberScheduled!++;
+    if (isPodAvailable(pod, ds.spec.minReadySeconds ?? 0, now)) s.numberAvailable++;
+    if (pod.metadata.labels?.[REVISION_HASH_LABEL] === hash) s.updatedNumberScheduled++;
   }
-  s.numberUnavailable = s.desiredNumberScheduled - s.numberAvailable!;
+  s.numberUnavailable = s.desiredNumberScheduled - s.numberAvailable;
   s.observedGeneration = ds.metadata.generation;
   if (ds.status?.collisionCount !== undefined) s.collisionCount = ds.status.collisionCount;
   return s;
