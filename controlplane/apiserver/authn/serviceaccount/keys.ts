@@ -15,7 +15,8 @@ export interface SigningKey {
   key: CryptoKey;
 }
 
-export type VerificationKey = SigningKey;
+/** A public key, with its node:crypto KeyObject: tokens are verified synchronously with it (jose's WebCrypto path costs a thread-pool hop per token). */
+export type VerificationKey = SigningKey & { keyObject: KeyObject };
 
 /** The signing key: the first private key of the file. */
 export async function loadSigningKey(file: string): Promise<SigningKey> {
@@ -40,7 +41,7 @@ export async function loadVerificationKeys(files: string[]): Promise<Verificatio
 
 export async function verificationKey(pub: KeyObject, file: string): Promise<VerificationKey> {
   const alg = algorithmOf(pub, file);
-  return { alg, kid: keyId(pub), key: await importSPKI(pub.export({ type: "spki", format: "pem" }) as string, alg) };
+  return { alg, kid: keyId(pub), key: await importSPKI(pub.export({ type: "spki", format: "pem" }) as string, alg), keyObject: pub };
 }
 
 /** The verification key for the public half of a signing key file. */

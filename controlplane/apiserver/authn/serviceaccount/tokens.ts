@@ -1,8 +1,11 @@
-// Signing and authenticating ServiceAccount tokens. The JWT itself (compact form, signature,
-// iss/exp/nbf) is jose's; what is Kubernetes' is here: the key chosen by kid, the audiences a
-// token must share with the server's, and that the objects it is bound to still exist with the
-// uids it names, so a token stops working when its pod, Secret or ServiceAccount is deleted.
-import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from "jose";
+// Signing and authenticating ServiceAccount tokens. jose signs; a token is decoded once and its
+// signature checked with node:crypto on the key's cached KeyObject (jose's WebCrypto path cost a
+// thread-pool hop per token: `npm run bench -- auth`). What is Kubernetes' is here too: the key
+// chosen by kid, the issuers, the audiences a token must share with the server's, and that the
+// objects it is bound to still exist with the uids it names, so a token stops working when its
+// pod, Secret or ServiceAccount is deleted.
+import { verify as verifySignature } from "node:crypto";
+import { SignJWT, type JWTPayload } from "jose";
 import type { UserInfo } from "../user";
 import { kubernetesClaim, serviceAccountUser, type KubernetesClaim, type ServiceAccountClaims } from "./claims";
 import type { SigningKey, VerificationKey } from "./keys";
@@ -76,26 +79,17 @@ export class ServiceAccountTokenAuthenticator {
   authenticateToken(token: string, audiences: string[] = this.o.audiences): Promise<TokenResult> | undefined {
     const cached = this.verified.get(token);
     if (cached) return this.accept(cached, audiences);
-    if (!this.isOurs(token)) return undefined;
-    return this.verify(token).then((v) => (typeof v === "string" ? { error: v } : this.accept(v, audiences)));
+    // Decoded once, unverified: a JWT whose iss is not one of ours is another authenticator's.
+    const jws = decodeCompact(token);
+    if (!jws || typeof jws.payload.iss !== "string" || !this.issuers.has(jws.payload.iss)) return undefined;
+    const v = this.verify(token, jws);
+    return typeof v === "string" ? Promise.resolve({ error: v }) : this.accept(v, audiences);
   }
 
-  /** Cheap, unverified: a JWT whose iss is one of ours. */
-  private isOurs(token: string): boolean {
-    if (token.split(".").length !== 3) return false;
-    try {
-      const iss = decodeJwt(token).iss;
-      return iss !== undefined && this.issuers.has(iss);
-    } catch {
-      return false;
-    }
-  }
-
-  private async verify(token: string): Promise<Verified | string> {
+  private verify(token: string, jws: CompactJWS): Verified | string {
     let payload: JWTPayload;
     try {
-      const kid = decodeProtectedHeader(token).kid;
-      payload = await this.verifyWithKeys(token, kid);
+      payload = this.verifyWithKeys(jws);
     } catch (e) {
       return `invalid service account token: ${(e as Error).message}`;
     }
@@ -110,18 +104,20 @@ export class ServiceAccountTokenAuthenticator {
   }
 
   /** The key named by kid, else each key in turn (tokens of other servers may carry none). */
-  private async verifyWithKeys(token: string, kid: string | undefined): Promise<JWTPayload> {
+  private verifyWithKeys(jws: CompactJWS): JWTPayload {
+    const kid = jws.header.kid;
     const byKid = this.o.keys.filter((k) => k.kid === kid);
     const candidates = byKid.length ? byKid : this.o.keys;
     let last: unknown = new Error("no verification key");
     for (const k of candidates) {
-      try {
-        const { payload } = await jwtVerify(token, k.key, { algorithms: [k.alg], issuer: [...this.issuers], currentDate: new Date(this.now()) });
-        return payload;
-      } catch (e) {
-        last = e;
-        if ((e as { code?: string }).code !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") break;
+      const payload = verifyCompact(jws, k);
+      if (payload === "bad signature") {
+        last = new Error("signature verification failed");
+        continue;
       }
+      if (typeof payload === "string") throw new Error(payload);
+      if (typeof payload.iss !== "string" || !this.issuers.has(payload.iss)) throw new Error('unexpected "iss" claim value');
+      return payload;
     }
     throw last;
   }
@@ -162,3 +158,39 @@ export class ServiceAccountTokenAuthenticator {
 }
 
 type ObjectRefLike = { name: string; uid: string };
+
+const HASHES: Record<string, string> = { RS256: "sha256", ES256: "sha256", ES384: "sha384", ES512: "sha512" };
+
+/** A compact JWS (RFC 7515), its header and claims decoded, not verified. */
+interface CompactJWS {
+  signingInput: string;
+  signature: string;
+  header: { alg?: unknown; kid?: string; crit?: unknown };
+  payload: JWTPayload;
+}
+
+function decodeCompact(token: string): CompactJWS | undefined {
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  if (first <= 0 || second < 0 || token.indexOf(".", second + 1) >= 0) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, first), "base64url").toString("utf8")) as CompactJWS["header"];
+    const payload = JSON.parse(Buffer.from(token.slice(first + 1, second), "base64url").toString("utf8")) as unknown;
+    if (!header || typeof header !== "object" || !payload || typeof payload !== "object" || Array.isArray(payload)) return undefined;
+    return { signingInput: token.slice(0, second), signature: token.slice(second + 1), header, payload: payload as JWTPayload };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The signature of `jws` checked with node:crypto on the key's cached KeyObject (ES* signatures
+ * are r||s, RFC 7518 3.4): the claims when the header's alg is the key's and the signature
+ * holds; "bad signature" to try the next key; any other string says what is wrong.
+ */
+function verifyCompact(jws: CompactJWS, k: VerificationKey): JWTPayload | string {
+  if (jws.header.alg !== k.alg) return `"alg" (Algorithm) Header Parameter value not allowed`;
+  if (jws.header.crit !== undefined) return "unsupported critical header";
+  const key = k.alg === "RS256" ? k.keyObject : { key: k.keyObject, dsaEncoding: "ieee-p1363" as const };
+  return verifySignature(HASHES[k.alg]!, Buffer.from(jws.signingInput), key, Buffer.from(jws.signature, "base64url")) ? jws.payload : "bad signature";
+}
