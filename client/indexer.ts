@@ -13,8 +13,27 @@ export class Indexer<T extends ObjectWithMeta> {
   private readonly items = new Map<string, T>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
 
-  constructor(private readonly indexers: Record<string, IndexFunc<T>> = {}) {
+  private readonly indexers: Record<string, IndexFunc<T>>;
+
+  constructor(indexers: Record<string, IndexFunc<T>> = {}) {
+    this.indexers = { ...indexers };
     for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
+  }
+
+  /**
+   * Adds indexes to a cache already in use (client-go's AddIndexers), built over what it holds, so
+   * a controller can register the index it looks up by on a shared informer. A name already
+   * present with the same function is kept (several controllers may ask); with another, it throws.
+   */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    for (const [name, fn] of Object.entries(indexers)) {
+      const existing = this.indexers[name] as IndexFunc<T> | undefined;
+      if (existing === fn) continue;
+      if (existing) throw new Error(`indexer already has an index "${name}" with another function`);
+      this.indexers[name] = fn;
+      this.indices.set(name, new Map());
+      for (const [key, obj] of this.items) this.indexUnder(name, fn, key, obj);
+    }
   }
 
   /** Stores obj under its key (replacing what was there); returns the previous object. */
@@ -79,13 +98,15 @@ export class Indexer<T extends ObjectWithMeta> {
   }
 
   private index(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const index = this.indices.get(name)!;
-      for (const value of fn(obj)) {
-        let keys = index.get(value);
-        if (!keys) index.set(value, (keys = new Set()));
-        keys.add(key);
-      }
+    for (const [name, fn] of Object.entries(this.indexers)) this.indexUnder(name, fn, key, obj);
+  }
+
+  private indexUnder(name: string, fn: IndexFunc<T>, key: string, obj: T): void {
+    const index = this.indices.get(name)!;
+    for (const value of fn(obj)) {
+      let keys = index.get(value);
+      if (!keys) index.set(value, (keys = new Set()));
+      keys.add(key);
     }
   }
 

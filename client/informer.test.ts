@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer } from "../test/fixtures/server";
-import { indexByNodeName } from "./indexer";
+import { indexByNamespace, indexByNodeName } from "./indexer";
+import { FakeClient } from "./fake";
 import { Informer, type EventHandlers } from "./informer";
 import { RestClient } from "./rest";
 import type { ObjectWithMeta } from "./types";
@@ -182,5 +183,20 @@ describe("Informer against the real API server", () => {
     expect(await synced).toBe(false);
     await run;
     expect(informer.hasSynced()).toBe(false);
+  });
+});
+
+describe("Informer.addIndexers", () => {
+  it("indexes what the cache already holds and what comes later; the same index twice is kept, another under its name refused", () => {
+    const informer = new Informer<ObjectWithMeta>({ client: new FakeClient(), resource: configmaps });
+    const cm = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace, name } });
+    informer.seed(cm("a", "one"));
+    informer.addIndexers({ ns: indexByNamespace });
+    informer.indexer.add(cm("a", "two"));
+    informer.indexer.add(cm("b", "three"));
+    expect(informer.byIndex("ns", "a").map((o) => o.metadata?.name).sort()).toEqual(["one", "two"]);
+    informer.addIndexers({ ns: indexByNamespace });
+    expect(informer.byIndex("ns", "b")).toHaveLength(1);
+    expect(() => informer.addIndexers({ ns: () => [] })).toThrow(/already has an index "ns"/);
   });
 });

@@ -106,6 +106,11 @@ export class Informer<T extends ObjectWithMeta> {
     return this.indexer.byIndex(indexName, value);
   }
 
+  /** Adds indexes to the cache, even once started and shared (see Indexer.addIndexers). */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    this.indexer.addIndexers(indexers);
+  }
+
   /** resourceVersion of the last list or event seen. */
   lastSyncResourceVersion(): string {
     return this.reflector.lastSyncResourceVersion();

@@ -163,6 +163,20 @@ describe("Job controller sync", () => {
     expect(lastStatus(f)).toMatchObject({ completedIndexes: "0", succeeded: 1, active: 1 });
   });
 
+  it("reads only its own pods and its namespace's orphans: adopts a matching orphan, leaves another Job's pod and an orphan elsewhere", async () => {
+    const job = newJob("mine", { completions: 2, parallelism: 2 });
+    const other = newJob("other");
+    const orphan = jobPod(job, "orphan");
+    orphan.metadata.ownerReferences = [];
+    const elsewhere = structuredClone(orphan);
+    Object.assign(elsewhere.metadata, { name: "elsewhere", uid: "uid-elsewhere", namespace: "other-ns" });
+    const f = setup([job, other, jobPod(job, "own"), orphan, elsewhere, jobPod(other, "theirs")]);
+    await f.controller.sync("default/mine");
+    expect(f.client.updates("pods").map((a) => a.name)).toEqual(["orphan"]);
+    expect(createdPods(f)).toHaveLength(0);
+    expect(lastStatus(f)).toMatchObject({ active: 2 });
+  });
+
   it("leaves a finished Job alone", async () => {
     const job = newJob("done");
     job.status = { conditions: [{ type: "Complete", status: "True" }], succeeded: 1 };

@@ -30,11 +30,14 @@ import { isPodActive } from "../pods";
 import { Expectations, slowStartBatch } from "../replicaset/expectations";
 import type { ControllerRunOptions } from "../run-options";
 import { planJob, type JobPlan } from "./plan";
+import { addPodControllerUidIndex, claimCandidates } from "./pod-index";
 import { finishedCondition, jobsResource, newJobInformer } from "./resources";
 
 /** Kubernetes' DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff. */
 export const DEFAULT_BACKOFF_BASE_MS = 10_000;
 export const MAX_BACKOFF_MS = 6 * 60_000;
+/** Kubernetes' --concurrent-job-syncs default. */
+export const DEFAULT_JOB_WORKERS = 5;
 
 export interface JobControllerOptions {
   client: ApiClient;
@@ -66,6 +69,7 @@ export class JobController {
     this.ownsInformer = !opts.jobInformer;
     this.jobInformer = opts.jobInformer ?? newJobInformer(opts.client);
     this.podInformer = opts.informers.pods();
+    addPodControllerUidIndex(this.podInformer);
     this.jobInformer.addEventHandler({
       onAdd: (j) => this.queue.add(keyOf(j)),
       onUpdate: (_o, j) => this.queue.add(keyOf(j)),
@@ -89,7 +93,7 @@ export class JobController {
       this.jobInformer.start(signal);
       await this.jobInformer.waitForSync(signal);
     }
-    return runController({ name: "job", queue: this.queue, workers: opts.workers ?? 4, logger: opts.logger, metrics: opts.metrics, signal, sync: (key) => this.sync(key) });
+    return runController({ name: "job", queue: this.queue, workers: opts.workers ?? DEFAULT_JOB_WORKERS, logger: opts.logger, metrics: opts.metrics, signal, sync: (key) => this.sync(key) });
   }
 
   async sync(key: string): Promise<Result | void> {
@@ -118,7 +122,7 @@ export class JobController {
   }
 
   private claimPods(job: Job): Promise<Pod[]> {
-    const candidates = this.podInformer.byIndex("namespace", job.metadata.namespace ?? "");
+    const candidates = claimCandidates(this.podInformer, job);
     // Finished pods are claimed too: they are the Job's record of successes and failures.
     const manager = new ControllerRefManager<Pod>({ client: this.client, resource: podsRes, owner: jobOwner(job), selector: job.spec.selector ?? {}, adoptable: isPodActive });
     return manager.claim(candidates);
