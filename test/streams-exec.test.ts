@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -175,6 +176,23 @@ describe("kubectl exec, attach and cp", () => {
     expect((await refusal(`/api/v1/namespaces/${NS}/pods/nope/exec?command=true&stdout=true`, ["v5.channel.k8s.io"])).code).toBe(404);
     // An upgrade to something that does not stream is answered as a plain request.
     expect((await refusal(`/api/v1/namespaces/${NS}/pods`, ["v5.channel.k8s.io"])).code).toBe(200);
+    // One with a body is refused, not half read (Node parses no body once an upgrade is asked for).
+    const withBody = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+      const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "up" } });
+      const req = httpsRequest(`${server.url}/api/v1/namespaces/${NS}/configmaps`, {
+        method: "POST",
+        rejectUnauthorized: false,
+        headers: { Authorization: `Bearer admin-${id}`, Connection: "Upgrade", Upgrade: "websocket", "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
+      }, (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ code: res.statusCode ?? 0, body: text }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(withBody.code).toBe(400);
+    expect(JSON.parse(withBody.body).message).toContain("a request with a body cannot ask for a protocol upgrade");
     expect(await run(["exec", "shell", "--", "echo", "ok"])).toMatchObject({ code: 0, stdout: "ok\n" });
   });
 

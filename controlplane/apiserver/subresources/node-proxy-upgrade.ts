@@ -6,6 +6,7 @@
 // Status, a 404) is written as a normal answer after which the connection closes.
 import { ServerResponse, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { ApiError } from "../errors";
 
 interface Upgrade {
   socket: Duplex;
@@ -26,6 +27,7 @@ export function serveUpgrades(server: Server, onRequest: (req: IncomingMessage, 
     open.add(socket);
     socket.on("close", () => open.delete(socket));
     socket.on("error", () => socket.destroy());
+    if (hasBody(req)) return refuseBody(socket);
     const res = new ServerResponse(req);
     // The answer, when it is not a switch of protocols, is the last thing on this connection.
     res.shouldKeepAlive = false;
@@ -43,6 +45,15 @@ export function serveUpgrades(server: Server, onRequest: (req: IncomingMessage, 
       open.clear();
     },
   };
+}
+
+// Node parses no body once a request asks for an upgrade, so the chain would see an empty one:
+// such a request (no client that streams sends one) is refused rather than half read.
+const hasBody = (req: IncomingMessage) => Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+
+function refuseBody(socket: Duplex): void {
+  const body = JSON.stringify(new ApiError(400, "BadRequest", "a request with a body cannot ask for a protocol upgrade: send it without the Upgrade header").toStatus());
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** Is this request an upgrade the handler may take over (it came through serveUpgrades)? */
