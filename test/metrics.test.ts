@@ -44,8 +44,9 @@ describe("/metrics of kubelab server", () => {
       const t = await kubectl.ok(["get", "--raw", "/metrics"]);
       return (sample(t, 'controller_runtime_reconcile_total{controller="namespace",result="success"}') ?? 0) >= 1 && t;
     }, 30_000, "the namespace deletion counted on /metrics");
-    // The root CA publisher runs only where there is a root CA (--root-ca-file or TLS); this server has none.
-    for (const name of CONTROLLER_NAMES.filter((n) => n !== "root-ca-cert-publisher")) {
+    // The root CA publisher runs only where there is a root CA (--root-ca-file or TLS), the CSR
+    // signer only with --cluster-signing-cert-file/-key-file; this server has neither.
+    for (const name of CONTROLLER_NAMES.filter((n) => n !== "root-ca-cert-publisher" && n !== "csrsigning")) {
       expect(text, `reconcile count of ${name}`).toMatch(new RegExp(`^controller_runtime_reconcile_total\\{controller="${name}",result="success"\\} \\d+$`, "m"));
       expect(text, `reconcile errors of ${name}`).toMatch(new RegExp(`^controller_runtime_reconcile_errors_total\\{controller="${name}"\\} \\d+$`, "m"));
       expect(text, `queue depth of ${name}`).toMatch(new RegExp(`^workqueue_depth\\{name="${name}"\\} \\d+$`, "m"));

@@ -12,7 +12,7 @@ export function newBootstrapTokenInformer(client: ApiClient): Informer<Secret> {
 }
 
 export class TokenCleaner {
-  readonly queue = new WorkQueue({ name: "token_cleaner" });
+  readonly queue = new WorkQueue({ name: "tokencleaner" });
 
   constructor(private readonly opts: { client: ApiClient; tokens: Informer<Secret>; now?: () => number }) {
     const add = (s: Secret) => this.queue.add(s.metadata.name!);
