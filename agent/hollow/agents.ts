@@ -22,6 +22,7 @@ import {
 } from "../../client";
 import { DEFAULT_CAPACITY, heartbeatConditions, hollowNode, hollowNodeStatus, indexForName, nodeIPFor, nodeLease, podCIDRFor, type HollowCapacity } from "./node";
 import { isRunningAndReady, PodIPAllocator, runningStatus } from "./pod-status";
+import { serveHollowStats, type HollowStatsServer } from "./stats";
 
 export interface HollowAgentsOptions {
   client: ApiClient;
@@ -41,6 +42,8 @@ export interface HollowAgentsOptions {
   firstIndex?: number;
   /** Pod status writes in flight at once (default 32). */
   concurrency?: number;
+  /** Serve synthetic usage on /stats/summary, one loopback port per node (stats.ts), for metrics.k8s.io. */
+  serveStats?: boolean;
   logger?: Logger;
 }
 
@@ -53,6 +56,7 @@ interface HollowNodeState {
   lease?: Lease;
   conditions?: NonNullable<Node["status"]>["conditions"];
   timers: NodeJS.Timeout[];
+  stats?: HollowStatsServer;
 }
 
 export interface HollowAgents {
@@ -78,9 +82,6 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
     nodes.set(name, { name, index, nodeIP: nodeIPFor(index), ips: new PodIPAllocator(podCIDRFor(index)), timers: [] });
   });
 
-  await mapLimit([...nodes.values()], 32, (n) => register(client, n, capacity, opts.labels));
-  startHeartbeats(client, nodes, signal, logger, opts.heartbeatIntervalMs ?? 10_000, opts.nodeStatusIntervalMs ?? 60_000);
-
   // One informer for the pods of all these nodes.
   const informer = new Informer<Pod>({
     client,
@@ -89,6 +90,10 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
     pageSize: 1000,
     logger,
   });
+  if (opts.serveStats) await startStats(nodes, informer);
+  await mapLimit([...nodes.values()], 32, (n) => register(client, n, capacity, opts.labels));
+  startHeartbeats(client, nodes, signal, logger, opts.heartbeatIntervalMs ?? 10_000, opts.nodeStatusIntervalMs ?? 60_000);
+
   const queue = new WorkQueue({ name: "hollow-pods" });
   const seen = (pod: Pod) => {
     const n = nodes.get(pod.spec?.nodeName ?? "");
@@ -115,6 +120,7 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
     stop: async () => {
       stopCtl.abort();
       for (const n of nodes.values()) for (const t of n.timers) clearTimeout(t);
+      await Promise.all([...nodes.values()].map((n) => n.stats?.close()));
       await done;
     },
   };
@@ -165,6 +171,13 @@ async function syncHollowPod(client: ApiClient, n: HollowNodeState, pod: Pod): P
   }
 }
 
+/** Each node's synthetic /stats/summary, answering with the Running pods the informer has for it. */
+async function startStats(nodes: Map<string, HollowNodeState>, informer: Informer<Pod>): Promise<void> {
+  await mapLimit([...nodes.values()], 32, async (n) => {
+    n.stats = await serveHollowStats(n.name, () => informer.list().filter((p) => p.spec?.nodeName === n.name && p.status?.phase === "Running"));
+  });
+}
+
 async function register(client: ApiClient, n: HollowNodeState, capacity: HollowCapacity, labels: Record<string, string> | undefined): Promise<void> {
   const now = Date.now();
   let node: Node;
@@ -177,7 +190,7 @@ async function register(client: ApiClient, n: HollowNodeState, capacity: HollowC
     if (cidr) n.ips = new PodIPAllocator(cidr);
   }
   n.uid = node.metadata?.uid;
-  const status = hollowNodeStatus(n.name, n.nodeIP, capacity, now);
+  const status = hollowNodeStatus(n.name, n.nodeIP, capacity, now, n.stats?.port);
   const updated = await client.updateStatus<Node>(nodesRes, undefined, { ...node, status });
   n.conditions = updated.status?.conditions;
   await renewLease(client, n);

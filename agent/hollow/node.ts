@@ -73,17 +73,21 @@ export function heartbeatConditions(previous: NonNullable<Node["status"]>["condi
   });
 }
 
-export function hollowNodeStatus(name: string, nodeIP: string, capacity: HollowCapacity, now: number): NonNullable<Node["status"]> {
+/**
+ * The Node's status. With a stats port the node's agent is reachable (synthetic /stats/summary on
+ * 127.0.0.1, stats.ts): InternalIP and the kubelet port name it, so the metrics scraper finds it.
+ */
+export function hollowNodeStatus(name: string, nodeIP: string, capacity: HollowCapacity, now: number, statsPort?: number): NonNullable<Node["status"]> {
   const resources = { cpu: capacity.cpu, memory: capacity.memory, pods: String(capacity.pods), "ephemeral-storage": "100Gi" };
   return {
     capacity: resources,
     allocatable: resources,
     conditions: nodeConditions(now),
     addresses: [
-      { type: "InternalIP", address: nodeIP },
+      { type: "InternalIP", address: statsPort ? "127.0.0.1" : nodeIP },
       { type: "Hostname", address: name },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: statsPort ?? 10250 } },
     nodeInfo: {
       machineID: name,
       systemUUID: name,

@@ -11,14 +11,13 @@ import { ApiError, notFound, notFoundPath } from "../errors";
 import { requestInfo, type Filter, type RequestContext } from "../filter";
 import type { ListQuery, Registry } from "../registry";
 import type { ResourcePath } from "../request";
-import { parseFieldSelector, parseLabelSelector } from "../selectors";
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "../selectors";
 import { TABLE_CONTENT_TYPE, wantsTable } from "../table";
 import { metricsList, metricsTable, nodeMetrics, podMetrics } from "./objects";
 
 export interface MetricsApiConfig {
   store: MetricsStore;
   registry: Registry;
-  nodes: ResourceType;
   pods: ResourceType;
 }
 
@@ -31,21 +30,21 @@ function listQuery(url: URL): ListQuery {
   };
 }
 
-async function nodeAnswer(c: MetricsApiConfig, rp: ResourcePath, url: URL): Promise<NodeMetrics[] | NodeMetrics> {
+/** Nodes from the store alone (the scraper keeps their labels): no read of the Nodes per request. */
+function nodeAnswer(c: MetricsApiConfig, rp: ResourcePath, url: URL): NodeMetrics[] | NodeMetrics {
   const now = Date.now();
+  const q = listQuery(url);
+  const all = c.store.nodePoints();
+  const asObject = (n: (typeof all)[number]) => ({ apiVersion: "v1", kind: "Node", metadata: { name: n.name, labels: n.labels } });
   if (rp.name) {
-    const node = await c.registry.tryGet(c.nodes, undefined, rp.name);
-    const point = node && c.store.node(rp.name);
-    if (!node || !point) throw notFound("nodemetrics", METRICS_GROUP, rp.name);
-    return nodeMetrics(node, point, now);
+    const n = all.find((x) => x.name === rp.name);
+    if (!n) throw notFound("nodemetrics", METRICS_GROUP, rp.name);
+    return nodeMetrics(asObject(n), n.point, now);
   }
-  const nodes = (await c.registry.list(c.nodes, undefined, listQuery(url))).items;
-  const out: NodeMetrics[] = [];
-  for (const node of nodes) {
-    const point = c.store.node(node.metadata.name!);
-    if (point) out.push(nodeMetrics(node, point, now));
-  }
-  return out;
+  const fields = q.fieldSelector ?? [];
+  return all
+    .filter((n) => matchesLabels(q.labelSelector ?? [], n.labels) && matchesFields(fields, (f) => (f === "metadata.name" ? n.name : "")))
+    .map((n) => nodeMetrics(asObject(n), n.point, now));
 }
 
 async function podAnswer(c: MetricsApiConfig, rp: ResourcePath, url: URL): Promise<PodMetrics[] | PodMetrics> {
@@ -73,7 +72,7 @@ async function serve(c: MetricsApiConfig, ctx: RequestContext, rp: ResourcePath)
   if (info.verb !== "get" && info.verb !== "list") {
     throw new ApiError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
   }
-  const answer = resource === "nodes" ? await nodeAnswer(c, rp, info.url) : await podAnswer(c, rp, info.url);
+  const answer = resource === "nodes" ? nodeAnswer(c, rp, info.url) : await podAnswer(c, rp, info.url);
   const items = Array.isArray(answer) ? answer : [answer];
   if (wantsTable(ctx.req.headers.accept)) {
     const include = info.url.searchParams.get("includeObject");

@@ -40,7 +40,7 @@ export function startMetricsPipeline(opts: MetricsServerOptions, registry: Regis
   });
   scraper.start();
   return {
-    api: { store, registry, nodes, pods: typeOfKind("Pod") },
+    api: { store, registry, pods: typeOfKind("Pod") },
     types: metricsResourceTypes,
     stop: () => scraper.stop(),
   };

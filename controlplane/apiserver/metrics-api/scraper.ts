@@ -62,7 +62,7 @@ export class Scraper {
   /** One round over every Ready node. */
   async scrapeOnce(): Promise<void> {
     const ready = (await this.opts.listNodes()).filter(isNodeReady);
-    this.opts.store.retainNodes(new Set(ready.map((n) => n.metadata.name ?? "")));
+    this.opts.store.retainNodes(new Map(ready.map((n) => [n.metadata.name ?? "", n.metadata.labels ?? {}])));
     const timeoutMs = Math.min(10_000, Math.max(1_000, this.resolutionMs * 0.9));
     // A few workers take the nodes in turn (the API server does not use client/'s limiter).
     let next = 0;

@@ -41,12 +41,15 @@ describe("MetricsStore", () => {
     expect(s.pod("ns", "p")).toBeUndefined();
   });
 
-  it("forgets nodes that are no longer Ready", () => {
+  it("lists the Ready nodes with points and their labels, and forgets the others", () => {
     const s = new MetricsStore();
     s.store(batch(0, 0));
     s.store(batch(1000, 1));
-    s.retainNodes(new Set(["other"]));
+    s.retainNodes(new Map([["n1", { zone: "a" }]]));
+    expect(s.nodePoints().map((n) => [n.name, n.labels])).toEqual([["n1", { zone: "a" }]]);
+    s.retainNodes(new Map([["other", {}]]));
     expect(s.node("n1")).toBeUndefined();
+    expect(s.nodePoints()).toEqual([]);
   });
 });
 

@@ -68,6 +68,8 @@ const podKey = (ns: string, name: string) => `${ns}/${name}`;
 
 export class MetricsStore {
   private readonly nodes = new Map<string, SamplePair>();
+  /** The labels of the nodes last listed, so a NodeMetrics list needs no read of the Nodes. */
+  private readonly nodeLabels = new Map<string, Record<string, string>>();
   /** node -> pod key -> container -> samples: a node's scrape replaces its pods. */
   private readonly podsByNode = new Map<string, Map<string, { namespace: string; name: string; containers: Map<string, SamplePair> }>>();
 
@@ -86,10 +88,22 @@ export class MetricsStore {
     this.podsByNode.set(batch.node, after);
   }
 
-  /** Forget nodes that are gone or no longer Ready. */
-  retainNodes(names: Set<string>): void {
-    for (const n of [...this.nodes.keys()]) if (!names.has(n)) this.nodes.delete(n);
-    for (const n of [...this.podsByNode.keys()]) if (!names.has(n)) this.podsByNode.delete(n);
+  /** The Ready nodes, with their labels: the others are forgotten. */
+  retainNodes(nodes: Map<string, Record<string, string>>): void {
+    for (const n of [...this.nodes.keys()]) if (!nodes.has(n)) this.nodes.delete(n);
+    for (const n of [...this.podsByNode.keys()]) if (!nodes.has(n)) this.podsByNode.delete(n);
+    this.nodeLabels.clear();
+    for (const [n, labels] of nodes) this.nodeLabels.set(n, labels);
+  }
+
+  /** Every node with a point, with its labels, by name. */
+  nodePoints(): Array<{ name: string; labels: Record<string, string>; point: UsagePoint }> {
+    const out: Array<{ name: string; labels: Record<string, string>; point: UsagePoint }> = [];
+    for (const [name, labels] of this.nodeLabels) {
+      const p = this.node(name);
+      if (p) out.push({ name, labels, point: p });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   node(name: string): UsagePoint | undefined {
