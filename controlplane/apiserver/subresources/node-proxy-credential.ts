@@ -11,9 +11,9 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { TokenFile } from "../authn/token-file";
 import type { UserInfo } from "../authn/user";
+import { KUBELET_CLIENT_USER } from "../bootstrap/rbac-policy";
 
-/** kubeadm's name for the API server's client identity towards kubelets. */
-export const KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
+export { KUBELET_CLIENT_USER };
 
 export interface NodeClientCredential {
   token: string;
