@@ -55,7 +55,7 @@ export async function benchTop(): Promise<BenchRow[]> {
     return [
       { metric: `metrics.k8s.io NodeMetrics list, ${NODES} hollow nodes: p50`, value: percentile(nodesApi, 50), unit: "ms", target: "<= 200 ms" },
       { metric: `metrics.k8s.io PodMetrics list, all ${PODS} pods: p50`, value: percentile(podsApi, 50), unit: "ms", target: "-" },
-      { metric: `kubectl top nodes (${NODES} nodes) p50, kubectl's start included`, value: percentile(topNodes, 50), unit: "ms", target: "-" },
+      { metric: `kubectl top nodes (${NODES} nodes) p50, kubectl's start included`, value: percentile(topNodes, 50), unit: "ms", target: "<= 200 ms" },
       { metric: `kubectl top pods -A (${PODS} pods) p50, kubectl's start included`, value: percentile(topPods, 50), unit: "ms", target: "-" },
     ];
   } finally {
