@@ -52,6 +52,8 @@ const SUB_VERBS: Record<string, string[]> = {
   proxy: ["create", "delete", "get", "patch", "update"],
   ephemeralcontainers: ["get", "patch", "update"],
   portforward: ["create", "get"],
+  exec: ["create", "get"],
+  attach: ["create", "get"],
 };
 
 function subKind(t: ResourceType, sub: string): { group: string; version: string; kind: string } {
@@ -59,6 +61,8 @@ function subKind(t: ResourceType, sub: string): { group: string; version: string
   if (sub === "binding") return { group: "", version: "v1", kind: "Binding" };
   if (sub === "proxy") return { group: "", version: "v1", kind: `${t.kind}ProxyOptions` };
   if (sub === "portforward") return { group: "", version: "v1", kind: "PodPortForwardOptions" };
+  if (sub === "exec") return { group: "", version: "v1", kind: "PodExecOptions" };
+  if (sub === "attach") return { group: "", version: "v1", kind: "PodAttachOptions" };
   return { group: t.group, version: t.version, kind: t.kind };
 }
 
