@@ -2,7 +2,9 @@
 // claims its pods, asks plan.ts what one step toward the spec is (create up to parallelism while
 // completions remain, with exponential backoff after failures; delete pods when suspended,
 // finished or over parallelism), does it, then writes status in one place. Expectations keep a
-// sync on a stale pod cache from creating the same pods twice.
+// sync on a stale pod cache from creating the same pods twice. As in Kubernetes, a sync reads only
+// the Job's own pods and its namespace's orphans (pod-index.ts), and pod events and status-only
+// Job updates are batched for SYNC_JOB_BATCH_PERIOD_MS (spec changes sync at once).
 import type { Job, JobStatus } from "../../../api/batch";
 import { JOB_COMPLETION_INDEX } from "../../../api/batch-rules";
 import type { Pod } from "../../../api/core";
@@ -38,6 +40,12 @@ export const DEFAULT_BACKOFF_BASE_MS = 10_000;
 export const MAX_BACKOFF_MS = 6 * 60_000;
 /** Kubernetes' --concurrent-job-syncs default. */
 export const DEFAULT_JOB_WORKERS = 5;
+/**
+ * Kubernetes' syncJobBatchPeriod: a pod event, or a Job update that is not a spec change, syncs
+ * the Job this long after the first one, so the burst of a pod's life (created, bound, Running,
+ * Succeeded) and the Job's own status writes cost one sync, not one each.
+ */
+export const SYNC_JOB_BATCH_PERIOD_MS = 1000;
 
 export interface JobControllerOptions {
   client: ApiClient;
@@ -72,7 +80,7 @@ export class JobController {
     addPodControllerUidIndex(this.podInformer);
     this.jobInformer.addEventHandler({
       onAdd: (j) => this.queue.add(keyOf(j)),
-      onUpdate: (_o, j) => this.queue.add(keyOf(j)),
+      onUpdate: (old, j) => (old.metadata.generation === j.metadata.generation ? this.queue.addAfter(keyOf(j), SYNC_JOB_BATCH_PERIOD_MS) : this.queue.add(keyOf(j))),
       onDelete: (j) => {
         this.expectations.delete(keyOf(j));
         this.queue.add(keyOf(j));
@@ -204,12 +212,12 @@ export class JobController {
       if (!job || job.metadata.uid !== ref.uid) return;
       if (what === "add" && !pod.metadata.deletionTimestamp) this.expectations.creationObserved(key);
       if (what === "delete") this.expectations.deletionObserved(key, pod.metadata.uid ?? "");
-      this.queue.add(key);
+      this.queue.addAfter(key, SYNC_JOB_BATCH_PERIOD_MS);
       return;
     }
     if (ref || what === "delete") return;
     for (const job of this.jobInformer.byIndex("namespace", pod.metadata.namespace ?? "")) {
-      if (job.spec.selector && selectorMatches(job.spec.selector, pod.metadata.labels)) this.queue.add(keyOf(job));
+      if (job.spec.selector && selectorMatches(job.spec.selector, pod.metadata.labels)) this.queue.addAfter(keyOf(job), SYNC_JOB_BATCH_PERIOD_MS);
     }
   }
 }
