@@ -4,7 +4,9 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "./config";
 import { installMaster, installWorker, type Deployment } from "./install";
-import { API_PORT, MASTER_IP, MASTER_TAG, WORKER_TAG, createNetwork, podCidr, workerIp } from "./network";
+import { createHaMasters } from "./ha-cluster";
+import { masterName } from "./ha";
+import { API_PORT, MASTER_IP, MASTER_TAG, WORKER_TAG, createNetwork, masterIp, podCidr, workerIp } from "./network";
 import { readVmFile } from "./vm-files";
 
 export interface KubelabClusterArgs {
@@ -21,7 +23,7 @@ export const NODE_SCOPES = [
   "https://www.googleapis.com/auth/monitoring.write",
 ];
 
-interface NodeBase {
+export interface NodeBase {
   name: string;
   cfg: ClusterConfig;
   subnetwork: gcp.compute.Subnetwork;
@@ -56,21 +58,27 @@ function nodeBase(
   };
 }
 
-// Startup scripts run again at every boot: only base packages, never kubelab itself.
-function createMaster(b: NodeBase, natIp: pulumi.Input<string>): gcp.compute.Instance {
-  return new gcp.compute.Instance(`${b.name}-master`, {
+// Startup scripts run again at every boot: only base packages, never kubelab itself. Master 0 is
+// today's single master (name, zone, address); more masters get the next addresses and zones.
+function createMaster(b: NodeBase, natIp: pulumi.Input<string> | undefined, i = 0, zone?: pulumi.Input<string>): gcp.compute.Instance {
+  return new gcp.compute.Instance(masterName(b.name, i), {
     ...b.instance,
+    ...(zone === undefined ? {} : { zone }),
     machineType: b.cfg.masterMachineType,
     tags: [MASTER_TAG],
     networkInterfaces: [{
       subnetwork: b.subnetwork.id,
-      networkIp: MASTER_IP,
-      accessConfigs: [{ natIp }],
+      networkIp: masterIp(i),
+      accessConfigs: [natIp === undefined ? {} : { natIp }],
     }],
     metadata: { ...b.sshMetadata, "startup-script": readVmFile("startup-master.sh"), "kubelab-role": "master" },
     labels: { kubelab: b.name, role: "master", "kubelab-version": b.versionLabel },
   }, b.opts);
 }
+
+export { createMaster };
+
+export type Worker = ReturnType<typeof createWorker>;
 
 function createWorker(b: NodeBase, i: number, parent: pulumi.Resource) {
   const { name, cfg } = b;
@@ -118,7 +126,7 @@ export class KubelabCluster extends pulumi.ComponentResource {
     super("kubelab:gce:KubelabCluster", name, {}, opts);
     const cfg = args.config;
     const child = { parent: this };
-    const { subnetwork, firewalls } = createNetwork(name, {
+    const { network, subnetwork, firewalls } = createNetwork(name, {
       region: cfg.region,
       podCidrBase: cfg.podCidrBase,
       sshSourceRanges: cfg.sshSourceRanges,
@@ -138,20 +146,27 @@ export class KubelabCluster extends pulumi.ComponentResource {
 
     // The firewall comes first so that the install can reach the nodes over SSH.
     const base = nodeBase(name, cfg, subnetwork, serviceAccount.email, { parent: this, dependsOn: firewalls });
-    const master = createMaster(base, masterAddress.address);
     const workers = Array.from({ length: cfg.workerCount }, (_, i) => createWorker(base, i, this));
-
-    const master_ = installMaster(name, {
-      host: masterAddress.address,
-      internalIp: MASTER_IP,
-      workers: workers.map((w) => w.name),
-      user: cfg.sshUser,
-      privateKey: args.sshPrivateKey,
-      gitUrl: cfg.gitUrl,
-      deployment: args.deployment,
-      instance: master,
-      version: cfg.kubelabVersion,
-    }, this);
+    let api: pulumi.Output<string> = masterAddress.address;
+    let first: ReturnType<typeof installMaster>;
+    if (cfg.masterCount === 1) {
+      const master = createMaster(base, masterAddress.address);
+      first = installMaster(name, {
+        host: masterAddress.address,
+        internalIp: MASTER_IP,
+        workers: workers.map((w) => w.name),
+        user: cfg.sshUser,
+        privateKey: args.sshPrivateKey,
+        gitUrl: cfg.gitUrl,
+        deployment: args.deployment,
+        instance: master,
+        version: cfg.kubelabVersion,
+      }, this);
+    } else {
+      const ha = createHaMasters(name, { base, network, workers, masterAddress, sshPrivateKey: args.sshPrivateKey, deployment: args.deployment }, this);
+      first = ha.first;
+      api = ha.apiAddress;
+    }
 
     workers.forEach((w) => installWorker(w.name, {
       host: w.externalIp,
@@ -159,15 +174,15 @@ export class KubelabCluster extends pulumi.ComponentResource {
       podCidr: w.cidr,
       user: cfg.sshUser,
       privateKey: args.sshPrivateKey,
-      nodeKubeconfig: master_.nodeKubeconfigs[w.name]!,
+      nodeKubeconfig: first.nodeKubeconfigs[w.name]!,
       deployment: args.deployment,
       instance: w.instance,
       version: cfg.kubelabVersion,
     }, this));
 
     this.masterAddress = masterAddress.address;
-    this.apiServerUrl = pulumi.interpolate`https://${masterAddress.address}:${API_PORT}`;
-    this.kubeconfig = pulumi.secret(master_.adminKubeconfig);
+    this.apiServerUrl = pulumi.interpolate`https://${api}:${API_PORT}`;
+    this.kubeconfig = pulumi.secret(first.adminKubeconfig);
     this.gitRemote = cfg.gitUrl
       ? pulumi.output(cfg.gitUrl)
       : pulumi.interpolate`ssh://${cfg.sshUser}@${masterAddress.address}/srv/git/lab.git`;

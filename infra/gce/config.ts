@@ -29,11 +29,18 @@ const cidr = z.string().refine(isCidr, { message: "must be an IPv4 CIDR like 203
 const cidrList = z.array(cidr).min(1, { message: "needs at least one CIDR" });
 const name = z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a lowercase GCE name" });
 
-export const ClusterConfig = z.object({
+/** The masterCount values: etcd tolerates (n-1)/2 lost members. */
+export const MASTER_COUNTS = [1, 3, 5, 7];
+
+const ClusterFields = z.object({
   project: z.string().min(1).optional(),
   region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, { message: "must be a GCE region like europe-west3" }),
   zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, { message: "must be a GCE zone like europe-west3-a" }),
   workerCount: z.number().int().min(1).max(20),
+  /** 1: one master on SQLite; 3, 5 or 7: an etcd cluster on the masters behind a load balancer. */
+  masterCount: z.number().refine((n) => MASTER_COUNTS.includes(n), {
+    message: "must be 1, 3, 5 or 7 (etcd needs a majority of its members: an even count adds no tolerance)",
+  }),
   masterMachineType: name,
   workerMachineType: name,
   image: z.string().min(1),
@@ -50,6 +57,14 @@ export const ClusterConfig = z.object({
   kubelabVersion: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]{0,62}$/, { message: "must be a version like 0.1.0" }),
   podCidrBase: z.string().regex(/^\d{1,3}\.\d{1,3}$/, { message: "must be the first two octets, like 10.200" })
     .refine((s) => isIPv4(`${s}.0.0`), { message: "must be the first two octets of an IPv4 address" }),
+});
+
+// git-sync runs on whichever master leads: a repository on one master's disk would be empty on
+// the others, so several masters read the lab's manifests from a repository they all reach.
+export const ClusterConfig = ClusterFields.superRefine((c, ctx) => {
+  if (c.masterCount > 1 && c.gitUrl === undefined) {
+    ctx.addIssue({ code: "custom", path: ["gitUrl"], message: `is required when kubelab:masterCount is ${c.masterCount}: the git-sync leader may run on any master, so it needs a repository every master reaches (e.g. https://github.com/you/lab.git)` });
+  }
 });
 export type ClusterConfig = z.infer<typeof ClusterConfig>;
 
@@ -97,6 +112,7 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
       return `${key} must be between ${bounds}, got ${JSON.stringify(got)}`;
     }
   }
+  if (issue.code === "custom" && issue.message.startsWith("is required when")) return `${key} ${issue.message}`;
   if (got === undefined) return required(String(issue.path[0]), key);
   return `${key} ${issue.message.startsWith("must") || issue.message.startsWith("needs") ? issue.message : `is invalid: ${issue.message}`}, got ${JSON.stringify(got)}`;
 }
@@ -108,6 +124,7 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
 export function parseClusterConfig(raw: RawConfig): ClusterConfig {
   const input = {
     workerCount: 2,
+    masterCount: 1,
     masterMachineType: "e2-standard-2",
     workerMachineType: "e2-standard-2",
     image: "debian-cloud/debian-12",
@@ -152,6 +169,7 @@ export function loadStackConfig(): StackConfig {
     region: kubelab.get("region") ?? gcp.get("region"),
     zone: kubelab.get("zone") ?? gcp.get("zone"),
     workerCount: numberOrString(kubelab, "workerCount"),
+    masterCount: numberOrString(kubelab, "masterCount"),
     masterMachineType: kubelab.get("masterMachineType"),
     workerMachineType: kubelab.get("workerMachineType"),
     image: kubelab.get("image"),

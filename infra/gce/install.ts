@@ -79,11 +79,15 @@ function stage(name: string, t: NodeTarget, files: Record<string, string>, paren
 }
 
 export interface MasterInstallArgs extends NodeTarget {
-  internalIp: string;
+  internalIp: pulumi.Input<string>;
   /** The workers' node names: each gets a bootstrap kubeconfig made for its install. */
   workers: string[];
   gitUrl?: string;
   deployment: Deployment;
+  /** The API's public address (the load balancer's with several masters; default: host). */
+  publicIp?: pulumi.Input<string>;
+  /** Prefix of this master's resources (default `${name}-master`). */
+  node?: string;
 }
 
 export interface MasterInstall {
@@ -99,7 +103,7 @@ export interface MasterInstall {
 }
 
 export function installMaster(name: string, args: MasterInstallArgs, parent: pulumi.Resource): MasterInstall {
-  const node = `${name}-master`;
+  const node = args.node ?? `${name}-master`;
   const { conn, copies, digest, triggers } = stage(node, args, {
     "kubelab.mjs": args.deployment.bundlePath,
     "native-modules.tar.gz": args.deployment.nativeModulesPath,
@@ -112,7 +116,7 @@ export function installMaster(name: string, args: MasterInstallArgs, parent: pul
   const gitFlag = args.gitUrl ? ` --git-url '${args.gitUrl.replace(/'/g, "'\\''")}'` : "";
   const install = new command.remote.Command(`${node}-install`, {
     connection: conn,
-    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.host} --internal-ip ${args.internalIp} --git-user ${args.user} --version ${args.version}${gitFlag} # ${digest}`,
+    create: pulumi.interpolate`sudo bash ${STAGING(args.user)}/install-master.sh --staging ${STAGING(args.user)} --public-ip ${args.publicIp ?? args.host} --internal-ip ${args.internalIp} --git-user ${args.user} --version ${args.version}${gitFlag} # ${digest}`,
     triggers,
   }, { parent, dependsOn: copies });
   // The admin token and the certificate are generated on the master once and read back as

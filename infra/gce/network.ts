@@ -5,6 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const SUBNET_CIDR = "10.240.0.0/24";
 export const MASTER_IP = "10.240.0.10";
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+/** Where GCE's health checks of a passthrough network load balancer come from. */
+export const HEALTH_CHECK_RANGES = ["35.191.0.0/16", "209.85.152.0/22", "209.85.204.0/22"];
+
+/** Internal address of master i (0-based): 10.240.0.10 (the single master's), .11, ... .16. */
+export function masterIp(i: number): string {
+  return `10.240.0.${10 + i}`;
+}
 export const MASTER_TAG = "kubelab-master";
 export const WORKER_TAG = "kubelab-worker";
 export const API_PORT = 6443;
@@ -78,4 +87,53 @@ export function createNetwork(name: string, args: NetworkArgs, parent: pulumi.Re
     }, opts),
   ];
   return { network, subnetwork, firewalls };
+}
+
+/**
+ * With several masters: etcd's client and peer ports between masters only (an allow above a deny
+ * that takes them out of allow-internal for workers and pods), the load balancer's health checks,
+ * and the agents, which reach the API through the load balancer's external address (their own
+ * external addresses are the source GCE shows the masters).
+ */
+export function createHaFirewalls(
+  name: string,
+  network: gcp.compute.Network,
+  podCidrBase: string,
+  workerExternalIps: pulumi.Input<string>[],
+  parent: pulumi.Resource,
+): gcp.compute.Firewall[] {
+  const opts = { parent };
+  const etcdPorts = [String(ETCD_CLIENT_PORT), String(ETCD_PEER_PORT)];
+  return [
+    new gcp.compute.Firewall(`${name}-allow-etcd`, {
+      network: network.selfLink,
+      priority: 900,
+      allows: [{ protocol: "tcp", ports: etcdPorts }],
+      sourceTags: [MASTER_TAG],
+      targetTags: [MASTER_TAG],
+      description: "etcd client and peer traffic between masters",
+    }, opts),
+    new gcp.compute.Firewall(`${name}-deny-etcd`, {
+      network: network.selfLink,
+      priority: 950,
+      denies: [{ protocol: "tcp", ports: etcdPorts }],
+      sourceRanges: [SUBNET_CIDR, clusterPodRange(podCidrBase)],
+      targetTags: [MASTER_TAG],
+      description: "no etcd for workers and pods (allow-internal admits the rest)",
+    }, opts),
+    new gcp.compute.Firewall(`${name}-allow-api-health`, {
+      network: network.selfLink,
+      allows: [{ protocol: "tcp", ports: [String(API_PORT)] }],
+      sourceRanges: HEALTH_CHECK_RANGES,
+      targetTags: [MASTER_TAG],
+      description: "the API load balancer's health checks",
+    }, opts),
+    new gcp.compute.Firewall(`${name}-allow-api-workers`, {
+      network: network.selfLink,
+      allows: [{ protocol: "tcp", ports: [String(API_PORT)] }],
+      sourceRanges: pulumi.all(workerExternalIps).apply((ips) => ips.map((ip) => `${ip}/32`)),
+      targetTags: [MASTER_TAG],
+      description: "agents through the API load balancer",
+    }, opts),
+  ];
 }

@@ -30,7 +30,7 @@ function run(root: string, args: string[], input?: string) {
 const rootOf = (i: number) => path.join(dir, `master-${i}`);
 const tlsOf = (i: number) => {
   const pki = path.join(rootOf(i), "etc/kubelab/etcd");
-  return { caFile: path.join(pki, "ca.crt"), clientCert: path.join(pki, "apiserver-etcd-client.crt"), clientKey: path.join(pki, "apiserver-etcd-client.key") };
+  return { caFile: path.join(pki, "ca.crt"), memberCert: path.join(pki, "member.crt"), memberKey: path.join(pki, "member.key"), clientCert: path.join(pki, "apiserver-etcd-client.crt"), clientKey: path.join(pki, "apiserver-etcd-client.key") };
 };
 
 /** The environment etcd gets from the unit's EnvironmentFile, as systemd would hand it over. */
