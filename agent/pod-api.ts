@@ -79,7 +79,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function parsePod(text: string, nodeName: string): { manifest: Pod; pod: Pod } {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new ApiError(400, `the body is not a JSON or YAML object: ${doc.errors[0]!.message}`);
-  const manifest = doc.toJS() as Pod;
+  let manifest: Pod;
+  try {
+    // A billion-laughs body stops at 100 aliases, as the API server's own YAML reading does.
+    manifest = doc.toJS({ maxAliasCount: 100 }) as Pod;
+  } catch (err) {
+    throw new ApiError(400, `the body is not a JSON or YAML object: ${(err as Error).message}`);
+  }
   if (!manifest || typeof manifest !== "object" || Array.isArray(manifest)) throw new ApiError(400, "the body must be one Pod object");
   if (manifest.apiVersion !== "v1") throw new ApiError(422, `apiVersion: Unsupported value: "${String(manifest.apiVersion)}": must be "v1"`);
   manifest.metadata = { ...manifest.metadata, namespace: manifest.metadata?.namespace ?? "default" } as Pod["metadata"];

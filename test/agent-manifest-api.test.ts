@@ -93,6 +93,10 @@ describe("pods posted to the agent's API", () => {
     expect(((await again.json()) as { message: string }).message).toContain('pods "posted" already exists');
     const broken = await call("POST", "/pods", "{not json: [");
     expect(broken.status).toBe(400);
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ..."bcdefgh".split("").map((c, i) => `${c}: &${c} [${Array(10).fill(`*${"abcdefg"[i]}`).join(", ")}]`)].join("\n");
+    const laughs = await call("POST", "/pods", bomb);
+    expect(laughs.status).toBe(400);
+    expect(((await laughs.json()) as { message: string }).message).toContain("alias");
     const notPod = await call("POST", "/pods", JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }));
     expect(notPod.status).toBe(422);
     expect(((await notPod.json()) as { message: string }).message).toContain("not a Pod manifest");
