@@ -106,12 +106,14 @@ export const subjectaccessreviews = defineResource<SubjectAccessReview>({
   kind: "SubjectAccessReview",
   plural: "subjectaccessreviews",
   schema: SubjectAccessReview,
-  validateObject(r) {
-    const out = validateAttributes(r.spec);
-    if (!r.spec.user && !r.spec.groups?.length) out.push(fieldError.invalid("spec.user", r.spec.user ?? "", "at least one of user or group must be specified"));
-    return out;
-  },
+  validateObject: validateSubjectAccessReview,
 });
+
+function validateSubjectAccessReview(r: SubjectAccessReview): FieldCause[] {
+  const out = validateAttributes(r.spec);
+  if (!r.spec.user && !r.spec.groups?.length) out.push(fieldError.invalid("spec.user", r.spec.user ?? "", "at least one of user or group must be specified"));
+  return out;
+}
 
 export const selfsubjectaccessreviews = defineResource<SelfSubjectAccessReview>({
   ...reviewResource,
@@ -128,5 +130,25 @@ export const selfsubjectrulesreviews = defineResource<SelfSubjectRulesReview>({
   schema: SelfSubjectRulesReview,
 });
 
+/** A SubjectAccessReview in a namespace, for those who may not ask cluster-wide (namespace admins). */
+export const LocalSubjectAccessReview = SubjectAccessReview.meta({ id: "io.k8s.api.authorization.v1.LocalSubjectAccessReview", description: "LocalSubjectAccessReview checks whether or not a user or group can perform an action in a given namespace." });
+export type LocalSubjectAccessReview = SubjectAccessReview;
+
+/** ValidateLocalSubjectAccessReview: about resources of its own namespace only. */
+export const localsubjectaccessreviews = defineResource<LocalSubjectAccessReview>({
+  ...reviewResource,
+  namespaced: true,
+  kind: "LocalSubjectAccessReview",
+  plural: "localsubjectaccessreviews",
+  schema: LocalSubjectAccessReview,
+  validateObject(r) {
+    const out = validateSubjectAccessReview(r);
+    if (r.spec.nonResourceAttributes) out.push(fieldError.invalid("spec.nonResourceAttributes", r.spec.nonResourceAttributes, "disallowed on this kind of request"));
+    const ns = r.spec.resourceAttributes?.namespace;
+    if (r.spec.resourceAttributes && ns !== r.metadata.namespace) out.push(fieldError.invalid("spec.resourceAttributes.namespace", ns ?? "", "must match metadata.namespace"));
+    return out;
+  },
+});
+
 /** The review kinds: served (discovery, create) but never stored or listed. */
-export const authorizationReviewResources = [selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews];
+export const authorizationReviewResources = [localsubjectaccessreviews, selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews];

@@ -165,6 +165,24 @@ describe("kubelet TLS bootstrap", () => {
     expect(await admin.ok(["get", "csr", "jane"])).toMatch(/Approved,Issued/);
   }, 60_000);
 
+  it("answers a LocalSubjectAccessReview about its own namespace only", async () => {
+    const tls = new Agent({ connect: { ca: readFileSync(serving.certFile) } });
+    const review = (ns: string, spec: object, metadata: object = {}) =>
+      undiciFetch(`${server.url}/apis/authorization.k8s.io/v1/namespaces/${ns}/localsubjectaccessreviews`, { method: "POST", dispatcher: tls, headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" }, body: JSON.stringify({ apiVersion: "authorization.k8s.io/v1", kind: "LocalSubjectAccessReview", metadata, spec }) });
+    const ask = (user: string, groups: string[], verb: string, resource: string, group = "") => ({ user, groups, resourceAttributes: { namespace: "default", verb, resource, group } });
+    const bootstrapper = await review("default", ask(`system:bootstrap:${token.slice(0, 6)}`, ["system:bootstrappers"], "create", "certificatesigningrequests", "certificates.k8s.io"));
+    expect(bootstrapper.status).toBe(201);
+    const yes = (await bootstrapper.json()) as { kind: string; metadata: { namespace: string }; status: { allowed: boolean } };
+    expect([yes.kind, yes.metadata.namespace, yes.status.allowed]).toEqual(["LocalSubjectAccessReview", "default", true]);
+    const no = (await (await review("default", ask("system:bootstrap:x", ["system:bootstrappers"], "get", "secrets"))).json()) as { status: { allowed: boolean } };
+    expect(no.status.allowed).toBe(false);
+    const elsewhere = await review("default", { user: "jane", resourceAttributes: { namespace: "kube-system", verb: "get", resource: "pods" } });
+    expect(elsewhere.status).toBe(422);
+    expect(((await elsewhere.json()) as { message: string }).message).toContain("spec.resourceAttributes.namespace: Invalid value: \"kube-system\": must match metadata.namespace");
+    expect((await review("default", { user: "jane", nonResourceAttributes: { path: "/healthz", verb: "get" } })).status).toBe(422);
+    expect((await review("default", ask("jane", [], "get", "pods"), { namespace: "other" })).status).toBe(400);
+  });
+
   it("refuses a request that is not a PEM CSR with 422 and the field", async () => {
     const r = await admin.run(["create", "-f", "-"], JSON.stringify({ apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", metadata: { name: "junk" }, spec: { request: Buffer.from("not a csr").toString("base64"), signerName: KUBELET_SIGNER, usages: ["client auth"] } }));
     expect(r.code).not.toBe(0);

@@ -1,9 +1,11 @@
 // The authorization API the server answers itself (Kubernetes' pkg/registry/authorization):
-// SelfSubjectAccessReview (may I?), SubjectAccessReview (may they?) and SelfSubjectRulesReview
+// SelfSubjectAccessReview (may I?), SubjectAccessReview (may they?), LocalSubjectAccessReview (may
+// they, in this namespace? for namespace admins) and SelfSubjectRulesReview
 // (what may I do in this namespace?): `kubectl auth can-i` and `can-i --list`. Each is a POST
 // answered with its status filled in, from the same authorizer that judges every request, so
 // what can-i says is what the server then does. Nothing is stored.
 import {
+  localsubjectaccessreviews,
   selfsubjectaccessreviews,
   selfsubjectrulesreviews,
   subjectaccessreviews,
@@ -38,10 +40,15 @@ function accessStatus(authorizer: Authorizer, a: Attributes) {
 }
 
 /** Parse and validate a review body (reviews have no name: a stand-in satisfies ObjectMeta). */
-function parseReview<T>(rt: ResourceType, body: unknown): T {
+function parseReview<T>(rt: ResourceType, body: unknown, namespace?: string): T {
   if (!body || typeof body !== "object" || Array.isArray(body)) throw badRequest("the request body must be a JSON object");
   const obj = { apiVersion: `${GROUP}/v1`, kind: rt.kind, ...(body as object) } as KObject;
   obj.metadata = { ...(obj.metadata ?? {}), name: "review" };
+  // A namespaced review is the URL's namespace's (Kubernetes: "must match namespace").
+  if (namespace !== undefined) {
+    if (obj.metadata.namespace && obj.metadata.namespace !== namespace) throw badRequest(`metadata.namespace must match namespace: ${namespace}`);
+    obj.metadata.namespace = namespace;
+  }
   // The status is the server's answer; whatever the client sent there is dropped.
   delete obj.status;
   const res = rt.validate(obj, "Strict");
@@ -58,7 +65,12 @@ export interface ReviewConfig {
 }
 
 export function withAuthorizationReviews(c: ReviewConfig): Filter {
-  const answers: Record<string, (user: UserInfo, body: unknown) => unknown> = {
+  const answers: Record<string, (user: UserInfo, body: unknown, namespace?: string) => unknown> = {
+    localsubjectaccessreviews: (_user, body, namespace) => {
+      const r = parseReview<SubjectAccessReview>(localsubjectaccessreviews, body, namespace);
+      const who: UserInfo = { name: r.spec.user ?? "", uid: r.spec.uid ?? "", groups: r.spec.groups ?? [], ...(r.spec.extra ? { extra: r.spec.extra } : {}) };
+      return { ...r, status: accessStatus(c.authorizer, reviewAttributes(who, r.spec)) };
+    },
     selfsubjectaccessreviews: (user, body) => {
       const r = parseReview<SelfSubjectAccessReview>(selfsubjectaccessreviews, body);
       return { ...r, status: accessStatus(c.authorizer, reviewAttributes(user, r.spec)) };
@@ -75,18 +87,19 @@ export function withAuthorizationReviews(c: ReviewConfig): Filter {
       return { ...r, status: { resourceRules: rules.resourceRules, nonResourceRules: rules.nonResourceRules, incomplete: rules.incomplete, ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}) } };
     },
   };
-  const post = async (ctx: RequestContext, answer: (user: UserInfo, body: unknown) => unknown): Promise<void> => {
+  const post = async (ctx: RequestContext, answer: (user: UserInfo, body: unknown, namespace?: string) => unknown, namespace?: string): Promise<void> => {
     const method = ctx.req.method ?? "GET";
     if (method !== "POST") throw methodNotAllowed(method);
     const raw = await readBody(ctx.req, c.maxBodyBytes);
     if (raw.length === 0) throw badRequest("the request body is empty");
-    ctx.reply(201, answer(ctx.user ?? ANONYMOUS, decodeBody(raw, ctx.req.headers["content-type"])));
+    ctx.reply(201, answer(ctx.user ?? ANONYMOUS, decodeBody(raw, ctx.req.headers["content-type"]), namespace));
   };
   return (next) => (ctx) => {
     const rp = requestInfo(ctx).resource;
-    if (rp && rp.group === GROUP && rp.version === "v1" && !rp.namespace && !rp.name) {
+    // Only the local review is namespaced; the others are cluster-wide.
+    if (rp && rp.group === GROUP && rp.version === "v1" && !rp.name && Boolean(rp.namespace) === (rp.plural === "localsubjectaccessreviews")) {
       const answer = Object.hasOwn(answers, rp.plural) ? answers[rp.plural] : undefined;
-      if (answer) return post(ctx, answer);
+      if (answer) return post(ctx, answer, rp.namespace);
     }
     return next(ctx);
   };
