@@ -265,6 +265,23 @@ function cached(key: string): { doc: JSONSchema; hash: string } | undefined {
   return entry;
 }
 
+/**
+ * Builds the built-in documents in the background (about a second of CPU in all), one
+ * group-version per turn of the event loop so requests are served in between, starting after
+ * `delayMs`: the first GET /openapi/v3 (a first `kubectl apply`) then finds them built. Neither
+ * readiness nor a process's exit waits for it; a request that comes first builds what it needs.
+ */
+export function warmOpenapiV3(delayMs: number): void {
+  const keys = groupVersionKeys();
+  const next = () => {
+    const key = keys.shift();
+    if (key === undefined) return;
+    cached(key);
+    setImmediate(next).unref();
+  };
+  setTimeout(next, delayMs).unref();
+}
+
 /** GET /openapi/v3: where each group-version's document lives, with a content hash. */
 export function openapiV3Root(): { paths: Record<string, { serverRelativeURL: string }> } {
   const paths: Record<string, { serverRelativeURL: string }> = {};

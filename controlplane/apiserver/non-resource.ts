@@ -2,7 +2,7 @@
 // group-version lists, plain and aggregated) and the OpenAPI v2 and v3 documents.
 import type { Registry as MetricsRegistry } from "prom-client";
 import type { ResourceType } from "../../api/resource";
-import { openapiV3Document, openapiV3Root } from "../../api/openapi";
+import { openapiV3Document, openapiV3Root, warmOpenapiV3 } from "../../api/openapi";
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -27,7 +27,11 @@ export interface NonResourceConfig {
   custom?: Pick<CustomResources, "types" | "openapiRoot" | "openapiDocument">;
 }
 
+/** How long after a server starts its OpenAPI v3 documents are built (a short-lived test server never pays). */
+const OPENAPI_WARM_DELAY_MS = 1000;
+
 export function nonResourceHandler(config: NonResourceConfig): Handler {
+  warmOpenapiV3(OPENAPI_WARM_DELAY_MS);
   return async (ctx) => {
     const { req, reply } = ctx;
     const c = { ...config, types: config.custom ? [...config.types, ...config.custom.types()] : config.types };
