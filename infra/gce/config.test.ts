@@ -71,4 +71,17 @@ describe("stack config", () => {
     for (const ok of ["0.0.0.0/0", "10.240.0.0/24", "203.0.113.7/32"]) expect(isCidr(ok), ok).toBe(true);
     for (const bad of ["10.0.0.0/33", "256.1.1.1/8", "10.0.0/8", "10.0.0.0", "01.2.3.4/8", "::/0", " 10.0.0.0/8"]) expect(isCidr(bad), bad).toBe(false);
   });
+
+  it("takes masterCount 1 (the default), 3, 5 or 7, and several masters only with a shared git repository", () => {
+    expect(parseClusterConfig(minimal).masterCount).toBe(1);
+    for (const n of [3, 5, 7]) expect(parseClusterConfig({ ...minimal, masterCount: n, gitUrl: "https://example.com/lab.git" }).masterCount).toBe(n);
+    for (const bad of [0, 2, 4, 9, 3.5, "three"]) {
+      expect(problems({ ...minimal, masterCount: bad, gitUrl: "https://example.com/lab.git" }), String(bad)).toEqual([
+        `kubelab:masterCount must be 1, 3, 5 or 7 (etcd needs a majority of its members: an even count adds no tolerance), got ${JSON.stringify(bad)}`,
+      ]);
+    }
+    expect(problems({ ...minimal, masterCount: 5 })).toEqual([
+      "kubelab:gitUrl is required when kubelab:masterCount is 5: the git-sync leader may run on any master, so it needs a repository every master reaches (e.g. https://github.com/you/lab.git)",
+    ]);
+  });
 });

@@ -31,6 +31,7 @@ const name = z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, { message: "must b
 
 /** The masterCount values: etcd tolerates (n-1)/2 lost members. */
 export const MASTER_COUNTS = [1, 3, 5, 7];
+const MASTER_COUNT_MESSAGE = "must be 1, 3, 5 or 7 (etcd needs a majority of its members: an even count adds no tolerance)";
 
 const ClusterFields = z.object({
   project: z.string().min(1).optional(),
@@ -38,9 +39,7 @@ const ClusterFields = z.object({
   zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, { message: "must be a GCE zone like europe-west3-a" }),
   workerCount: z.number().int().min(1).max(20),
   /** 1: one master on SQLite; 3, 5 or 7: an etcd cluster on the masters behind a load balancer. */
-  masterCount: z.number().refine((n) => MASTER_COUNTS.includes(n), {
-    message: "must be 1, 3, 5 or 7 (etcd needs a majority of its members: an even count adds no tolerance)",
-  }),
+  masterCount: z.number({ error: MASTER_COUNT_MESSAGE }).refine((n) => MASTER_COUNTS.includes(n), { message: MASTER_COUNT_MESSAGE }),
   masterMachineType: name,
   workerMachineType: name,
   image: z.string().min(1),
