@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consistently, eventually } from "../../test/fixtures/wait";
+import { spreadZones } from "./ha";
 import type { Deployment } from "./install";
 
 interface Created { type: string; name: string; inputs: Record<string, any> }
@@ -165,5 +166,10 @@ describe("kubelab:masterCount", () => {
     config({ "kubelab:masterCount": "3" });
     expect(() => createCluster("bad", deployment)).toThrow(/kubelab:gitUrl is required when kubelab:masterCount is 3/);
     await consistently(() => !created.some((c) => c.name.startsWith("bad")), 200, "no resource of the rejected stack", 20);
+  });
+
+  it("spreads 5 or 7 masters round robin from the stack's zone, so one zone holds at most ceil(n / zones)", () => {
+    expect(spreadZones(["r-b", "r-c", "r-a"], "r-b", 5)).toEqual(["r-b", "r-a", "r-c", "r-b", "r-a"]);
+    expect(spreadZones(["r-a", "r-b", "r-c", "r-f"], "r-a", 7)).toEqual(["r-a", "r-b", "r-c", "r-f", "r-a", "r-b", "r-c"]);
   });
 });
