@@ -84,6 +84,10 @@ member() {
     [ -s "$pki/$f" ] || { say "$f is missing from the certificates on stdin"; exit 1; }
   done
   install -d -m 0700 "$ROOT/var/lib/kubelab-etcd"
+  # A re-run that changes nothing of etcd's (e.g. a new kubelab-server unit) leaves it running:
+  # restarting every member at once would lose the quorum for a moment.
+  local before
+  before="$( (cat "$pki/etcd.env" "$ROOT/etc/systemd/system/kubelab-etcd.service" "$pki/member.crt.installed" 2>/dev/null || true) | sha256sum)"
   # Clients on the master itself may use loopback too (unless the member's address is loopback).
   local local_url=",https://127.0.0.1:$client_port"
   case "$ip" in 127.*) local_url="" ;; esac
@@ -150,7 +154,12 @@ DROPIN
   fi
   "$SYSTEMCTL" daemon-reload
   "$SYSTEMCTL" enable kubelab-etcd.service
-  "$SYSTEMCTL" restart --no-block kubelab-etcd.service
+  cp "$pki/member.crt" "$pki/member.crt.installed"
+  if [ "$(cat "$pki/etcd.env" "$ROOT/etc/systemd/system/kubelab-etcd.service" "$pki/member.crt.installed" | sha256sum)" = "$before" ]; then
+    "$SYSTEMCTL" start --no-block kubelab-etcd.service
+  else
+    "$SYSTEMCTL" restart --no-block kubelab-etcd.service
+  fi
   say "etcd member $name on $ip started (cluster $initial)"
 }
 

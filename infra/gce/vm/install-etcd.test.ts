@@ -106,6 +106,11 @@ describe("install-etcd.sh", () => {
     expect(line).toContain(`--advertise-address ${IPS[1]}`);
     expect(dropIn).toContain("LoadCredential=etcd-client.key:/etc/kubelab/etcd/apiserver-etcd-client.key");
     expect(readFileSync(path.join(dir, "systemctl.log"), "utf8")).toContain("restart --no-block kubelab-etcd.service");
+    // Run again with nothing of etcd's changed: the running member is left alone.
+    const again = run(rootOf(1), ["member", "--name", "m1", "--ip", IPS[1], "--initial-cluster", INITIAL, "--server-unit", UNIT,
+      "--client-port", String(CLIENT_PORT), "--peer-port", String(PEER_PORT), "--token", `kubelab-test-${process.pid}`], certs);
+    expect(again.status, again.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, "systemctl.log"), "utf8").trim().split("\n").at(-1)).toBe("start --no-block kubelab-etcd.service");
   });
 
   it("refuses a member without the certificates on stdin, and hands the control plane's secrets over", () => {
