@@ -11,6 +11,7 @@
 // - After losing, it campaigns again; it only leads again after re-acquiring the Lease.
 // - On cancel it releases the Lease (holder empty) so a successor takes over without waiting.
 import type { Lease, LeaseSpec } from "../api/coordination";
+import { rfc3339Micro } from "../api/time";
 import { leases } from "./resources";
 import { ApiStatusError } from "./errors";
 import { realClock, sleep, type Clock, type TimerHandle } from "./clock";
@@ -56,10 +57,8 @@ export function validateLeaderElectionTimes(leaseMs: number, renewMs: number, re
   return undefined;
 }
 
-/** metav1.MicroTime: RFC 3339 with six fraction digits. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
+/** metav1.MicroTime: RFC 3339 with six fraction digits (api/time.ts is the one definition). */
+export const microTime = (ms: number): string => rfc3339Micro(ms);
 
 /**
  * The spec to write to take or keep the Lease, or undefined when another holder's lease is still

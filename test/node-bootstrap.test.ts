@@ -11,7 +11,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestAgent, type TestAgent } from "../agent/testing";
-import { makeCSR, newPrivateKey, nodeClientCSR } from "../agent/bootstrap/csr";
+import { makeCSR, newPrivateKey, nodeClientCSR } from "../client/csr";
 import { bootstrapTokenSecret, generateBootstrapToken } from "../api/bootstrap-token";
 import { CONTROLLER_NAMES } from "../controlplane/controllers/names";
 import { ensureClientCA, ensureServingCert } from "../infra/local/access";

@@ -10,7 +10,7 @@ import { ConnectionError } from "../../client/errors";
 import { readKubeconfig } from "../../client/kubeconfig";
 import { RestClient } from "../../client/rest";
 import type { ResourceRef } from "../../client/resources";
-import { newPrivateKey, nodeClientCSR, nodeUser } from "./csr";
+import { newPrivateKey, nodeClientCSR, nodeUser } from "../../client/csr";
 import { usableCertificate, writeNodeCredentials } from "./kubeconfig";
 
 const csrs: ResourceRef = { group: "certificates.k8s.io", version: "v1", plural: "certificatesigningrequests", kind: "CertificateSigningRequest", namespaced: false };

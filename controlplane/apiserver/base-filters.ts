@@ -3,6 +3,7 @@
 // authentication, and the extra routes other components mount (the git-sync webhook).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { StoreUnavailableError } from "../storage/store";
 import { ApiError } from "./errors";
 import { GO_TRUE } from "./go-bool";
 import { requestInfo, type Filter, type Handler, type RequestContext, type RequestInfo } from "./filter";
@@ -42,12 +43,15 @@ export function withPanicRecovery(logger: Logger): Filter {
     try {
       await next(ctx);
     } catch (e) {
-      const err = e instanceof ApiError ? e : internalError(e, logger);
+      const err = e instanceof ApiError ? e : e instanceof StoreUnavailableError ? unavailable(e) : internalError(e, logger);
       if (ctx.res.headersSent) ctx.res.end();
       else ctx.reply(err.code, err.toStatus());
     }
   };
 }
+
+/** The store cannot answer: 503 with Retry-After, which client-go and kubectl retry. */
+const unavailable = (e: StoreUnavailableError) => new ApiError(503, "ServiceUnavailable", e.message, { retryAfterSeconds: 1 });
 
 function internalError(e: unknown, logger: Logger): ApiError {
   logger.error({ err: e }, "internal error");

@@ -1,9 +1,9 @@
-// etcd's failures as the API answers them: a store that cannot answer (no quorum, no member
-// reachable, a deadline passed) is a 503 ServiceUnavailable Status naming etcd and the cause, with
-// Retry-After, as client-go retries it; anything else passes through unchanged.
+// etcd's failures in the store's terms: a store that cannot answer (no quorum, no member
+// reachable, a deadline passed) is a StoreUnavailableError naming the cause, which the API answers
+// as a 503 ServiceUnavailable with Retry-After (client-go retries it); anything else passes through.
 import { isBrokenCircuitError } from "cockatiel";
 import { EtcdError, GRPCGenericError } from "etcd3";
-import { ApiError } from "../apiserver/errors";
+import { StoreUnavailableError } from "./store";
 
 export function isEtcdUnavailable(err: unknown): boolean {
   return err instanceof GRPCGenericError || err instanceof EtcdError || isBrokenCircuitError(err);
@@ -12,5 +12,5 @@ export function isEtcdUnavailable(err: unknown): boolean {
 export function storeUnavailable(err: unknown): unknown {
   if (!isEtcdUnavailable(err)) return err;
   const cause = isBrokenCircuitError(err) ? "every member refused the connection" : (err as Error).message;
-  return new ApiError(503, "ServiceUnavailable", `etcd is unavailable (${cause}): the store has no quorum or no member answers; retry later`, { retryAfterSeconds: 1 });
+  return new StoreUnavailableError(cause);
 }

@@ -59,7 +59,7 @@ export class EtcdStore implements Store {
     return { deadline: Date.now() + this.callTimeoutMs, ...this.requireLeader };
   }
 
-  /** One etcd call: what etcd fails with becomes a 503 Status (etcd-errors.ts). */
+  /** One etcd call: etcd being unreachable becomes a StoreUnavailableError (etcd-errors.ts), a 503 at the API. */
   private call<T>(p: Promise<T>): Promise<T> {
     return p.catch((e: unknown) => {
       throw storeUnavailable(e);

@@ -70,6 +70,17 @@ export class StoreCompactedError extends Error {
   }
 }
 
+/**
+ * Thrown by any call when the store cannot answer at all (etcd without quorum, no member
+ * reachable, a deadline passed); the API answers 503 ServiceUnavailable with Retry-After.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(readonly why: string) {
+    super(`etcd is unavailable (${why}): the store has no quorum or no member answers; retry later`);
+    this.name = "StoreUnavailableError";
+  }
+}
+
 export interface Store {
   get(key: string): Promise<StoredValue | undefined>;
   /** All keys starting with prefix, in key order, plus the current revision. */

@@ -4,7 +4,7 @@
 // static address it has with one master (SSH, and the stack's git remote of older stacks).
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { createMaster, type NodeBase, type Worker } from "./cluster";
+import { createMaster, type NodeBase, type Worker } from "./nodes";
 import { createApiLoadBalancer, etcdMemberName, masterName, masterZones, type ApiLoadBalancer } from "./ha";
 import { installEtcdCluster, receiveSecrets, shareSecrets, type EtcdMaster } from "./ha-install";
 import { installMaster, type Deployment, type MasterInstall } from "./install";

@@ -3,7 +3,15 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { LabProcess } from "./processes";
-import type { HaLabState } from "./ha/masters";
+import type { EtcdPKI } from "./ha/etcd-pki";
+
+/** What `lab up --masters N` (N > 1) started: servers, etcd members, HAProxy, etcd's certificates. */
+export interface HaLabState {
+  masters: Array<LabProcess & { master: string; address: string; listen: string }>;
+  etcd: Array<LabProcess & { member: string; clientUrl: string }>;
+  haproxy: LabProcess & { listen: string; statsSocket: string };
+  etcdPKI: EtcdPKI;
+}
 
 export interface LabState {
   dir: string;

@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { KObject, ResourceType } from "../../../api/resource";
 import type { LeaseSpec } from "../../../api/coordination";
-import { microTime } from "../../../client/leaderelection";
+import { rfc3339Micro as microTime } from "../../../api/time";
 import { ApiError } from "../errors";
 import type { Registry } from "../registry";
 

@@ -4,7 +4,7 @@
 // the pod strategy (strategies/pod.ts).
 import type { Pod } from "../../../api/core";
 import { defaultContainer } from "../../../api/corev1/defaults";
-import { validateEphemeralContainersUpdate, validateNoEphemeralOnCreate } from "../../../api/corev1/ephemeral-container";
+import { validateEphemeralContainersUpdate, validateNoEphemeralOnCreate } from "../../../api/corev1/ephemeral-container-rules";
 import { deepEqual } from "../../../api/define";
 import type { FieldCause, KObject } from "../../../api/resource";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCSR } from "../../../api/certificates-csr";
-import { makeCSR, newPrivateKey, nodeClientCSR } from "../../../agent/bootstrap/csr";
+import { makeCSR, newPrivateKey, nodeClientCSR } from "../../../client/csr";
 import { validity } from "./authority";
 import { kubeletClientProblem } from "./kubelet-client";
 import { signerProblem } from "./signer";

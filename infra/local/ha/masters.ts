@@ -13,16 +13,11 @@ import { startEtcdCluster } from "./etcd-cluster";
 import { ensureEtcdPKI, type EtcdPKI } from "./etcd-pki";
 import { startHaproxy } from "./haproxy";
 import { initialCluster, mastersPlan, type Master } from "./topology";
+import type { HaLabState } from "../state";
 
 const run = promisify(execFile);
 const SCRIPTS = resolve(import.meta.dirname, "../../../scripts");
 
-export interface HaLabState {
-  masters: Array<LabProcess & { master: string; address: string; listen: string }>;
-  etcd: Array<LabProcess & { member: string; clientUrl: string }>;
-  haproxy: LabProcess & { listen: string; statsSocket: string };
-  etcdPKI: EtcdPKI;
-}
 
 /**
  * What every master runs with besides the lab's flags: short leader election (a dead leader's

@@ -1,4 +1,4 @@
-// The agent's key and certificate request, as the kubelet makes them for
+// A node client key and certificate request (client-go's util/certificate/csr), as the kubelet makes them for
 // kubernetes.io/kube-apiserver-client-kubelet: subject CN=system:node:<name>, O=system:nodes, no
 // SANs. The key is RSA 2048 (node:crypto makes it; node-forge, which writes the PKCS#10, signs
 // with RSA keys only).
