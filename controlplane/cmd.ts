@@ -11,7 +11,7 @@ import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerOptions } from "./options";
 import type { LeaderElectionOptions } from "./leader";
 import { validateLeaderElectionTimes } from "../client/leaderelection";
-import { etcdClientProblem, type EtcdTLSFiles } from "./storage/etcd-client";
+import { etcdClientProblem, type EtcdTLSFiles } from "./storage/etcd-options";
 import type { IdentityLeaseFlags } from "./apiserver/identity";
 import { parseAuthorizationModes, type AuthorizationMode } from "./apiserver/authz/union";
 import { LAB_POD_SECURITY_DEFAULTS, podSecurityFromFlags, type PodSecurityConfig } from "./apiserver/admission/podsecurity/config";

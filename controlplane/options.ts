@@ -5,7 +5,7 @@ import type { AuthenticationOptions } from "./apiserver/authn";
 import type { ServerLimits } from "./apiserver/filters/limits";
 import type { PodSecurityConfig } from "./apiserver/admission/podsecurity/config";
 import type { LeaderElectionOptions } from "./leader";
-import type { EtcdTLSFiles } from "./storage/etcd-client";
+import type { EtcdTLSFiles } from "./storage/etcd-options";
 import type { IdentityLeaseFlags } from "./apiserver/identity";
 import type { ClusterSigningOptions } from "./controllers/certificates/start";
 

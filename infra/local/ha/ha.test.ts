@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { etcdClientProblem } from "../../../controlplane/storage/etcd-client";
+import { etcdClientProblem } from "../../../controlplane/storage/etcd-options";
 import { haproxyConfig, HAPROXY_BINARY } from "./haproxy";
 import { initialCluster, mastersPlan, mastersProblem } from "./topology";
 
