@@ -110,7 +110,7 @@ async function startControllerManager(ctx: ComponentContext, client: RestClient,
 
 async function startGitSyncComponent(ctx: ComponentContext, term: Term): Promise<Stop> {
   const client = term.guard(clientFor(ctx, "kubelab-gitsync", "gitSync"));
-  const { startGitSync, ensureGitRepositoryFromFlag } = await import("./gitsync");
+  const { startGitSync, ensureGitRepositoryFromFlag, ensureGitopsRepoAccount } = await import("./gitsync");
   const defaultWebhookToken = ctx.options.gitopsWebhookTokenFile
     ? readFileSync(ctx.options.gitopsWebhookTokenFile, "utf8").trim()
     : undefined;
@@ -124,6 +124,8 @@ async function startGitSyncComponent(ctx: ComponentContext, term: Term): Promise
   });
   ctx.addHandler(gitsync.httpHandler);
   if (ctx.options.gitopsRepo) {
+    // git-sync itself may only impersonate: the repository's account is made as the server's admin.
+    await ensureGitopsRepoAccount(term.guard(clientFor(ctx, "kubelab-gitops-bootstrap")));
     const repo = await ensureGitRepositoryFromFlag(client, ctx.options.gitopsRepo);
     const selfHeal = ctx.options.gitopsSelfHeal ?? true;
     if ((repo.spec.selfHeal ?? true) !== selfHeal) {

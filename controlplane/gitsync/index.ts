@@ -9,7 +9,7 @@ import type { ReconcileResult } from "./reconcile";
 import { createWebhookHandler, type WebhookHandler, type WebhookOptions, type WebhookTarget } from "./webhook";
 import { webhookHttpHandler, type WebhookLimits } from "./webhook-http";
 
-export { ensureGitRepositoryFromFlag, parseGitopsFlag } from "./flag";
+export { ensureGitopsRepoAccount, ensureGitRepositoryFromFlag, GITOPS_REPO_ACCOUNT, parseGitopsFlag } from "./flag";
 export { createWebhookHandler, handleGitopsWebhook, type WebhookHandler, type WebhookRequest, type WebhookResponse } from "./webhook";
 export { webhookHttpHandler, MAX_WEBHOOK_BODY, WEBHOOK_BODY_TIMEOUT_MS, type WebhookLimits } from "./webhook-http";
 export { GitSyncController } from "./controller";

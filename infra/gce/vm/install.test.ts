@@ -228,7 +228,8 @@ describe("install-master.sh", () => {
     expect(readFileSync(path.join(master.root, "etc/kubelab/server.env"), "utf8")).toContain("KUBELAB_GITOPS_REPO=/srv/git/lab.git#main");
     const work = path.join(dir, "work");
     execFileSync("git", ["init", "-q", "-b", "main", work]);
-    writeFileSync(path.join(work, "ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pushed\n");
+    // The repository acts as default/gitops-lab (admin in "default"): a namespaced object.
+    writeFileSync(path.join(work, "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pushed\n  namespace: default\ndata:\n  from: git\n");
     const git = (...a: string[]) => spawnSync("git", ["-C", work, "-c", "user.name=t", "-c", "user.email=t@t", ...a], {
       encoding: "utf8",
       env: { ...process.env, KUBELAB_HOOK_ENV: path.join(master.root, "etc/kubelab/git-hook.env") },
@@ -241,7 +242,8 @@ describe("install-master.sh", () => {
     expect(push.stderr).toContain("kubelab: git-sync notified");
     expect(execFileSync("git", ["--git-dir", repo, "log", "--format=%s", "main"], { encoding: "utf8" }).trim()).toBe("first");
     const kubectl = kubectlFor(path.join(etc(), "admin.kubeconfig"));
-    await eventually(async () => (await kubectl.ok(["get", "namespaces", "-o", "name"])).includes("namespace/pushed"), 30_000, "namespace/pushed");
+    await eventually(async () => (await kubectl.ok(["get", "configmaps", "-n", "default", "-o", "name"])).includes("configmap/pushed"), 30_000, "configmap/pushed");
+    expect(await kubectl.ok(["get", "gitrepository", "lab", "-n", "default", "-o", "jsonpath={.spec.serviceAccountName}"])).toBe("gitops-lab");
   });
   it("a worker installed with its bootstrap kubeconfig gets its own certificate and registers its node and pod CIDR", async () => {
     const worker = vm("worker-live", ["kubelab-agent.service"]);
