@@ -2,7 +2,8 @@
 // resource type (namespace/name@resourceVersion), as lists report them. Equal snapshots before
 // and after = no write landed on any of them, not even one that was later undone. The objects
 // the API server keeps up to date itself (the default/kubernetes Service, its Endpoints and
-// EndpointSlice) are left out: their writes are the server's, not a request's.
+// EndpointSlice, and its identity Lease in kube-system, renewed every few seconds) are left out:
+// their writes are the server's, not a request's.
 import { resourceTypes } from "../../api";
 
 export interface ClusterState {
@@ -11,7 +12,7 @@ export interface ClusterState {
   objects: string[];
 }
 
-const SERVER_OWNED = /^(services|endpoints|endpointslices)\/default\/kubernetes@/;
+const SERVER_OWNED = /^((services|endpoints|endpointslices)\/default\/kubernetes|leases\/kube-system\/apiserver-[a-z0-9]+)@/;
 
 export async function clusterState(baseUrl: string, headers: Record<string, string> = {}): Promise<ClusterState> {
   const objects: string[] = [];

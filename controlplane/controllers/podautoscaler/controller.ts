@@ -72,7 +72,7 @@ export class PodAutoscalerController {
   constructor(private readonly opts: PodAutoscalerOptions) {
     this.clock = opts.clock ?? realClock;
     this.syncPeriodMs = Math.max(100, opts.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS);
-    this.queue = new WorkQueue({ name: "horizontalpodautoscaler", clock: this.clock });
+    this.queue = new WorkQueue({ name: "horizontalpodautoscaling", clock: this.clock });
     this.hpas = opts.informers.horizontalPodAutoscalers();
     this.pods = opts.informers.pods();
     this.hpas.addEventHandler({
@@ -84,7 +84,7 @@ export class PodAutoscalerController {
   }
 
   run(signal: AbortSignal, opts: ControllerRunOptions = {}): Promise<void> {
-    return runController({ name: "horizontalpodautoscaler", queue: this.queue, workers: opts.workers ?? 5, logger: opts.logger, metrics: opts.metrics, signal, sync: (key) => this.sync(key) });
+    return runController({ name: "horizontalpodautoscaling", queue: this.queue, workers: opts.workers ?? 5, logger: opts.logger, metrics: opts.metrics, signal, sync: (key) => this.sync(key) });
   }
 
   async sync(key: string): Promise<Result | void> {
