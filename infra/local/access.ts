@@ -59,20 +59,7 @@ export function ensureServingCert(dir: string): ServingCert {
   const certFile = join(tls, "apiserver.crt");
   const keyFile = join(tls, "apiserver.key");
   if (!existsSync(certFile) || !existsSync(keyFile)) {
-    try {
-      execFileSync("openssl", [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
-        "-subj", "/CN=kubelab-lab-apiserver",
-        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
-        "-addext", "extendedKeyUsage=serverAuth",
-        "-keyout", keyFile, "-out", certFile,
-      ], { stdio: ["ignore", "ignore", "pipe"] });
-    } catch (e) {
-      const err = e as { stderr?: Buffer; message: string };
-      throw new Error(`could not make the lab's TLS certificate with openssl: ${(err.stderr?.toString() || err.message).trim()} (install Debian's openssl)`);
-    }
+    selfSignedServingCert(certFile, keyFile, "IP:127.0.0.1,DNS:localhost");
   }
   chmodSync(keyFile, 0o600);
   return { certFile, keyFile };
@@ -83,7 +70,21 @@ export interface CertificateAuthority {
   keyFile: string;
 }
 
-function openssl(args: string[], what: string): void {
+/** Writes a self-signed serving certificate (its own CA) for these subjectAltNames. */
+export function selfSignedServingCert(certFile: string, keyFile: string, sans: string): void {
+  openssl([
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
+    "-subj", "/CN=kubelab-lab-apiserver",
+    "-addext", `subjectAltName=${sans}`,
+    "-addext", "basicConstraints=critical,CA:TRUE",
+    "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
+    "-addext", "extendedKeyUsage=serverAuth",
+    "-keyout", keyFile, "-out", certFile,
+  ], "the lab's TLS certificate");
+}
+
+/** Runs openssl; its failure names what was being made and the package that provides it. */
+export function openssl(args: string[], what: string): void {
   try {
     execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
   } catch (e) {

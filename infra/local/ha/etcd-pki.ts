@@ -4,9 +4,8 @@
 // client-cert-auth: on a machine with other users, a plain etcd on loopback would be a way around
 // the API's tokens (anyone could write a privileged pod into the store).
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { privateDir } from "../access";
+import { openssl, privateDir } from "../access";
 
 export interface EtcdPKI {
   caFile: string;
@@ -14,15 +13,6 @@ export interface EtcdPKI {
   memberKey: string;
   clientCert: string;
   clientKey: string;
-}
-
-function openssl(args: string[], what: string): void {
-  try {
-    execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
-  } catch (e) {
-    const err = e as { stderr?: Buffer; message: string };
-    throw new Error(`could not make ${what} with openssl: ${(err.stderr?.toString() || err.message).trim()} (install Debian's openssl)`);
-  }
 }
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];

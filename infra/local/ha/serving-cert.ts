@@ -2,9 +2,8 @@
 // CA), with every master's address in its SANs besides 127.0.0.1 (where HAProxy passes TLS
 // through), since each server's own controllers and HAProxy's checks connect to its address.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ensureServingCert, privateDir, type ServingCert } from "../access";
+import { ensureServingCert, privateDir, selfSignedServingCert, type ServingCert } from "../access";
 
 export function labServingCert(dir: string, masterAddresses: string[]): ServingCert {
   if (masterAddresses.length <= 1) return ensureServingCert(dir);
@@ -15,20 +14,7 @@ export function labServingCert(dir: string, masterAddresses: string[]): ServingC
   const stamp = join(tls, "apiserver-ha.sans");
   const sans = ["IP:127.0.0.1", ...masterAddresses.map((a) => `IP:${a}`), "DNS:localhost"].join(",");
   if (!existsSync(certFile) || !existsSync(keyFile) || !existsSync(stamp) || readFileSync(stamp, "utf8") !== sans) {
-    try {
-      execFileSync("openssl", [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
-        "-subj", "/CN=kubelab-lab-apiserver",
-        "-addext", `subjectAltName=${sans}`,
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
-        "-addext", "extendedKeyUsage=serverAuth",
-        "-keyout", keyFile, "-out", certFile,
-      ], { stdio: ["ignore", "ignore", "pipe"] });
-    } catch (e) {
-      const err = e as { stderr?: Buffer; message: string };
-      throw new Error(`could not make the lab's TLS certificate with openssl: ${(err.stderr?.toString() || err.message).trim()} (install Debian's openssl)`);
-    }
+    selfSignedServingCert(certFile, keyFile, sans);
     writeFileSync(stamp, sans, { mode: 0o600 });
   }
   chmodSync(keyFile, 0o600);
