@@ -91,12 +91,12 @@ describe("kubectl exec, attach and cp", () => {
   it("gives the command a terminal with -it", async () => {
     // script(1) gives kubectl a terminal of its own, as a user's shell would.
     const out = await new Promise<string>((resolve) => {
-      const cmd = `kubectl --kubeconfig ${server.kubeconfig} -n ${NS} exec -it shell -- sh -c 'tty; for i in $(seq 100); do s=$(stty size 2>/dev/null) && [ "$s" != "0 0" ] && break; usleep 50000; done; echo "$s"'`;
+      const cmd = `kubectl --kubeconfig ${server.kubeconfig} -n ${NS} exec -it shell -- sh -c 'tty; for i in $(seq 100); do s=$(stty size 2>/dev/null); case "$s" in [1-9]*" "[1-9]*) break;; esac; usleep 50000; done; echo "size:$s"'`;
       // stty gives script's terminal a size, which kubectl sends on as a resize (the loop waits for it).
       execFile("script", ["-qec", `stty rows 30 cols 100; ${cmd}`, "/dev/null"], { timeout: 30_000 }, (_e, stdout) => resolve(stdout));
     });
     expect(out).toMatch(/\/dev\/pts\/\d+/);
-    expect(out).toContain("30 100");
+    expect(out).toContain("size:30 100");
   });
 
   it("copies files into a pod and out of it (tar through exec)", async () => {
