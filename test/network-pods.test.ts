@@ -236,7 +236,11 @@ describe("the pod network and cluster DNS across two nodes", () => {
     expect(lastGone).toBeLessThan(lines.length - 1); // it stopped answering before the loop ended
     const followedMs = Number(lines[lastGone + 1]![0]) - deletedAt;
     expect(followedMs).toBeLessThan(1000);
-    expect(lines.slice(lastGone + 1).every(([, answer]) => answer?.startsWith("tier-") && answer !== gone)).toBe(true);
+    // After the switch every answer comes from another pod; one request in flight at the switch may
+    // be refused (the pod is gone before its rule is; Kubernetes without a preStop delay does too).
+    const after = lines.slice(lastGone + 1).map(([, answer]) => answer ?? "");
+    expect(after.filter((a) => a === "").length).toBeLessThanOrEqual(1);
+    expect(after.filter((a) => a !== "").every((a) => a.startsWith("tier-") && a !== gone)).toBe(true);
 
     await kubectl.ok(["-n", NS, "scale", "deployment", "tier", "--replicas=0"]);
     await eventually(() => answers("http://tier:8000/", 5).every((a) => a === ""), { timeoutMs: 10_000, intervalMs: 20, what: "no answers at 0 replicas" });
