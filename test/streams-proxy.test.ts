@@ -83,6 +83,10 @@ describe("kubectl proxy to Services, pods and nodes", () => {
       return res.status === 200 ? res.text() : undefined;
     }, 20_000, "the echo pod answering");
     expect(posted).toBe("POST a=1&b=two probe-1\nhello body");
+    // The app's own query is the app's: names the API would check (limit, watch) pass untouched.
+    const own = await fetch(`${base}/api/v1/namespaces/${NS}/pods/echo/proxy/cgi-bin/echo?limit=abc&watch=yes`);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toBe("GET limit=abc&watch=yes \n");
   });
 
   it("serves the pod directly through pods/web-0/proxy/ and pods/web-0:80/proxy/", async () => {

@@ -55,12 +55,17 @@ function invalidParam(name: string, value: string, why: string) {
   return badRequest(`invalid value ${JSON.stringify(value.slice(0, 64))} for query parameter ${name}: ${why}`);
 }
 
-/** After request info: a malformed query parameter is answered 400 before any handler runs. */
+/**
+ * After request info: a malformed query parameter is answered 400 before any handler runs. The
+ * proxy subresources are left alone: their query belongs to the app behind them (a proxied
+ * `?limit=abc` is the app's to judge, as kube-apiserver passes it through untouched).
+ */
 export function withQueryParamCheck(): Filter {
   // Not an async function: a check that passes adds no promise of its own to every request.
   return (next) => (ctx) => {
     try {
-      checkQueryParams(requestInfo(ctx).url.searchParams);
+      const info = requestInfo(ctx);
+      if (info.resource?.subresource !== "proxy") checkQueryParams(info.url.searchParams);
     } catch (err) {
       return Promise.reject(err);
     }
