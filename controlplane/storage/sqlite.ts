@@ -17,6 +17,7 @@ import {
   type Watcher,
 } from "./store";
 import { GroupCommit, type QueuedWrite } from "./group-commit";
+import { startCheckpointer, type Checkpointer } from "./sqlite-checkpoint";
 
 interface ObjectRow {
   key: string;
@@ -58,13 +59,22 @@ export class SqliteStore implements Store {
   private readonly batches: GroupCommit;
   private readonly stmts;
   private readonly txs;
+  /** Checkpoints the WAL off the main thread (./sqlite-checkpoint.ts); none for ":memory:". */
+  private readonly checkpointer: Checkpointer | undefined;
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    const synchronous = opts.synchronous === "full" ? "FULL" : "NORMAL";
+    this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma("busy_timeout = 5000");
+    if (file !== ":memory:") {
+      this.db.pragma("wal_autocheckpoint = 0");
+      this.checkpointer = startCheckpointer(file, synchronous, () => {
+        if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+      });
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS objects (
         key TEXT PRIMARY KEY,
@@ -263,6 +273,8 @@ export class SqliteStore implements Store {
     this.batches.flush();
     for (const l of this.listeners) l.closed = true;
     this.listeners.clear();
+    // The worker's connection goes first, so this last one checkpoints the WAL as it closes.
+    await this.checkpointer?.close();
     this.db.close();
   }
 }
