@@ -1,15 +1,19 @@
 // `npm run build`: what goes onto the GCE VMs.
 //   dist/kubelab.mjs                    the whole CLI (server, agent, lab) as one esbuild bundle
-//   dist/kubelab-native-modules.tar.gz  better-sqlite3 with its compiled addon, for the master
+//   dist/kubelab-native-modules.tar.gz  what the master's server loads from node_modules beside
+//                                       the bundle: better-sqlite3 with its compiled addon, and
+//                                       etcd3 with gRPC (SHIPPED_PACKAGES and all they need)
 // The CLI uses top-level await, so the bundle is ESM (.mjs) with a `require` for the CommonJS
 // dependencies. better-sqlite3 is a native addon and stays outside the bundle: the tarball holds
 // a copy compiled for the VMs' Node (the LTS pinned in infra/gce/vm/install-node.sh; see
 // scripts/native.ts), on this machine's glibc (Debian 12, the VMs' OS).
+// etcd3 reads its .proto files from its own folder when it loads, so it cannot be bundled either:
+// the etcd store's packages ship unchanged, as real node_modules, in the same tarball.
 // Optional natives (cpu-features, ssh2's sshcrypto.node) are left out; their loaders fall back
 // to JavaScript when they are missing.
 import { build, type Plugin } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { NATIVE_PACKAGES, ensureNativeModules } from "./native";
 
@@ -18,7 +22,17 @@ const root = path.resolve(import.meta.dirname, "..");
 export const BUNDLE = path.join(root, "dist", "kubelab.mjs");
 export const NATIVE_MODULES = path.join(root, "dist", "kubelab-native-modules.tar.gz");
 
-// dockerode's BuildKit session support (gRPC, protobuf) is never used: empty modules.
+/**
+ * The packages kubelab's own code imports for the etcd store (controlplane/storage/etcd*.ts).
+ * etcd3 loads rpc.proto from its folder at load time, and the store must share etcd3's gRPC;
+ * they stay outside the bundle and ship beside it with every package they need.
+ */
+export const SHIPPED_PACKAGES = ["etcd3", "@grpc/grpc-js", "cockatiel"];
+
+const fromNodeModules = (importer: string) => importer.includes(`${path.sep}node_modules${path.sep}`);
+
+// dockerode's BuildKit session support (gRPC, protobuf) is never used: empty modules there (the
+// etcd store's gRPC is the shipped one, reached through lazyExternals).
 const UNUSED = /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)(\/.*)?$/;
 const stubUnused: Plugin = {
   name: "stub-unused",
@@ -29,15 +43,19 @@ const stubUnused: Plugin = {
 };
 
 // An external ESM import is hoisted to the top of the bundle and loaded at start, so an agent on a
-// worker (no better-sqlite3 there) would fail to start. Each native package is therefore reached
-// through a CommonJS shim that requires it when the code importing it first runs: only the
-// server's store loads it.
-const lazyNatives: Plugin = {
-  name: "lazy-natives",
+// worker (no better-sqlite3 or etcd3 there) would fail to start. Each external package is
+// therefore reached through a CommonJS shim that requires it when the code importing it first
+// runs: only the server's store loads them (etcd3 only with --store etcd).
+const lazyExternals: Plugin = {
+  name: "lazy-externals",
   setup(b) {
-    const filter = new RegExp(`^(${NATIVE_PACKAGES.join("|")})$`);
-    b.onResolve({ filter }, (args) =>
-      args.namespace === "lazy-native" ? { path: args.path, external: true } : { path: args.path, namespace: "lazy-native" });
+    const filter = new RegExp(`^(${[...NATIVE_PACKAGES, ...SHIPPED_PACKAGES].map((p) => p.replace("/", "\\/")).join("|")})$`);
+    b.onResolve({ filter }, (args) => {
+      if (args.namespace === "lazy-native") return { path: args.path, external: true };
+      // A bundled package's own import (dockerode's gRPC) is not the store's: stubUnused takes it.
+      if (!NATIVE_PACKAGES.includes(args.path) && fromNodeModules(args.importer)) return undefined;
+      return { path: args.path, namespace: "lazy-native" };
+    });
     b.onLoad({ filter: /.*/, namespace: "lazy-native" }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: "js",
@@ -61,7 +79,7 @@ export async function bundle(outfile = BUNDLE): Promise<number> {
     keepNames: true,
     legalComments: "linked",
     external: ["cpu-features", "*.node"],
-    plugins: [stubUnused, lazyNatives],
+    plugins: [lazyExternals, stubUnused],
     banner: {
       js: [
         "#!/usr/bin/env node",
@@ -77,7 +95,39 @@ export async function bundle(outfile = BUNDLE): Promise<number> {
   return statSync(outfile).size;
 }
 
-/** tar.gz of node_modules/<pkg> for each native package, built for the VMs' Node, without build intermediates. */
+/** The folder of package `name` as Node resolves it from the package folder `from` (nested first). */
+function resolvePackage(name: string, from: string): string {
+  for (let d = from; d.startsWith(root); d = path.dirname(d)) {
+    const dir = path.join(d, "node_modules", name);
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+  }
+  throw new Error(`${name} (needed by ${path.relative(root, from) || "kubelab"}) is not installed: run npm ci`);
+}
+
+/**
+ * node_modules paths (relative to the tree) of SHIPPED_PACKAGES and everything they depend on,
+ * in the tree's own layout (nested copies stay nested); type-only packages (@types/*) are left out.
+ */
+export function shippedModulePaths(): string[] {
+  const found = new Set<string>();
+  const visit = (name: string, from: string) => {
+    if (name.startsWith("@types/")) return;
+    const dir = resolvePackage(name, from);
+    if (found.has(dir)) return;
+    found.add(dir);
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, dir);
+  };
+  for (const p of SHIPPED_PACKAGES) visit(p, root);
+  const dirs = [...found].map((d) => path.relative(root, d)).sort();
+  // A nested copy is inside its parent's folder, which the archive holds whole.
+  return dirs.filter((d) => !dirs.some((o) => o !== d && d.startsWith(`${o}${path.sep}`)));
+}
+
+/**
+ * tar.gz of node_modules/ for the master: each native package built for the VMs' Node without
+ * build intermediates, and the shipped packages as installed here (no source maps or .d.ts).
+ */
 export function packNativeModules(outfile = NATIVE_MODULES, from = ensureNativeModules()): number {
   mkdirSync(path.dirname(outfile), { recursive: true });
   const files = NATIVE_PACKAGES.flatMap((p) => {
@@ -85,7 +135,10 @@ export function packNativeModules(outfile = NATIVE_MODULES, from = ensureNativeM
     if (p !== "better-sqlite3") return [dir];
     return [`${dir}/package.json`, `${dir}/lib`, `${dir}/LICENSE`, `${dir}/build/Release/better_sqlite3.node`];
   });
-  execFileSync("tar", ["-czf", outfile, "--owner=0", "--group=0", "--sort=name", "--mtime=@0", "-C", from, ...files]);
+  execFileSync("tar", [
+    "-czf", outfile, "--owner=0", "--group=0", "--sort=name", "--mtime=@0", "--exclude=*.map", "--exclude=*.d.ts",
+    "-C", from, ...files, "-C", root, ...shippedModulePaths(),
+  ]);
   return statSync(outfile).size;
 }
 

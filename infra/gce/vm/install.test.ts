@@ -15,6 +15,7 @@ import { ensureNodeDist, pinnedNode, type NodeDist } from "../../../scripts/node
 import { eventually } from "../../../test/fixtures/wait";
 import { kubectlFor } from "../../../test/fixtures/kubectl";
 import { waitForReadyScript } from "../install";
+import { Etcd3 } from "etcd3";
 
 const VM = path.resolve(import.meta.dirname);
 const REPO = path.resolve(VM, "../../..");
@@ -44,7 +45,7 @@ function run(script: string, args: string[], env: Record<string, string>, input?
     input,
     timeout: 120_000,
   });
-  return { status: r.status, out: r.stdout + r.stderr };
+  return { status: r.status, out: r.stdout + r.stderr, stdout: r.stdout };
 }
 
 /** A root folder for one "VM", with the systemctl stand-in; `start` lists the units it really starts. */
@@ -320,6 +321,52 @@ describe("install-worker.sh", () => {
     expect(r.status).toBe(1);
     expect(r.out).toContain("no kubeconfig on stdin");
     expect(w.calls()).toEqual([]);
+  });
+});
+
+// A master of a stack with kubelab:masterCount > 1, in the order Pulumi runs it: install-etcd.sh
+// makes the etcd PKI, the member's unit (started here for real: Debian's /usr/bin/etcd with client
+// and peer TLS) and the kubelab-server drop-in; install-master.sh then starts the bundled server,
+// which stores in etcd through the etcd3 and gRPC shipped beside the bundle.
+describe("install-etcd.sh then install-master.sh (several masters)", () => {
+  it("the bundled server runs on the etcd member with TLS, and what kubectl creates is in etcd", async () => {
+    const master = vm("ha-master", ["kubelab-etcd.service", "kubelab-server.service"]);
+    vms.push(master);
+    const ip = "127.0.94.1";
+    const [apiPort, clientPort, peerPort] = [await freePort(), await freePort(), await freePort()];
+    copyFileSync(path.join(VM, "install-etcd.sh"), path.join(staging, "install-etcd.sh"));
+    const pki = run("install-etcd.sh", ["pki", "--ips", ip], master.env);
+    expect(pki.status, pki.out).toBe(0);
+    const certs = pki.stdout.trim();
+    const member = run("install-etcd.sh", ["member", "--name", "m0", "--ip", ip, "--initial-cluster", `m0=https://${ip}:${peerPort}`,
+      "--server-unit", path.join(staging, "kubelab-server.service"), "--client-port", String(clientPort), "--peer-port", String(peerPort),
+      "--token", `kubelab-install-${process.pid}`], master.env, certs);
+    expect(member.status, member.out + readLog(master, "kubelab-etcd.service")).toBe(0);
+
+    const r = run("install-master.sh", ["--staging", staging, "--public-ip", ip, "--internal-ip", ip, "--git-user", "root", "--listen", `${ip}:${apiPort}`], master.env);
+    expect(r.status, r.out + readLog(master, "kubelab-server.service") + readLog(master, "kubelab-etcd.service")).toBe(0);
+    const argv = readFileSync(path.join(master.root, "etc/systemd/system/kubelab-server.service.d/etcd.conf"), "utf8");
+    expect(argv).toContain(`--store etcd --etcd-servers https://${ip}:${clientPort}`);
+
+    const kubectl = kubectlFor(path.join(master.root, "etc/kubelab/admin.kubeconfig"));
+    await kubectl.ok(["create", "configmap", "stored-in-etcd", "-n", "default", "--from-literal=store=etcd"]);
+    expect(await kubectl.ok(["get", "configmap", "stored-in-etcd", "-n", "default", "-o", "jsonpath={.data.store}"])).toBe("etcd");
+    const etc = path.join(master.root, "etc/kubelab/etcd");
+    const client = new Etcd3({
+      hosts: `https://${ip}:${clientPort}`,
+      credentials: {
+        rootCertificate: readFileSync(path.join(etc, "ca.crt")),
+        certChain: readFileSync(path.join(etc, "apiserver-etcd-client.crt")),
+        privateKey: readFileSync(path.join(etc, "apiserver-etcd-client.key")),
+      },
+    });
+    try {
+      const keys = await client.getAll().keys();
+      expect(keys.filter((k) => k.includes("configmaps") && k.endsWith("/default/stored-in-etcd"))).toHaveLength(1);
+    } finally {
+      client.close();
+      master.stop();
+    }
   });
 });
 
