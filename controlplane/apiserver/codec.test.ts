@@ -29,7 +29,7 @@ describe("store codec", () => {
 
   it("accepts its own continue tokens only for the list they came from", () => {
     const token = encodeContinue("/registry/core/pods/default/b", 7);
-    expect(decodeContinue(token, "/registry/core/pods/")).toBe("/registry/core/pods/default/b");
+    expect(decodeContinue(token, "/registry/core/pods/")).toEqual({ start: "/registry/core/pods/default/b", revision: 7 });
     expect(() => decodeContinue(token, "/registry/core/secrets/")).toThrow(/continue key is not valid/);
     expect(() => decodeContinue("%%%", "/registry/core/pods/")).toThrow(/continue key is not valid/);
   });

@@ -54,12 +54,17 @@ export function encodeContinue(key: string, revision: number): string {
   return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: revision, start: key })).toString("base64url");
 }
 
-export function decodeContinue(token: string, prefix: string): string {
+/** A continue token's key to start after and the revision of the list's first page (-1: the current state). */
+export function decodeContinue(token: string, prefix: string): { start: string; revision: number } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { start?: unknown };
-    if (typeof parsed.start === "string" && parsed.start.startsWith(prefix)) return parsed.start;
-  } catch {
-    // fall through
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { start?: unknown; rv?: unknown };
+    if (typeof parsed.start === "string" && parsed.start.startsWith(prefix)) {
+      const revision = typeof parsed.rv === "number" && Number.isSafeInteger(parsed.rv) && (parsed.rv > 0 || parsed.rv === -1) ? parsed.rv : undefined;
+      if (revision === undefined) throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+      return { start: parsed.start, revision };
+    }
+  } catch (e) {
+    if (e instanceof Error && e.name === "ApiError") throw e;
   }
   throw badRequest("continue key is not valid: the continue token was not issued for this list");
 }

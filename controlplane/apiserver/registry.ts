@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { FieldValidation, KObject, ResourceType } from "../../api/resource";
 import { rfc3339 } from "../../api/time";
 import { StoreConflictError, type Store, type StoredValue } from "../storage/store";
-import { decode, decodeContinue, encode, encodeContinue, storedJson } from "./codec";
+import { decode, encode, storedJson } from "./codec";
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from "./errors";
 import { updateManagedFields } from "./field-manager";
 import { fieldValue, storageKey, storagePrefix } from "./keys";
@@ -18,6 +18,7 @@ import { NamespaceCache } from "./namespace-cache";
 import { randomSuffix, withNameRetries } from "./generate-name";
 import { fillAlwaysSerialized } from "./serialized-defaults";
 import { admissionAttributes, type AdmissionUser } from "./admission/attributes";
+import { CachedReads } from "./watchcache/reads";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
 const noFinish: FinishWrite = async () => {};
@@ -56,6 +57,9 @@ export interface ListQuery {
   fieldSelector?: FieldRequirement[];
   limit?: number;
   continueToken?: string;
+  /** Unset: the current state (a consistent read); "0": any; see watchcache/resource-version.ts. */
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
 }
 
 export interface ListOutcome {
@@ -65,15 +69,23 @@ export interface ListOutcome {
   remainingItemCount?: number;
 }
 
+/** A list as JSON text: the objects in comma-joined batches (see listJson). */
+export interface ListJson extends Omit<ListOutcome, "items"> {
+  items: Iterable<string>;
+}
+
 export class Registry {
   /** Namespaces from memory where the store allows it (see namespace-cache.ts). */
   private readonly namespaces: NamespaceCache | undefined;
+  /** GET and LIST from the watch caches (or the store, as the resourceVersion rules say). */
+  private readonly reads: CachedReads;
 
   constructor(
     readonly store: Store,
     private readonly strategies: Strategies,
   ) {
     if (store.watchBeforeAck) this.namespaces = new NamespaceCache(store, storagePrefix(strategies.namespaces));
+    this.reads = new CachedReads(store);
   }
 
   private read(rt: ResourceType, ns: string | undefined, name: string): Promise<StoredValue | undefined> {
@@ -81,71 +93,43 @@ export class Registry {
     return this.namespaces && rt === this.strategies.namespaces ? this.namespaces.get(key) : this.store.get(key);
   }
 
-  async get(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject> {
-    const stored = await this.read(rt, ns, name);
-    if (!stored) throw notFound(rt.plural, rt.group, name);
-    return decode(stored);
+  /** The object (resourceVersion: unset = the current state, "0" = any, N = not older than N). */
+  async get(rt: ResourceType, ns: string | undefined, name: string, resourceVersion?: string): Promise<KObject> {
+    return JSON.parse(await this.getJson(rt, ns, name, resourceVersion)) as KObject;
   }
 
-  /** The object as JSON text, straight from the stored text (see storedJson). */
-  async getJson(rt: ResourceType, ns: string | undefined, name: string): Promise<string> {
-    const stored = await this.read(rt, ns, name);
-    if (!stored) throw notFound(rt.plural, rt.group, name);
-    return storedJson(stored);
+  /** The object as JSON text, as the watch cache (or the store) holds it: never decoded and encoded again. */
+  async getJson(rt: ResourceType, ns: string | undefined, name: string, resourceVersion?: string): Promise<string> {
+    const found = await this.reads.get(rt, ns, name, resourceVersion);
+    if (!found) throw notFound(rt.plural, rt.group, name);
+    return found.json;
   }
 
   async tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined> {
-    const stored = await this.read(rt, ns, name);
-    return stored && decode(stored);
+    const found = await this.reads.get(rt, ns, name);
+    return found && (JSON.parse(found.json) as KObject);
   }
 
   async list(rt: ResourceType, ns: string | undefined, q: ListQuery = {}): Promise<ListOutcome> {
-    const prefix = storagePrefix(rt, ns);
-    const filtering = Boolean(q.labelSelector?.length || q.fieldSelector?.length);
-    const limit = q.limit && q.limit > 0 ? q.limit : 0;
-    let after = q.continueToken ? decodeContinue(q.continueToken, prefix) : undefined;
-    const items: KObject[] = [];
-    for (;;) {
-      const pageSize = limit ? (filtering ? 500 : limit - items.length) : 0;
-      const page = await this.store.list(prefix, { limit: pageSize, continueAfter: after });
-      for (const sv of page.items) {
-        const obj = decode(sv);
-        after = sv.key;
-        if (filtering && !this.matches(rt, obj, q)) continue;
-        items.push(obj);
-        if (limit && items.length >= limit) break;
-      }
-      if (limit && items.length >= limit) {
-        const rest = await this.store.list(prefix, { limit: 1, continueAfter: after });
-        if (rest.items.length === 0) return { items, resourceVersion: String(page.revision) };
-        return {
-          items,
-          resourceVersion: String(page.revision),
-          continueToken: encodeContinue(after!, page.revision),
-          remainingItemCount: filtering ? undefined : (rest.remaining ?? 0) + 1,
-        };
-      }
-      if (!page.continueKey) return { items, resourceVersion: String(page.revision) };
-    }
+    const out = await this.reads.list(rt, ns, q);
+    return { ...out, items: out.items.map((o) => JSON.parse(o.json) as KObject) };
   }
 
   /**
-   * Every object of a collection as JSON text, for an unfiltered, unpaged list: the stored text
-   * with its resourceVersion spliced in, instead of decoding and re-encoding each object. The
-   * same objects as list() returns, in the same order, read at once (one snapshot) and handed out
-   * in comma-joined batches, so a large list never becomes one giant string.
+   * The list as JSON text: the objects' texts as the watch cache holds them (resourceVersion
+   * in), the same objects in the same order as list() returns, handed out in comma-joined
+   * batches, so a large list is neither decoded and encoded again nor one giant string.
    */
-  async listJson(rt: ResourceType, ns: string | undefined, batch = 64): Promise<{ resourceVersion: string; items: Iterable<string> }> {
-    const page = await this.store.list(storagePrefix(rt, ns));
+  async listJson(rt: ResourceType, ns: string | undefined, q: ListQuery = {}, batch = 64): Promise<ListJson> {
+    const { items: objects, ...meta } = await this.reads.list(rt, ns, q);
     function* items(): Generator<string> {
-      for (let i = 0; i < page.items.length; i += batch) {
+      for (let i = 0; i < objects.length; i += batch) {
         const parts: string[] = [];
-        for (let j = i; j < Math.min(i + batch, page.items.length); j++) parts.push(storedJson(page.items[j]));
+        for (let j = i; j < Math.min(i + batch, objects.length); j++) parts.push(objects[j]!.json);
         yield (i === 0 ? "" : ",") + parts.join(",");
-        for (let j = i; j < Math.min(i + batch, page.items.length); j++) (page.items as unknown[])[j] = undefined;
       }
     }
-    return { resourceVersion: String(page.revision), items: items() };
+    return { ...meta, items: items() };
   }
 
   matches(rt: ResourceType, obj: KObject, q: Pick<ListQuery, "labelSelector" | "fieldSelector">): boolean {
@@ -159,7 +143,9 @@ export class Registry {
   }
 
   private async createOnce(rt: ResourceType, ns: string | undefined, body: KObject, opts: WriteOptions): Promise<WriteResult> {
-    const obj = structuredClone(body);
+    // Only the top level and metadata change before validation, which returns a deep copy of
+    // its own (every ResourceType.validate does): no deep clone of the body here.
+    const obj: KObject = { ...body, metadata: { ...body.metadata } };
     if (rt.namespaced) {
       if (obj.metadata.namespace && ns && obj.metadata.namespace !== ns) {
         throw badRequest("the namespace of the provided object does not match the namespace sent on the request");

@@ -7,7 +7,7 @@ import { ApiError, badRequest, notFoundPath } from "./errors";
 import { requestInfo, type RequestContext } from "./filter";
 import { apiVersionOf, supportsField } from "./keys";
 import { applyPatch } from "./patching";
-import type { DeleteOptions, WriteResult } from "./registry";
+import type { DeleteOptions, ListOutcome, ListQuery, WriteResult } from "./registry";
 import { boolParam, decodeBody, readBody } from "./request";
 import { checkKind, methodNotAllowed, readObject, writeOptions, type ResourceContext, type ResourceRequest } from "./resource-request";
 import { parseFieldSelector, parseLabelSelector } from "./selectors";
@@ -58,7 +58,6 @@ export async function handleResource(server: ResourceContext, ctx: RequestContex
 
 async function handleCollection(r: ResourceRequest): Promise<void> {
   const { rt, ns, query: q, method, server } = r;
-  if (method === "GET" && isPlainList(r)) return writePlainList(r);
   const labelSelector = parseLabelSelector(q.get("labelSelector"));
   const fieldSelector = parseFieldSelector(q.get("fieldSelector"), (f) => supportsField(rt, f));
   if (method === "GET" && boolParam(q.get("watch"))) {
@@ -73,17 +72,20 @@ async function handleCollection(r: ResourceRequest): Promise<void> {
     }, r.res, server.bookmarkIntervalMs);
   }
   if (method === "GET") {
-    const limit = q.get("limit") ? Number(q.get("limit")) : undefined;
-    const out = await server.registry.list(rt, ns, { labelSelector, fieldSelector, limit, continueToken: q.get("continue") ?? undefined });
-    const listMeta = {
-      resourceVersion: out.resourceVersion,
-      ...(out.continueToken ? { continue: out.continueToken } : {}),
-      ...(out.remainingItemCount !== undefined ? { remainingItemCount: out.remainingItemCount } : {}),
+    const query: ListQuery = {
+      labelSelector,
+      fieldSelector,
+      limit: limitParam(q.get("limit")),
+      continueToken: q.get("continue") || undefined,
+      resourceVersion: q.get("resourceVersion") ?? undefined,
+      resourceVersionMatch: q.get("resourceVersionMatch") ?? undefined,
     };
+    if (!wantsTable(r.req.headers.accept) && !conversionOf(rt)) return writeListJson(r, query);
+    const out = await server.registry.list(rt, ns, query);
     if (wantsTable(r.req.headers.accept)) {
-      return r.reply(200, toTable(rt, out.items, { include: includeObject(q), listMeta }), { "Content-Type": TABLE_CONTENT_TYPE });
+      return r.reply(200, toTable(rt, out.items, { include: includeObject(q), listMeta: listMetaOf(out) }), { "Content-Type": TABLE_CONTENT_TYPE });
     }
-    return r.reply(200, { kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: listMeta, items: out.items });
+    return r.reply(200, { kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: listMetaOf(out), items: out.items });
   }
   if (method === "POST") {
     const body = await readObject(r);
@@ -115,8 +117,9 @@ async function handleObject(r: ResourceRequest): Promise<void> {
   switch (method) {
     case "GET": {
       // The stored text goes out as it is (resourceVersion spliced in), not decoded and encoded again.
-      if (!wantsTable(req.headers.accept)) return r.reply(200, await server.registry.getJson(rt, ns, name));
-      const obj = await server.registry.get(rt, ns, name);
+      const rv = q.get("resourceVersion") ?? undefined;
+      if (!wantsTable(req.headers.accept)) return r.reply(200, await server.registry.getJson(rt, ns, name, rv));
+      const obj = await server.registry.get(rt, ns, name, rv);
       return r.reply(200, toTable(rt, [obj], { include: includeObject(q), listMeta: { resourceVersion: obj.metadata.resourceVersion } }), { "Content-Type": TABLE_CONTENT_TYPE });
     }
     case "PUT": {
@@ -152,24 +155,30 @@ function replyObject(r: ResourceRequest, code: number, { object, json, warnings 
   r.reply(code, json ?? object, warnings.length ? { Warning: warnings.map((w) => `299 - "${w.replace(/[\\"]/g, (c) => "\\" + c)}"`).join(", ") } : undefined);
 }
 
-/** Query parameters a plain list ignores. */
-const PLAIN_LIST_PARAMS = new Set(["resourceVersion", "resourceVersionMatch", "timeoutSeconds"]);
+/** A list's metadata as Kubernetes writes it. */
+function listMetaOf(out: Omit<ListOutcome, "items">): Record<string, unknown> {
+  return {
+    resourceVersion: out.resourceVersion,
+    ...(out.continueToken ? { continue: out.continueToken } : {}),
+    ...(out.remainingItemCount !== undefined ? { remainingItemCount: out.remainingItemCount } : {}),
+  };
+}
 
-/** A whole collection without selectors, paging, watch or Table: what informers and `kubectl get -o json` ask for. */
-function isPlainList(r: ResourceRequest): boolean {
-  if (wantsTable(r.req.headers.accept) || conversionOf(r.rt)) return false;
-  for (const k of r.query.keys()) if (!PLAIN_LIST_PARAMS.has(k)) return false;
-  return true;
+/** ?limit=: a non-negative integer (0 or none: everything). */
+function limitParam(v: string | null): number | undefined {
+  if (v === null || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw badRequest(`invalid limit: ${JSON.stringify(v)}: must be a non-negative integer`);
+  return n;
 }
 
 /**
- * The plain list, fast: the stored text goes out with resourceVersions spliced in, the same body
- * as the decoded list without decoding and re-encoding every object, written in pieces as the
- * socket takes them.
+ * A list as JSON, fast: the objects' texts from the watch cache go out as they are (encoded once
+ * per write, never decoded and encoded per list), written in pieces as the socket takes them.
  */
-async function writePlainList({ server, rt, ns, res }: ResourceRequest): Promise<void> {
-  const { items, resourceVersion } = await server.registry.listJson(rt, ns);
-  const head = JSON.stringify({ kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion } });
+async function writeListJson({ server, rt, ns, res }: ResourceRequest, query: ListQuery): Promise<void> {
+  const { items, ...meta } = await server.registry.listJson(rt, ns, query);
+  const head = JSON.stringify({ kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: listMetaOf(meta) });
   res.writeHead(200, { "Content-Type": "application/json" });
   let more = res.write(`${head.slice(0, -1)},"items":[`);
   for (const piece of items) {

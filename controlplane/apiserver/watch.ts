@@ -112,7 +112,8 @@ export async function serveWatch(
   const rvParam = req.resourceVersion;
   let fromRevision: number;
   if (!rvParam || rvParam === "0") {
-    const listed = await registry.list(rt, req.namespace, { labelSelector: req.query.labelSelector, fieldSelector: req.query.fieldSelector });
+    // From "0" the initial state may come from the cache as it stands; from nothing it is the current one.
+    const listed = await registry.list(rt, req.namespace, { labelSelector: req.query.labelSelector, fieldSelector: req.query.fieldSelector, resourceVersion: rvParam || undefined });
     // The initial list waits for the socket instead of queueing: it may be far larger than the buffer.
     for (const obj of listed.items) if (!send("ADDED", obj) && !(await stream.drained())) break;
     fromRevision = Number(listed.resourceVersion);

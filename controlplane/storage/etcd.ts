@@ -35,6 +35,7 @@ const WATCH_RETRY_MS = [100, 200, 400, 800, 1600, 3200];
 type Stream = Awaited<ReturnType<Etcd3["watchClient"]["watch"]>>;
 
 export class EtcdStore implements Store {
+  readonly listsAtRevision = true;
   private readonly client: Etcd3;
   private readonly callTimeoutMs: number;
   private compacted = 0;
@@ -74,9 +75,13 @@ export class EtcdStore implements Store {
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const start = opts.continueAfter !== undefined ? Buffer.concat([Buffer.from(opts.continueAfter), Buffer.from([0])]) : Buffer.from(prefix);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
-    const res = await this.call(this.client.kv.range({ key: start, range_end: prefixEnd(prefix), limit }, this.callOptions()));
+    const at = opts.revision;
+    const res = await this.client.kv.range({ key: start, range_end: prefixEnd(prefix), limit, ...(at ? { revision: String(at) } : {}) }, this.callOptions()).catch((e: unknown) => {
+      if (at && isCompactedError(e)) throw new StoreCompactedError(at, this.compacted);
+      throw storeUnavailable(e);
+    });
     const items = res.kvs.map(toStored);
-    const result: ListResult = { items, revision: revisionOf(res.header) };
+    const result: ListResult = { items, revision: at ?? revisionOf(res.header) };
     if (limit > 0 && res.more && items.length > 0) {
       result.continueKey = items[items.length - 1]!.key;
       result.remaining = Number(res.count) - items.length;

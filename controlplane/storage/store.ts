@@ -43,6 +43,11 @@ export interface ListOptions {
   limit?: number;
   /** Start after this key (from a previous ListResult.continueKey). */
   continueAfter?: string;
+  /**
+   * List the keys as they were at this revision (only where Store.listsAtRevision): the pages of
+   * one list all come from its first page's revision. StoreCompactedError once compacted.
+   */
+  revision?: number;
 }
 
 export interface Watcher {
@@ -113,5 +118,7 @@ export interface Store {
    * acknowledged write and may answer reads in the store's place.
    */
   readonly watchBeforeAck?: boolean;
+  /** true when list() honours ListOptions.revision (etcd keeps every revision until compaction). */
+  readonly listsAtRevision?: boolean;
   close(): Promise<void>;
 }
