@@ -17,6 +17,8 @@ import { ApiError, notFoundPath } from "./errors";
 import { openapiV2Json, wantsOpenapiV2Protobuf, writeOpenapiV2Protobuf } from "./openapi-v2";
 import { requestInfo, type Handler } from "./filter";
 import type { CustomResources } from "./crd";
+import { healthChecks, healthPath, runHealth } from "./health";
+import type { Store } from "../storage/store";
 
 export interface NonResourceConfig {
   types: ResourceType[];
@@ -25,6 +27,8 @@ export interface NonResourceConfig {
   address(): string;
   /** The custom resources the CRDs add to discovery and /openapi/v3 (crd/). */
   custom?: Pick<CustomResources, "types" | "openapiRoot" | "openapiDocument">;
+  /** The store /readyz and /healthz check (Kubernetes' "etcd" check); without it they check only ping. */
+  store?: Pick<Store, "currentRevision">;
 }
 
 /** How long after a server starts its OpenAPI v3 documents are built (a short-lived test server never pays). */
@@ -32,13 +36,19 @@ const OPENAPI_WARM_DELAY_MS = 1000;
 
 export function nonResourceHandler(config: NonResourceConfig): Handler {
   warmOpenapiV3(OPENAPI_WARM_DELAY_MS);
+  const health = healthChecks(config.store);
   return async (ctx) => {
     const { req, reply } = ctx;
     const c = { ...config, types: config.custom ? [...config.types, ...config.custom.types()] : config.types };
     const p = requestInfo(ctx).url.pathname.replace(/\/+$/, "") || "/";
     if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
     if (p === "/version") return reply(200, versionInfo());
-    if (p === "/healthz" || p === "/livez" || p === "/readyz") return reply(200, "ok", { "Content-Type": "text/plain" });
+    const h = healthPath(p);
+    if (h) {
+      const r = await runHealth(health[h.endpoint], h.endpoint, h.check, requestInfo(ctx).url.searchParams);
+      if (!r) throw notFoundPath();
+      return reply(r.code, r.body, { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" });
+    }
     if (p === "/metrics") return reply(200, await c.metrics.metrics(), { "Content-Type": c.metrics.contentType });
     if (p === "/api" || p === "/apis") {
       const agg = wantsAggregated(req.headers.accept);
