@@ -91,24 +91,52 @@ function compareElements(a: string, b: string): number {
 }
 
 export function fieldSetToFieldsV1(set: FieldSet): FieldsV1 {
-  interface Node { member: boolean; children: Map<string, Node> }
-  const root: Node = { member: false, children: new Map() };
+  const root = new FieldNode();
   for (const p of set.paths()) {
     let n = root;
-    for (const pe of p) {
-      let c = n.children.get(pe);
-      if (!c) n.children.set(pe, (c = { member: false, children: new Map() }));
-      n = c;
-    }
+    for (const pe of p) n = n.child(pe);
     n.member = true;
   }
-  const emit = (n: Node): FieldsV1 => {
+  return root.toFieldsV1();
+}
+
+/**
+ * A node of a field set built as a tree, element by element (no path arrays): walks that only
+ * add members build one and serialise it at once. A node that is no member and has no member
+ * below it is left out of the FieldsV1 tree, as if it had never been made.
+ */
+export class FieldNode {
+  member = false;
+  private children: Map<PathElement, FieldNode> | undefined;
+
+  /** The child at element `pe`, made when missing. */
+  child(pe: PathElement): FieldNode {
+    this.children ??= new Map();
+    let c = this.children.get(pe);
+    if (!c) this.children.set(pe, (c = new FieldNode()));
+    return c;
+  }
+
+  /** This node's subtree in FieldsV1 form, children in Kubernetes' order; {} when it holds no member. */
+  toFieldsV1(): FieldsV1 {
+    return this.emit() ?? {};
+  }
+
+  private emit(): FieldsV1 | undefined {
+    let kids: [PathElement, FieldsV1][] | undefined;
+    if (this.children) {
+      for (const [pe, c] of this.children) {
+        const sub = c.emit();
+        if (sub) (kids ??= []).push([pe, sub]);
+      }
+    }
+    if (!kids) return this.member ? {} : undefined;
     const out: FieldsV1 = {};
-    if (n.member && n.children.size > 0) out["."] = {};
-    for (const k of [...n.children.keys()].sort(compareElements)) out[k] = emit(n.children.get(k)!);
+    if (this.member) out["."] = {};
+    if (kids.length > 1) kids.sort((a, b) => compareElements(a[0], b[0]));
+    for (const [pe, sub] of kids) out[pe] = sub;
     return out;
-  };
-  return emit(root);
+  }
 }
 
 // ---- path elements

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FieldSet, fieldSetFromFieldsV1, fieldSetToFieldsV1, pathString } from "./fieldpath";
-import { defaultManager, updateManagedFields, type ManagedFieldsEntry } from "./managed-fields";
+import { findByKind } from "../../../api/index";
+import { changedFields, defaultManager, updateManagedFields, type ManagedFieldsEntry } from "./managed-fields";
 import { deploymentSchema as schema, sampleDeployment } from "./testdata";
 
 const T1 = "2026-11-22T19:00:00Z";
@@ -155,5 +156,61 @@ describe("updateManagedFields without a schema argument", () => {
   it("treats lists of unknown kinds as atomic and their objects as maps", () => {
     const out = updateManagedFields({ before: undefined, after: { apiVersion: "x/v1", kind: "Thing", metadata: {}, spec: { items: [{ a: 1 }] } }, manager: "m", operation: "Update", apiVersion: "x/v1", now: T1 });
     expect(entries(out)[0].fieldsV1).toEqual({ "f:spec": { ".": {}, "f:items": {} } });
+  });
+});
+
+describe("updateManagedFields on a create", () => {
+  // A create with no managers of its own takes a walk that builds the FieldsV1 tree at once; it
+  // must own exactly what the general bookkeeping finds (changedFields against nothing).
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p", namespace: "default", uid: "u", labels: { app: "a", "x.io/y": "" }, annotations: {}, finalizers: ["a/b", "c/d"], ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u2", controller: true }] },
+    spec: {
+      containers: [
+        { name: "web", image: "w:1", ports: [{ containerPort: 80 }, { containerPort: 53, protocol: "UDP" }], resources: { requests: { cpu: "10m" }, limits: {} }, args: [], env: [{ name: "A", value: "1" }, { name: "B" }], volumeMounts: [] },
+        { name: "side", image: "s:1", command: ["sh", "-c", "true"], securityContext: { capabilities: { add: ["NET_ADMIN"] } } },
+      ],
+      tolerations: [{ key: "k", operator: "Exists", effect: "NoSchedule" }],
+      securityContext: {},
+      nodeSelector: { zone: "a" },
+      restartPolicy: "Always",
+      imagePullSecrets: [],
+      undefinedField: undefined,
+    },
+    status: { phase: "Pending", conditions: [{ type: "Ready", status: "False" }] },
+  };
+  const deployment = sampleDeployment();
+  const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { "a.txt": "x", b: "" }, binaryData: {} };
+  const cases: [string, unknown, string | undefined][] = [
+    ["a pod", pod, undefined],
+    ["a pod through its status", pod, "status"],
+    ["a deployment", deployment, undefined],
+    ["a config map", configMap, undefined],
+    ["an unknown kind", { apiVersion: "x/v1", kind: "Thing", metadata: { labels: { a: "b" } }, spec: { items: [{ a: 1 }], m: { k: {} } } }, undefined],
+    ["an object with nothing to own", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", uid: "u" } }, undefined],
+  ];
+  for (const [what, obj, subresource] of cases) {
+    it(`owns what changedFields finds: ${what}${subresource ? ` (${subresource})` : ""}`, () => {
+      const o = obj as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
+      const s = findByKind(o.apiVersion, o.kind)?.jsonSchema ?? {};
+      const expected = fieldSetToFieldsV1(changedFields(undefined, o, s, subresource));
+      for (const sent of [undefined, [], [{}]]) {
+        const after = { ...o, metadata: { ...o.metadata, ...(sent ? { managedFields: sent } : {}) } };
+        const out = entries(updateManagedFields({ before: undefined, after, manager: "m", operation: "Update", apiVersion: o.apiVersion, now: T1, subresource, schema: s }));
+        if (Object.keys(expected).length === 0) expect(out).toEqual([]);
+        else expect(out).toEqual([{ manager: "m", operation: "Update", apiVersion: o.apiVersion, time: T1, fieldsType: "FieldsV1", fieldsV1: expected, ...(subresource ? { subresource } : {}) }]);
+        // Key order too: the stored JSON is what clients see.
+        expect(JSON.stringify(out[0]?.fieldsV1 ?? {})).toBe(JSON.stringify(Object.keys(expected).length ? expected : {}));
+      }
+    });
+  }
+
+  it("keeps the managers a create brings (an exported object created again)", () => {
+    // What a create writes through the main resource never includes the status: its owner stays.
+    const sent = [{ manager: "other", operation: "Update", apiVersion: "apps/v1", time: T1, fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} }, "f:status": { "f:replicas": {} } }, subresource: "status" }];
+    const d = { ...sampleDeployment(), status: { replicas: 1 } };
+    const out = entries(updateManagedFields({ before: undefined, after: { ...d, metadata: { ...d.metadata, managedFields: sent } }, manager: "m", operation: "Update", apiVersion: "apps/v1", now: T2, schema }));
+    expect(out.map((e) => [e.manager, e.fieldsV1["f:status"]])).toEqual([["other", { "f:replicas": {} }], ["m", undefined]]);
   });
 });

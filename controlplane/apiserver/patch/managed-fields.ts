@@ -5,6 +5,7 @@ import { findByKind } from "../../../api/index";
 import { deepEqual, isObject, type JsonObject } from "./json";
 import {
   fieldElement,
+  FieldNode,
   FieldSet,
   fieldSetFromFieldsV1,
   fieldSetToFieldsV1,
@@ -87,15 +88,19 @@ export function encodeManagedFields(managers: readonly Manager[]): ManagedFields
     if (p.apiVersion !== q.apiVersion) return p.apiVersion < q.apiVersion ? -1 : 1;
     return (p.subresource ?? "") < (q.subresource ?? "") ? -1 : 1;
   });
-  return kept.map((m) => ({
+  return kept.map((m) => entryOf(m, fieldSetToFieldsV1(m.fields)));
+}
+
+function entryOf(m: Omit<Manager, "fields">, fieldsV1: FieldsV1): ManagedFieldsEntry {
+  return {
     manager: m.manager,
     operation: m.operation,
     apiVersion: m.apiVersion,
     ...(m.time ? { time: m.time } : {}),
     fieldsType: "FieldsV1" as const,
-    fieldsV1: fieldSetToFieldsV1(m.fields),
+    fieldsV1,
     ...(m.subresource ? { subresource: m.subresource } : {}),
-  }));
+  };
 }
 
 /** Which top-level parts of an object a write through `subresource` may own. */
@@ -204,6 +209,66 @@ function diff(before: { value: unknown } | undefined, after: unknown, schema: Sc
   if (before === undefined || !deepEqual(old, after)) set.add(path);
 }
 
+/**
+ * changedFields(undefined, obj) as a tree, in one walk that allocates no paths: the fields a write
+ * that creates `obj` sets (every one of them), as diff() finds them against nothing.
+ */
+function createdFields(obj: unknown, schema: Schema, subresource: string | undefined): FieldNode {
+  const root = new FieldNode();
+  if (!isObject(obj)) return root;
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === undefined || !tracked(k, subresource)) continue;
+    const s = propertySchema(schema, k);
+    if (k === "metadata" && isObject(v)) {
+      const meta = root.child(fieldElement("metadata"));
+      for (const mk in v) {
+        const mv = v[mk];
+        if (mv === undefined || UNTRACKED_METADATA.has(mk)) continue;
+        added(mv, propertySchema(s, mk), meta.child(fieldElement(mk)));
+      }
+    } else added(v, s, root.child(fieldElement(k)));
+  }
+  return root;
+}
+
+/** diff(undefined, value, schema) below `node`, the node of value's own path. */
+function added(value: unknown, schema: Schema, node: FieldNode): void {
+  if (isObject(value) && !isAtomicMap(schema)) {
+    let empty = true;
+    for (const k in value) {
+      empty = false;
+      const v = value[k];
+      if (v !== undefined) added(v, propertySchema(schema, k), node.child(fieldElement(k)));
+    }
+    if (!empty) {
+      if (!isStruct(schema)) node.member = true;
+      return;
+    }
+  } else if (Array.isArray(value)) {
+    const lt = listTypeOf(schema);
+    if (lt.type !== "atomic") {
+      const items = itemsSchema(schema);
+      for (const item of value) {
+        if (lt.type === "set") {
+          node.child(valueElement(item)).member = true;
+          continue;
+        }
+        const at = node.child(keyElement(item, lt.keys, items));
+        at.member = true;
+        if (isObject(item)) {
+          for (const k in item) {
+            const v = item[k];
+            if (v !== undefined) added(v, propertySchema(items, k), at.child(fieldElement(k)));
+          }
+        }
+      }
+      return;
+    }
+  }
+  node.member = true;
+}
+
 /** A schema of a struct (named properties) rather than a map (additionalProperties / unknown). */
 function isStruct(schema: Schema): boolean {
   return isObject(schema.properties) && !isObject(schema.additionalProperties);
@@ -251,6 +316,14 @@ export function updateManagedFields<T extends { metadata?: JsonObject }>(input: 
   const schema = input.schema ?? schemaOf(after);
   const beforeManaged = before?.metadata?.managedFields;
   const sent = after.metadata?.managedFields;
+  if (before === undefined && (!Array.isArray(sent) || sent.length === 0 || (sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0))) {
+    // A create that brings no managers of its own: the writer owns everything it set, and there
+    // is nobody to take fields from or to prune (the general path below gives the same entry).
+    const tree = createdFields(after, schema, subresource);
+    const fieldsV1 = tree.toFieldsV1();
+    const entries = Object.keys(fieldsV1).length === 0 ? [] : [entryOf({ manager, operation: "Update", apiVersion, time: now, subresource }, fieldsV1)];
+    return { ...after, metadata: { ...(after.metadata ?? {}), managedFields: entries } };
+  }
   let managers: Manager[];
   if (Array.isArray(sent) && sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0) managers = [];
   else if (Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, beforeManaged)) managers = decodeManagedFields(sent);
