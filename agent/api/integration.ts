@@ -4,7 +4,7 @@
 // the Services/Endpoints that feed the NodePort proxy. While the API server is away every loop
 // retries with back-off and the pods keep running.
 import type { Logger } from "pino";
-import { ignoreNotFound, isConflict, isNotFound } from "../../client/errors";
+import { ConnectionError, ignoreNotFound, isConflict, isNotFound } from "../../client/errors";
 import { Informer } from "../../client/informer";
 import { RestClient, type ApiClient } from "../../client/rest";
 import { configmaps, endpoints, pods, secrets, services } from "../../client/resources";
@@ -34,6 +34,25 @@ function getOrUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
   return call().catch(ignoreNotFound);
 }
 
+/**
+ * Reads through a memory of the last answer per key, served while the API server cannot be
+ * reached (the kubelet's cached ConfigMap and Secret managers do the same): a pod's container
+ * restarts with its volumes and env while the control plane is down.
+ */
+function lastKnown<T>(): (key: string, call: () => Promise<T>) => Promise<T | undefined> {
+  const seen = new Map<string, T | undefined>();
+  return async (key, call) => {
+    try {
+      const v = await getOrUndefined(call);
+      seen.set(key, v);
+      return v;
+    } catch (e) {
+      if (e instanceof ConnectionError && seen.has(key)) return seen.get(key);
+      throw e;
+    }
+  };
+}
+
 export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Logger): ApiIntegration {
   const client = apiClientFor(cfg);
   const abort = new AbortController();
@@ -47,9 +66,11 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
 
   // Projected ServiceAccount tokens come from TokenRequest and are refreshed in place (../volumes-projected.ts).
   const tokens = new ServiceAccountTokens({ client, rootDir: cfg.rootDir, log });
+  const configMap = lastKnown<ConfigMap>();
+  const secret = lastKnown<Secret>();
   const config: VolumeSources = {
-    getConfigMap: (ns, name) => getOrUndefined(() => client.get<ConfigMap>(configmaps, ns, name)),
-    getSecret: (ns, name) => getOrUndefined(() => client.get<Secret>(secrets, ns, name)),
+    getConfigMap: (ns, name) => configMap(`${ns}/${name}`, () => client.get<ConfigMap>(configmaps, ns, name)),
+    getSecret: (ns, name) => secret(`${ns}/${name}`, () => client.get<Secret>(secrets, ns, name)),
     projection: tokens.projection,
     // Claims and volumes for pvc mounts (../pv-reclaimer.ts).
     ...claimSource(client),
