@@ -1,6 +1,9 @@
 // Test helpers for the agent: run `kubelab agent` as a real child process (or in-process) with a
 // unique node name, its own loopback address and free ports, and remove every container it made
 // afterwards (they all carry io.kubelab.node=<node name>), also when a test fails.
+// Given a secure test server (test/fixtures/server.ts, `secure: true`), each agent is its own node,
+// system:node:<name>: by the kubelet's TLS bootstrap (a bootstrap token, --bootstrap-kubeconfig)
+// when the server's CSR approver and signer run, else by a certificate the test CA issues.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { removeContainersByLabel } from "../test/fixtures/docker";
+import type { TestServer } from "../test/fixtures/server";
 import { eventually as waitFor } from "../test/fixtures/wait";
 import { LABEL_NODE } from "./runtime/labels";
 import type { NodePodStatus, Pod } from "./types";
@@ -31,6 +35,11 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
 export interface TestAgentOptions {
   /** 127.0.0.N: distinct per test file, since files run in parallel. */
   address: string;
+  /** The API server to join as a node of its own (a secure one) or with its admin kubeconfig. */
+  server?: TestServer;
+  /** With a secure server: "bootstrap" (default when the server can) or "certificate" (issued up front). */
+  identity?: "bootstrap" | "certificate";
+  /** An explicit kubeconfig (instead of `server`). */
   kubeconfig?: string;
   manifestDir?: boolean;
   args?: string[];
@@ -48,6 +57,8 @@ export interface TestAgent {
   port: number;
   manifestDir: string;
   rootDir: string;
+  /** The kubeconfig the agent talks to the API server with (its own, with a secure server). */
+  kubeconfig?: string;
   logs(): string;
   /** Process id of the running agent (for RSS and CPU readings). */
   pid(): number;
@@ -69,6 +80,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
   const port = await freePort(opts.address);
   let child: ChildProcess | undefined;
   let output = "";
+  const credential = await credentialArgs(opts, nodeName, dir);
 
   const args = [
     ...(opts.nodeArgs ?? []),
@@ -81,7 +93,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
     "--root-dir", rootDir,
     "--pause-image", "kubelab/pause:3.10",
     ...(opts.manifestDir !== false ? ["--pod-manifest-path", manifestDir] : []),
-    ...(opts.kubeconfig ? ["--kubeconfig", opts.kubeconfig] : []),
+    ...credential.args,
     ...(opts.args ?? []),
   ];
 
@@ -92,6 +104,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
     port,
     manifestDir,
     rootDir,
+    kubeconfig: credential.kubeconfig,
     logs: () => output,
     pid: () => child?.pid ?? 0,
     async pods() {
@@ -135,6 +148,21 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<TestAgent>
   };
   await agent.start();
   return agent;
+}
+
+/** The agent's --kubeconfig (and --bootstrap-kubeconfig, --cert-dir) for the options' server or kubeconfig. */
+async function credentialArgs(opts: TestAgentOptions, nodeName: string, dir: string): Promise<{ args: string[]; kubeconfig?: string }> {
+  const pki = opts.server?.pki;
+  if (opts.kubeconfig || !opts.server) return { args: opts.kubeconfig ? ["--kubeconfig", opts.kubeconfig] : [], kubeconfig: opts.kubeconfig };
+  if (!pki) return { args: ["--kubeconfig", opts.server.kubeconfig], kubeconfig: opts.server.kubeconfig };
+  const identity = opts.identity ?? (pki.canBootstrap ? "bootstrap" : "certificate");
+  if (identity === "certificate") {
+    const kubeconfig = pki.nodeKubeconfig(nodeName);
+    return { args: ["--kubeconfig", kubeconfig], kubeconfig };
+  }
+  if (!pki.canBootstrap) throw new Error("this test server runs no CSR approver and signer (--disable-controllers): the agent cannot bootstrap; use identity: \"certificate\"");
+  const kubeconfig = join(dir, "kubeconfig");
+  return { args: ["--bootstrap-kubeconfig", await pki.bootstrapKubeconfig(), "--kubeconfig", kubeconfig, "--cert-dir", join(dir, "pki")], kubeconfig };
 }
 
 /** Polls fn until it returns a truthy value (returned): test/fixtures/wait.ts's eventually, every 200 ms. */

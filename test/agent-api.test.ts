@@ -19,11 +19,11 @@ describe("agent with an API server", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    server = await startTestServer();
+    server = await startTestServer({ secure: true });
     kubectl = kubectlFor(server.kubeconfig);
     agent = await startTestAgent({
       address: ADDRESS,
-      kubeconfig: server.kubeconfig,
+      server,
       args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.7.0/24"],
     });
   });

@@ -34,9 +34,10 @@ describe("pods posted to the agent's API", () => {
     // TLS, since kubectl sends a bearer token only over https.
     const serving = ensureServingCert(dir);
     server = await startTestServer({
+      secure: true,
       args: ["--tls-cert-file", serving.certFile, "--tls-private-key-file", join(dir, "tls", "apiserver.key"), "--token-auth-file", join(dir, "tokens.csv")],
     });
-    // The admin's kubeconfig, for kubectl and for the agent (which asks TokenReview and SubjectAccessReview).
+    // The admin's kubeconfig, for kubectl; the agent is its own node (it asks TokenReview and SubjectAccessReview as that).
     const kubeconfig = join(dir, "admin.kubeconfig");
     writeFileSync(kubeconfig, stringify({
       apiVersion: "v1",
@@ -51,7 +52,7 @@ describe("pods posted to the agent's API", () => {
     await kubectl.ok(["create", "clusterrolebinding", "pod-poster", "--clusterrole=pod-poster", "--user=poster"]);
     await kubectl.ok(["create", "clusterrole", "node-viewer", "--verb=get", "--resource=nodes/proxy"]);
     await kubectl.ok(["create", "clusterrolebinding", "node-viewer", "--clusterrole=node-viewer", "--user=viewer"]);
-    agent = await startTestAgent({ address: ADDRESS, kubeconfig });
+    agent = await startTestAgent({ address: ADDRESS, server });
   });
   afterAll(async () => {
     await agent?.cleanup();

@@ -38,11 +38,11 @@ describe("static pods from --manifest-url", () => {
     });
     const port = await freePort(ADDRESS);
     await new Promise<void>((r) => http.listen(port, ADDRESS, r));
-    server = await startTestServer();
+    server = await startTestServer({ secure: true });
     kubectl = kubectlFor(server.kubeconfig);
     agent = await startTestAgent({
       address: ADDRESS,
-      kubeconfig: server.kubeconfig,
+      server,
       args: [
         "--manifest-url", `http://${ADDRESS}:${port}/pods.yaml`,
         "--manifest-url-header", "X-Token:abc, X-Role:node",

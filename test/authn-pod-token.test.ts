@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { startTestAgent, type TestAgent } from "../agent/testing";
 import { CONTROLLER_NAMES } from "../controlplane/controllers/names";
 import { ensureServiceAccountKey, ensureServingCert } from "../infra/local/access";
@@ -17,6 +18,9 @@ import { eventually } from "./fixtures/wait";
 
 const ADDRESS = "127.0.0.57";
 const ADMIN = "pod-token-admin";
+// The agent is its own node, by a token (plain HTTP here, so no client certificate).
+const NODE = "podtoken-node";
+const NODE_TOKEN = "pod-token-node";
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 const dir = mkdtempSync(join(tmpdir(), "kubelab-podtoken-"));
 let server: TestServer;
@@ -27,7 +31,7 @@ beforeAll(async () => {
   await ensureImages();
   caFile = ensureServingCert(dir).certFile;
   const key = ensureServiceAccountKey(dir);
-  writeFileSync(join(dir, "tokens.csv"), `${ADMIN},admin,admin,"system:masters"\n`);
+  writeFileSync(join(dir, "tokens.csv"), `${ADMIN},admin,admin,"system:masters"\n${NODE_TOKEN},system:node:${NODE},${NODE},"system:nodes"\n`);
   const keep = ["serviceaccount", "root-ca-cert-publisher"];
   server = await startTestServer({
     args: [
@@ -36,7 +40,9 @@ beforeAll(async () => {
       "--service-account-signing-key-file", key, "--service-account-key-file", key,
     ],
   });
-  agent = await startTestAgent({ address: ADDRESS, kubeconfig: server.kubeconfig, args: ["--pod-cidr", "10.244.57.0/24"] });
+  const kubeconfig = join(dir, "node.kubeconfig");
+  writeFileSync(kubeconfig, stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: server.url } }], users: [{ name: "n", user: { token: NODE_TOKEN } }], contexts: [{ name: "c", context: { cluster: "c", user: "n" } }], "current-context": "c" }), { mode: 0o600 });
+  agent = await startTestAgent({ address: ADDRESS, nodeName: NODE, kubeconfig, args: ["--pod-cidr", "10.244.57.0/24"] });
 }, 90_000);
 afterAll(async () => {
   await agent?.cleanup();

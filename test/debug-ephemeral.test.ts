@@ -40,7 +40,7 @@ describe("kubectl debug with an ephemeral container", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    server = await startTestServer();
+    server = await startTestServer({ secure: true });
     kubectl = kubectlFor(server.kubeconfig);
     client = RestClient.fromKubeconfig(server.kubeconfig);
     agent = await startTestAgent({ address: "127.0.0.82", nodeName: `dbg-${id}`, kubeconfig: server.kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.82.0/24"] });

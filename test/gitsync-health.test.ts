@@ -78,9 +78,9 @@ spec:
 beforeAll(async () => {
   await ensureImages();
   gate = mkdtempSync(join(tmpdir(), "kubelab-gsh-gate-"));
-  server = await startTestServer({ args: ["--disable-controllers", "gitsync"] });
+  server = await startTestServer({ secure: true, args: ["--disable-controllers", "gitsync"] });
   client = RestClient.fromKubeconfig(server.kubeconfig);
-  agent = await startTestAgent({ address: ADDRESS, kubeconfig: server.kubeconfig, args: ["--pod-cidr", "10.244.163.0/24", "--node-status-update-frequency", "1s"] });
+  agent = await startTestAgent({ address: ADDRESS, server, args: ["--pod-cidr", "10.244.163.0/24", "--node-status-update-frequency", "1s"] });
   await client.create(namespaces, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
   cacheDir = mkdtempSync(join(tmpdir(), "gitsync-health-"));
   sync = startGitSync({ client, cacheDir, healthPollMs: 300 });

@@ -64,10 +64,11 @@ describe("kubectl top and HorizontalPodAutoscalers on a real cluster", () => {
   beforeAll(async () => {
     await ensureImages();
     server = await startTestServer({
+      secure: true,
       args: ["--metric-resolution", "2s", "--horizontal-pod-autoscaler-sync-period", "2s", "--horizontal-pod-autoscaler-downscale-stabilization", "6s"],
     });
     kubectl = kubectlFor(server.kubeconfig);
-    agent = await startTestAgent({ address: ADDRESS, kubeconfig: server.kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.113.0/24"] });
+    agent = await startTestAgent({ address: ADDRESS, server, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.113.0/24"] });
     await kubectl.ok(["create", "namespace", NS]);
     await eventually(async () => (await kubectl.run(["get", "node", agent.nodeName])).code === 0, 30_000, "node registered");
   }, 90_000);

@@ -82,14 +82,14 @@ describe("the pod network and cluster DNS across two nodes", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    server = await startTestServer({ args: ["--cluster-cidr", CLUSTER_CIDR] });
+    server = await startTestServer({ secure: true, args: ["--cluster-cidr", CLUSTER_CIDR] });
     kubectl = kubectlFor(server.kubeconfig);
     client = RestClient.fromKubeconfig(server.kubeconfig);
     const na = `na-${id}`;
     const nb = `nb-${id}`;
     [a, b] = await Promise.all([
-      startTestAgent({ address: "127.0.0.71", nodeName: na, kubeconfig: server.kubeconfig, args: agentArgs(na) }),
-      startTestAgent({ address: "127.0.0.72", nodeName: nb, kubeconfig: server.kubeconfig, args: agentArgs(nb, ["--pod-cidr", B_CIDR]) }),
+      startTestAgent({ address: "127.0.0.71", nodeName: na, server, args: agentArgs(na) }),
+      startTestAgent({ address: "127.0.0.72", nodeName: nb, server, args: agentArgs(nb, ["--pod-cidr", B_CIDR]) }),
     ]);
     await kubectl.ok(["create", "namespace", NS]);
     // Services first: a container's Service variables are those of the Services that exist when it starts.

@@ -39,9 +39,9 @@ describe("kubectl exec, attach and cp", () => {
     const tokens = join(dir, "tokens.csv");
     writeFileSync(tokens, [`admin-${id},admin,admin,"system:masters"`, `${READER},reader,reader`, `${EXECER},execer,execer`].join("\n") + "\n");
     const serving = ensureServingCert(dir);
-    server = await startTestServer({ args: ["--token-auth-file", tokens, "--tls-cert-file", serving.certFile, "--tls-private-key-file", join(dir, "tls", "apiserver.key")] });
+    server = await startTestServer({ secure: true, args: ["--token-auth-file", tokens, "--tls-cert-file", serving.certFile, "--tls-private-key-file", join(dir, "tls", "apiserver.key")] });
     kubectl = kubectlFor(server.kubeconfig);
-    agent = await startTestAgent({ address: ADDRESS, nodeName: `ex-${id}`, kubeconfig: server.kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.91.0/24"] });
+    agent = await startTestAgent({ address: ADDRESS, nodeName: `ex-${id}`, server, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.91.0/24"] });
     await kubectl.ok(["create", "namespace", NS]);
     // reader may get pods/exec (what the WebSocket GET used to need), execer may create it.
     await kubectl.ok(["-n", NS, "create", "role", "exec-get", "--verb=get", "--resource=pods,pods/exec"]);

@@ -49,7 +49,7 @@ describe("kubectl port-forward", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    server = await startTestServer();
+    server = await startTestServer({ secure: true });
     kubectl = kubectlFor(server.kubeconfig);
     agent = await startTestAgent({ address: "127.0.0.83", nodeName: `pf-${id}`, kubeconfig: server.kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.83.0/24"] });
     await kubectl.ok(["create", "namespace", NS]);

@@ -34,9 +34,9 @@ describe("kubectl proxy to Services, pods and nodes", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    server = await startTestServer();
+    server = await startTestServer({ secure: true });
     kubectl = kubectlFor(server.kubeconfig);
-    agent = await startTestAgent({ address: "127.0.0.81", nodeName: `px-${id}`, kubeconfig: server.kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.81.0/24"] });
+    agent = await startTestAgent({ address: "127.0.0.81", nodeName: `px-${id}`, server, args: ["--node-status-update-frequency", "1s", "--pod-cidr", "10.244.81.0/24"] });
     await kubectl.ok(["create", "namespace", NS]);
     const objects = [
       { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: NS }, spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: "http" }] } },

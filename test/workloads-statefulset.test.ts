@@ -73,7 +73,7 @@ describe("a StatefulSet on a real cluster", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    server = await startTestServer({ args: ["--cluster-cidr", CLUSTER_CIDR] });
+    server = await startTestServer({ secure: true, args: ["--cluster-cidr", CLUSTER_CIDR] });
     kubectl = kubectlFor(server.kubeconfig);
     const nodes = [`sa-${id}`, `sb-${id}`];
     agents = await Promise.all(

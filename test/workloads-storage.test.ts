@@ -41,11 +41,11 @@ describe("local-path storage on a real cluster", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    server = await startTestServer();
+    server = await startTestServer({ secure: true });
     kubectl = kubectlFor(server.kubeconfig);
     agents = await Promise.all(
       ["127.0.0.73", "127.0.0.74"].map((address, i) =>
-        startTestAgent({ address, kubeconfig: server.kubeconfig, args: ["--node-status-update-frequency", "1s", "--pod-cidr", `10.244.${73 + i}.0/24`] }),
+        startTestAgent({ address, server, args: ["--node-status-update-frequency", "1s", "--pod-cidr", `10.244.${73 + i}.0/24`] }),
       ),
     );
     await kubectl.ok(["create", "namespace", NS]);

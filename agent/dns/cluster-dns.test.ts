@@ -19,10 +19,11 @@ const ns = "default";
 let resolver: Resolver;
 
 beforeAll(async () => {
-  server = await startTestServer({ args: ["--disable-controllers", "all"] });
+  server = await startTestServer({ secure: true, args: ["--disable-controllers", "all"] });
   client = RestClient.fromKubeconfig(server.kubeconfig);
   upstream = await startFakeUpstream({ "example.com": ["192.0.2.1"] });
-  const informers = new SharedInformers(client);
+  // The DNS reads as the node it serves (system:node:<name>), as on a worker.
+  const informers = new SharedInformers(RestClient.fromKubeconfig(server.pki!.nodeKubeconfig("dns-node")));
   dns = await startClusterDns({
     services: informers.services(),
     endpoints: informers.endpoints(),

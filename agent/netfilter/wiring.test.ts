@@ -29,14 +29,16 @@ async function setReady(name: string, ip: string, ready: boolean): Promise<void>
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ args: ["--disable-controllers", "scheduler,nodelifecycle"] });
+  // As on a worker: the proxy reads with the node's own credential (system:node:<name>).
+  server = await startTestServer({ secure: true, args: ["--disable-controllers", "scheduler,nodelifecycle"] });
   client = RestClient.fromKubeconfig(server.kubeconfig);
   await lab.start();
   await lab.addBridge("br7", "10.244.7.1/24");
   await lab.addPod("p1", "br7", "10.244.7.2", "10.244.7.1");
   await lab.addPod("p2", "br7", "10.244.7.3", "10.244.7.1");
-  const cfg = defaultConfig({ nodeName: NODE, address: "192.0.2.1", podCIDR: "10.244.7.0/24", kubeconfig: server.kubeconfig });
-  proxy = await startKernelProxy({ cfg, client, log: pino({ level: "silent" }), nft: nftCommand(["ip", "netns", "exec", lab.host]) });
+  const kubeconfig = server.pki!.nodeKubeconfig(NODE);
+  const cfg = defaultConfig({ nodeName: NODE, address: "192.0.2.1", podCIDR: "10.244.7.0/24", kubeconfig });
+  proxy = await startKernelProxy({ cfg, client: RestClient.fromKubeconfig(kubeconfig), log: pino({ level: "silent" }), nft: nftCommand(["ip", "netns", "exec", lab.host]) });
   const svc = await client.create<Service>(servicesRes, "default", { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } });
   clusterIP = svc.spec!.clusterIP!;
   for (const [name, ip] of [["p1", "10.244.7.2"], ["p2", "10.244.7.3"]] as const) {
