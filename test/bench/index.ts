@@ -4,6 +4,8 @@ import { printTable, type BenchRow } from "./table";
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   api: async () => (await import("./api")).benchApi(),
+  // The read path: get p99 under load, whole lists, RSS (BENCH_READ_BASELINE=<checkout> for A/B).
+  "api-read": async () => (await import("./api-read")).benchApiRead(),
   scheduler: async () => (await import("./scheduler")).benchScheduler(),
   agent: async () => (await import("./agent")).benchAgent(),
   gitsync: async () => (await import("./gitsync")).benchGitsync(),

@@ -250,7 +250,6 @@ export class WatchCache {
   }
 
   private apply(ev: WatchEvent): void {
-    if (ev.revision <= this.revision && this.historyFrom > 0 && this.byKey.get(ev.key)?.revision === ev.revision) return;
     const before = this.byKey.get(ev.key);
     if (ev.type === "DELETE") this.remove(ev.key);
     else this.put(this.fromEvent(ev));
@@ -273,16 +272,29 @@ export class WatchCache {
   }
 
   private fromStored(sv: StoredValue): CachedObject {
-    return this.object(sv.key, jsonAtRevision(sv.value, sv.modRevision), sv.modRevision);
+    return this.object(sv.key, sv.value, sv.modRevision);
   }
 
   private fromEvent(ev: WatchEvent): CachedObject {
-    return this.object(ev.key, jsonAtRevision(ev.value, ev.revision), ev.revision);
+    return this.object(ev.key, ev.value, ev.revision);
   }
 
-  private object(key: string, json: string, revision: number): CachedObject {
+  /** Never throws (it runs inside the store's commit): text that is not an object is kept as it is. */
+  private object(key: string, text: string, revision: number): CachedObject {
+    let json = text;
+    try {
+      json = jsonAtRevision(text, revision);
+    } catch {
+      // not an object with metadata: served as stored
+    }
     const obj: CachedObject = { key, json, revision };
-    if (this.selectorsWanted) obj.selectable = this.select(json);
+    if (this.selectorsWanted) {
+      try {
+        obj.selectable = this.select(json);
+      } catch {
+        // selection.ts computes it again when asked (and reports the error there)
+      }
+    }
     return obj;
   }
 
