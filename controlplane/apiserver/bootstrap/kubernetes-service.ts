@@ -11,6 +11,7 @@ import type { EndpointSlice } from "../../../api/discovery";
 import type { KObject, ResourceType } from "../../../api/resource";
 import { ApiError } from "../errors";
 import type { Registry } from "../registry";
+import { retryLostRace } from "./retry";
 
 export interface ApiServerEndpoint {
   ip: string;
@@ -108,7 +109,8 @@ export class KubernetesServiceReconciler {
     let timer: NodeJS.Timeout | undefined;
     const loop = async () => {
       try {
-        await this.reconcile();
+        // Servers starting together race here: the loser reads again at once, not in 10 s.
+        await retryLostRace(() => this.reconcile());
       } catch (err) {
         this.opts.logger.warn({ err }, "reconciling the kubernetes Service failed; retrying");
       }

@@ -11,6 +11,7 @@ import { uncoveredRules } from "../authz/covers";
 import { ApiError } from "../errors";
 import type { Registry } from "../registry";
 import { AUTOUPDATE_ANNOTATION, bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./rbac-policy";
+import { lostRace, retryLostRace } from "./retry";
 
 const MANAGER = { fieldManager: "kubelab-apiserver" };
 
@@ -69,37 +70,46 @@ export interface RbacBootstrapTypes {
   clusterrolebindings: ResourceType;
 }
 
+/**
+ * One default object made or brought up to date. Servers of an HA cluster start together: a write
+ * that loses to another server's (AlreadyExists, Conflict, NotFound) is done again from a fresh
+ * read, which then usually finds nothing left to do (kube-apiserver's reconcile re-runs too).
+ */
 async function ensure(registry: Registry, rt: ResourceType, expected: KObject, reconcile: (a: KObject) => KObject | undefined): Promise<void> {
-  const actual = await registry.tryGet(rt, undefined, expected.metadata.name!);
-  if (!actual) {
-    try {
+  await retryLostRace(async () => {
+    const actual = await registry.tryGet(rt, undefined, expected.metadata.name!);
+    if (!actual) {
       await registry.create(rt, undefined, expected, MANAGER);
-    } catch (e) {
-      // Another server of an HA cluster made it first.
-      if (!(e instanceof ApiError && e.reason === "AlreadyExists")) throw e;
+      return;
     }
-    return;
-  }
-  // A binding's roleRef is immutable: one that points elsewhere is replaced (Kubernetes does too).
-  if (rt.kind === "ClusterRoleBinding" && JSON.stringify((actual as unknown as ClusterRoleBinding).roleRef) !== JSON.stringify((expected as unknown as ClusterRoleBinding).roleRef) && !userOwned(actual)) {
-    await registry.delete(rt, undefined, expected.metadata.name!);
-    await registry.create(rt, undefined, expected, MANAGER);
-    return;
-  }
-  const next = reconcile(actual);
-  if (next) await registry.update(rt, undefined, next.metadata.name!, next, MANAGER);
+    // A binding's roleRef is immutable: one that points elsewhere is replaced (Kubernetes does too).
+    if (rt.kind === "ClusterRoleBinding" && JSON.stringify((actual as unknown as ClusterRoleBinding).roleRef) !== JSON.stringify((expected as unknown as ClusterRoleBinding).roleRef) && !userOwned(actual)) {
+      await registry.delete(rt, undefined, expected.metadata.name!, { preconditions: { resourceVersion: actual.metadata.resourceVersion } });
+      await registry.create(rt, undefined, expected, MANAGER);
+      return;
+    }
+    const next = reconcile(actual);
+    if (next) await registry.update(rt, undefined, next.metadata.name!, next, MANAGER);
+  });
 }
 
-/** Rules of every aggregated ClusterRole, to a fixed point (edit feeds admin, view feeds edit). */
+/**
+ * Rules of every aggregated ClusterRole, to a fixed point (edit feeds admin, view feeds edit). An
+ * update that loses to another server's aggregation is left to the next round, which lists again.
+ */
 async function aggregateAll(registry: Registry, rt: ResourceType): Promise<void> {
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 10; round++) {
     const roles = (await registry.list(rt, undefined)).items as unknown as ClusterRole[];
     let changed = false;
     for (const role of roles) {
       const rules = aggregatedRules(role, roles);
       if (!rules || sameRules(rules, role.rules)) continue;
-      await registry.update(rt, undefined, role.metadata.name!, { ...role, rules } as unknown as KObject, MANAGER);
       changed = true;
+      try {
+        await registry.update(rt, undefined, role.metadata.name!, { ...role, rules } as unknown as KObject, MANAGER);
+      } catch (e) {
+        if (!lostRace(e)) throw e;
+      }
     }
     if (!changed) return;
   }

@@ -74,7 +74,7 @@ export async function startHaControlPlane(o: {
   firstAddress?: string;
   apiUrl: string;
   kubeconfig: string;
-  /** The servers' serving certificate (to check master1's /readyz before the others start). */
+  /** The servers' serving certificate (to check each server's /readyz). */
   caFile: string;
   /** `node <bundle> server <the lab's flags>`. */
   command: string;
@@ -95,19 +95,17 @@ export async function startHaControlPlane(o: {
     const p = startDetached(m.name, o.command, args, join(o.logs, `${m.name}.log`), process.env, 0o077);
     return { ...p, master: m.name, address: m.address, listen: m.listen };
   };
-  // master1 first, alone: the bootstrap a server does at start (namespaces, RBAC roles, the
-  // kubernetes Service) then is done once; servers starting at the same moment on an empty
-  // store raced over the same roles and one exited on the conflict.
-  const first = startServer(masters[0]!, 0);
+  // Every server at once: the bootstrap each does at start (namespaces, RBAC roles, the
+  // kubernetes Service) retries the writes it loses to another (controlplane/apiserver/bootstrap).
+  const servers = masters.map((m, i) => startServer(m, i));
   try {
-    await waitServerReady(first, o.caFile, o.logs);
+    await Promise.all(servers.map((p) => waitServerReady(p, o.caFile, o.logs)));
   } catch (e) {
     // Nothing of a failed start stays behind (the lab records this state only once it returns).
-    await stopProcess(first.pid);
+    await Promise.all(servers.map((p) => stopProcess(p.pid)));
     await cluster.stop();
     throw e;
   }
-  const servers = [first, ...masters.slice(1).map((m, i) => startServer(m, i + 1))];
   const statsSocket = join(o.dir, "haproxy.sock");
   const listen = `127.0.0.1:${o.port}`;
   const haproxy = { ...startHaproxy(o.dir, o.logs, { listen, statsSocket, servers: masters.map((m) => ({ name: m.name, address: m.listen })) }), listen, statsSocket };
@@ -115,10 +113,11 @@ export async function startHaControlPlane(o: {
 }
 
 async function waitServerReady(p: LabProcess & { listen: string }, caFile: string, logs: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  // Generous: every server starts at once on a machine that may be busy.
+  const deadline = Date.now() + 120_000;
   while (!(await labReady({ dir: logs, apiUrl: `https://${p.listen}`, caFile }))) {
     if (!isAlive(p.pid)) throw new Error(`${p.name} exited; see ${p.log}`);
-    if (Date.now() > deadline) throw new Error(`${p.name} was not ready within 60 s; see ${p.log}`);
+    if (Date.now() > deadline) throw new Error(`${p.name} was not ready within 120 s; see ${p.log}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
