@@ -21,6 +21,12 @@ export class FieldSet {
   add(path: FieldPath): void {
     if (path.length > 0) this.members.set(JSON.stringify(path), [...path]);
   }
+  /** A set of paths whose keys (JSON.stringify(path)) the caller already has; the paths are kept as given. */
+  static fromKeyed(entries: Iterable<[string, FieldPath]>): FieldSet {
+    const set = new FieldSet();
+    for (const [k, p] of entries) set.members.set(k, p);
+    return set;
+  }
   has(path: FieldPath): boolean {
     return this.members.has(JSON.stringify(path));
   }
@@ -65,18 +71,27 @@ export class FieldSet {
 // ---- FieldsV1 <-> FieldSet
 
 export function fieldSetFromFieldsV1(tree: unknown): FieldSet {
-  const set = new FieldSet();
-  const walk = (node: unknown, path: PathElement[]) => {
+  const entries: [string, FieldPath][] = [];
+  // `inner` is the path's key without its brackets: each element is stringified once, not once
+  // per path below it.
+  const walk = (node: unknown, path: PathElement[], inner: string) => {
     if (!isObject(node)) return;
-    for (const [pe, child] of Object.entries(node)) {
+    for (const pe in node) {
       if (pe === ".") continue;
+      const child = node[pe];
       const p = [...path, pe];
-      if (!isObject(child) || Object.keys(child).length === 0 || "." in child) set.add(p);
-      walk(child, p);
+      const key = inner ? `${inner},${JSON.stringify(pe)}` : JSON.stringify(pe);
+      if (!isObject(child) || "." in child || isEmptyObject(child)) entries.push([`[${key}]`, p]);
+      walk(child, p, key);
     }
   };
-  walk(tree, []);
-  return set;
+  walk(tree, [], "");
+  return FieldSet.fromKeyed(entries);
+}
+
+function isEmptyObject(o: JsonObject): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 const KIND_ORDER: Record<string, number> = { f: 0, v: 1, k: 2, i: 3 };
@@ -235,6 +250,52 @@ function stepInto(value: unknown, pe: PathElement, schema: Schema): (Located & {
     return index < value.length ? { value: value[index], schema: items, index } : undefined;
   }
   return undefined;
+}
+
+/**
+ * The members of `sets` that exist in `obj` (those locate() finds), in one walk of `obj` along
+ * all of them at once: a shared prefix is stepped into once, and the items of a map-type list are
+ * keyed once per list rather than once per path.
+ */
+export function existingPaths(obj: unknown, sets: readonly FieldSet[], schema: Schema): Set<FieldPath> {
+  interface PNode { ends: FieldPath[]; kids: Map<PathElement, PNode> }
+  const root: PNode = { ends: [], kids: new Map() };
+  for (const set of sets) {
+    for (const p of set.paths()) {
+      let n = root;
+      for (const pe of p) {
+        let c = n.kids.get(pe);
+        if (!c) n.kids.set(pe, (c = { ends: [], kids: new Map() }));
+        n = c;
+      }
+      n.ends.push(p);
+    }
+  }
+  const found = new Set<FieldPath>();
+  const walk = (n: PNode, value: unknown, s: Schema) => {
+    let byKey: Map<string, number> | undefined;
+    for (const [pe, child] of n.kids) {
+      let step: Located | undefined;
+      if (pe.startsWith("k:") && Array.isArray(value) && listTypeOf(s).keys.length > 0) {
+        const items = itemsSchema(s);
+        if (!byKey) {
+          byKey = new Map();
+          const keys = listTypeOf(s).keys;
+          for (let i = 0; i < value.length; i++) {
+            const ke = keyElement(value[i], keys, items);
+            if (!byKey.has(ke)) byKey.set(ke, i);
+          }
+        }
+        const i = byKey.get(pe);
+        step = i === undefined ? undefined : { value: value[i], schema: items };
+      } else step = stepInto(value, pe, s);
+      if (!step) continue;
+      for (const p of child.ends) found.add(p);
+      if (child.kids.size > 0) walk(child, step.value, step.schema);
+    }
+  };
+  walk(root, obj, schema);
+  return found;
 }
 
 /**

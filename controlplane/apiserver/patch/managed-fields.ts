@@ -8,6 +8,7 @@ import {
   FieldNode,
   FieldSet,
   fieldSetFromFieldsV1,
+  existingPaths,
   fieldSetToFieldsV1,
   isAtomicMap,
   keyElement,
@@ -40,6 +41,12 @@ export interface Manager {
   time?: string;
   subresource?: string;
   fields: FieldSet;
+  /**
+   * The stored entry's own FieldsV1 tree and how many members it had. Bookkeeping only ever takes
+   * fields away from a decoded manager (the writer's own entry is made anew when it gains some),
+   * so a manager still that size owns exactly that tree, and it is written back as it was.
+   */
+  stored?: { fieldsV1: FieldsV1; size: number };
 }
 
 /** Metadata fields that no manager ever owns. */
@@ -59,18 +66,24 @@ export function managerKey(m: Pick<Manager, "manager" | "operation" | "apiVersio
   return JSON.stringify([m.manager, m.operation, m.operation === "Apply" ? "" : m.apiVersion, m.subresource ?? ""]);
 }
 
-export function decodeManagedFields(entries: unknown): Manager[] {
+/**
+ * Entries as sets. `stored`: the entries are a stored object's, which this server encoded, so
+ * their trees are in Kubernetes' form and may be written back unchanged (a client's are not).
+ */
+export function decodeManagedFields(entries: unknown, stored = false): Manager[] {
   if (!Array.isArray(entries)) return [];
   const out: Manager[] = [];
   for (const e of entries) {
     if (!isObject(e) || typeof e.manager !== "string") continue;
+    const fields = fieldSetFromFieldsV1(e.fieldsV1);
     out.push({
       manager: e.manager,
       operation: e.operation === "Apply" ? "Apply" : "Update",
       apiVersion: typeof e.apiVersion === "string" ? e.apiVersion : "",
       time: typeof e.time === "string" ? e.time : undefined,
       subresource: typeof e.subresource === "string" && e.subresource ? e.subresource : undefined,
-      fields: fieldSetFromFieldsV1(e.fieldsV1),
+      fields,
+      ...(stored && isObject(e.fieldsV1) ? { stored: { fieldsV1: e.fieldsV1 as FieldsV1, size: fields.size } } : {}),
     });
   }
   return out;
@@ -88,10 +101,10 @@ export function encodeManagedFields(managers: readonly Manager[]): ManagedFields
     if (p.apiVersion !== q.apiVersion) return p.apiVersion < q.apiVersion ? -1 : 1;
     return (p.subresource ?? "") < (q.subresource ?? "") ? -1 : 1;
   });
-  return kept.map((m) => entryOf(m, fieldSetToFieldsV1(m.fields)));
+  return kept.map((m) => entryOf(m, m.stored && m.stored.size === m.fields.size ? m.stored.fieldsV1 : fieldSetToFieldsV1(m.fields)));
 }
 
-function entryOf(m: Omit<Manager, "fields">, fieldsV1: FieldsV1): ManagedFieldsEntry {
+function entryOf(m: Omit<Manager, "fields" | "stored">, fieldsV1: FieldsV1): ManagedFieldsEntry {
   return {
     manager: m.manager,
     operation: m.operation,
@@ -279,7 +292,9 @@ function isStruct(schema: Schema): boolean {
  * walking `obj` itself) are known to exist and are not looked up again.
  */
 export function pruneMissing(managers: Manager[], obj: unknown, schema: Schema, present?: FieldSet): void {
-  for (const m of managers) m.fields = m.fields.filter((p: FieldPath) => locate(obj, p, schema) !== undefined, present);
+  const unknown = present ? managers.map((m) => m.fields.difference(present)) : managers.map((m) => m.fields);
+  const found = existingPaths(obj, unknown, schema);
+  for (const m of managers) m.fields = m.fields.filter((p: FieldPath) => found.has(p), present);
 }
 
 function schemaOf(obj: unknown): Schema {
@@ -327,7 +342,7 @@ export function updateManagedFields<T extends { metadata?: JsonObject }>(input: 
   let managers: Manager[];
   if (Array.isArray(sent) && sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0) managers = [];
   else if (Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, beforeManaged)) managers = decodeManagedFields(sent);
-  else managers = decodeManagedFields(beforeManaged);
+  else managers = decodeManagedFields(beforeManaged, true);
 
   const changed = changedFields(before, after, schema, subresource);
   const id = { manager, operation: "Update" as const, apiVersion, subresource };
@@ -336,6 +351,7 @@ export function updateManagedFields<T extends { metadata?: JsonObject }>(input: 
   if (!changed.isEmpty()) {
     if (!own) managers.push((own = { ...id, fields: new FieldSet() }));
     own.fields = own.fields.union(changed);
+    own.stored = undefined;
     own.time = now;
     own.apiVersion = apiVersion;
   }

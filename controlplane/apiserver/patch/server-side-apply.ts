@@ -61,7 +61,7 @@ export function serverSideApply<T extends object = JsonObject>(input: ServerSide
   if (isObject(applied.metadata)) delete applied.metadata.managedFields;
   const apiVersion = typeof applied.apiVersion === "string" ? applied.apiVersion : String(live?.apiVersion ?? "");
 
-  const managers = live ? decodeManagedFields(live.metadata && (live.metadata as JsonObject).managedFields) : [];
+  const managers = live ? decodeManagedFields(live.metadata && (live.metadata as JsonObject).managedFields, true) : [];
   if (live && managers.length === 0) {
     managers.push({ manager: BEFORE_FIRST_APPLY, operation: "Update", apiVersion: String(live.apiVersion ?? apiVersion), fields: fieldSetOf(live, schema) });
   }
