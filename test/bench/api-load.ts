@@ -43,8 +43,12 @@ export interface CreateLoad {
   cpuPerCreate: number;
 }
 
-/** `total` pod creates from `clients` clients, two readers GETting created pods alongside. */
-export async function createLoad(fetch: BenchFetch, serverUrl: string, pid: number, total: number, clients = 16): Promise<CreateLoad> {
+/**
+ * `total` pod creates from `clients` clients, `readers` readers (2 unless said) GETting created
+ * pods alongside; the pods are named `${prefix}${i}` ("bench-" unless said).
+ */
+export async function createLoad(fetch: BenchFetch, serverUrl: string, pid: number, total: number, clients = 16, opts: { readers?: number; prefix?: string } = {}): Promise<CreateLoad> {
+  const prefix = opts.prefix ?? "bench-";
   const base = `${serverUrl}/api/v1/namespaces/default/pods`;
   const json = { "Content-Type": "application/json" };
   const writeLat: number[] = [];
@@ -58,17 +62,17 @@ export async function createLoad(fetch: BenchFetch, serverUrl: string, pid: numb
       const i = next++;
       if (i >= total) return;
       const t = performance.now();
-      const res = await fetch(base, { method: "POST", headers: json, body: JSON.stringify(benchPod(`bench-${i}`)) });
+      const res = await fetch(base, { method: "POST", headers: json, body: JSON.stringify(benchPod(`${prefix}${i}`)) });
       await res.arrayBuffer();
       if (res.status !== 201) throw new Error(`create failed: ${res.status}`);
       writeLat.push(performance.now() - t);
     }
   });
-  const readers = Array.from({ length: 2 }, async () => {
+  const readers = Array.from({ length: opts.readers ?? 2 }, async () => {
     while (writing) {
       const i = Math.floor(Math.random() * Math.max(1, next - 32));
       const t = performance.now();
-      const res = await fetch(`${base}/bench-${i}`, {});
+      const res = await fetch(`${base}/${prefix}${i}`, {});
       await res.arrayBuffer();
       if (res.status === 200) readLat.push(performance.now() - t);
     }
