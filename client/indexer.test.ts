@@ -33,6 +33,21 @@ describe("Indexer", () => {
     expect(() => idx.byIndex("nope", "x")).toThrow('indexer has no index "nope"');
   });
 
+  it("freezes what it stores, all the way down, so a reader that changes a cached object throws", () => {
+    const idx = new Indexer<Pod>({});
+    const p = pod("a", "n1", "rs1");
+    idx.add(p);
+    const cached = idx.get("ns/a")!;
+    expect(cached).toBe(p);
+    expect(() => void (cached.spec!.nodeName = "n2")).toThrow(TypeError);
+    expect(() => void (cached.metadata!.ownerReferences![0].uid = "x")).toThrow(TypeError);
+    expect(() => void cached.metadata!.ownerReferences!.push({ apiVersion: "v1", kind: "X", name: "x", uid: "x" })).toThrow(TypeError);
+    // A copy is the reader's own to change.
+    const copy = structuredClone(cached);
+    copy.spec!.nodeName = "n2";
+    expect(idx.get("ns/a")?.spec?.nodeName).toBe("n1");
+  });
+
   it("backs an informer that was never started: a filled indexer is what get and byIndex read", async () => {
     const indexer = new Indexer<Pod>({ nodeName: indexByNodeName });
     indexer.add(pod("a", "n1"));

@@ -3,6 +3,10 @@
 // dependents by owner uid). A Reflector fills it from list+watch; a unit test fills it by hand
 // (`informer.indexer.add(pod)`) and calls a controller's sync with no server at all. JavaScript
 // runs one callback at a time, so every method is atomic without locks.
+// Objects are frozen (deeply) as they enter: one copy per object for every reader in the process,
+// handed out without a clone, and a reader that changes one throws (TypeError) instead of
+// silently changing what every other controller sees. Copy before changing (structuredClone, or
+// a spread of the parts changed).
 import { keyOf } from "./keys";
 import type { ObjectWithMeta } from "./types";
 
@@ -36,8 +40,9 @@ export class Indexer<T extends ObjectWithMeta> {
     }
   }
 
-  /** Stores obj under its key (replacing what was there); returns the previous object. */
+  /** Stores obj (frozen, deeply) under its key, replacing what was there; returns the previous object. */
   add(obj: T): T | undefined {
+    deepFreeze(obj);
     const key = keyOf(obj);
     const old = this.items.get(key);
     if (old) this.unindex(key, old);
@@ -120,6 +125,20 @@ export class Indexer<T extends ObjectWithMeta> {
       }
     }
   }
+}
+
+/**
+ * Freezes value and everything reachable from it (plain objects and arrays, as JSON gives), and
+ * returns it. A frozen object is taken as frozen all the way down: only this function freezes.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) {
+    for (const v of value) deepFreeze(v);
+  } else {
+    for (const k in value) deepFreeze((value as Record<string, unknown>)[k]);
+  }
+  return Object.freeze(value);
 }
 
 /** Index pods by spec.nodeName ("" = unscheduled). */

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer } from "../test/fixtures/server";
 import { indexByNamespace, indexByNodeName } from "./indexer";
 import { FakeClient } from "./fake";
-import { Informer, type EventHandlers } from "./informer";
+import { Informer, informerCensus, type EventHandlers } from "./informer";
+import { SharedInformers } from "./informer-factory";
 import { RestClient } from "./rest";
 import type { ObjectWithMeta } from "./types";
 import { configmaps, namespaces, pods } from "./resources";
@@ -111,6 +112,36 @@ describe("Informer against the real API server", () => {
     await client.delete(pods, "inf-index", "p1", { gracePeriodSeconds: 0 });
     await eventually(() => names("node-a").length === 1, { timeoutMs: 10_000, intervalMs: 20, what: "p1 gone from node-a" });
     expect(() => informer.byIndex("nope", "x")).toThrow(/no index/);
+  });
+
+  it("a shared informer hands every asker one frozen copy of each pod, without managedFields", async () => {
+    await makeNamespace("inf-shared");
+    await client.create(pods, "inf-shared", { metadata: { name: "p1" }, spec: { containers: [{ name: "c", image: "busybox" }] } });
+    const stored = await client.get<Pod & { metadata: { managedFields?: unknown[] } }>(pods, "inf-shared", "p1");
+    expect(stored.metadata.managedFields?.length).toBeGreaterThan(0);
+    const factory = new SharedInformers(client);
+    const ac = new AbortController();
+    stops.push(ac);
+    factory.start(ac.signal);
+    const seen: Pod[] = [];
+    factory.pods().addEventHandler({ onAdd: (p) => seen.push(p), onUpdate: (_o, p) => seen.push(p) });
+    expect(await factory.waitForSync(ac.signal)).toBe(true);
+    expect(factory.pods()).toBe(factory.pods());
+    const cached = factory.pods().get("inf-shared/p1")!;
+    expect(cached.metadata).not.toHaveProperty("managedFields");
+    expect(cached.metadata.name).toBe("p1");
+    expect(seen.find((p) => p.metadata.name === "p1")).toBe(cached);
+    expect(() => {
+      cached.spec.containers[0].image = "changed";
+    }).toThrow(TypeError);
+    expect(factory.pods().get("inf-shared/p1")!.spec.containers[0].image).toBe("busybox");
+    // A change comes in as a new object, frozen and stripped too.
+    await client.patch(pods, "inf-shared", "p1", { metadata: { labels: { v: "2" } } }, "merge");
+    await eventually(() => factory.pods().get("inf-shared/p1") !== cached, { timeoutMs: 10_000, intervalMs: 20, what: "the patched pod cached" });
+    const next = factory.pods().get("inf-shared/p1")!;
+    expect(Object.isFrozen(next.metadata)).toBe(true);
+    expect(next.metadata).not.toHaveProperty("managedFields");
+    expect(informerCensus().filter((i) => i.informer === "pods" && i.objects > 0).length).toBeGreaterThan(0);
   });
 
   it("re-delivers every cached object as an update on each resync period", async () => {

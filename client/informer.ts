@@ -51,6 +51,15 @@ export class Informer<T extends ObjectWithMeta> {
       apply: (ev) => this.apply(ev),
     };
     this.reflector = new Reflector<T>(opts, store);
+    live.add(new WeakRef(this as unknown as Informer<ObjectWithMeta>));
+  }
+
+  /** What this informer follows, for informerCensus(): "pods", "leases.coordination.k8s.io in kube-node-lease". */
+  describe(): string {
+    const { resource: res, namespace, labelSelector, fieldSelector } = this.opts;
+    const what = res.group ? `${res.plural}.${res.group}` : res.plural;
+    const selectors = [labelSelector, fieldSelector].filter(Boolean).join(",");
+    return `${what}${namespace ? ` in ${namespace}` : ""}${selectors ? ` (${selectors})` : ""}`;
   }
 
   /** Registers handlers; once synced, they first get onAdd for every cached object. Returns an unsubscribe. */
@@ -61,11 +70,12 @@ export class Informer<T extends ObjectWithMeta> {
   }
 
   /**
-   * For tests: puts objects in the cache and marks the informer synced, without a server and
-   * without running handlers (as filling client-go's indexer does).
+   * For tests: puts objects in the cache (through the transform, frozen) and marks the informer
+   * synced, without a server and without running handlers (as filling client-go's indexer does).
    */
   seed(...objects: T[]): void {
-    for (const obj of objects) this.indexer.add(obj);
+    const transform = this.opts.transform;
+    for (const obj of objects) this.indexer.add(transform ? transform(obj) : obj);
     this.markSynced();
   }
 
@@ -87,7 +97,7 @@ export class Informer<T extends ObjectWithMeta> {
     });
   }
 
-  /** All cached objects. Do not mutate them: copy first (structuredClone). */
+  /** All cached objects, frozen: copy before changing one (structuredClone). */
   list(): T[] {
     return this.indexer.list();
   }
@@ -192,6 +202,22 @@ export class Informer<T extends ObjectWithMeta> {
       this.logger.error({ err, handler: kind, key: keyOf(a) }, "event handler failed");
     }
   }
+}
+
+const live = new Set<WeakRef<Informer<ObjectWithMeta>>>();
+
+/**
+ * Every informer alive in this process and how many objects its cache holds (what a memory
+ * benchmark asks "who holds what"): two caches of one kind in one process are one too many.
+ */
+export function informerCensus(): Array<{ informer: string; objects: number }> {
+  const out: Array<{ informer: string; objects: number }> = [];
+  for (const ref of live) {
+    const inf = ref.deref();
+    if (!inf) live.delete(ref);
+    else out.push({ informer: inf.describe(), objects: inf.indexer.size() });
+  }
+  return out.sort((a, b) => b.objects - a.objects || a.informer.localeCompare(b.informer));
 }
 
 /** Resolves true when every informer has synced, false if signal aborts first. */

@@ -19,6 +19,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   // The kubectl top rows of the streams issue (100 hollow nodes with synthetic usage); meant to join `streams`.
   top: async () => (await import("./streams-top")).benchTop(),
   ha: async () => (await import("./ha")).benchHa(),
+  memory: async () => (await import("./memory")).benchMemory(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
