@@ -7,6 +7,8 @@ export function registerLabCommand(program: Command): void {
     .description("start the server, the worker agents and the lab's git repository")
     .option("--workers <n>", "number of worker agents", "2")
     .option("--masters <n>", "1 (one server on SQLite), or 3, 5 or 7: an etcd cluster of that many members, that many servers, HAProxy in front", "1")
+    .option("--cluster-cidr <cidr>", "range the workers' pod CIDRs come from, 10.244.0.0/16 unless given (a second lab on this machine needs another)")
+    .option("--master-address <ip>", "with --masters > 1: loopback address of master1 and its etcd member, 127.0.10.1 unless given (the next ones count up)")
     .option("--dir <dir>", "lab directory (kubeconfig, repo.git, logs)", ".kubelab")
     .option("--port <port>", "API server port on 127.0.0.1", "6443")
     .option("--name-prefix <prefix>", "worker node names are PREFIX1, PREFIX2, ...", "worker")
@@ -14,12 +16,14 @@ export function registerLabCommand(program: Command): void {
     .option("--no-seed", "start with an empty lab repository instead of the example")
     .option("--node-monitor-grace-period <duration>", "how long a silent worker stays Ready", "10s")
     .option("--unreachable-toleration-seconds <n>", "how long pods stay on an unreachable worker", "10")
-    .action(async (o: { workers: string; dir: string; port: string; seed: boolean; namePrefix: string; firstAddress: string; nodeMonitorGracePeriod: string; unreachableTolerationSeconds: string; masters: string }) => {
+    .action(async (o: { workers: string; dir: string; port: string; seed: boolean; namePrefix: string; firstAddress: string; nodeMonitorGracePeriod: string; unreachableTolerationSeconds: string; masters: string; masterAddress?: string; clusterCidr?: string }) => {
       const { labUp } = await import("./lab");
       await labUp({
         dir: o.dir,
         workers: Number(o.workers),
         masters: Number(o.masters),
+        masterAddress: o.masterAddress,
+        clusterCidr: o.clusterCidr,
         port: Number(o.port),
         seed: o.seed,
         namePrefix: o.namePrefix,

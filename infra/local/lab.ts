@@ -42,6 +42,10 @@ export interface LabUpOptions {
   unreachableTolerationSeconds: number;
   /** --masters: 1 (SQLite, one server) or 3, 5, 7 (an etcd cluster, that many servers, HAProxy; ha/). */
   masters?: number;
+  /** The range the server's node IPAM gives each worker's pod CIDR from (default LAB_CLUSTER_CIDR). */
+  clusterCidr?: string;
+  /** Master i (with --masters > 1) listens, with its etcd member, on masterAddress + i (default 127.0.10.1). */
+  masterAddress?: string;
   log?: (line: string) => void;
 }
 
@@ -132,7 +136,7 @@ async function startServer(dir: string, port: number, opts: LabUpOptions, logs: 
   const tokenFile = ensureTokenAuthFile(dir);
   dropNodeTokens(tokenFile);
   const masters = opts.masters ?? 1;
-  const tls = labServingCert(dir, masters > 1 ? mastersPlan({ count: masters, apiPort: port, tls: true }).map((m) => m.address) : []);
+  const tls = labServingCert(dir, masters > 1 ? mastersPlan({ count: masters, apiPort: port, firstAddress: opts.masterAddress, tls: true }).map((m) => m.address) : []);
   // Client certificates signed by the lab's CA log in as their CN; pods' tokens are signed with one key file.
   const clientCA = ensureClientCA(dir);
   const serviceAccountKey = ensureServiceAccountKey(dir);
@@ -166,12 +170,12 @@ async function startServer(dir: string, port: number, opts: LabUpOptions, logs: 
       "--gitops-self-heal", "false",
       "--node-monitor-grace-period", opts.nodeMonitorGracePeriod,
       "--default-unreachable-toleration-seconds", String(opts.unreachableTolerationSeconds),
-      "--cluster-cidr", LAB_CLUSTER_CIDR,
+      "--cluster-cidr", opts.clusterCidr ?? LAB_CLUSTER_CIDR,
       // Namespaces without pod-security labels: baseline enforced, restricted warned (README, Pod Security).
       "--pod-security-defaults", LAB_POD_SECURITY_DEFAULTS,
   ];
   if (masters > 1) {
-    const ha = await startHaControlPlane({ dir, logs, count: masters, port, apiUrl, kubeconfig, caFile: tls.certFile, command: process.execPath, baseArgs: serverArgs, log });
+    const ha = await startHaControlPlane({ dir, logs, count: masters, port, firstAddress: opts.masterAddress, apiUrl, kubeconfig, caFile: tls.certFile, command: process.execPath, baseArgs: serverArgs, log });
     return { state: { dir, apiUrl, kubeconfig, tokenFile, caFile: tls.certFile, repo, server: ha.masters[0]!, agents: [], ha }, created };
   }
   // SQLite's file (and anything else the server makes) readable by this user only.
@@ -206,10 +210,10 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
         "--pause-image", "kubelab/pause:3.10",
         "--pod-manifest-path", manifests,
         "--root-dir", join(dir, "agents", node),
-        // The node's own bridge on the pod CIDR the server's node IPAM gives it (from 10.244.0.0/16),
+        // The node's own bridge on the pod CIDR the server's node IPAM gives it (from 10.244.0.0/16 unless --cluster-cidr),
         // and the host rules that let the pods of all workers on this one kernel reach each other.
         "--network", `kubelab-${node}`,
-        "--cluster-cidr", LAB_CLUSTER_CIDR,
+        "--cluster-cidr", opts.clusterCidr ?? LAB_CLUSTER_CIDR,
       ],
       join(logs, `${node}.log`),
     );
