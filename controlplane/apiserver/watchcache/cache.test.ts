@@ -13,7 +13,7 @@ afterEach(async () => {
 
 async function started(historyCapacity?: number): Promise<void> {
   store = new SqliteStore(":memory:");
-  cache = new WatchCache(store, P, () => ({ labels: {}, fields: {} }), { historyCapacity });
+  cache = new WatchCache(store, P, { historyCapacity });
   await store.create(`${P}a/one`, JSON.stringify({ metadata: { name: "one" }, v: 1 }));
   await cache.start();
 }

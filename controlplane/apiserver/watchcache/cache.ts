@@ -3,8 +3,9 @@
 // holds each object as the JSON text the API sends (resourceVersion spliced in: encoded once per
 // write, never per read) in key order, plus a short history of changes, so that a list can be
 // answered at any revision the history still covers (the snapshot a paged list's later pages
-// come from, an Exact read). What selectors read (labels, selectable fields) is kept beside the
-// text once some request selects on this type; no parsed copy of an object is kept.
+// come from, an Exact read). What selectors read (labels, selectable fields) is taken from the
+// text the first time a request selects on an object and kept beside it (selection.ts); no parsed
+// copy of an object is kept, and nothing is parsed on the write path.
 import type { Store, StoredValue, Watcher, WatchEvent } from "../../storage/store";
 import { jsonAtRevision } from "../codec";
 
@@ -15,7 +16,7 @@ export interface CachedObject {
   readonly json: string;
   /** Its resourceVersion (the store's modRevision). */
   readonly revision: number;
-  /** What selectors read, filled in by selection.ts once anything selects on this type. */
+  /** What selectors read, filled in by selection.ts the first time anything selects on this object. */
   selectable?: Selectable;
 }
 
@@ -66,8 +67,6 @@ export class WatchCache {
   private watcher: Watcher | undefined;
   private starting: Promise<void> | undefined;
   private readonly waiters = new Set<() => void>();
-  /** Set once a request selects on labels or fields: from then on every object carries what they read. */
-  selectorsWanted = false;
   private readonly capacity: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
@@ -75,7 +74,6 @@ export class WatchCache {
   constructor(
     private readonly store: Store,
     readonly prefix: string,
-    private readonly select: (json: string) => Selectable,
     private readonly opts: WatchCacheOptions = {},
   ) {
     this.capacity = opts.historyCapacity ?? 10_000;
@@ -287,15 +285,7 @@ export class WatchCache {
     } catch {
       // not an object with metadata: served as stored
     }
-    const obj: CachedObject = { key, json, revision };
-    if (this.selectorsWanted) {
-      try {
-        obj.selectable = this.select(json);
-      } catch {
-        // selection.ts computes it again when asked (and reports the error there)
-      }
-    }
-    return obj;
+    return { key, json, revision };
   }
 
   private put(obj: CachedObject): void {

@@ -19,7 +19,7 @@ import { decodeContinue, encodeContinue, storedJson } from "../codec";
 import { storageKey, storagePrefix } from "../keys";
 import { WatchCache, type CachedObject, type CachePage } from "./cache";
 import { ContinueExpiredError, listTooOld, readAtForGet, readAtForList, tooLargeResourceVersion, type ReadAt } from "./resource-version";
-import { matchesCached, selectableOf, selecting, type Selectors } from "./selection";
+import { matchesCached, selecting, type Selectors } from "./selection";
 
 /** How long a read waits for the cache to reach its resourceVersion (kube's blockTimeout). */
 const FRESHNESS_WAIT_MS = 3_000;
@@ -52,7 +52,8 @@ export class CachedReads {
   async get(rt: ResourceType, ns: string | undefined, name: string, resourceVersion?: string): Promise<CachedObject | undefined> {
     const at = readAtForGet(resourceVersion);
     const key = storageKey(rt, ns, name);
-    const cache = await this.cacheAt(rt, at);
+    // One object needs no revision check: on a watch-before-ack store the cache has every acknowledged write.
+    const cache = at.kind === "consistent" ? this.currentCache(rt) : await this.cacheAt(rt, at);
     if (cache) return cache.get(key);
     const sv = await this.store.get(key);
     if (at.kind === "notOlderThan") await this.storeReaches(at.revision);
@@ -88,7 +89,6 @@ export class CachedReads {
         if (at.kind === "notOlderThan" && page.revision < at.revision) await this.storeReaches(at.revision);
       }
     }
-    if (keep) this.cacheFor(rt).selectorsWanted = true;
     const out: ListedObjects = { items: page.items, resourceVersion: String(page.revision) };
     if (page.continueAfter !== undefined) {
       out.continueToken = encodeContinue(page.continueAfter, page.revision);
@@ -102,7 +102,7 @@ export class CachedReads {
     const prefix = storagePrefix(rt);
     let cache = this.caches.get(prefix);
     if (!cache) {
-      cache = new WatchCache(this.store, prefix, (json) => selectableOf(rt, json), {
+      cache = new WatchCache(this.store, prefix, {
         historyCapacity: this.opts.historyCapacity,
         onRelist: (err) => this.opts.onRelist?.(rt.plural, err),
       });
@@ -115,6 +115,12 @@ export class CachedReads {
       });
     }
     return cache;
+  }
+
+  /** The cache, when filled, on a store whose watch reaches it before any write is acknowledged. */
+  private currentCache(rt: ResourceType): WatchCache | undefined {
+    const cache = this.cacheFor(rt);
+    return this.store.watchBeforeAck && cache.ready ? cache : undefined;
   }
 
   /** The cache when it may answer a read at `at` (after waiting for it where that is the rule), else undefined: read the store. */
