@@ -38,6 +38,8 @@ export interface ScheduleResult {
   nextStartIndex: number;
   /** Why each rejected node was rejected (filled when nothing fits). */
   diagnosis: Map<string, FilterStatus>;
+  /** The plugins that rejected a node (Kubernetes' UnschedulablePlugins): their events may help the pod. */
+  unschedulablePlugins: Set<string>;
   feasible: number;
 }
 
@@ -53,7 +55,10 @@ export function numFeasibleNodesToFind(numNodes: number, percentage?: number): n
 export function runFilters(pod: PodInfo, node: NodeInfo, filters: FilterPlugin[]): FilterStatus | undefined {
   for (const f of filters) {
     const status = f.filter(pod, node);
-    if (status) return status;
+    if (status) {
+      status.plugin = f.name;
+      return status;
+    }
   }
   return undefined;
 }
@@ -75,8 +80,10 @@ export function schedulePod(pod: PodInfo, nodes: NodeInfo[], opts: ScheduleOptio
     else feasible.push(node);
   }
   const nextStartIndex = n === 0 ? 0 : (start + visited) % n;
-  if (feasible.length === 0) return { nextStartIndex, diagnosis, feasible: 0 };
-  if (feasible.length === 1) return { node: feasible[0], nextStartIndex, diagnosis, feasible: 1 };
+  const unschedulablePlugins = new Set<string>();
+  for (const status of diagnosis.values()) if (status.plugin) unschedulablePlugins.add(status.plugin);
+  if (feasible.length === 0) return { nextStartIndex, diagnosis, unschedulablePlugins, feasible: 0 };
+  if (feasible.length === 1) return { node: feasible[0], nextStartIndex, diagnosis, unschedulablePlugins, feasible: 1 };
 
   const totals = new Array<number>(feasible.length).fill(0);
   for (const plugin of scores) {
@@ -99,7 +106,7 @@ export function schedulePod(pod: PodInfo, nodes: NodeInfo[], opts: ScheduleOptio
       if (random() * ties < 1) chosen = i;
     }
   }
-  return { node: feasible[chosen], nextStartIndex, diagnosis, feasible: feasible.length };
+  return { node: feasible[chosen], nextStartIndex, diagnosis, unschedulablePlugins, feasible: feasible.length };
 }
 
 /**

@@ -2,10 +2,11 @@
 // scheduler tests: seed nodes and pods, run one scheduling decision, assert what was written.
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import type { Pod } from "../../api/core";
+import type { Node, Pod } from "../../api/core";
 import { EventRecorder, newConflict } from "../../client";
 import { FakeClient, fakeInformers } from "../../client/fake";
-import { events, pods } from "../../client/resources";
+import { SharedInformers } from "../../client/informer-factory";
+import { events, nodes, pods } from "../../client/resources";
 import { eventually } from "../../test/fixtures/wait";
 import { Scheduler } from "./scheduler";
 import { makeNode, makePod } from "./testing";
@@ -41,7 +42,7 @@ describe("Scheduler.scheduleOne", () => {
       makePod("db", { memory: "2Gi", spec: { nodeSelector: { disk: "ssd" } } }),
     );
     const result = await scheduler.scheduleOne("default/db");
-    expect(result).toEqual({ requeueAfter: 30_000 });
+    expect(result).toEqual({ requeueAfter: 300_000 });
     const message = "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 Insufficient memory.";
     expect(fake.statusWrites("pods")).toHaveLength(1);
     const pod = fake.object<Pod>(pods, "default", "db")!;
@@ -96,5 +97,34 @@ describe("Scheduler.scheduleOne", () => {
     expect(await scrape('scheduler_schedule_attempts_total{result="error",profile="default-scheduler"}')).toBe(0);
     expect(await scrape('scheduler_scheduling_attempt_duration_seconds_count{result="unschedulable",profile="default-scheduler"}')).toBe(1);
     expect(await scrape('scheduler_pending_pods{queue="unschedulable"}')).toBe(1);
+  });
+
+  it("tries a parked pod again only on a node change that can help it, and then binds it", async () => {
+    const fake = new FakeClient(makeNode("n1", { memory: "1Gi" }), makePod("big", { memory: "2Gi" }));
+    const informers = new SharedInformers(fake);
+    const scheduler = new Scheduler({ client: fake, informers });
+    const stop = new AbortController();
+    informers.start(stop.signal);
+    await informers.waitForSync();
+    const running = scheduler.run(stop.signal);
+    try {
+      await eventually(() => scheduler.schedulingQueue.isParked("default/big"), 5000, "the pod parked as unschedulable");
+      const attempts = () => fake.statusWrites("pods").length;
+      expect(attempts()).toBe(1);
+      // A label change cannot make room for memory: the pod stays parked, no new attempt.
+      const n1 = fake.object<Node>(nodes, undefined, "n1")!;
+      await fake.update(nodes, undefined, { ...n1, metadata: { ...n1.metadata, labels: { ...n1.metadata?.labels, disk: "ssd" } } });
+      await eventually(() => informers.nodes().get("n1")?.metadata?.labels?.disk === "ssd", 5000, "the label seen");
+      expect(scheduler.schedulingQueue.pending()).toEqual({ active: 0, backoff: 0, unschedulable: 1 });
+      // More allocatable memory can: the pod is tried again (after its 1 s backoff) and bound.
+      const labelled = fake.object<Node>(nodes, undefined, "n1")!;
+      const resources = { cpu: "4", memory: "4Gi", pods: "110" };
+      await fake.updateStatus(nodes, undefined, { ...labelled, status: { ...labelled.status, capacity: resources, allocatable: resources } });
+      await eventually(() => bindings(fake).length === 1, 10_000, "the binding after the node grew");
+      expect(bindings(fake)[0]).toMatchObject({ name: "big", object: { target: { name: "n1" } } });
+    } finally {
+      stop.abort();
+      await running;
+    }
   });
 });

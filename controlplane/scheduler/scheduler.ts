@@ -1,8 +1,9 @@
-// The scheduler: pods without a node come through a work queue one at a time; each decision runs
-// the filter and score plugins over the cache, assumes the pod on the chosen node and sends the
-// binding in the background. Pods that fit nowhere get PodScheduled=False (Unschedulable) with
-// Kubernetes' "0/N nodes are available: ..." message and a FailedScheduling event, and are retried
-// when nodes or pods change, and periodically.
+// The scheduler: pods without a node come through the scheduling queue (queue.ts) one at a time;
+// each decision runs the filter and score plugins over the cache, assumes the pod on the chosen
+// node and sends the binding in the background (a bounded number in flight, as Kubernetes' binding
+// cycle). Pods that fit nowhere get PodScheduled=False (Unschedulable) with Kubernetes' "0/N nodes
+// are available: ..." message and a FailedScheduling event, and are parked until a cluster event
+// that one of the plugins that rejected them says may help (cluster-events.ts), or 5 minutes.
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Node, Pod } from "../../api/core";
@@ -10,6 +11,7 @@ import { rfc3339 } from "../../api/time";
 import {
   ConcurrencyLimiter,
   ignoreNotFound,
+  realClock,
   isConflict,
   isNotFound,
   keyOf,
@@ -18,16 +20,20 @@ import {
   splitKey,
   WorkQueue,
   type ApiClient,
+  type Clock,
   type EventRecorder,
   type Informer,
   type Result,
 } from "../../client";
 import type { SharedInformers } from "../../client/informer-factory";
-import { SchedulerCache } from "./cache";
+import { isTerminal, SchedulerCache } from "./cache";
+import { nodeUpdateActions, QueueingHints } from "./cluster-events";
 import { SchedulerMetrics } from "./metrics";
 import { filtersWithVolumes, fitErrorMessage, schedulePod } from "./framework";
 import { VolumeBinder } from "./plugins/volume-binding";
 import { newPodInfo } from "./node-info";
+import { DEFAULT_POD_MAX_IN_UNSCHEDULABLE_MS, SchedulingQueue } from "./queue";
+import type { ClusterEvent } from "./types";
 
 export const DEFAULT_SCHEDULER_NAME = "default-scheduler";
 
@@ -37,21 +43,26 @@ export interface SchedulerOptions {
   recorder?: EventRecorder;
   logger?: Logger;
   schedulerName?: string;
-  /** Retry an unschedulable pod at least this often (default 30 s). */
+  /** Try a parked unschedulable pod again after this long even without an event that may help (default 5 min, Kubernetes' podMaxInUnschedulablePodsDuration). */
   retryUnschedulableMs?: number;
+  /** Backoff after a failed attempt: initial, doubling per attempt up to max (default 1 s and 10 s). */
+  podInitialBackoffMs?: number;
+  podMaxBackoffMs?: number;
   /** Bindings in flight at once (default 64). */
   bindConcurrency?: number;
+  clock?: Clock;
   /** The process's registry: scheduler_* metrics, and the queue's workqueue_* and reconcile metrics. */
   metrics?: Registry;
 }
 
 export class Scheduler {
-  readonly queue = new WorkQueue({ name: "scheduler" });
+  /** The activeQ: pods to try now (workqueue_* metrics under name "scheduler"). */
+  readonly queue: WorkQueue;
+  readonly schedulingQueue: SchedulingQueue;
   readonly cache = new SchedulerCache();
   private readonly client: ApiClient;
   private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
-  private readonly unschedulable = new Set<string>();
   private readonly schedulerName: string;
   private readonly retryMs: number;
   private readonly bindings: ConcurrencyLimiter;
@@ -65,35 +76,55 @@ export class Scheduler {
   constructor(private readonly opts: SchedulerOptions) {
     this.client = opts.client;
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
-    this.retryMs = opts.retryUnschedulableMs ?? 30_000;
+    this.retryMs = opts.retryUnschedulableMs ?? DEFAULT_POD_MAX_IN_UNSCHEDULABLE_MS;
     this.bindings = new ConcurrencyLimiter(opts.bindConcurrency ?? 64);
-    if (opts.metrics) this.metrics = new SchedulerMetrics(opts.metrics, this.schedulerName, () => this.pendingPods());
+    const clock = opts.clock ?? realClock;
+    this.queue = new WorkQueue({ name: "scheduler", clock });
+    if (opts.metrics) this.metrics = new SchedulerMetrics(opts.metrics, this.schedulerName, () => this.schedulingQueue.pending());
     this.podInformer = opts.informers.pods();
     this.nodeInformer = opts.informers.nodes();
-    this.volumes = new VolumeBinder({ client: opts.client, informers: opts.informers, onChange: () => this.retryUnschedulable() });
+    this.volumes = new VolumeBinder({ client: opts.client, informers: opts.informers, onChange: (event) => this.clusterEvent(event, undefined, undefined) });
     this.filters = filtersWithVolumes(this.volumes.lookup);
+    this.schedulingQueue = new SchedulingQueue({
+      activeQ: this.queue,
+      hints: new QueueingHints(this.filters),
+      clock,
+      initialBackoffMs: opts.podInitialBackoffMs,
+      maxBackoffMs: opts.podMaxBackoffMs,
+    });
     this.nodeInformer.addEventHandler({
       onAdd: (node) => {
         this.cache.addNode(node);
-        this.retryUnschedulable();
+        this.clusterEvent({ resource: "Node", actions: ["Add"] }, undefined, node);
       },
       onUpdate: (old, node) => {
         this.cache.addNode(node);
-        if (schedulingRelevant(old) !== schedulingRelevant(node)) this.retryUnschedulable();
+        const actions = nodeUpdateActions(old, node);
+        if (actions.length > 0) this.clusterEvent({ resource: "Node", actions }, old, node);
       },
       onDelete: (node) => this.cache.removeNode(node),
     });
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.podSeen(pod),
       onUpdate: (old, pod) => {
-        if (!pod.spec?.nodeName && !old.spec?.nodeName && JSON.stringify(old.spec) === JSON.stringify(pod.spec) && sameLabels(old, pod)) return;
+        if (!pod.spec?.nodeName && !old.spec?.nodeName) {
+          // A pending pod's own status writes (PodScheduled=False) change nothing the filters read.
+          if (JSON.stringify(old.spec) === JSON.stringify(pod.spec) && sameLabels(old, pod)) return;
+          if (this.needsScheduling(pod)) this.schedulingQueue.update(keyOf(pod));
+          else this.schedulingQueue.forget(keyOf(pod));
+          return;
+        }
+        const wasCounted = Boolean(old.spec?.nodeName) && !isTerminal(old);
         this.podSeen(pod);
+        // A bound pod that finished frees what it held, as if it were deleted.
+        if (wasCounted && isTerminal(pod)) this.clusterEvent({ resource: "Pod", actions: ["Delete"] }, old, undefined);
       },
       onDelete: (pod) => {
-        const wasBound = Boolean(pod.spec?.nodeName) || this.cache.isAssumed(keyOf(pod));
+        const key = keyOf(pod);
+        const wasBound = (Boolean(pod.spec?.nodeName) && !isTerminal(pod)) || this.cache.isAssumed(key);
         this.cache.removePod(pod);
-        this.unschedulable.delete(keyOf(pod));
-        if (wasBound) this.retryUnschedulable();
+        this.schedulingQueue.forget(key);
+        if (wasBound) this.clusterEvent({ resource: "Pod", actions: ["Delete"] }, pod, undefined);
       },
     });
   }
@@ -101,16 +132,20 @@ export class Scheduler {
   run(signal: AbortSignal): Promise<void> {
     const { logger, metrics } = this.opts;
     return runController({ name: "scheduler", queue: this.queue, workers: 1, logger, metrics, signal, sync: (key) => this.scheduleOne(key) })
-      .finally(() => this.metrics?.close());
+      .finally(() => {
+        this.schedulingQueue.close();
+        this.metrics?.close();
+      });
   }
 
   /** One decision for the pod with this key. */
   async scheduleOne(key: string): Promise<Result | void> {
     const pod = this.podInformer.get(key);
     if (!pod || !this.needsScheduling(pod) || this.cache.isAssumed(key)) {
-      this.unschedulable.delete(key);
+      if (!this.cache.isAssumed(key)) this.schedulingQueue.forget(key);
       return;
     }
+    this.schedulingQueue.popped(key);
     const started = performance.now();
     const info = newPodInfo(pod);
     const nodes = this.cache.nodeList();
@@ -118,7 +153,8 @@ export class Scheduler {
     this.nextStart = result.nextStartIndex;
     if (!result.node) {
       const message = fitErrorMessage(nodes.length, result.diagnosis);
-      this.unschedulable.add(key);
+      // Parked before any await, so no cluster event can slip between the decision and the parking.
+      this.schedulingQueue.parkUnschedulable(key, pod, result.unschedulablePlugins);
       try {
         await this.markUnschedulable(pod, message);
       } catch (err) {
@@ -126,10 +162,10 @@ export class Scheduler {
         throw err;
       }
       this.metrics?.attempt("unschedulable", started);
+      // The leftover flush: tried again after retryMs if no event moved it before.
       return { requeueAfter: this.retryMs };
     }
     const nodeName = result.node.node.metadata!.name!;
-    this.unschedulable.delete(key);
     this.cache.assume(info, nodeName);
     // Wait for a binding slot (back-pressure on decisions), then bind in the background.
     const release = await this.bindings.acquire();
@@ -142,6 +178,7 @@ export class Scheduler {
       const volumes = this.volumes.preBind(pod, nodeName);
       if (volumes) await volumes;
       await this.client.createBinding(namespace!, name, nodeName, { podUid: pod.metadata?.uid });
+      this.schedulingQueue.forget(key);
       this.scheduledCount++;
       this.metrics?.attempt("scheduled", started);
       this.opts.recorder?.event(pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${nodeName}`);
@@ -151,7 +188,7 @@ export class Scheduler {
       this.metrics?.attempt("error", started);
       this.opts.logger?.warn({ err, pod: key, node: nodeName }, "binding failed");
       if (!isConflict(err)) this.opts.recorder?.event(pod, "Warning", "FailedScheduling", `Binding rejected: ${(err as Error).message}`);
-      this.queue.addRateLimited(key);
+      this.schedulingQueue.retryAfterBackoff(key);
     }
   }
 
@@ -184,20 +221,13 @@ export class Scheduler {
   private podSeen(pod: Pod): void {
     if (pod.spec?.nodeName) {
       this.cache.setPod(pod);
-      this.unschedulable.delete(keyOf(pod));
-    } else if (this.needsScheduling(pod)) this.queue.add(keyOf(pod));
+      this.schedulingQueue.forget(keyOf(pod));
+    } else if (this.needsScheduling(pod)) this.schedulingQueue.add(keyOf(pod));
   }
 
-  /** For scheduler_pending_pods: queued, waiting out a backoff, or parked as unschedulable. */
-  private pendingPods() {
-    const unschedulable = this.unschedulable.size;
-    return { active: this.queue.len(), backoff: Math.max(0, this.queue.delayed() - unschedulable), unschedulable };
-  }
-
-  /** Something changed that may make room: try the unschedulable pods again. */
-  private retryUnschedulable(): void {
-    for (const key of this.unschedulable) this.queue.add(key);
-    this.unschedulable.clear();
+  /** Something changed in the cluster: the parked pods it may help are tried again. */
+  private clusterEvent(event: ClusterEvent, oldObj: unknown, newObj: unknown): void {
+    this.schedulingQueue.onClusterEvent(event, oldObj, newObj);
   }
 }
 
@@ -205,8 +235,3 @@ function sameLabels(a: Pod, b: Pod): boolean {
   return JSON.stringify(a.metadata?.labels ?? {}) === JSON.stringify(b.metadata?.labels ?? {});
 }
 
-/** The parts of a Node the filters look at (heartbeats alone do not retry pods). */
-function schedulingRelevant(node: Node): string {
-  const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status;
-  return JSON.stringify([node.spec?.unschedulable, node.spec?.taints, node.metadata?.labels, node.status?.allocatable, ready]);
-}

@@ -38,12 +38,43 @@ export interface PodInfo {
 export interface FilterStatus {
   code: "Unschedulable" | "UnschedulableAndUnresolvable";
   reasons: string[];
+  /** The plugin that said no (set by the framework). */
+  plugin?: string;
 }
 
 export interface FilterPlugin {
   name: string;
   /** undefined means the pod fits this node. */
   filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined;
+  /**
+   * The cluster events that may make a pod this plugin rejected schedulable (Kubernetes'
+   * EventsToRegister), each with an optional queueing hint; a pod parked as unschedulable is
+   * tried again only on an event a plugin that rejected it registered, and whose hint says Queue.
+   */
+  events?: ClusterEventWithHint[];
+}
+
+/** What changed: the kind of object, and how (Kubernetes' framework.ClusterEvent). "Pod" means a pod bound to a node. */
+export type EventResource = "Node" | "Pod" | "PersistentVolumeClaim" | "PersistentVolume" | "StorageClass";
+export type ActionType = "Add" | "Delete" | "Update" | "UpdateNodeAllocatable" | "UpdateNodeLabel" | "UpdateNodeTaint" | "UpdateNodeCondition";
+
+export interface ClusterEvent {
+  resource: EventResource;
+  /** One or more actions: a Node update can change its labels and its taints at once. */
+  actions: ActionType[];
+}
+
+/** Queue: the event may make the pod schedulable; QueueSkip: it cannot help this pod. */
+export type QueueingHint = "Queue" | "QueueSkip";
+
+/** oldObj is undefined for an Add; newObj is undefined for a Delete. */
+export type QueueingHintFn = (pod: Pod, oldObj: unknown, newObj: unknown) => QueueingHint;
+
+export interface ClusterEventWithHint {
+  resource: EventResource;
+  actions: ActionType[];
+  /** Without a hint every matching event queues the pod. */
+  hint?: QueueingHintFn;
 }
 
 export interface ScorePlugin {

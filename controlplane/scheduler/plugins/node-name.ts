@@ -1,6 +1,6 @@
 // NodeName: a pod that names a node (spec.nodeName set before scheduling, as in a Binding the
 // user wrote) fits only that node.
-import type { Pod } from "../../../api/core";
+import type { Node, Pod } from "../../../api/core";
 import { unresolvable, type FilterPlugin } from "../types";
 
 export const NODE_NAME_REASON = "node(s) didn't match the requested node name";
@@ -12,6 +12,8 @@ export function fitsNodeName(pod: Pod, nodeName: string): boolean {
 
 export const nodeName: FilterPlugin = {
   name: "NodeName",
+  // Only the named node joining can help.
+  events: [{ resource: "Node", actions: ["Add"], hint: (pod, _old, node) => (fitsNodeName(pod, (node as Node).metadata?.name ?? "") ? "Queue" : "QueueSkip") }],
   filter(pod, node) {
     return fitsNodeName(pod.pod, node.node.metadata?.name ?? "") ? undefined : unresolvable(NODE_NAME_REASON);
   },

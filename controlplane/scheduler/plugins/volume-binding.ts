@@ -11,7 +11,7 @@ import { SELECTED_NODE_ANNOTATION, type StorageClass } from "../../../api/storag
 import { claimClass, findMatchingVolume, podClaimNames, volumeFitsNode } from "../../../api/storage-binding";
 import { persistentvolumeclaims, type ApiClient, type Informer } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
-import { unresolvable, unschedulable, type FilterPlugin, type FilterStatus } from "../types";
+import { unresolvable, unschedulable, type ClusterEvent, type FilterPlugin, type FilterStatus } from "../types";
 
 export const VOLUME_NODE_AFFINITY_REASON = "node(s) had volume node affinity conflict";
 export const UNBOUND_IMMEDIATE_REASON = "pod has unbound immediate PersistentVolumeClaims";
@@ -53,14 +53,23 @@ export function volumeBindingStatus(pod: Pod, node: Node, lookup: ClaimLookup): 
 }
 
 export function volumeBinding(lookup: ClaimLookup): FilterPlugin {
-  return { name: "VolumeBinding", filter: (pod, node) => volumeBindingStatus(pod.pod, node.node, lookup) };
+  return {
+    name: "VolumeBinding",
+    filter: (pod, node) => volumeBindingStatus(pod.pod, node.node, lookup),
+    events: [
+      { resource: "PersistentVolumeClaim", actions: ["Add", "Update"] },
+      { resource: "PersistentVolume", actions: ["Add", "Update"] },
+      { resource: "StorageClass", actions: ["Add", "Update"] },
+      { resource: "Node", actions: ["Add", "UpdateNodeLabel"] },
+    ],
+  };
 }
 
 export interface VolumeBinderOptions {
   client: ApiClient;
   informers: SharedInformers;
   /** Claims, volumes or classes changed: pods waiting for them may fit now. */
-  onChange(): void;
+  onChange(event: ClusterEvent): void;
   /** How long PreBind waits for the claims to be bound (default 120 s). */
   bindTimeoutMs?: number;
 }
@@ -81,11 +90,14 @@ export class VolumeBinder {
       volumes: () => volumes.list(),
       storageClass: (name) => classes.get(name),
     };
-    const changed = { onAdd: () => opts.onChange(), onUpdate: () => opts.onChange() };
+    const changed = (resource: ClusterEvent["resource"]) => ({
+      onAdd: () => opts.onChange({ resource, actions: ["Add"] }),
+      onUpdate: () => opts.onChange({ resource, actions: ["Update"] }),
+    });
     this.claims.addEventHandler({ onAdd: () => this.wake(), onUpdate: () => this.wake() });
-    this.claims.addEventHandler(changed);
-    volumes.addEventHandler(changed);
-    classes.addEventHandler(changed);
+    this.claims.addEventHandler(changed("PersistentVolumeClaim"));
+    volumes.addEventHandler(changed("PersistentVolume"));
+    classes.addEventHandler(changed("StorageClass"));
   }
 
   /**
