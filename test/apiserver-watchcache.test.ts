@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./fixtures/server";
 import { kubectlFor } from "./fixtures/kubectl";
+import { startCompactableServer } from "./fixtures/compactable-server";
 
 let server: TestServer;
 let kubectl: ReturnType<typeof kubectlFor>;
@@ -164,25 +165,49 @@ describe("resourceVersion and resourceVersionMatch", () => {
   });
 });
 
-describe("what the server no longer has", () => {
-  it("an Exact list and a continue token from before the server's history are 410 Expired with Kubernetes' messages", async () => {
+describe("pages and Exact lists from before the cache", () => {
+  it("after a restart come from the store's history at the first page's revision", async () => {
     await send("POST", cms(), configMap("old-a"));
     await send("POST", cms(), configMap("old-b"));
-    const first = await send("GET", `${cms()}?limit=1`);
+    const first = await send("GET", `${cms()}?limit=1&labelSelector=!odd`);
     const oldRv = first.json.metadata.resourceVersion;
-    // A restarted server's cache starts at the store's current revision: older snapshots are gone.
+    await send("DELETE", `${cms()}/old-b`);
+    await send("POST", cms(), configMap("old-c"));
+    // A restarted server's cache starts at the store's current revision.
     await server.restart();
     const exact = await send("GET", `${cms()}?resourceVersion=${oldRv}&resourceVersionMatch=Exact`);
-    expect(exact.status).toBe(410);
-    expect(exact.json.reason).toBe("Expired");
-    expect(exact.json.message).toBe("The resourceVersion for the provided list is too old.");
-    const page = await send("GET", `${cms()}?limit=1&continue=${encodeURIComponent(first.json.metadata.continue)}`);
-    expect(page.status).toBe(410);
-    expect(page.json.message).toMatch(/^The provided continue parameter is too old to display a consistent list result\./);
-    // The Status carries a token that continues at the current state, as Kubernetes' does.
-    const resumed = await send("GET", `${cms()}?limit=1&continue=${encodeURIComponent(page.json.metadata.continue)}`);
-    expect(resumed.status).toBe(200);
-    expect(names(resumed.json)).toHaveLength(1);
-    expect(names(resumed.json)[0]! > names(first.json)[0]!).toBe(true);
+    expect(exact.status).toBe(200);
+    expect(exact.json.metadata.resourceVersion).toBe(oldRv);
+    expect(names(exact.json)).toContain("old-b");
+    expect(names(exact.json)).not.toContain("old-c");
+    const rest = await send("GET", `${cms()}?labelSelector=!odd&continue=${encodeURIComponent(first.json.metadata.continue)}`);
+    expect(rest.status).toBe(200);
+    expect(rest.json.metadata.resourceVersion).toBe(oldRv);
+    expect(names(rest.json)).toContain("old-b");
+  });
+
+  it("once the store compacted that revision are 410 Expired with Kubernetes' messages", async () => {
+    const c = await startCompactableServer();
+    try {
+      const url = `${c.url}/api/v1/namespaces/default/configmaps`;
+      for (const n of ["a", "b", "c"]) await send("POST", url, configMap(n));
+      const first = await send("GET", `${url}?limit=1`);
+      const oldRv = first.json.metadata.resourceVersion;
+      await send("POST", url, configMap("d"));
+      await c.compactWhileDown();
+      const exact = await send("GET", `${url}?resourceVersion=${oldRv}&resourceVersionMatch=Exact`);
+      expect(exact.status).toBe(410);
+      expect(exact.json.reason).toBe("Expired");
+      expect(exact.json.message).toBe("The resourceVersion for the provided list is too old.");
+      const page = await send("GET", `${url}?limit=1&continue=${encodeURIComponent(first.json.metadata.continue)}`);
+      expect(page.status).toBe(410);
+      expect(page.json.message).toMatch(/^The provided continue parameter is too old to display a consistent list result\./);
+      // The Status carries a token that continues at the current state, as Kubernetes' does.
+      const resumed = await send("GET", `${url}?limit=1&continue=${encodeURIComponent(page.json.metadata.continue)}`);
+      expect(resumed.status).toBe(200);
+      expect(names(resumed.json)).toEqual(["b"]);
+    } finally {
+      await c.stop();
+    }
   });
 });

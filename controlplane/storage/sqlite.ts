@@ -17,6 +17,7 @@ import {
   type Watcher,
 } from "./store";
 import { GroupCommit, type QueuedWrite } from "./group-commit";
+import { listAtRevision } from "./sqlite-snapshot";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpoint";
 
 interface ObjectRow {
@@ -49,6 +50,8 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   /** Events are sent in the commit's own step, before any write of the batch is acknowledged. */
   readonly watchBeforeAck = true;
+  /** Lists at an older revision come from the log (./sqlite-snapshot.ts). */
+  readonly listsAtRevision = true;
   private readonly db: Database.Database;
   private readonly listeners = new Set<Listener>();
   /** The newest revision given out (queued writes included). */
@@ -160,6 +163,9 @@ export class SqliteStore implements Store {
     const end = prefixEnd(prefix);
     const after = opts.continueAfter ?? "";
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
+    if (opts.revision !== undefined && opts.revision < this.committedRevision) {
+      return listAtRevision(this.db, { prefix, end, revision: opts.revision, after, limit, compacted: this.compacted });
+    }
     const rows = this.stmts.list.all(prefix, end, after, limit);
     const result: ListResult = { items: rows.map(toStored), revision: this.committedRevision };
     if (limit > 0 && rows.length === limit) {

@@ -10,8 +10,8 @@
 //   N, not older than: from the cache once it stands at N (waiting up to 3 s, then 504 Too large
 //     resource version); on etcd a cache behind N reads etcd instead.
 //   N, Exact, and every page after the first (the continue token carries the first page's
-//     revision): a snapshot at N from the cache's history, or from the store at N where it keeps
-//     revisions (etcd); else 410 Expired.
+//     revision): a snapshot at N from the cache's history, or from the store at N (etcd keeps
+//     revisions, SQLite its log of changes, until compaction); else 410 Expired.
 // Until a type's cache is filled, and while it relists, every read goes to the store.
 import type { ResourceType } from "../../../api/resource";
 import { StoreCompactedError, type Store } from "../../storage/store";
