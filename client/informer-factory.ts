@@ -44,7 +44,7 @@ export class SharedInformers {
   ) {}
 
   pods(): Informer<Pod> {
-    return this.get<Pod>("pods", resources.pods, {
+    return this.get<Pod>(resources.pods, {
       namespace: indexByNamespace as IndexFunc<Pod>,
       nodeName: indexByNodeName as IndexFunc<Pod>,
       owner: indexByOwnerUid as IndexFunc<Pod>,
@@ -52,73 +52,73 @@ export class SharedInformers {
   }
 
   replicaSets(): Informer<ReplicaSet> {
-    return this.get<ReplicaSet>("replicasets", resources.replicasets, {
+    return this.get<ReplicaSet>(resources.replicasets, {
       namespace: indexByNamespace as IndexFunc<ReplicaSet>,
       owner: indexByOwnerUid as IndexFunc<ReplicaSet>,
     });
   }
 
   deployments(): Informer<Deployment> {
-    return this.get<Deployment>("deployments", resources.deployments, { namespace: indexByNamespace as IndexFunc<Deployment> });
+    return this.get<Deployment>(resources.deployments, { namespace: indexByNamespace as IndexFunc<Deployment> });
   }
 
   daemonSets(): Informer<DaemonSet> {
-    return this.get<DaemonSet>("daemonsets", resources.daemonsets, { namespace: indexByNamespace as IndexFunc<DaemonSet> });
+    return this.get<DaemonSet>(resources.daemonsets, { namespace: indexByNamespace as IndexFunc<DaemonSet> });
   }
 
   statefulSets(): Informer<StatefulSet> {
-    return this.get<StatefulSet>("statefulsets", resources.statefulsets, { namespace: indexByNamespace as IndexFunc<StatefulSet> });
+    return this.get<StatefulSet>(resources.statefulsets, { namespace: indexByNamespace as IndexFunc<StatefulSet> });
   }
 
   controllerRevisions(): Informer<ControllerRevision> {
-    return this.get<ControllerRevision>("controllerrevisions", resources.controllerrevisions, {
+    return this.get<ControllerRevision>(resources.controllerrevisions, {
       namespace: indexByNamespace as IndexFunc<ControllerRevision>,
       owner: indexByOwnerUid as IndexFunc<ControllerRevision>,
     });
   }
 
   horizontalPodAutoscalers(): Informer<HorizontalPodAutoscaler> {
-    return this.get<HorizontalPodAutoscaler>("horizontalpodautoscalers", resources.horizontalpodautoscalers, { namespace: indexByNamespace as IndexFunc<HorizontalPodAutoscaler> });
+    return this.get<HorizontalPodAutoscaler>(resources.horizontalpodautoscalers, { namespace: indexByNamespace as IndexFunc<HorizontalPodAutoscaler> });
   }
 
   nodes(): Informer<Node> {
-    return this.get<Node>("nodes", resources.nodes, {});
+    return this.get<Node>(resources.nodes, {});
   }
 
   nodeLeases(): Informer<Lease> {
-    return this.get<Lease>("leases", resources.leases, {}, NODE_LEASE_NAMESPACE);
+    return this.get<Lease>(resources.leases, {}, NODE_LEASE_NAMESPACE);
   }
 
   services(): Informer<Service> {
-    return this.get<Service>("services", resources.services, { namespace: indexByNamespace as IndexFunc<Service> });
+    return this.get<Service>(resources.services, { namespace: indexByNamespace as IndexFunc<Service> });
   }
 
   endpoints(): Informer<Endpoints> {
-    return this.get<Endpoints>("endpoints", resources.endpoints, {});
+    return this.get<Endpoints>(resources.endpoints, {});
   }
 
   persistentVolumes(): Informer<PersistentVolume> {
-    return this.get<PersistentVolume>("persistentvolumes", resources.persistentvolumes, {});
+    return this.get<PersistentVolume>(resources.persistentvolumes, {});
   }
 
   persistentVolumeClaims(): Informer<PersistentVolumeClaim> {
-    return this.get<PersistentVolumeClaim>("persistentvolumeclaims", resources.persistentvolumeclaims, { namespace: indexByNamespace as IndexFunc<PersistentVolumeClaim> });
+    return this.get<PersistentVolumeClaim>(resources.persistentvolumeclaims, { namespace: indexByNamespace as IndexFunc<PersistentVolumeClaim> });
   }
 
   storageClasses(): Informer<StorageClass> {
-    return this.get<StorageClass>("storageclasses", resources.storageclasses, {});
+    return this.get<StorageClass>(resources.storageclasses, {});
   }
 
   namespaces(): Informer<Namespace> {
-    return this.get<Namespace>("namespaces", resources.namespaces, {});
+    return this.get<Namespace>(resources.namespaces, {});
   }
 
   serviceAccounts(): Informer<ServiceAccount> {
-    return this.get<ServiceAccount>("serviceaccounts", resources.serviceaccounts, { namespace: indexByNamespace as IndexFunc<ServiceAccount> });
+    return this.get<ServiceAccount>(resources.serviceaccounts, { namespace: indexByNamespace as IndexFunc<ServiceAccount> });
   }
 
   configMaps(): Informer<ConfigMap> {
-    return this.get<ConfigMap>("configmaps", resources.configmaps, { namespace: indexByNamespace as IndexFunc<ConfigMap> });
+    return this.get<ConfigMap>(resources.configmaps, { namespace: indexByNamespace as IndexFunc<ConfigMap> });
   }
 
   /** Starts every informer asked for so far (and later ones as they are asked for). */
@@ -139,7 +139,8 @@ export class SharedInformers {
     inf.start(signal);
   }
 
-  private get<T extends ObjectWithMeta>(name: string, resource: ResourceRef, indexers: Record<string, IndexFunc<T>>, namespace?: string): Informer<T> {
+  private get<T extends ObjectWithMeta>(resource: ResourceRef, indexers: Record<string, IndexFunc<T>>, namespace?: string): Informer<T> {
+    const name = `${resource.group ? `${resource.plural}.${resource.group}` : resource.plural}${namespace ? ` in ${namespace}` : ""}`;
     let inf = this.informers.get(name) as Informer<T> | undefined;
     if (!inf) {
       const transform = this.opts.transform ?? stripManagedFields;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { GitRepository } from "../../api/gitops";
-import { EventRecorder, Informer, WorkQueue, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../../client";
+import { EventRecorder, Informer, WorkQueue, stripManagedFields, gitrepositories, runController, splitKey, type ApiClient, type Result, type SyncContext } from "../../client";
 import { dependentsOf } from "./depends";
 import { impersonatingClients, type ClientFor } from "./identity";
 import { RestMapper } from "./mapper";
@@ -46,7 +46,7 @@ export class GitSyncController {
   constructor(private readonly opts: GitSyncControllerOptions) {
     this.clientFor = impersonatingClients(opts.client, opts.defaultServiceAccount);
     this.logger = (opts.logger ?? pino({ level: "silent" })).child({ component: "gitsync" });
-    this.informer = new Informer<GitRepository>({ client: opts.client, resource: gitrepositories, logger: this.logger });
+    this.informer = new Informer<GitRepository>({ client: opts.client, resource: gitrepositories, logger: this.logger, transform: stripManagedFields });
     this.recorder = new EventRecorder({ client: opts.client, component: "gitsync-controller", logger: this.logger });
     this.metrics = gitSyncMetrics(opts.metrics);
     this.notifier = new Notifier({ client: opts.client, clientFor: this.clientFor, logger: this.logger, metrics: opts.metrics });

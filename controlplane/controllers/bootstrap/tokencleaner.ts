@@ -3,12 +3,12 @@
 // expired yet is looked at again when it does. The cache holds only Secrets of type
 // bootstrap.kubernetes.io/token (a field selector, as Kubernetes' cleaner lists them).
 import type { Secret } from "../../../api/core";
-import { isNotFound, runController, secrets, WorkQueue, Informer, type ApiClient, type Result } from "../../../client";
+import { isNotFound, runController, secrets, stripManagedFields, WorkQueue, Informer, type ApiClient, type Result } from "../../../client";
 import { BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_SECRET_TYPE, decodeTokenData, isExpired } from "../../../api/bootstrap-token";
 import type { ControllerRunOptions } from "../run-options";
 
 export function newBootstrapTokenInformer(client: ApiClient): Informer<Secret> {
-  return new Informer<Secret>({ client, resource: secrets, namespace: BOOTSTRAP_TOKEN_NAMESPACE, fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}` });
+  return new Informer<Secret>({ client, resource: secrets, namespace: BOOTSTRAP_TOKEN_NAMESPACE, fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}`, transform: stripManagedFields });
 }
 
 export class TokenCleaner {

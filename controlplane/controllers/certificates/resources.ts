@@ -1,13 +1,13 @@
 // The CertificateSigningRequest cache the approver and the signer share (client/ has no
 // certificates informer), and the review the approver asks.
 import type { CertificateSigningRequest } from "../../../api/certificates";
-import { Informer, type ApiClient, type ResourceRef } from "../../../client";
+import { Informer, stripManagedFields, type ApiClient, type ResourceRef } from "../../../client";
 
 export const csrResource: ResourceRef = { group: "certificates.k8s.io", version: "v1", plural: "certificatesigningrequests", kind: "CertificateSigningRequest", namespaced: false };
 export const subjectAccessReviews: ResourceRef = { group: "authorization.k8s.io", version: "v1", plural: "subjectaccessreviews", kind: "SubjectAccessReview", namespaced: false };
 
 export function newCSRInformer(client: ApiClient): Informer<CertificateSigningRequest> {
-  return new Informer<CertificateSigningRequest>({ client, resource: csrResource });
+  return new Informer<CertificateSigningRequest>({ client, resource: csrResource, transform: stripManagedFields });
 }
 
 /** May the CSR's requestor create certificatesigningrequests/<subresource>? (a SubjectAccessReview) */

@@ -3,7 +3,7 @@
 // match. Any ClusterRole's change may change what an aggregated one should hold, so every change
 // enqueues every aggregated role; the sync writes the rules only when they differ.
 import { aggregatedRules, sameRules, type ClusterRole } from "../../../api/rbac";
-import { Informer, isConflict, isNotFound, runController, WorkQueue, type ApiClient, type ObjectWithMeta, type ResourceRef } from "../../../client";
+import { Informer, isConflict, stripManagedFields, isNotFound, runController, WorkQueue, type ApiClient, type ObjectWithMeta, type ResourceRef } from "../../../client";
 import type { ControllerRunOptions } from "../run-options";
 
 export const clusterRolesResource: ResourceRef = { group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterroles", kind: "ClusterRole", namespaced: false };
@@ -17,7 +17,7 @@ export class ClusterRoleAggregationController {
 
   constructor(opts: { client: ApiClient; roles?: Informer<CachedRole> }) {
     this.client = opts.client;
-    this.roles = opts.roles ?? new Informer<CachedRole>({ client: opts.client, resource: clusterRolesResource, pageSize: 500 });
+    this.roles = opts.roles ?? new Informer<CachedRole>({ client: opts.client, resource: clusterRolesResource, pageSize: 500, transform: stripManagedFields });
     const enqueueAggregated = () => {
       for (const r of this.roles.list()) if (r.aggregationRule) this.queue.add(r.metadata.name!);
     };

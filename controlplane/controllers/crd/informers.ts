@@ -4,7 +4,7 @@
 // when they start.
 import type { Logger } from "pino";
 import type { CustomResourceDefinition } from "../../../api/apiextensions";
-import { Informer, type ApiClient, type ObjectWithMeta, type ResourceRef } from "../../../client";
+import { Informer, stripManagedFields, type ApiClient, type ObjectWithMeta, type ResourceRef } from "../../../client";
 import { customresourcedefinitions } from "../../../client/resources";
 import { customResourceRef, isEstablished } from "./resources";
 
@@ -28,7 +28,7 @@ export class CustomResourceInformers {
   private signal?: AbortSignal;
 
   constructor(private readonly client: ApiClient, private readonly logger?: Logger) {
-    this.crds = new Informer<Crd>({ client, resource: customresourcedefinitions, pageSize: 500, logger });
+    this.crds = new Informer<Crd>({ client, resource: customresourcedefinitions, pageSize: 500, logger, transform: stripManagedFields });
     const update = (crd: Crd) => this.reconcile(crd);
     this.crds.addEventHandler({ onAdd: update, onUpdate: (_o, crd) => update(crd), onDelete: (crd) => this.drop(crd.metadata.name!) });
   }
@@ -69,7 +69,7 @@ export class CustomResourceInformers {
     this.kindsOf.set(name, kinds);
     const stop = new AbortController();
     this.signal.addEventListener("abort", () => stop.abort(), { once: true });
-    const informer = new Informer<ObjectWithMeta>({ client: this.client, resource: res, pageSize: 500, logger: this.logger });
+    const informer = new Informer<ObjectWithMeta>({ client: this.client, resource: res, pageSize: 500, logger: this.logger, transform: stripManagedFields });
     informer.start(stop.signal);
     this.running.set(keyOfRef(res), { informer, res, stop });
     for (const l of this.listeners) l.added(keyOfRef(res), informer, res);

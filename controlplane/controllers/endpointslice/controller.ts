@@ -12,6 +12,7 @@ import {
   Informer,
   keyOf,
   runController,
+  stripManagedFields,
   WorkQueue,
   type ApiClient,
   type EventRecorder,
@@ -33,7 +34,7 @@ export const DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;
 
 /** A cache of every EndpointSlice, indexed by namespace. */
 export function newEndpointSliceInformer(client: ApiClient): Informer<EndpointSlice> {
-  return new Informer<EndpointSlice>({ client, resource: endpointSlicesResource, indexers: { namespace: indexByNamespace as IndexFunc<EndpointSlice> }, pageSize: 1000 });
+  return new Informer<EndpointSlice>({ client, resource: endpointSlicesResource, indexers: { namespace: indexByNamespace as IndexFunc<EndpointSlice> }, pageSize: 1000, transform: stripManagedFields });
 }
 
 export interface EndpointSliceControllerOptions {
