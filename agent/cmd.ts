@@ -9,6 +9,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--kubeconfig <file>", "kubeconfig of the API server")
     .option("--bootstrap-kubeconfig <file>", "when --kubeconfig has no valid client certificate, get one with this kubeconfig's bootstrap token (a CertificateSigningRequest) and write --kubeconfig")
     .option("--cert-dir <dir>", "where the bootstrapped client certificate and key are kept (default: <root-dir>/pki)")
+    .option("--rotate-certificates <bool>", "renew the client certificate in --cert-dir when 70-90 % of its lifetime has passed (a CertificateSigningRequest made with the current one)", "true")
     .option("--server <url>", "API server URL (when no kubeconfig is given)")
     .option("--pod-manifest-path <dir>", "folder of static pod manifests")
     .option("--read-only-port <port>", "read-only API port (/pods, /healthz, /stats/summary); 0 disables", "10255")
@@ -43,7 +44,11 @@ export function registerAgentCommand(program: Command): void {
         await runHollowCommand(flags);
         return;
       }
-      if (flags.bootstrapKubeconfig) await (await import("./bootstrap/cmd")).bootstrapFromFlags(flags);
+      const credentials = await import("./bootstrap/cmd");
+      credentials.rotateCertificatesFlag(flags);
+      if (flags.bootstrapKubeconfig) await credentials.bootstrapFromFlags(flags);
+      // Runs for the life of the process (the agent exits by process.exit).
+      credentials.startRotationFromFlags(flags, new AbortController().signal);
       const { runAgentCommand } = await import("./run");
       await runAgentCommand(flags as Record<string, string | undefined>);
     });

@@ -15,7 +15,8 @@ import type { Registry } from "prom-client";
 import type { Node } from "../api/core";
 import { ignoreNotFound } from "../client/errors";
 import { nodes } from "../client/resources";
-import { RestClient, type ApiClient } from "../client/rest";
+import type { ApiClient } from "../client/rest";
+import { nodeApiClient } from "./bootstrap/transport";
 import type { AgentConfig } from "./config";
 import type { ClusterDns } from "./dns";
 import type { DnsWarning } from "./dns/resolv-conf";
@@ -49,11 +50,11 @@ export interface PodNetworkOptions {
 export const DNS_PORT = 53;
 
 /**
- * The pod network's own client to the API server, as agent/api/integration.ts's apiClientFor
- * makes it (agent.ts cannot import that module: it imports agent.ts's types, a cycle).
+ * The pod network's client to the API server: the node's own (./bootstrap/transport.ts), as
+ * agent/api/integration.ts's apiClientFor (agent.ts cannot import that module: a cycle).
  */
 export function podNetworkClient(cfg: AgentConfig): ApiClient {
-  return cfg.kubeconfig ? RestClient.fromKubeconfig(cfg.kubeconfig) : new RestClient({ server: cfg.server! });
+  return nodeApiClient(cfg);
 }
 const HOST_RULES_CHECK_MS = 30_000;
 

@@ -6,7 +6,8 @@
 import type { Logger } from "pino";
 import { ConnectionError, ignoreNotFound, isConflict, isNotFound } from "../../client/errors";
 import { Informer } from "../../client/informer";
-import { RestClient, type ApiClient } from "../../client/rest";
+import type { ApiClient } from "../../client/rest";
+import { nodeApiClient } from "../bootstrap/transport";
 import { configmaps, endpoints, pods, secrets, services } from "../../client/resources";
 import type { ApiIntegration } from "../agent";
 import type { AgentConfig } from "../config";
@@ -24,10 +25,9 @@ import { MirrorPodManager } from "./mirror-pods";
 import { NodeStatusManager } from "./node-status";
 import { StatusWriter } from "./status-writer";
 
+/** The node's client (its certificate rotates under it: ../bootstrap/transport.ts). */
 export function apiClientFor(cfg: AgentConfig): ApiClient {
-  if (cfg.kubeconfig) return RestClient.fromKubeconfig(cfg.kubeconfig);
-  if (cfg.server) return new RestClient({ server: cfg.server });
-  throw new Error("the agent needs --kubeconfig or --server to talk to an API server");
+  return nodeApiClient(cfg);
 }
 
 function getOrUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {

@@ -39,7 +39,19 @@ export async function ensureNodeCertificate(o: BootstrapOptions): Promise<void> 
     return;
   }
   const server = readKubeconfig(o.bootstrapKubeconfig).options;
-  const client = new RestClient(server);
+  const { certPem, keyPem } = await requestNodeCertificate(new RestClient(server), o);
+  writeNodeCredentials({ kubeconfig: o.kubeconfig, certDir: o.certDir, user, server, certPem, keyPem });
+  o.log.info({ kubeconfig: o.kubeconfig }, "wrote the node's client certificate");
+}
+
+export type CertificateRequestOptions = Pick<BootstrapOptions, "nodeName" | "log" | "signal" | "timeoutMs" | "pollMs">;
+
+/**
+ * A new key and a kubelet client certificate for it: posts the CertificateSigningRequest with
+ * `client`'s credential (the bootstrap token, or the node's current certificate when it renews)
+ * and waits until it is approved and signed.
+ */
+export async function requestNodeCertificate(client: RestClient, o: CertificateRequestOptions): Promise<{ certPem: string; keyPem: string }> {
   const keyPem = newPrivateKey();
   const body: CertificateSigningRequest = {
     apiVersion: "certificates.k8s.io/v1",
@@ -50,12 +62,10 @@ export async function ensureNodeCertificate(o: BootstrapOptions): Promise<void> 
   const created = await retry(() => client.create(csrs, undefined, body, { signal: o.signal }), o);
   const name = created.metadata.name!;
   o.log.info({ csr: name }, "posted a certificate signing request; waiting for it to be approved and signed");
-  const certPem = await waitForCertificate(client, name, o);
-  writeNodeCredentials({ kubeconfig: o.kubeconfig, certDir: o.certDir, user, server, certPem, keyPem });
-  o.log.info({ csr: name, kubeconfig: o.kubeconfig }, "wrote the node's client certificate");
+  return { certPem: await waitForCertificate(client, name, o), keyPem };
 }
 
-async function waitForCertificate(client: RestClient, name: string, o: BootstrapOptions): Promise<string> {
+async function waitForCertificate(client: RestClient, name: string, o: CertificateRequestOptions): Promise<string> {
   const deadline = Date.now() + (o.timeoutMs ?? 15 * 60_000);
   for (;;) {
     const csr = await retry(() => client.get<CertificateSigningRequest>(csrs, undefined, name, { signal: o.signal }), o);
@@ -70,7 +80,7 @@ async function waitForCertificate(client: RestClient, name: string, o: Bootstrap
 }
 
 /** Calls `call` until it succeeds, backing off 1 s to 30 s while the API server is away; an HTTP error is final. */
-async function retry<T>(call: () => Promise<T>, o: BootstrapOptions): Promise<T> {
+async function retry<T>(call: () => Promise<T>, o: CertificateRequestOptions): Promise<T> {
   let delay = 1000;
   for (;;) {
     try {
@@ -84,7 +94,7 @@ async function retry<T>(call: () => Promise<T>, o: BootstrapOptions): Promise<T>
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
