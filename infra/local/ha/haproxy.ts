@@ -3,6 +3,10 @@
 // passed through to the API servers, an HTTPS check of each server), checking /readyz every
 // second so a dead server leaves the rotation within about two seconds, and a connection refused
 // by one server retried on another (redispatch) so a client rarely notices a server's death.
+// /readyz fails on a server whose etcd does not answer, which takes it out while others can serve;
+// when none passes (etcd has lost its quorum) every server is used anyway as an unchecked backup,
+// so clients get the servers' own 503 Status instead of a closed connection (as a GCE network
+// load balancer spreads over all backends when none is healthy).
 import { writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
@@ -18,6 +22,9 @@ export interface HaproxyOptions {
   /** The admin socket `lab status` reads each server's state from. */
   statsSocket: string;
 }
+
+/** The unchecked backup entry of each server (used only while no server passes /readyz). */
+const FALLBACK = "-fallback";
 
 export function haproxyConfig(o: HaproxyOptions): string {
   return [
@@ -44,11 +51,13 @@ export function haproxyConfig(o: HaproxyOptions): string {
     "",
     "backend kube-apiservers",
     "  balance roundrobin",
+    "  option allbackups",
     "  option httpchk",
     "  http-check send meth GET uri /readyz",
     "  http-check expect status 200",
     "  default-server check check-ssl verify none inter 1s fall 2 rise 1",
     ...o.servers.map((s) => `  server ${s.name} ${s.address}`),
+    ...o.servers.map((s) => `  server ${s.name}${FALLBACK} ${s.address} backup no-check`),
     "",
   ].join("\n");
 }
@@ -75,7 +84,7 @@ export function haproxyServerStates(statsSocket: string): Promise<Record<string,
       const [px, sv, st] = ["pxname", "svname", "status"].map((n) => cols.indexOf(n));
       const out: Record<string, string> = {};
       for (const r of rows.map((l) => l.split(","))) {
-        if (r[px!] === "kube-apiservers" && r[sv!] !== "BACKEND") out[r[sv!]!] = r[st!]!;
+        if (r[px!] === "kube-apiservers" && r[sv!] !== "BACKEND" && !r[sv!]!.endsWith(FALLBACK)) out[r[sv!]!] = r[st!]!;
       }
       resolve(out);
     });
