@@ -59,6 +59,22 @@ function prepare(value: unknown, seen: { protoKeys: boolean }): unknown {
   return value;
 }
 
+/** Whether prepare() would change anything: a null to drop or a "__proto__" key to escape. */
+function needsPrepare(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    for (const v of value) if (v !== null && typeof v === "object" && needsPrepare(v)) return true;
+    return false;
+  }
+  if (value && typeof value === "object") {
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v === null || escapeKey(k) !== k) return true;
+      if (typeof v === "object" && needsPrepare(v)) return true;
+    }
+  }
+  return false;
+}
+
 /** A path as the user wrote it (escaped "__proto__" keys back to their name). */
 const userPath = (path: readonly PropertyKey[]): PathPart[] => path.map((p) => (typeof p === "string" ? unescapeKey(p) : (p as number)));
 
@@ -145,7 +161,11 @@ interface Decoded {
 /** Parse with the strict schema; unknown fields become errors, warnings or nothing. */
 export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldValidation): Decoded {
   const seen = { protoKeys: false };
-  const input = prepare(body, seen);
+  // zod's output is a new object either way (only z.unknown() values are the body's own), so
+  // the body is copied only when prepare() has something to change, or unknown fields must be
+  // deleted before parsing again.
+  let input = needsPrepare(body) ? prepare(body, seen) : body;
+  let copied = input !== body;
   const unknown: string[] = [];
   for (let round = 0; round < 8; round++) {
     const result = schema.safeParse(input);
@@ -157,6 +177,10 @@ export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldV
         errors: result.error.issues.map((i) => issueToCause(i, input, schema)),
         warnings: fieldValidation === "Warn" ? [...unknown].sort().map((f) => `unknown field ${JSON.stringify(f)}`) : [],
       };
+    }
+    if (!copied) {
+      input = prepare(body, seen);
+      copied = true;
     }
     for (const issue of unrecognized) {
       for (const key of issue.keys) {
