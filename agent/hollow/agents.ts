@@ -1,7 +1,10 @@
-// runHollowAgents: many simulated nodes in one process (kubemark's hollow kubelets). Each
-// registers its Node, renews its Lease every ~10 s (jittered) and posts node status now and then;
-// one shared pod informer for all of them (not a watch per node) feeds a work queue that marks
-// bound pods Running and Ready and finishes the deletion of pods that are terminating.
+// runHollowAgents: many simulated nodes in one process (kubemark's hollow kubelets). Each writes
+// what a real kubelet writes: it registers its Node, renews its Lease every ~10 s (jittered) and
+// posts node status every 5 minutes (the kubelet's nodeStatusReportFrequency), or at its next
+// Lease tick when the Node's conditions in the API differ from what it reports (the node lifecycle
+// controller marked it Unknown); one shared pod informer for all of them (not a watch per node)
+// feeds a work queue that marks each bound pod Running and Ready in one status write, and
+// finishes the deletion of pods that are terminating.
 import { pino, type Logger } from "pino";
 import type { Lease } from "../../api/coordination";
 import type { Node, Pod } from "../../api/core";
@@ -36,7 +39,7 @@ export interface HollowAgentsOptions {
   labels?: Record<string, string>;
   /** Lease renewal (default 10 s, jittered ±10%). */
   heartbeatIntervalMs?: number;
-  /** Node status (Ready heartbeat) posting (default 60 s). */
+  /** Node status posting when nothing changed (default 5 min, the kubelet's nodeStatusReportFrequency). */
   nodeStatusIntervalMs?: number;
   /** Index of the first node, for podCIDR numbering (default: derived from the name). */
   firstIndex?: number;
@@ -90,9 +93,12 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
     pageSize: 1000,
     logger,
   });
+  // The Nodes as the API has them, to see when someone else changed their conditions.
+  const nodeInformer = new Informer<Node>({ client, resource: nodesRes, labelSelector: "kubelab.io/hollow=true", pageSize: 1000, logger });
   if (opts.serveStats) await startStats(nodes, informer);
   await mapLimit([...nodes.values()], 32, (n) => register(client, n, capacity, opts.labels));
-  startHeartbeats(client, nodes, signal, logger, opts.heartbeatIntervalMs ?? 10_000, opts.nodeStatusIntervalMs ?? 60_000);
+  nodeInformer.start(signal);
+  startHeartbeats(client, nodes, nodeInformer, signal, logger, opts.heartbeatIntervalMs ?? 10_000, opts.nodeStatusIntervalMs ?? 300_000);
 
   const queue = new WorkQueue({ name: "hollow-pods" });
   const seen = (pod: Pod) => {
@@ -126,17 +132,22 @@ export async function runHollowAgents(opts: HollowAgentsOptions): Promise<Hollow
   };
 }
 
-/** The Lease every ~heartbeatMs and node status every statusMs, each node on its own phase. */
-function startHeartbeats(client: ApiClient, nodes: Map<string, HollowNodeState>, signal: AbortSignal, logger: Logger, heartbeatMs: number, statusMs: number): void {
+/**
+ * The Lease every ~heartbeatMs and node status every statusMs, each node on its own phase; at a
+ * Lease tick, node status at once when the API's conditions differ from the node's own.
+ */
+function startHeartbeats(client: ApiClient, nodes: Map<string, HollowNodeState>, nodeInformer: Informer<Node>, signal: AbortSignal, logger: Logger, heartbeatMs: number, statusMs: number): void {
   for (const n of nodes.values()) {
+    const post = () => void postStatus(client, n).catch((err) => logger.warn({ err, node: n.name }, "node status failed"));
     const leaseLoop = () => {
       if (signal.aborted) return;
       void renewLease(client, n).catch((err) => logger.warn({ err, node: n.name }, "lease renewal failed"));
+      if (conditionsDiffer(n.conditions, nodeInformer.get(n.name))) post();
       n.timers[0] = setTimeout(leaseLoop, heartbeatMs * (0.9 + Math.random() * 0.2));
     };
     const statusLoop = () => {
       if (signal.aborted) return;
-      void postStatus(client, n).catch((err) => logger.warn({ err, node: n.name }, "node status failed"));
+      post();
       n.timers[1] = setTimeout(statusLoop, statusMs * (0.9 + Math.random() * 0.2));
     };
     n.timers[0] = setTimeout(leaseLoop, Math.random() * heartbeatMs);
@@ -213,6 +224,13 @@ async function renewLease(client: ApiClient, n: HollowNodeState): Promise<void> 
     const current = await client.get<Lease>(leasesRes, "kube-node-lease", n.name);
     n.lease = await client.update<Lease>(leasesRes, "kube-node-lease", { ...current, spec: fresh.spec });
   }
+}
+
+/** The API's Node has a condition status other than the one this node last posted. */
+function conditionsDiffer(posted: HollowNodeState["conditions"], live: Node | undefined): boolean {
+  if (!live || !posted) return false;
+  const liveConditions = live.status?.conditions ?? [];
+  return posted.some((c) => liveConditions.find((l) => l.type === c.type)?.status !== c.status);
 }
 
 async function postStatus(client: ApiClient, n: HollowNodeState): Promise<void> {
