@@ -53,7 +53,7 @@ export class CachedReads {
     const at = readAtForGet(resourceVersion);
     const key = storageKey(rt, ns, name);
     // One object needs no revision check: on a watch-before-ack store the cache has every acknowledged write.
-    const cache = at.kind === "consistent" ? this.currentCache(rt) : await this.cacheAt(rt, at);
+    const cache = at.kind === "consistent" ? await this.currentCache(rt) : await this.cacheAt(rt, at);
     if (cache) return cache.get(key);
     const sv = await this.store.get(key);
     if (at.kind === "notOlderThan") await this.storeReaches(at.revision);
@@ -78,7 +78,10 @@ export class CachedReads {
     } else if (at.kind === "exact") {
       const cache = await this.cacheAt(rt, { kind: "notOlderThan", revision: at.revision });
       if (cache) page = cache.page(prefix, { revision: at.revision, after, limit, keep, countRemaining });
-      page ??= await this.storePageAt(prefix, at.revision, after, limit, keep);
+      if (!page) {
+        await this.storeReaches(at.revision);
+        page = await this.storePageAt(prefix, at.revision, after, limit, keep);
+      }
       if (!page) throw listTooOld();
     } else {
       // The current state (a continue token of -1 resumes there too).
@@ -117,8 +120,13 @@ export class CachedReads {
     return cache;
   }
 
-  /** The cache, when filled, on a store whose watch reaches it before any write is acknowledged. */
-  private currentCache(rt: ResourceType): WatchCache | undefined {
+  /**
+   * The cache, when filled, on a store whose watch reaches it before any write is acknowledged.
+   * Always after a turn of the microtask queue: a read made by another watcher of the store while
+   * the store hands a commit's events out would otherwise see the cache before it took them in.
+   */
+  private async currentCache(rt: ResourceType): Promise<WatchCache | undefined> {
+    await undefined;
     const cache = this.cacheFor(rt);
     return this.store.watchBeforeAck && cache.ready ? cache : undefined;
   }
