@@ -8,6 +8,7 @@
 // never pause let no checkpoint finish) is checkpointed with RESTART, which makes the next writer
 // start the WAL from its beginning. Should the worker fail, the main connection checkpoints
 // itself again as before.
+import type Database from "better-sqlite3";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
@@ -39,6 +40,17 @@ parentPort.on("message", () => {
   parentPort.close();
 });
 `;
+
+/**
+ * Hands `db`'s checkpoints to a worker: `db` (the connection that writes) stops checkpointing
+ * itself, and takes it up again (SQLite's default, every 1,000 pages) should the worker fail.
+ */
+export function checkpointInWorker(db: Database.Database, file: string, synchronous: "NORMAL" | "FULL"): Checkpointer {
+  db.pragma("wal_autocheckpoint = 0");
+  return startCheckpointer(file, synchronous, () => {
+    if (db.open) db.pragma("wal_autocheckpoint = 1000");
+  });
+}
 
 export interface Checkpointer {
   /** Stops the worker after its current checkpoint and closes its connection. */

@@ -18,7 +18,7 @@ import {
 } from "./store";
 import { GroupCommit, type QueuedWrite } from "./group-commit";
 import { listAtRevision } from "./sqlite-snapshot";
-import { startCheckpointer, type Checkpointer } from "./sqlite-checkpoint";
+import { checkpointInWorker, type Checkpointer } from "./sqlite-checkpoint";
 
 interface ObjectRow {
   key: string;
@@ -72,12 +72,7 @@ export class SqliteStore implements Store {
     const synchronous = opts.synchronous === "full" ? "FULL" : "NORMAL";
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma("busy_timeout = 5000");
-    if (file !== ":memory:") {
-      this.db.pragma("wal_autocheckpoint = 0");
-      this.checkpointer = startCheckpointer(file, synchronous, () => {
-        if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
-      });
-    }
+    if (file !== ":memory:") this.checkpointer = checkpointInWorker(this.db, file, synchronous);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS objects (
         key TEXT PRIMARY KEY,
