@@ -32,8 +32,8 @@ describe("HAProxy's configuration", () => {
     const cfg = haproxyConfig({ listen: "127.0.0.1:6443", statsSocket: "/tmp/x.sock", servers: [{ name: "master1", address: "127.0.10.1:6443" }, { name: "master2", address: "127.0.10.2:6443" }] });
     expect(cfg).toMatch(/http-check send meth GET uri \/readyz/);
     expect(cfg).toMatch(/server master2 127\.0\.10\.2:6443/);
-    // Used, unchecked, only while no server passes /readyz (test/ha-haproxy.test.ts).
-    expect(cfg).toMatch(/server master2-fallback 127\.0\.10\.2:6443 backup no-check/);
+    // Only while no server passes /readyz: every server that accepts connections (test/ha-haproxy.test.ts).
+    expect(cfg).toMatch(/use_backend kube-apiservers if \{ nbsrv\(kube-apiservers\) gt 0 \}\n  default_backend kube-apiservers-reachable/);
     const dir = mkdtempSync(join(tmpdir(), "kubelab-haproxy-"));
     try {
       writeFileSync(join(dir, "haproxy.cfg"), cfg);

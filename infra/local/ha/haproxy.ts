@@ -4,7 +4,7 @@
 // second so a dead server leaves the rotation within about two seconds, and a connection refused
 // by one server retried on another (redispatch) so a client rarely notices a server's death.
 // /readyz fails on a server whose etcd does not answer, which takes it out while others can serve;
-// when none passes (etcd has lost its quorum) every server is used anyway as an unchecked backup,
+// when none passes (etcd has lost its quorum) every server that accepts connections is used anyway,
 // so clients get the servers' own 503 Status instead of a closed connection (as a GCE network
 // load balancer spreads over all backends when none is healthy).
 import { writeFileSync } from "node:fs";
@@ -23,8 +23,8 @@ export interface HaproxyOptions {
   statsSocket: string;
 }
 
-/** The unchecked backup entry of each server (used only while no server passes /readyz). */
-const FALLBACK = "-fallback";
+/** The backend of every server that accepts connections, used only while none passes /readyz. */
+const REACHABLE = "kube-apiservers-reachable";
 
 export function haproxyConfig(o: HaproxyOptions): string {
   return [
@@ -47,17 +47,22 @@ export function haproxyConfig(o: HaproxyOptions): string {
     "",
     "frontend kube-apiserver",
     `  bind ${o.listen}`,
-    "  default_backend kube-apiservers",
+    `  use_backend kube-apiservers if { nbsrv(kube-apiservers) gt 0 }`,
+    `  default_backend ${REACHABLE}`,
     "",
     "backend kube-apiservers",
     "  balance roundrobin",
-    "  option allbackups",
     "  option httpchk",
     "  http-check send meth GET uri /readyz",
     "  http-check expect status 200",
     "  default-server check check-ssl verify none inter 1s fall 2 rise 1",
     ...o.servers.map((s) => `  server ${s.name} ${s.address}`),
-    ...o.servers.map((s) => `  server ${s.name}${FALLBACK} ${s.address} backup no-check`),
+    "",
+    `backend ${REACHABLE}`,
+    "  balance roundrobin",
+    // A plain TCP connect check: a server that is gone leaves this one too.
+    "  default-server check inter 1s fall 2 rise 1",
+    ...o.servers.map((s) => `  server ${s.name} ${s.address}`),
     "",
   ].join("\n");
 }
@@ -84,7 +89,7 @@ export function haproxyServerStates(statsSocket: string): Promise<Record<string,
       const [px, sv, st] = ["pxname", "svname", "status"].map((n) => cols.indexOf(n));
       const out: Record<string, string> = {};
       for (const r of rows.map((l) => l.split(","))) {
-        if (r[px!] === "kube-apiservers" && r[sv!] !== "BACKEND" && !r[sv!]!.endsWith(FALLBACK)) out[r[sv!]!] = r[st!]!;
+        if (r[px!] === "kube-apiservers" && r[sv!] !== "BACKEND") out[r[sv!]!] = r[st!]!;
       }
       resolve(out);
     });
