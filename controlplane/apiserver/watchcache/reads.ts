@@ -133,6 +133,7 @@ export class CachedReads {
 
   /** The cache when it may answer a read at `at` (after waiting for it where that is the rule), else undefined: read the store. */
   private async cacheAt(rt: ResourceType, at: ReadAt): Promise<WatchCache | undefined> {
+    await undefined; // as currentCache: after the store's watchers took in the events being handed out
     const cache = this.cacheFor(rt);
     // The first fill is one store list: wait for it rather than answer this read from the store.
     if (!cache.ready) await cache.start().catch(() => undefined);
