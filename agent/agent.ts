@@ -10,13 +10,10 @@ import type { ConfigSource } from "./env";
 import { Kubelet, type KubeletHooks } from "./kubelet";
 import { DockerRuntime } from "./runtime/docker";
 import { AgentMetrics } from "./metrics";
-import { startKernelProxy } from "./netfilter";
 import { ownsBridge, PodNetwork, podNetworkClient } from "./pod-network";
 import { mainPortAuth, refusal } from "./auth";
 import { withPodApi } from "./pod-api";
-import { agentHandler, listen, portOf } from "./server";
-import { streamingUpgrades } from "./streaming/upgrade";
-import { portForwardRoute } from "./portforward/route";
+import { agentHandler, listen, portOf, type UpgradeHandler } from "./server";
 import { startStaticPodSources } from "./static-pods-sources";
 import { StatsProvider } from "./stats";
 
@@ -48,6 +45,23 @@ export function bindAddress(cfg: AgentConfig): string {
   return cfg.address.startsWith("127.") ? cfg.address : "0.0.0.0";
 }
 
+/**
+ * exec, attach and port-forward (WebSocket and SPDY) are loaded by the first upgrade request: a
+ * node may never serve one. The request waits for the load as it waits for its auth check.
+ */
+function onFirstUpgrade(load: () => Promise<UpgradeHandler>, log: Logger): UpgradeHandler {
+  let loaded: Promise<UpgradeHandler> | undefined;
+  return (req, socket, head) => {
+    (loaded ??= load()).then(
+      (upgrade) => upgrade(req, socket, head),
+      (err: Error) => {
+        log.error({ err: err.message }, "cannot load the streaming endpoints");
+        socket.destroy();
+      },
+    );
+  };
+}
+
 export async function startAgent(
   cfg: AgentConfig,
   opts: { log?: Logger; api?: (cfg: AgentConfig, runtime: DockerRuntime, log: Logger) => ApiIntegration; listenPorts?: boolean } = {},
@@ -63,7 +77,8 @@ export async function startAgent(
   kubelet.syncer.network = podNetwork;
   await podNetwork.start();
   // kube-proxy's part: nftables rules for Services and NetworkPolicies, where the node has a pod bridge of its own.
-  const kernelProxy = api && ownsBridge(cfg.network) ? await startKernelProxy({ cfg, client: podNetworkClient(cfg), log }) : undefined;
+  // Loaded only on such a node (it is most of what the agent imports from api/, and zod with it).
+  const kernelProxy = api && ownsBridge(cfg.network) ? await (await import("./netfilter")).startKernelProxy({ cfg, client: podNetworkClient(cfg), log }) : undefined;
   if (!api) kubelet.podManager.apiSourceReady = true;
 
   // The folder and --manifest-url (./static-pods-sources.ts).
@@ -120,7 +135,11 @@ export async function startAgent(
       rescan: () => staticSources.rescanFolder(),
       authorize: (req, pathname) => refusal(auth, req, pathname),
     });
-    const s = await listen(handler, host, cfg.port, log, streamingUpgrades({ kubelet, docker: runtime.docker, auth, log, routes: { portForward: portForwardRoute(kubelet) } }));
+    const upgrades = onFirstUpgrade(async () => {
+      const [{ streamingUpgrades }, { portForwardRoute }] = await Promise.all([import("./streaming/upgrade"), import("./portforward/route")]);
+      return streamingUpgrades({ kubelet, docker: runtime.docker, auth, log, routes: { portForward: portForwardRoute(kubelet) } });
+    }, log);
+    const s = await listen(handler, host, cfg.port, log, upgrades);
     servers.push(s);
     agent.port = portOf(s);
   }

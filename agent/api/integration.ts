@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import { ConnectionError, ignoreNotFound, isConflict, isNotFound } from "../../client/errors";
 import { Informer } from "../../client/informer";
+import { stripManagedFields } from "../../client/reflector";
 import type { ApiClient } from "../../client/rest";
 import { nodeApiClient } from "../bootstrap/transport";
 import { configmaps, endpoints, pods, secrets, services } from "../../client/resources";
@@ -137,7 +138,8 @@ interface PodWatch {
 /** The pods bound to this node: API pods to the kubelet, mirror pods to their manager. Resolves
  *  after the first list (only then may containers of unknown pods be treated as orphans). */
 async function watchPods({ client, cfg, log, kubelet, mirrors, statusWriter, signal }: PodWatch): Promise<void> {
-  const podInformer = new Informer<Pod>({ client, resource: pods, fieldSelector: `spec.nodeName=${cfg.nodeName}`, logger: log });
+  // The agent writes only pods' status (a patch), never a cached pod back: no managedFields kept.
+  const podInformer = new Informer<Pod>({ client, resource: pods, fieldSelector: `spec.nodeName=${cfg.nodeName}`, logger: log, transform: stripManagedFields });
   const upsertPod = (p: Pod): void => {
     statusWriter.observe(p);
     if (isMirrorPod(p)) mirrors.upsert(p);
@@ -160,13 +162,13 @@ async function watchPods({ client, cfg, log, kubelet, mirrors, statusWriter, sig
 
 /** Services and Endpoints feed the NodePort proxy. */
 function watchServices(client: ApiClient, log: Logger, proxy: ServiceProxy, signal: AbortSignal): void {
-  const serviceInformer = new Informer<Service>({ client, resource: services, logger: log });
+  const serviceInformer = new Informer<Service>({ client, resource: services, logger: log, transform: stripManagedFields });
   serviceInformer.addEventHandler({
     onAdd: (s) => proxy.upsertService(s),
     onUpdate: (_old, s) => proxy.upsertService(s),
     onDelete: (s) => proxy.removeService(s),
   });
-  const endpointsInformer = new Informer<Endpoints>({ client, resource: endpoints, logger: log });
+  const endpointsInformer = new Informer<Endpoints>({ client, resource: endpoints, logger: log, transform: stripManagedFields });
   endpointsInformer.addEventHandler({
     onAdd: (e) => proxy.upsertEndpoints(e),
     onUpdate: (_old, e) => proxy.upsertEndpoints(e),

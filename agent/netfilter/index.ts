@@ -13,6 +13,7 @@ import type { Namespace, Node, Pod, Service } from "../../api/core";
 import type { EndpointSlice } from "../../api/discovery";
 import type { NetworkPolicy } from "../../api/networking";
 import { Informer } from "../../client/informer";
+import { stripManagedFields } from "../../client/reflector";
 import { endpointslices, namespaces, networkpolicies, nodes, pods, services, type ResourceRef } from "../../client/resources";
 import type { ApiClient } from "../../client/rest";
 import type { AgentConfig } from "../config";
@@ -59,8 +60,10 @@ export async function startKernelProxy({ cfg, client, log, nft = nftCommand() }:
     return undefined;
   }
   const abort = new AbortController();
+  // The rules are computed from these caches, never written back: kept without managedFields
+  // (every pod of the cluster is cached on every node, for the policies' pod selectors).
   const inf = <T extends { metadata: { name?: string } }>(resource: ResourceRef, fieldSelector?: string) =>
-    new Informer<T & { metadata: { name?: string; namespace?: string } }>({ client, resource, logger: log, ...(fieldSelector ? { fieldSelector } : {}) });
+    new Informer<T & { metadata: { name?: string; namespace?: string } }>({ client, resource, logger: log, transform: stripManagedFields, ...(fieldSelector ? { fieldSelector } : {}) });
   const node = inf<Node>(nodes, `metadata.name=${cfg.nodeName}`);
   const podInformer = inf<Pod>(pods);
   // Status churn (restarts, conditions) must not rewrite the rules: only what they read.

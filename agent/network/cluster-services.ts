@@ -5,9 +5,10 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Endpoints, Service } from "../../api/core";
 import { Informer } from "../../client/informer";
+import { stripManagedFields } from "../../client/reflector";
 import { endpoints, services } from "../../client/resources";
 import type { ApiClient } from "../../client/rest";
-import { startClusterDns, type ClusterDns } from "../dns";
+import type { ClusterDns } from "../dns";
 import type { Pod } from "../types";
 import { serviceEnvForPod } from "./service-env";
 
@@ -20,8 +21,9 @@ export class ClusterServices {
   private readonly abort = new AbortController();
 
   constructor(client: ApiClient, private readonly log: Logger) {
-    this.services = new Informer<Service>({ client, resource: services, logger: log });
-    this.endpoints = new Informer<Endpoints>({ client, resource: endpoints, logger: log });
+    // Read only for names, addresses and ports: cached without their managedFields.
+    this.services = new Informer<Service>({ client, resource: services, logger: log, transform: stripManagedFields });
+    this.endpoints = new Informer<Endpoints>({ client, resource: endpoints, logger: log, transform: stripManagedFields });
   }
 
   start(): void {
@@ -45,8 +47,10 @@ export class ClusterServices {
     return serviceEnvForPod(pod, this.services.list());
   }
 
-  /** The node's cluster DNS, on address:port (the pod bridge's gateway, port 53). */
-  startDns(address: string, port: number, metrics?: Registry): Promise<ClusterDns> {
+  /** The node's cluster DNS, on address:port (the pod bridge's gateway, port 53). Loaded here:
+   *  a node without a pod bridge of its own never serves it. */
+  async startDns(address: string, port: number, metrics?: Registry): Promise<ClusterDns> {
+    const { startClusterDns } = await import("../dns");
     return startClusterDns({ services: this.services, endpoints: this.endpoints, listen: [{ address, port }], logger: this.log, metrics });
   }
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_DOMAIN } from "../dns";
+import { DEFAULT_DOMAIN } from "../dns/records";
 import { formatResolvConf, parseResolvConf, podDnsConfig, type DnsWarning, type ResolvConf } from "../dns/resolv-conf";
 import type { Pod } from "../types";
 import { podDir } from "../volumes";
