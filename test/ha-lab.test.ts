@@ -60,16 +60,17 @@ afterAll(async () => {
   try {
     await lab("down");
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // A process lab down had to wait for may still be closing its log.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
   }
-}, 120_000);
+}, 240_000);
 
 describe("lab up --masters 3 with a real agent", () => {
   it("has its worker Ready and rolls a Deployment out through HAProxy", async () => {
     expect(labState().apiUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     await eventually(async () => (await kubectl.run(["get", "node", `${WORKER}1`, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"])).stdout === "True", { timeoutMs: 120_000, intervalMs: 1000, what: "worker Ready" });
     await rollsOut("ha-web");
-  });
+  }, 360_000);
 
   it("lab status shows each master with its server, etcd member, HAProxy state, and the Lease holders", async () => {
     const s = await eventually(async () => {
@@ -84,7 +85,7 @@ describe("lab up --masters 3 with a real agent", () => {
     const text = (await lab("status")).stdout;
     for (const i of [1, 2, 3]) expect(text).toContain(`master${i}`);
     expect(text).toContain("leads kube-");
-  });
+  }, 180_000);
 
   it("after SIGKILL of the master leading the controller manager, another leads and a new Deployment rolls out", async () => {
     const before = (await status()).ha!;
@@ -99,7 +100,7 @@ describe("lab up --masters 3 with a real agent", () => {
     const s = await status();
     expect(s.ha!.masters.find((m) => m.name === leader.name)!.server.running).toBe(false);
     expect(s.healthy).toBe(false);
-  });
+  }, 360_000);
 
   it("lab down stops the servers, etcd, HAProxy and the agent, and removes the worker's containers", async () => {
     const state = labState();
@@ -111,5 +112,5 @@ describe("lab up --masters 3 with a real agent", () => {
     const after = await status();
     expect(after.healthy).toBe(false);
     expect(after.ha).toBeUndefined();
-  });
+  }, 240_000);
 });
