@@ -1,7 +1,7 @@
 // Shared informers: one list+watch per resource for all controllers and the scheduler in a
 // process (the pod cache is the big one), with the indexes they look things up by. Every cached
-// object is kept once, frozen (indexer.ts), without its managedFields (stripManagedFields), as
-// kube-controller-manager and kube-scheduler configure client-go's factory.
+// object is kept once, frozen (indexer.ts), without its managedFields (stripManagedFields, as
+// kube-controller-manager and kube-scheduler configure client-go's factory), its strings shared.
 import type { Logger } from "pino";
 import type { Deployment, ReplicaSet } from "../api/apps";
 import type { DaemonSet } from "../api/apps-daemonset";
@@ -15,7 +15,7 @@ import type { StorageClass } from "../api/storage";
 import type { HorizontalPodAutoscaler } from "../api/autoscaling";
 import { indexByNamespace, indexByNodeName, indexByOwnerUid, type IndexFunc } from "./indexer";
 import { Informer, waitForCacheSync } from "./informer";
-import { stripManagedFields, type ObjectTransform } from "./reflector";
+import { cacheTransform, type ObjectTransform } from "./reflector";
 import type { ApiClient } from "./rest";
 import * as resources from "./resources";
 import type { ResourceRef } from "./resources";
@@ -29,7 +29,7 @@ export interface SharedInformersOptions {
    * fakeInformers(fake) in fake.ts seeds them from a FakeClient's objects.
    */
   seed?: (resource: ResourceRef, namespace?: string) => ObjectWithMeta[];
-  /** What every object goes through before it is cached (default stripManagedFields). */
+  /** What every object goes through before it is cached (default cacheTransform). */
   transform?: ObjectTransform;
 }
 
@@ -143,7 +143,7 @@ export class SharedInformers {
     const name = `${resource.group ? `${resource.plural}.${resource.group}` : resource.plural}${namespace ? ` in ${namespace}` : ""}`;
     let inf = this.informers.get(name) as Informer<T> | undefined;
     if (!inf) {
-      const transform = this.opts.transform ?? stripManagedFields;
+      const transform = this.opts.transform ?? cacheTransform;
       inf = new Informer<T>({ client: this.client, resource, namespace, indexers, pageSize: 1000, logger: this.logger, transform });
       if (this.opts.seed) inf.seed(...(this.opts.seed(resource, namespace) as T[]));
       this.informers.set(name, inf as unknown as Informer<ObjectWithMeta>);

@@ -4,6 +4,7 @@ import { indexByNamespace, indexByNodeName } from "./indexer";
 import { FakeClient } from "./fake";
 import { Informer, informerCensus, type EventHandlers } from "./informer";
 import { SharedInformers } from "./informer-factory";
+import { cacheTransform } from "./reflector";
 import { RestClient } from "./rest";
 import type { ObjectWithMeta } from "./types";
 import { configmaps, namespaces, pods } from "./resources";
@@ -230,5 +231,23 @@ describe("Informer.addIndexers", () => {
     informer.addIndexers({ ns: indexByNamespace });
     expect(informer.byIndex("ns", "b")).toHaveLength(1);
     expect(() => informer.addIndexers({ ns: () => [] })).toThrow(/already has an index "ns"/);
+  });
+});
+
+describe("cacheTransform", () => {
+  it("drops managedFields and keeps every other value as it was, frozen parts untouched", () => {
+    const pod = () => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "web-1", namespace: "default", uid: "0f4c1e9a-5b2d-4c1e-9a5b-2d4c1e9a5b2d", managedFields: [{ manager: "kubelab-controller-manager", operation: "Update" }] },
+      spec: { containers: [{ name: "web", image: "kubelab/web:1", terminationMessagePath: "/dev/termination-log" }], tolerations: [{ key: "node.kubernetes.io/not-ready", effect: "NoExecute" }] },
+      status: { conditions: [{ type: "PodReadyToStartContainers", status: "True" }], hostIPs: Object.freeze([Object.freeze({ ip: "10.0.0.1" })]) },
+    });
+    const input = pod();
+    const { managedFields: _dropped, ...metadata } = pod().metadata;
+    const out = cacheTransform(input);
+    expect(out).toEqual({ ...pod(), metadata });
+    expect(input.metadata.managedFields).toHaveLength(1);
+    expect(cacheTransform(pod())).toEqual(out);
   });
 });

@@ -55,6 +55,47 @@ export const stripManagedFields: ObjectTransform = (obj) => {
   return { ...obj, metadata: rest };
 };
 
+/** Fields whose value is one object's own (never another's): not worth a place in the table. */
+const OWN_VALUE_FIELDS = new Set(["uid", "resourceVersion", "name", "generateName", "podIP", "ip", "containerID"]);
+/** Bounds the table (about 4 MB): full, it starts again, and what was shared stays shared. */
+const MAX_INTERNED = 100_000;
+let interned = new Map<string, string>();
+
+function intern(s: string): string {
+  // V8 already shares JSON string values of up to 10 characters; long ones rarely repeat.
+  if (s.length <= 10 || s.length > 256) return s;
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  if (interned.size >= MAX_INTERNED) interned = new Map();
+  interned.set(s, s);
+  return s;
+}
+
+function internIn(value: object): void {
+  if (Object.isFrozen(value)) return;
+  const record = value as Record<string, unknown>;
+  const isArray = Array.isArray(value);
+  for (const k in record) {
+    const v = record[k];
+    if (typeof v === "string") {
+      if (isArray || !OWN_VALUE_FIELDS.has(k)) record[k] = intern(v);
+    } else if (typeof v === "object" && v !== null) internIn(v);
+  }
+}
+
+/**
+ * Makes equal strings of cached objects one string (the object itself, values unchanged): JSON
+ * gives every pod its own copy of its image, condition types and reasons, tolerations, timestamps
+ * and scheduler name, which at 11,000 pods is about a sixth of the pod cache.
+ */
+export const internStrings: ObjectTransform = (obj) => {
+  internIn(obj);
+  return obj;
+};
+
+/** What the shared informers keep of an object: no managedFields, strings shared. */
+export const cacheTransform: ObjectTransform = (obj) => internStrings(stripManagedFields(obj));
+
 export class Reflector<T extends ObjectWithMeta> {
   private readonly clock: Clock;
   private readonly logger: Logger;
