@@ -33,4 +33,10 @@ describe("store codec", () => {
     expect(() => decodeContinue(token, "/registry/core/secrets/")).toThrow(/continue key is not valid/);
     expect(() => decodeContinue("%%%", "/registry/core/pods/")).toThrow(/continue key is not valid/);
   });
+
+  it("carries the first page's revision, or -1 for a token that continues at the current state", () => {
+    expect(decodeContinue(encodeContinue("/registry/core/pods/a", -1), "/registry/core/pods/").revision).toBe(-1);
+    const noRevision = Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", start: "/registry/core/pods/a" })).toString("base64url");
+    expect(() => decodeContinue(noRevision, "/registry/core/pods/")).toThrow("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  });
 });

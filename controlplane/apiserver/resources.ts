@@ -164,12 +164,12 @@ function listMetaOf(out: Omit<ListOutcome, "items">): Record<string, unknown> {
   };
 }
 
-/** ?limit=: a non-negative integer (0 or none: everything). */
+/** ?limit=: an integer (0, negative or none: everything, as Kubernetes pages only when limit > 0). */
 function limitParam(v: string | null): number | undefined {
   if (v === null || v === "") return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw badRequest(`invalid limit: ${JSON.stringify(v)}: must be a non-negative integer`);
-  return n;
+  const n = /^-?[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return n > 0 ? n : undefined;
 }
 
 /**
