@@ -21,6 +21,7 @@ import { consistently, eventually } from "./fixtures/wait";
 
 const dir = mkdtempSync(join(tmpdir(), "kubelab-node-bootstrap-"));
 const ADMIN = "admin-token-node-bootstrap";
+const APPROVER = "approver-token-node-bootstrap";
 const KUBELET_SIGNER = "kubernetes.io/kube-apiserver-client-kubelet";
 const WANTED = new Set(["csrapproving", "csrsigning", "tokencleaner"]);
 
@@ -57,7 +58,7 @@ const approved = (c: CSR) => (c.status?.conditions ?? []).some((x) => x.type ===
 beforeAll(async () => {
   serving = ensureServingCert(dir);
   const ca = ensureClientCA(dir);
-  writeFileSync(join(dir, "tokens.csv"), `${ADMIN},admin,admin,"system:masters"\n`);
+  writeFileSync(join(dir, "tokens.csv"), `${ADMIN},admin,admin,"system:masters"\n${APPROVER},approver,approver\n`);
   server = await startTestServer({
     args: [
       "--token-auth-file", join(dir, "tokens.csv"),
@@ -163,6 +164,25 @@ describe("kubelet TLS bootstrap", () => {
     writeFileSync(join(dir, "jane.kubeconfig"), kubeconfigFor({ "client-certificate-data": issued, "client-key-data": Buffer.from(key).toString("base64") }));
     expect(await kubectlFor(join(dir, "jane.kubeconfig")).ok(["auth", "whoami"])).toMatch(/Username\s+jane[\s\S]*Groups\s+\[dev system:authenticated\]/);
     expect(await admin.ok(["get", "csr", "jane"])).toMatch(/Approved,Issued/);
+  }, 60_000);
+
+  it("lets only a user with approve on the request's signer approve it with kubectl (CertificateApproval admission)", async () => {
+    await createCSR(admin, "bob", makeCSR(newPrivateKey(), { commonName: "bob" }), "kubernetes.io/kube-apiserver-client");
+    writeFileSync(join(dir, "approver.kubeconfig"), kubeconfigFor({ token: APPROVER }));
+    const approver = kubectlFor(join(dir, "approver.kubeconfig"));
+    // RBAC lets the approver write the approval subresource; admission asks for the signer too.
+    await admin.ok(["create", "clusterrole", "csr-approver", "--verb=get,list,update", "--resource=certificatesigningrequests,certificatesigningrequests/approval"]);
+    await admin.ok(["create", "clusterrolebinding", "csr-approver", "--clusterrole=csr-approver", "--user=approver"]);
+    const refused = await approver.run(["certificate", "approve", "bob"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`certificatesigningrequests.certificates.k8s.io "bob" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client"`);
+    expect(approved(await csrNamed("bob"))).toBe(false);
+    // approve on signers/<domain>/* is enough, as in Kubernetes.
+    await admin.ok(["apply", "-f", "-"], JSON.stringify({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "kubernetes-io-signers-approver" }, rules: [{ apiGroups: ["certificates.k8s.io"], resources: ["signers"], resourceNames: ["kubernetes.io/*"], verbs: ["approve"] }] }));
+    await admin.ok(["create", "clusterrolebinding", "kubernetes-io-signers-approver", "--clusterrole=kubernetes-io-signers-approver", "--user=approver"]);
+    await eventually(async () => (await approver.run(["certificate", "approve", "bob"])).code === 0, 15_000, "approver's approval accepted");
+    expect(approved(await csrNamed("bob"))).toBe(true);
+    await eventually(async () => (await csrNamed("bob")).status?.certificate, 30_000, "bob's certificate issued by the controller manager's signer");
   }, 60_000);
 
   it("answers a LocalSubjectAccessReview about its own namespace only", async () => {

@@ -11,6 +11,7 @@ import { genericStrategy, type Strategy } from "./strategy";
 import { crdStrategy, customStrategy } from "../crd/strategy";
 import { withPodSecurity } from "../admission/podsecurity/strategy";
 import { withNodeRestriction } from "../admission/noderestriction";
+import { withCertificateAdmission } from "../admission/certificates";
 import type { PodSecurityAdmission } from "../admission/podsecurity/admission";
 import type { EscalationCheck } from "../authz/escalation";
 import { rbacStrategy } from "./rbac";
@@ -34,8 +35,8 @@ export interface Strategies {
 
 export function createStrategies(types: ResourceType[], allocator: ServiceAllocator, options: StrategyOptions = {}): Strategies {
   const byType = new Map<ResourceType, Strategy>();
-  // Admission in Kubernetes' order: the kind's own, NodeRestriction, then PodSecurity.
-  for (const rt of types) byType.set(rt, withPodSecurity(rt, withNodeRestriction(rt, strategyFor(rt, allocator, options)), options.podSecurity));
+  // Admission in Kubernetes' order: the kind's own, NodeRestriction, CertificateApproval/Signing, then PodSecurity.
+  for (const rt of types) byType.set(rt, withPodSecurity(rt, withCertificateAdmission(rt, withNodeRestriction(rt, strategyFor(rt, allocator, options)), options.rbacEscalation ?? {}), options.podSecurity));
   const namespaces = types.find((t) => t.kind === "Namespace" && t.group === "");
   if (!namespaces) throw new Error("resource type Namespace missing");
   return {
