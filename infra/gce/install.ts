@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT, sha256File, vmFilePath } from "./vm-files";
 
-/** What `npm run build` produced: the one-file bundle and the native modules the master needs. */
+/** What `npm run build` produced: the one-file bundle and the modules the master's store loads beside it. */
 export interface Deployment {
   bundlePath: string;
   /** tar.gz of node_modules/better-sqlite3 (+ bindings, file-uri-to-path), for the master's store. */

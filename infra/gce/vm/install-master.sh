@@ -34,7 +34,8 @@ say() { echo "install-master: $*"; }
 
 bash "$staging/install-node.sh"
 
-# The bundle, and beside it the native store module it loads (node_modules/better-sqlite3).
+# The bundle, and beside it the store modules it loads unbundled (node_modules: better-sqlite3,
+# native; etcd3 and gRPC for --store etcd).
 install -d -m 0755 "$opt"
 install -m 0644 "$staging/kubelab.mjs" "$opt/kubelab.mjs.new"
 rm -rf "$opt/node_modules.new"
