@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepository } from "../api/gitops";
 import { startTestAgent, type TestAgent } from "../agent/testing";
-import { RestClient, gitrepositories, namespaces, pods } from "../client";
+import { RestClient, gitrepositories, namespaces, pods, rolebindings, serviceaccounts } from "../client";
 import { startGitSync, type GitSync } from "../controlplane/gitsync";
 import { ensureImages } from "./fixtures/docker";
 import { createTestRepo, type TestRepo } from "./fixtures/git";
@@ -19,6 +19,7 @@ import { consistently, eventually } from "./fixtures/wait";
 const id = randomBytes(3).toString("hex");
 const NS = `gsh-${id}`;
 const ADDRESS = "127.0.0.163";
+const DEPLOYER = `deployer-${id}`;
 let server: TestServer;
 let agent: TestAgent;
 let client: RestClient;
@@ -78,12 +79,20 @@ spec:
 beforeAll(async () => {
   await ensureImages();
   gate = mkdtempSync(join(tmpdir(), "kubelab-gsh-gate-"));
-  // Not { secure: true } yet: under RBAC the StatefulSet controller (system:kube-controller-manager)
-  // may not create controllerrevisions, which the bootstrap policy's role lacks.
-  server = await startTestServer({ args: ["--disable-controllers", "gitsync"] });
+  server = await startTestServer({ secure: true, args: ["--disable-controllers", "gitsync"] });
   client = RestClient.fromKubeconfig(server.kubeconfig);
   agent = await startTestAgent({ address: ADDRESS, server, args: ["--pod-cidr", "10.244.163.0/24", "--node-status-update-frequency", "1s"] });
-  await client.create(namespaces, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  // The gate is a hostPath volume, which Pod Security's baseline level refuses: the namespace is privileged.
+  await client.create(namespaces, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "privileged" } } });
+  // git-sync applies as the repository's ServiceAccount: default/deployer, admin in NS.
+  await client.create(serviceaccounts, "default", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: DEPLOYER, namespace: "default" } });
+  await client.create(rolebindings, NS, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "deployer-admin", namespace: NS },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+    subjects: [{ kind: "ServiceAccount", name: DEPLOYER, namespace: "default" }],
+  });
   cacheDir = mkdtempSync(join(tmpdir(), "gitsync-health-"));
   sync = startGitSync({ client, cacheDir, healthPollMs: 300 });
 }, 90_000);
@@ -104,7 +113,7 @@ async function repository(name: string, files: Record<string, string>, interval:
     apiVersion: "gitops.kubelab.io/v1alpha1",
     kind: "GitRepository",
     metadata: { name, namespace: "default" },
-    spec: { url: repo.url, branch: "main", interval, timeout: "5m" },
+    spec: { url: repo.url, branch: "main", interval, timeout: "5m", serviceAccountName: DEPLOYER },
   } as GitRepository);
   return sha;
 }

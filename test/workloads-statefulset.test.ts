@@ -73,9 +73,7 @@ describe("a StatefulSet on a real cluster", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    // Not { secure: true } yet: under RBAC the scheduler (system:kube-scheduler) may not bind claims
-    // (Kubernetes' system:volume-scheduler role is missing from the bootstrap policy).
-    server = await startTestServer({ args: ["--cluster-cidr", CLUSTER_CIDR] });
+    server = await startTestServer({ secure: true, args: ["--cluster-cidr", CLUSTER_CIDR] });
     kubectl = kubectlFor(server.kubeconfig);
     const nodes = [`sa-${id}`, `sb-${id}`];
     agents = await Promise.all(

@@ -41,9 +41,7 @@ describe("local-path storage on a real cluster", () => {
 
   beforeAll(async () => {
     await ensureImages();
-    // Not { secure: true } yet: under RBAC the scheduler (system:kube-scheduler) may not bind claims
-    // (Kubernetes' system:volume-scheduler role is missing from the bootstrap policy).
-    server = await startTestServer();
+    server = await startTestServer({ secure: true });
     kubectl = kubectlFor(server.kubeconfig);
     agents = await Promise.all(
       ["127.0.0.73", "127.0.0.74"].map((address, i) =>

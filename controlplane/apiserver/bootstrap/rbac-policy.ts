@@ -111,9 +111,11 @@ const schedulerRules: PolicyRule[] = [
  */
 const controllerManagerRules: PolicyRule[] = [
   r([...READ, "patch", "update", "delete", "deletecollection"], ["*"], ["*"]),
-  r(["create"], [""], ["pods", "events", "endpoints", "serviceaccounts", "secrets", "configmaps", "serviceaccounts/token"]),
+  // StatefulSets create their claims, the local-path provisioner its volumes.
+  r(["create"], [""], ["pods", "events", "endpoints", "serviceaccounts", "secrets", "configmaps", "serviceaccounts/token", "persistentvolumeclaims", "persistentvolumes"]),
   r(["create"], ["events.k8s.io"], ["events"]),
-  r(["create"], ["apps"], ["replicasets"]),
+  // StatefulSets and DaemonSets keep their history as ControllerRevisions.
+  r(["create"], ["apps"], ["replicasets", "controllerrevisions"]),
   r(["create"], ["batch"], ["jobs"]),
   r(["create"], ["discovery.k8s.io"], ["endpointslices"]),
   r(["create"], ["coordination.k8s.io"], ["leases"]),
@@ -123,6 +125,13 @@ const controllerManagerRules: PolicyRule[] = [
   r(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
   // The CSR approver and signer (system:controller:certificate-controller).
   r(["approve", "sign"], ["certificates.k8s.io"], ["signers"], ["kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kube-apiserver-client"]),
+];
+
+/** Kubernetes' system:volume-scheduler: the scheduler's volume binding reads volumes and classes and marks a claim's selected node. */
+const volumeSchedulerRules: PolicyRule[] = [
+  r(["get", "list", "patch", "update", "watch"], [""], ["persistentvolumes"]),
+  r(READ, ["storage.k8s.io"], ["storageclasses"]),
+  r(["get", "list", "patch", "update", "watch"], [""], ["persistentvolumeclaims"]),
 ];
 
 /** The kubelet TLS bootstrap's roles (bootstrappolicy's), bound as kubeadm binds them. */
@@ -187,6 +196,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole("system:monitoring", [url(["get"], ["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/readyz", "/readyz/*"])]),
     clusterRole("system:kube-scheduler", schedulerRules),
     clusterRole("system:kube-controller-manager", controllerManagerRules),
+    clusterRole("system:volume-scheduler", volumeSchedulerRules),
     clusterRole("system:kubelab:git-sync", gitSyncRules),
     clusterRole("system:kubelet-api-admin", kubeletApiAdminRules),
     // The git-sync webhook (/hooks/...) checks its own token, so anyone may reach it.
@@ -204,6 +214,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding("system:monitoring", "system:monitoring", [group("system:monitoring")]),
     clusterRoleBinding("system:kube-scheduler", "system:kube-scheduler", [user(COMPONENT_USERS.scheduler)]),
     clusterRoleBinding("system:kube-controller-manager", "system:kube-controller-manager", [user(COMPONENT_USERS.controllerManager)]),
+    clusterRoleBinding("system:volume-scheduler", "system:volume-scheduler", [user(COMPONENT_USERS.scheduler)]),
     clusterRoleBinding("system:kubelab:git-sync", "system:kubelab:git-sync", [user(COMPONENT_USERS.gitSync)]),
     // The API server towards node agents, as kubeadm binds its kube-apiserver-kubelet-client certificate.
     clusterRoleBinding("system:kubelab:kubelet-api-admin", "system:kubelet-api-admin", [user(KUBELET_CLIENT_USER)]),
