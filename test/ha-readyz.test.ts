@@ -11,6 +11,7 @@ import { buildHandlerChain, newRequestContext } from "../controlplane/apiserver/
 import { nonResourceHandler } from "../controlplane/apiserver/non-resource";
 import { EtcdStore } from "../controlplane/storage/etcd";
 import { startEtcd, type Etcd } from "./fixtures/etcd";
+import { startTestServer } from "./fixtures/server";
 import { eventually } from "./fixtures/wait";
 
 let etcd: Etcd;
@@ -75,4 +76,30 @@ describe("health endpoints on the etcd store", () => {
       body: '[+]ping ok\n[+]etcd ok\nwarn: some health checks cannot be excluded: no matches for "nosuch"\nreadyz check passed\n',
     });
   });
+});
+
+describe("a kubelab server on etcd", () => {
+  it("is taken out of rotation by its /readyz when its etcd stops, and back when etcd is (no restart)", async () => {
+    const own = await startEtcd();
+    const server = await startTestServer({ args: ["--store", "etcd", "--etcd-endpoints", own.endpoint, "--disable-controllers", "all"] });
+    const ask = async (path: string) => {
+      const res = await fetch(server.url + path);
+      return { code: res.status, body: await res.text() };
+    };
+    try {
+      expect(await ask("/readyz?verbose")).toMatchObject({ code: 200, body: expect.stringContaining("[+]etcd ok\n") });
+      await own.stop();
+      const failed = await eventually(async () => {
+        const r = await ask("/readyz?verbose");
+        return r.code === 500 ? r : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 200, what: "the server's /readyz failing" });
+      expect(failed.body).toContain("[-]etcd failed: reason withheld\n");
+      expect((await ask("/livez")).code).toBe(200);
+      await own.start();
+      await eventually(async () => (await ask("/readyz")).code === 200, { timeoutMs: 60_000, intervalMs: 200, what: "the server's /readyz ok again" });
+    } finally {
+      await server.stop();
+      await own.destroy();
+    }
+  }, 120_000);
 });

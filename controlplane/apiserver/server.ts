@@ -146,7 +146,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       limits,
       filterMetrics: filterMetrics(metrics),
     }),
-    routeRequest(resources, nonResourceHandler({ types: [...types, ...extra.types], metrics, address: () => address, custom })),
+    routeRequest(resources, nonResourceHandler({ types: [...types, ...extra.types], metrics, address: () => address, custom, store: opts.store })),
   );
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(newRequestContext(req, res)).catch((e: unknown) => {
