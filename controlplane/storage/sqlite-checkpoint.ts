@@ -46,10 +46,17 @@ parentPort.on("message", () => {
  * itself, and takes it up again (SQLite's default, every 1,000 pages) should the worker fail.
  */
 export function checkpointInWorker(db: Database.Database, file: string, synchronous: "NORMAL" | "FULL"): Checkpointer {
-  db.pragma("wal_autocheckpoint = 0");
-  return startCheckpointer(file, synchronous, () => {
+  const selfCheckpoint = () => {
     if (db.open) db.pragma("wal_autocheckpoint = 1000");
-  });
+  };
+  db.pragma("wal_autocheckpoint = 0");
+  try {
+    return startCheckpointer(file, synchronous, selfCheckpoint);
+  } catch {
+    // No worker (better-sqlite3 not found by path, no threads): the store still works as before.
+    selfCheckpoint();
+    return { close: async () => {} };
+  }
 }
 
 export interface Checkpointer {
