@@ -3,7 +3,8 @@
 // then whole lists of 10,000 pods (time to the last byte on loopback and the server's CPU per
 // list, bodies not parsed by the client), then the server's RSS with 11,000 pods (1,000 of them in
 // a second namespace). With BENCH_READ_BASELINE=<dir of another checkout> the same runs against
-// that checkout's server too, interleaved with this one's, and the ratios are printed.
+// that checkout's server too (the create loads at the same time, the lists interleaved), and the
+// ratios are printed.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -92,8 +93,9 @@ export async function benchApiRead(): Promise<BenchRow[]> {
   const lists = new Map<Server, { ms: number[]; cpu: number[] }>();
   const rss = new Map<Server, number>();
   try {
-    for (const s of servers) loads.set(s, await createLoad(fetch, s.url, s.pid, total, CLIENTS));
-    for (const s of servers) await createPods(fetch, s, "extra", Math.round(total / 10));
+    // Both servers under their create load at the same time: the same machine conditions for each.
+    await Promise.all(servers.map(async (s) => loads.set(s, await createLoad(fetch, s.url, s.pid, total, CLIENTS))));
+    await Promise.all(servers.map((s) => createPods(fetch, s, "extra", Math.round(total / 10))));
     for (const s of servers) lists.set(s, { ms: [], cpu: [] });
     // Interleaved: A, B, A, B... (the first of each warms up and is dropped).
     for (let i = 0; i <= LISTS; i++) {
@@ -132,6 +134,7 @@ export async function benchApiRead(): Promise<BenchRow[]> {
       { metric: "list time, this / baseline", value: median(la.ms) / median(lb.ms), unit: "x", target: "(info)" },
       { metric: "list server CPU, this / baseline", value: la.cpu.reduce((x, y) => x + y, 0) / lb.cpu.reduce((x, y) => x + y, 0), unit: "x", target: "(info)" },
       { metric: "get p99, this / baseline", value: loads.get(a)!.getP99 / loads.get(b)!.getP99, unit: "x", target: "(info)" },
+      { metric: "server CPU per create (reads incl.), this / baseline", value: loads.get(a)!.cpuPerCreate / loads.get(b)!.cpuPerCreate, unit: "x", target: "(info)" },
       { metric: "RSS, this / baseline", value: rss.get(a)! / rss.get(b)!, unit: "x", target: "(info)" },
     );
   }
