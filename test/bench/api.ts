@@ -24,6 +24,10 @@ export async function benchApi(): Promise<BenchRow[]> {
     rows.push(...loadRows(load, "", true));
     // 2. List all of them, RSS, one change reaching 100 watchers.
     rows.push(...(await listAndWatch(fetch, server, total)));
+    // 2b. Creates alone on the now warm server: its CPU per create without the readers' share
+    //     (they read as fast as they are answered, so their share grows as creates slow down).
+    const solo = await createLoad(fetch, server.url, server.pid(), Math.min(total, 3000), CLIENTS, { readers: 0, prefix: "solo-" });
+    rows.push({ metric: "server CPU per create, creates alone (warm server)", value: solo.cpuPerCreate, unit: "ms", target: "<= 0.4 ms" });
     // 3. What bounds the API: the HTTP floor, the store's own ceiling (same payload, concurrency).
     const floor = await versionFloor(fetch, server.url, total, CLIENTS);
     payload = await storedPayload(fetch, server.url);
