@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock, WorkQueue } from "../../client";
 import { nodeUpdateActions, QueueingHints } from "./cluster-events";
-import { defaultFilters } from "./framework";
+import { defaultFilters, filtersWithVolumes } from "./framework";
 import { SchedulingQueue } from "./queue";
 import { makeNode, makePod } from "./testing";
 
@@ -103,5 +103,17 @@ describe("SchedulingQueue", () => {
     clock.advance(1000);
     queue.update("default/p");
     expect(queue.pending()).toEqual({ active: 1, backoff: 0, unschedulable: 0 });
+  });
+
+  it("moves a pod waiting for its claim only on a change of that claim", () => {
+    const clock = new FakeClock(0);
+    const activeQ = new WorkQueue({ name: "test", clock });
+    const none = { claim: () => undefined, volume: () => undefined, volumes: () => [], storageClass: () => undefined };
+    const queue = new SchedulingQueue({ activeQ, hints: new QueueingHints(filtersWithVolumes(none)), clock });
+    const pod = makePod("db", { spec: { volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }] } as never });
+    queue.parkUnschedulable("default/db", pod, new Set(["VolumeBinding"]));
+    const claim = (name: string) => ({ metadata: { name, namespace: "default" } });
+    expect(queue.onClusterEvent({ resource: "PersistentVolumeClaim", actions: ["Update"] }, claim("other"), claim("other"))).toBe(0);
+    expect(queue.onClusterEvent({ resource: "PersistentVolumeClaim", actions: ["Update"] }, claim("data"), claim("data"))).toBe(1);
   });
 });

@@ -83,7 +83,7 @@ export class Scheduler {
     if (opts.metrics) this.metrics = new SchedulerMetrics(opts.metrics, this.schedulerName, () => this.schedulingQueue.pending());
     this.podInformer = opts.informers.pods();
     this.nodeInformer = opts.informers.nodes();
-    this.volumes = new VolumeBinder({ client: opts.client, informers: opts.informers, onChange: (event) => this.clusterEvent(event, undefined, undefined) });
+    this.volumes = new VolumeBinder({ client: opts.client, informers: opts.informers, onChange: (event, oldObj, newObj) => this.clusterEvent(event, oldObj, newObj) });
     this.filters = filtersWithVolumes(this.volumes.lookup);
     this.schedulingQueue = new SchedulingQueue({
       activeQ: this.queue,

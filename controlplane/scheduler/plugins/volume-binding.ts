@@ -11,7 +11,7 @@ import { SELECTED_NODE_ANNOTATION, type StorageClass } from "../../../api/storag
 import { claimClass, findMatchingVolume, podClaimNames, volumeFitsNode } from "../../../api/storage-binding";
 import { persistentvolumeclaims, type ApiClient, type Informer } from "../../../client";
 import type { SharedInformers } from "../../../client/informer-factory";
-import { unresolvable, unschedulable, type ClusterEvent, type FilterPlugin, type FilterStatus } from "../types";
+import { unresolvable, unschedulable, type ClusterEvent, type FilterPlugin, type FilterStatus, type QueueingHint } from "../types";
 
 export const VOLUME_NODE_AFFINITY_REASON = "node(s) had volume node affinity conflict";
 export const UNBOUND_IMMEDIATE_REASON = "pod has unbound immediate PersistentVolumeClaims";
@@ -52,14 +52,24 @@ export function volumeBindingStatus(pod: Pod, node: Node, lookup: ClaimLookup): 
   return undefined;
 }
 
+/** Queueing hints: volumes and classes matter only to a pod with claims; a claim only to the pods that use it. */
+const hasClaims = (pod: Pod): QueueingHint => (podClaimNames(pod).length > 0 ? "Queue" : "QueueSkip");
+
+export function schedulableAfterClaimChange(pod: Pod, _old: unknown, claim: unknown): QueueingHint {
+  const pvc = claim as PersistentVolumeClaim | undefined;
+  if (!pvc) return hasClaims(pod);
+  const sameNamespace = (pvc.metadata.namespace ?? "default") === (pod.metadata?.namespace ?? "default");
+  return sameNamespace && podClaimNames(pod).includes(pvc.metadata.name ?? "") ? "Queue" : "QueueSkip";
+}
+
 export function volumeBinding(lookup: ClaimLookup): FilterPlugin {
   return {
     name: "VolumeBinding",
     filter: (pod, node) => volumeBindingStatus(pod.pod, node.node, lookup),
     events: [
-      { resource: "PersistentVolumeClaim", actions: ["Add", "Update"] },
-      { resource: "PersistentVolume", actions: ["Add", "Update"] },
-      { resource: "StorageClass", actions: ["Add", "Update"] },
+      { resource: "PersistentVolumeClaim", actions: ["Add", "Update"], hint: schedulableAfterClaimChange },
+      { resource: "PersistentVolume", actions: ["Add", "Update"], hint: hasClaims },
+      { resource: "StorageClass", actions: ["Add", "Update"], hint: hasClaims },
       { resource: "Node", actions: ["Add", "UpdateNodeLabel"] },
     ],
   };
@@ -69,7 +79,7 @@ export interface VolumeBinderOptions {
   client: ApiClient;
   informers: SharedInformers;
   /** Claims, volumes or classes changed: pods waiting for them may fit now. */
-  onChange(event: ClusterEvent): void;
+  onChange(event: ClusterEvent, oldObj: unknown, newObj: unknown): void;
   /** How long PreBind waits for the claims to be bound (default 120 s). */
   bindTimeoutMs?: number;
 }
@@ -91,8 +101,8 @@ export class VolumeBinder {
       storageClass: (name) => classes.get(name),
     };
     const changed = (resource: ClusterEvent["resource"]) => ({
-      onAdd: () => opts.onChange({ resource, actions: ["Add"] }),
-      onUpdate: () => opts.onChange({ resource, actions: ["Update"] }),
+      onAdd: (obj: unknown) => opts.onChange({ resource, actions: ["Add"] }, undefined, obj),
+      onUpdate: (old: unknown, obj: unknown) => opts.onChange({ resource, actions: ["Update"] }, old, obj),
     });
     this.claims.addEventHandler({ onAdd: () => this.wake(), onUpdate: () => this.wake() });
     this.claims.addEventHandler(changed("PersistentVolumeClaim"));
