@@ -34,7 +34,10 @@ interface Change {
 }
 
 export interface WatchCacheOptions {
-  /** Most changes kept for snapshots (default 10,000). */
+  /**
+   * Most changes kept for snapshots (default 2,000: older snapshots come from the store's own
+   * history, so the cache keeps only what recent pages need, and little memory).
+   */
   historyCapacity?: number;
   /** Changes older than this are dropped once the history holds more than 100 (default 75 s, as kube's eventFreshDuration). */
   historyMaxAgeMs?: number;
@@ -76,7 +79,7 @@ export class WatchCache {
     readonly prefix: string,
     private readonly opts: WatchCacheOptions = {},
   ) {
-    this.capacity = opts.historyCapacity ?? 10_000;
+    this.capacity = opts.historyCapacity ?? 2_000;
     this.maxAgeMs = opts.historyMaxAgeMs ?? 75_000;
     this.now = opts.now ?? Date.now;
   }
