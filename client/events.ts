@@ -29,9 +29,9 @@ export interface EventRecorderOptions {
   clock?: Clock;
   /** How many distinct events, aggregates and objects the correlator remembers (default 4096, client-go's). */
   maxCacheEntries?: number;
-  /** Event writes in flight at once (default 2). */
+  /** Event writes in flight at once (default 4): few, so that a burst of events does not crowd out the writes it reports on. */
   maxInFlight?: number;
-  /** Distinct Events waiting to be written before new ones are dropped (default 4096). */
+  /** Distinct Events waiting to be written before new ones are dropped (default 16384: a 10,000-pod scheduling burst keeps every Scheduled event). */
   maxQueued?: number;
 }
 
@@ -116,8 +116,8 @@ export class EventRecorder {
     this.logs = new Lru(max);
     this.aggregates = new Lru(max);
     this.spam = new Lru(max);
-    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
-    this.maxQueued = Math.max(1, opts.maxQueued ?? 4096);
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
+    this.maxQueued = Math.max(1, opts.maxQueued ?? 16_384);
     this.logger = (opts.logger ?? pino({ level: "silent" })).child({ component: opts.component });
   }
 
