@@ -147,7 +147,7 @@ export async function benchMemory(): Promise<BenchRow[]> {
       const list = await client.listAll<Deployment>(dRes, "default", { limit: 1000 });
       return list.items.reduce((n, d) => n + (d.status?.availableReplicas ?? 0), 0) >= PODS;
     };
-    await waitFor(`${PODS} pods available`, 900_000, available);
+    await waitFor(`${PODS} pods available`, 1_800_000, available);
     const secs = (performance.now() - t0) / 1000;
     // The last status writes reach every cache.
     await waitFor("the pod cache to hold every pod", 60_000, async () => {
