@@ -1,0 +1,66 @@
+// Where a create's CPU goes: runs `kubelab server` (SQLite, no controllers) under `node --cpu-prof`,
+// puts the api benchmark's create load on it (a warm-up first, then the measured creates), and
+// prints the server's CPU per create and the profile of the measured part as text tables.
+//   node --import tsx test/bench/api-profile.ts [--creates N] [--warmup N] [--readers N]
+//        [--tree FUNCTION] [--checkout DIR]
+// --checkout profiles another checkout of kubelab (a git worktree of an older commit) with this
+// load, for a before/after of the same load. Loopback only.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createLoad, pooledFetch } from "./api-load";
+import { summarize, type CpuProfile } from "./cpuprofile";
+
+const { values: a } = parseArgs({
+  options: {
+    creates: { type: "string", default: "4000" },
+    warmup: { type: "string", default: "1000" },
+    readers: { type: "string", default: "0" },
+    tree: { type: "string", default: "createOnce" },
+    checkout: { type: "string", default: resolve(import.meta.dirname, "../..") },
+  },
+});
+const creates = Number(a.creates);
+const readers = Number(a.readers);
+const dataDir = mkdtempSync(join(tmpdir(), "kubelab-api-profile-"));
+const profDir = join(dataDir, "profile");
+const server = spawn(
+  process.execPath,
+  ["--cpu-prof", `--cpu-prof-dir=${profDir}`, join(a.checkout, "bin/kubelab.mjs"), "server", "--data-dir", join(dataDir, "data"), "--listen", "127.0.0.1:0", "--log-level", "warn", "--disable-controllers", "all"],
+  { cwd: a.checkout, stdio: ["ignore", "pipe", "pipe"] },
+);
+let output = "";
+const url = await new Promise<string>((ready, fail) => {
+  server.stdout!.on("data", (c: Buffer) => {
+    output += c.toString();
+    const m = output.match(/\{"msg":"kubelab server ready","url":"([^"]+)"\}/);
+    if (m) ready(m[1]);
+  });
+  server.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  server.once("exit", (code) => fail(new Error(`server exited with ${code}:\n${output}`)));
+});
+const { fetch, close } = pooledFetch();
+try {
+  await createLoad(fetch, url, server.pid!, Number(a.warmup), 16, { readers, prefix: "warm-" });
+  const from = Number(process.hrtime.bigint() / 1000n);
+  const load = await createLoad(fetch, url, server.pid!, creates, 16, { readers });
+  const to = Number(process.hrtime.bigint() / 1000n);
+  await close();
+  // SIGTERM: the server exits through process.exit, which writes the profile.
+  await new Promise<void>((done) => {
+    server.once("exit", () => done());
+    server.kill("SIGTERM");
+  });
+  // The main thread's profile (thread 0); the others are tsx's loader and the SQLite checkpointer.
+  const main = readdirSync(profDir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
+  if (!main) throw new Error(`no main-thread profile in ${profDir}`);
+  const prof = JSON.parse(readFileSync(join(profDir, main), "utf8")) as CpuProfile;
+  console.log(`${a.checkout}: ${creates} creates (${readers} readers) after ${a.warmup}: ${load.rate.toFixed(0)}/s, p99 ${load.createP99.toFixed(1)} ms, server CPU ${load.cpuPerCreate.toFixed(3)} ms per create; load average ${loadavg()[0].toFixed(1)}`);
+  for (const line of summarize(prof, { window: [from, to], operations: creates, top: 30, tree: a.tree, treeDepth: 6 })) console.log(line);
+} finally {
+  await close().catch(() => undefined);
+  if (server.exitCode === null) server.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+}
