@@ -51,6 +51,7 @@ export async function rotateClientCertificate(o: RotationOptions): Promise<void>
   const user = nodeUser(o.nodeName);
   let retryMs = o.retryMs ?? 2000;
   while (!o.signal.aborted) {
+    // The node's certificate even when it has expired (judged as of the epoch): its deadline is then past.
     const current = usableCertificate(o.kubeconfig, user, new Date(0));
     if (!current) {
       o.log.warn({ kubeconfig: o.kubeconfig }, "no client certificate of the node to rotate");
