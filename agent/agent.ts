@@ -13,7 +13,7 @@ import { AgentMetrics } from "./metrics";
 import { ownsBridge, PodNetwork, podNetworkClient } from "./pod-network";
 import { mainPortAuth, refusal } from "./auth";
 import { withPodApi } from "./pod-api";
-import { agentHandler, listen, portOf, type UpgradeHandler } from "./server";
+import { agentHandler, listen, portOf, type AgentHandler, type UpgradeHandler } from "./server";
 import { startStaticPodSources } from "./static-pods-sources";
 import { StatsProvider } from "./stats";
 
@@ -60,6 +60,39 @@ function onFirstUpgrade(load: () => Promise<UpgradeHandler>, log: Logger): Upgra
       },
     );
   };
+}
+
+interface MainPortParts {
+  cfg: AgentConfig;
+  kubelet: Kubelet;
+  runtime: DockerRuntime;
+  stats: StatsProvider;
+  metrics: AgentMetrics;
+  /** The webhook check asks the API server. */
+  withApi: boolean;
+  /** Re-reads the manifest folder (after a pod is posted). */
+  rescan: () => Promise<void>;
+  log: Logger;
+}
+
+/** The main port's requests (behind the webhook check) and its upgrades (exec, attach, port-forward). */
+function mainPort(o: MainPortParts): { handler: AgentHandler; upgrade: UpgradeHandler } {
+  const { cfg, kubelet, log } = o;
+  const auth = mainPortAuth(cfg, o.withApi ? podNetworkClient(cfg) : undefined, log);
+  const main = agentHandler({ kubelet, stats: o.stats, metrics: o.metrics.registry, readOnly: false, auth });
+  // Pods posted to the agent (./pod-api.ts), behind the same check.
+  const handler = withPodApi(main, {
+    manifestDir: cfg.podManifestPath,
+    nodeName: cfg.nodeName,
+    podManager: kubelet.podManager,
+    rescan: o.rescan,
+    authorize: (req, pathname) => refusal(auth, req, pathname),
+  });
+  const upgrade = onFirstUpgrade(async () => {
+    const [{ streamingUpgrades }, { portForwardRoute }] = await Promise.all([import("./streaming/upgrade"), import("./portforward/route")]);
+    return streamingUpgrades({ kubelet, docker: o.runtime.docker, auth, log, routes: { portForward: portForwardRoute(kubelet) } });
+  }, log);
+  return { handler, upgrade };
 }
 
 export async function startAgent(
@@ -125,21 +158,8 @@ export async function startAgent(
     }
   }
   if (cfg.port !== 0 && opts.listenPorts !== false) {
-    const auth = mainPortAuth(cfg, api ? podNetworkClient(cfg) : undefined, log);
-    const main = agentHandler({ kubelet, stats, metrics: metrics.registry, readOnly: false, auth });
-    // Pods posted to the agent (./pod-api.ts), behind the same check.
-    const handler = withPodApi(main, {
-      manifestDir: cfg.podManifestPath,
-      nodeName: cfg.nodeName,
-      podManager: kubelet.podManager,
-      rescan: () => staticSources.rescanFolder(),
-      authorize: (req, pathname) => refusal(auth, req, pathname),
-    });
-    const upgrades = onFirstUpgrade(async () => {
-      const [{ streamingUpgrades }, { portForwardRoute }] = await Promise.all([import("./streaming/upgrade"), import("./portforward/route")]);
-      return streamingUpgrades({ kubelet, docker: runtime.docker, auth, log, routes: { portForward: portForwardRoute(kubelet) } });
-    }, log);
-    const s = await listen(handler, host, cfg.port, log, upgrades);
+    const main = mainPort({ cfg, kubelet, runtime, stats, metrics, withApi: api !== undefined, rescan: () => staticSources.rescanFolder(), log });
+    const s = await listen(main.handler, host, cfg.port, log, main.upgrade);
     servers.push(s);
     agent.port = portOf(s);
   }
