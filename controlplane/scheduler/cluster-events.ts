@@ -29,8 +29,8 @@ export class QueueingHints {
   }
 
   /**
-   * Whether event may make pod schedulable, given the plugins that rejected it. A pod no plugin
-   * rejected (no nodes at all, an error) is tried again on any event, as Kubernetes does.
+   * Whether event may make pod schedulable, given the plugins that rejected it. With none to ask,
+   * any event may (Kubernetes' isPodWorthRequeuing).
    */
   mayHelp(pod: Pod, rejectedBy: ReadonlySet<string>, event: ClusterEvent, oldObj: unknown, newObj: unknown): boolean {
     if (rejectedBy.size === 0) return true;

@@ -6,6 +6,8 @@
 //   that rejected it registered that event and its queueing hint says the event may help
 //   (cluster-events.ts); the move goes through backoffQ while the pod's backoff lasts. A pod no
 //   event moves is tried again after maxInUnschedulableMs (5 min), through activeQ's timed add.
+//   A pod no plugin rejected (no nodes at all) is not parked: it goes to backoffQ (Kubernetes'
+//   determineSchedulingHintForInFlightPod).
 import type { Pod } from "../../api/core";
 import { realClock, type Clock, type TimerHandle, type WorkQueue } from "../../client";
 import type { QueueingHints } from "./cluster-events";

@@ -127,4 +127,12 @@ describe("Scheduler.scheduleOne", () => {
       await running;
     }
   });
+
+  it("keeps a pod that found no nodes at all in backoff, not parked, as Kubernetes does", async () => {
+    const { fake, scheduler } = setup(makePod("early"));
+    await scheduler.scheduleOne("default/early");
+    expect(fake.object<Pod>(pods, "default", "early")?.status?.conditions).toMatchObject([{ type: "PodScheduled", status: "False", message: "no nodes available to schedule pods" }]);
+    expect(scheduler.schedulingQueue.pending()).toMatchObject({ backoff: 1, unschedulable: 0 });
+    scheduler.schedulingQueue.close();
+  });
 });

@@ -154,7 +154,9 @@ export class Scheduler {
     if (!result.node) {
       const message = fitErrorMessage(nodes.length, result.diagnosis);
       // Parked before any await, so no cluster event can slip between the decision and the parking.
-      this.schedulingQueue.parkUnschedulable(key, pod, result.unschedulablePlugins);
+      // No plugin to ask (there are no nodes): tried again after its backoff, as Kubernetes does.
+      if (result.unschedulablePlugins.size === 0) this.schedulingQueue.retryAfterBackoff(key);
+      else this.schedulingQueue.parkUnschedulable(key, pod, result.unschedulablePlugins);
       try {
         await this.markUnschedulable(pod, message);
       } catch (err) {

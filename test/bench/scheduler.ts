@@ -176,6 +176,8 @@ export async function benchScheduler(): Promise<BenchRow[]> {
       return list.items.length >= PODS;
     }, 1000);
     const writesAfter = await writeCounts(client);
+    const total = { own: ownCpuMs() - cpuBefore.own, server: cpuMsOf(server.pid()) - cpuBefore.server, hollow: cpuMsOf(hollow.pid!) - cpuBefore.hollow };
+    rows.push({ metric: "  CPU per pod to all Running, events sent: scheduler + server + hollow", value: (total.own + total.server + total.hollow) / PODS, unit: "ms", target: "-" });
     const perPod = (counts: Map<string, number>) => [...counts].map(([k, v]) => [k, (v - (writesBefore.get(k) ?? 0)) / PODS] as const).filter(([, v]) => v >= 0.005).sort();
     for (const [k, v] of perPod(writesAtBound)) rows.push({ metric: `  API writes per bound pod to the last binding: ${k}`, value: v, unit: "", target: "-" });
     for (const [k, v] of perPod(writesAfter)) rows.push({ metric: `  API writes per pod to all Running, events sent: ${k}`, value: v, unit: "", target: "-" });
