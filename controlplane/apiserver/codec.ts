@@ -46,6 +46,8 @@ function metadataStart(text: string): number {
 }
 
 export function encode(obj: KObject): string {
+  // A create's object has no resourceVersion yet (JSON.stringify leaves an undefined one out): no copy.
+  if (obj.metadata.resourceVersion === undefined) return JSON.stringify(obj);
   const { resourceVersion: _rv, ...metadata } = obj.metadata;
   return JSON.stringify({ ...obj, metadata });
 }
