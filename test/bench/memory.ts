@@ -27,6 +27,9 @@ interface Measure {
   snapshot?: string;
 }
 
+/** Lines at pino's error level or above a child wrote (a frozen cache changed by a controller shows here). */
+const errorLines = new WeakMap<ChildProcess, number>();
+
 /** A child on tsx with an IPC channel; resolves once it prints `ready`. */
 function startChild(what: string, code: string, args: string[] = []): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...args, "--import", "tsx", "--input-type=module", "-e", code], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe", "ipc"] });
@@ -40,6 +43,8 @@ function startChild(what: string, code: string, args: string[] = []): Promise<Ch
         resolve(child);
       }
     });
+    const countErrors = (d: Buffer) => errorLines.set(child, (errorLines.get(child) ?? 0) + (d.toString().match(/"level":(50|60)/g)?.length ?? 0));
+    child.stdout!.on("data", countErrors);
     child.stderr!.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
     child.once("exit", (c) => reject(new Error(`${what} exited with ${c}:\n${out}`)));
   });
@@ -163,6 +168,7 @@ export async function benchMemory(): Promise<BenchRow[]> {
       { metric: `controllers + scheduler process RSS at ${PODS} pods`, value: mb(m.rss), unit: "MB", target: "<= 300 MB" },
       { metric: `controllers + scheduler process heap used / total (after GC)`, value: mb(m.heapUsed), unit: `/ ${mb(m.heapTotal).toFixed(0)} MB`, target: "-" },
       { metric: `controllers + scheduler process external memory`, value: mb(m.external), unit: "MB", target: "-" },
+      { metric: `controllers + scheduler process error log lines`, value: errorLines.get(components) ?? 0, unit: "lines", target: "0" },
       { metric: `server RSS at ${PODS} pods`, value: rssMb(server.pid()), unit: "MB", target: "<= 300 MB" },
       { metric: `server heap used`, value: await serverHeapMb(server.url), unit: "MB", target: "-" },
       { metric: `hollow nodes process RSS`, value: rssMb(children[0].pid!), unit: "MB", target: "-" },
