@@ -9,22 +9,31 @@ import type { UserInfo } from "./user";
 const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 const ANY_USAGE = "2.5.29.37.0";
 
-/** The result is per connection: a TLS session's certificate does not change. */
-const byConnection = new WeakMap<TLSSocket, UserInfo | null>();
+/** A connection's certificate user and until when it is valid (a TLS session's certificate does not change). */
+interface ConnectionUser {
+  user: UserInfo;
+  validUntilMs: number;
+}
+const byConnection = new WeakMap<TLSSocket, ConnectionUser | null>();
 
-/** The user of a request's verified client certificate; undefined when it presented none. */
-export function authenticateClientCertificate(req: IncomingMessage): UserInfo | undefined {
+/**
+ * The user of a request's verified client certificate; undefined when it presented none or none
+ * that is valid now. The TLS layer checked the dates at the handshake; they are checked again at
+ * every request, as Kubernetes verifies each request, so a certificate that expires during a
+ * kept-alive connection stops naming its user on that connection too.
+ */
+export function authenticateClientCertificate(req: IncomingMessage, now = Date.now()): UserInfo | undefined {
   const socket = req.socket as TLSSocket;
   if (typeof socket.getPeerCertificate !== "function") return undefined;
-  let user = byConnection.get(socket);
-  if (user === undefined) {
-    user = certificateUser(socket);
-    byConnection.set(socket, user);
+  let found = byConnection.get(socket);
+  if (found === undefined) {
+    found = certificateUser(socket);
+    byConnection.set(socket, found);
   }
-  return user ?? undefined;
+  return found && now <= found.validUntilMs ? found.user : undefined;
 }
 
-function certificateUser(socket: TLSSocket): UserInfo | null {
+function certificateUser(socket: TLSSocket): ConnectionUser | null {
   // Verified against the client CA by the TLS layer; an unverified certificate names nobody.
   if (!socket.authorized) return null;
   const cert = socket.getPeerX509Certificate?.();
@@ -34,7 +43,7 @@ function certificateUser(socket: TLSSocket): UserInfo | null {
   const subject = parseSubject(cert.subject);
   const name = subject.CN?.[0];
   if (!name) return null;
-  return { name, uid: "", groups: subject.O ?? [] };
+  return { user: { name, uid: "", groups: subject.O ?? [] }, validUntilMs: Date.parse(cert.validTo) };
 }
 
 /** X509Certificate.subject is "key=value" lines; a key may repeat (several O). */
