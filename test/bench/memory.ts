@@ -77,9 +77,10 @@ function componentsCode(url: string, dataDir: string): string {
     const census = () => informers.informerCensus?.() ?? [];
     process.on("message", async (m) => {
       if (m.type === "census") return process.send({ informers: census() });
-      // A full GC, then a few quiet seconds: V8 gives freed pages back to the OS in the background.
+      // A full GC, then quiet seconds (BENCH_MEMORY_QUIET_MS, default 10 s): V8 gives freed pages
+      // back to the OS in the background and shrinks the heap it grew during the burst.
       globalThis.gc();
-      await new Promise((r) => setTimeout(r, 3000));
+      await new Promise((r) => setTimeout(r, Number(process.env.BENCH_MEMORY_QUIET_MS ?? 10_000)));
       globalThis.gc();
       const mem = process.memoryUsage();
       const snapshot = m.snapshotDir ? writeHeapSnapshot(m.snapshotDir + "/controllers-" + Date.now() + ".heapsnapshot") : undefined;
