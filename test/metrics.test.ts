@@ -7,7 +7,14 @@ import { kubectlFor } from "./fixtures/kubectl";
 import { startTestServer, type TestServer } from "./fixtures/server";
 import { eventually } from "./fixtures/wait";
 
+// One node that the pod's nodeSelector rules out: a plugin rejects it, so the pod is parked with
+// the unschedulable pods (a pod that found no nodes at all waits in backoff, as in Kubernetes).
 const UNSCHEDULABLE_POD = `apiVersion: v1
+kind: Node
+metadata:
+  name: metrics-node
+---
+apiVersion: v1
 kind: Pod
 metadata:
   name: metrics-unschedulable
@@ -71,11 +78,12 @@ describe("/metrics of kubelab server", () => {
     await kubectl.ok(["apply", "-f", "-"], UNSCHEDULABLE_POD);
     const text = await eventually(async () => {
       const t = await kubectl.ok(["get", "--raw", "/metrics"]);
-      return (sample(t, 'scheduler_schedule_attempts_total{result="unschedulable",profile="default-scheduler"}') ?? 0) >= 1 && t;
-    }, 30_000, "the scheduler's unschedulable attempt on /metrics");
+      const attempted = (sample(t, 'scheduler_schedule_attempts_total{result="unschedulable",profile="default-scheduler"}') ?? 0) >= 1;
+      return attempted && sample(t, 'scheduler_pending_pods{queue="unschedulable"}') === 1 && t;
+    }, 30_000, "the scheduler's unschedulable attempt and the parked pod on /metrics");
     expect(sample(text, 'workqueue_adds_total{name="scheduler"}')).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^controller_runtime_reconcile_total\{controller="scheduler",result="requeue_after"\} [1-9]\d*$/m);
-    expect(sample(text, 'scheduler_pending_pods{queue="unschedulable"}')).toBe(1);
+    expect(sample(text, 'scheduler_pending_pods{queue="active"}')).toBe(0);
     expect(text).toContain('scheduler_scheduling_attempt_duration_seconds_count{result="unschedulable",profile="default-scheduler"} ');
   }, 60_000);
 });
