@@ -4,7 +4,7 @@
 // only the native modules shipped beside it, the agent nothing.
 import pkg from "../package.json" with { type: "json" };
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
@@ -47,6 +47,13 @@ describe("the bundle", () => {
   it("is one file of at most 5 MB", () => {
     expect(bundleBytes).toBeGreaterThan(100_000);
     expect(bundleBytes).toBeLessThanOrEqual(5 * 1024 * 1024);
+  });
+
+  it("is ASCII only, so every process holds its source one byte per character", () => {
+    const text = readFileSync(built, "utf8");
+    expect(text.match(/[^\x00-\x7f]/g) ?? []).toEqual([]);
+    // The one character esbuild left raw (in a regular expression of fast-redact's, pino's), escaped.
+    expect(text).toContain("\\u3007");
   });
 
   it("runs under the exact Node the VMs install", () => {

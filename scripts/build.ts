@@ -13,7 +13,7 @@
 // to JavaScript when they are missing.
 import { build, type Plugin } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { NATIVE_PACKAGES, ensureNativeModules } from "./native";
 
@@ -31,9 +31,10 @@ export const SHIPPED_PACKAGES = ["etcd3", "@grpc/grpc-js", "cockatiel"];
 
 const fromNodeModules = (importer: string) => importer.includes(`${path.sep}node_modules${path.sep}`);
 
-// dockerode's BuildKit session support (gRPC, protobuf) is never used: empty modules there (the
-// etcd store's gRPC is the shipped one, reached through lazyExternals).
-const UNUSED = /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)(\/.*)?$/;
+// dockerode's BuildKit session support (gRPC, protobuf) and docker-modem's ssh:// transport
+// (ssh2, which allocates a 16 MB buffer at load) are never used, the agent speaks to the local
+// socket: empty modules there (the etcd store's gRPC is the shipped one, reached through lazyExternals).
+const UNUSED = /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs|ssh2)(\/.*)?$/;
 const stubUnused: Plugin = {
   name: "stub-unused",
   setup(b) {
@@ -92,7 +93,20 @@ export async function bundle(outfile = BUNDLE): Promise<number> {
     },
     logLevel: "warning",
   });
+  asciiOnly(outfile);
   return statSync(outfile).size;
+}
+
+/**
+ * esbuild escapes non-ASCII text except in some regular expression literals (one character in a
+ * dependency's regex): V8 then holds the whole 4 MB source as a two-byte string, 5 MB more heap in
+ * every process. Each such character becomes a \u escape, which means the same in strings,
+ * regular expressions, template literals and identifiers.
+ */
+function asciiOnly(file: string): void {
+  const text = readFileSync(file, "utf8");
+  if (!/[^\x00-\x7f]/.test(text)) return;
+  writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
 
 /** The folder of package `name` as Node resolves it from the package folder `from` (nested first). */
