@@ -86,7 +86,7 @@ function internIn(value: object): void {
 /**
  * Makes equal strings of cached objects one string (the object itself, values unchanged): JSON
  * gives every pod its own copy of its image, condition types and reasons, tolerations, timestamps
- * and scheduler name, which at 11,000 pods is about a sixth of the pod cache.
+ * and scheduler name (`npm run bench -- memory` at 5,500 pods: 3 MB of the 47 MB the caches hold).
  */
 export const internStrings: ObjectTransform = (obj) => {
   internIn(obj);
