@@ -35,17 +35,24 @@ function getOrUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
   return call().catch(ignoreNotFound);
 }
 
+/** ConfigMaps (and, apart, Secrets) a node remembers for when the API server is away. */
+const LAST_KNOWN_CAPACITY = 1000;
+
 /**
  * Reads through a memory of the last answer per key, served while the API server cannot be
  * reached (the kubelet's cached ConfigMap and Secret managers do the same): a pod's container
  * restarts with its volumes and env while the control plane is down.
  */
-function lastKnown<T>(): (key: string, call: () => Promise<T>) => Promise<T | undefined> {
+export function lastKnown<T>(capacity = LAST_KNOWN_CAPACITY): (key: string, call: () => Promise<T>) => Promise<T | undefined> {
+  // In the order last read: names that pods stopped using (hash-suffixed ConfigMaps of every
+  // rollout) fall out once more than `capacity` are kept, so the memory stays bounded.
   const seen = new Map<string, T | undefined>();
   return async (key, call) => {
     try {
       const v = await getOrUndefined(call);
+      seen.delete(key);
       seen.set(key, v);
+      if (seen.size > capacity) seen.delete(seen.keys().next().value!);
       return v;
     } catch (e) {
       if (e instanceof ConnectionError && seen.has(key)) return seen.get(key);
