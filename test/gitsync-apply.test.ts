@@ -111,9 +111,12 @@ describe("git-sync applies what is pushed", () => {
     expect(r.status?.history?.[0]).toMatchObject({ result: "Succeeded", pruned: 2 });
     expect(r.status?.history).toHaveLength(3);
     await client.get(configmaps, "default", "handmade");
-    const events = await kubectl.ok(["get", "events", "--field-selector", "involvedObject.name=seed", "-o", "json"]);
-    const reasons = JSON.parse(events).items.map((e: { reason: string }) => e.reason);
-    expect(reasons).toEqual(expect.arrayContaining(["Applied", "Pruned"]));
+    // Events are written a moment after what they report (off git-sync's path).
+    await eventually(async () => {
+      const events = await kubectl.ok(["get", "events", "--field-selector", "involvedObject.name=seed", "-o", "json"]);
+      const reasons = new Set(JSON.parse(events).items.map((e: { reason: string }) => e.reason));
+      return reasons.has("Applied") && reasons.has("Pruned");
+    }, 20_000, "the Applied and Pruned events");
   });
 });
 

@@ -138,8 +138,9 @@ describe("kubectl top and HorizontalPodAutoscalers on a real cluster", () => {
     const table = await kubectl.ok(["get", "hpa", "-n", NS]);
     expect(table).toMatch(/^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\n/);
     expect(table).toMatch(/\nburn\s+Deployment\/burn\s+cpu: (\d+%|<unknown>)\/50%\s+1\s+3\s+\d\s+/);
-    const events = await kubectl.ok(["get", "events", "-n", NS, "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale", "-o", "jsonpath={.items[*].message}"]);
-    expect(events).toContain("New size: 3; reason: cpu resource utilization (percentage of request) above target");
+    const rescales = () => kubectl.ok(["get", "events", "-n", NS, "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale", "-o", "jsonpath={.items[*].message}"]);
+    // Events are written a moment after what they report (off the controller's path).
+    await eventually(async () => (await rescales()).includes("New size: 3; reason: cpu resource utilization (percentage of request) above target"), 20_000, "the scale-up event");
     const hpa = JSON.parse(await kubectl.ok(["get", "hpa", "burn", "-n", NS, "-o", "json"]));
     expect(hpa.apiVersion).toBe("autoscaling/v2");
     expect(hpa.spec.metrics).toEqual([{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } }]);
@@ -151,7 +152,6 @@ describe("kubectl top and HorizontalPodAutoscalers on a real cluster", () => {
     // The load stops (new pods only sleep): below target, then down once the 6 s window has passed.
     await kubectl.ok(["-n", NS, "patch", "deploy", "burn", "--type", "json", "-p", JSON.stringify([{ op: "replace", path: "/spec/template/spec/containers/0/command", value: ["sleep", "3600"] }])]);
     await eventually(async () => (await replicas()) === 1, 120_000, "the HPA scaling burn back to 1");
-    const down = await kubectl.ok(["get", "events", "-n", NS, "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale", "-o", "jsonpath={.items[*].message}"]);
-    expect(down).toContain("New size: 1; reason: All metrics below target");
+    await eventually(async () => (await rescales()).includes("New size: 1; reason: All metrics below target"), 20_000, "the scale-down event");
   }, 240_000);
 });

@@ -63,8 +63,8 @@ describe("Jobs and CronJobs on a real cluster", () => {
     const failed = got.status.conditions.find((c: { type: string }) => c.type === "Failed");
     expect(failed).toMatchObject({ status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" });
     expect(got.status.failed).toBe(2);
-    const events = await kubectl.ok(["-n", NS, "get", "events", "--field-selector", "involvedObject.name=fail"]);
-    expect(events).toContain("BackoffLimitExceeded");
+    // Events are written a moment after what they report (off the controller's path).
+    await eventually(async () => (await kubectl.ok(["-n", NS, "get", "events", "--field-selector", "involvedObject.name=fail"])).includes("BackoffLimitExceeded"), 20_000, "the BackoffLimitExceeded event");
   }, 150_000);
 
   it("has a CronJob at */1 * * * * start a Job within about 70 s", async () => {

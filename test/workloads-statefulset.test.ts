@@ -170,7 +170,11 @@ describe("a StatefulSet on a real cluster", () => {
       return sts.spec.template.metadata.annotations?.release === undefined && sts.status.updateRevision === sts.status.currentRevision && sts.status.readyReplicas === 2;
     }, 40_000, "rolled back to revision 1's template");
     expect(await rollout("history")).toMatch(/REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n/);
-    const events = await kubectl.ok(["-n", NS, "get", "events", "--field-selector", "involvedObject.name=web,involvedObject.kind=StatefulSet", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"]);
+    // Events are written a moment after what they report (off the controller's path).
+    const events = await eventually(async () => {
+      const text = await kubectl.ok(["-n", NS, "get", "events", "--field-selector", "involvedObject.name=web,involvedObject.kind=StatefulSet", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"]);
+      return text.includes("delete Pod web-1 in StatefulSet web successful") && text;
+    }, 20_000, "the StatefulSet's events");
     expect(events).toContain("create Pod web-0 in StatefulSet web successful");
     expect(events).toContain("create Claim data-web-1 Pod web-1 in StatefulSet web success");
     expect(events).toContain("delete Pod web-1 in StatefulSet web successful");

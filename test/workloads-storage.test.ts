@@ -76,7 +76,11 @@ describe("local-path storage on a real cluster", () => {
     const table = await kubectl.ok(["-n", NS, "get", "pv,pvc"]);
     expect(table).toMatch(new RegExp(`persistentvolume/${pv.metadata.name}\\s+64Mi\\s+RWO\\s+Delete\\s+Bound\\s+${NS}/data\\s+local-path\\s+<unset>`));
     expect(table).toMatch(new RegExp(`persistentvolumeclaim/data\\s+Bound\\s+${pv.metadata.name}\\s+64Mi\\s+RWO\\s+local-path\\s+<unset>`));
-    const described = await kubectl.ok(["-n", NS, "describe", "pvc", "data"]);
+    // Events are written a moment after what they report (the recorder sends them off the controller's path).
+    const described = await eventually(async () => {
+      const text = await kubectl.ok(["-n", NS, "describe", "pvc", "data"]);
+      return text.includes("ProvisioningSucceeded") && text;
+    }, 30_000, "the claim's ProvisioningSucceeded event");
     expect(described).toMatch(/StorageClass:\s+local-path/);
     expect(described).toMatch(/Used By:\s+writer/);
     expect(described).toContain("ProvisioningSucceeded");
