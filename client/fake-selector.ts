@@ -1,6 +1,7 @@
-// Label and field selectors as the fake client filters lists and watches with them: the label
-// grammar of Kubernetes (k=v, k==v, k!=v, k, !k, k in (a,b), k notin (a,b)) and field selectors
-// over dotted paths (metadata.name=x, spec.nodeName!=, status.phase=Running).
+// Label and field selectors as the fake client filters lists and watches with them: labels as the
+// API server reads them (api/label-selector.ts), field selectors over dotted paths
+// (metadata.name=x, spec.nodeName!=, status.phase=Running).
+import { LabelSelectorSyntaxError, matchesLabels, parseLabelSelector } from "../api/label-selector";
 
 type Match = (obj: unknown) => boolean;
 
@@ -9,30 +10,15 @@ export function selectorMatcher(labelSelector?: string, fieldSelector?: string):
   return (obj) => tests.every((t) => t(obj));
 }
 
-function labelsOf(obj: unknown): Record<string, string> {
-  return ((obj as { metadata?: { labels?: Record<string, string> } }).metadata?.labels) ?? {};
-}
-
 function parseLabels(sel: string): Match[] {
-  // Split on commas outside parentheses.
-  const parts = sel.match(/([^,(]+(\([^)]*\))?)+/g) ?? [];
-  return parts.map((raw) => {
-    const p = raw.trim();
-    let m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p);
-    if (m) {
-      const [, key, op, list] = m;
-      const values = list!.split(",").map((v) => v.trim());
-      return (o) => (op === "in" ? values.includes(labelsOf(o)[key!]!) : !values.includes(labelsOf(o)[key!]!));
-    }
-    m = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(p);
-    if (m) {
-      const [, key, op, value] = m;
-      return (o) => (op === "!=" ? labelsOf(o)[key!] !== value : labelsOf(o)[key!] === value);
-    }
-    if (p.startsWith("!")) return (o) => !(p.slice(1).trim() in labelsOf(o));
-    if (/^[^\s=!]+$/.test(p)) return (o) => p in labelsOf(o);
-    throw new Error(`fake: unparsable label selector ${JSON.stringify(sel)}`);
-  });
+  let reqs;
+  try {
+    reqs = parseLabelSelector(sel);
+  } catch (e) {
+    if (e instanceof LabelSelectorSyntaxError) throw new Error(`fake: unparsable label selector ${JSON.stringify(sel)}: ${e.message}`);
+    throw e;
+  }
+  return [(o) => matchesLabels(reqs, (o as { metadata?: { labels?: Record<string, string> } }).metadata?.labels)];
 }
 
 function parseFields(sel: string): Match[] {

@@ -26,7 +26,7 @@ import {
   type ResourceRef,
   type Result,
 } from "../../../client";
-import { selectorMatcher } from "../../../client/fake-selector";
+import { LabelSelectorSyntaxError, matchesLabels, parseLabelSelector, type LabelSelector } from "../../../api/label-selector";
 import type { SharedInformers } from "../../../client/informer-factory";
 import type { ControllerRunOptions } from "../run-options";
 import { DEFAULT_DOWNSCALE_STABILIZATION_MS, effectiveRules } from "./behavior";
@@ -164,10 +164,20 @@ export class PodAutoscalerController {
       setCondition(conditions, "ScalingActive", "False", "InvalidSelector", "the HPA target's scale is missing a selector", now);
       return { replicas: current, reason: "" };
     }
+    let requirements: LabelSelector;
+    try {
+      requirements = parseLabelSelector(selector);
+    } catch (e) {
+      if (!(e instanceof LabelSelectorSyntaxError)) throw e;
+      // Kubernetes' words for it (horizontal.go): the event and the condition say the same.
+      const message = `couldn't convert selector into a corresponding internal selector object: ${e.message}`;
+      this.opts.recorder?.event(hpa, "Warning", "InvalidSelector", message);
+      setCondition(conditions, "ScalingActive", "False", "InvalidSelector", message, now);
+      return { replicas: current, reason: "" };
+    }
     const ns = hpa.metadata.namespace!;
-    const matches = selectorMatcher(selector);
     const outcome = await computeMetrics(hpa.spec.metrics ?? [], {
-      pods: () => this.pods.byIndex("namespace", ns).filter(matches),
+      pods: () => this.pods.byIndex("namespace", ns).filter((p) => matchesLabels(requirements, p.metadata?.labels)),
       podMetrics: async () => (await this.opts.client.list<PodMetrics & { metadata: { name?: string } }>(podmetrics, ns, { labelSelector: selector })).items,
     }, current, now);
     status.currentMetrics = outcome.statuses;
