@@ -55,6 +55,11 @@ for _ in $(seq 1 $((WAIT_SECONDS * 4))); do
   sleep 0.25
 done
 
+if pgrep -x dockerd >/dev/null 2>&1 && timeout 5 curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; then
+  # Seen under heavy parallel load (Docker 20.10's libnetwork deadlock): pings work, nothing else.
+  say "dockerd answers /_ping but not docker info: it is wedged. kill -USR1 \$(pgrep -x dockerd) writes"
+  say "its goroutine stacks under /var/run/docker/; pkill -x dockerd, then this script, restarts it."
+fi
 say "dockerd did not answer within ${WAIT_SECONDS}s; last lines of $LOG:"
 tail -n 20 "$LOG" >&2 || true
 exit 1
