@@ -56,6 +56,17 @@ describe("EventRecorder", () => {
     expect(ev!.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
+  it("gives every Event its own name when two recorders of one process write about one object in the same millisecond", async () => {
+    const cm = await client.create<{ metadata: { name: string; uid?: string } }>(configmaps, "default", { metadata: { name: "ev-twins" } });
+    const clock = new FakeClock(Date.parse("2026-01-01T00:00:00Z"));
+    const a = new EventRecorder({ client, component: "persistentvolume-controller", clock });
+    const b = new EventRecorder({ client, component: "kubelab.io/local-path", clock });
+    a.event(cm, "Normal", "ExternalProvisioning", "waiting for the provisioner");
+    b.event(cm, "Normal", "ProvisioningSucceeded", "provisioned");
+    await Promise.all([a.flush(), b.flush()]);
+    expect((await eventsFor("ev-twins")).map((e) => e.reason).sort()).toEqual(["ExternalProvisioning", "ProvisioningSucceeded"]);
+  });
+
   it("counts repeats of the same reason and message on one Event instead of writing new ones", async () => {
     const clock = new FakeClock(Date.parse("2026-01-01T00:00:00Z"));
     const cm = await client.create(configmaps, "default", { metadata: { name: "ev-repeat" } });

@@ -13,7 +13,7 @@
 import { pino, type Logger } from "pino";
 import { rfc3339 } from "../api/time";
 import { realClock, type Clock } from "./clock";
-import { isNotFound } from "./errors";
+import { isAlreadyExists, isNotFound } from "./errors";
 import type { ApiClient, ObjectWithMeta } from "./rest";
 import { events } from "./resources";
 
@@ -105,7 +105,6 @@ export class EventRecorder {
   private inFlight = 0;
   private drainScheduled = false;
   private idle: Array<() => void> = [];
-  private seq = 0;
   /** Events dropped because too many were waiting. */
   dropped = 0;
 
@@ -267,21 +266,39 @@ export class EventRecorder {
       }
     }
     const meta = log.body.involvedObject as { name?: string };
-    const name = `${meta.name ?? "unknown"}.${this.uniqueSuffix()}`;
-    await this.client.create(events, log.namespace, {
-      ...log.body,
-      metadata: { name, namespace: log.namespace },
-      message,
-      firstTimestamp: log.firstTimestamp,
-      lastTimestamp,
-      count: log.count,
-    });
-    log.name = name;
+    for (let attempt = 1; ; attempt++) {
+      const name = `${meta.name ?? "unknown"}.${this.uniqueSuffix()}`;
+      try {
+        await this.client.create(events, log.namespace, {
+          ...log.body,
+          metadata: { name, namespace: log.namespace },
+          message,
+          firstTimestamp: log.firstTimestamp,
+          lastTimestamp,
+          count: log.count,
+        });
+        log.name = name;
+        return;
+      } catch (err) {
+        // Another recorder (another process) took the name in the same instant: take another.
+        if (!isAlreadyExists(err) || attempt >= 3) throw err;
+      }
+    }
   }
 
-  /** Unix nanoseconds in hex, as Kubernetes names events ("<object>.<hex>"). */
+  /**
+   * Unix nanoseconds in hex, as Kubernetes names events ("<object>.<hex>"): milliseconds from the
+   * clock, the rest from a counter that every recorder of the process shares (the controllers of
+   * one process write about the same objects in the same millisecond), started at random.
+   */
   private uniqueSuffix(): string {
-    const nanos = BigInt(this.clock.now()) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+    const nanos = BigInt(this.clock.now()) * 1_000_000n + BigInt(nextEventSequence() % 1_000_000);
     return nanos.toString(16);
   }
+}
+
+let eventSequence = Math.floor(Math.random() * 1_000_000);
+function nextEventSequence(): number {
+  eventSequence = (eventSequence + 1) % 1_000_000;
+  return eventSequence;
 }
