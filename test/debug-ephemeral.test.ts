@@ -100,11 +100,14 @@ describe("kubectl debug with an ephemeral container", () => {
     const pod = await client.getSubresource<PodJson & { metadata: Record<string, unknown> }>(pods, NS, "p", "ephemeralcontainers");
     const existing = pod.spec.ephemeralContainers ?? [];
     expect(existing.length).toBeGreaterThan(0);
-    const removed = await refusal(client.putSubresource(pods, NS, "p", "ephemeralcontainers", { ...pod, spec: { ...pod.spec, ephemeralContainers: [] } }));
+    // Without a resourceVersion (an unconditional update, as pods allow): the agent writing the
+    // pod's status meanwhile must not turn the answer into a 409 Conflict.
+    const { resourceVersion: _rv, ...metadata } = pod.metadata;
+    const removed = await refusal(client.putSubresource(pods, NS, "p", "ephemeralcontainers", { ...pod, metadata, spec: { ...pod.spec, ephemeralContainers: [] } }));
     expect(removed.code).toBe(422);
     expect(removed.details?.causes).toContainEqual(expect.objectContaining({ field: "spec.ephemeralContainers", message: `Forbidden: existing ephemeral containers "${existing[0]!.name}" may not be removed\n` }));
     const changed = [{ ...existing[0]!, image: "kubelab/web:1" }];
-    const changedStatus = await refusal(client.putSubresource(pods, NS, "p", "ephemeralcontainers", { ...pod, spec: { ...pod.spec, ephemeralContainers: changed } }));
+    const changedStatus = await refusal(client.putSubresource(pods, NS, "p", "ephemeralcontainers", { ...pod, metadata, spec: { ...pod.spec, ephemeralContainers: changed } }));
     expect(changedStatus.details?.causes?.[0]?.message).toMatch(/^Forbidden: existing ephemeral containers ".*" may not be changed/);
   });
 
