@@ -7,7 +7,7 @@ import { defaultConfig, type AgentConfig } from "./config";
 import { parseManifestUrlHeader } from "./manifest-url";
 import { checkCIDR } from "./network/bridge";
 
-/** A bad flag value: `kubelab-agent` (agent/main.ts) prints the message alone and exits 2. */
+/** A bad flag value: `kubelab agent` (cmd/cli.ts) prints the message alone and exits 2. */
 export class AgentFlagError extends Error {
   override readonly name = "AgentFlagError";
   /** What cmd/cli.ts reports as a usage error (exit 2) when it escapes the action. */

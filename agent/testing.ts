@@ -44,7 +44,7 @@ export interface TestAgentOptions {
   manifestDir?: boolean;
   args?: string[];
   nodeName?: string;
-  /** Script to run instead of bin/kubelab.mjs (e.g. the esbuild bundle of agent/main.ts). */
+  /** Script to run instead of bin/kubelab.mjs (e.g. the esbuild bundle of npm run build). */
   cli?: string;
   /** Extra node flags (e.g. --max-semi-space-size=2). */
   nodeArgs?: string[];

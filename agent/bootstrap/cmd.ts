@@ -7,7 +7,7 @@ import { ensureNodeCertificate } from "./bootstrap";
 import { rotatable, rotateClientCertificate } from "./rotation";
 import { nodeTransport } from "./transport";
 
-/** A bad flag combination, reported as a usage error (exit 2; agent/main.ts knows errors by this name). */
+/** A bad flag combination, reported as a usage error (exit 2, as run.ts's AgentFlagError). */
 class BootstrapFlagError extends Error {
   override readonly name = "AgentFlagError";
   readonly code = "commander.invalidArgument";
