@@ -1,4 +1,5 @@
 // meta.k8s.io/v1: ObjectMeta, ListMeta, LabelSelector, OwnerReference, Condition.
+import { matchesLabels, type LabelRequirement } from "./label-selector";
 import { z } from "zod";
 
 /** Kubernetes' merge annotations, carried into the JSON schema. */
@@ -184,32 +185,23 @@ export const Condition = z
   });
 export type Condition = z.infer<typeof Condition>;
 
-/** Does a LabelSelector match these labels? (In, NotIn, Exists, DoesNotExist.) */
+/**
+ * Does a LabelSelector match these labels? As Kubernetes' LabelSelectorAsSelector: matchLabels and
+ * matchExpressions (In, NotIn, Exists, DoesNotExist) become requirements of the one text-form
+ * matcher (label-selector.ts); an unknown operator matches nothing.
+ */
 export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
+  const reqs: LabelRequirement[] = Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({ key, op: "=", values: [v] }));
   for (const req of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, req.key);
     const values = req.values ?? [];
-    switch (req.operator) {
-      case "In":
-        if (!has || !values.includes(l[req.key]!)) return false;
-        break;
-      case "NotIn":
-        if (has && values.includes(l[req.key]!)) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
+    if (req.operator === "In") reqs.push({ key: req.key, op: "in", values });
+    else if (req.operator === "NotIn") reqs.push({ key: req.key, op: "notin", values });
+    else if (req.operator === "Exists") reqs.push({ key: req.key, op: "exists" });
+    else if (req.operator === "DoesNotExist") reqs.push({ key: req.key, op: "!" });
+    else return false;
   }
-  return true;
+  return matchesLabels(reqs, labels);
 }
 
 /** "app=nginx,tier in (web)" as kubectl prints a selector (requirements sorted by key); "<none>" when empty. */
