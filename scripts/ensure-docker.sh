@@ -43,7 +43,9 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
   # containerd is started by dockerd itself when none runs.
   rm -f /var/run/docker.pid
   say "starting dockerd (log: $LOG)"
-  nohup dockerd >>"$LOG" 2>&1 </dev/null &
+  # 9>&-: dockerd must not inherit the lock's descriptor, or it holds the lock for as long as it
+  # runs and every later caller that finds it slow times out waiting for "another ensure-docker".
+  nohup dockerd >>"$LOG" 2>&1 </dev/null 9>&- &
   disown || true
 fi
 
