@@ -1,6 +1,6 @@
 // Builds a ResourceType from a zod schema plus the kind's defaults and validation rules:
 // decode (unknown fields per fieldValidation) -> defaults -> validation, as Kubernetes does.
-import type { z } from "zod";
+import { z } from "zod";
 import { dereference, toNamedSchemas, type JSONSchema, type NamedSchemas } from "./jsonschema";
 import { escapeKey, restoreKeys, unescapeKey } from "./proto-keys";
 import type { FieldCause, FieldValidation, KObject, ResourceType, Subresource, ValidateResult } from "./resource";
@@ -158,8 +158,24 @@ interface Decoded {
   warnings: string[];
 }
 
+/**
+ * Each schema's compiled twin (zod's z.compile): zod answers with a parser generated for that
+ * schema (inline checks; an absent field costs a property read) and hands anything it does not
+ * accept to its ordinary parser, so what is refused, and why, is the ordinary parser's answer.
+ * The ordinary parser calls each field's parser and allocates for every field of the schema,
+ * present or not, and a Pod's schema has hundreds.
+ */
+const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+function compiled(schema: z.ZodType): z.ZodType {
+  let c = compiledSchemas.get(schema);
+  if (!c) compiledSchemas.set(schema, (c = z.compile(schema)));
+  return c;
+}
+
 /** Parse with the strict schema; unknown fields become errors, warnings or nothing. */
 export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldValidation): Decoded {
+  const parser = compiled(schema);
   const seen = { protoKeys: false };
   // zod's output is a new object either way (only z.unknown() values are the body's own), so
   // the body is copied only when prepare() has something to change, or unknown fields must be
@@ -168,7 +184,7 @@ export function decode(schema: z.ZodType, body: unknown, fieldValidation: FieldV
   let copied = input !== body;
   const unknown: string[] = [];
   for (let round = 0; round < 8; round++) {
-    const result = schema.safeParse(input);
+    const result = parser.safeParse(input);
     if (result.success) return finishDecode(seen.protoKeys ? restoreKeys(result.data) : result.data, unknown, fieldValidation);
     const unrecognized = result.error.issues.filter((i) => i.code === "unrecognized_keys");
     if (unrecognized.length === 0) {

@@ -74,11 +74,24 @@ export interface ListJson extends Omit<ListOutcome, "items"> {
   items: Iterable<string>;
 }
 
+/** At most this many shared objects (namespaces and service accounts, in practice); then they are parsed afresh. */
+const SHARED_OBJECTS = 4096;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export class Registry {
   /** Namespaces from memory where the store allows it (see namespace-cache.ts). */
   private readonly namespaces: NamespaceCache | undefined;
   /** GET and LIST from the watch caches (or the store, as the resourceVersion rules say). */
   private readonly reads: CachedReads;
+  /** getShared's objects by storage key, with the JSON text each was parsed from. */
+  private readonly shared = new Map<string, { json: string; object: KObject }>();
 
   constructor(
     readonly store: Store,
@@ -108,6 +121,26 @@ export class Registry {
   async tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined> {
     const found = await this.reads.get(rt, ns, name);
     return found && (JSON.parse(found.json) as KObject);
+  }
+
+  /**
+   * The object for reads that only look (admission reading a new pod's Namespace and
+   * ServiceAccount): parsed once per version and shared, deep-frozen, so the per-pod reads do not
+   * parse the same JSON again and again.
+   */
+  async getShared(rt: ResourceType, ns: string | undefined, name: string): Promise<Readonly<KObject> | undefined> {
+    const key = storageKey(rt, ns, name);
+    const found = await this.reads.get(rt, ns, name);
+    if (!found) {
+      this.shared.delete(key);
+      return undefined;
+    }
+    const hit = this.shared.get(key);
+    if (hit && hit.json === found.json) return hit.object;
+    if (this.shared.size >= SHARED_OBJECTS) this.shared.clear();
+    const object = deepFreeze(JSON.parse(found.json) as KObject);
+    this.shared.set(key, { json: found.json, object });
+    return object;
   }
 
   async list(rt: ResourceType, ns: string | undefined, q: ListQuery = {}): Promise<ListOutcome> {

@@ -98,6 +98,34 @@ describe("SqliteStore", () => {
   });
 });
 
+describe("SqliteStore file layout", () => {
+  it("opens a store written with the older WITHOUT ROWID objects table, keeping every object and revision", async () => {
+    const file = freshFile();
+    const old = new Database(file);
+    old.pragma("journal_mode = WAL");
+    old.exec(`
+      CREATE TABLE objects (key TEXT PRIMARY KEY, value TEXT NOT NULL, mod_revision INTEGER NOT NULL, create_revision INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE log (revision INTEGER PRIMARY KEY, key TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, prev_value TEXT, created INTEGER NOT NULL);
+      INSERT INTO objects VALUES ('/k/a', '{"n":1}', 1, 1), ('/k/b', '{"n":2}', 2, 2);
+      INSERT INTO log VALUES (1, '/k/a', 'PUT', '{"n":1}', NULL, 1), (2, '/k/b', 'PUT', '{"n":2}', NULL, 1);
+    `);
+    old.close();
+    const s = new SqliteStore(file);
+    expect(await s.get("/k/a")).toEqual({ key: "/k/a", value: '{"n":1}', modRevision: 1, createRevision: 1 });
+    expect((await s.list("/k/")).items.map((i) => i.key)).toEqual(["/k/a", "/k/b"]);
+    await expect(s.create("/k/a", "{}")).rejects.toBeInstanceOf(StoreConflictError);
+    const b = await s.update("/k/b", '{"n":3}', 2);
+    expect(b).toMatchObject({ modRevision: 3, createRevision: 2 });
+    await s.close();
+    const reader = new Database(file, { readonly: true });
+    expect(reader.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'objects'").get()!.sql).not.toMatch(/WITHOUT ROWID/i);
+    reader.close();
+    const again = new SqliteStore(file);
+    expect((await again.get("/k/b"))?.value).toBe('{"n":3}');
+    await again.close();
+  });
+});
+
 describe("SqliteStore group commit", () => {
   it("acknowledges concurrent writes only once another connection can read them, in revision order", async () => {
     const file = freshFile();

@@ -2,11 +2,15 @@
 // puts the api benchmark's create load on it (a warm-up first, then the measured creates), and
 // prints the server's CPU per create and the profile of the measured part as text tables.
 //   node --import tsx test/bench/api-profile.ts [--creates N] [--warmup N] [--readers N]
-//        [--tree FUNCTION] [--checkout DIR]
+//        [--tree FUNCTION] [--checkout DIR] [--save FILE]
 // --checkout profiles another checkout of kubelab (a git worktree of an older commit) with this
-// load, for a before/after of the same load. Loopback only.
+// load, for a before/after of the same load. --save keeps the main thread's .cpuprofile as FILE
+// (for Chrome DevTools or another look). V8's samples are wall time: on a busy machine the
+// thread is often waiting for a CPU, and the samples pile up where it was descheduled (SQLite
+// calls, socket writes), so read the shares of the JavaScript parts, or profile on-CPU time with
+// `perf record -e cpu-clock` and node --perf-basic-prof. Loopback only.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,6 +24,7 @@ const { values: a } = parseArgs({
     readers: { type: "string", default: "0" },
     tree: { type: "string", default: "createOnce" },
     checkout: { type: "string", default: resolve(import.meta.dirname, "../..") },
+    save: { type: "string" },
   },
 });
 const creates = Number(a.creates);
@@ -56,6 +61,7 @@ try {
   // The main thread's profile (thread 0); the others are tsx's loader and the SQLite checkpointer.
   const main = readdirSync(profDir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
   if (!main) throw new Error(`no main-thread profile in ${profDir}`);
+  if (a.save) copyFileSync(join(profDir, main), a.save);
   const prof = JSON.parse(readFileSync(join(profDir, main), "utf8")) as CpuProfile;
   console.log(`${a.checkout}: ${creates} creates (${readers} readers) after ${a.warmup}: ${load.rate.toFixed(0)}/s, p99 ${load.createP99.toFixed(1)} ms, server CPU ${load.cpuPerCreate.toFixed(3)} ms per create; load average ${loadavg()[0].toFixed(1)}`);
   for (const line of summarize(prof, { window: [from, to], operations: creates, top: 30, tree: a.tree, treeDepth: 6 })) console.log(line);

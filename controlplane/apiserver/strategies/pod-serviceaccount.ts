@@ -11,7 +11,7 @@ import type { ServiceAccount } from "../../../api/serviceaccount";
 
 /** The registry's read (not the Registry type: the registry imports the strategies). */
 interface ObjectReader {
-  tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined>;
+  getShared(rt: ResourceType, ns: string | undefined, name: string): Promise<Readonly<KObject> | undefined>;
 }
 
 export const SERVICE_ACCOUNT_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -91,6 +91,6 @@ function randomSuffix(): string {
 export function registryServiceAccountAdmission(mountTokens: boolean, registry: () => ObjectReader, typeOfKind: (kind: string) => ResourceType): ServiceAccountAdmission {
   return {
     mountTokens,
-    serviceAccount: async (ns, name) => (await registry().tryGet(typeOfKind("ServiceAccount"), ns, name)) as (KObject & ServiceAccount) | undefined,
+    serviceAccount: async (ns, name) => (await registry().getShared(typeOfKind("ServiceAccount"), ns, name)) as (KObject & ServiceAccount) | undefined,
   };
 }

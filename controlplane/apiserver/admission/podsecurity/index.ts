@@ -22,7 +22,7 @@ export function registryPodSecurity(
   logger?: Logger,
 ): PodSecurityAdmission {
   return new PodSecurityAdmission(config, {
-    getNamespace: (name) => registry().tryGet(typeOfKind("Namespace"), undefined, name),
+    getNamespace: (name) => registry().getShared(typeOfKind("Namespace"), undefined, name),
     listPods: async (ns) => (await registry().list(typeOfKind("Pod"), ns)).items as Array<KObject & Pod>,
     logger,
   });
