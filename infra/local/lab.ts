@@ -12,6 +12,7 @@ import { labApiGet, labReady } from "./api";
 import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, ensureLabRepoAccount, pushFolder } from "./repo";
 import { removePodNetworks } from "../../agent/network/teardown";
+import { AGENT_NODE_FLAGS } from "../../agent/node-flags";
 import { readLabState, writeLabState, type LabState } from "./state";
 import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
 import { bootstrapServerArgs, createBootstrapToken, dropNodeTokens, nodeCredentialArgs, writeBootstrapKubeconfig } from "./node-credentials";
@@ -200,8 +201,8 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
       node,
       process.execPath,
       [
-        // A small young generation: the agent's heap is ~20 MB, its RSS mostly V8 headroom.
-        "--max-semi-space-size=1",
+        // How every node runs the agent (V8's headroom cut: agent/node-flags.ts).
+        ...AGENT_NODE_FLAGS,
         BUNDLE, "agent",
         "--node-name", node,
         // The node's own certificate (system:node:<name>), bootstrapped from the token (node-credentials.ts).
