@@ -5,6 +5,8 @@
 import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import { pino, type Logger } from "pino";
+import { SharedInformers } from "../client/informer-factory";
+import { stripManagedFields } from "../client/reflector";
 import type { AgentConfig } from "./config";
 import type { ConfigSource } from "./env";
 import { Kubelet, type KubeletHooks } from "./kubelet";
@@ -20,7 +22,8 @@ import { StatsProvider } from "./stats";
 export interface ApiIntegration {
   config: ConfigSource;
   hooks: KubeletHooks;
-  start(kubelet: Kubelet): Promise<void>;
+  /** `informers`: the node's shared caches of cluster-wide objects (Services, Endpoints). */
+  start(kubelet: Kubelet, informers: SharedInformers): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,12 +109,18 @@ export async function startAgent(
   // One metrics registry for the process: the kubelet's metrics and the process's own.
   const metrics = new AgentMetrics();
   const kubelet = new Kubelet(cfg, runtime, api?.config ?? noConfig, log, api?.hooks ?? {}, metrics);
-  const podNetwork = new PodNetwork({ cfg, docker: runtime.docker, log, client: api ? podNetworkClient(cfg) : undefined, metrics: metrics.registry });
+  // One list+watch per kind for the whole agent (client-go's shared informer factory): the NodePort
+  // proxy, the cluster DNS, the Service variables and the kernel proxy read the same Services and
+  // Endpoints. The agent only reads them: cached without managedFields.
+  const caches = new AbortController();
+  const informers = api ? new SharedInformers(podNetworkClient(cfg), log, { transform: stripManagedFields }) : undefined;
+  informers?.start(caches.signal);
+  const podNetwork = new PodNetwork({ cfg, docker: runtime.docker, log, client: api ? podNetworkClient(cfg) : undefined, informers, metrics: metrics.registry });
   kubelet.syncer.network = podNetwork;
   await podNetwork.start();
   // kube-proxy's part: nftables rules for Services and NetworkPolicies, where the node has a pod bridge of its own.
   // Loaded only on such a node (it is most of what the agent imports from api/, and zod with it).
-  const kernelProxy = api && ownsBridge(cfg.network) ? await (await import("./netfilter")).startKernelProxy({ cfg, client: podNetworkClient(cfg), log }) : undefined;
+  const kernelProxy = api && ownsBridge(cfg.network) ? await (await import("./netfilter")).startKernelProxy({ cfg, client: podNetworkClient(cfg), informers: informers!, log }) : undefined;
   if (!api) kubelet.podManager.apiSourceReady = true;
 
   // The folder and --manifest-url (./static-pods-sources.ts).
@@ -133,6 +142,7 @@ export async function startAgent(
       await podNetwork.stop();
       kernelProxy?.stop();
       await api?.stop();
+      caches.abort();
       await Promise.all(
         servers.map(
           (s) =>
@@ -163,7 +173,7 @@ export async function startAgent(
     servers.push(s);
     agent.port = portOf(s);
   }
-  if (api) await api.start(kubelet);
+  if (api) await api.start(kubelet, informers!);
   log.info({ address: cfg.address, readOnlyPort: agent.readOnlyPort, port: agent.port }, "agent started");
   return agent;
 }

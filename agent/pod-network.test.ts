@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Node, Service } from "../api/core";
 import { FakeClient } from "../client/fake";
+import { SharedInformers } from "../client/informer-factory";
 import { nodes } from "../client/resources";
 import { ensureDocker } from "../test/fixtures/docker";
 import { eventually } from "../test/fixtures/wait";
@@ -33,12 +34,17 @@ describe("a node's pod network", () => {
       svc("default", "kubernetes", "10.96.0.1"),
       svc("shop", "cart", "10.96.0.7"),
     );
-    const net = new PodNetwork({ cfg: defaultConfig({ nodeName: node, network, rootDir, podCIDR }), docker: new Docker(), log: pino({ level: "silent" }), client, retryMs: 20, dnsPort: 0 });
+    // As the agent wires them: the shared caches started by their owner.
+    const informers = new SharedInformers(client);
+    informers.start(caches.signal);
+    const net = new PodNetwork({ cfg: defaultConfig({ nodeName: node, network, rootDir, podCIDR }), docker: new Docker(), log: pino({ level: "silent" }), client, informers, retryMs: 20, dnsPort: 0 });
     networks.push(net);
     return { net, client, started: net.start() };
   };
+  const caches = new AbortController();
   afterAll(async () => {
     await Promise.all(networks.map((n) => n.stop()));
+    caches.abort();
     await removePodNetworks([node]);
     rmSync(rootDir, { recursive: true, force: true });
   });

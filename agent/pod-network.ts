@@ -15,6 +15,7 @@ import type { Registry } from "prom-client";
 import type { Node } from "../api/core";
 import { ignoreNotFound } from "../client/errors";
 import { nodes } from "../client/resources";
+import type { SharedInformers } from "../client/informer-factory";
 import type { ApiClient } from "../client/rest";
 import { nodeApiClient } from "./bootstrap/transport";
 import type { AgentConfig } from "./config";
@@ -39,8 +40,10 @@ export interface PodNetworkOptions {
   cfg: AgentConfig;
   docker: Docker;
   log: Logger;
-  /** The API server (Services for env and DNS, the Node's podCIDR); none for a standalone agent. */
+  /** The API server (the Node's podCIDR); none for a standalone agent. */
   client?: ApiClient;
+  /** The agent's shared caches (Services and Endpoints for env and DNS), started by the agent; none for a standalone agent. */
+  informers?: SharedInformers;
   metrics?: Registry;
   /** The DNS port on the gateway (53; tests of the agent alone may pick another). */
   dnsPort?: number;
@@ -73,7 +76,7 @@ export class PodNetwork implements PodNetworkHooks {
   private failures = 0;
 
   constructor(private readonly opts: PodNetworkOptions) {
-    if (opts.client) this.services = new ClusterServices(opts.client, opts.log);
+    if (opts.informers) this.services = new ClusterServices(opts.informers, opts.log);
   }
 
   /**
@@ -81,7 +84,6 @@ export class PodNetwork implements PodNetworkHooks {
    * awaited: the bridge exists before the agent reports healthy. Never throws (failures are retried).
    */
   async start(): Promise<void> {
-    this.services?.start();
     if (!ownsBridge(this.opts.cfg.network)) return;
     if (this.opts.cfg.podCIDR) await this.setUp();
     else void this.setUp();

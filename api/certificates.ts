@@ -13,12 +13,10 @@ import { humanDuration } from "./printing/duration";
 import type { FieldCause, KObject } from "./resource";
 import { fieldError, isDNS1123Subdomain } from "./validation";
 
+export { hasCondition, KUBE_APISERVER_CLIENT, KUBE_APISERVER_CLIENT_KUBELET, KUBELET_SERVING } from "./certificates-signers";
+
 const id = (name: string, description: string) => ({ id: `io.k8s.api.certificates.v1.${name}`, description });
 
-/** Signers Kubernetes defines (https://kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests/#kubernetes-signers). */
-export const KUBE_APISERVER_CLIENT_KUBELET = "kubernetes.io/kube-apiserver-client-kubelet";
-export const KUBE_APISERVER_CLIENT = "kubernetes.io/kube-apiserver-client";
-export const KUBELET_SERVING = "kubernetes.io/kubelet-serving";
 const LEGACY_UNKNOWN = "kubernetes.io/legacy-unknown";
 
 export const KEY_USAGES = [
@@ -75,8 +73,6 @@ export type CertificateSigningRequest = z.infer<typeof CertificateSigningRequest
 
 /** The PEM text of spec.request (base64 in JSON). */
 export const csrRequestPem = (csr: CertificateSigningRequest): string => Buffer.from(csr.spec.request, "base64").toString("utf8");
-
-export const hasCondition = (csr: CertificateSigningRequest, type: string): boolean => (csr.status?.conditions ?? []).some((c) => c.type === type && c.status === "True");
 
 /** "domain/path": the domain a DNS subdomain of at least two labels, the path a name (apivalidation.ValidateSignerName). */
 function validateSignerName(name: string): FieldCause[] {

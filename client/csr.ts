@@ -4,9 +4,9 @@
 // with RSA keys only).
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import forge from "node-forge";
+import { NODES_GROUP, nodeUser } from "./node-identity";
 
-export const nodeUser = (node: string) => `system:node:${node}`;
-export const NODES_GROUP = "system:nodes";
+export { NODES_GROUP, nodeUser } from "./node-identity";
 
 /** A new private key, PKCS#8 PEM. */
 export function newPrivateKey(): string {

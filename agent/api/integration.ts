@@ -9,7 +9,8 @@ import { Informer } from "../../client/informer";
 import { stripManagedFields } from "../../client/reflector";
 import type { ApiClient } from "../../client/rest";
 import { nodeApiClient } from "../bootstrap/transport";
-import { configmaps, endpoints, pods, secrets, services } from "../../client/resources";
+import type { SharedInformers } from "../../client/informer-factory";
+import { configmaps, pods, secrets } from "../../client/resources";
 import type { ApiIntegration } from "../agent";
 import type { AgentConfig } from "../config";
 import type { VolumeSources } from "../volumes";
@@ -19,7 +20,7 @@ import { isMirrorPod } from "../pod-manager";
 import type { DockerRuntime } from "../runtime/docker";
 import { claimSource, startPvReclaimer } from "../pv-reclaimer";
 import { ServiceProxy } from "../service-proxy";
-import type { ConfigMap, Endpoints, Secret, Service } from "../../api/core";
+import type { ConfigMap, Secret } from "../../api/core";
 import type { Pod } from "../types";
 import { EventRecorder } from "./events";
 import { MirrorPodManager } from "./mirror-pods";
@@ -103,7 +104,7 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
       onStaticPods: () => mirrors?.reconcile(),
       onPodGone: (namespace, name) => statusWriter.drop(namespace, name),
     },
-    async start(k: Kubelet) {
+    async start(k: Kubelet, informers: SharedInformers) {
       kubelet = k;
       kubelet.podManager.apiSourceReady = false;
       nodeStatus = new NodeStatusManager({
@@ -117,7 +118,7 @@ export function apiIntegration(cfg: AgentConfig, runtime: DockerRuntime, log: Lo
       mirrors = new MirrorPodManager(client, cfg.nodeName, () => k.podManager.staticPodList(), log);
       mirrors.start();
       loops.push(watchPods({ client, cfg, log, kubelet: k, mirrors, statusWriter, signal: abort.signal }));
-      watchServices(client, log, proxy, abort.signal);
+      watchServices(informers, proxy);
       startPvReclaimer({ client, nodeName: cfg.nodeName, rootDir: cfg.rootDir, log, signal: abort.signal });
     },
     async stop() {
@@ -167,20 +168,16 @@ async function watchPods({ client, cfg, log, kubelet, mirrors, statusWriter, sig
   mirrors.replace(podInformer.list());
 }
 
-/** Services and Endpoints feed the NodePort proxy. */
-function watchServices(client: ApiClient, log: Logger, proxy: ServiceProxy, signal: AbortSignal): void {
-  const serviceInformer = new Informer<Service>({ client, resource: services, logger: log, transform: stripManagedFields });
-  serviceInformer.addEventHandler({
+/** Services and Endpoints (the node's shared caches) feed the NodePort proxy. */
+function watchServices(informers: SharedInformers, proxy: ServiceProxy): void {
+  informers.services().addEventHandler({
     onAdd: (s) => proxy.upsertService(s),
     onUpdate: (_old, s) => proxy.upsertService(s),
     onDelete: (s) => proxy.removeService(s),
   });
-  const endpointsInformer = new Informer<Endpoints>({ client, resource: endpoints, logger: log, transform: stripManagedFields });
-  endpointsInformer.addEventHandler({
+  informers.endpoints().addEventHandler({
     onAdd: (e) => proxy.upsertEndpoints(e),
     onUpdate: (_old, e) => proxy.upsertEndpoints(e),
     onDelete: (e) => proxy.removeEndpoints(e),
   });
-  serviceInformer.start(signal);
-  endpointsInformer.start(signal);
 }

@@ -5,12 +5,13 @@
 // (certificate and key 0600). From then on it is system:node:<name> by x509, which the Node
 // authorizer and NodeRestriction judge; a restart reuses the certificate.
 import type { Logger } from "pino";
-import { hasCondition, KUBE_APISERVER_CLIENT_KUBELET, type CertificateSigningRequest } from "../../api/certificates";
+import type { CertificateSigningRequest } from "../../api/certificates";
+import { hasCondition, KUBE_APISERVER_CLIENT_KUBELET } from "../../api/certificates-signers";
 import { ConnectionError } from "../../client/errors";
 import { readKubeconfig } from "../../client/kubeconfig";
 import { RestClient } from "../../client/rest";
 import type { ResourceRef } from "../../client/resources";
-import { newPrivateKey, nodeClientCSR, nodeUser } from "../../client/csr";
+import { nodeUser } from "../../client/node-identity";
 import { usableCertificate, writeNodeCredentials } from "./kubeconfig";
 
 const csrs: ResourceRef = { group: "certificates.k8s.io", version: "v1", plural: "certificatesigningrequests", kind: "CertificateSigningRequest", namespaced: false };
@@ -52,6 +53,8 @@ export type CertificateRequestOptions = Pick<BootstrapOptions, "nodeName" | "log
  * and waits until it is approved and signed.
  */
 export async function requestNodeCertificate(client: RestClient, o: CertificateRequestOptions): Promise<{ certPem: string; keyPem: string }> {
+  // node-forge writes the request: loaded only when a certificate is asked for, not by every start.
+  const { newPrivateKey, nodeClientCSR } = await import("../../client/csr");
   const keyPem = newPrivateKey();
   const body: CertificateSigningRequest = {
     apiVersion: "certificates.k8s.io/v1",

@@ -1,20 +1,22 @@
-// The agent's kernel service proxy and NetworkPolicy enforcer, wired: informers for Services,
-// EndpointSlices, Pods, Namespaces and NetworkPolicies (all namespaces), the node's facts (its
+// The agent's kernel service proxy and NetworkPolicy enforcer, wired: informers for Services and
+// Namespaces (the agent's shared ones, which the NodePort proxy and DNS read too) and for
+// EndpointSlices, Pods and NetworkPolicies (all namespaces), the node's facts (its
 // address, its pod CIDR: the flag's, else the Node's spec.podCIDR; the gateway is the CIDR's
 // first address, where the pod bridge has it), and a Proxier writing `table ip kubelab-<node>`.
 // It runs only where the node has a pod bridge of its own and nft works (root); otherwise, and
 // while the kernel rules cannot be written, the userspace NodePort proxy (service-proxy.ts)
 // serves the node's NodePorts.
 //
-//   const kp = await startKernelProxy({ cfg, client, log });   // undefined: userspace only
+//   const kp = await startKernelProxy({ cfg, client, informers, log });   // undefined: userspace only
 //   ...; kp?.stop();                                           // leaves the table (restarts keep traffic flowing)
 import type { Logger } from "pino";
-import type { Namespace, Node, Pod, Service } from "../../api/core";
+import type { Node, Pod } from "../../api/core";
 import type { EndpointSlice } from "../../api/discovery";
 import type { NetworkPolicy } from "../../api/networking";
 import { Informer } from "../../client/informer";
+import type { SharedInformers } from "../../client/informer-factory";
 import { stripManagedFields } from "../../client/reflector";
-import { endpointslices, namespaces, networkpolicies, nodes, pods, services, type ResourceRef } from "../../client/resources";
+import { endpointslices, networkpolicies, nodes, pods, type ResourceRef } from "../../client/resources";
 import type { ApiClient } from "../../client/rest";
 import type { AgentConfig } from "../config";
 import { gatewayOf } from "../network/bridge";
@@ -36,6 +38,8 @@ export interface KernelProxy {
 export interface KernelProxyOptions {
   cfg: AgentConfig;
   client: ApiClient;
+  /** The agent's shared caches (Services, Namespaces), started by the agent. */
+  informers: SharedInformers;
   log: Logger;
   nft?: Nft;
 }
@@ -54,7 +58,7 @@ async function nftWorks(nft: Nft): Promise<boolean> {
 const podChanged = (a: Pod, b: Pod): boolean =>
   a.status?.podIP !== b.status?.podIP || a.status?.phase !== b.status?.phase || JSON.stringify(a.metadata.labels) !== JSON.stringify(b.metadata.labels) || Boolean(a.metadata.deletionTimestamp) !== Boolean(b.metadata.deletionTimestamp);
 
-export async function startKernelProxy({ cfg, client, log, nft = nftCommand() }: KernelProxyOptions): Promise<KernelProxy | undefined> {
+export async function startKernelProxy({ cfg, client, informers, log, nft = nftCommand() }: KernelProxyOptions): Promise<KernelProxy | undefined> {
   if (!(await nftWorks(nft))) {
     log.warn("nft is not available (not root, or nftables missing): NodePorts are served in userspace, ClusterIPs and NetworkPolicies are not");
     return undefined;
@@ -84,7 +88,10 @@ export async function startKernelProxy({ cfg, client, log, nft = nftCommand() }:
     if (f) void ensureHairpin(f.gateway).catch(() => undefined);
     if (s.changed) log.debug({ ms: Math.round(s.ms), lines: s.lines }, "netfilter rules in place");
   };
-  const watched = { services: inf<Service>(services), slices: inf<EndpointSlice>(endpointslices), namespaces: inf<Namespace>(namespaces), policies: inf<NetworkPolicy>(networkpolicies) };
+  const slices = inf<EndpointSlice>(endpointslices);
+  const policies = inf<NetworkPolicy>(networkpolicies);
+  const shared = { services: informers.services(), namespaces: informers.namespaces() };
+  const watched = { ...shared, slices, policies };
   const proxier = new Proxier({
     sources: { ...watched, pods: podsForRules },
     node: facts,
@@ -95,10 +102,10 @@ export async function startKernelProxy({ cfg, client, log, nft = nftCommand() }:
   });
   // The Node matters only through its pod CIDR (its status changes every heartbeat).
   node.addEventHandler({ onAdd: () => proxier.changed(), onUpdate: (a, b) => a.spec?.podCIDR !== b.spec?.podCIDR && proxier.changed() });
-  const all: Array<Pick<Informer<never>, "start" | "waitForSync">> = [node, podInformer, ...Object.values(watched)];
-  for (const i of all) i.start(abort.signal);
+  const own: Array<Pick<Informer<never>, "start" | "waitForSync">> = [node, podInformer, slices, policies];
+  for (const i of own) i.start(abort.signal);
   // Informers with nothing to list send no event: say when all have synced.
-  void Promise.all(all.map((i) => i.waitForSync(abort.signal))).then(() => proxier.changed());
+  void Promise.all([...own, ...Object.values(shared)].map((i) => i.waitForSync(abort.signal))).then(() => proxier.changed());
   log.info({ table: tableName(cfg.nodeName) }, "kernel service proxy and NetworkPolicy enforcement started (nftables)");
   return {
     proxier,

@@ -4,6 +4,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pod, Service } from "../../api/core";
+import { SharedInformers } from "../../client/informer-factory";
 import { RestClient } from "../../client/rest";
 import { pods as podsRes, services as servicesRes, type ResourceRef } from "../../client/resources";
 import { startTestServer, type TestServer } from "../../test/fixtures/server";
@@ -20,6 +21,8 @@ const NODE = `nbw-node-${process.pid}`;
 let server: TestServer;
 let client: RestClient;
 let proxy: KernelProxy | undefined;
+let informers: SharedInformers;
+const caches = new AbortController();
 let clusterIP = "";
 
 async function setReady(name: string, ip: string, ready: boolean): Promise<void> {
@@ -38,7 +41,11 @@ beforeAll(async () => {
   await lab.addPod("p2", "br7", "10.244.7.3", "10.244.7.1");
   const kubeconfig = server.pki!.nodeKubeconfig(NODE);
   const cfg = defaultConfig({ nodeName: NODE, address: "192.0.2.1", podCIDR: "10.244.7.0/24", kubeconfig });
-  proxy = await startKernelProxy({ cfg, client: RestClient.fromKubeconfig(kubeconfig), log: pino({ level: "silent" }), nft: nftCommand(["ip", "netns", "exec", lab.host]) });
+  const nodeClient = RestClient.fromKubeconfig(kubeconfig);
+  // As the agent wires them: its shared caches, started by their owner.
+  informers = new SharedInformers(nodeClient);
+  informers.start(caches.signal);
+  proxy = await startKernelProxy({ cfg, client: nodeClient, informers, log: pino({ level: "silent" }), nft: nftCommand(["ip", "netns", "exec", lab.host]) });
   const svc = await client.create<Service>(servicesRes, "default", { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } });
   clusterIP = svc.spec!.clusterIP!;
   for (const [name, ip] of [["p1", "10.244.7.2"], ["p2", "10.244.7.3"]] as const) {
@@ -49,6 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   proxy?.stop();
+  caches.abort();
   await lab.destroy();
   await server?.stop();
 });

@@ -1,13 +1,11 @@
 // What the node knows of the cluster's Services: the Services and Endpoints of every namespace
-// (informers of the agent's own), which feed the node's cluster DNS (agent/dns) and the
+// (the agent's shared informers, which the NodePort and kernel proxies read too), which feed the node's cluster DNS (agent/dns) and the
 // `<SVC>_SERVICE_HOST/_PORT` variables of its containers (service-env.ts).
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Endpoints, Service } from "../../api/core";
-import { Informer } from "../../client/informer";
-import { stripManagedFields } from "../../client/reflector";
-import { endpoints, services } from "../../client/resources";
-import type { ApiClient } from "../../client/rest";
+import type { Informer } from "../../client/informer";
+import type { SharedInformers } from "../../client/informer-factory";
 import type { ClusterDns } from "../dns";
 import type { Pod } from "../types";
 import { serviceEnvForPod } from "./service-env";
@@ -20,17 +18,13 @@ export class ClusterServices {
   readonly endpoints: Informer<Endpoints>;
   private readonly abort = new AbortController();
 
-  constructor(client: ApiClient, private readonly log: Logger) {
-    // Read only for names, addresses and ports: cached without their managedFields.
-    this.services = new Informer<Service>({ client, resource: services, logger: log, transform: stripManagedFields });
-    this.endpoints = new Informer<Endpoints>({ client, resource: endpoints, logger: log, transform: stripManagedFields });
+  /** `informers`: started (and stopped) by their owner, the agent. */
+  constructor(informers: SharedInformers, private readonly log: Logger) {
+    this.services = informers.services();
+    this.endpoints = informers.endpoints();
   }
 
-  start(): void {
-    this.services.start(this.abort.signal);
-    this.endpoints.start(this.abort.signal);
-  }
-
+  /** Ends the waits of serviceEnv. */
   stop(): void {
     this.abort.abort();
   }

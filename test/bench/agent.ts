@@ -8,6 +8,7 @@
 import { unlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundle } from "../../scripts/build";
+import { AGENT_NODE_FLAGS } from "../../agent/node-flags";
 import { eventually, podManifest, startTestAgent, type TestAgent } from "../../agent/testing";
 import { ensureImages } from "../fixtures/docker";
 import { REPO_ROOT, startTestServer } from "../fixtures/server";
@@ -157,9 +158,8 @@ export async function benchAgent(): Promise<BenchRow[]> {
   await ensureImages();
   let cli = process.env.BENCH_AGENT_CLI;
   if (!cli) await bundle((cli = join(REPO_ROOT, ".kubelab/bench/kubelab.mjs")));
-  // How a worker runs the agent: with a small young generation (keeps RSS down;
-  // BENCH_AGENT_NODE_ARGS="" measures plain node).
-  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? "--max-semi-space-size=1").split(" ").filter(Boolean);
+  // How a worker runs the agent (agent/node-flags.ts; BENCH_AGENT_NODE_ARGS="" measures plain node).
+  const nodeArgs = process.env.BENCH_AGENT_NODE_ARGS === undefined ? [...AGENT_NODE_FLAGS] : process.env.BENCH_AGENT_NODE_ARGS.split(" ").filter(Boolean);
   const modes = (process.env.BENCH_AGENT_MODES ?? "api,static").split(",");
   const rows: BenchRow[] = [];
   if (modes.includes("api")) rows.push(...(await apiMode(cli, nodeArgs)));

@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_NODE_FLAGS } from "../../../agent/node-flags";
 
 const VM = path.resolve(import.meta.dirname);
 const UNITS = ["kubelab-server.service", "kubelab-agent.service"];
@@ -75,11 +76,15 @@ describe("systemd units", () => {
     expect(text).not.toMatch(/^(DynamicUser|PrivateDevices|RestrictAddressFamilies|ProtectSystem=strict)/m);
   });
 
+  it("a worker runs the agent with the node flags every node does (agent/node-flags.ts)", () => {
+    expect(execStart("kubelab-agent.service")).toMatch(new RegExp(`^/usr/local/bin/node ${AGENT_NODE_FLAGS.join(" ")} /opt/kubelab/kubelab.mjs agent `));
+  });
+
   for (const [unit, sub] of [["kubelab-server.service", "server"], ["kubelab-agent.service", "agent"]] as const) {
     it(`${unit} runs \`kubelab ${sub}\` with flags the CLI knows`, () => {
       const line = execStart(unit);
-      // Node's own flags (a V8 heap setting) come before the script; kubelab's after it.
-      expect(line).toMatch(new RegExp(`^/usr/local/bin/node (--[a-z-]+=\\S+ )*/opt/kubelab/kubelab.mjs ${sub} `));
+      // Node's own flags (V8 heap settings) come before the script; kubelab's after it.
+      expect(line).toMatch(new RegExp(`^/usr/local/bin/node (--[a-z-]+(=\\S+)? )*/opt/kubelab/kubelab.mjs ${sub} `));
       const flags = [...line.slice(line.indexOf("kubelab.mjs")).matchAll(/(--[a-z-]+)/g)].map((m) => m[1]);
       expect(flags.length).toBeGreaterThan(3);
       const help = cliHelp(sub);
