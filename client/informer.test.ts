@@ -201,9 +201,9 @@ describe("Informer against the real API server", () => {
   it("waitForSync gives up when stopped while the server is unreachable", async () => {
     let lists = 0;
     const nowhere = new (class extends RestClient {
-      override listAll<T extends ObjectWithMeta>(...args: Parameters<RestClient["listAll"]>) {
+      override list<T extends ObjectWithMeta>(...args: Parameters<RestClient["list"]>) {
         lists++;
-        return super.listAll<T>(...args);
+        return super.list<T>(...args);
       }
     })({ server: `http://127.0.0.1:${await freePort()}` });
     const informer = new Informer<ConfigMap>({ client: nowhere, resource: configmaps, backoff: { initialMs: 20, maxMs: 40 } });

@@ -179,12 +179,27 @@ export class Reflector<T extends ObjectWithMeta> {
     throw new Error("watch closed at once without events");
   }
 
+  /**
+   * Lists page by page (limit/continue, as client-go's ListPager) and prepares each page's objects
+   * before asking for the next, so that at most one page of objects as the server sent them
+   * (managedFields and all) is alive at once, never the whole collection; the resourceVersion is
+   * the first page's, which every continue page is a snapshot of.
+   */
   private async relist(signal?: AbortSignal): Promise<void> {
     const { client, resource, namespace, labelSelector, fieldSelector } = this.opts;
-    const list = await client.listAll<T>(resource, namespace, { labelSelector, fieldSelector, limit: this.opts.pageSize ?? 500, signal });
-    this.store.replace(list.items.map((o) => this.prepare(o)), list.metadata.resourceVersion);
-    this.resourceVersion = list.metadata.resourceVersion;
-    this.logger.debug({ items: list.items.length, resourceVersion: this.resourceVersion }, "listed");
+    const limit = this.opts.pageSize ?? 500;
+    const items: T[] = [];
+    let resourceVersion: string | undefined;
+    let cont: string | undefined;
+    do {
+      const page = await client.list<T>(resource, namespace, { labelSelector, fieldSelector, limit, continue: cont, signal });
+      resourceVersion ??= page.metadata.resourceVersion;
+      for (const o of page.items) items.push(this.prepare(o));
+      cont = page.metadata.continue;
+    } while (cont);
+    this.store.replace(items, resourceVersion);
+    this.resourceVersion = resourceVersion;
+    this.logger.debug({ items: items.length, resourceVersion }, "listed");
   }
 
   private handleEvent(ev: WatchEvent<T>): void {

@@ -208,7 +208,7 @@ export class RestClient implements ApiClient {
 
   async raw<R = unknown>(method: string, path: string, body?: unknown, opts: RawOptions = {}): Promise<R> {
     const { headers, text } = await this.transport.call({ method, path, body, ...opts });
-    if ((headers.get("content-type") ?? "").includes("json")) return parseJson<R>(text);
+    if (String(headers["content-type"] ?? "").includes("json")) return parseJson<R>(text);
     return text as R;
   }
 

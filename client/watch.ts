@@ -60,12 +60,6 @@ export async function readWatchStream<T>(
     if (signal?.aborted) return result("aborted");
     throw err;
   }
-  const body = open.response.body;
-  if (!body) {
-    open.close();
-    return result("closed");
-  }
-  const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
 
@@ -82,26 +76,30 @@ export async function readWatchStream<T>(
   };
 
   try {
+    const chunks = open.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     for (;;) {
       if (signal?.aborted) return result("aborted");
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      let chunk: IteratorResult<Buffer>;
       try {
-        chunk = await reader.read();
+        chunk = await chunks.next();
       } catch (err) {
         if (signal?.aborted) return result("aborted");
         throw new ConnectionError(`watch ${req.path}: stream broke`, "network", { cause: err });
       }
       if (chunk.done) break;
       buffer += decoder.decode(chunk.value, { stream: true });
+      // Every complete line of the buffer, then what is left of it (one slice per chunk).
+      let start = 0;
       let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
+      while ((nl = buffer.indexOf("\n", start)) >= 0) {
+        const line = buffer.slice(start, nl).trim();
+        start = nl + 1;
         if (!line) continue;
         const end = await handleLine(line);
         if (end) return end;
         if (signal?.aborted) return result("aborted");
       }
+      if (start > 0) buffer = buffer.slice(start);
     }
     const rest = (buffer + decoder.decode()).trim();
     if (rest) {
@@ -110,7 +108,6 @@ export async function readWatchStream<T>(
     }
     return result("closed");
   } finally {
-    reader.cancel().catch(() => undefined);
     open.close();
   }
 }

@@ -1,5 +1,5 @@
 // pods/binding as Kubernetes' BindingREST has it: the pod's uid as a precondition, annotations
-// copied to the pod.
+// copied to the pod, PodScheduled=True in the same write as the node.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../api/core";
 import { isConflict, pods, RestClient } from "../client";
@@ -37,5 +37,21 @@ describe("pods/binding", () => {
     const bound = await client.get<Pod>(pods, "default", "bind-ann");
     expect(bound.metadata.annotations).toMatchObject({ "example.com/placed-by": "test" });
     expect(bound.spec.nodeName).toBe("node-2");
+  });
+
+  it("marks the pod PodScheduled=True in the same write, replacing an Unschedulable condition", async () => {
+    const pod = await pending("bind-cond");
+    const unschedulable = { type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/0 nodes are available", lastProbeTime: null, lastTransitionTime: "2026-01-01T00:00:00Z" };
+    await client.patchSubresource(pods, "default", "bind-cond", "status", { status: { conditions: [{ type: "Initialized", status: "True" }, unschedulable] } }, "merge");
+    await client.createBinding("default", "bind-cond", "node-3", { podUid: pod.metadata.uid });
+    const bound = await client.get<Pod>(pods, "default", "bind-cond");
+    expect(bound.spec.nodeName).toBe("node-3");
+    const scheduled = bound.status?.conditions?.filter((c) => c.type === "PodScheduled");
+    expect(scheduled).toHaveLength(1);
+    expect(scheduled![0]!.status).toBe("True");
+    expect(scheduled![0]!.reason).toBeUndefined();
+    expect(scheduled![0]!.lastTransitionTime).not.toBe("2026-01-01T00:00:00Z");
+    expect(bound.status?.conditions?.find((c) => c.type === "Initialized")?.status).toBe("True");
+    expect(bound.status?.phase).toBe("Pending");
   });
 });

@@ -76,7 +76,7 @@ export function schedulePod(pod: PodInfo, nodes: NodeInfo[], opts: ScheduleOptio
   for (; visited < n && feasible.length < want; visited++) {
     const node = nodes[(start + visited) % n]!;
     const status = runFilters(pod, node, filters);
-    if (status) diagnosis.set(node.node.metadata?.name ?? "", status);
+    if (status) diagnosis.set(node.name, status);
     else feasible.push(node);
   }
   const nextStartIndex = n === 0 ? 0 : (start + visited) % n;

@@ -1,6 +1,8 @@
 // NodeInfo bookkeeping: a node with the sums of what its pods request, their host ports and their
 // owners, updated incrementally as pods are added (bound or assumed) and removed.
 import type { Node, Pod } from "../../api/core";
+import { nodeHealthReason } from "../../api/corev1/node-health";
+import { podClaimNames } from "../../api/storage-binding";
 import { nodeAllocatable, nonZeroRequests, podRequests } from "./resources";
 import type { NodeInfo, PodInfo } from "./types";
 
@@ -13,12 +15,14 @@ export function newPodInfo(pod: Pod): PodInfo {
   }
   const refs = pod.metadata?.ownerReferences ?? [];
   const owner = refs.find((r) => r.controller);
-  return { pod, requests: podRequests(pod), nonZeroRequests: nonZeroRequests(pod), hostPorts, ownerUid: owner?.uid };
+  return { pod, requests: podRequests(pod), nonZeroRequests: nonZeroRequests(pod), hostPorts, ownerUid: owner?.uid, claimNames: podClaimNames(pod) };
 }
 
 export function newNodeInfo(node: Node): NodeInfo {
   return {
     node,
+    name: node.metadata?.name ?? "",
+    healthReason: nodeHealthReason(node),
     allocatable: nodeAllocatable(node),
     requested: { milliCPU: 0, memory: 0, pods: 0 },
     nonZeroRequested: { milliCPU: 0, memory: 0 },
@@ -29,6 +33,8 @@ export function newNodeInfo(node: Node): NodeInfo {
 
 export function setNode(info: NodeInfo, node: Node): void {
   info.node = node;
+  info.name = node.metadata?.name ?? "";
+  info.healthReason = nodeHealthReason(node);
   info.allocatable = nodeAllocatable(node);
 }
 

@@ -13,6 +13,10 @@ export interface Resources {
 /** One node and what the scheduler believes is on it (bound pods plus assumed ones). */
 export interface NodeInfo {
   node: Node;
+  /** Facts of the Node object alone, read once per Node object (not once per decision and node). */
+  name: string;
+  /** Why its health keeps pods off it (nodeHealthReason), or undefined when it is Ready. */
+  healthReason: string | undefined;
   allocatable: Resources;
   /** Sum of the requests of the pods on the node (pods counts them). */
   requested: Resources;
@@ -32,6 +36,8 @@ export interface PodInfo {
   hostPorts: Array<{ protocol: string; hostIP: string; hostPort: number }>;
   /** uid of the controller owner (ReplicaSet, ...), if any. */
   ownerUid?: string;
+  /** The PersistentVolumeClaims its volumes name (Kubernetes' VolumeBinding PreFilter: read once, not per node). */
+  claimNames: string[];
 }
 
 /** A filter's "no": Unschedulable may change as pods come and go; UnschedulableAndUnresolvable will not for this pod. */

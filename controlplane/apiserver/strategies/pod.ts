@@ -1,8 +1,9 @@
 // Pods (Kubernetes' pkg/registry/core/pod/strategy.go): a created pod starts Pending with its QoS
-// class, PodScheduled when it names its node; the DefaultTolerationSeconds admission; a bound,
+// class, PodScheduled when it names its node (or when pods/binding gives it one); the
+// DefaultTolerationSeconds admission; a bound,
 // running pod is deleted gracefully (deletionTimestamp = now + grace, the agent stops it and
 // removes the object).
-import type { Pod, PodCondition, PodSpec } from "../../../api/core";
+import type { Pod, PodCondition, PodSpec, PodStatus } from "../../../api/core";
 import type { KObject, ResourceType } from "../../../api/resource";
 import { validateServedVolumes } from "../../../api/storage-volumes";
 import { rfc3339 } from "../../../api/time";
@@ -29,14 +30,13 @@ export function podStrategy(rt: ResourceType, options: PodStrategyOptions): Stra
     prepareForCreate(pod) {
       applyDefaultTolerationSeconds(pod.spec, options);
       pod.status = { phase: "Pending", qosClass: qosClass(pod.spec) };
-      if (pod.spec?.nodeName) {
-        // Kubernetes writes lastProbeTime as null on this condition.
-        const scheduled = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: rfc3339() };
-        pod.status.conditions = [scheduled as unknown as PodCondition];
-      }
+      if (pod.spec?.nodeName) setPodScheduled(pod.status);
     },
     // pods/ephemeralcontainers writes only spec.ephemeralContainers; nothing else can (subresources/ephemeral.ts).
-    prepareForUpdate: (next, old, subresource) => prepareEphemeralUpdate(generic.prepareForUpdate(next, old, subresource), old, subresource),
+    // pods/binding's object is the stored pod with only nodeName, annotations and PodScheduled set
+    // by the server (subresources/binding.ts), so its status change stands.
+    prepareForUpdate: (next, old, subresource) =>
+      subresource === "binding" ? next : prepareEphemeralUpdate(generic.prepareForUpdate(next, old, subresource), old, subresource),
     validateUpdate: (next, old) => validateEphemeralAwareUpdate(next, old, generic.validateUpdate),
     async admit(pod, old) {
       // Volume types no agent serves are refused up front (never an empty directory in their place).
@@ -62,6 +62,20 @@ export function podStrategy(rt: ResourceType, options: PodStrategyOptions): Stra
       return { update: copy };
     },
   };
+}
+
+/**
+ * PodScheduled=True, as Kubernetes' assignPod sets it in the same write as spec.nodeName: it
+ * replaces a PodScheduled=False (Unschedulable) the scheduler wrote, keeping no reason or message;
+ * lastProbeTime is null, as Kubernetes writes it.
+ */
+export function setPodScheduled(status: PodStatus, now = rfc3339()): void {
+  const conditions = status.conditions ?? [];
+  const i = conditions.findIndex((c) => c.type === "PodScheduled");
+  const was = i >= 0 ? conditions[i] : undefined;
+  const lastTransitionTime = was?.status === "True" && was.lastTransitionTime ? was.lastTransitionTime : now;
+  const scheduled = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime } as unknown as PodCondition;
+  status.conditions = i >= 0 ? conditions.map((c, j) => (j === i ? scheduled : c)) : [...conditions, scheduled];
 }
 
 /**

@@ -15,6 +15,6 @@ export const nodeName: FilterPlugin = {
   // Only the named node joining can help.
   events: [{ resource: "Node", actions: ["Add"], hint: (pod, _old, node) => (fitsNodeName(pod, (node as Node).metadata?.name ?? "") ? "Queue" : "QueueSkip") }],
   filter(pod, node) {
-    return fitsNodeName(pod.pod, node.node.metadata?.name ?? "") ? undefined : unresolvable(NODE_NAME_REASON);
+    return fitsNodeName(pod.pod, node.name) ? undefined : unresolvable(NODE_NAME_REASON);
   },
 };

@@ -15,7 +15,6 @@ export const nodeReady: FilterPlugin = {
   name: "NodeReady",
   events: [{ resource: "Node", actions: ["Add", "UpdateNodeCondition", "UpdateNodeTaint"], hint: schedulableAfterNodeChange }],
   filter(_pod, node) {
-    const reason = nodeHealthReason(node.node);
-    return reason ? unschedulable(reason) : undefined;
+    return node.healthReason ? unschedulable(node.healthReason) : undefined;
   },
 };

@@ -29,9 +29,10 @@ export interface ClaimLookup {
 const NO_PROVISIONER = "kubernetes.io/no-provisioner";
 
 /** Why the pod's claims keep it off this node (undefined: they fit). Pure. */
-export function volumeBindingStatus(pod: Pod, node: Node, lookup: ClaimLookup): FilterStatus | undefined {
+export function volumeBindingStatus(pod: Pod, node: Node, lookup: ClaimLookup, claimNames = podClaimNames(pod)): FilterStatus | undefined {
+  if (claimNames.length === 0) return undefined;
   const ns = pod.metadata?.namespace ?? "default";
-  for (const name of podClaimNames(pod)) {
+  for (const name of claimNames) {
     const pvc = lookup.claim(ns, name);
     if (!pvc) return unresolvable(`persistentvolumeclaim "${name}" not found`);
     if (pvc.metadata.deletionTimestamp) return unresolvable(`persistentvolumeclaim "${name}" is being deleted`);
@@ -65,7 +66,7 @@ export function schedulableAfterClaimChange(pod: Pod, _old: unknown, claim: unkn
 export function volumeBinding(lookup: ClaimLookup): FilterPlugin {
   return {
     name: "VolumeBinding",
-    filter: (pod, node) => volumeBindingStatus(pod.pod, node.node, lookup),
+    filter: (pod, node) => volumeBindingStatus(pod.pod, node.node, lookup, pod.claimNames),
     events: [
       { resource: "PersistentVolumeClaim", actions: ["Add", "Update"], hint: schedulableAfterClaimChange },
       { resource: "PersistentVolume", actions: ["Add", "Update"], hint: hasClaims },
