@@ -19,6 +19,7 @@ import { handlePortForward } from "./subresources/portforward";
 import { handleScale } from "./subresources/scale";
 import { customScale, handleCustomScale } from "./crd/scale";
 import { conversionOf, convertingReply, watchSources } from "./crd/conversion";
+import { customInfo } from "./crd/custom-type";
 import { TABLE_CONTENT_TYPE, toTable, wantsTable, type IncludeObject } from "./table";
 import { serveWatch } from "./watch";
 
@@ -81,10 +82,13 @@ async function handleCollection(r: ResourceRequest): Promise<void> {
       resourceVersionMatch: q.get("resourceVersionMatch") ?? undefined,
     };
     if (!wantsTable(r.req.headers.accept) && !conversionOf(rt)) return writeListJson(r, query);
-    const out = await server.registry.list(rt, ns, query);
     if (wantsTable(r.req.headers.accept)) {
-      return r.reply(200, toTable(rt, out.items, { include: includeObject(q), listMeta: listMetaOf(out) }), { "Content-Type": TABLE_CONTENT_TYPE });
+      const include = includeObject(q);
+      // The built-in printers never read managedFields and a row's metadata leaves it out: not decoded.
+      const out = await server.registry.list(rt, ns, query, { managedFields: include === "Object" || customInfo(rt) !== undefined });
+      return r.reply(200, toTable(rt, out.items, { include, listMeta: listMetaOf(out) }), { "Content-Type": TABLE_CONTENT_TYPE });
     }
+    const out = await server.registry.list(rt, ns, query);
     return r.reply(200, { kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: listMetaOf(out), items: out.items });
   }
   if (method === "POST") {

@@ -18,6 +18,8 @@ export interface CachedObject {
   readonly revision: number;
   /** What selectors read, filled in by selection.ts the first time anything selects on this object. */
   selectable?: Selectable;
+  /** Where metadata.managedFields lies in `json` ([from, to) to cut; null: nowhere), filled in by text.ts the first time a Table needs it. */
+  managedFieldsCut?: readonly [number, number] | null;
 }
 
 export interface Selectable {
