@@ -242,3 +242,21 @@ describe("lists as Tables (kubectl get)", () => {
     await kubectl.ok(["get", "configmaps", "-n", "tables"]).then((out) => expect(out).toMatch(/^t-a\s+1\s+\S+$/m));
   });
 });
+
+describe("whole lists", () => {
+  it("arrive whole with their Content-Length when larger than what is handed to the socket at once, non-ASCII text included", async () => {
+    await send("POST", `${server.url}/api/v1/namespaces`, { apiVersion: "v1", kind: "Namespace", metadata: { name: "big" } });
+    const value = "é€😀".repeat(600); // 5.4 KB of UTF-8 per object, 200 objects: about 1.1 MB
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let i = next++; i < 200; i = next++) expect((await send("POST", cms("big"), configMap(`cm-${String(i).padStart(3, "0")}`, {}, { v: value }))).status).toBe(201);
+    }));
+    const res = await fetch(cms("big"));
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(Number(res.headers.get("content-length"))).toBe(body.length);
+    const list = JSON.parse(body.toString("utf8"));
+    expect(list.items).toHaveLength(200);
+    expect(list.items.every((i: any) => i.data.v === value)).toBe(true);
+    expect(names(list)[199]).toBe("cm-199");
+  });
+});

@@ -19,7 +19,7 @@ import { randomSuffix, withNameRetries } from "./generate-name";
 import { fillAlwaysSerialized } from "./serialized-defaults";
 import { admissionAttributes, type AdmissionUser } from "./admission/attributes";
 import { CachedReads } from "./watchcache/reads";
-import type { CachedObject } from "./watchcache/cache";
+import { cachedText, type CachedObject } from "./watchcache/cache";
 import { cachedWithoutManagedFields } from "./watchcache/text";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
@@ -71,9 +71,9 @@ export interface ListOutcome {
   remainingItemCount?: number;
 }
 
-/** A list as JSON text: the objects in comma-joined batches (see listJson). */
+/** A list as JSON text: each object's UTF-8 bytes as the watch cache holds them (see listJson). */
 export interface ListJson extends Omit<ListOutcome, "items"> {
-  items: Iterable<string>;
+  items: readonly Buffer[];
 }
 
 export class Registry {
@@ -104,12 +104,12 @@ export class Registry {
   async getJson(rt: ResourceType, ns: string | undefined, name: string, resourceVersion?: string): Promise<string> {
     const found = await this.reads.get(rt, ns, name, resourceVersion);
     if (!found) throw notFound(rt.plural, rt.group, name);
-    return found.json;
+    return cachedText(found);
   }
 
   async tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined> {
     const found = await this.reads.get(rt, ns, name);
-    return found && (JSON.parse(found.json) as KObject);
+    return found && (JSON.parse(cachedText(found)) as KObject);
   }
 
   /**
@@ -118,25 +118,18 @@ export class Registry {
    */
   async list(rt: ResourceType, ns: string | undefined, q: ListQuery = {}, opts: { managedFields?: boolean } = {}): Promise<ListOutcome> {
     const out = await this.reads.list(rt, ns, q);
-    const decode = opts.managedFields === false ? (o: CachedObject) => JSON.parse(cachedWithoutManagedFields(o)) as KObject : (o: CachedObject) => JSON.parse(o.json) as KObject;
+    const decode = opts.managedFields === false ? (o: CachedObject) => JSON.parse(cachedWithoutManagedFields(o)) as KObject : (o: CachedObject) => JSON.parse(cachedText(o)) as KObject;
     return { ...out, items: out.items.map(decode) };
   }
 
   /**
-   * The list as JSON text: the objects' texts as the watch cache holds them (resourceVersion
-   * in), the same objects in the same order as list() returns, handed out in comma-joined
-   * batches, so a large list is neither decoded and encoded again nor one giant string.
+   * The list as JSON text: the objects' UTF-8 bytes as the watch cache holds them (resourceVersion
+   * in), the same objects in the same order as list() returns, so a large list is neither
+   * decoded and encoded again nor one giant string.
    */
-  async listJson(rt: ResourceType, ns: string | undefined, q: ListQuery = {}, batch = 64): Promise<ListJson> {
+  async listJson(rt: ResourceType, ns: string | undefined, q: ListQuery = {}): Promise<ListJson> {
     const { items: objects, ...meta } = await this.reads.list(rt, ns, q);
-    function* items(): Generator<string> {
-      for (let i = 0; i < objects.length; i += batch) {
-        const parts: string[] = [];
-        for (let j = i; j < Math.min(i + batch, objects.length); j++) parts.push(objects[j]!.json);
-        yield (i === 0 ? "" : ",") + parts.join(",");
-      }
-    }
-    return { ...meta, items: items() };
+    return { ...meta, items: objects.map((o) => o.bytes) };
   }
 
   matches(rt: ResourceType, obj: KObject, q: Pick<ListQuery, "labelSelector" | "fieldSelector">): boolean {

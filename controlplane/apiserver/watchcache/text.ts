@@ -3,7 +3,7 @@
 // row's PartialObjectMetadata leaves it out), which is about half of a typical object's text and
 // the most costly part to decode (many small nested objects). So the Table path decodes the text
 // with that member cut out.
-import type { CachedObject } from "./cache";
+import { cachedText, type CachedObject } from "./cache";
 
 /**
  * The JSON text of an object with its metadata.managedFields member left out (the text the
@@ -21,9 +21,10 @@ export function withoutManagedFields(text: string): string {
  * same object only cuts.
  */
 export function cachedWithoutManagedFields(obj: CachedObject): string {
-  if (obj.managedFieldsCut === undefined) obj.managedFieldsCut = managedFieldsCut(obj.json) ?? null;
+  const text = cachedText(obj);
+  if (obj.managedFieldsCut === undefined) obj.managedFieldsCut = managedFieldsCut(text) ?? null;
   const cut = obj.managedFieldsCut;
-  return cut ? obj.json.slice(0, cut[0]) + obj.json.slice(cut[1]) : obj.json;
+  return cut ? text.slice(0, cut[0]) + text.slice(cut[1]) : text;
 }
 
 /** [from, to) of the text to cut to leave metadata.managedFields out (the member and one comma), or undefined. */
