@@ -211,3 +211,52 @@ describe("pages and Exact lists from before the cache", () => {
     }
   });
 });
+
+describe("lists as Tables (kubectl get)", () => {
+  const TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+  it("give each row the object's metadata without managedFields, the whole object with includeObject=Object, page after page", async () => {
+    await send("POST", `${server.url}/api/v1/namespaces`, { apiVersion: "v1", kind: "Namespace", metadata: { name: "tables" } });
+    for (const name of ["t-a", "t-b", "t-c"]) {
+      const made = await send("POST", cms("tables"), { ...configMap(name, { app: "t" }), metadata: { name, labels: { app: "t" }, annotations: { note: '"managedFields":[]' } } });
+      expect(made.status).toBe(201);
+    }
+    const plain = (await send("GET", cms("tables"))).json;
+    expect(plain.items[0].metadata.managedFields).toHaveLength(1);
+    const table = async (query: string) => {
+      const res = await fetch(`${cms("tables")}${query}`, { headers: { Accept: TABLE } });
+      expect(res.headers.get("content-type")).toBe("application/json;as=Table;v=v1;g=meta.k8s.io");
+      return (await res.json()) as any;
+    };
+    const first = await table("?limit=2");
+    const second = await table(`?limit=2&continue=${first.metadata.continue}`);
+    const rows = [...first.rows, ...second.rows];
+    expect(rows.map((r: any) => r.cells[0])).toEqual(["t-a", "t-b", "t-c"]);
+    for (const [i, row] of rows.entries()) {
+      const { managedFields: _mf, ...metadata } = plain.items[i].metadata;
+      expect(row.object).toEqual({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata });
+    }
+    const whole = await table("?includeObject=Object");
+    expect(whole.rows.map((r: any) => r.object)).toEqual(plain.items);
+    expect(whole.rows[0].object.metadata.managedFields).toHaveLength(1);
+    await kubectl.ok(["get", "configmaps", "-n", "tables"]).then((out) => expect(out).toMatch(/^t-a\s+1\s+\S+$/m));
+  });
+});
+
+describe("whole lists", () => {
+  it("arrive whole with their Content-Length when larger than what is handed to the socket at once, non-ASCII text included", async () => {
+    await send("POST", `${server.url}/api/v1/namespaces`, { apiVersion: "v1", kind: "Namespace", metadata: { name: "big" } });
+    const value = "é€😀".repeat(600); // 5.4 KB of UTF-8 per object, 200 objects: about 1.1 MB
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let i = next++; i < 200; i = next++) expect((await send("POST", cms("big"), configMap(`cm-${String(i).padStart(3, "0")}`, {}, { v: value }))).status).toBe(201);
+    }));
+    const res = await fetch(cms("big"));
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(Number(res.headers.get("content-length"))).toBe(body.length);
+    const list = JSON.parse(body.toString("utf8"));
+    expect(list.items).toHaveLength(200);
+    expect(list.items.every((i: any) => i.data.v === value)).toBe(true);
+    expect(names(list)[199]).toBe("cm-199");
+  });
+});

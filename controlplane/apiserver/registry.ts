@@ -19,6 +19,8 @@ import { randomSuffix, withNameRetries } from "./generate-name";
 import { fillAlwaysSerialized } from "./serialized-defaults";
 import { admissionAttributes, type AdmissionUser } from "./admission/attributes";
 import { CachedReads } from "./watchcache/reads";
+import { cachedText, type CachedObject } from "./watchcache/cache";
+import { cachedWithoutManagedFields } from "./watchcache/text";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
 const noFinish: FinishWrite = async () => {};
@@ -69,9 +71,9 @@ export interface ListOutcome {
   remainingItemCount?: number;
 }
 
-/** A list as JSON text: the objects in comma-joined batches (see listJson). */
+/** A list as JSON text: each object's UTF-8 bytes as the watch cache holds them (see listJson). */
 export interface ListJson extends Omit<ListOutcome, "items"> {
-  items: Iterable<string>;
+  items: readonly Buffer[];
 }
 
 /** At most this many shared objects (namespaces and service accounts, in practice); then they are parsed afresh. */
@@ -90,8 +92,8 @@ export class Registry {
   private readonly namespaces: NamespaceCache | undefined;
   /** GET and LIST from the watch caches (or the store, as the resourceVersion rules say). */
   private readonly reads: CachedReads;
-  /** getShared's objects by storage key, with the JSON text each was parsed from. */
-  private readonly shared = new Map<string, { json: string; object: KObject }>();
+  /** getShared's objects by storage key, with the revision each was parsed at. */
+  private readonly shared = new Map<string, { revision: number; object: KObject }>();
 
   constructor(
     readonly store: Store,
@@ -115,18 +117,18 @@ export class Registry {
   async getJson(rt: ResourceType, ns: string | undefined, name: string, resourceVersion?: string): Promise<string> {
     const found = await this.reads.get(rt, ns, name, resourceVersion);
     if (!found) throw notFound(rt.plural, rt.group, name);
-    return found.json;
+    return cachedText(found);
   }
 
   async tryGet(rt: ResourceType, ns: string | undefined, name: string): Promise<KObject | undefined> {
     const found = await this.reads.get(rt, ns, name);
-    return found && (JSON.parse(found.json) as KObject);
+    return found && (JSON.parse(cachedText(found)) as KObject);
   }
 
   /**
    * The object for reads that only look (admission reading a new pod's Namespace and
-   * ServiceAccount): parsed once per version and shared, deep-frozen, so the per-pod reads do not
-   * parse the same JSON again and again.
+   * ServiceAccount): parsed once per version (its revision) and shared, deep-frozen, so the
+   * per-pod reads do not parse the same JSON again and again.
    */
   async getShared(rt: ResourceType, ns: string | undefined, name: string): Promise<Readonly<KObject> | undefined> {
     const key = storageKey(rt, ns, name);
@@ -136,33 +138,31 @@ export class Registry {
       return undefined;
     }
     const hit = this.shared.get(key);
-    if (hit && hit.json === found.json) return hit.object;
+    if (hit && hit.revision === found.revision) return hit.object;
     if (this.shared.size >= SHARED_OBJECTS) this.shared.clear();
-    const object = deepFreeze(JSON.parse(found.json) as KObject);
-    this.shared.set(key, { json: found.json, object });
+    const object = deepFreeze(JSON.parse(cachedText(found)) as KObject);
+    this.shared.set(key, { revision: found.revision, object });
     return object;
   }
 
-  async list(rt: ResourceType, ns: string | undefined, q: ListQuery = {}): Promise<ListOutcome> {
+  /**
+   * The objects, decoded. `managedFields: false` leaves metadata.managedFields out of them (cut
+   * from the text before decoding, about half of the work): for readers that never look at it.
+   */
+  async list(rt: ResourceType, ns: string | undefined, q: ListQuery = {}, opts: { managedFields?: boolean } = {}): Promise<ListOutcome> {
     const out = await this.reads.list(rt, ns, q);
-    return { ...out, items: out.items.map((o) => JSON.parse(o.json) as KObject) };
+    const decode = opts.managedFields === false ? (o: CachedObject) => JSON.parse(cachedWithoutManagedFields(o)) as KObject : (o: CachedObject) => JSON.parse(cachedText(o)) as KObject;
+    return { ...out, items: out.items.map(decode) };
   }
 
   /**
-   * The list as JSON text: the objects' texts as the watch cache holds them (resourceVersion
-   * in), the same objects in the same order as list() returns, handed out in comma-joined
-   * batches, so a large list is neither decoded and encoded again nor one giant string.
+   * The list as JSON text: the objects' UTF-8 bytes as the watch cache holds them (resourceVersion
+   * in), the same objects in the same order as list() returns, so a large list is neither
+   * decoded and encoded again nor one giant string.
    */
-  async listJson(rt: ResourceType, ns: string | undefined, q: ListQuery = {}, batch = 64): Promise<ListJson> {
+  async listJson(rt: ResourceType, ns: string | undefined, q: ListQuery = {}): Promise<ListJson> {
     const { items: objects, ...meta } = await this.reads.list(rt, ns, q);
-    function* items(): Generator<string> {
-      for (let i = 0; i < objects.length; i += batch) {
-        const parts: string[] = [];
-        for (let j = i; j < Math.min(i + batch, objects.length); j++) parts.push(objects[j]!.json);
-        yield (i === 0 ? "" : ",") + parts.join(",");
-      }
-    }
-    return { ...meta, items: items() };
+    return { ...meta, items: objects.map((o) => o.bytes) };
   }
 
   matches(rt: ResourceType, obj: KObject, q: Pick<ListQuery, "labelSelector" | "fieldSelector">): boolean {

@@ -19,6 +19,7 @@ export const TABLE_CONTENT_TYPE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 function rowObject(obj: KObject, include: IncludeObject): unknown {
   if (include === "None") return undefined;
   if (include === "Object") return obj;
+  if (obj.metadata.managedFields === undefined) return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: obj.metadata };
   const { managedFields: _mf, ...metadata } = obj.metadata;
   return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata };
 }

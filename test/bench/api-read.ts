@@ -1,7 +1,8 @@
 // `npm run bench -- api-read`: the read path (GET and LIST from the watch cache) of a real server
 // process on SQLite, no controllers: pod creates from 16 clients with GETs alongside (get p99),
 // then whole lists of 10,000 pods (time to the last byte on loopback and the server's CPU per
-// list, bodies not parsed by the client), then the server's RSS with 11,000 pods (1,000 of them in
+// list, bodies not parsed by the client), `kubectl get pods` as kubectl asks for it (Tables in
+// pages of 500), then the server's RSS with 11,000 pods (1,000 of them in
 // a second namespace). With BENCH_READ_BASELINE=<dir of another checkout> the same runs against
 // that checkout's server too (the create loads at the same time, the lists interleaved), and the
 // ratios are printed.
@@ -83,6 +84,27 @@ async function listOnce(fetch: BenchFetch, s: Server, total: number): Promise<{ 
   return { ms, cpu: cpuMs(s.pid) - cpu };
 }
 
+/** The Accept header kubectl get sends: a server-side Table, else plain JSON. */
+const KUBECTL_GET_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+/** `kubectl get pods` as kubectl sends it: Tables in pages of 500 (--chunk-size), to the last byte of the last page; wall and server CPU ms. */
+async function kubectlGetOnce(fetch: BenchFetch, s: Server, total: number): Promise<{ ms: number; cpu: number }> {
+  const cpu = cpuMs(s.pid);
+  const t = performance.now();
+  let rows = 0;
+  let next = "";
+  do {
+    const res = await fetch(`${s.url}/api/v1/namespaces/default/pods?limit=500${next && `&continue=${next}`}`, { headers: { Accept: KUBECTL_GET_ACCEPT } });
+    const page = (await res.json()) as { rows?: unknown[]; metadata?: { continue?: string } };
+    if (res.status !== 200) throw new Error(`${s.name}: Table page returned ${res.status}`);
+    rows += page.rows?.length ?? 0;
+    next = page.metadata?.continue ?? "";
+  } while (next);
+  const ms = performance.now() - t;
+  if (rows !== total) throw new Error(`${s.name}: Table pages had ${rows} rows`);
+  return { ms, cpu: cpuMs(s.pid) - cpu };
+}
+
 export async function benchApiRead(): Promise<BenchRow[]> {
   const total = Number(process.env.BENCH_API_PODS ?? 10_000);
   const baseline = process.env.BENCH_READ_BASELINE;
@@ -91,19 +113,23 @@ export async function benchApiRead(): Promise<BenchRow[]> {
   const { fetch, close } = pooledFetch();
   const loads = new Map<Server, CreateLoad>();
   const lists = new Map<Server, { ms: number[]; cpu: number[] }>();
+  const tables = new Map<Server, { ms: number[]; cpu: number[] }>();
   const rss = new Map<Server, number>();
   try {
     // Both servers under their create load at the same time: the same machine conditions for each.
     await Promise.all(servers.map(async (s) => loads.set(s, await createLoad(fetch, s.url, s.pid, total, CLIENTS))));
     await Promise.all(servers.map((s) => createPods(fetch, s, "extra", Math.round(total / 10))));
     for (const s of servers) lists.set(s, { ms: [], cpu: [] });
+    for (const s of servers) tables.set(s, { ms: [], cpu: [] });
     // Interleaved: A, B, A, B... (the first of each warms up and is dropped).
-    for (let i = 0; i <= LISTS; i++) {
-      for (const s of i % 2 ? [...servers].reverse() : servers) {
-        const r = await listOnce(fetch, s, total);
-        if (i > 0) {
-          lists.get(s)!.ms.push(r.ms);
-          lists.get(s)!.cpu.push(r.cpu);
+    for (const [once, into] of [[listOnce, lists], [kubectlGetOnce, tables]] as const) {
+      for (let i = 0; i <= LISTS; i++) {
+        for (const s of i % 2 ? [...servers].reverse() : servers) {
+          const r = await once(fetch, s, total);
+          if (i > 0) {
+            into.get(s)!.ms.push(r.ms);
+            into.get(s)!.cpu.push(r.cpu);
+          }
         }
       }
     }
@@ -114,6 +140,7 @@ export async function benchApiRead(): Promise<BenchRow[]> {
   }
   const rows: BenchRow[] = [];
   const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   for (const s of servers) {
     const tag = servers.length > 1 ? ` [${s.name}]` : "";
     const load = loads.get(s)!;
@@ -123,6 +150,8 @@ export async function benchApiRead(): Promise<BenchRow[]> {
       { metric: `pod creates/s alongside${tag}`, value: load.rate, unit: "/s", target: "(info)" },
       { metric: `list ${total} pods, to the last byte (median of ${LISTS})${tag}`, value: median(l.ms), unit: "ms", target: "<= 150 ms" },
       { metric: `server CPU per list of ${total} pods (mean)${tag}`, value: l.cpu.reduce((a, b) => a + b, 0) / l.cpu.length, unit: "ms", target: "(info)" },
+      { metric: `kubectl get pods: ${total} as Tables in pages of 500, to the last byte (median of ${LISTS})${tag}`, value: median(tables.get(s)!.ms), unit: "ms", target: "(info)" },
+      { metric: `server CPU per kubectl get of ${total} pods (mean)${tag}`, value: mean(tables.get(s)!.cpu), unit: "ms", target: "(info)" },
       { metric: `server RSS with ${total + Math.round(total / 10)} pods${tag}`, value: rss.get(s)!, unit: "MB", target: "<= 300 MB" },
     );
   }
@@ -133,6 +162,7 @@ export async function benchApiRead(): Promise<BenchRow[]> {
     rows.push(
       { metric: "list time, this / baseline", value: median(la.ms) / median(lb.ms), unit: "x", target: "(info)" },
       { metric: "list server CPU, this / baseline", value: la.cpu.reduce((x, y) => x + y, 0) / lb.cpu.reduce((x, y) => x + y, 0), unit: "x", target: "(info)" },
+      { metric: "kubectl get server CPU, this / baseline", value: mean(tables.get(a)!.cpu) / mean(tables.get(b)!.cpu), unit: "x", target: "(info)" },
       { metric: "get p99, this / baseline", value: loads.get(a)!.getP99 / loads.get(b)!.getP99, unit: "x", target: "(info)" },
       { metric: "server CPU per create (reads incl.), this / baseline", value: loads.get(a)!.cpuPerCreate / loads.get(b)!.cpuPerCreate, unit: "x", target: "(info)" },
       { metric: "RSS, this / baseline", value: rss.get(a)! / rss.get(b)!, unit: "x", target: "(info)" },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteStore } from "../../storage/sqlite";
-import { WatchCache } from "./cache";
+import { WatchCache, cachedText } from "./cache";
 
 const P = "/registry/core/configmaps/";
 let store: SqliteStore;
@@ -25,7 +25,7 @@ describe("the watch cache", () => {
     await started();
     const two = await store.create(`${P}b/two`, JSON.stringify({ metadata: { name: "two" } }));
     const got = cache.get(`${P}b/two`)!;
-    expect(JSON.parse(got.json)).toEqual({ metadata: { name: "two", resourceVersion: String(two.modRevision) } });
+    expect(JSON.parse(cachedText(got))).toEqual({ metadata: { name: "two", resourceVersion: String(two.modRevision) } });
     expect(cache.currentRevision).toBe(two.modRevision);
   });
 
@@ -51,7 +51,7 @@ describe("the watch cache", () => {
     await store.update(`${P}a/two`, JSON.stringify({ metadata: {}, v: 2 }));
     const then = cache.page(P, { revision: at, countRemaining: true })!;
     expect(keys(then.items)).toEqual([`${P}a/one`, `${P}a/two`]);
-    expect(then.items.map((o) => JSON.parse(o.json).v)).toEqual([1, 1]);
+    expect(then.items.map((o) => JSON.parse(cachedText(o)).v)).toEqual([1, 1]);
     const paged = cache.page(P, { revision: at, limit: 1, countRemaining: true })!;
     expect(paged.remaining).toBe(1);
     expect(keys(cache.page(P, {})!.items)).toEqual([`${P}a/new`, `${P}a/two`]);

@@ -1,7 +1,7 @@
 // The watch cache of one resource type, as kube-apiserver's cacher keeps one per resource: filled
 // by a list of the store and then kept by the store's watch (relisted when the watch ends), it
 // holds each object as the JSON text the API sends (resourceVersion spliced in: encoded once per
-// write, never per read) in key order, plus a short history of changes, so that a list can be
+// write, never per read), as UTF-8 bytes off the V8 heap, in key order, plus a short history of changes, so that a list can be
 // answered at any revision the history still covers (the snapshot a paged list's later pages
 // come from, an Exact read). What selectors read (labels, selectable fields) is taken from the
 // text the first time a request selects on an object and kept beside it (selection.ts); no parsed
@@ -12,12 +12,34 @@ import { jsonAtRevision } from "../codec";
 /** One object as the cache holds it: frozen, shared by every snapshot that contains it. */
 export interface CachedObject {
   readonly key: string;
-  /** The object's JSON text with metadata.resourceVersion set. */
-  readonly json: string;
+  /**
+   * The object's JSON text with metadata.resourceVersion set, as UTF-8 bytes in a buffer of its
+   * own: a list writes them as they are (no encoding per list), and off the V8 heap they are
+   * neither copied by the garbage collector nor counted in the live heap V8 sizes its growth by.
+   */
+  readonly bytes: Buffer;
   /** Its resourceVersion (the store's modRevision). */
   readonly revision: number;
   /** What selectors read, filled in by selection.ts the first time anything selects on this object. */
   selectable?: Selectable;
+  /** Where metadata.managedFields lies in `json` ([from, to) to cut; null: nowhere), filled in by text.ts the first time a Table needs it. */
+  managedFieldsCut?: readonly [number, number] | null;
+}
+
+/**
+ * A cached object of JSON text. The bytes get a buffer of their own, not a slice of Node's shared
+ * pool, which would keep the neighbours' memory alive as long as this object lives.
+ */
+export function cachedObject(key: string, json: string, revision: number): CachedObject {
+  const length = Buffer.byteLength(json);
+  const bytes = Buffer.allocUnsafeSlow(length);
+  bytes.write(json, 0, length, "utf8");
+  return { key, bytes, revision };
+}
+
+/** The cached object's JSON text (decoded from its bytes on every call). */
+export function cachedText(obj: CachedObject): string {
+  return obj.bytes.toString("utf8");
 }
 
 export interface Selectable {
@@ -288,7 +310,7 @@ export class WatchCache {
     } catch {
       // not an object with metadata: served as stored
     }
-    return { key, json, revision };
+    return cachedObject(key, json, revision);
   }
 
   private put(obj: CachedObject): void {

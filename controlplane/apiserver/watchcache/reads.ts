@@ -17,7 +17,7 @@ import type { ResourceType } from "../../../api/resource";
 import { StoreCompactedError, type Store } from "../../storage/store";
 import { decodeContinue, encodeContinue, storedJson } from "../codec";
 import { storageKey, storagePrefix } from "../keys";
-import { WatchCache, type CachedObject, type CachePage } from "./cache";
+import { WatchCache, cachedObject, type CachedObject, type CachePage } from "./cache";
 import { ContinueExpiredError, listTooOld, readAtForGet, readAtForList, tooLargeResourceVersion, type ReadAt } from "./resource-version";
 import { matchesCached, selecting, type Selectors } from "./selection";
 
@@ -57,7 +57,7 @@ export class CachedReads {
     if (cache) return cache.get(key);
     const sv = await this.store.get(key);
     if (at.kind === "notOlderThan") await this.storeReaches(at.revision);
-    return sv && { key: sv.key, json: storedJson(sv), revision: sv.modRevision };
+    return sv && cachedObject(sv.key, storedJson(sv), sv.modRevision);
   }
 
   async list(rt: ResourceType, ns: string | undefined, q: ListRequest): Promise<ListedObjects> {
@@ -199,7 +199,7 @@ export class CachedReads {
         }
         const sv = res.items[i]!;
         after = sv.key;
-        const obj: CachedObject = { key: sv.key, json: storedJson(sv), revision: sv.modRevision };
+        const obj = cachedObject(sv.key, storedJson(sv), sv.modRevision);
         if (!keep || keep(obj)) items.push(obj);
       }
       if (!res.continueKey) return { items, revision: at };

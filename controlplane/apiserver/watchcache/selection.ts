@@ -4,7 +4,7 @@
 import type { KObject, ResourceType } from "../../../api/resource";
 import { fieldValue } from "../keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "../selectors";
-import type { CachedObject, Selectable } from "./cache";
+import { cachedText, type CachedObject, type Selectable } from "./cache";
 
 export interface Selectors {
   labelSelector?: LabelSelector;
@@ -31,7 +31,7 @@ export function selectableOfObject(rt: ResourceType, obj: KObject): Selectable {
 
 /** Does the cached object match the selectors? (Computes and keeps what they read the first time.) */
 export function matchesCached(rt: ResourceType, obj: CachedObject, q: Selectors): boolean {
-  const s = (obj.selectable ??= selectableOf(rt, obj.json));
+  const s = (obj.selectable ??= selectableOf(rt, cachedText(obj)));
   if (q.labelSelector?.length && !matchesLabels(q.labelSelector, s.labels)) return false;
   if (q.fieldSelector?.length && !matchesFields(q.fieldSelector, (f) => s.fields[f])) return false;
   return true;
