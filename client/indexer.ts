@@ -9,6 +9,7 @@
 // a spread of the parts changed).
 import { keyOf } from "./keys";
 import type { ObjectWithMeta } from "./types";
+import { deepFreeze } from "../api/freeze";
 
 /** Values an object is indexed under (e.g. its spec.nodeName); [] for none. */
 export type IndexFunc<T> = (obj: T) => string[];
@@ -127,19 +128,6 @@ export class Indexer<T extends ObjectWithMeta> {
   }
 }
 
-/**
- * Freezes value and everything reachable from it (plain objects and arrays, as JSON gives), and
- * returns it. A frozen object is taken as frozen all the way down: only this function freezes.
- */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
-  if (Array.isArray(value)) {
-    for (const v of value) deepFreeze(v);
-  } else {
-    for (const k in value) deepFreeze((value as Record<string, unknown>)[k]);
-  }
-  return Object.freeze(value);
-}
 
 /** Index pods by spec.nodeName ("" = unscheduled). */
 export const indexByNodeName: IndexFunc<{ spec?: { nodeName?: string } }> = (obj) => [obj.spec?.nodeName ?? ""];

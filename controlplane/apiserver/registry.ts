@@ -21,6 +21,7 @@ import { admissionAttributes, type AdmissionUser } from "./admission/attributes"
 import { CachedReads } from "./watchcache/reads";
 import { cachedText, type CachedObject } from "./watchcache/cache";
 import { cachedWithoutManagedFields } from "./watchcache/text";
+import { SharedObjects } from "./shared-objects";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
 const noFinish: FinishWrite = async () => {};
@@ -76,24 +77,14 @@ export interface ListJson extends Omit<ListOutcome, "items"> {
   items: readonly Buffer[];
 }
 
-/** At most this many shared objects (namespaces and service accounts, in practice); then they are parsed afresh. */
-const SHARED_OBJECTS = 4096;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object") {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 export class Registry {
   /** Namespaces from memory where the store allows it (see namespace-cache.ts). */
   private readonly namespaces: NamespaceCache | undefined;
   /** GET and LIST from the watch caches (or the store, as the resourceVersion rules say). */
   private readonly reads: CachedReads;
-  /** getShared's objects by storage key, with the revision each was parsed at. */
-  private readonly shared = new Map<string, { revision: number; object: KObject }>();
+  /** getShared's parsed objects. */
+  private readonly shared = new SharedObjects();
 
   constructor(
     readonly store: Store,
@@ -131,18 +122,7 @@ export class Registry {
    * per-pod reads do not parse the same JSON again and again.
    */
   async getShared(rt: ResourceType, ns: string | undefined, name: string): Promise<Readonly<KObject> | undefined> {
-    const key = storageKey(rt, ns, name);
-    const found = await this.reads.get(rt, ns, name);
-    if (!found) {
-      this.shared.delete(key);
-      return undefined;
-    }
-    const hit = this.shared.get(key);
-    if (hit && hit.revision === found.revision) return hit.object;
-    if (this.shared.size >= SHARED_OBJECTS) this.shared.clear();
-    const object = deepFreeze(JSON.parse(cachedText(found)) as KObject);
-    this.shared.set(key, { revision: found.revision, object });
-    return object;
+    return this.shared.of(storageKey(rt, ns, name), await this.reads.get(rt, ns, name));
   }
 
   /**
