@@ -96,7 +96,11 @@ describe("three masters on a three-member etcd cluster behind HAProxy", () => {
 
   it("after SIGKILL of the leader another server holds every lease within 20 s, a new Deployment gets its pods, and kubectl through HAProxy barely notices", async () => {
     const kubectl = kubectlFor(lab.kubeconfig);
-    const leader = (await status()).masters.findIndex((m) => m.leads.includes("kube-controller-manager"));
+    // Under load a lease can lapse for a moment between two holders: wait for a leader to kill.
+    const { leader } = await eventually(async () => {
+      const i = (await status()).masters.findIndex((m) => m.leads.includes("kube-controller-manager"));
+      return i >= 0 && { leader: i };
+    }, 30_000, "a master leading kube-controller-manager");
     expect(dead.has(leader)).toBe(false);
     let failures = 0;
     let calls = 0;
