@@ -68,20 +68,28 @@ function loadRows(load: CreateLoad, store: string, targets: boolean): BenchRow[]
 
 async function listAndWatch(fetch: BenchFetch, server: TestServer, total: number): Promise<BenchRow[]> {
   const base = `${server.url}/api/v1/namespaces/default/pods`;
-  const listTimes: number[] = [];
+  // The issue's measure is the server's: request sent to the last byte received. Parsing an
+  // 18 MB body is the client's cost, shown beside it.
+  const toLastByte: number[] = [];
+  const parsed: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
-    const res = await fetch(base, {});
-    const body = (await res.json()) as { items: unknown[] };
+    const bytes = Buffer.from(await (await fetch(base, {})).arrayBuffer());
+    toLastByte.push(performance.now() - t);
+    const body = JSON.parse(bytes.toString("utf8")) as { items: unknown[] };
+    parsed.push(performance.now() - t);
     if (body.items.length !== total) throw new Error(`list returned ${body.items.length}`);
-    listTimes.push(performance.now() - t);
   }
-  listTimes.sort((a, b) => a - b);
   return [
-    { metric: `list ${total} pods (median of 5)`, value: percentile(listTimes, 50), unit: "ms", target: "<= 150 ms" },
+    { metric: `list ${total} pods, to the last byte (median of 5)`, value: median(toLastByte), unit: "ms", target: "<= 150 ms" },
+    { metric: `list ${total} pods, parsed by the client (median of 5)`, value: median(parsed), unit: "ms", target: "(info)" },
     { metric: `server RSS with ${total} pods`, value: rssMb(server.pid()), unit: "MB", target: "<= 250 MB" },
     await watchFanout(fetch, server.url),
   ];
+}
+
+function median(values: number[]): number {
+  return percentile([...values].sort((x, y) => x - y), 50);
 }
 
 /** One change reaching 100 watchers, 20 times: the p99 of the arrivals. */
