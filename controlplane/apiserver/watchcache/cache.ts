@@ -1,9 +1,9 @@
 // The watch cache of one resource type, as kube-apiserver's cacher keeps one per resource: filled
 // by a list of the store and then kept by the store's watch (relisted when the watch ends), it
 // holds each object as the JSON text the API sends (resourceVersion spliced in: encoded once per
-// write, never per read), as UTF-8 bytes off the V8 heap, in key order, plus a short history of changes, so that a list can be
-// answered at any revision the history still covers (the snapshot a paged list's later pages
-// come from, an Exact read). What selectors read (labels, selectable fields) is taken from the
+// write, never per read; as UTF-8 bytes off the V8 heap) in key order, plus a short history of
+// changes, so that a list can be answered at any revision the history still covers (the
+// snapshot a paged list's later pages come from, an Exact read). What selectors read (labels, selectable fields) is taken from the
 // text the first time a request selects on an object and kept beside it (selection.ts); no parsed
 // copy of an object is kept, and nothing is parsed on the write path.
 import type { Store, StoredValue, Watcher, WatchEvent } from "../../storage/store";
@@ -22,7 +22,7 @@ export interface CachedObject {
   readonly revision: number;
   /** What selectors read, filled in by selection.ts the first time anything selects on this object. */
   selectable?: Selectable;
-  /** Where metadata.managedFields lies in `json` ([from, to) to cut; null: nowhere), filled in by text.ts the first time a Table needs it. */
+  /** Where metadata.managedFields lies in the text of `bytes` ([from, to) string offsets to cut; null: nowhere), filled in by text.ts the first time a Table needs it. */
   managedFieldsCut?: readonly [number, number] | null;
 }
 
