@@ -1,7 +1,7 @@
 // The names and condition check of certificates.k8s.io that clients need without the API type
 // itself: a kubelet asking for its certificate (agent/bootstrap) loads this alone, not the
 // CertificateSigningRequest schema with its validation (zod, and node-forge to parse requests).
-// api/certificates.ts re-exports all of it.
+// The CertificateSigningRequest type and its validation are api/certificates.ts.
 
 /** Signers Kubernetes defines (https://kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests/#kubernetes-signers). */
 export const KUBE_APISERVER_CLIENT_KUBELET = "kubernetes.io/kube-apiserver-client-kubelet";

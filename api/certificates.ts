@@ -13,8 +13,6 @@ import { humanDuration } from "./printing/duration";
 import type { FieldCause, KObject } from "./resource";
 import { fieldError, isDNS1123Subdomain } from "./validation";
 
-export { hasCondition, KUBE_APISERVER_CLIENT, KUBE_APISERVER_CLIENT_KUBELET, KUBELET_SERVING } from "./certificates-signers";
-
 const id = (name: string, description: string) => ({ id: `io.k8s.api.certificates.v1.${name}`, description });
 
 const LEGACY_UNKNOWN = "kubernetes.io/legacy-unknown";

@@ -4,9 +4,7 @@
 // with RSA keys only).
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import forge from "node-forge";
-import { NODES_GROUP, nodeUser } from "./node-identity";
-
-export { NODES_GROUP, nodeUser } from "./node-identity";
+import { NODES_GROUP, nodeUser } from "../api/node-identity";
 
 /** A new private key, PKCS#8 PEM. */
 export function newPrivateKey(): string {

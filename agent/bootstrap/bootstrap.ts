@@ -11,7 +11,7 @@ import { ConnectionError } from "../../client/errors";
 import { readKubeconfig } from "../../client/kubeconfig";
 import { RestClient } from "../../client/rest";
 import type { ResourceRef } from "../../client/resources";
-import { nodeUser } from "../../client/node-identity";
+import { nodeUser } from "../../api/node-identity";
 import { usableCertificate, writeNodeCredentials } from "./kubeconfig";
 
 const csrs: ResourceRef = { group: "certificates.k8s.io", version: "v1", plural: "certificatesigningrequests", kind: "CertificateSigningRequest", namespaced: false };

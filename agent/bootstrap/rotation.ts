@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { connectionFromKubeconfig, readKubeconfig } from "../../client/kubeconfig";
 import { RestClient } from "../../client/rest";
-import { nodeUser } from "../../client/node-identity";
+import { nodeUser } from "../../api/node-identity";
 import { requestNodeCertificate } from "./bootstrap";
 import { currentCertFile, usableCertificate, writeNodeCredentials } from "./kubeconfig";
 import type { RotatingTransport } from "./transport";

@@ -13,7 +13,6 @@ import { RestClient } from "../../client/rest";
 import { secrets } from "../../client/resources";
 import { privateDir, type CertificateAuthority } from "./access";
 
-export const nodeUser = (node: string) => `system:node:${node}`;
 
 /** How long the lab's bootstrap token lasts: long enough for every worker of a `lab up` to start. */
 export const LAB_BOOTSTRAP_TOKEN_TTL_MS = 3600_000;

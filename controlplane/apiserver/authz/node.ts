@@ -11,12 +11,11 @@
 //   kube-proxy and the node's DNS, which Kubernetes runs under identities of their own).
 // Anything else, and every request of a user that is not a node, gets no opinion (RBAC decides).
 import { LOCAL_PATH_NODE_LABEL } from "../../../api/storage-names";
+import { NODES_GROUP, NODE_USER_PREFIX } from "../../../api/node-identity";
 import type { Attributes, AuthorizationResult, Authorizer } from "./authorizer";
 import { ALLOW, NO_OPINION } from "./authorizer";
 import type { NodeGraph, RefKind } from "./node-graph";
 
-export const NODE_USER_PREFIX = "system:node:";
-export const NODES_GROUP = "system:nodes";
 
 /** The node a user is, when it is a node identity. */
 export function nodeNameOf(user: { name: string; groups: readonly string[] }): string | undefined {

@@ -4,7 +4,8 @@
 // node renewing its own certificate) or /nodeclient (a bootstrapper asking for a node's first
 // one), as a SubjectAccessReview says. Anything else stays pending for a person
 // (`kubectl certificate approve|deny`).
-import { hasCondition, KUBE_APISERVER_CLIENT_KUBELET, csrRequestPem, type CertificateSigningRequest } from "../../../api/certificates";
+import { csrRequestPem, type CertificateSigningRequest } from "../../../api/certificates";
+import { hasCondition, KUBE_APISERVER_CLIENT_KUBELET } from "../../../api/certificates-signers";
 import { parseCSR } from "../../../api/certificates-csr";
 import { runController, WorkQueue, type ApiClient, type Informer } from "../../../client";
 import type { ControllerRunOptions } from "../run-options";

@@ -2,9 +2,8 @@
 // subject CN=system:node:<name>, O=system:nodes and nothing else, no subjectAltNames, and the
 // usages a TLS client key needs. Pure: the approver and the signer both ask it.
 import type { ParsedCSR } from "../../../api/certificates-csr";
+import { NODES_GROUP, NODE_USER_PREFIX as NODE_PREFIX } from "../../../api/node-identity";
 
-export const NODE_PREFIX = "system:node:";
-export const NODES_GROUP = "system:nodes";
 const ALLOWED_USAGES = new Set(["digital signature", "key encipherment", "client auth"]);
 
 /** Why `csr` is not a kubelet client certificate request; undefined when it is one. */

@@ -4,7 +4,8 @@
 // --cluster-signing-duration or the request's shorter spec.expirationSeconds. A request the
 // signer may not honour (a kubelet signer request without a kubelet client's shape) gets a
 // Failed condition instead, as Kubernetes does.
-import { hasCondition, KUBE_APISERVER_CLIENT, KUBE_APISERVER_CLIENT_KUBELET, csrRequestPem, type CertificateSigningRequest } from "../../../api/certificates";
+import { csrRequestPem, type CertificateSigningRequest } from "../../../api/certificates";
+import { hasCondition, KUBE_APISERVER_CLIENT, KUBE_APISERVER_CLIENT_KUBELET } from "../../../api/certificates-signers";
 import { parseCSR, type ParsedCSR } from "../../../api/certificates-csr";
 import { runController, WorkQueue, type ApiClient, type Informer } from "../../../client";
 import type { ControllerRunOptions } from "../run-options";
