@@ -2,7 +2,11 @@
 // each Ready node's agent for /stats/summary, a few nodes at a time, each with a deadline shorter
 // than the period, and hands what came back to the store. A node that does not answer keeps
 // its last points until it is no longer Ready; one bad agent never stops the others' scrape.
+// Each scrape has a connection of its own, closed with the reply: a node is asked once a period,
+// so keeping a pool per node (fetch's global Agent never drops one) would hold a pool and an idle
+// socket for every node in the cluster between scrapes.
 import type { Logger } from "pino";
+import { Client } from "undici";
 import type { Node } from "../../../api/core";
 import type { MetricsStore } from "./store";
 import { batchFromSummary } from "./summary";
@@ -79,8 +83,17 @@ export class Scraper {
   private async scrapeNode(node: Node, timeoutMs: number): Promise<void> {
     const url = summaryUrl(node);
     if (!url) throw new Error("node has no address");
-    const res = await fetch(url, { headers: this.opts.agentHeaders?.() ?? {}, signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-    this.opts.store.store(batchFromSummary(node.metadata.name ?? "", await res.json()));
+    const { origin, pathname } = new URL(url);
+    const client = new Client(origin, { pipelining: 0 });
+    try {
+      const res = await client.request({ method: "GET", path: pathname, headers: this.opts.agentHeaders?.() ?? {}, signal: AbortSignal.timeout(timeoutMs) });
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        res.body.resume();
+        throw new Error(`GET ${url}: ${res.statusCode}`);
+      }
+      this.opts.store.store(batchFromSummary(node.metadata.name ?? "", await res.body.json()));
+    } finally {
+      void client.destroy().catch(() => {});
+    }
   }
 }
