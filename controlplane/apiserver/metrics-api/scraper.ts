@@ -87,10 +87,8 @@ export class Scraper {
     const client = new Client(origin, { pipelining: 0 });
     try {
       const res = await client.request({ method: "GET", path: pathname, headers: this.opts.agentHeaders?.() ?? {}, signal: AbortSignal.timeout(timeoutMs) });
-      if (res.statusCode < 200 || res.statusCode >= 300) {
-        res.body.resume();
-        throw new Error(`GET ${url}: ${res.statusCode}`);
-      }
+      // An unread body is dropped with the connection in finally.
+      if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`GET ${url}: ${res.statusCode}`);
       this.opts.store.store(batchFromSummary(node.metadata.name ?? "", await res.body.json()));
     } finally {
       void client.destroy().catch(() => {});
