@@ -50,6 +50,17 @@ describe("gitops webhook handler", () => {
   it("rejects bad paths", async () => {
     expect((await handleGitopsWebhook(req("", {}, "/hooks/gitops/default"), ctx)).status).toBe(404);
   });
+  it("answers 404 for a namespace or name no GitRepository can have, without a lookup", async () => {
+    const asked: string[] = [];
+    // The API refuses such reads with a 400: a lookup that throws stands for it.
+    const strict = { ...ctx, lookup: async (ns: string, name: string) => (asked.push(`${ns}/${name}`), Promise.reject(new Error("name may not contain"))) };
+    for (const path of ["/hooks/gitops/defa%75l%25/lab", "/hooks/gitops/a%2Fb/lab", "/hooks/gitops/default/UPPER", "/hooks/gitops/%00/lab"]) {
+      const res = await processWebhook({ method: "POST", url: path, headers: { authorization: "Bearer t0ken" } }, async () => Buffer.alloc(0), strict);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).toMatchObject({ reason: "NotFound", message: expect.stringMatching(/^gitrepositories\.gitops\.kubelab\.io ".*" not found in namespace ".*"$/) });
+    }
+    expect(asked).toEqual([]);
+  });
   it("reads GitHub form payloads and GitLab checkout_sha", () => {
     const form = "payload=" + encodeURIComponent(JSON.stringify({ ref: "refs/heads/x", after: "1" }));
     expect(parsePush(req(form, { "content-type": "application/x-www-form-urlencoded" }))).toEqual({ ref: "refs/heads/x", after: "1" });

@@ -9,6 +9,7 @@
 // which needs the body, the signature header must be present and well-formed first). The body is
 // read through a function, so the HTTP adapter (webhook-http.ts) can cap its size and time.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { isDNS1123Label, isDNS1123Subdomain } from "../../api/validation";
 
 export interface WebhookRequest {
   method: string;
@@ -75,7 +76,9 @@ export function handleGitopsWebhook(req: WebhookRequest, opts: WebhookOptions): 
 export async function processWebhook(head: WebhookHead, readBody: () => Promise<Buffer>, opts: WebhookOptions): Promise<WebhookResponse> {
   try {
     const route = routeOf(head);
-    const target = await opts.lookup(route.namespace, route.name);
+    // A name no GitRepository can have is not found, without asking the API (which would refuse
+    // the read itself with a 400, e.g. for "a%2Fb").
+    const target = canExist(route) ? await opts.lookup(route.namespace, route.name) : undefined;
     if (!target) throw new WebhookFailure(failure(404, "NotFound", `gitrepositories.gitops.kubelab.io "${route.name}" not found in namespace "${route.namespace}"`));
     if (!target.token) {
       throw new WebhookFailure(failure(403, "Forbidden", `no webhook token is configured for ${route.namespace}/${route.name}: set webhookToken in the Secret named by spec.secretRef`));
@@ -91,6 +94,9 @@ export async function processWebhook(head: WebhookHead, readBody: () => Promise<
     return failure(503, "ServiceUnavailable", `webhook failed: ${String((err as Error)?.message ?? err)}`);
   }
 }
+
+/** Whether a GitRepository could have this namespace and name at all. */
+const canExist = (r: { namespace: string; name: string }): boolean => isDNS1123Label(r.namespace).length === 0 && isDNS1123Subdomain(r.name).length === 0;
 
 function routeOf(head: WebhookHead): { namespace: string; name: string } {
   const path = new URL(head.url, "http://localhost").pathname;

@@ -22,7 +22,7 @@ export interface FuzzResult {
   /** Responses by status code; 0: the connection closed without one; -1: no answer in time. */
   byStatus: Map<number, number>;
   /** Requests answered with a 5xx, with what was sent (first few, for the report). */
-  serverErrors: Array<{ status: number; request: string }>;
+  serverErrors: Array<{ status: number; request: string; response: string }>;
 }
 
 type Rand = () => number;
@@ -143,22 +143,25 @@ export function fuzzRequest(r: Rand, t: FuzzTarget): Buffer {
   return Buffer.concat([Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1"), payload]);
 }
 
-/** Send one request, half-close (unless told not to), and read the status line of whatever comes back. */
-function exchange(host: string, port: number, bytes: Buffer, timeoutMs: number, halfClose: boolean): Promise<number> {
+/**
+ * Send one request, half-close (unless told not to), and read the status of whatever comes back,
+ * with the response's first KiB (for a 5xx, its body names the cause).
+ */
+function exchange(host: string, port: number, bytes: Buffer, timeoutMs: number, halfClose: boolean): Promise<{ status: number; response: string }> {
   return new Promise((resolve) => {
     let head = "";
     let done = false;
-    const finish = (code: number) => {
+    const finish = (status: number) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       s.destroy();
-      resolve(code);
+      resolve({ status, response: head });
     };
     const s = connect(port, host, () => (halfClose ? s.end(bytes) : s.write(bytes)));
     const timer = setTimeout(() => finish(-1), timeoutMs);
     s.on("data", (c: Buffer) => {
-      if (head.length < 64) head += c.toString("latin1");
+      if (head.length < 1024) head += c.toString("latin1", 0, 1024 - head.length);
     });
     s.on("error", () => {});
     s.on("close", () => finish(Number(head.match(/^HTTP\/1\.[01] (\d{3})/)?.[1] ?? 0)));
@@ -176,10 +179,10 @@ export async function fuzzListener(
     while (result.sent < opts.count) {
       result.sent++;
       const bytes = fuzzRequest(r, t);
-      const status = await exchange(t.host, t.port, bytes, opts.timeoutMs ?? 5_000, opts.halfClose ?? true);
+      const { status, response } = await exchange(t.host, t.port, bytes, opts.timeoutMs ?? 5_000, opts.halfClose ?? true);
       result.byStatus.set(status, (result.byStatus.get(status) ?? 0) + 1);
       if (status >= 500 && status !== 504 && result.serverErrors.length < 10) {
-        result.serverErrors.push({ status, request: bytes.subarray(0, 600).toString("latin1") });
+        result.serverErrors.push({ status, request: bytes.subarray(0, 600).toString("latin1"), response });
       }
     }
   };

@@ -35,7 +35,7 @@ afterAll(async () => {
   repo?.cleanup();
 });
 
-const PATHS = ["/hooks/gitops/default/lab", "/hooks/gitops/default/lab", "/hooks/gitops/default/nope", "/hooks/gitops/", "/hooks/gitops/default/lab/extra", "/hooks/", "/hooks/gitops/kube-system/lab"];
+const PATHS = ["/hooks/gitops/default/lab", "/hooks/gitops/default/lab", "/hooks/gitops/default/nope", "/hooks/gitops/", "/hooks/gitops/default/lab/extra", "/hooks/", "/hooks/gitops/kube-system/lab", "/hooks/gitops/a%2Fb/lab"];
 const WRONG = { Authorization: "Bearer not-the-token", "X-Hub-Signature-256": "sha256=0000", "X-Gitlab-Token": "wrong", "X-GitHub-Event": "push" };
 
 /** What must not change: everything but git-sync's own status and events. */
