@@ -44,6 +44,12 @@ export interface WriteOptions {
   subresource?: string;
   /** managedFields were computed by server-side apply: keep them as they are. */
   applyManaged?: boolean;
+  /**
+   * The server built the new object from the stored one (pods/binding, which Kubernetes writes
+   * through storage alone, bypassing the pod's strategy and the field manager): no decode or
+   * update validation, managedFields kept as they are. Admission still runs.
+   */
+  storageOnly?: boolean;
   /** Who writes, for admission (Pod Security exemptions, NodeRestriction); unset for the server's own writes. */
   user?: AdmissionUser;
 }
@@ -275,10 +281,14 @@ export class Registry {
   /** Validate, carry server-owned fields over from old, and write at old's revision. */
   private async commitUpdate(rt: ResourceType, old: KObject, revision: number, body: KObject, opts: WriteOptions): Promise<WriteResult> {
     const strategy = this.strategies.of(rt);
-    const merged = strategy.prepareForUpdate(structuredClone(body), old, opts.subresource);
-    const { object: valid, warnings } = this.validate(rt, merged, opts);
-    const causes = strategy.validateUpdate(valid, old);
-    if (causes.length > 0) throw invalid(rt.kind, rt.group, old.metadata.name!, causes);
+    let valid = body;
+    let warnings: string[] = [];
+    if (!opts.storageOnly) {
+      const merged = strategy.prepareForUpdate(structuredClone(body), old, opts.subresource);
+      ({ object: valid, warnings } = this.validate(rt, merged, opts));
+      const causes = strategy.validateUpdate(valid, old);
+      if (causes.length > 0) throw invalid(rt.kind, rt.group, old.metadata.name!, causes);
+    }
     await strategy.admit(valid, old, admissionAttributes("UPDATE", opts, warnings));
     const finish = (await strategy.beginUpdate?.(valid, old, { dryRun: Boolean(opts.dryRun) })) ?? noFinish;
     return finishing(finish, () => this.writeUpdated(rt, strategy, old, revision, valid, warnings, opts));
@@ -299,7 +309,7 @@ export class Registry {
     valid.metadata.resourceVersion = old.metadata.resourceVersion;
     if (sameObject(valid, old)) return { object: old, warnings };
     const now = rfc3339();
-    if (!opts.applyManaged) valid.metadata.managedFields = updateManagedFields({
+    if (!opts.applyManaged && !opts.storageOnly) valid.metadata.managedFields = updateManagedFields({
       before: old,
       after: valid,
       manager: opts.fieldManager ?? "unknown",

@@ -33,10 +33,8 @@ export function podStrategy(rt: ResourceType, options: PodStrategyOptions): Stra
       if (pod.spec?.nodeName) setPodScheduled(pod.status);
     },
     // pods/ephemeralcontainers writes only spec.ephemeralContainers; nothing else can (subresources/ephemeral.ts).
-    // pods/binding's object is the stored pod with only nodeName, annotations and PodScheduled set
-    // by the server (subresources/binding.ts), so its status change stands.
-    prepareForUpdate: (next, old, subresource) =>
-      subresource === "binding" ? next : prepareEphemeralUpdate(generic.prepareForUpdate(next, old, subresource), old, subresource),
+    // (pods/binding writes through storage alone and never comes here: subresources/binding.ts.)
+    prepareForUpdate: (next, old, subresource) => prepareEphemeralUpdate(generic.prepareForUpdate(next, old, subresource), old, subresource),
     validateUpdate: (next, old) => validateEphemeralAwareUpdate(next, old, generic.validateUpdate),
     async admit(pod, old) {
       // Volume types no agent serves are refused up front (never an empty directory in their place).
