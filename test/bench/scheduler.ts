@@ -6,9 +6,10 @@
 // the API writes per bound pod by verb and resource (from the server's apiserver_request_total).
 // BENCH_SCHED_REPLICAS=0 stops after the scheduling phase. BENCH_SCHED_PROFILE=<dir> writes a
 // V8 CPU profile of this (the scheduler's) process over the scheduling phase there, summed as text
-// (cpuprofile.ts) in <dir>/scheduler.txt, and the hollow nodes' whole run's under <dir>/hollow.
+// (cpuprofile.ts) in <dir>/scheduler.txt, and the hollow nodes' and the server's whole runs' under
+// <dir>/hollow and <dir>/server, the server's summed over the scheduling phase in <dir>/server.txt.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { summarize, type CpuProfile } from "./cpuprofile";
@@ -119,9 +120,14 @@ function decisionRate(): number {
 }
 
 export async function benchScheduler(): Promise<BenchRow[]> {
-  const server = await startTestServer({ args: ["--disable-controllers", "all"] });
+  const profileDir = process.env.BENCH_SCHED_PROFILE;
+  const server = await startTestServer({
+    args: ["--disable-controllers", "all"],
+    nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, "server")}`] : [],
+  });
   const client = RestClient.fromKubeconfig(server.kubeconfig);
   let hollow: ChildProcess | undefined;
+  let schedulingWindow: [number, number] | undefined;
   const rows: BenchRow[] = [
     { metric: `scheduling decisions alone (${PODS} pods, ${NODES} nodes, no API)`, value: decisionRate(), unit: "pods/s", target: "-" },
   ];
@@ -160,7 +166,6 @@ export async function benchScheduler(): Promise<BenchRow[]> {
     await informers.waitForSync();
     const writesBefore = await writeCounts(client);
     const cpuBefore = { own: ownCpuMs(), server: cpuMsOf(server.pid()), hollow: cpuMsOf(hollow.pid!) };
-    const profileDir = process.env.BENCH_SCHED_PROFILE;
     const profiler = profileDir ? new Session() : undefined;
     if (profiler) {
       profiler.connect();
@@ -168,6 +173,7 @@ export async function benchScheduler(): Promise<BenchRow[]> {
       await profiler.post("Profiler.start");
     }
     const ts = performance.now();
+    const windowStart = process.hrtime.bigint() / 1000n;
     const run = scheduler.run(schedStop.signal);
     // Counted as the bindings arrive (a scan of 10,000 cached pods every poll cost this process
     // about 0.5 ms per pod, which is the harness's, not the scheduler's).
@@ -181,6 +187,8 @@ export async function benchScheduler(): Promise<BenchRow[]> {
       throw new Error(`${(err as Error).message}: ${bound()} bound, ${scheduler.scheduledCount} bindings sent, queue ${scheduler.queue.len()}/${scheduler.queue.delayed()} delayed`);
     });
     const secs = (performance.now() - ts) / 1000;
+    // Profiles' clocks are process.hrtime's (CLOCK_MONOTONIC), the same in every process.
+    schedulingWindow = [Number(windowStart), Number(process.hrtime.bigint() / 1000n)];
     stopCounting();
     rows.push({ metric: `schedule + bind ${PODS} pending pods on ${NODES} nodes`, value: PODS / secs, unit: "pods/s", target: ">= 500 pods/s" });
     const cpu = { own: ownCpuMs() - cpuBefore.own, server: cpuMsOf(server.pid()) - cpuBefore.server, hollow: cpuMsOf(hollow.pid!) - cpuBefore.hollow };
@@ -245,5 +253,17 @@ export async function benchScheduler(): Promise<BenchRow[]> {
     stop.abort();
     hollow?.kill("SIGTERM");
     await server.stop();
+    if (profileDir && schedulingWindow) writeServerProfile(profileDir, schedulingWindow);
+  }
+}
+
+/** The server's profile (written at its exit) summed over the scheduling phase, per bound pod. */
+function writeServerProfile(dir: string, window: [number, number]): void {
+  writeFileSync(join(dir, "window.json"), JSON.stringify(window));
+  const files = readdirSync(join(dir, "server")).filter((f) => f.endsWith(".cpuprofile"));
+  for (const f of files) {
+    const profile = JSON.parse(readFileSync(join(dir, "server", f), "utf8")) as CpuProfile;
+    if (profile.startTime > window[1]) continue; // a worker thread's, started later
+    writeFileSync(join(dir, "server.txt"), summarize(profile, { top: 60, operations: PODS, window }).join("\n") + "\n", { flag: "a" });
   }
 }
