@@ -46,11 +46,11 @@ const url = await new Promise<string>((ready, fail) => {
   server.stderr!.on("data", (c: Buffer) => (output += c.toString()));
   server.once("exit", (code) => fail(new Error(`server exited with ${code}:\n${output}`)));
 });
-const { fetch, close } = pooledFetch();
+const { send, close } = pooledFetch();
 try {
-  await createLoad(fetch, url, server.pid!, Number(a.warmup), 16, { readers, prefix: "warm-" });
+  await createLoad(send, url, server.pid!, Number(a.warmup), 16, { readers, prefix: "warm-" });
   const from = Number(process.hrtime.bigint() / 1000n);
-  const load = await createLoad(fetch, url, server.pid!, creates, 16, { readers });
+  const load = await createLoad(send, url, server.pid!, creates, 16, { readers });
   const to = Number(process.hrtime.bigint() / 1000n);
   await close();
   // SIGTERM: the server exits through process.exit, which writes the profile.

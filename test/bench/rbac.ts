@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestServer } from "../fixtures/server";
-import { createLoad, pooledFetch, type BenchFetch, type CreateLoad } from "./api-load";
+import { createLoad, pooledFetch, type BenchFetch, type BenchSend, type CreateLoad } from "./api-load";
 import { requestAttributes } from "../../controlplane/apiserver/authz/attributes";
 import { RBACAuthorizer } from "../../controlplane/apiserver/authz/rbac";
 import { RbacCache } from "../../controlplane/apiserver/authz/rbac-cache";
@@ -53,7 +53,7 @@ async function loadPolicy(fetch: BenchFetch, url: string): Promise<void> {
 
 async function run(tokens: string, rbac: boolean, total: number): Promise<CreateLoad> {
   const server = await startTestServer({ args: ["--disable-controllers", "all", "--token-auth-file", tokens, ...(rbac ? [] : ["--authorization-mode", "AlwaysAllow"])] });
-  const { fetch, close } = pooledFetch();
+  const { fetch, send, close } = pooledFetch();
   try {
     const asUser: BenchFetch = (url, init = {}) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), Authorization: `Bearer ${USER}` } });
     if (rbac) {
@@ -67,7 +67,8 @@ async function run(tokens: string, rbac: boolean, total: number): Promise<Create
         if (Date.now() > deadline) throw new Error("the bench user's binding never took effect");
       }
     }
-    return await createLoad(asUser, server.url, server.pid(), total, 16);
+    const sendAsUser: BenchSend = (method, url, body, headers) => send(method, url, body, { ...headers, authorization: `Bearer ${USER}` });
+    return await createLoad(sendAsUser, server.url, server.pid(), total, 16);
   } finally {
     await close();
     await server.stop();
