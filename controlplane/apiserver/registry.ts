@@ -4,7 +4,7 @@
 // deletion. Per-kind rules come from the kind's strategy (./strategies). HTTP-free: the resource
 // handlers (resources.ts) and internal callers use it alike.
 import { randomUUID } from "node:crypto";
-import type { FieldValidation, KObject, ResourceType } from "../../api/resource";
+import type { KObject, ResourceType } from "../../api/resource";
 import { rfc3339 } from "../../api/time";
 import { StoreConflictError, type Store, type StoredValue } from "../storage/store";
 import { decode, encode, storedJson } from "./codec";
@@ -17,13 +17,15 @@ import { sameObject } from "./same-json";
 import { NamespaceCache } from "./namespace-cache";
 import { randomSuffix, withNameRetries } from "./generate-name";
 import { fillAlwaysSerialized } from "./serialized-defaults";
-import { admissionAttributes, type AdmissionUser } from "./admission/attributes";
+import { admissionAttributes } from "./admission/attributes";
+import type { WriteOptions, WriteResult } from "./write-options";
 import { CachedReads } from "./watchcache/reads";
 import { cachedText, type CachedObject } from "./watchcache/cache";
 import { cachedWithoutManagedFields } from "./watchcache/text";
 import { SharedObjects } from "./shared-objects";
 
 export type { DeleteOptions, FinishWrite, WriteHooks } from "./strategies";
+export type { WriteOptions, WriteResult } from "./write-options";
 const noFinish: FinishWrite = async () => {};
 
 /** Runs `write` between a begun hook and its finish, finishing with whether it succeeded. */
@@ -34,31 +36,6 @@ async function finishing<T>(finish: FinishWrite, write: () => Promise<T>): Promi
   });
   await finish(true);
   return result;
-}
-
-export interface WriteOptions {
-  dryRun?: boolean;
-  fieldManager?: string;
-  fieldValidation?: FieldValidation;
-  /** Set when writing a subresource ("status", "finalize"...). */
-  subresource?: string;
-  /** managedFields were computed by server-side apply: keep them as they are. */
-  applyManaged?: boolean;
-  /**
-   * The server built the new object from the stored one (pods/binding, which Kubernetes writes
-   * through storage alone, bypassing the pod's strategy and the field manager): no decode or
-   * update validation, managedFields kept as they are. Admission still runs.
-   */
-  storageOnly?: boolean;
-  /** Who writes, for admission (Pod Security exemptions, NodeRestriction); unset for the server's own writes. */
-  user?: AdmissionUser;
-}
-
-export interface WriteResult {
-  object: KObject;
-  warnings: string[];
-  /** The object as JSON text when the write stored it (the stored text with its resourceVersion), so a reply need not encode it again. */
-  json?: string;
 }
 
 export interface ListQuery {
