@@ -85,7 +85,7 @@ function die(kind: FatalKind, err: unknown, graceMs: number): void {
   void runCleanups().finally(() => process.exit(1));
 }
 
-/** Install the handlers once per process (cmd/kubelab.ts does, before any subcommand runs). */
+/** Install the handlers once per process (cmd/main.ts does, before any subcommand runs). */
 export function installFatalHandlers(opts: { graceMs?: number } = {}): void {
   if (installed) return;
   installed = true;

@@ -1,6 +1,6 @@
 // Flag values shared by the subcommands, and the one way a bad one is reported.
 //
-// Contract: a flag's placeholder names its type, and cmd/kubelab.ts checks every value (given or
+// Contract: a flag's placeholder names its type, and cmd/main.ts checks every value (given or
 // default) against it before a subcommand runs, so each subcommand receives well-formed strings:
 //   <duration>  a Go duration: 300ms, 10s, 1m30s, 1.5h (not negative)
 //   <n>         a non-negative number: 3, 0.5
@@ -15,7 +15,7 @@ import { isQuantity, parseQuantity } from "../api/quantity";
 
 /**
  * A user's mistake on the command line. Commander reports one thrown from an option's argParser
- * itself (the code below is the one it looks for); anywhere else cmd/kubelab.ts reports it.
+ * itself (the code below is the one it looks for); anywhere else cmd/main.ts reports it.
  */
 export class UsageError extends Error {
   override name = "UsageError";

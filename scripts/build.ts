@@ -1,5 +1,7 @@
 // `npm run build`: what goes onto the GCE VMs.
 //   dist/kubelab.mjs                    the whole CLI (server, agent, lab) as one esbuild bundle
+//   dist/kubelab-agent.mjs              the CLI with the agent alone (cmd/kubelab-agent.ts): what
+//                                       workers run, installed there as kubelab.mjs
 //   dist/kubelab-native-modules.tar.gz  what the master's server loads from node_modules beside
 //                                       the bundle: better-sqlite3 with its compiled addon, and
 //                                       etcd3 with gRPC (SHIPPED_PACKAGES and all they need)
@@ -20,6 +22,9 @@ import { NATIVE_PACKAGES, ensureNativeModules } from "./native";
 
 const root = path.resolve(import.meta.dirname, "..");
 export const BUNDLE = path.join(root, "dist", "kubelab.mjs");
+export const AGENT_BUNDLE = path.join(root, "dist", "kubelab-agent.mjs");
+/** The entry of each bundle. */
+export const ENTRIES = { cli: path.join(root, "cmd", "kubelab.ts"), agent: path.join(root, "cmd", "kubelab-agent.ts") };
 export const NATIVE_MODULES = path.join(root, "dist", "kubelab-native-modules.tar.gz");
 
 /**
@@ -64,10 +69,10 @@ const lazyExternals: Plugin = {
   },
 };
 
-export async function bundle(outfile = BUNDLE): Promise<number> {
+export async function bundle(outfile = BUNDLE, entry = ENTRIES.cli): Promise<number> {
   mkdirSync(path.dirname(outfile), { recursive: true });
   await build({
-    entryPoints: [path.join(root, "cmd", "kubelab.ts")],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -160,7 +165,9 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
   const bundleSize = await bundle();
+  const agentSize = await bundle(AGENT_BUNDLE, ENTRIES.agent);
   const nativeSize = packNativeModules();
   console.log(`${path.relative(root, BUNDLE)}  ${mb(bundleSize)} (${bundleSize} bytes)`);
+  console.log(`${path.relative(root, AGENT_BUNDLE)}  ${mb(agentSize)} (${agentSize} bytes)`);
   console.log(`${path.relative(root, NATIVE_MODULES)}  ${mb(nativeSize)} (${nativeSize} bytes)`);
 }

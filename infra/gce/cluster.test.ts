@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { consistently, eventually } from "../../test/fixtures/wait";
 import type { Deployment } from "./install";
+import { sha256File } from "./vm-files";
 
 interface Created {
   type: string;
@@ -74,8 +75,9 @@ let dir: string;
 let deployment: Deployment;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "kubelab-gce-"));
-  deployment = { bundlePath: path.join(dir, "kubelab.mjs"), nativeModulesPath: path.join(dir, "native.tar.gz") };
+  deployment = { bundlePath: path.join(dir, "kubelab.mjs"), agentBundlePath: path.join(dir, "kubelab-agent.mjs"), nativeModulesPath: path.join(dir, "native.tar.gz") };
   writeFileSync(deployment.bundlePath, "console.log('v1')\n");
+  writeFileSync(deployment.agentBundlePath, "console.log('v1 agent')\n");
   writeFileSync(deployment.nativeModulesPath, "tar");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -199,7 +201,10 @@ describe("a lab with 3 workers", () => {
     const installs = commands.filter((c) => c.name.endsWith("-install")).map((c) => c.name).sort();
     expect(installs).toEqual(["kubelab-master-install", "kubelab-worker-0-install", "kubelab-worker-1-install", "kubelab-worker-2-install"]);
     const first = commands.find((c) => c.name === "kubelab-worker-1-install")!.inputs.create as string;
-    expect(first).toMatch(/kubelab\.mjs=[0-9a-f]{64}/);
+    // A worker gets the agent's bundle as its kubelab.mjs (the master the whole CLI's).
+    expect(first).toContain(`kubelab.mjs=${sha256File(deployment.agentBundlePath)}`);
+    const master = commands.find((c) => c.name === "kubelab-master-install")!.inputs.create as string;
+    expect(master).toContain(`kubelab.mjs=${sha256File(deployment.bundlePath)}`);
     expect(first).toContain("--pod-cidr 10.200.1.0/24");
     expect(first).toContain("--version 0.1.0");
     const copies = byType("command:remote:CopyToRemote").filter((c) => c.name.startsWith("kubelab-worker-1-"));
@@ -221,7 +226,9 @@ describe("a lab with 3 workers", () => {
     // string, an in-place update.
     for (const c of perWorker.filter((c) => c.type.startsWith("command:"))) expect(c.inputs.triggers, c.name).toEqual(["kubelab-worker-1-id"]);
 
+    // A new build: both bundles change (a worker's install follows the agent's).
     writeFileSync(deployment.bundlePath, "console.log('v2')\n");
+    writeFileSync(deployment.agentBundlePath, "console.log('v2 agent')\n");
     created.length = 0;
     await up();
     const second = byType("command:remote:Command").find((c) => c.name === "kubelab-worker-1-install")!.inputs.create as string;
@@ -256,6 +263,7 @@ describe("a lab with 3 workers", () => {
     config();
     process.env.KUBELAB_DIST_DIR = dir;
     copyFileSync(deployment.bundlePath, path.join(dir, "kubelab.mjs"));
+    copyFileSync(deployment.agentBundlePath, path.join(dir, "kubelab-agent.mjs"));
     copyFileSync(deployment.nativeModulesPath, path.join(dir, "kubelab-native-modules.tar.gz"));
     // Pulumi runs the program with its cwd set to Pulumi.yaml's `main` (infra/gce/), not the root.
     const cwd = process.cwd();
@@ -300,7 +308,7 @@ describe("bad stack config fails before any resource, naming the key", () => {
   it("refuses to start without a built bundle", async () => {
     config();
     const { createCluster } = await import("./program");
-    expect(() => createCluster("bad", { bundlePath: "/nonexistent/kubelab.mjs", nativeModulesPath: deployment.nativeModulesPath }))
+    expect(() => createCluster("bad", { ...deployment, bundlePath: "/nonexistent/kubelab.mjs" }))
       .toThrow(/kubelab\.mjs is missing: run `npm run build`/);
     await nothingCreated();
   });

@@ -67,8 +67,9 @@ let dir: string;
 let deployment: Deployment;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "kubelab-gce-ha-"));
-  deployment = { bundlePath: path.join(dir, "kubelab.mjs"), nativeModulesPath: path.join(dir, "native.tar.gz") };
+  deployment = { bundlePath: path.join(dir, "kubelab.mjs"), agentBundlePath: path.join(dir, "kubelab-agent.mjs"), nativeModulesPath: path.join(dir, "native.tar.gz") };
   writeFileSync(deployment.bundlePath, "console.log('v1')\n");
+  writeFileSync(deployment.agentBundlePath, "console.log('v1 agent')\n");
   writeFileSync(deployment.nativeModulesPath, "tar");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,9 +8,12 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT, sha256File, vmFilePath } from "./vm-files";
 
-/** What `npm run build` produced: the one-file bundle and the modules the master's store loads beside it. */
+/** What `npm run build` produced: the one-file bundles and the modules the master's store loads beside it. */
 export interface Deployment {
+  /** The whole CLI, for masters. */
   bundlePath: string;
+  /** The CLI with the agent alone, for workers (installed there as kubelab.mjs too). */
+  agentBundlePath: string;
   /** tar.gz of node_modules/better-sqlite3 (+ bindings, file-uri-to-path), for the master's store. */
   nativeModulesPath: string;
 }
@@ -19,13 +22,14 @@ export interface Deployment {
 export function defaultDeployment(dist = process.env.KUBELAB_DIST_DIR ?? path.join(REPO_ROOT, "dist")): Deployment {
   return {
     bundlePath: path.join(dist, "kubelab.mjs"),
+    agentBundlePath: path.join(dist, "kubelab-agent.mjs"),
     nativeModulesPath: path.join(dist, "kubelab-native-modules.tar.gz"),
   };
 }
 
 /** Throws before any resource when the bundle is missing (run `npm run build` first). */
 export function checkDeployment(d: Deployment): void {
-  for (const f of [d.bundlePath, d.nativeModulesPath]) {
+  for (const f of [d.bundlePath, d.agentBundlePath, d.nativeModulesPath]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` before \`pulumi up\``);
   }
 }
@@ -145,7 +149,7 @@ export interface WorkerInstallArgs extends NodeTarget {
 
 export function installWorker(node: string, args: WorkerInstallArgs, parent: pulumi.Resource): command.remote.Command {
   const { conn, copies, digest, triggers } = stage(node, args, {
-    "kubelab.mjs": args.deployment.bundlePath,
+    "kubelab.mjs": args.deployment.agentBundlePath,
     "kubelab-agent.service": vmFilePath("kubelab-agent.service"),
     "install-node.sh": vmFilePath("install-node.sh"),
     "install-worker.sh": vmFilePath("install-worker.sh"),

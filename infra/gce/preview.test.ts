@@ -30,11 +30,13 @@ it("registers the whole lab in a preview, where addresses and command outputs ar
     "kubelab:apiSourceRanges": "203.0.113.7/32",
   }, ["kubelab:sshPrivateKey"]);
   const bundlePath = path.join(dir, "kubelab.mjs");
+  const agentBundlePath = path.join(dir, "kubelab-agent.mjs");
   const nativeModulesPath = path.join(dir, "native.tar.gz");
   writeFileSync(bundlePath, "x");
+  writeFileSync(agentBundlePath, "x");
   writeFileSync(nativeModulesPath, "x");
   const { createCluster } = await import("./program");
-  createCluster("kubelab", { bundlePath, nativeModulesPath });
+  createCluster("kubelab", { bundlePath, agentBundlePath, nativeModulesPath });
   // Default 2 workers: 6 network + 13 master + 9 per worker and the bootstrap token made for it
   // on the master, plus the component.
   const total = 6 + 13 + 2 * (9 + 1) + 1;

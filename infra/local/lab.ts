@@ -27,6 +27,8 @@ const run = promisify(execFile);
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 /** Built by `lab up` into dist/, inside the repository, so it finds better-sqlite3 in node_modules. */
 const BUNDLE = join(REPO_ROOT, "dist/kubelab.mjs");
+/** The agent alone (cmd/kubelab-agent.ts), as workers run it. */
+const AGENT_BUNDLE = join(REPO_ROOT, "dist/kubelab-agent.mjs");
 /** Every worker's pod CIDR (a /24 each, from the server's node IPAM) lies in it. */
 export const LAB_CLUSTER_CIDR = "10.244.0.0/16";
 
@@ -120,11 +122,13 @@ async function buildImagesAndBundle(log: (l: string) => void): Promise<void> {
   if (built.length) log(`      built ${built.join(", ")}`);
   // The server and agents run from the esbuild bundle (what the VMs run too): a third of the
   // memory of running the sources through tsx, and a faster start.
-  const { bundle } = await import("../../scripts/build");
-  const fresh = `${BUNDLE}.${process.pid}.tmp`;
-  await bundle(fresh);
-  renameSync(fresh, BUNDLE); // atomic: a lab starting beside this one never reads half a file
-  if (existsSync(`${fresh}.LEGAL.txt`)) renameSync(`${fresh}.LEGAL.txt`, `${BUNDLE}.LEGAL.txt`);
+  const { bundle, ENTRIES } = await import("../../scripts/build");
+  for (const [file, entry] of [[BUNDLE, ENTRIES.cli], [AGENT_BUNDLE, ENTRIES.agent]] as const) {
+    const fresh = `${file}.${process.pid}.tmp`;
+    await bundle(fresh, entry);
+    renameSync(fresh, file); // atomic: a lab starting beside this one never reads half a file
+    if (existsSync(`${fresh}.LEGAL.txt`)) renameSync(`${fresh}.LEGAL.txt`, `${file}.LEGAL.txt`);
+  }
 }
 
 /**
@@ -214,7 +218,7 @@ async function startWorkers(state: LabState, opts: LabUpOptions, logs: string, l
       [
         // How every node runs the agent (V8's headroom cut: agent/node-flags.ts).
         ...AGENT_NODE_FLAGS,
-        BUNDLE, "agent",
+        AGENT_BUNDLE, "agent",
         "--node-name", node,
         // The node's own certificate (system:node:<name>), bootstrapped from the token (node-credentials.ts).
         ...nodeCredentialArgs(dir, node, bootstrapKubeconfig),

@@ -1,13 +1,14 @@
 // `npm run bench -- agent`: one real `kubelab agent` on the local Docker engine, run from the
-// bundle the workers and the local lab run (`npm run build`'s dist/kubelab.mjs, built afresh into
-// .kubelab/bench; BENCH_AGENT_CLI=<file> measures another build), measured twice:
+// bundle the workers and the local lab run (`npm run build`'s dist/kubelab-agent.mjs, built afresh
+// into .kubelab/bench; BENCH_AGENT_CLI=<file> measures another build, e.g. the whole CLI's
+// dist/kubelab.mjs), measured twice:
 //  - "api": as the node of a real API server (controllers off, pods created with spec.nodeName),
 //    from create (POST) to status Running as the API server shows it, as Kubernetes' pod startup
 //    SLO measures it; the server, dockerd and the agent share this machine's cores;
 //  - "static": the agent alone, pods given as static pod manifests, timed to Running on /pods.
 import { unlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundle } from "../../scripts/build";
+import { bundle, ENTRIES } from "../../scripts/build";
 import { AGENT_NODE_FLAGS } from "../../agent/node-flags";
 import { eventually, podManifest, startTestAgent, type TestAgent } from "../../agent/testing";
 import { ensureImages } from "../fixtures/docker";
@@ -157,7 +158,7 @@ async function staticMode(cli: string, nodeArgs: string[]): Promise<BenchRow[]> 
 export async function benchAgent(): Promise<BenchRow[]> {
   await ensureImages();
   let cli = process.env.BENCH_AGENT_CLI;
-  if (!cli) await bundle((cli = join(REPO_ROOT, ".kubelab/bench/kubelab.mjs")));
+  if (!cli) await bundle((cli = join(REPO_ROOT, ".kubelab/bench/kubelab-agent.mjs")), ENTRIES.agent);
   // How a worker runs the agent (agent/node-flags.ts; BENCH_AGENT_NODE_ARGS="" measures plain node).
   const nodeArgs = process.env.BENCH_AGENT_NODE_ARGS === undefined ? [...AGENT_NODE_FLAGS] : process.env.BENCH_AGENT_NODE_ARGS.split(" ").filter(Boolean);
   const modes = (process.env.BENCH_AGENT_MODES ?? "api,static").split(",");
