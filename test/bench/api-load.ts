@@ -120,15 +120,14 @@ export async function createLoad(send: BenchSend, serverUrl: string, pid: number
   };
 }
 
-/** GET /version requests per second from `clients` clients: what the HTTP stack alone allows. */
-export async function versionFloor(fetch: BenchFetch, serverUrl: string, total: number, clients = 16): Promise<number> {
+/** GET /version requests per second from `clients` clients, through the same client as the load: what the HTTP stack alone allows. */
+export async function versionFloor(send: BenchSend, serverUrl: string, total: number, clients = 16): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (next++ < total) {
-        const res = await fetch(`${serverUrl}/version`, {});
-        await res.arrayBuffer();
+        const res = await send("GET", `${serverUrl}/version`);
         if (res.status !== 200) throw new Error(`GET /version: ${res.status}`);
       }
     }),

@@ -29,7 +29,7 @@ export async function benchApi(): Promise<BenchRow[]> {
     const solo = await createLoad(send, server.url, server.pid(), Math.min(total, 3000), CLIENTS, { readers: 0, prefix: "solo-" });
     rows.push({ metric: "server CPU per create, creates alone (warm server)", value: solo.cpuPerCreate, unit: "ms", target: "<= 0.4 ms" });
     // 3. What bounds the API: the HTTP floor, the store's own ceiling (same payload, concurrency).
-    const floor = await versionFloor(fetch, server.url, total, CLIENTS);
+    const floor = await versionFloor(send, server.url, total, CLIENTS);
     payload = await storedPayload(fetch, server.url);
     const sqlite = await sqliteCeiling(payload, total, CLIENTS);
     rows.push(
