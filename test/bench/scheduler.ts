@@ -9,7 +9,7 @@
 // (cpuprofile.ts) in <dir>/scheduler.txt, and the hollow nodes' and the server's whole runs' under
 // <dir>/hollow and <dir>/server, the server's summed over the scheduling phase in <dir>/server.txt.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { summarize, type CpuProfile } from "./cpuprofile";
@@ -257,13 +257,12 @@ export async function benchScheduler(): Promise<BenchRow[]> {
   }
 }
 
-/** The server's profile (written at its exit) summed over the scheduling phase, per bound pod. */
+/** The server's main-thread profile (written at its exit; the largest file) summed over the scheduling phase, per bound pod. */
 function writeServerProfile(dir: string, window: [number, number]): void {
   writeFileSync(join(dir, "window.json"), JSON.stringify(window));
-  const files = readdirSync(join(dir, "server")).filter((f) => f.endsWith(".cpuprofile"));
-  for (const f of files) {
-    const profile = JSON.parse(readFileSync(join(dir, "server", f), "utf8")) as CpuProfile;
-    if (profile.startTime > window[1]) continue; // a worker thread's, started later
-    writeFileSync(join(dir, "server.txt"), summarize(profile, { top: 60, operations: PODS, window }).join("\n") + "\n", { flag: "a" });
-  }
+  const files = readdirSync(join(dir, "server")).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(dir, "server", f));
+  const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (!main) return;
+  const profile = JSON.parse(readFileSync(main, "utf8")) as CpuProfile;
+  writeFileSync(join(dir, "server.txt"), summarize(profile, { top: 60, operations: PODS, window }).join("\n") + "\n");
 }
