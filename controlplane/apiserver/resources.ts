@@ -147,7 +147,10 @@ async function handleObject(r: ResourceRequest): Promise<void> {
       if (r.subresource) throw methodNotAllowed(method);
       const opts = await deleteOptions(req, server.maxBodyBytes, q);
       const obj = await server.registry.delete(rt, ns, name, opts);
-      return r.reply(obj.metadata.deletionTimestamp ? 202 : 200, obj);
+      // 200 whether the object is gone or waits for finalizers or its grace period, as
+      // Kubernetes answers (handlers/delete.go); 202 only to the deprecated orphanDependents:
+      // false when the object remains.
+      return r.reply(opts.orphanDependents === false && obj.metadata.deletionTimestamp ? 202 : 200, obj);
     }
     default:
       throw methodNotAllowed(method);
@@ -230,6 +233,7 @@ async function deleteOptions(req: IncomingMessage, max: number, q: URLSearchPara
     if (typeof b.gracePeriodSeconds === "number") opts.gracePeriodSeconds = b.gracePeriodSeconds;
     if (typeof b.propagationPolicy === "string") opts.propagationPolicy = b.propagationPolicy as DeleteOptions["propagationPolicy"];
     if (b.orphanDependents === true) opts.propagationPolicy = "Orphan";
+    if (b.orphanDependents === false) opts.orphanDependents = false;
     if (b.preconditions && typeof b.preconditions === "object") opts.preconditions = b.preconditions as DeleteOptions["preconditions"];
     if (Array.isArray(b.dryRun) && b.dryRun.includes("All")) opts.dryRun = true;
   }

@@ -132,3 +132,19 @@ describe("request info", () => {
     expect(await infoFor("GET", "/healthz")).toMatchObject({ verb: "get", resource: undefined, longRunning: false });
   });
 });
+
+describe("DELETE", () => {
+  it("answers 200 to a delete that leaves the object waiting for its finalizers, as Kubernetes does, and 202 only to orphanDependents: false", async () => {
+    const api = await start();
+    const cms = `${api.url}/api/v1/namespaces/default/configmaps`;
+    const make = (name: string) =>
+      fetch(cms, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, finalizers: ["example.com/hold"] } }) });
+    expect((await make("held")).status).toBe(201);
+    const held = await fetch(`${cms}/held`, { method: "DELETE" });
+    expect(held.status).toBe(200);
+    expect(((await held.json()) as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp).toBeDefined();
+    expect((await make("legacy")).status).toBe(201);
+    const legacy = await fetch(`${cms}/legacy`, { method: "DELETE", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ orphanDependents: false }) });
+    expect(legacy.status).toBe(202);
+  });
+});

@@ -9,6 +9,8 @@ export interface DeleteOptions {
   propagationPolicy?: "Foreground" | "Background" | "Orphan";
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
+  /** The deprecated orphanDependents: false (only the answer's status code tells it apart). */
+  orphanDependents?: false;
 }
 
 export interface DeletePlan {
