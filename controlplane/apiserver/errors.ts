@@ -80,6 +80,10 @@ export const notFound = (plural: string, group: string, name: string) =>
     kind: plural,
   });
 
+/** apierrors.NewForbidden: `pods "web" is forbidden: <why>`. */
+export const forbidden = (plural: string, group: string, name: string, why: string) =>
+  new ApiError(403, "Forbidden", `${qualifiedResource(plural, group)} "${name}" is forbidden: ${why}`, { name, group, kind: plural });
+
 /** A path no route serves (an unknown resource, subresource or group), as kube-apiserver answers it. */
 export const notFoundPath = () => new ApiError(404, "NotFound", "the server could not find the requested resource", {});
 

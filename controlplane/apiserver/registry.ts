@@ -6,15 +6,14 @@
 import { randomUUID } from "node:crypto";
 import type { KObject, ResourceType } from "../../api/resource";
 import { rfc3339 } from "../../api/time";
-import { StoreConflictError, type Store, type StoredValue } from "../storage/store";
+import { StoreConflictError, type Store } from "../storage/store";
 import { decode, encode, storedJson } from "./codec";
-import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from "./errors";
+import { ApiError, alreadyExists, badRequest, conflict, forbidden, invalid, notFound } from "./errors";
 import { updateManagedFields } from "./field-manager";
-import { fieldValue, storageKey, storagePrefix } from "./keys";
+import { fieldValue, storageKey } from "./keys";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
 import type { DeleteOptions, FinishWrite, Strategies, Strategy } from "./strategies";
 import { sameObject } from "./same-json";
-import { NamespaceCache } from "./namespace-cache";
 import { randomSuffix, withNameRetries } from "./generate-name";
 import { fillAlwaysSerialized } from "./serialized-defaults";
 import { admissionAttributes } from "./admission/attributes";
@@ -62,8 +61,6 @@ export interface ListJson extends Omit<ListOutcome, "items"> {
 
 
 export class Registry {
-  /** Namespaces from memory where the store allows it (see namespace-cache.ts). */
-  private readonly namespaces: NamespaceCache | undefined;
   /** GET and LIST from the watch caches (or the store, as the resourceVersion rules say). */
   private readonly reads: CachedReads;
   /** getShared's parsed objects. */
@@ -73,13 +70,20 @@ export class Registry {
     readonly store: Store,
     private readonly strategies: Strategies,
   ) {
-    if (store.watchBeforeAck) this.namespaces = new NamespaceCache(store, storagePrefix(strategies.namespaces));
     this.reads = new CachedReads(store);
   }
 
-  private read(rt: ResourceType, ns: string | undefined, name: string): Promise<StoredValue | undefined> {
-    const key = storageKey(rt, ns, name);
-    return this.namespaces && rt === this.strategies.namespaces ? this.namespaces.get(key) : this.store.get(key);
+  /**
+   * What admission reads on a create (the Namespace: is it there, is it terminating, its Pod
+   * Security labels; the pod's ServiceAccount), as Kubernetes' admission plugins read them from
+   * informers and look the store up only when the informer has no such object: the watch cache
+   * whatever it holds ("0"), else a consistent read. On SQLite (watchBeforeAck) the cache is
+   * never behind an acknowledged write, so this is exactly a store read; on etcd a change to a
+   * namespace counts from the create its watch event has reached (milliseconds later), and no
+   * create pays an etcd round trip for a namespace it already knows.
+   */
+  private async admissionRead(rt: ResourceType, ns: string | undefined, name: string): Promise<CachedObject | undefined> {
+    return (await this.reads.get(rt, ns, name, "0")) ?? (await this.reads.get(rt, ns, name));
   }
 
   /** The object (resourceVersion: unset = the current state, "0" = any, N = not older than N). */
@@ -101,11 +105,11 @@ export class Registry {
 
   /**
    * The object for reads that only look (admission reading a new pod's Namespace and
-   * ServiceAccount): parsed once per version (its revision) and shared, deep-frozen, so the
-   * per-pod reads do not parse the same JSON again and again.
+   * ServiceAccount, through admissionRead): parsed once per version (its revision) and shared,
+   * deep-frozen, so the per-pod reads do not parse the same JSON again and again.
    */
   async getShared(rt: ResourceType, ns: string | undefined, name: string): Promise<Readonly<KObject> | undefined> {
-    return this.shared.of(storageKey(rt, ns, name), await this.reads.get(rt, ns, name));
+    return this.shared.of(storageKey(rt, ns, name), await this.admissionRead(rt, ns, name));
   }
 
   /**
@@ -154,7 +158,7 @@ export class Registry {
       obj.metadata.name = obj.metadata.generateName + randomSuffix();
     }
     const { object: valid, warnings } = this.validate(rt, obj, opts);
-    if (rt.namespaced) await this.checkNamespace(valid.metadata.namespace!);
+    if (rt.namespaced) await this.checkNamespace(rt, valid.metadata.namespace!, valid.metadata.name!);
     const now = rfc3339();
     valid.metadata.uid = randomUUID();
     valid.metadata.creationTimestamp = now;
@@ -213,19 +217,17 @@ export class Registry {
     return { object: res.object, warnings: [...res.warnings] };
   }
 
-  private async checkNamespace(ns: string): Promise<void> {
-    const stored = await this.read(this.strategies.namespaces, undefined, ns);
-    if (!stored) throw notFound("namespaces", "", ns);
+  /** NamespaceLifecycle admission: the namespace exists and is not being terminated. */
+  private async checkNamespace(rt: ResourceType, ns: string, name: string): Promise<void> {
+    const found = await this.admissionRead(this.strategies.namespaces, undefined, ns);
+    if (!found) throw notFound("namespaces", "", ns);
     // Only a namespace being deleted needs a closer look (this runs on every namespaced create).
-    if (stored.value.includes('"deletionTimestamp"') && decode(stored).metadata.deletionTimestamp) {
-      throw new ApiError(
-        403,
-        "Forbidden",
-        `unable to create new content in namespace ${ns} because it is being terminated`,
-        { name: ns, kind: "namespaces" },
-      );
+    const text = cachedText(found);
+    if (text.includes('"deletionTimestamp"') && (JSON.parse(text) as KObject).metadata.deletionTimestamp) {
+      throw forbidden(rt.plural, rt.group, name, `unable to create new content in namespace ${ns} because it is being terminated`);
     }
   }
+
 
   /**
    * Replace an object (PUT). With subresource "status" only the status changes; on the main
