@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { resourceTypes } from "../../api";
 import { SqliteStore } from "../storage/sqlite";
 import { EtcdStore } from "../storage/etcd";
-import { startEtcd } from "../../test/fixtures/etcd";
+import { etcdCalls, startEtcd } from "../../test/fixtures/etcd";
 import { eventually } from "../../test/fixtures/wait";
 import { KUBERNETES_POD_SECURITY } from "./admission/podsecurity";
 import { startApiServer } from "./server";
@@ -56,14 +56,6 @@ describe("admission's reads on etcd", () => {
   const json = { "Content-Type": "application/json" };
   const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: json, body: JSON.stringify(body) });
   const pod = (name: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers: [{ name: "c", image: "i" }] } });
-  /** etcd's own count of the gRPC calls it handled, by method. */
-  const etcdCalls = async (endpoint: string) => {
-    const calls: Record<string, number> = {};
-    for (const m of (await (await fetch(`${endpoint}/metrics`)).text()).matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="(\w+)"[^}]*\} (\d+)$/gm)) {
-      calls[m[1]!] = (calls[m[1]!] ?? 0) + Number(m[2]);
-    }
-    return calls;
-  };
 
   it("accepts a pod in a namespace made a moment ago, refuses one in a missing or terminating namespace, and reads etcd only to write", async () => {
     const etcd = await startEtcd();

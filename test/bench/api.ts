@@ -5,7 +5,7 @@
 // real etcd, each API rate also as a fraction of its store's ceiling.
 import { loadavg } from "node:os";
 import { startTestServer, type TestServer } from "../fixtures/server";
-import { startEtcd } from "../fixtures/etcd";
+import { etcdCalls, startEtcd } from "../fixtures/etcd";
 import { createLoad, pooledFetch, versionFloor, type BenchFetch, type CreateLoad } from "./api-load";
 import { etcdCeilings, sqliteCeiling } from "./store-ceiling";
 import { percentile, rssMb, type BenchRow } from "./table";
@@ -147,8 +147,12 @@ async function etcdRows(payload: string, total: number): Promise<BenchRow[]> {
     const server = await startTestServer({ args: ["--disable-controllers", "all", "--store", "etcd", "--etcd-endpoints", etcd.endpoint] });
     const { fetch, send, close } = pooledFetch();
     let load: CreateLoad;
+    let calls: Record<string, number>;
     try {
+      const before = await etcdCalls(etcd.endpoint);
       load = await createLoad(send, server.url, server.pid(), total, CLIENTS);
+      const after = await etcdCalls(etcd.endpoint);
+      calls = Object.fromEntries(Object.entries(after).map(([m, n]) => [m, (n - (before[m] ?? 0)) / total]));
     } finally {
       await close();
       await server.stop();
@@ -157,6 +161,7 @@ async function etcdRows(payload: string, total: number): Promise<BenchRow[]> {
       { metric: "etcd puts/s (raw etcd3 client, same payload)", value: ceilings.rawPuts, unit: "/s", target: "(info)" },
       { metric: "etcd store creates/s (storage layer)", value: ceilings.storeCreates, unit: "/s", target: "(info)" },
       ...loadRows(load, `, etcd, ${total}`, false),
+      { metric: `etcd calls per create (reads alongside included), etcd, ${total}`, value: calls.Txn ?? 0, unit: `Txn, ${(calls.Range ?? 0).toFixed(2)} Range`, target: "(info)" },
       { metric: "API creates on etcd as a share of raw etcd puts", value: (100 * load.rate) / ceilings.rawPuts, unit: "%", target: "(info)" },
       { metric: "API creates on etcd as a share of etcd store creates", value: (100 * load.rate) / ceilings.storeCreates, unit: "%", target: "(info)" },
     ];
