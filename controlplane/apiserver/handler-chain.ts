@@ -27,6 +27,7 @@ import {
   withRequestTimeout,
   withURLCheck,
   withWatchLimits,
+  withWriteTurns,
   type FilterMetrics,
   type ServerLimits,
 } from "./filters";
@@ -69,6 +70,7 @@ export function defaultHandlerChain(c: ChainConfig): Filter[] {
     withMaxInFlightLimit(c.limits, c.filterMetrics),
     // After max-inflight, as kube-apiserver has it (authentication, impersonation, APF, authorization).
     withAuthorization(c.authorizer),
+    withWriteTurns(),
     withWatchLimits(c.limits, c.filterMetrics),
     withExtraRoutes(c.extraHandlers),
     withAuthenticationEndpoints(c.authenticationEndpoints),

@@ -6,5 +6,6 @@ export { withURLCheck } from "./url-check";
 export { withQueryParamCheck, checkQueryParams } from "./query-params";
 export { withMaxInFlightLimit } from "./max-inflight";
 export { withRequestTimeout } from "./timeout";
+export { withWriteTurns, WRITES_PER_TURN } from "./write-turns";
 export { withWatchLimits } from "./watch-limits";
 export { answerClientErrors, httpServerOptions } from "./http-server";
