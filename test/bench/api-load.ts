@@ -71,11 +71,12 @@ export interface CreateLoad {
 
 /**
  * `total` pod creates from `clients` clients, `readers` readers (2 unless said) GETting created
- * pods alongside; the pods are named `${prefix}${i}` ("bench-" unless said).
+ * pods alongside; the pods are named `${prefix}${i}` ("bench-" unless said), in `namespace`
+ * ("default" unless said; it must exist).
  */
-export async function createLoad(send: BenchSend, serverUrl: string, pid: number, total: number, clients = 16, opts: { readers?: number; prefix?: string } = {}): Promise<CreateLoad> {
+export async function createLoad(send: BenchSend, serverUrl: string, pid: number, total: number, clients = 16, opts: { readers?: number; prefix?: string; namespace?: string } = {}): Promise<CreateLoad> {
   const prefix = opts.prefix ?? "bench-";
-  const base = `${serverUrl}/api/v1/namespaces/default/pods`;
+  const base = `${serverUrl}/api/v1/namespaces/${opts.namespace ?? "default"}/pods`;
   const writeLat: number[] = [];
   const readLat: number[] = [];
   let next = 0;
