@@ -7,7 +7,9 @@
 // BENCH_SCHED_REPLICAS=0 stops after the scheduling phase. BENCH_SCHED_PROFILE=<dir> writes a
 // V8 CPU profile of this (the scheduler's) process over the scheduling phase there, summed as text
 // (cpuprofile.ts) in <dir>/scheduler.txt, and the hollow nodes' and the server's whole runs' under
-// <dir>/hollow and <dir>/server, the server's summed over the scheduling phase in <dir>/server.txt.
+// <dir>/hollow and <dir>/server, the server's summed over the scheduling phase in <dir>/server.txt
+// (with BENCH_SERVER_CLI=bin/kubelab.mjs its profile names source files, not the bundle's one).
+// The server runs from the bundle users run (server-cli.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -23,6 +25,7 @@ import { accountPod, newNodeInfo, newPodInfo } from "../../controlplane/schedule
 import { makeNode, makePod } from "../../controlplane/scheduler/testing";
 import { REPO_ROOT, startTestServer } from "../fixtures/server";
 import { rssMb, type BenchRow } from "./table";
+import { benchServerCli } from "./server-cli";
 
 const NODES = Number(process.env.BENCH_SCHED_NODES ?? 1000);
 const PODS = Number(process.env.BENCH_SCHED_PODS ?? 10_000);
@@ -124,6 +127,7 @@ export async function benchScheduler(): Promise<BenchRow[]> {
   const server = await startTestServer({
     args: ["--disable-controllers", "all"],
     nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, "server")}`] : [],
+    cli: await benchServerCli(),
   });
   const client = RestClient.fromKubeconfig(server.kubeconfig);
   let hollow: ChildProcess | undefined;
