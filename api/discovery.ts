@@ -64,7 +64,4 @@ export const EndpointSlice = z
   .meta(id("EndpointSlice", "EndpointSlice represents a subset of the endpoints that implement a service. For a given service there may be multiple EndpointSlice objects, selected by labels, which must be joined to produce the full set of endpoints."));
 export type EndpointSlice = z.infer<typeof EndpointSlice>;
 
-/** The label that ties a slice to its Service, and the one that says which controller manages it. */
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-export const MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
-export const ENDPOINTSLICE_CONTROLLER_NAME = "endpointslice-controller.k8s.io";
+export { ENDPOINTSLICE_CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from "./discovery-labels";

@@ -1,7 +1,10 @@
 // Label selectors in their text form, as `kubectl get -l` sends them and a scale's status.selector
 // holds them (Kubernetes' labels.Parse): equality- and set-based requirements, and matching a
-// set of labels against them. One definition for the API server, the controllers and the fake
-// client; each says in its own words what a malformed selector means to its caller.
+// set of labels against them, and a LabelSelector object (matchLabels, matchExpressions) through
+// the same matcher. One definition for the API server, the controllers, the agent and the fake
+// client; each says in its own words what a malformed selector means to its caller. No schemas
+// here (only meta.ts's type): the agent uses this without loading zod.
+import type { LabelSelector as MetaLabelSelector } from "./meta";
 
 /** A selector that does not parse; the message is Kubernetes'. */
 export class LabelSelectorSyntaxError extends Error {}
@@ -76,4 +79,23 @@ export function matchesLabels(sel: LabelSelector, labels: Record<string, string>
     }
   }
   return true;
+}
+
+/**
+ * Does a LabelSelector match these labels? As Kubernetes' LabelSelectorAsSelector: matchLabels and
+ * matchExpressions (In, NotIn, Exists, DoesNotExist) become requirements of the one text-form
+ * matcher above; an unknown operator matches nothing.
+ */
+export function selectorMatches(selector: MetaLabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector) return false;
+  const reqs: LabelRequirement[] = Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({ key, op: "=", values: [v] }));
+  for (const req of selector.matchExpressions ?? []) {
+    const values = req.values ?? [];
+    if (req.operator === "In") reqs.push({ key: req.key, op: "in", values });
+    else if (req.operator === "NotIn") reqs.push({ key: req.key, op: "notin", values });
+    else if (req.operator === "Exists") reqs.push({ key: req.key, op: "exists" });
+    else if (req.operator === "DoesNotExist") reqs.push({ key: req.key, op: "!" });
+    else return false;
+  }
+  return matchesLabels(reqs, labels);
 }

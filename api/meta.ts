@@ -1,5 +1,4 @@
 // meta.k8s.io/v1: ObjectMeta, ListMeta, LabelSelector, OwnerReference, Condition.
-import { matchesLabels, type LabelRequirement } from "./label-selector";
 import { z } from "zod";
 
 /** Kubernetes' merge annotations, carried into the JSON schema. */
@@ -185,24 +184,9 @@ export const Condition = z
   });
 export type Condition = z.infer<typeof Condition>;
 
-/**
- * Does a LabelSelector match these labels? As Kubernetes' LabelSelectorAsSelector: matchLabels and
- * matchExpressions (In, NotIn, Exists, DoesNotExist) become requirements of the one text-form
- * matcher (label-selector.ts); an unknown operator matches nothing.
- */
-export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!selector) return false;
-  const reqs: LabelRequirement[] = Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({ key, op: "=", values: [v] }));
-  for (const req of selector.matchExpressions ?? []) {
-    const values = req.values ?? [];
-    if (req.operator === "In") reqs.push({ key: req.key, op: "in", values });
-    else if (req.operator === "NotIn") reqs.push({ key: req.key, op: "notin", values });
-    else if (req.operator === "Exists") reqs.push({ key: req.key, op: "exists" });
-    else if (req.operator === "DoesNotExist") reqs.push({ key: req.key, op: "!" });
-    else return false;
-  }
-  return matchesLabels(reqs, labels);
-}
+// Matching a LabelSelector lives with the text-form matcher, free of the schemas (the agent's
+// NetworkPolicy enforcement matches selectors without loading zod).
+export { selectorMatches } from "./label-selector";
 
 /** "app=nginx,tier in (web)" as kubectl prints a selector (requirements sorted by key); "<none>" when empty. */
 export function formatLabelSelector(selector: LabelSelector | undefined): string {

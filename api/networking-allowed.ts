@@ -12,7 +12,7 @@
 //   (a container port of the destination pod with that name and protocol).
 // Not modelled: the node-local exception (traffic from a pod's own node is always allowed).
 import type { Namespace, Pod } from "./core";
-import { selectorMatches } from "./meta";
+import { selectorMatches } from "./label-selector";
 import { cidrContainsIP, parseCIDR, parseIP } from "./net";
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "./networking";
 

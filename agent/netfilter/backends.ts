@@ -3,7 +3,8 @@
 // none is ready, the serving ones that are terminating (so a rolling update drains instead of
 // refusing); IPv4 slices only; one backend per address:port however many slices list it. Pure.
 import type { Service, ServicePort } from "../../api/core";
-import { SERVICE_NAME_LABEL, type EndpointSlice } from "../../api/discovery";
+import type { EndpointSlice } from "../../api/discovery";
+import { SERVICE_NAME_LABEL } from "../../api/discovery-labels";
 
 export interface Backend {
   ip: string;
