@@ -13,13 +13,7 @@ import { AGENT_NODE_FLAGS } from "../../agent/node-flags";
 import { eventually, podManifest, startTestAgent, type TestAgent } from "../../agent/testing";
 import { ensureImages } from "../fixtures/docker";
 import { REPO_ROOT, startTestServer } from "../fixtures/server";
-import { percentile, rssMb, type BenchRow } from "./table";
-
-/** Resident memory backed by files (the node binary's pages, shared with every node process). */
-function rssFileMb(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/RssFile:\s+(\d+) kB/);
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+import { percentile, rssFileMb, rssMb, type BenchRow } from "./table";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

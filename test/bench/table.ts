@@ -13,14 +13,24 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, i)];
 }
 
-export function rssMb(pid: number): number {
+/** A field of /proc/<pid>/status in MB (NaN once the process is gone). */
+function statusMb(pid: number, field: "VmRSS" | "RssFile"): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8") as string;
-    const m = status.match(/VmRSS:\s+(\d+) kB/);
+    const m = status.match(new RegExp(`${field}:\\s+(\\d+) kB`));
     return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;
   }
+}
+
+export function rssMb(pid: number): number {
+  return statusMb(pid, "VmRSS");
+}
+
+/** Resident memory backed by files: the node binary's code pages (shared with every node process) and mapped files. */
+export function rssFileMb(pid: number): number {
+  return statusMb(pid, "RssFile");
 }
 
 export function printTable(title: string, rows: BenchRow[]): void {
