@@ -228,7 +228,6 @@ export class Registry {
     }
   }
 
-
   /**
    * Replace an object (PUT). With subresource "status" only the status changes; on the main
    * resource the status is kept (for types with a status subresource). A stale
