@@ -80,12 +80,14 @@ describe("admission's reads on etcd", () => {
 
     // A namespace being deleted takes no new content once its deletion reached the cache.
     expect((await fetch(`${api.url}/api/v1/namespaces/team-1`, { method: "DELETE" })).status).toBe(200);
+    // (A create in the milliseconds before the watch event arrives is let in: each try has its own name.)
     let refused: { status: number; message: string } | undefined;
+    let tries = 0;
     await eventually(async () => {
-      const res = await post(`${api.url}/api/v1/namespaces/team-1/pods`, pod("late"));
+      const res = await post(`${api.url}/api/v1/namespaces/team-1/pods`, pod(`late-${++tries}`));
       refused = { status: res.status, message: ((await res.json()) as { message: string }).message };
       return res.status !== 201;
     }, 5000, "creates in the terminating namespace refused");
-    expect(refused).toEqual({ status: 403, message: "pods \"late\" is forbidden: unable to create new content in namespace team-1 because it is being terminated" });
+    expect(refused).toEqual({ status: 403, message: `pods "late-${tries}" is forbidden: unable to create new content in namespace team-1 because it is being terminated` });
   });
 });
