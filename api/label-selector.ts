@@ -3,8 +3,7 @@
 // set of labels against them, and a LabelSelector object (matchLabels, matchExpressions) through
 // the same matcher. One definition for the API server, the controllers, the agent and the fake
 // client; each says in its own words what a malformed selector means to its caller. No schemas
-// here (only meta.ts's type): the agent uses this without loading zod.
-import type { LabelSelector as MetaLabelSelector } from "./meta";
+// here and no imports: the agent uses this without loading zod.
 
 /** A selector that does not parse; the message is Kubernetes'. */
 export class LabelSelectorSyntaxError extends Error {}
@@ -81,12 +80,18 @@ export function matchesLabels(sel: LabelSelector, labels: Record<string, string>
   return true;
 }
 
+/** What selectorMatches reads of a metav1.LabelSelector (its schema and type: meta.ts's LabelSelector). */
+export interface LabelSelectorFields {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
 /**
  * Does a LabelSelector match these labels? As Kubernetes' LabelSelectorAsSelector: matchLabels and
  * matchExpressions (In, NotIn, Exists, DoesNotExist) become requirements of the one text-form
  * matcher above; an unknown operator matches nothing.
  */
-export function selectorMatches(selector: MetaLabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(selector: LabelSelectorFields | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
   const reqs: LabelRequirement[] = Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({ key, op: "=", values: [v] }));
   for (const req of selector.matchExpressions ?? []) {
