@@ -8,11 +8,11 @@
 //  - "static": the agent alone, pods given as static pod manifests, timed to Running on /pods.
 import { unlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundle, ENTRIES } from "../../scripts/build";
 import { AGENT_NODE_FLAGS } from "../../agent/node-flags";
 import { eventually, podManifest, startTestAgent, type TestAgent } from "../../agent/testing";
 import { ensureImages } from "../fixtures/docker";
-import { REPO_ROOT, startTestServer } from "../fixtures/server";
+import { startTestServer } from "../fixtures/server";
+import { benchAgentCli } from "./bundles";
 import { percentile, rssFileMb, rssMb, type BenchRow } from "./table";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,8 +151,7 @@ async function staticMode(cli: string, nodeArgs: string[]): Promise<BenchRow[]> 
 
 export async function benchAgent(): Promise<BenchRow[]> {
   await ensureImages();
-  let cli = process.env.BENCH_AGENT_CLI;
-  if (!cli) await bundle((cli = join(REPO_ROOT, ".kubelab/bench/kubelab-agent.mjs")), ENTRIES.agent);
+  const cli = await benchAgentCli();
   // How a worker runs the agent (agent/node-flags.ts; BENCH_AGENT_NODE_ARGS="" measures plain node).
   const nodeArgs = process.env.BENCH_AGENT_NODE_ARGS === undefined ? [...AGENT_NODE_FLAGS] : process.env.BENCH_AGENT_NODE_ARGS.split(" ").filter(Boolean);
   const modes = (process.env.BENCH_AGENT_MODES ?? "api,static").split(",");

@@ -11,7 +11,7 @@ import { etcdCalls, startEtcd } from "../fixtures/etcd";
 import { createLoad, pooledFetch, versionFloor, type BenchFetch, type BenchSend, type CreateLoad } from "./api-load";
 import { etcdCeilings, sqliteCeiling } from "./store-ceiling";
 import { percentile, rssMb, type BenchRow } from "./table";
-import { benchServerCli } from "./server-cli";
+import { benchServerCli } from "./bundles";
 
 const CLIENTS = 16;
 /** Creates on the fresh server before the measured ones (in their own namespace): V8 compiles the hot paths, the pods' watch cache fills. */

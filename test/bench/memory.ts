@@ -12,7 +12,7 @@ import type { Deployment } from "../../api/apps";
 import { RestClient, deployments as dRes } from "../../client";
 import { REPO_ROOT, startTestServer } from "../fixtures/server";
 import { rssFileMb, rssMb, type BenchRow } from "./table";
-import { benchServerCli } from "./server-cli";
+import { benchServerCli } from "./bundles";
 
 const DEPLOYMENTS = Number(process.env.BENCH_MEMORY_DEPLOYMENTS ?? 1000);
 const REPLICAS = Number(process.env.BENCH_MEMORY_REPLICAS ?? 11);

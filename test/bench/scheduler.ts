@@ -9,7 +9,7 @@
 // (cpuprofile.ts) in <dir>/scheduler.txt, and the hollow nodes' and the server's whole runs' under
 // <dir>/hollow and <dir>/server, the server's summed over the scheduling phase in <dir>/server.txt
 // (with BENCH_SERVER_CLI=bin/kubelab.mjs its profile names source files, not the bundle's one).
-// The server runs from the bundle users run (server-cli.ts).
+// The server runs from the bundle users run (bundles.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -25,7 +25,7 @@ import { accountPod, newNodeInfo, newPodInfo } from "../../controlplane/schedule
 import { makeNode, makePod } from "../../controlplane/scheduler/testing";
 import { REPO_ROOT, startTestServer } from "../fixtures/server";
 import { rssMb, type BenchRow } from "./table";
-import { benchServerCli } from "./server-cli";
+import { benchServerCli } from "./bundles";
 
 const NODES = Number(process.env.BENCH_SCHED_NODES ?? 1000);
 const PODS = Number(process.env.BENCH_SCHED_PODS ?? 10_000);
