@@ -1,11 +1,11 @@
-// HTTP to the API server through undici's request API on a connection pool (undici's own, not
-// Node's bundled copy, whose version moves with Node; fetch's WHATWG Request/Response/Headers
-// layer cost about 2.5 times the client CPU per call): URL and query building, bearer token, TLS
-// with a custom CA and client certificates (an undici Agent), timeouts and AbortSignal, and turning
-// failures into ApiStatusError (the server answered) or ConnectionError (it did not).
+// HTTP to the API server: URL and query building, bearer token, impersonation, TLS with a custom
+// CA and client certificates, timeouts and AbortSignal, and turning failures into ApiStatusError
+// (the server answered) or ConnectionError (it did not). The HTTP client itself is an engine
+// (http-engine.ts): Node's http unless the caller hands undici's (TransportOptions.engine).
 import type { Readable } from "node:stream";
-import { Agent, getGlobalDispatcher, type Dispatcher } from "undici";
+import type { EngineRequest, HttpEngine, HttpPool, ResponseHeaders } from "./http-engine";
 import type { Connection } from "./kubeconfig";
+import { nodeEngine } from "./node-engine";
 import { ApiStatusError, ConnectionError, isStatus, statusFromHttp } from "./errors";
 
 export interface RequestOptions {
@@ -29,8 +29,7 @@ export interface HttpRequest extends RequestOptions {
   accept?: string;
 }
 
-/** Response headers, lower-case names (a repeated header is an array). */
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
+export type { ResponseHeaders } from "./http-engine";
 
 export interface OpenStream {
   status: number;
@@ -47,6 +46,8 @@ export interface TransportOptions {
   userAgent?: string;
   /** Act as another user on every call (client-go's ImpersonationConfig, `kubectl --as`). */
   impersonate?: Impersonation;
+  /** The HTTP client (default Node's http: nodeEngine); undiciEngine for processes whose rate is their calls. */
+  engine?: HttpEngine;
 }
 
 /**
@@ -61,7 +62,7 @@ export interface Impersonation {
 }
 
 export class Transport {
-  private readonly dispatcher?: Dispatcher;
+  private readonly pool: HttpPool;
   /** scheme://host:port of the server, and the path prefix its URL may carry ("" or "/prefix"). */
   private readonly origin: string;
   private readonly basePath: string;
@@ -77,13 +78,12 @@ export class Transport {
     const server = new URL(connection.server);
     this.origin = server.origin;
     this.basePath = server.pathname.replace(/\/+$/, "");
-    if (shared) this.dispatcher = shared.dispatcher;
+    const engine = opts.engine ?? nodeEngine;
+    if (shared) this.pool = shared.pool;
     else if (connection.server.startsWith("https:") && (connection.ca || connection.insecureSkipTLSVerify || connection.cert)) {
       const client = connection.cert ? { cert: connection.cert, key: connection.key } : {};
-      this.dispatcher = new Agent({
-        connect: connection.insecureSkipTLSVerify ? { rejectUnauthorized: false, ...client } : { ca: connection.ca, ...client },
-      });
-    }
+      this.pool = engine.pool(connection.insecureSkipTLSVerify ? { rejectUnauthorized: false, ...client } : { ca: connection.ca, ...client });
+    } else this.pool = engine.pool();
   }
 
   /** The same connection (and connection pool) acting as another user. */
@@ -114,7 +114,7 @@ export class Transport {
     const call = this.start(req, req.timeoutMs ?? this.defaultTimeoutMs);
     try {
       const response = await call.send();
-      const text = await call.guard(() => response.body.text());
+      const text = await call.guard(() => response.text());
       if (!ok(response.statusCode)) throw errorFor(response.statusCode, text);
       return { status: response.statusCode, headers: response.headers, text };
     } finally {
@@ -129,7 +129,7 @@ export class Transport {
       const response = await call.send();
       call.clearTimer();
       if (!ok(response.statusCode)) {
-        const text = await call.guard(() => response.body.text());
+        const text = await call.guard(() => response.text());
         throw errorFor(response.statusCode, text);
       }
       const body = response.body;
@@ -191,17 +191,16 @@ export class Transport {
       const had = headers[k];
       headers[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
     }
-    const options: Dispatcher.RequestOptions = {
+    const options: EngineRequest = {
       origin: this.origin,
       path: this.requestPath(req.path, req.query),
-      method: req.method as Dispatcher.HttpMethod,
+      method: req.method,
       headers,
       body,
       signal: ctrl.signal,
     };
-    const dispatcher = this.dispatcher ?? getGlobalDispatcher();
     return {
-      send: () => guard(() => dispatcher.request(options)),
+      send: () => guard(() => this.pool.request(options)),
       guard,
       clearTimer,
       /** For stream readers: map a read error the same way. */
@@ -226,7 +225,7 @@ function errorFor(code: number, text: string): ApiStatusError {
   return new ApiStatusError(statusFromHttp(code, text));
 }
 
-/** "ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:1)": the socket's or undici's error code and message. */
+/** "ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:1)": the socket's or the engine's error code and message. */
 function describe(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err.cause ?? err) as { code?: string; message?: string };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { EventRecorder, gitrepositories, RestClient } from "../client";
+import { undiciEngine } from "../client/undici-engine";
 import { SharedInformers } from "../client/informer-factory";
 import { CONTROLLER_NAMES } from "./controllers/names";
 import type { ExtraHandler } from "./apiserver/server";
@@ -64,7 +65,8 @@ export async function startComponents(ctx: ComponentContext): Promise<Stop[]> {
 
 function clientFor(ctx: ComponentContext, userAgent: string, as?: keyof NonNullable<ComponentContext["componentTokens"]>): RestClient {
   const token = (as && ctx.componentTokens?.[as]) || ctx.token;
-  return new RestClient({ server: ctx.apiUrl, token, caData: ctx.caData }, { userAgent });
+  // undici: the components' rate is their calls (client/http-engine.ts).
+  return new RestClient({ server: ctx.apiUrl, token, caData: ctx.caData }, { userAgent, engine: undiciEngine });
 }
 
 /** The scheduler, as its own component (kube-scheduler is not part of the controller manager). */

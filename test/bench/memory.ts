@@ -54,10 +54,11 @@ function startChild(what: string, code: string, args: string[] = []): Promise<Ch
 function hollowCode(kubeconfig: string): string {
   return `
     import { RestClient } from "./client";
+    import { undiciEngine } from "./client/undici-engine";
     import { runHollowAgents } from "./agent/hollow";
     const ctl = new AbortController();
     process.on("disconnect", () => process.exit(0));
-    const agents = await runHollowAgents({ client: RestClient.fromKubeconfig(${JSON.stringify(kubeconfig)}), nodeNamePrefix: "hollow", count: ${NODES}, signal: ctl.signal, concurrency: 64 });
+    const agents = await runHollowAgents({ client: RestClient.fromKubeconfig(${JSON.stringify(kubeconfig)}, { engine: undiciEngine }), nodeNamePrefix: "hollow", count: ${NODES}, signal: ctl.signal, concurrency: 64 });
     console.log("hollow ready " + agents.nodeNames.length);
   `;
 }

@@ -34,10 +34,11 @@ const REPLICAS = Number(process.env.BENCH_SCHED_REPLICAS ?? 1000);
 function startHollowProcess(kubeconfig: string, count: number): Promise<ChildProcess> {
   const code = `
     import { RestClient } from "./client";
+    import { undiciEngine } from "./client/undici-engine";
     import { runHollowAgents } from "./agent/hollow";
     const ctl = new AbortController();
     process.on("SIGTERM", () => { ctl.abort(); process.exit(0); });
-    const agents = await runHollowAgents({ client: RestClient.fromKubeconfig(${JSON.stringify(kubeconfig)}), nodeNamePrefix: "hollow", count: ${count}, signal: ctl.signal, concurrency: 64 });
+    const agents = await runHollowAgents({ client: RestClient.fromKubeconfig(${JSON.stringify(kubeconfig)}, { engine: undiciEngine }), nodeNamePrefix: "hollow", count: ${count}, signal: ctl.signal, concurrency: 64 });
     console.log("hollow ready " + agents.nodeNames.length);
   `;
   const profileDir = process.env.BENCH_SCHED_PROFILE;
