@@ -8,12 +8,14 @@
 // the server is one thread.
 //
 // At 16 clients creating pods with 2 readers alongside (npm run bench -- api), starting every
-// write at once left GETs behind ~16 creates' work (p99 ~8 ms); 4 per turn keeps the create rate
-// and halves that. Fewer starve the group commit (1: a third fewer creates/s).
+// write at once left GETs behind ~16 creates' work (p99 ~8 ms). Per turn: 2 held the GET p99 at
+// 3.5-4.2 ms but cost a third of the create rate (2,241-2,520/s, 0.42-0.47 ms CPU per create:
+// smaller commits); 3 holds it at 3.9-4.5 ms at 3,117-3,269 creates/s; 4 made 3,431-3,565/s with
+// the GET p99 at 4.9-6.2 ms; 6 at 5.1-6.7 ms. 3 keeps both targets (GET p99 <= 5 ms, >= 2,000/s).
 import { requestInfo, type Filter } from "../filter";
 import { requestKind } from "./max-inflight";
 
-export const WRITES_PER_TURN = 4;
+export const WRITES_PER_TURN = 3;
 
 export function withWriteTurns(perTurn = WRITES_PER_TURN): Filter {
   const waiting: Array<() => void> = [];
