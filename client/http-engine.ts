@@ -2,11 +2,11 @@
 // on them, the response's status, headers and body. Two engines stand behind it, as two stores
 // stand behind storage/store.ts:
 //  - node-engine.ts, Node's own http/https (llhttp compiled into node): the default. It costs a
-//    process nothing to load, so every agent (and the CLI) uses it: an agent's RSS is 12 MB less
+//    process nothing to load, so every agent (and the CLI) uses it: an agent's RSS is 7-12 MB less
 //    than with undici (npm run bench -- agent).
-//  - undici-engine.ts, undici's request API: about half the client CPU per call (its parser is
-//    WebAssembly, its pool lighter than http.Agent's sockets and ClientRequest objects), for the
-//    processes whose rate is their calls: the control plane's components and the hollow nodes.
+//  - undici-engine.ts, undici's request API: about half the client CPU per call (59 against 112 us
+//    per POST in a loop of 16 callers on loopback), for the processes whose rate is their calls:
+//    the control plane's components and the benchmarks' hollow nodes.
 // Contract, for both:
 //  - request() resolves once the response headers arrived (any status), rejects when no response
 //    came (connection refused or reset, TLS, an aborted signal); it never throws synchronously.

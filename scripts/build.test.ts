@@ -84,7 +84,7 @@ describe("the bundle", () => {
     // the API's schemas: zod and the schemas built at load were 0.65 MB of the agent's bundle and
     // 1.4 MB of an idle agent's heap (the agent imports the zod-free api/label-selector.ts and
     // api/discovery-labels.ts). Nor undici: the agent talks to the API through Node's http
-    // (client/http-engine.ts); undici and its WebAssembly parser cost an agent 12 MB of RSS.
+    // (client/http-engine.ts); undici and its WebAssembly parser cost an agent 7-12 MB of RSS.
     expect(agentBytes).toBeLessThan(bundleBytes * 0.5);
     const whole = readFileSync(built, "utf8");
     const agentOnly = readFileSync(agentBuilt, "utf8");

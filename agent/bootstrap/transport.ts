@@ -2,8 +2,9 @@
 // (the kubelet's certificate.UpdateTransport): every call goes through the transport of the
 // current certificate; when the rotation has a new one, calls made from then on use new
 // connections with it, while calls already running (watches) finish on the old ones, whose idle
-// connections undici closes by itself. One per kubeconfig in the process, so every client of the
-// agent (pods, node status, the service proxy, DNS, the main port's reviews) changes at once.
+// connections the HTTP engine (client/http-engine.ts) closes by itself. One per kubeconfig in the
+// process, so every client of the agent (pods, node status, the service proxy, DNS, the main
+// port's reviews) changes at once.
 import { connectionFromKubeconfig, type Connection } from "../../client/kubeconfig";
 import { RestClient, type ApiClient } from "../../client/rest";
 import { Transport, type HttpRequest, type Impersonation, type OpenStream } from "../../client/transport";
