@@ -6,6 +6,7 @@ import type { Node, NodeSelectorTerm, Pod } from "./core";
 import type { PersistentVolume, PersistentVolumeClaim } from "./corev1/persistentvolume";
 import { selectorMatches } from "./meta";
 import { parseQuantity } from "./quantity";
+import { compareStrings } from "./order";
 
 type Requirement = NonNullable<NodeSelectorTerm["matchExpressions"]>[number];
 
@@ -80,7 +81,7 @@ export function findMatchingVolume(pvc: PersistentVolumeClaim, pvs: readonly Per
   const fits = pvs.filter((pv) => volumeMatchesClaim(pv, pvc) && (!node || volumeFitsNode(pv, node)));
   const meant = fits.find((pv) => claimRefIs(pv, pvc));
   if (meant) return meant;
-  return fits.filter((pv) => !pv.spec?.claimRef).sort((a, b) => capacity(a) - capacity(b) || (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""))[0];
+  return fits.filter((pv) => !pv.spec?.claimRef).sort((a, b) => capacity(a) - capacity(b) || compareStrings(a.metadata.name ?? "", b.metadata.name ?? ""))[0];
 }
 
 /** The claim names a pod's volumes use. */

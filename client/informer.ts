@@ -11,6 +11,7 @@ import { keyOf } from "./keys";
 import { Reflector, type ReflectorOptions, type ReflectorStore } from "./reflector";
 import type { ObjectWithMeta } from "./types";
 import type { WatchEvent } from "./watch";
+import { compareStrings } from "../api/order";
 
 
 export interface EventHandlers<T> {
@@ -217,7 +218,7 @@ export function informerCensus(): Array<{ informer: string; objects: number }> {
     if (!inf) live.delete(ref);
     else out.push({ informer: inf.describe(), objects: inf.indexer.size() });
   }
-  return out.sort((a, b) => b.objects - a.objects || a.informer.localeCompare(b.informer));
+  return out.sort((a, b) => b.objects - a.objects || compareStrings(a.informer, b.informer));
 }
 
 /** Resolves true when every informer has synced, false if signal aborts first. */

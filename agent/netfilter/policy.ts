@@ -16,6 +16,7 @@ import { cidrContainsIP, formatCIDR, parseCIDR, parseIP } from "../../api/net";
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../../api/networking";
 import { isTrafficAllowed, peerMatches, portMatches, type PolicyWorld } from "../../api/networking-allowed";
 import type { NftObject, NodeFacts } from "./model";
+import { compareStrings } from "../../api/order";
 
 export interface PolicyObjects {
   /** pod-egress map elements: "<pod IP> : jump pol-out-…". */
@@ -142,7 +143,7 @@ export function compilePolicies(input: PolicyInput): PolicyObjects {
     const ip = ipOf(pod);
     if (ip && live(pod) && parseIP(ip)?.family === 4) everyone.push({ ip, pod });
   }
-  const mine = everyone.filter((p) => podCIDR && cidrContainsIP(podCIDR, parseIP(p.ip)!)).sort((a, b) => a.ip.localeCompare(b.ip));
+  const mine = everyone.filter((p) => podCIDR && cidrContainsIP(podCIDR, parseIP(p.ip)!)).sort((a, b) => compareStrings(a.ip, b.ip));
   const seen = new Set<string>();
   for (const p of mine) {
     if (seen.has(p.ip)) continue; // two pods claiming one IP (one is stale): the first only

@@ -3,6 +3,7 @@
 // mistake (an empty render, a mass deletion). Nothing here talks to the API server.
 import type { InventoryEntry } from "../../api/gitops";
 import { objectKey } from "./manifests";
+import { compareStrings } from "../../api/order";
 
 export const FIELD_MANAGER = "kubelab-gitsync";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -63,9 +64,9 @@ type Sortable = { apiVersion: string; kind: string; namespace?: string; name: st
 function compareRefs(a: Sortable, b: Sortable): number {
   return (
     applyStage(a.kind) - applyStage(b.kind) ||
-    a.kind.localeCompare(b.kind) ||
-    (a.namespace ?? "").localeCompare(b.namespace ?? "") ||
-    a.name.localeCompare(b.name)
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.namespace ?? "", b.namespace ?? "") ||
+    compareStrings(a.name, b.name)
   );
 }
 

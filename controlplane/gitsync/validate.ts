@@ -8,6 +8,7 @@ import { apiErrors, dryRunAll, fetchLive, isForbidden, ownershipConflicts, type 
 import { applyEverything, type UnchangedCheck } from "./changes";
 import type { RestMapper } from "./mapper";
 import { objectKey } from "./manifests";
+import { compareStrings } from "../../api/order";
 
 export interface ValidationInput {
   objects: PreparedObject[];
@@ -62,7 +63,7 @@ function pruneUnreadable(objects: PreparedObject[], previous: Array<{ ref: Inven
 
 /** Errors in file and line order (what status.errors and the Ready message show). */
 export function sortErrors(errors: SyncError[]): SyncError[] {
-  return [...errors].sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0));
+  return [...errors].sort((a, b) => compareStrings(a.file ?? "", b.file ?? "") || (a.line ?? 0) - (b.line ?? 0));
 }
 
 /** Inventory entries with their resources (entries of kinds the server no longer serves are left out). */

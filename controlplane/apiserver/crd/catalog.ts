@@ -8,6 +8,7 @@ import type { ResourceType } from "../../../api/resource";
 import type { Store, WatchEvent, Watcher } from "../../storage/store";
 import { customTypeFor } from "./custom-type";
 import { byAge, judgeNames, type NamesVerdict } from "./names";
+import { compareStrings } from "../../../api/order";
 
 export const CRD_PREFIX = "/registry/apiextensions.k8s.io/customresourcedefinitions/";
 
@@ -128,5 +129,5 @@ export function compareVersions(a: string, b: string): number {
   if (ra && rb) return rb[0] - ra[0] || rb[1] - ra[1] || rb[2] - ra[2];
   if (ra) return -1;
   if (rb) return 1;
-  return a.localeCompare(b);
+  return compareStrings(a, b);
 }

@@ -3,6 +3,7 @@
 // first (built-in kinds, then CRDs by creation time); a CRD asking for one taken is refused.
 import type { CustomResourceDefinition, CustomResourceDefinitionNames } from "../../../api/apiextensions";
 import type { ResourceType } from "../../../api/resource";
+import { compareStrings } from "../../../api/order";
 
 export interface NamesVerdict {
   accepted: boolean;
@@ -18,7 +19,7 @@ const accepted: NamesVerdict = { accepted: true, reason: "NoConflicts", message:
 export function byAge(a: CustomResourceDefinition, b: CustomResourceDefinition): number {
   const ta = a.metadata.creationTimestamp ?? "";
   const tb = b.metadata.creationTimestamp ?? "";
-  return ta < tb ? -1 : ta > tb ? 1 : (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "");
+  return ta < tb ? -1 : ta > tb ? 1 : compareStrings(a.metadata.name ?? "", b.metadata.name ?? "");
 }
 
 /** The verdict on crd's names, given the CRDs accepted before it and the built-in kinds. */

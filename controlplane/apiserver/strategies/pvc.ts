@@ -11,6 +11,7 @@ import type { Store } from "../../storage/store";
 import { decode } from "../codec";
 import { storagePrefix } from "../keys";
 import { genericStrategy, type Strategy } from "./strategy";
+import { compareStrings } from "../../../api/order";
 
 export interface StorageStrategyOptions {
   /** Where the DefaultStorageClass admission reads StorageClasses from. */
@@ -28,7 +29,7 @@ export function addFinalizer(obj: KObject, finalizer: string): void {
 /** The default class among these: the newest marked default (then by name), as Kubernetes 1.26+. */
 export function defaultClass(classes: StorageClass[]): StorageClass | undefined {
   const defaults = classes.filter(isDefaultClass);
-  defaults.sort((a, b) => (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "") || (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+  defaults.sort((a, b) => compareStrings(b.metadata.creationTimestamp ?? "", a.metadata.creationTimestamp ?? "") || compareStrings(a.metadata.name ?? "", b.metadata.name ?? ""));
   return defaults[0];
 }
 

@@ -3,6 +3,7 @@
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from "../../../api/apps";
 import { rfc3339 } from "../../../api/time";
 import { fencepostsOf } from "./util";
+import { compareStrings } from "../../../api/order";
 
 export const REASON = {
   NewReplicaSetCreated: "NewReplicaSetCreated",
@@ -121,7 +122,7 @@ function normalize(s: DeploymentStatus) {
     unavailableReplicas: s.unavailableReplicas ?? 0,
     collisionCount: s.collisionCount ?? 0,
     conditions: [...(s.conditions ?? [])]
-      .sort((x, y) => x.type.localeCompare(y.type))
+      .sort((x, y) => compareStrings(x.type, y.type))
       .map((c) => [c.type, c.status, c.reason, c.message, c.lastUpdateTime]),
   };
 }

@@ -3,6 +3,7 @@
 import type { Deployment, ReplicaSet } from "../../../api/apps";
 import { equalIgnoreHash } from "./hash";
 import { resolveFenceposts, type Fenceposts } from "./rollout-math";
+import { compareStrings } from "../../../api/order";
 
 export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
 export const REVISION_HISTORY_ANNOTATION = "deployment.kubernetes.io/revision-history";
@@ -41,7 +42,7 @@ export function findNewReplicaSet(d: Deployment, rss: ReplicaSet[]): ReplicaSet 
 export function byCreation(rss: ReplicaSet[]): ReplicaSet[] {
   return [...rss].sort((a, b) => {
     const d = Date.parse(a.metadata.creationTimestamp ?? "") - Date.parse(b.metadata.creationTimestamp ?? "");
-    return d !== 0 && !Number.isNaN(d) ? d : (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "");
+    return d !== 0 && !Number.isNaN(d) ? d : compareStrings(a.metadata.name ?? "", b.metadata.name ?? "");
   });
 }
 

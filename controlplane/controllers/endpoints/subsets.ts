@@ -7,6 +7,7 @@
 // find each other before they are ready).
 import type { EndpointSubset, Pod, Service } from "../../../api/core";
 import { isPodReady } from "../pods";
+import { compareStrings } from "../../../api/order";
 
 type Port = NonNullable<EndpointSubset["ports"]>[number];
 type Address = NonNullable<EndpointSubset["addresses"]>[number];
@@ -58,7 +59,7 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     };
     (publishAll || isPodReady(pod) ? g.addresses : g.notReady).push(address);
   }
-  const byIp = (a: Address, b: Address) => a.ip.localeCompare(b.ip);
+  const byIp = (a: Address, b: Address) => compareStrings(a.ip, b.ip);
   return [...groups.keys()].sort().map((k) => {
     const g = groups.get(k)!;
     return {

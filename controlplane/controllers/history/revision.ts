@@ -7,6 +7,7 @@ import type { ControllerRevision } from "../../../api/apps-controllerrevision";
 import type { PodTemplateSpec } from "../../../api/core";
 import type { OwnerReference } from "../../../api/meta";
 import { canonicalJson, computeHash } from "../deployment/hash";
+import { compareStrings } from "../../../api/order";
 
 export const CONTROLLER_REVISION_HASH_LABEL = "controller-revision-hash";
 
@@ -71,8 +72,8 @@ export function sortRevisions(revisions: readonly ControllerRevision[]): Control
   return [...revisions].sort(
     (a, b) =>
       a.revision - b.revision ||
-      (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
-      (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""),
+      compareStrings(a.metadata.creationTimestamp ?? "", b.metadata.creationTimestamp ?? "") ||
+      compareStrings(a.metadata.name ?? "", b.metadata.name ?? ""),
   );
 }
 
