@@ -1,21 +1,54 @@
 // The HTTP engine on Node's own http and https modules (the contract: http-engine.ts): keep-alive
-// agents (which close an idle connection before the server's `Keep-Alive: timeout` hint says it
-// will), one https.Agent per TLS configuration, the request's AbortSignal handed to Node.
+// agents, one https.Agent per TLS configuration, the request's AbortSignal handed to Node. An idle
+// connection is dropped KEEP_ALIVE_MARGIN_MS before the server's `Keep-Alive: timeout=N` hint
+// says the server will close it (undici and Node 24's agentKeepAliveTimeoutBuffer do the same):
+// Node's agent of itself keeps it until the server's close arrives, and a request sent on it just
+// then fails with ECONNRESET.
 import http from "node:http";
 import https from "node:https";
+import type { Socket } from "node:net";
 import type { EngineRequest, EngineResponse, HttpEngine, HttpPool, ResponseHeaders, TlsOptions } from "./http-engine";
 
-const shared = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+const KEEP_ALIVE_MARGIN_MS = 1000;
+
+/** The server's keep-alive hint (ms) from the last response on each connection. */
+const keepAliveHints = new WeakMap<Socket, number>();
+
+/** Keeps an idle connection until shortly before the server's hint; not at all when the hint is shorter than the margin. */
+function keepIdle(socket: Socket): boolean {
+  const hint = keepAliveHints.get(socket);
+  if (hint === undefined) return true;
+  if (hint <= KEEP_ALIVE_MARGIN_MS) return false;
+  socket.setTimeout(hint - KEEP_ALIVE_MARGIN_MS); // the agent destroys a free connection that times out
+  return true;
+}
+
+/** Node's documented hook for a connection its request is done with (agent.keepSocketAlive, v8.1.0), which @types/node leaves out. */
+const nodeKeepSocketAlive = (http.Agent.prototype as unknown as { keepSocketAlive(this: http.Agent, socket: Socket): boolean }).keepSocketAlive;
+
+class HttpAgent extends http.Agent {
+  keepSocketAlive(socket: Socket): boolean {
+    return nodeKeepSocketAlive.call(this, socket) && keepIdle(socket);
+  }
+}
+
+class HttpsAgent extends https.Agent {
+  keepSocketAlive(socket: Socket): boolean {
+    return nodeKeepSocketAlive.call(this, socket) && keepIdle(socket);
+  }
+}
+
+const shared = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 export const nodeEngine: HttpEngine = {
   name: "node",
   pool(tls?: TlsOptions): HttpPool {
-    const agent = tls ? new https.Agent({ keepAlive: true, ...tls }) : undefined;
+    const agent = tls ? new HttpsAgent({ keepAlive: true, ...tls }) : undefined;
     return { request: (req) => send(req, agent) };
   },
 };
 
-function send(req: EngineRequest, tlsAgent: https.Agent | undefined): Promise<EngineResponse> {
+function send(req: EngineRequest, tlsAgent: HttpsAgent | undefined): Promise<EngineResponse> {
   return new Promise<EngineResponse>((resolve, reject) => {
     const url = new URL(req.origin);
     const secure = url.protocol === "https:";
@@ -37,6 +70,8 @@ function send(req: EngineRequest, tlsAgent: https.Agent | undefined): Promise<En
         // Errors after the headers (a reset, an abort) reach whoever reads the body; this listener
         // only keeps one that nobody reads from becoming an uncaught 'error' event.
         res.on("error", () => undefined);
+        const hint = /timeout=(\d+)/.exec(String(res.headers["keep-alive"] ?? ""))?.[1];
+        if (hint !== undefined) keepAliveHints.set(res.socket, Number(hint) * 1000);
         resolve({ statusCode: res.statusCode ?? 0, headers: headersOf(res), body: res, text: () => readText(res) });
       });
     } catch (err) {
@@ -44,6 +79,8 @@ function send(req: EngineRequest, tlsAgent: https.Agent | undefined): Promise<En
       return;
     }
     request.on("error", reject);
+    // A reused connection carries its idle timeout (keepIdle): none while a request uses it.
+    request.on("socket", (socket) => socket.setTimeout(0));
     request.end(req.body);
   });
 }
