@@ -13,6 +13,7 @@ import { isAlive, startDetached, stopProcess } from "./processes";
 import { ensureLabRepo, ensureLabRepoAccount, pushFolder } from "./repo";
 import { removePodNetworks } from "../../agent/network/teardown";
 import { AGENT_NODE_FLAGS } from "../../agent/node-flags";
+import { LAB_SERVER_NODE_FLAGS } from "../../controlplane/node-flags";
 import { readLabState, writeLabState, type LabState } from "./state";
 import { LAB_POD_SECURITY_DEFAULTS } from "../../controlplane/apiserver/admission/podsecurity/config";
 import { bootstrapServerArgs, createBootstrapToken, dropNodeTokens, nodeCredentialArgs, writeBootstrapKubeconfig } from "./node-credentials";
@@ -130,16 +131,6 @@ async function buildImagesAndBundle(log: (l: string) => void): Promise<void> {
     if (existsSync(`${fresh}.LEGAL.txt`)) renameSync(`${fresh}.LEGAL.txt`, `${file}.LEGAL.txt`);
   }
 }
-
-/**
- * The node flags the lab runs its server with: V8's memory-saving mode (a smaller young generation
- * than the default 16 MB semi-spaces, smaller old-generation growth steps) and no V8 helper
- * threads (whose malloc arenas keep freed GC work space resident, as with the agent:
- * agent/node-flags.ts). An idle server: about 100 MB instead of 131-138. On one machine beside
- * Docker and the agents, an idle small cluster's footprint counts for more than the API's peak
- * write rate; a master VM (infra/gce) runs plain node for that rate.
- */
-const LAB_SERVER_NODE_FLAGS = ["--optimize-for-size", "--single-threaded"];
 
 /**
  * The server with bearer-token auth: the lab's API runs privileged pods, so no request without

@@ -11,7 +11,7 @@ import { etcdCalls, startEtcd } from "../fixtures/etcd";
 import { createLoad, pooledFetch, versionFloor, type BenchFetch, type BenchSend, type CreateLoad } from "./api-load";
 import { etcdCeilings, sqliteCeiling } from "./store-ceiling";
 import { percentile, rssMb, type BenchRow } from "./table";
-import { benchServerCli } from "./bundles";
+import { benchServer } from "./bundles";
 
 const CLIENTS = 16;
 /** Creates on the fresh server before the measured ones (in their own namespace): V8 compiles the hot paths, the pods' watch cache fills. */
@@ -19,7 +19,7 @@ const WARM_UP = 2_000;
 
 export async function benchApi(): Promise<BenchRow[]> {
   const total = Number(process.env.BENCH_API_PODS ?? 10_000);
-  const server = await startTestServer({ args: ["--disable-controllers", "all"], cli: await benchServerCli() });
+  const server = await startTestServer({ args: ["--disable-controllers", "all"], ...(await benchServer()) });
   const { fetch, send, close } = pooledFetch();
   const rows: BenchRow[] = [];
   let payload = "";
@@ -159,7 +159,7 @@ async function etcdRows(payload: string, total: number): Promise<BenchRow[]> {
   const etcd = await startEtcd();
   try {
     const ceilings = await etcdCeilings(etcd.endpoint, payload, total, CLIENTS);
-    const server = await startTestServer({ args: ["--disable-controllers", "all", "--store", "etcd", "--etcd-endpoints", etcd.endpoint], cli: await benchServerCli() });
+    const server = await startTestServer({ args: ["--disable-controllers", "all", "--store", "etcd", "--etcd-endpoints", etcd.endpoint], ...(await benchServer()) });
     const { fetch, send, close } = pooledFetch();
     let load: CreateLoad;
     let calls: Record<string, number>;

@@ -6,6 +6,7 @@
 // the tests run them (a CPU profile then names source files, not the bundle's one).
 import { resolve } from "node:path";
 import { bundle, ENTRIES } from "../../scripts/build";
+import { SERVER_ENVIRONMENT, SERVER_NODE_FLAGS } from "../../controlplane/node-flags";
 import { REPO_ROOT } from "../fixtures/server";
 
 const built = new Map<string, Promise<string>>();
@@ -23,7 +24,18 @@ function benchCli(chosen: string | undefined, name: string, entry: string): Prom
 }
 
 /** startTestServer's `cli` for a benchmark's server. */
-export const benchServerCli = () => benchCli(process.env.BENCH_SERVER_CLI, "kubelab.mjs", ENTRIES.cli);
+const benchServerCli = () => benchCli(process.env.BENCH_SERVER_CLI, "kubelab.mjs", ENTRIES.cli);
 
 /** startTestAgent's `cli` for a benchmark's agent. */
 export const benchAgentCli = () => benchCli(process.env.BENCH_AGENT_CLI, "kubelab-agent.mjs", ENTRIES.agent);
+
+/**
+ * How a benchmark starts its server: from the bundle, with the node flags and environment a master
+ * VM runs it with (controlplane/node-flags.ts). BENCH_SERVER_NODE_ARGS="<flags>" replaces the
+ * flags ("" runs plain node); spread into startTestServer's options.
+ */
+export async function benchServer(): Promise<{ cli: string; nodeArgs: string[]; env: Record<string, string> }> {
+  const flags = process.env.BENCH_SERVER_NODE_ARGS;
+  const nodeArgs = flags === undefined ? [...SERVER_NODE_FLAGS] : flags.split(" ").filter(Boolean);
+  return { cli: await benchServerCli(), nodeArgs, env: { ...SERVER_ENVIRONMENT } };
+}

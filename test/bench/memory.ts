@@ -12,7 +12,7 @@ import type { Deployment } from "../../api/apps";
 import { RestClient, deployments as dRes } from "../../client";
 import { REPO_ROOT, startTestServer } from "../fixtures/server";
 import { rssFileMb, rssMb, type BenchRow } from "./table";
-import { benchServerCli } from "./bundles";
+import { benchServer } from "./bundles";
 
 const DEPLOYMENTS = Number(process.env.BENCH_MEMORY_DEPLOYMENTS ?? 1000);
 const REPLICAS = Number(process.env.BENCH_MEMORY_REPLICAS ?? 11);
@@ -140,8 +140,9 @@ async function serverHeapMb(url: string): Promise<{ used: number; total: number 
 
 export async function benchMemory(): Promise<BenchRow[]> {
   const snapshotDir = process.env.BENCH_MEMORY_HEAPSNAPSHOT;
-  const env: Record<string, string> = snapshotDir ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}` } : {};
-  const server = await startTestServer({ args: ["--disable-controllers", "all"], env, cli: await benchServerCli() });
+  const run = await benchServer();
+  const env = { ...run.env, ...(snapshotDir ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}` } : {}) };
+  const server = await startTestServer({ args: ["--disable-controllers", "all"], ...run, env });
   const client = RestClient.fromKubeconfig(server.kubeconfig);
   const children: ChildProcess[] = [];
   try {

@@ -25,7 +25,7 @@ import { accountPod, newNodeInfo, newPodInfo } from "../../controlplane/schedule
 import { makeNode, makePod } from "../../controlplane/scheduler/testing";
 import { REPO_ROOT, startTestServer } from "../fixtures/server";
 import { rssMb, type BenchRow } from "./table";
-import { benchServerCli } from "./bundles";
+import { benchServer } from "./bundles";
 
 const NODES = Number(process.env.BENCH_SCHED_NODES ?? 1000);
 const PODS = Number(process.env.BENCH_SCHED_PODS ?? 10_000);
@@ -125,10 +125,11 @@ function decisionRate(): number {
 
 export async function benchScheduler(): Promise<BenchRow[]> {
   const profileDir = process.env.BENCH_SCHED_PROFILE;
+  const run = await benchServer();
   const server = await startTestServer({
     args: ["--disable-controllers", "all"],
-    nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, "server")}`] : [],
-    cli: await benchServerCli(),
+    ...run,
+    nodeArgs: [...run.nodeArgs, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, "server")}`] : [])],
   });
   const client = RestClient.fromKubeconfig(server.kubeconfig);
   let hollow: ChildProcess | undefined;

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_NODE_FLAGS } from "../../../agent/node-flags";
+import { SERVER_ENVIRONMENT, SERVER_NODE_FLAGS } from "../../../controlplane/node-flags";
 
 const VM = path.resolve(import.meta.dirname);
 const UNITS = ["kubelab-server.service", "kubelab-agent.service"];
@@ -78,6 +79,12 @@ describe("systemd units", () => {
 
   it("a worker runs the agent with the node flags every node does (agent/node-flags.ts)", () => {
     expect(execStart("kubelab-agent.service")).toMatch(new RegExp(`^/usr/local/bin/node ${AGENT_NODE_FLAGS.join(" ")} /opt/kubelab/kubelab.mjs agent `));
+  });
+
+  it("a master runs the server with the node flags and environment of controlplane/node-flags.ts", () => {
+    expect(execStart("kubelab-server.service")).toMatch(new RegExp(`^/usr/local/bin/node ${SERVER_NODE_FLAGS.join(" ")} /opt/kubelab/kubelab.mjs server `));
+    const text = readFileSync(path.join(VM, "kubelab-server.service"), "utf8");
+    for (const [name, value] of Object.entries(SERVER_ENVIRONMENT)) expect(text).toMatch(new RegExp(`^Environment=${name}=${value}$`, "m"));
   });
 
   for (const [unit, sub] of [["kubelab-server.service", "server"], ["kubelab-agent.service", "agent"]] as const) {
