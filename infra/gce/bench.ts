@@ -1,12 +1,17 @@
 // What goes onto the VMs, measured: bundle size and the bundled server's cold start (spawn ->
 // first 200 from /version), installed as on the master (bundle + shipped native modules, a fresh
-// data dir each run). Run: node --import tsx infra/gce/bench.ts [runs]
+// data dir each run, the VMs' Node from scripts/node-dist.ts, whose ABI the shipped
+// better-sqlite3 is built for). Run: node --import tsx infra/gce/bench.ts [runs]
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
+import { SERVER_ENVIRONMENT, SERVER_NODE_FLAGS } from "../../controlplane/node-flags";
 import { bundle, packNativeModules } from "../../scripts/build";
+import { ensureNodeDist } from "../../scripts/node-dist";
+
+const vmNode = ensureNodeDist();
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -26,8 +31,10 @@ function cpuMs(pid: number): number {
 async function coldStart(file: string, dataDir: string): Promise<{ ms: number; cpuMs: number; rssMb: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [file, "server", "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`, "--log-level", "warn"], {
+  // With the node flags and environment of the master's unit (controlplane/node-flags.ts).
+  const child = spawn(vmNode.node, [...SERVER_NODE_FLAGS, file, "server", "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`, "--log-level", "warn"], {
     cwd: path.dirname(file),
+    env: { ...process.env, ...SERVER_ENVIRONMENT },
     stdio: "ignore",
   });
   try {
@@ -68,7 +75,7 @@ try {
     bundleBytes: bytes,
     bundleMB: +(bytes / 1024 / 1024).toFixed(2),
     nativeModulesTarGzBytes: natives,
-    nodeVersion: process.version,
+    nodeVersion: `v${vmNode.version}`,
     coldStartToVersionMs: { runs, median: Math.round(ms[Math.floor(ms.length / 2)]), min: Math.round(ms[0]), max: Math.round(ms[ms.length - 1]) },
     // Wall time depends on the machine's load; the server's own CPU time up to that answer bounds
     // what an idle VM takes.
