@@ -7,7 +7,8 @@
 // At 11,000 pods the server's live V8 heap is about 46 MB (a heap snapshot); the objects' JSON
 // text, another 64 MB, lies in buffers off the heap (apiserver/watchcache/cache.ts). With V8's
 // defaults the server's RSS was 309-376 MB (four runs of `npm run bench -- memory`), of which the
-// V8 heap committed 120-188 MB and glibc's per-thread malloc arenas 24-34 MB. These cut both:
+// V8 heap committed 120-188 MB and the other threads' memory (glibc's malloc arenas, mostly, and
+// their stacks) 29-40 MB. These cut both:
 //  - `--heap-growing-percent=50`: after a full GC, V8 lets the old generation grow to 1.5x what
 //    survived before it marks again. Left to itself it picks up to 4x when GC is fast next to the
 //    program, so how much garbage the heap held when measured was luck: committed 105-108 MB in
@@ -15,7 +16,7 @@
 //    spread), since V8 marks on its helper threads beside the requests.
 //  - MALLOC_ARENA_MAX=2: V8's helper threads, libuv's pool and the SQLite checkpoint worker
 //    malloc from one shared arena instead of one each, and glibc gives little of a thread's
-//    arena back: 24-34 MB of arenas became about 10.
+//    arena back: 29-40 MB became 13-15.
 // Both: 244-250 MB in three runs, against the 300 MB target.
 
 /** V8 flags a master runs the server with (before the script on node's command line). */
