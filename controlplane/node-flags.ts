@@ -11,8 +11,8 @@
 // their stacks) 29-40 MB. These cut both:
 //  - `--heap-growing-percent=50`: after a full GC, V8 lets the old generation grow to 1.5x what
 //    survived before it marks again. Left to itself it picks up to 4x when GC is fast next to the
-//    program, so how much garbage the heap held when measured was luck: committed 105-108 MB in
-//    four runs with it. No change in CPU per create showed (api bench, within its run-to-run
+//    program, so how much garbage the heap held when measured was luck: committed 104-108 MB in
+//    six runs with it. No change in CPU per create showed (api bench, within its run-to-run
 //    spread), since V8 marks on its helper threads beside the requests.
 //  - MALLOC_ARENA_MAX=2: V8's helper threads, libuv's pool and the SQLite checkpoint worker
 //    malloc from one shared arena instead of one each, and glibc gives little of a thread's

@@ -31,11 +31,13 @@ export const benchAgentCli = () => benchCli(process.env.BENCH_AGENT_CLI, "kubela
 
 /**
  * How a benchmark starts its server: from the bundle, with the node flags and environment a master
- * VM runs it with (controlplane/node-flags.ts). BENCH_SERVER_NODE_ARGS="<flags>" replaces the
- * flags ("" runs plain node); spread into startTestServer's options.
+ * VM runs it with (controlplane/node-flags.ts); spread into startTestServer's options.
+ * BENCH_SERVER_NODE_ARGS="<flags>" replaces the flags ("": none), and a variable of that
+ * environment set for the bench (MALLOC_ARENA_MAX=8, say) replaces its value.
  */
 export async function benchServer(): Promise<{ cli: string; nodeArgs: string[]; env: Record<string, string> }> {
   const flags = process.env.BENCH_SERVER_NODE_ARGS;
   const nodeArgs = flags === undefined ? [...SERVER_NODE_FLAGS] : flags.split(" ").filter(Boolean);
-  return { cli: await benchServerCli(), nodeArgs, env: { ...SERVER_ENVIRONMENT } };
+  const env = Object.fromEntries(Object.entries(SERVER_ENVIRONMENT).map(([k, v]) => [k, process.env[k] ?? v]));
+  return { cli: await benchServerCli(), nodeArgs, env };
 }
