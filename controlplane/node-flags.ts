@@ -12,8 +12,8 @@
 //  - `--heap-growing-percent=50`: after a full GC, V8 lets the old generation grow to 1.5x what
 //    survived before it marks again. Left to itself it picks up to 4x when GC is fast next to the
 //    program, so how much garbage the heap held when measured was luck: committed 104-108 MB in
-//    six runs with it. No change in CPU per create showed (api bench, within its run-to-run
-//    spread), since V8 marks on its helper threads beside the requests.
+//    six runs with it. No change in CPU per create or per bound pod showed (api and
+//    scheduler benches, side by side, within their run-to-run spread).
 //  - MALLOC_ARENA_MAX=2: V8's helper threads, libuv's pool and the SQLite checkpoint worker
 //    malloc from one shared arena instead of one each, and glibc gives little of a thread's
 //    arena back: 29-40 MB became 13-15.
@@ -30,6 +30,7 @@ export const SERVER_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARE
  * 16 MB semi-spaces, smaller old-generation growth steps) and no V8 helper threads (whose malloc
  * arenas keep freed GC work space resident, as with the agent). An idle server: about 100 MB
  * instead of 131-138. On one machine beside Docker and the agents, an idle small cluster's
- * footprint counts for more than the API's peak write rate, which these cost a fifth of.
+ * footprint counts for more than the API's peak write rate (these cost a fifth more CPU per
+ * write).
  */
 export const LAB_SERVER_NODE_FLAGS: readonly string[] = ["--optimize-for-size", "--single-threaded"];

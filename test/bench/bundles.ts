@@ -3,7 +3,9 @@
 // built afresh into .kubelab/bench once per bench run), not the sources through tsx, whose loader
 // thread and on-the-fly transforms cost CPU and memory no user's process spends.
 // BENCH_SERVER_CLI / BENCH_AGENT_CLI=<file> runs another build or bin/kubelab.mjs, the sources as
-// the tests run them (a CPU profile then names source files, not the bundle's one).
+// the tests run them (a CPU profile then names source files, not the bundle's one). The server
+// also gets a master's node flags and environment (benchServer below), as the agent bench gives
+// its agent a worker's (agent/node-flags.ts).
 import { resolve } from "node:path";
 import { bundle, ENTRIES } from "../../scripts/build";
 import { SERVER_ENVIRONMENT, SERVER_NODE_FLAGS } from "../../controlplane/node-flags";
