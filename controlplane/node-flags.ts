@@ -11,13 +11,13 @@
 // their stacks) 29-40 MB. These cut both:
 //  - `--heap-growing-percent=50`: after a full GC, V8 lets the old generation grow to 1.5x what
 //    survived before it marks again. Left to itself it picks up to 4x when GC is fast next to the
-//    program, so how much garbage the heap held when measured was luck: committed 104-108 MB in
-//    six runs with it. No change in CPU per create or per bound pod showed (api and
+//    program, so how much garbage the heap held when measured was luck: committed 102-108 MB in
+//    eight runs with it. No change in CPU per create or per bound pod showed (api and
 //    scheduler benches, side by side, within their run-to-run spread).
 //  - MALLOC_ARENA_MAX=2: V8's helper threads, libuv's pool and the SQLite checkpoint worker
 //    malloc from one shared arena instead of one each, and glibc gives little of a thread's
 //    arena back: 29-40 MB became 13-15.
-// Both: 244-250 MB in three runs, against the 300 MB target.
+// Both: 243-250 MB in five runs, against the 300 MB target.
 
 /** V8 flags a master runs the server with (before the script on node's command line). */
 export const SERVER_NODE_FLAGS: readonly string[] = ["--heap-growing-percent=50"];
